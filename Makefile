@@ -1,0 +1,49 @@
+# Support Center: `make run` starts the product, `make test` runs the tests.
+# Both create their own virtualenv; only Python 3.11 and make are needed.
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+DATA_DIR ?= $(CURDIR)/var
+export SUPPORTCENTER_DATA_DIR ?= $(DATA_DIR)
+export SUPPORTCENTER_DEMO ?= 1
+
+.PHONY: run test setup setup-test lint clean bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@ $(VENV)/.installed
+
+setup: $(VENV)/.installed
+
+setup-test: $(VENV)/.installed-test
+
+# A secret key kept in the data directory, so sessions and encrypted secrets survive restarts.
+$(SUPPORTCENTER_DATA_DIR)/secret_key:
+	mkdir -p $(SUPPORTCENTER_DATA_DIR)
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > $@
+
+run: setup $(SUPPORTCENTER_DATA_DIR)/secret_key
+	SUPPORTCENTER_SECRET_KEY_FILE=$(SUPPORTCENTER_DATA_DIR)/secret_key $(BIN)/python manage.py bootstrap
+	SUPPORTCENTER_SECRET_KEY_FILE=$(SUPPORTCENTER_DATA_DIR)/secret_key exec $(BIN)/python manage.py runstack
+
+test: setup-test
+	$(BIN)/python -m pytest
+
+lint: setup-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+bench: setup-test
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,42 @@
+"""Sign-in for root users (email), IAM users (account id + user name) and engineers (email)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.backends import ModelBackend
+from django.http import HttpRequest
+
+from accounts.models import User
+
+
+class SupportCenterBackend(ModelBackend):
+    def authenticate(
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        account_id: str | None = None,
+        user_name: str | None = None,
+        **kwargs: Any,
+    ) -> User | None:
+        if password is None:
+            return None
+        if account_id is not None and user_name is not None:
+            login = f"{account_id}/{user_name}".lower()
+            kinds = ("iam",)
+        elif username is not None:
+            login = username.strip().lower()
+            kinds = ("root", "engineer")
+        else:
+            return None
+        user = User.objects.select_related("account").filter(login=login, kind__in=kinds).first()
+        if user is None:
+            # Spend the same time as a real check, so timing does not reveal which logins exist.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            if user.account is not None and not user.account.is_active:
+                return None
+            return user
+        return None

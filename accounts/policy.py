@@ -1,0 +1,168 @@
+"""IAM-style policy evaluation: a pure function, no database and no Django.
+
+Semantics follow IAM's evaluation logic for identity policies:
+- everything is denied by default (implicit deny);
+- an applicable Allow allows;
+- an applicable explicit Deny beats every Allow, whatever the order;
+- actions match case-insensitively, with `*` (any run) and `?` (one character) wildcards;
+  `NotAction` / `NotResource` invert matching.
+Conditions are not supported; documents with them are refused by `validate_document`, and if one
+is met anyway a conditional Allow never applies while a conditional Deny always does (fail closed).
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+VERSIONS = ("2012-10-17", "2008-10-17")
+KNOWN_SERVICES = ("support", "trustedadvisor", "cloudtrail", "iam", "support-console", "*")
+_STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+
+
+class Decision(enum.Enum):
+    ALLOW = "allow"
+    EXPLICIT_DENY = "explicit_deny"
+    IMPLICIT_DENY = "implicit_deny"
+
+    @property
+    def allowed(self) -> bool:
+        return self is Decision.ALLOW
+
+
+@lru_cache(maxsize=1024)
+def _pattern(glob: str) -> re.Pattern[str]:
+    parts = []
+    for char in glob:
+        if char == "*":
+            parts.append(".*")
+        elif char == "?":
+            parts.append(".")
+        else:
+            parts.append(re.escape(char))
+    return re.compile("".join(parts), re.IGNORECASE | re.DOTALL)
+
+
+def _matches(globs: str | list[str], value: str) -> bool:
+    if isinstance(globs, str):
+        globs = [globs]
+    return any(_pattern(g).fullmatch(value) is not None for g in globs)
+
+
+def _statements(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    statement = document.get("Statement", [])
+    if isinstance(statement, Mapping):
+        return [statement]
+    return [s for s in statement if isinstance(s, Mapping)]
+
+
+def _applies(statement: Mapping[str, Any], action: str, resource: str) -> bool:
+    if "Action" in statement:
+        action_ok = _matches(statement["Action"], action)
+    elif "NotAction" in statement:
+        action_ok = not _matches(statement["NotAction"], action)
+    else:
+        return False
+    if not action_ok:
+        return False
+    if "Resource" in statement:
+        return _matches(statement["Resource"], resource)
+    if "NotResource" in statement:
+        return not _matches(statement["NotResource"], resource)
+    return False
+
+
+def evaluate(
+    policies: Iterable[Mapping[str, Any]], action: str, resource: str = "*"
+) -> Decision:
+    """Decide whether the policy documents allow `action` on `resource`."""
+    allowed = False
+    for document in policies:
+        for statement in _statements(document):
+            effect = statement.get("Effect")
+            conditional = "Condition" in statement
+            if not _applies(statement, action, resource):
+                continue
+            if effect == "Deny":
+                return Decision.EXPLICIT_DENY
+            if effect == "Allow" and not conditional:
+                allowed = True
+    return Decision.ALLOW if allowed else Decision.IMPLICIT_DENY
+
+
+def _check_action(value: Any, where: str, errors: list[str]) -> None:
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values:
+        errors.append(f"{where}: must be a string or a non-empty list of strings.")
+        return
+    for item in values:
+        if not isinstance(item, str) or not item:
+            errors.append(f"{where}: every action must be a non-empty string.")
+            continue
+        if item == "*":
+            continue
+        service, sep, name = item.partition(":")
+        if not sep or not name:
+            errors.append(f"{where}: '{item}' must look like 'service:Action'.")
+        elif service.lower() not in KNOWN_SERVICES:
+            errors.append(f"{where}: unknown service prefix '{service}'.")
+
+
+def _check_resource(value: Any, where: str, errors: list[str]) -> None:
+    values = [value] if isinstance(value, str) else value
+    if not isinstance(values, list) or not values or not all(
+        isinstance(v, str) and v for v in values
+    ):
+        errors.append(f"{where}: must be a string or a non-empty list of strings.")
+
+
+def validate_document(document: Any) -> list[str]:
+    """Return the problems with a policy document (an empty list when it is valid)."""
+    if isinstance(document, str):
+        try:
+            document = json.loads(document)
+        except ValueError as exc:
+            return [f"The policy is not valid JSON: {exc.msg} (line {exc.lineno})."]
+    if not isinstance(document, dict):
+        return ["The policy must be a JSON object."]
+    errors: list[str] = []
+    unknown = set(document) - {"Version", "Id", "Statement"}
+    if unknown:
+        errors.append(f"Unknown top-level element(s): {', '.join(sorted(unknown))}.")
+    if document.get("Version", VERSIONS[0]) not in VERSIONS:
+        errors.append(f"Version must be one of {', '.join(VERSIONS)}.")
+    statement = document.get("Statement")
+    if statement is None:
+        errors.append("The policy needs a Statement.")
+        return errors
+    statements = [statement] if isinstance(statement, dict) else statement
+    if not isinstance(statements, list) or not statements:
+        errors.append("Statement must be an object or a non-empty list of objects.")
+        return errors
+    for index, stmt in enumerate(statements, start=1):
+        where = f"Statement {index}"
+        if not isinstance(stmt, dict):
+            errors.append(f"{where}: must be an object.")
+            continue
+        unknown = set(stmt) - _STATEMENT_KEYS
+        if unknown:
+            errors.append(f"{where}: unknown element(s) {', '.join(sorted(unknown))}.")
+        if stmt.get("Effect") not in ("Allow", "Deny"):
+            errors.append(f"{where}: Effect must be 'Allow' or 'Deny'.")
+        if ("Action" in stmt) == ("NotAction" in stmt):
+            errors.append(f"{where}: exactly one of Action or NotAction is required.")
+        for key in ("Action", "NotAction"):
+            if key in stmt:
+                _check_action(stmt[key], f"{where} {key}", errors)
+        if ("Resource" in stmt) == ("NotResource" in stmt):
+            errors.append(f"{where}: exactly one of Resource or NotResource is required.")
+        for key in ("Resource", "NotResource"):
+            if key in stmt:
+                _check_resource(stmt[key], f"{where} {key}", errors)
+        if "Condition" in stmt:
+            errors.append(f"{where}: Condition is not supported.")
+    return errors

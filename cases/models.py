@@ -1,0 +1,200 @@
+"""Cases, their correspondence, attachments and history.
+
+Status values are the API's (see `cases.lifecycle`, the only writer of `Case.status`).
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account, CaseType, ContactMethod, Severity, User
+from catalog.models import Category, Service
+from core.models import TimestampedModel
+
+
+class CaseStatus(models.TextChoices):
+    UNASSIGNED = "unassigned", _("Unassigned")
+    WORK_IN_PROGRESS = "work-in-progress", _("Work in progress")
+    PENDING_CUSTOMER_ACTION = "pending-customer-action", _("Pending customer action")
+    # The API's value for what people see as "Pending Amazon Action".
+    OPENED = "opened", _("Pending Amazon action")
+    RESOLVED = "resolved", _("Resolved")
+    REOPENED = "reopened", _("Reopened")
+
+
+class Language(models.TextChoices):
+    EN = "en", _("English")
+    JA = "ja", _("Japanese")
+
+
+class CallbackWhen(models.TextChoices):
+    NOW = "now", _("Now")
+    IN_5_MINUTES = "in-5-minutes", _("In 5 minutes")
+
+
+class Case(TimestampedModel):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="cases")
+    case_id = models.CharField(max_length=64, unique=True)
+    display_id = models.BigIntegerField(unique=True)
+    case_type = models.CharField(max_length=32, choices=CaseType.choices)
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="cases")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases")
+    severity = models.ForeignKey(Severity, on_delete=models.PROTECT, related_name="cases")
+    subject = models.CharField(max_length=250)
+    status = models.CharField(
+        max_length=32, choices=CaseStatus.choices, default=CaseStatus.UNASSIGNED
+    )
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
+    contact_method = models.CharField(
+        max_length=8, choices=ContactMethod.choices, default=ContactMethod.WEB
+    )
+    callback_number = models.CharField(max_length=32, blank=True)
+    callback_when = models.CharField(max_length=16, choices=CallbackWhen.choices, blank=True)
+    # The answer to the category's extra prompt, e.g. instance ids.
+    extra_field_value = models.CharField(max_length=1000, blank=True)
+    submitter = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="submitted_cases"
+    )
+    # What the API returns as submittedBy (an email address or user name), kept even if the
+    # user is deleted.
+    submitted_by = models.CharField(max_length=254)
+    cc_email_addresses = models.JSONField(default=list, blank=True)
+    assignee = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
+    )
+    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    first_responded_at = models.DateTimeField(null=True, blank=True)
+    # None until the first engineer response; then whether it came before the deadline.
+    first_response_met = models.BooleanField(null=True, blank=True)
+    last_customer_activity_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["account", "-created_at"], name="case_account_created"),
+            models.Index(fields=["account", "status"], name="case_account_status"),
+            models.Index(fields=["status", "first_response_due_at"], name="case_queue"),
+            models.Index(fields=["status", "status_changed_at"], name="case_status_age"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=[s.value for s in CaseStatus]), name="case_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(language__in=[s.value for s in Language]), name="case_language_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(contact_method__in=[s.value for s in ContactMethod]),
+                name="case_contact_method_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(case_type__in=[s.value for s in CaseType]),
+                name="case_type_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.display_id}: {self.subject}"
+
+
+class CommunicationOrigin(models.TextChoices):
+    CUSTOMER = "customer", _("Customer")
+    SUPPORT = "support", _("Support")
+
+
+class AttachmentSet(TimestampedModel):
+    """Up to three files, usable once, for one hour after creation."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="attachment_sets")
+    attachment_set_id = models.CharField(max_length=128, unique=True)
+    created_by = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="attachment_sets"
+    )
+    expires_at = models.DateTimeField(db_index=True)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.attachment_set_id
+
+
+class Communication(TimestampedModel):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="communications")
+    communication_id = models.CharField(max_length=64, unique=True)
+    body = models.TextField()
+    origin = models.CharField(max_length=16, choices=CommunicationOrigin.choices)
+    author = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="communications"
+    )
+    # The API's submittedBy: the author's address or name at the time of writing.
+    submitted_by = models.CharField(max_length=254)
+    attachment_set = models.OneToOneField(
+        AttachmentSet,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="communication",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["case", "-created_at"], name="communication_case_time")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(origin__in=["customer", "support"]), name="communication_origin_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case.display_id} {self.origin} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class Attachment(TimestampedModel):
+    attachment_set = models.ForeignKey(
+        AttachmentSet, on_delete=models.CASCADE, related_name="attachments"
+    )
+    attachment_id = models.CharField(max_length=128, unique=True)
+    # The user's file name is metadata only; the file lives under `storage_key`.
+    file_name = models.CharField(max_length=255)
+    storage_key = models.CharField(max_length=255, unique=True)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+
+class CaseEventKind(models.TextChoices):
+    CREATED = "created", _("Case created")
+    STATUS_CHANGED = "status-changed", _("Status changed")
+    COMMUNICATION_ADDED = "communication-added", _("Correspondence added")
+    CC_ADDED = "cc-added", _("CC addresses added")
+    ASSIGNED = "assigned", _("Assigned")
+    FIRST_RESPONSE = "first-response", _("First response")
+
+
+class CaseEvent(TimestampedModel):
+    """Case history (product data, shown to people); separate from the audit trail."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=32, choices=CaseEventKind.choices)
+    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    # "system" for Celery and beat work, else the actor's ARN at the time.
+    actor_arn = models.CharField(max_length=300)
+    from_status = models.CharField(max_length=32, blank=True)
+    to_status = models.CharField(max_length=32, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"], name="caseevent_case_time")]
+
+    def __str__(self) -> str:
+        return f"{self.case.display_id} {self.kind}"

@@ -1,0 +1,10 @@
+"""Celery tasks for cases: thin wrappers around services, safe to run twice."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def attachment_sets_purge_expired_task() -> int:
+    from cases.services import attachment_sets_purge_expired
+
+    return attachment_sets_purge_expired()

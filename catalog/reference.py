@@ -1,0 +1,153 @@
+"""Reference data from the spec: severities, support plans and their response-time targets.
+
+Severity names, descriptions and targets come from the user guide's "Choosing a Severity" table;
+plan features from "Features of AWS Support Plans" and "Case Management". Loaded by
+`catalog.services.reference_data_load`, which only adds what is missing, so operators' edits in
+the admin survive a reload.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+SEVERITIES: list[dict[str, Any]] = [
+    {
+        "code": "low",
+        "name": "General guidance",
+        "level": 1,
+        "description": "You have a general development question, or you want to request a feature.",
+    },
+    {
+        "code": "normal",
+        "name": "System impaired",
+        "level": 2,
+        "description": "Non-critical functions of your application are behaving abnormally, or "
+        "you have a time-sensitive development question.",
+    },
+    {
+        "code": "high",
+        "name": "Production system impaired",
+        "level": 3,
+        "description": "Important functions of your application are impaired or degraded.",
+    },
+    {
+        "code": "urgent",
+        "name": "Production system down",
+        "level": 4,
+        "description": "Your business is significantly impacted. Important functions of your "
+        "application are unavailable.",
+    },
+    {
+        "code": "critical",
+        "name": "Business-critical system down",
+        "level": 5,
+        "description": "Your business is at risk. Critical functions of your application are "
+        "unavailable.",
+    },
+]
+
+# First-response targets in minutes.
+TARGETS = {"low": 24 * 60, "normal": 12 * 60, "high": 4 * 60, "urgent": 60, "critical": 15}
+
+PLANS: list[dict[str, Any]] = [
+    {
+        "code": "basic",
+        "name": "Basic",
+        "position": 1,
+        "allows_account_and_billing": True,
+        "allows_service_limit_increase": True,
+        "allows_technical": False,
+        "allows_web": True,
+        "allows_chat": False,
+        "allows_phone": False,
+        "allows_cc": False,
+        "api_access": False,
+        "full_trusted_advisor": False,
+        "business_hours_only": False,
+        # Basic opens only account, billing and limit cases; they get general-guidance targets.
+        "severities": ["low"],
+    },
+    {
+        "code": "developer",
+        "name": "Developer",
+        "position": 2,
+        "allows_account_and_billing": True,
+        "allows_service_limit_increase": True,
+        "allows_technical": True,
+        "allows_web": True,
+        "allows_chat": False,
+        "allows_phone": False,
+        "allows_cc": False,
+        "api_access": False,
+        "full_trusted_advisor": False,
+        "business_hours_only": True,
+        "severities": ["low", "normal"],
+    },
+    {
+        "code": "business",
+        "name": "Business",
+        "position": 3,
+        "allows_account_and_billing": True,
+        "allows_service_limit_increase": True,
+        "allows_technical": True,
+        "allows_web": True,
+        "allows_chat": True,
+        "allows_phone": True,
+        "allows_cc": True,
+        "api_access": True,
+        "full_trusted_advisor": True,
+        "business_hours_only": False,
+        "severities": ["low", "normal", "high", "urgent"],
+    },
+    {
+        "code": "enterprise",
+        "name": "Enterprise",
+        "position": 4,
+        "allows_account_and_billing": True,
+        "allows_service_limit_increase": True,
+        "allows_technical": True,
+        "allows_web": True,
+        "allows_chat": True,
+        "allows_phone": True,
+        "allows_cc": True,
+        "api_access": True,
+        "full_trusted_advisor": True,
+        "business_hours_only": False,
+        "severities": ["low", "normal", "high", "urgent", "critical"],
+    },
+]
+
+MANAGED_POLICIES: list[dict[str, Any]] = [
+    {
+        "name": "AWSSupportAccess",
+        "description": "Full access to Support Center and the AWS Support API.",
+        "document": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Effect": "Allow", "Action": ["support:*", "support-console:*"], "Resource": "*"}
+            ],
+        },
+    },
+    {
+        "name": "SupportCenterReadOnlyAccess",
+        "description": "Read cases and Trusted Advisor results; change nothing.",
+        "document": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["support:Describe*", "trustedadvisor:Describe*"],
+                    "Resource": "*",
+                }
+            ],
+        },
+    },
+]
+
+SERVICES_FILE = Path(__file__).resolve().parent / "data" / "services.json"
+
+
+def services() -> list[dict[str, Any]]:
+    return json.loads(SERVICES_FILE.read_text(encoding="utf-8"))["services"]

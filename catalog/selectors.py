@@ -1,0 +1,35 @@
+"""Reads for the service catalog, severities and plans."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch, QuerySet
+
+from accounts.models import PlanSeverity, SupportPlan
+from catalog.models import Category, Service
+
+
+def service_list(*, codes: list[str] | None = None, case_types: list[str] | None = None) -> QuerySet:
+    """Active services with their active categories prefetched (two queries in all)."""
+    queryset = Service.objects.filter(is_active=True).prefetch_related(
+        Prefetch(
+            "categories",
+            queryset=Category.objects.filter(is_active=True).order_by("name"),
+            to_attr="active_categories",
+        )
+    )
+    if codes is not None:
+        queryset = queryset.filter(code__in=codes)
+    if case_types is not None:
+        queryset = queryset.filter(case_type__in=case_types)
+    return queryset.order_by("name")
+
+
+def severity_cells_for_plan(plan: SupportPlan) -> QuerySet:
+    """The plan's severities with their first-response targets, lowest severity first."""
+    return (
+        PlanSeverity.objects.filter(plan=plan).select_related("severity").order_by("severity__level")
+    )
+
+
+def plan_get(code: str) -> SupportPlan:
+    return SupportPlan.objects.get(code=code)

@@ -1,0 +1,185 @@
+"""The demo tenant: one account per plan, each with a root user and an IAM user with Support
+access, a support engineer, and cases in different statuses with correspondence.
+
+Built entirely through the services, like any other interface. Idempotent: an account that
+already exists is left alone, so loading twice changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from accounts.models import Account, Policy, SupportPlan, User
+from accounts.principals import SYSTEM, Principal
+from accounts.services import account_create, engineer_create, iam_user_create
+from cases import services as case_services
+from cases.models import CaseStatus
+
+DEMO_PASSWORD = "support-center-demo"
+ENGINEER_EMAIL = "engineer@example.com"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    account_id: str
+    name: str
+    plan: str
+    country: str
+    time_zone: str
+
+    @property
+    def root_email(self) -> str:
+        return f"root+{self.plan}@example.com"
+
+
+DEMO_ACCOUNTS = [
+    DemoAccount("111111111111", "Basic Bakery", "basic", "US", "America/New_York"),
+    DemoAccount("222222222222", "Developer Dojo", "developer", "JP", "Asia/Tokyo"),
+    DemoAccount("333333333333", "Business Bikes", "business", "GB", "Europe/London"),
+    DemoAccount("444444444444", "Enterprise Energy", "enterprise", "US", "America/Los_Angeles"),
+]
+IAM_USER_NAME = "support-user"
+
+
+def sign_ins() -> list[dict[str, str]]:
+    """What `make run` prints: where and how to sign in."""
+    rows = [{"who": "Support engineer", "login": ENGINEER_EMAIL, "password": DEMO_PASSWORD}]
+    for demo in DEMO_ACCOUNTS:
+        rows.append(
+            {
+                "who": f"{demo.name} ({demo.plan}) root user",
+                "login": demo.root_email,
+                "password": DEMO_PASSWORD,
+            }
+        )
+        rows.append(
+            {
+                "who": f"{demo.name} ({demo.plan}) IAM user",
+                "login": f"{demo.account_id} / {IAM_USER_NAME}",
+                "password": DEMO_PASSWORD,
+            }
+        )
+    return rows
+
+
+def _cases_for(demo: DemoAccount, root: User, iam: User, engineer: User) -> None:
+    customer = Principal(user=root, via="console", user_agent="demo-loader")
+    iam_customer = Principal(user=iam, via="console", user_agent="demo-loader")
+    support = Principal(user=engineer, via="console", user_agent="demo-loader")
+    technical = demo.plan != "basic"
+    service, category = (
+        ("amazon-elastic-compute-cloud-linux", "instance-issue")
+        if technical
+        else ("billing", "charge-inquiry")
+    )
+    severities = {"basic": "low", "developer": "normal", "business": "high", "enterprise": "critical"}
+    new_case = case_services.case_create(
+        actor=customer,
+        account=root.account,
+        subject="Instance fails its status checks after a reboot"
+        if technical
+        else "Question about last month's invoice",
+        service_code=service,
+        category_code=category,
+        severity_code=severities[demo.plan],
+        body="Since this morning (09:12 local time) one instance fails the system status check. "
+        "Nothing changed in our configuration. What should we look at?"
+        if technical
+        else "Our invoice shows a charge we do not recognise. Can you explain it?",
+    )
+    waiting = case_services.case_create(
+        actor=iam_customer,
+        account=root.account,
+        subject="Raise the limit of Elastic IP addresses",
+        service_code="service-limit-increase",
+        category_code="elastic-ips",
+        severity_code="low",
+        body="We need 20 Elastic IP addresses in us-east-1 for a launch next month.",
+    )
+    case_services.case_assign(case=waiting, engineer=engineer, actor=support)
+    case_services.case_support_reply(
+        case=waiting,
+        actor=support,
+        body="Thanks for the request. Which region and how many addresses do you need in all?",
+        next_status=CaseStatus.PENDING_CUSTOMER_ACTION,
+    )
+    investigating = case_services.case_create(
+        actor=customer,
+        account=root.account,
+        subject="Account contact details will not save",
+        service_code="customer-account",
+        category_code="other-account-issues",
+        severity_code="low",
+        body="Saving the alternate billing contact gives an error every time.",
+    )
+    case_services.case_support_reply(
+        case=investigating,
+        actor=support,
+        body="We reproduced this and are investigating. We will update you shortly.",
+        next_status=CaseStatus.OPENED,
+    )
+    case_services.case_add_communication(
+        case=investigating, actor=customer, body="Thank you, we will wait for your update."
+    )
+    done = case_services.case_create(
+        actor=iam_customer,
+        account=root.account,
+        subject="How do I close an unused Region's resources?",
+        service_code="customer-account",
+        category_code="other-account-issues",
+        severity_code="low",
+        body="We want to make sure nothing is left running in eu-west-3.",
+    )
+    case_services.case_support_reply(
+        case=done,
+        actor=support,
+        body="You can list resources per Region with the Tag Editor. Let us know if this helps.",
+        next_status=CaseStatus.PENDING_CUSTOMER_ACTION,
+    )
+    case_services.case_add_communication(
+        case=done, actor=iam_customer, body="That worked, thank you."
+    )
+    case_services.case_resolve(case=done, actor=iam_customer)
+    del new_case
+
+
+@transaction.atomic
+def demo_load() -> list[str]:
+    """Load the demo tenant; returns the account ids created (empty when all exist)."""
+    engineer = User.objects.filter(login=ENGINEER_EMAIL).first()
+    if engineer is None:
+        engineer = engineer_create(
+            email=ENGINEER_EMAIL,
+            password=DEMO_PASSWORD,
+            display_name="Sam Engineer",
+            actor=SYSTEM,
+        )
+    support_policy = Policy.objects.get(account=None, name="AWSSupportAccess")
+    created = []
+    for demo in DEMO_ACCOUNTS:
+        if Account.objects.filter(account_id=demo.account_id).exists():
+            continue
+        account = account_create(
+            account_id=demo.account_id,
+            name=demo.name,
+            plan=SupportPlan.objects.get(code=demo.plan),
+            root_email=demo.root_email,
+            root_password=DEMO_PASSWORD,
+            country=demo.country,
+            time_zone=demo.time_zone,
+            actor=SYSTEM,
+        )
+        iam = iam_user_create(
+            account=account,
+            user_name=IAM_USER_NAME,
+            password=DEMO_PASSWORD,
+            email=f"{IAM_USER_NAME}+{demo.plan}@example.com",
+            policies=[support_policy],
+            actor=SYSTEM,
+        )
+        root = User.objects.get(account=account, kind="root")
+        _cases_for(demo, root, iam, engineer)
+        created.append(demo.account_id)
+    return created

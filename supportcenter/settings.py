@@ -1,0 +1,294 @@
+"""Support Center settings.
+
+Two halves, as in Zulip: the first reads everything an operator may configure from the environment
+(every variable is documented in `.env.example`); the second is computed from it and is not meant to
+be edited. App code reads `settings.X` at call time, never a module-level copy.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = _env(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _env_int(name: str, default: int) -> int:
+    value = _env(name)
+    return int(value) if value is not None else default
+
+
+def _env_list(name: str, default: list[str]) -> list[str]:
+    value = _env(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Operator-configurable (environment)
+# ---------------------------------------------------------------------------------------------
+
+DEBUG = _env_bool("SUPPORTCENTER_DEBUG", False)
+DATA_DIR = Path(_env("SUPPORTCENTER_DATA_DIR", str(BASE_DIR / "var"))).resolve()
+SECRET_KEY_ENV = _env("SUPPORTCENTER_SECRET_KEY")
+ALLOWED_HOSTS = _env_list("SUPPORTCENTER_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = _env_list("SUPPORTCENTER_CSRF_TRUSTED_ORIGINS", [])
+# Behind a TLS-terminating proxy: secure cookies, HSTS and the forwarded-proto header.
+HTTPS = _env_bool("SUPPORTCENTER_HTTPS", False)
+DATABASE_URL = _env("DATABASE_URL")
+CELERY_BROKER_URL = _env("CELERY_BROKER_URL")
+REDIS_URL = _env("REDIS_URL")
+DEMO = _env_bool("SUPPORTCENTER_DEMO", False)
+# Comma-separated Fernet keys (newest first) for secrets at rest; derived from SECRET_KEY if unset.
+ENCRYPTION_KEYS = _env_list("SUPPORTCENTER_ENCRYPTION_KEYS", [])
+SITE_URL = _env("SUPPORTCENTER_SITE_URL", "http://127.0.0.1:8000")
+TIME_ZONE = _env("SUPPORTCENTER_TIME_ZONE", "UTC")
+
+EMAIL_HOST = _env("SUPPORTCENTER_EMAIL_HOST", "localhost")
+EMAIL_PORT = _env_int("SUPPORTCENTER_EMAIL_PORT", 25)
+EMAIL_HOST_USER = _env("SUPPORTCENTER_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = _env("SUPPORTCENTER_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = _env_bool("SUPPORTCENTER_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _env_bool("SUPPORTCENTER_EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = _env_int("SUPPORTCENTER_EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = _env("SUPPORTCENTER_EMAIL_FROM", "Support Center <support@localhost>")
+# "smtp" sends for real; "console" prints messages (handy for make run without a mail server).
+EMAIL_BACKEND_NAME = _env("SUPPORTCENTER_EMAIL_BACKEND", "smtp")
+
+# Storage for attachments: "local" (under DATA_DIR/media) or "s3" (django-storages).
+STORAGE_BACKEND = _env("SUPPORTCENTER_STORAGE", "local")
+AWS_STORAGE_BUCKET_NAME = _env("SUPPORTCENTER_S3_BUCKET")
+AWS_S3_ENDPOINT_URL = _env("SUPPORTCENTER_S3_ENDPOINT_URL")
+AWS_S3_REGION_NAME = _env("SUPPORTCENTER_S3_REGION", "us-east-1")
+
+# Domain limits (the spec's numbers are the defaults).
+SUPPORTCENTER_ATTACHMENT_SET_TTL_SECONDS = _env_int("SUPPORTCENTER_ATTACHMENT_SET_TTL_SECONDS", 3600)
+SUPPORTCENTER_ATTACHMENTS_PER_SET = _env_int("SUPPORTCENTER_ATTACHMENTS_PER_SET", 3)
+SUPPORTCENTER_ATTACHMENT_MAX_BYTES = _env_int("SUPPORTCENTER_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+SUPPORTCENTER_BUSINESS_HOURS_START = _env_int("SUPPORTCENTER_BUSINESS_HOURS_START", 8)
+SUPPORTCENTER_BUSINESS_HOURS_END = _env_int("SUPPORTCENTER_BUSINESS_HOURS_END", 18)
+SUPPORTCENTER_AUTO_RESOLVE_DAYS = _env_int("SUPPORTCENTER_AUTO_RESOLVE_DAYS", 6)
+SUPPORTCENTER_CASE_RETENTION_DAYS = _env_int("SUPPORTCENTER_CASE_RETENTION_DAYS", 365)
+SUPPORTCENTER_AUDIT_REGION = _env("SUPPORTCENTER_AUDIT_REGION", "us-east-1")
+
+# ---------------------------------------------------------------------------------------------
+# Computed (do not edit)
+# ---------------------------------------------------------------------------------------------
+
+SECRET_KEY_FILE = _env("SUPPORTCENTER_SECRET_KEY_FILE")
+if SECRET_KEY_ENV:
+    SECRET_KEY = SECRET_KEY_ENV
+elif SECRET_KEY_FILE:
+    SECRET_KEY = Path(SECRET_KEY_FILE).read_text().strip()
+elif DEBUG:
+    # Development only: a random key per process would log everyone out on every reload, so
+    # keep one in the data directory.
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    _key_file = DATA_DIR / "dev_secret_key"
+    if not _key_file.exists():
+        _key_file.write_text(secrets.token_urlsafe(50))
+        _key_file.chmod(0o600)
+    SECRET_KEY = _key_file.read_text().strip()
+else:
+    raise ImproperlyConfigured(
+        "SUPPORTCENTER_SECRET_KEY (or SUPPORTCENTER_SECRET_KEY_FILE) is required when "
+        "SUPPORTCENTER_DEBUG is off (see .env.example)."
+    )
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "core",
+    "accounts",
+    "catalog",
+    "cases",
+    "audit",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.PrincipalMiddleware",
+]
+
+ROOT_URLCONF = "supportcenter.urls"
+WSGI_APPLICATION = "supportcenter.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["accounts.backends.SupportCenterBackend"]
+LOGIN_URL = "/admin/login/"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    }
+]
+
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+else:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "supportcenter.sqlite3"),
+            # WAL lets the web server and the Celery worker read while the other writes;
+            # IMMEDIATE makes writers queue for the lock instead of failing mid-transaction.
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ja", "日本語")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_ROOT = DATA_DIR / "media"
+MEDIA_URL = "/media/"
+
+if STORAGE_BACKEND == "s3":
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": AWS_S3_ENDPOINT_URL,
+            "region_name": AWS_S3_REGION_NAME,
+            "default_acl": None,
+            "file_overwrite": False,
+            "querystring_auth": True,
+        },
+    }
+elif STORAGE_BACKEND == "local":
+    _default_storage = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(MEDIA_ROOT), "base_url": None},
+    }
+else:
+    raise ImproperlyConfigured("SUPPORTCENTER_STORAGE must be 'local' or 's3'.")
+
+STORAGES = {
+    "default": _default_storage,
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+EMAIL_BACKEND = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+}.get(EMAIL_BACKEND_NAME, EMAIL_BACKEND_NAME)
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_SSL_REDIRECT = _env_bool("SUPPORTCENTER_SSL_REDIRECT", True)
+
+# Celery: a broker that needs no server by default (kombu's filesystem transport under DATA_DIR);
+# Redis in production through CELERY_BROKER_URL.
+CELERY_BROKER_DIR = DATA_DIR / "broker"
+if CELERY_BROKER_URL:
+    CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
+else:
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
+        "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
+        "control_folder": str(CELERY_BROKER_DIR / "control"),
+        "store_processed": False,
+    }
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing gives up after ~0.4 s when the broker is down; the outbox sweep picks the work up.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
+CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE: dict = {
+    # https://crontab.guru/#*/15_*_*_*_* : every 15 minutes
+    "attachment-sets-expire": {
+        "task": "cases.tasks.attachment_sets_purge_expired_task",
+        "schedule": crontab(minute="*/15"),
+    },
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": "INFO"},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}

@@ -1,0 +1,26 @@
+"""Test settings: the production module plus overrides for speed and isolation."""
+
+import os
+import tempfile
+
+os.environ.setdefault("SUPPORTCENTER_SECRET_KEY", "test-secret-key-not-for-production")
+# Tests never touch the data directory of `make run`: each test process gets its own.
+os.environ["SUPPORTCENTER_DATA_DIR"] = os.environ.get("SUPPORTCENTER_TEST_DATA_DIR") or (
+    tempfile.mkdtemp(prefix="supportcenter-test-")
+)
+
+from .settings import *  # noqa: E402,F403
+from .settings import DATA_DIR, STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    **STORAGES,
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(DATA_DIR / "media")},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Celery is not eager: tests call task functions directly, or run a real worker.
+CELERY_TASK_ALWAYS_EAGER = False
