@@ -31,9 +31,7 @@ MSG_ATTACHMENT_NOT_FOUND = "Attachment {attachment_id} was not found."
 def policies_for_user(user: User) -> list[dict[str, Any]]:
     """The policy documents that apply to `user`: its own and its groups'."""
     documents = Policy.objects.filter(users=user).values_list("document", flat=True)
-    group_documents = Policy.objects.filter(groups__members=user).values_list(
-        "document", flat=True
-    )
+    group_documents = Policy.objects.filter(groups__members=user).values_list("document", flat=True)
     return [*documents, *group_documents]
 
 

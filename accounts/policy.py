@@ -76,9 +76,7 @@ def _applies(statement: Mapping[str, Any], action: str, resource: str) -> bool:
     return False
 
 
-def evaluate(
-    policies: Iterable[Mapping[str, Any]], action: str, resource: str = "*"
-) -> Decision:
+def evaluate(policies: Iterable[Mapping[str, Any]], action: str, resource: str = "*") -> Decision:
     """Decide whether the policy documents allow `action` on `resource`."""
     allowed = False
     for document in policies:
@@ -114,8 +112,10 @@ def _check_action(value: Any, where: str, errors: list[str]) -> None:
 
 def _check_resource(value: Any, where: str, errors: list[str]) -> None:
     values = [value] if isinstance(value, str) else value
-    if not isinstance(values, list) or not values or not all(
-        isinstance(v, str) and v for v in values
+    if (
+        not isinstance(values, list)
+        or not values
+        or not all(isinstance(v, str) and v for v in values)
     ):
         errors.append(f"{where}: must be a string or a non-empty list of strings.")
 

@@ -8,7 +8,14 @@ from audit.models import AuditEvent
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
-    list_display = ("event_time", "event_name", "event_source", "account", "principal_arn", "error_code")
+    list_display = (
+        "event_time",
+        "event_name",
+        "event_source",
+        "account",
+        "principal_arn",
+        "error_code",
+    )
     list_filter = ("event_source", "event_type", "read_only")
     search_fields = ("event_name", "principal_arn", "access_key_id", "account__account_id")
 

@@ -11,7 +11,8 @@ reopened the only way back::
           └──────────────▶  opened ("Pending Amazon action") ◀──replies─┘
                                           │
       every open status ──resolve (customer, engineer, auto-resolve)──▶ resolved
-      resolved ──reopen (customer or reply)──▶ reopened ──▶ any open status but unassigned, or resolved
+      resolved ──reopen (customer or reply)──▶ reopened
+      reopened ──▶ any open status but unassigned, or resolved
 
 Who may take an edge (`allowed_transitions`):
 - support engineers (and the system principal): every edge in `TRANSITIONS`;
@@ -89,7 +90,12 @@ def _event_name(old: CaseStatus, new: CaseStatus) -> str:
 
 @transaction.atomic
 def transition(
-    case: Case, *, to: CaseStatus | str, actor: Principal, reason: str = "", audit_record: bool = True
+    case: Case,
+    *,
+    to: CaseStatus | str,
+    actor: Principal,
+    reason: str = "",
+    audit_record: bool = True,
 ) -> tuple[str, str]:
     """Move `case` to `to` and return ``(initial status, final status)``.
 

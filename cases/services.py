@@ -221,17 +221,17 @@ def attachment_set_add(
         with transaction.atomic():
             if attachment_set is None:
                 now = timezone.now()
+                ttl = timedelta(seconds=settings.SUPPORTCENTER_ATTACHMENT_SET_TTL_SECONDS)
                 attachment_set = AttachmentSet.objects.create(
                     account=account,
                     attachment_set_id=ids.attachment_set_id_new(),
                     created_by=actor.user,
-                    expires_at=now + timedelta(seconds=settings.SUPPORTCENTER_ATTACHMENT_SET_TTL_SECONDS),
+                    created_at=now,
+                    expires_at=now + ttl,
                 )
             else:
                 # Lock the set so two concurrent additions cannot both pass the count check.
-                attachment_set = AttachmentSet.objects.select_for_update().get(
-                    pk=attachment_set.pk
-                )
+                attachment_set = AttachmentSet.objects.select_for_update().get(pk=attachment_set.pk)
                 _check_set_usable(attachment_set)
             existing = attachment_set.attachments.count()
             if existing + len(attachments) > max_files:
@@ -310,9 +310,7 @@ def _resolve_catalog(
             ),
             field="case_type",
         )
-    category = Category.objects.filter(
-        service=service, code=category_code, is_active=True
-    ).first()
+    category = Category.objects.filter(service=service, code=category_code, is_active=True).first()
     if category is None:
         raise InvalidParameterValueException(
             MSG_CATEGORY.format(code=category_code, service=service_code), field="category_code"

@@ -8,7 +8,9 @@ from accounts.models import PlanSeverity, SupportPlan
 from catalog.models import Category, Service
 
 
-def service_list(*, codes: list[str] | None = None, case_types: list[str] | None = None) -> QuerySet:
+def service_list(
+    *, codes: list[str] | None = None, case_types: list[str] | None = None
+) -> QuerySet:
     """Active services with their active categories prefetched (two queries in all)."""
     queryset = Service.objects.filter(is_active=True).prefetch_related(
         Prefetch(
@@ -27,7 +29,9 @@ def service_list(*, codes: list[str] | None = None, case_types: list[str] | None
 def severity_cells_for_plan(plan: SupportPlan) -> QuerySet:
     """The plan's severities with their first-response targets, lowest severity first."""
     return (
-        PlanSeverity.objects.filter(plan=plan).select_related("severity").order_by("severity__level")
+        PlanSeverity.objects.filter(plan=plan)
+        .select_related("severity")
+        .order_by("severity__level")
     )
 
 

@@ -74,7 +74,12 @@ def _cases_for(demo: DemoAccount, root: User, iam: User, engineer: User) -> None
         if technical
         else ("billing", "charge-inquiry")
     )
-    severities = {"basic": "low", "developer": "normal", "business": "high", "enterprise": "critical"}
+    severities = {
+        "basic": "low",
+        "developer": "normal",
+        "business": "high",
+        "enterprise": "critical",
+    }
     new_case = case_services.case_create(
         actor=customer,
         account=root.account,

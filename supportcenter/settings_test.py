@@ -24,3 +24,4 @@ STORAGES = {
 }
 # Celery is not eager: tests call task functions directly, or run a real worker.
 CELERY_TASK_ALWAYS_EAGER = False
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405

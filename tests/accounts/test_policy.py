@@ -8,33 +8,43 @@ from accounts.policy import Decision, evaluate, validate_document
 
 
 def allow(action, resource="*"):
-    return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}],
+    }
 
 
 def deny(action, resource="*"):
-    return {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": action, "Resource": resource}]}
+    return {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Deny", "Action": action, "Resource": resource}],
+    }
 
 
-A, D, I = Decision.ALLOW, Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY
+A, D, N = Decision.ALLOW, Decision.EXPLICIT_DENY, Decision.IMPLICIT_DENY
 
 TABLE = [
     # (policies, action, expected)
-    ([], "support:CreateCase", I),  # default deny
+    ([], "support:CreateCase", N),  # default deny
     ([allow("support:*")], "support:CreateCase", A),
-    ([allow("support:*")], "trustedadvisor:DescribeChecks", I),  # separate namespace
+    ([allow("support:*")], "trustedadvisor:DescribeChecks", N),  # separate namespace
     ([allow("SUPPORT:createcase")], "support:CreateCase", A),  # case-insensitive
     ([allow("support:Describe*")], "support:DescribeCases", A),
-    ([allow("support:Describe*")], "support:CreateCase", I),
+    ([allow("support:Describe*")], "support:CreateCase", N),
     ([allow("support:Describe?ases")], "support:DescribeCases", A),
-    ([allow("support:Describe?ases")], "support:DescribeXXases", I),
+    ([allow("support:Describe?ases")], "support:DescribeXXases", N),
     ([allow(["support:CreateCase", "support:ResolveCase"])], "support:ResolveCase", A),
     ([allow("*")], "support:ResolveCase", A),
     ([allow("trustedadvisor:*")], "trustedadvisor:DescribeChecks", A),
     ([allow("support:*"), deny("support:ResolveCase")], "support:ResolveCase", D),  # deny wins
-    ([deny("support:ResolveCase"), allow("support:*")], "support:ResolveCase", D),  # order irrelevant
+    (
+        [deny("support:ResolveCase"), allow("support:*")],
+        "support:ResolveCase",
+        D,
+    ),  # order irrelevant
     ([allow("support:*"), deny("support:ResolveCase")], "support:CreateCase", A),
     ([deny("support:*")], "support:DescribeCases", D),
-    ([allow("support:*", resource="arn:aws:support::*:case/*")], "support:CreateCase", I),
+    ([allow("support:*", resource="arn:aws:support::*:case/*")], "support:CreateCase", N),
     (
         [{"Statement": {"Effect": "Allow", "NotAction": "support:ResolveCase", "Resource": "*"}}],
         "support:CreateCase",
@@ -43,17 +53,51 @@ TABLE = [
     (
         [{"Statement": {"Effect": "Allow", "NotAction": "support:ResolveCase", "Resource": "*"}}],
         "support:ResolveCase",
-        I,
+        N,
     ),
     (
-        [allow("support:*"), {"Statement": [{"Effect": "Deny", "NotAction": "support:Describe*", "Resource": "*"}]}],
+        [
+            allow("support:*"),
+            {"Statement": [{"Effect": "Deny", "NotAction": "support:Describe*", "Resource": "*"}]},
+        ],
         "support:CreateCase",
         D,
     ),
     # Conditions are unsupported: a conditional Allow never applies, a conditional Deny always does.
-    ([{"Statement": [{"Effect": "Allow", "Action": "support:*", "Resource": "*", "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]}], "support:CreateCase", I),
-    ([allow("support:*"), {"Statement": [{"Effect": "Deny", "Action": "support:*", "Resource": "*", "Condition": {"x": {}}}]}], "support:CreateCase", D),
-    ([allow("support:*.")], "support:CreateCase", I),  # regex metacharacters are literal
+    (
+        [
+            {
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Action": "support:*",
+                        "Resource": "*",
+                        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}},
+                    }
+                ]
+            }
+        ],
+        "support:CreateCase",
+        N,
+    ),
+    (
+        [
+            allow("support:*"),
+            {
+                "Statement": [
+                    {
+                        "Effect": "Deny",
+                        "Action": "support:*",
+                        "Resource": "*",
+                        "Condition": {"x": {}},
+                    }
+                ]
+            },
+        ],
+        "support:CreateCase",
+        D,
+    ),
+    ([allow("support:*.")], "support:CreateCase", N),  # regex metacharacters are literal
 ]
 
 
@@ -82,10 +126,30 @@ def test_managed_support_policy_allows_support_only() -> None:
         ({"Statement": [{"Effect": "Maybe", "Action": "support:*", "Resource": "*"}]}, "Effect"),
         ({"Statement": [{"Effect": "Allow", "Resource": "*"}]}, "Action or NotAction"),
         ({"Statement": [{"Effect": "Allow", "Action": "support:*"}]}, "Resource or NotResource"),
-        ({"Statement": [{"Effect": "Allow", "Action": "bogus", "Resource": "*"}]}, "service:Action"),
-        ({"Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}, "unknown service"),
-        ({"Statement": [{"Effect": "Allow", "Action": "support:*", "Resource": "*", "Condition": {}}]}, "Condition"),
-        ({"Statement": [{"Effect": "Allow", "Action": "support:*", "Resource": "*", "Extra": 1}]}, "unknown element"),
+        (
+            {"Statement": [{"Effect": "Allow", "Action": "bogus", "Resource": "*"}]},
+            "service:Action",
+        ),
+        (
+            {"Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]},
+            "unknown service",
+        ),
+        (
+            {
+                "Statement": [
+                    {"Effect": "Allow", "Action": "support:*", "Resource": "*", "Condition": {}}
+                ]
+            },
+            "Condition",
+        ),
+        (
+            {
+                "Statement": [
+                    {"Effect": "Allow", "Action": "support:*", "Resource": "*", "Extra": 1}
+                ]
+            },
+            "unknown element",
+        ),
         ({"Statement": [{"Effect": "Allow", "Action": [], "Resource": "*"}]}, "non-empty list"),
     ],
 )
@@ -96,5 +160,11 @@ def test_validate_document_explains_problems(document, fragment) -> None:
 
 
 def test_valid_documents_pass() -> None:
-    assert validate_document('{"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "support:ResolveCase", "Resource": "*"}}') == []
+    assert (
+        validate_document(
+            '{"Version": "2012-10-17", "Statement": '
+            '{"Effect": "Deny", "Action": "support:ResolveCase", "Resource": "*"}}'
+        )
+        == []
+    )
     assert validate_document(allow(["support:Describe*", "trustedadvisor:*"])) == []

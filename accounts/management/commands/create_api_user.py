@@ -41,8 +41,9 @@ class Command(BaseCommand):
                     plan = SupportPlan.objects.filter(code=options["plan"]).first()
                     if plan is None:
                         codes = ", ".join(SupportPlan.objects.values_list("code", flat=True))
+                        codes = codes or "(none: run seed_reference_data)"
                         raise CommandError(
-                            f"Unknown plan {options['plan']!r}; choose one of: {codes or '(none: run seed_reference_data)'}."
+                            f"Unknown plan {options['plan']!r}; choose one of: {codes}."
                         )
                     account = account_create(
                         account_id=account_id,
@@ -64,7 +65,9 @@ class Command(BaseCommand):
         except SupportApiError as exc:
             raise CommandError(f"{exc.code}: {exc.message}") from None
         except Policy.DoesNotExist:
-            raise CommandError("Reference data missing: run `manage.py seed_reference_data`.") from None
+            raise CommandError(
+                "Reference data missing: run `manage.py seed_reference_data`."
+            ) from None
         self.stdout.write(
             json.dumps(
                 {

@@ -4,7 +4,9 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Prepare a data directory: migrate, collect static files, load reference (and demo) data."
+    help = (
+        "Prepare a data directory: migrate, collect static files, load reference (and demo) data."
+    )
 
     def handle(self, *args: object, **options: object) -> None:
         settings.DATA_DIR.mkdir(parents=True, exist_ok=True)

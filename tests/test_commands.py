@@ -1,0 +1,125 @@
+"""Management commands: create_api_user's JSON contract, reference data and demo loading."""
+
+from __future__ import annotations
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from accounts.models import AccessKey, Account, PlanSeverity, SupportPlan, User
+from accounts.services import access_key_secret
+from cases.models import Case, Communication
+from catalog.models import Category, Service
+
+
+def run(*args: str) -> str:
+    out = StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def test_create_api_user_prints_one_json_object(reference_data) -> None:
+    output = run("create_api_user", "--account-id", "111122223333", "--plan", "business")
+    data = json.loads(output)
+    assert set(data) == {"accountId", "userName", "accessKeyId", "secretAccessKey"}
+    assert data["accountId"] == "111122223333"
+    assert data["userName"] == "api-user"
+    account = Account.objects.get(account_id="111122223333")
+    assert account.plan.code == "business"
+    key = AccessKey.objects.get(access_key_id=data["accessKeyId"])
+    assert key.user.account == account
+    assert access_key_secret(key) == data["secretAccessKey"]
+    assert key.user.policies.filter(name="AWSSupportAccess").exists()
+    # A second call reuses the account and the user, and issues a second key.
+    again = json.loads(
+        run(
+            "create_api_user",
+            "--account-id",
+            "111122223333",
+            "--plan",
+            "basic",
+            "--user",
+            "api-user",
+        )
+    )
+    assert again["accessKeyId"] != data["accessKeyId"]
+    assert Account.objects.get(account_id="111122223333").plan.code == "business"
+    custom = json.loads(
+        run(
+            "create_api_user",
+            "--account-id",
+            "111122223333",
+            "--user",
+            "ci",
+            "--email",
+            "x@example.com",
+        )
+    )
+    assert custom["userName"] == "ci"
+
+
+def test_create_api_user_reports_errors(reference_data) -> None:
+    with pytest.raises(CommandError, match="Unknown plan"):
+        run("create_api_user", "--account-id", "111122223333", "--plan", "platinum")
+    with pytest.raises(CommandError, match="12 digits"):
+        run("create_api_user", "--account-id", "1234")
+    assert not Account.objects.exists()
+
+
+def test_reference_data_matches_the_spec_and_loads_idempotently(reference_data) -> None:
+    counts = (
+        SupportPlan.objects.count(),
+        PlanSeverity.objects.count(),
+        Service.objects.count(),
+        Category.objects.count(),
+    )
+    assert "0 rows created" in run("seed_reference_data")
+    assert counts == (
+        SupportPlan.objects.count(),
+        PlanSeverity.objects.count(),
+        Service.objects.count(),
+        Category.objects.count(),
+    )
+    matrix = {
+        (c.plan.code, c.severity.code): c.response_minutes
+        for c in PlanSeverity.objects.select_related("plan", "severity")
+    }
+    assert matrix[("enterprise", "critical")] == 15
+    assert matrix[("business", "urgent")] == 60
+    assert matrix[("business", "high")] == 240
+    assert matrix[("developer", "normal")] == 720
+    assert matrix[("developer", "low")] == 1440
+    assert ("business", "critical") not in matrix
+    assert ("developer", "high") not in matrix
+    assert SupportPlan.objects.get(code="developer").business_hours_only
+    assert not SupportPlan.objects.get(code="basic").allows_technical
+    assert Service.objects.filter(case_type="technical").count() >= 30
+    assert Service.objects.filter(
+        code="service-limit-increase", case_type="service-limit-increase"
+    ).exists()
+    assert Service.objects.filter(case_type="account-and-billing").exists()
+    assert not Category.objects.filter(service__isnull=True).exists()
+
+
+def test_demo_loads_once_and_only_when_enabled(reference_data, settings) -> None:
+    settings.DEMO = False
+    assert "off" in run("load_demo")
+    assert not Account.objects.exists()
+    settings.DEMO = True
+    run("load_demo")
+    assert Account.objects.count() == 4
+    assert set(Account.objects.values_list("plan__code", flat=True)) == {
+        "basic",
+        "developer",
+        "business",
+        "enterprise",
+    }
+    snapshot = (User.objects.count(), Case.objects.count(), Communication.objects.count())
+    assert "already loaded" in run("load_demo")
+    assert snapshot == (User.objects.count(), Case.objects.count(), Communication.objects.count())
+    assert User.objects.filter(kind="engineer").count() == 1
+    assert User.objects.filter(kind="iam").count() == 4
+    statuses = set(Case.objects.values_list("status", flat=True))
+    assert {"unassigned", "pending-customer-action", "opened", "resolved"} <= statuses

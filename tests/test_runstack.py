@@ -1,0 +1,153 @@
+"""`make run`'s two steps, for real: bootstrap a fresh data directory, start the stack (web,
+worker, beat as processes), answer on / and run a task through the broker, stop on Ctrl-C.
+
+Uses the environment's broker and database, so CI's second run covers Redis and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # Field 4 (after the parenthesised command name) is the parent pid.
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def _wait_for(predicate, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc")
+def test_bootstrap_and_runstack(tmp_path) -> None:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "supportcenter.settings",
+        "SUPPORTCENTER_DATA_DIR": str(tmp_path / "var"),
+        "SUPPORTCENTER_SECRET_KEY": "runstack-test-secret",
+        "SUPPORTCENTER_DEMO": "1",
+        "PORT": str(port),
+    }
+    python = sys.executable
+    boot = subprocess.run(
+        [python, "manage.py", "bootstrap"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert boot.returncode == 0, boot.stderr
+    assert "Demo tenant" in boot.stdout
+    # Idempotent: a second bootstrap creates nothing.
+    again = subprocess.run(
+        [python, "manage.py", "bootstrap"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert again.returncode == 0, again.stderr
+    assert "0 rows created" in again.stdout and "already loaded" in again.stdout
+
+    log_path = tmp_path / "stack.log"
+    with log_path.open("wb") as log:
+        stack = subprocess.Popen(
+            [python, "manage.py", "runstack"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+
+        def healthy() -> bool:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as response:
+                    return response.status == 200
+            except OSError:
+                return False
+
+        _wait_for(healthy, 60, "the web server")
+        output = log_path.read_text()
+        assert f"http://127.0.0.1:{port}/" in output
+        assert "root+business@example.com" in output
+        children = _children(stack.pid)
+        assert len(children) == 3
+
+        # A task published from another process reaches the worker through the broker.
+        send = subprocess.run(
+            [
+                python,
+                "-c",
+                "import django; django.setup(); "
+                "from cases.tasks import attachment_sets_purge_expired_task as t; t.delay()",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert send.returncode == 0, send.stderr
+        _wait_for(
+            lambda: (
+                "attachment_sets_purge_expired_task" in log_path.read_text()
+                and "succeeded" in log_path.read_text()
+            ),
+            60,
+            "the worker to run the task",
+        )
+        _wait_for(lambda: "beat: Starting" in log_path.read_text(), 30, "beat")
+    finally:
+        stack.send_signal(signal.SIGINT)
+        try:
+            stack.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            stack.kill()
+            raise
+    assert stack.returncode == 0, log_path.read_text()[-3000:]
+    for pid in children:
+        assert not _alive(pid), f"child {pid} still running"
