@@ -102,9 +102,11 @@ class Command(BaseCommand):
         self.stdout.write("Stopped.")
 
     def _stop_all(self, processes: dict[str, subprocess.Popen[bytes]]) -> None:
+        # Each main process gets SIGTERM and stops its own children (gunicorn's workers, Celery's
+        # pool) cleanly; whole groups are killed only if that takes too long.
         for process in processes.values():
             if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
+                process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + 15
         for process in processes.values():
             remaining = max(0.1, deadline - time.monotonic())
@@ -118,7 +120,7 @@ class Command(BaseCommand):
         lines = ["", f"Support Center is starting on http://{bind}/", ""]
         lines.append(f"  Admin site: http://{bind}/admin/")
         if settings.DEMO:
-            lines.append("  Demo sign-ins (password for all: see below):")
+            lines.append("  Demo sign-ins (who, sign-in name, password):")
             for row in sign_ins():
                 lines.append(f"    {row['who']:<45} {row['login']:<40} {row['password']}")
         lines += ["", "Press Ctrl-C to stop the web server, the worker and beat.", ""]
