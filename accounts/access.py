@@ -20,12 +20,14 @@ from core.errors import (
     AttachmentSetIdNotFound,
     CaseIdNotFound,
     NoSuchEntity,
+    UploadIdNotFound,
 )
 
 MSG_ACCESS_DENIED = "User: {arn} is not authorized to perform: {action}"
 MSG_CASE_NOT_FOUND = "Case {case_id} was not found."
 MSG_ATTACHMENT_SET_NOT_FOUND = "Attachment set {attachment_set_id} was not found."
 MSG_ATTACHMENT_NOT_FOUND = "Attachment {attachment_id} was not found."
+MSG_UPLOAD_NOT_FOUND = "Upload {upload_id} was not found."
 
 
 def policies_for_user(user: User) -> list[dict[str, Any]]:
@@ -146,6 +148,42 @@ def access_attachment(
             queryset = queryset.filter(attachment_set__account=account)
     try:
         return queryset.get(attachment_id=attachment_id)
+    except Attachment.DoesNotExist:
+        raise AttachmentIdNotFound(
+            MSG_ATTACHMENT_NOT_FOUND.format(attachment_id=attachment_id)
+        ) from None
+
+
+def access_upload(principal: Principal, upload_id: str, *, action: str):
+    """A multipart upload of the principal's account; `UploadIdNotFound` otherwise."""
+    from cases.models import AttachmentUpload
+
+    authorize(principal, action)
+    account = _customer_account(principal)
+    try:
+        return AttachmentUpload.objects.select_related("account").get(
+            upload_id=upload_id, account=account
+        )
+    except AttachmentUpload.DoesNotExist:
+        raise UploadIdNotFound(MSG_UPLOAD_NOT_FOUND.format(upload_id=upload_id)) from None
+
+
+def access_upload_for_link(upload_id: str):
+    """The upload a presigned part link names; the link's signature is the authorization."""
+    from cases.models import AttachmentUpload
+
+    try:
+        return AttachmentUpload.objects.select_related("account").get(upload_id=upload_id)
+    except AttachmentUpload.DoesNotExist:
+        raise UploadIdNotFound(MSG_UPLOAD_NOT_FOUND.format(upload_id=upload_id)) from None
+
+
+def access_attachment_for_link(attachment_id: str):
+    """The attachment a presigned download link names; the signature is the authorization."""
+    from cases.models import Attachment
+
+    try:
+        return Attachment.objects.get(attachment_id=attachment_id)
     except Attachment.DoesNotExist:
         raise AttachmentIdNotFound(
             MSG_ATTACHMENT_NOT_FOUND.format(attachment_id=attachment_id)

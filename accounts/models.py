@@ -44,6 +44,7 @@ class Severity(TimestampedModel):
 
     code = models.CharField(max_length=16, unique=True)
     name = models.CharField(max_length=100)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=100, blank=True)
     # 1 = lowest; orders lists and the engineers' queue.
     level = models.PositiveSmallIntegerField(unique=True)
     description = models.TextField(blank=True)

@@ -30,6 +30,7 @@ from cases import lifecycle, sla
 from cases.models import (
     Attachment,
     AttachmentSet,
+    AttachmentUpload,
     CallbackWhen,
     Case,
     CaseEvent,
@@ -38,6 +39,7 @@ from cases.models import (
     Communication,
     CommunicationOrigin,
     Language,
+    UploadStatus,
 )
 from catalog.models import Category, Service
 from core import ids
@@ -46,7 +48,9 @@ from core.errors import (
     AttachmentSetExpired,
     AttachmentSetIdNotFound,
     AttachmentSetSizeLimitExceeded,
+    CaseCreationLimitExceeded,
     InvalidParameterValueException,
+    UploadIdNotFound,
 )
 from core.redaction import redact
 from core.services import sequence_next
@@ -85,6 +89,9 @@ MSG_ATTACHMENT_SIZE = "Attachment {name} is larger than the limit of {max_mb} MB
 MSG_ATTACHMENT_EMPTY = "Attachment {name} is empty."
 MSG_ATTACHMENT_NONE = "Add at least one attachment."
 MSG_NOT_SUPPORT = "Only support engineers can reply as Support."
+MSG_CASE_LIMIT = "You have reached the limit of {limit} new cases per hour. Try again later."
+MSG_UPLOAD_NOT_READY = "Upload {upload_id} is not ready; complete it first."
+MSG_UPLOAD_USED = "Upload {upload_id} is already attached to a case."
 
 _CALLBACK_RE = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
@@ -189,13 +196,15 @@ def attachment_set_add(
     attachments: Sequence[NewAttachment],
     actor: Principal,
     attachment_set: AttachmentSet | None = None,
-) -> AttachmentSet:
+    dry_run: bool = False,
+) -> AttachmentSet | None:
     """Add files to a new or existing attachment set of `account`.
 
     Preconditions: an existing set was loaded with `access_attachment_set`.
     Raises `AttachmentSetExpired`, `AttachmentSetIdNotFound` (already used),
     `AttachmentLimitExceeded` (more than 3 files in the set), `AttachmentSetSizeLimitExceeded`
     (a file over 5 MB), `InvalidParameterValueException` (no or empty files).
+    With `dry_run`, everything is validated and nothing is written (returns None).
     Side effects: files written through the default storage under generated keys (removed again
     if the transaction fails); an audit record.
     """
@@ -216,6 +225,16 @@ def attachment_set_add(
                 MSG_ATTACHMENT_EMPTY.format(name=safe_file_name(item.file_name)),
                 field="attachments",
             )
+    if dry_run:
+        # Validate everything a real call would, store nothing.
+        if attachment_set is not None:
+            _check_set_usable(attachment_set)
+        existing = attachment_set.attachments.count() if attachment_set is not None else 0
+        if existing + len(attachments) > max_files:
+            raise AttachmentLimitExceeded(
+                MSG_ATTACHMENT_LIMIT.format(max=max_files), field="attachments"
+            )
+        return None
     written: list[str] = []
     try:
         with transaction.atomic():
@@ -291,6 +310,61 @@ def _use_attachment_set(attachment_set: AttachmentSet | None, account: Account) 
         )
 
 
+def _attach_uploads(
+    uploads: Sequence[AttachmentUpload], account: Account, attachment_set: AttachmentSet | None
+) -> AttachmentSet | None:
+    """Turn ready multipart uploads into attachments of the communication's set (used once)."""
+    if not uploads:
+        return attachment_set
+    now = timezone.now()
+    for upload in uploads:
+        if upload.account_id != account.pk:
+            raise UploadIdNotFound(f"Upload {upload.upload_id} was not found.")
+        if upload.status != UploadStatus.READY:
+            raise InvalidParameterValueException(
+                MSG_UPLOAD_NOT_READY.format(upload_id=upload.upload_id), field="uploadIds"
+            )
+        if upload.attachment_id is not None:
+            raise InvalidParameterValueException(
+                MSG_UPLOAD_USED.format(upload_id=upload.upload_id), field="uploadIds"
+            )
+    if attachment_set is None:
+        attachment_set = AttachmentSet.objects.create(
+            account=account,
+            attachment_set_id=ids.attachment_set_id_new(),
+            expires_at=now,
+            used_at=now,
+            created_at=now,
+        )
+    for upload in uploads:
+        attachment = Attachment.objects.create(
+            attachment_set=attachment_set,
+            attachment_id=ids.attachment_id_new(),
+            file_name=upload.file_name,
+            storage_key=upload.storage_key,
+            size=upload.file_size,
+            content_type=mimetypes.guess_type(upload.file_name)[0] or "application/octet-stream",
+        )
+        # Conditional, so two cases racing for one upload cannot both get it.
+        claimed = AttachmentUpload.objects.filter(pk=upload.pk, attachment__isnull=True).update(
+            attachment=attachment
+        )
+        if not claimed:
+            raise InvalidParameterValueException(
+                MSG_UPLOAD_USED.format(upload_id=upload.upload_id), field="uploadIds"
+            )
+    return attachment_set
+
+
+def _check_case_creation_limit(account: Account) -> None:
+    limit = settings.SUPPORTCENTER_CASE_CREATION_LIMIT
+    if limit <= 0:
+        return
+    since = timezone.now() - timedelta(hours=1)
+    if Case.objects.filter(account=account, created_at__gte=since).count() >= limit:
+        raise CaseCreationLimitExceeded(MSG_CASE_LIMIT.format(limit=limit))
+
+
 # --- cases --------------------------------------------------------------------------------------
 
 
@@ -351,6 +425,7 @@ def case_create(
     callback_number: str = "",
     callback_when: str = "",
     extra_field_value: str = "",
+    uploads: Sequence[AttachmentUpload] = (),
 ) -> Case:
     """Open a case for `account` with its first communication.
 
@@ -362,7 +437,8 @@ def case_create(
     this account's). Redacts subject and body.
     Side effects: a `CaseEvent` (created) and an audit record (CreateCase) in this transaction;
     the attachment set is marked used.
-    Raises `InvalidParameterValueException`, `AttachmentSetExpired`, `AttachmentSetIdNotFound`.
+    Raises `InvalidParameterValueException`, `AttachmentSetExpired`, `AttachmentSetIdNotFound`,
+    `UploadIdNotFound`, `CaseCreationLimitExceeded` (more than the configured cases per hour).
     """
     plan = account.plan
     service, category, cell = _resolve_catalog(
@@ -400,7 +476,9 @@ def case_create(
         raise InvalidParameterValueException(
             MSG_CC_PLAN.format(plan=plan.name), field="cc_email_addresses"
         )
+    _check_case_creation_limit(account)
     _use_attachment_set(attachment_set, account)
+    attachment_set = _attach_uploads(uploads, account, attachment_set)
 
     now = timezone.now()
     case = Case.objects.create(
@@ -475,6 +553,7 @@ def case_add_communication(
     body: str,
     cc_email_addresses: Iterable[str] = (),
     attachment_set: AttachmentSet | None = None,
+    uploads: Sequence[AttachmentUpload] = (),
 ) -> Communication:
     """A customer's reply (web or API).
 
@@ -492,9 +571,13 @@ def case_add_communication(
             MSG_CC_PLAN.format(plan=case.account.plan.name), field="cc_email_addresses"
         )
     _use_attachment_set(attachment_set, case.account)
+    attachment_set = _attach_uploads(uploads, case.account, attachment_set)
     now = timezone.now()
+    # The reply's own audit record covers the status change it causes.
     if case.status == CaseStatus.RESOLVED:
-        lifecycle.transition(case, to=CaseStatus.REOPENED, actor=actor, reason="customer reply")
+        lifecycle.transition(
+            case, to=CaseStatus.REOPENED, actor=actor, reason="customer reply", audit_record=False
+        )
     elif case.status == CaseStatus.PENDING_CUSTOMER_ACTION:
         lifecycle.transition(
             case, to=CaseStatus.OPENED, actor=actor, reason="customer reply", audit_record=False

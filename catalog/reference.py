@@ -15,12 +15,14 @@ from typing import Any
 SEVERITIES: list[dict[str, Any]] = [
     {
         "code": "low",
+        "name_ja": "一般的なガイダンス",
         "name": "General guidance",
         "level": 1,
         "description": "You have a general development question, or you want to request a feature.",
     },
     {
         "code": "normal",
+        "name_ja": "システム障害",
         "name": "System impaired",
         "level": 2,
         "description": "Non-critical functions of your application are behaving abnormally, or "
@@ -28,12 +30,14 @@ SEVERITIES: list[dict[str, Any]] = [
     },
     {
         "code": "high",
+        "name_ja": "本番システムの障害",
         "name": "Production system impaired",
         "level": 3,
         "description": "Important functions of your application are impaired or degraded.",
     },
     {
         "code": "urgent",
+        "name_ja": "本番システムのダウン",
         "name": "Production system down",
         "level": 4,
         "description": "Your business is significantly impacted. Important functions of your "
@@ -41,6 +45,7 @@ SEVERITIES: list[dict[str, Any]] = [
     },
     {
         "code": "critical",
+        "name_ja": "ビジネスクリティカルなシステムのダウン",
         "name": "Business-critical system down",
         "level": 5,
         "description": "Your business is at risk. Critical functions of your application are "

@@ -30,7 +30,7 @@ def reference_data_load() -> LoadResult:
     for row in reference.SEVERITIES:
         severity, created = Severity.objects.get_or_create(
             code=row["code"],
-            defaults={k: row[k] for k in ("name", "level", "description")},
+            defaults={k: row[k] for k in ("name", "name_ja", "level", "description")},
         )
         severities[severity.code] = severity
         result.add(created)

@@ -90,6 +90,15 @@ SUPPORTCENTER_BUSINESS_HOURS_END = _env_int("SUPPORTCENTER_BUSINESS_HOURS_END", 
 SUPPORTCENTER_AUTO_RESOLVE_DAYS = _env_int("SUPPORTCENTER_AUTO_RESOLVE_DAYS", 6)
 SUPPORTCENTER_CASE_RETENTION_DAYS = _env_int("SUPPORTCENTER_CASE_RETENTION_DAYS", 365)
 SUPPORTCENTER_AUDIT_REGION = _env("SUPPORTCENTER_AUDIT_REGION", "us-east-1")
+# AWS API limits: requests per second per access key; DescribeAttachment calls per minute per
+# key; cases an account may open per hour (web and API). 0 turns a limit off.
+SUPPORTCENTER_API_RATE_LIMIT = _env_int("SUPPORTCENTER_API_RATE_LIMIT", 20)
+SUPPORTCENTER_DESCRIBE_ATTACHMENT_LIMIT = _env_int("SUPPORTCENTER_DESCRIBE_ATTACHMENT_LIMIT", 60)
+SUPPORTCENTER_CASE_CREATION_LIMIT = _env_int("SUPPORTCENTER_CASE_CREATION_LIMIT", 30)
+# Part size for multipart uploads of large attachments (at most 100 MB).
+SUPPORTCENTER_UPLOAD_PART_SIZE = _env_int("SUPPORTCENTER_UPLOAD_PART_SIZE", 10 * 1024 * 1024)
+# Lifetime of presigned upload and download links, in seconds.
+SUPPORTCENTER_PRESIGNED_URL_TTL_SECONDS = _env_int("SUPPORTCENTER_PRESIGNED_URL_TTL_SECONDS", 3600)
 
 # ---------------------------------------------------------------------------------------------
 # Computed (do not edit)
@@ -130,10 +139,12 @@ INSTALLED_APPS = [
     "catalog",
     "cases",
     "audit",
+    "awsapi",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "awsapi.middleware.AwsApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -241,6 +252,13 @@ EMAIL_BACKEND = {
     "smtp": "django.core.mail.backends.smtp.EmailBackend",
     "console": "django.core.mail.backends.console.EmailBackend",
 }.get(EMAIL_BACKEND_NAME, EMAIL_BACKEND_NAME)
+
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

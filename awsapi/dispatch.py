@@ -1,0 +1,288 @@
+"""The single AWS API endpoint: `POST /` with `X-Amz-Target: AWSSupport_20130415.<Operation>`.
+
+Order of checks (each failure is an AWS JSON error with `x-amzn-RequestId`):
+body size cap for the operation -> SigV4 -> JSON -> operation -> rate limit -> plan has API access
+-> input shape (botocore model) -> IAM policy (`support:<Operation>`) -> handler.
+
+A handler runs in one transaction. `dryRun` runs it and rolls back, then answers
+`DryRunOperationException`. Mutating calls are remembered by (access key, invocation id) in the
+same transaction, so botocore's retries of a committed call get the first answer. Every call
+writes exactly one audit record named after the operation: mutating services write theirs inside
+their transaction; reads and failures are recorded here.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+
+from accounts import access
+from accounts.models import AccessKey, Account
+from accounts.principals import Principal
+from accounts.services import access_key_touch
+from audit import services as audit
+from audit.models import AuditEvent
+from awsapi import auth, model, protocol, throttling
+from awsapi.models import IdempotencyRecord
+from core.errors import (
+    DryRunOperationException,
+    InternalServerError,
+    SubscriptionRequiredException,
+    SupportApiError,
+    ThrottlingException,
+)
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_BODY = 256 * 1024
+# Members never copied into audit records: case text, addresses, file contents.
+SENSITIVE_MEMBERS = frozenset({"subject", "communicationBody", "ccEmailAddresses", "data"})
+
+
+class UnknownOperationException(SupportApiError):
+    code = "UnknownOperationException"
+
+
+class RequestEntityTooLargeException(SupportApiError):
+    code = "RequestEntityTooLargeException"
+    http_status = 413
+
+
+@dataclass
+class CallContext:
+    operation: str
+    principal: Principal
+    access_key: AccessKey
+    account: Account
+    request_id: str
+    invocation_id: str
+    dry_run: bool
+    # Set by handlers for the audit record of a read (e.g. resources touched).
+    audit_response: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    name: str
+    handler: Handler
+    read_only: bool
+    max_body: int
+    idempotent: bool
+
+
+REGISTRY: dict[str, OperationSpec] = {}
+
+
+def operation(
+    name: str,
+    *,
+    read_only: bool = False,
+    max_body: int = DEFAULT_MAX_BODY,
+    idempotent: bool = False,
+) -> Callable[[Handler], Handler]:
+    """Register a handler for an operation of botocore's support model."""
+    if name not in model.operation_names():
+        raise ValueError(f"{name} is not an operation of the support model")
+
+    def register(handler: Handler) -> Handler:
+        REGISTRY[name] = OperationSpec(name, handler, read_only, max_body, idempotent)
+        return handler
+
+    return register
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def sanitize_parameters(params: dict[str, Any]) -> dict[str, Any] | None:
+    """Request parameters for the audit trail, without case text, addresses or file contents."""
+    if not params:
+        return None
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if k not in SENSITIVE_MEMBERS}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        if isinstance(value, bytes | bytearray):
+            return None
+        return value
+
+    return clean(params)
+
+
+def _read_body(request: HttpRequest, cap: int) -> bytes:
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > cap:
+        raise RequestEntityTooLargeException(f"Request body exceeds the limit of {cap} bytes.")
+    # Read at most cap + 1 bytes, never the whole of an oversized stream.
+    body = request.read(cap + 1)
+    if len(body) > cap:
+        raise RequestEntityTooLargeException(f"Request body exceeds the limit of {cap} bytes.")
+    return body
+
+
+def _operation_name(request: HttpRequest) -> str:
+    target = request.META.get("HTTP_X_AMZ_TARGET", "")
+    prefix, _, name = target.partition(".")
+    return name if prefix == model.TARGET_PREFIX else ""
+
+
+def _record_failure(
+    principal: Principal | None,
+    account: Account | None,
+    name: str,
+    params: dict,
+    error: SupportApiError,
+) -> None:
+    if principal is None or account is None:
+        return  # Unauthenticated calls belong to no account's trail.
+    try:
+        with transaction.atomic():
+            audit.record(
+                actor=principal,
+                event_name=name or "UnknownOperation",
+                account=account,
+                request_parameters=sanitize_parameters(params),
+                error_code=error.code,
+                error_message=error.message,
+                read_only=bool(name in REGISTRY and REGISTRY[name].read_only),
+            )
+    except Exception:  # pragma: no cover - the error answer matters more than its record
+        logger.exception("could not record a failed API call")
+
+
+def handle(request: HttpRequest) -> HttpResponse:
+    request_id = str(uuid.uuid4())
+    name = _operation_name(request)
+    spec = REGISTRY.get(name)
+    principal: Principal | None = None
+    account: Account | None = None
+    params: dict[str, Any] = {}
+    try:
+        body = _read_body(request, spec.max_body if spec else DEFAULT_MAX_BODY)
+        key = auth.authenticate(request, body)
+        account = key.user.account
+        principal = Principal(
+            user=key.user,
+            via="api",
+            access_key_id=key.access_key_id,
+            source_ip=request.META.get("REMOTE_ADDR", ""),
+            user_agent=request.META.get("HTTP_USER_AGENT", "")[:1000],
+            request_id=request_id,
+        )
+        params = protocol.parse_body(body)
+        if spec is None:
+            raise UnknownOperationException(
+                f"Operation {request.META.get('HTTP_X_AMZ_TARGET', '')[:200]!r} is not supported."
+            )
+        if not throttling.hit(
+            f"api:{key.access_key_id}",
+            limit=settings.SUPPORTCENTER_API_RATE_LIMIT,
+            window_seconds=1,
+        ):
+            raise ThrottlingException()
+        if account is None or not account.is_active or not account.plan.api_access:
+            raise SubscriptionRequiredException()
+        model.validate_input(name, params)
+        access.authorize(principal, f"support:{name}")
+        decoded = model.decode_blobs(params, model.operation_model(name).input_shape)
+        access_key_touch(access_key=key)
+        result = _run(spec, key, account, principal, request_id, request, decoded, params)
+        return protocol.render_result(result, request_id)
+    except SupportApiError as error:
+        _record_failure(principal, account, name, params, error)
+        return protocol.render_error(error, request_id)
+    except Exception:
+        logger.exception("AWS API call %s failed", name)
+        error = InternalServerError()
+        _record_failure(principal, account, name, params, error)
+        return protocol.render_error(error, request_id)
+
+
+def _run(
+    spec: OperationSpec,
+    key: AccessKey,
+    account: Account,
+    principal: Principal,
+    request_id: str,
+    request: HttpRequest,
+    params: dict[str, Any],
+    raw_params: dict[str, Any],
+) -> dict[str, Any]:
+    invocation_id = request.META.get("HTTP_AMZ_SDK_INVOCATION_ID", "")[:100]
+    dry_run = bool(params.get("dryRun"))
+    remember = spec.idempotent and bool(invocation_id) and not dry_run
+    if remember:
+        stored = IdempotencyRecord.objects.filter(
+            access_key_id=key.access_key_id, invocation_id=invocation_id, operation=spec.name
+        ).first()
+        if stored is not None:
+            return stored.response
+    ctx = CallContext(
+        operation=spec.name,
+        principal=principal,
+        access_key=key,
+        account=account,
+        request_id=request_id,
+        invocation_id=invocation_id,
+        dry_run=dry_run,
+        extra={"base_url": request.build_absolute_uri("/")},
+    )
+    output_shape = model.operation_model(spec.name).output_shape
+    try:
+        with transaction.atomic():
+            result = model.serialize_output(spec.handler(ctx, params), output_shape) or {}
+            if dry_run:
+                raise _DryRunRollback()
+            if (
+                spec.read_only
+                or not AuditEvent.objects.filter(
+                    request_id=request_id, event_name=spec.name
+                ).exists()
+            ):
+                audit.record(
+                    actor=principal,
+                    event_name=spec.name,
+                    account=account,
+                    request_parameters=sanitize_parameters(raw_params),
+                    response_elements=ctx.audit_response,
+                    read_only=spec.read_only,
+                )
+            if remember:
+                IdempotencyRecord.objects.create(
+                    access_key_id=key.access_key_id,
+                    invocation_id=invocation_id,
+                    operation=spec.name,
+                    response=result,
+                    created_at=timezone.now(),
+                )
+    except _DryRunRollback:
+        raise DryRunOperationException() from None
+    except IntegrityError:
+        if not remember:
+            raise
+        # A concurrent attempt of the same invocation committed first: answer as it did.
+        stored = IdempotencyRecord.objects.filter(
+            access_key_id=key.access_key_id, invocation_id=invocation_id, operation=spec.name
+        ).first()
+        if stored is None:
+            raise
+        return stored.response
+    return result

@@ -1,0 +1,377 @@
+"""The wire protocol: SigV4, routing, errors, plan and IAM checks, throttling, dry runs, retries."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from botocore.awsrequest import AWSResponse
+from botocore.exceptions import ClientError
+from django.utils import timezone
+
+from accounts.models import AccessKey
+from accounts.principals import SYSTEM
+from accounts.services import access_key_set_status
+from audit.models import AuditEvent
+from awsapi import auth
+from awsapi.models import IdempotencyRecord
+from cases.models import Case
+from tests import factories
+from tests.awsapi.conftest import _Raw, call_with_body, forward, make_api_user
+
+TARGET = "AWSSupport_20130415."
+JSON = "application/x-amz-json-1.1"
+
+
+def code_of(excinfo) -> str:
+    return excinfo.value.response["Error"]["Code"]
+
+
+def raw_post(client, operation: str, body: bytes = b"{}", **headers):
+    return client.post(
+        "/", data=body, content_type=JSON, HTTP_X_AMZ_TARGET=TARGET + operation, **headers
+    )
+
+
+def test_signature_failures(make_client, api_user) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        make_client(api_user, secret="x" * 40).describe_services()
+    assert code_of(excinfo) == "InvalidSignatureException"
+    assert excinfo.value.response["Error"]["Message"] == auth.MSG_INVALID_SIGNATURE
+
+    unknown = make_api_user(api_user.account)
+    AccessKey.objects.filter(access_key_id=unknown.access_key_id).delete()
+    with pytest.raises(ClientError) as excinfo:
+        make_client(unknown).describe_services()
+    assert code_of(excinfo) == "UnrecognizedClientException"
+
+    key = AccessKey.objects.get(access_key_id=api_user.access_key_id)
+    access_key_set_status(access_key=key, status="Inactive", actor=SYSTEM)
+    with pytest.raises(ClientError) as excinfo:
+        make_client(api_user).describe_services()
+    assert code_of(excinfo) == "UnrecognizedClientException"
+    access_key_set_status(access_key=key, status="Active", actor=SYSTEM)
+    assert make_client(api_user).describe_services()["services"]
+
+
+def test_skew_limits_are_enforced_by_the_server(client, make_client, api_user) -> None:
+    signed = []
+
+    def capture(request, **kwargs):
+        signed.append(request)
+
+    boto = make_client(api_user)
+    boto.meta.events.register_first("before-send.support", capture)
+    boto.describe_services()
+    request = signed[-1]
+    headers = {
+        "HTTP_" + k.upper().replace("-", "_"): (v.decode() if isinstance(v, bytes) else v)
+        for k, v in request.headers.items()
+        if k.lower() not in ("content-type", "content-length")
+    }
+    headers["HTTP_HOST"] = "testserver"
+    for offset, ok in ((14, True), (16, False), (-16, False)):
+        with time_machine.travel(timezone.now() + timedelta(minutes=offset)):
+            response = client.generic("POST", "/", data=request.body, content_type=JSON, **headers)
+        assert (response.status_code == 200) is ok, (offset, response.content)
+        if not ok:
+            assert json.loads(response.content)["__type"] == "InvalidSignatureException"
+            assert "Signature" in json.loads(response.content)["message"]
+
+
+def test_tampered_body_and_unsigned_requests(client, make_client, api_user) -> None:
+    signed = []
+    boto = make_client(api_user)
+    boto.meta.events.register_first(
+        "before-send.support", lambda request, **kw: signed.append(request)
+    )
+    boto.describe_cases()
+    request = signed[-1]
+    headers = {
+        "HTTP_" + k.upper().replace("-", "_"): (v.decode() if isinstance(v, bytes) else v)
+        for k, v in request.headers.items()
+        if k.lower() not in ("content-type", "content-length")
+    }
+    headers["HTTP_HOST"] = "testserver"
+    tampered = client.generic(
+        "POST", "/", data=b'{"includeResolvedCases": true}', content_type=JSON, **headers
+    )
+    assert json.loads(tampered.content)["__type"] == "InvalidSignatureException"
+    # An X-Amz-Content-SHA256 header cannot stand in for the real body hash.
+    sneaky = client.generic(
+        "POST",
+        "/",
+        data=b'{"includeResolvedCases": true}',
+        content_type=JSON,
+        HTTP_X_AMZ_CONTENT_SHA256="UNSIGNED-PAYLOAD",
+        **headers,
+    )
+    assert json.loads(sneaky.content)["__type"] == "InvalidSignatureException"
+    # A changed unsigned header (User-Agent) does not matter; a changed signed one does.
+    headers_ua = {**headers, "HTTP_USER_AGENT": "something else"}
+    assert (
+        client.generic("POST", "/", data=request.body, content_type=JSON, **headers_ua).status_code
+        == 200
+    )
+    headers_host = {**headers, "HTTP_HOST": "localhost"}
+    with pytest.MonkeyPatch.context() as mp:
+        from django.conf import settings
+
+        mp.setattr(settings, "ALLOWED_HOSTS", ["*"])
+        response = client.generic("POST", "/", data=request.body, content_type=JSON, **headers_host)
+    assert json.loads(response.content)["__type"] == "InvalidSignatureException"
+
+    unsigned = raw_post(client, "DescribeServices")
+    assert unsigned.status_code == 403
+    assert json.loads(unsigned.content) == {
+        "__type": "MissingAuthenticationTokenException",
+        "message": "Missing Authentication Token",
+    }
+    assert unsigned["x-amzn-RequestId"]
+    garbled = raw_post(
+        client, "DescribeServices", HTTP_AUTHORIZATION="AWS4-HMAC-SHA256 Credential=x"
+    )
+    assert json.loads(garbled.content)["__type"] == "IncompleteSignatureException"
+    other_service = raw_post(
+        client,
+        "DescribeServices",
+        HTTP_AUTHORIZATION="AWS4-HMAC-SHA256 "
+        "Credential=ASCKAAAAAAAAAAAAAAAA/20261126/us-east-1/s3/aws4_request, "
+        "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
+        HTTP_X_AMZ_DATE="20261126T000000Z",
+    )
+    assert json.loads(other_service.content)["__type"] == "IncompleteSignatureException"
+
+
+def test_session_cookies_never_authenticate(client, reference_data) -> None:
+    account = factories.make_account("business")
+    client.force_login(factories.root_of(account))
+    response = raw_post(client, "DescribeServices")
+    assert json.loads(response.content)["__type"] == "MissingAuthenticationTokenException"
+
+
+def test_any_region_is_accepted(make_client, api_user) -> None:
+    for region in ("eu-west-1", "ap-northeast-1", "cn-north-1"):
+        assert make_client(api_user, region=region).describe_severity_levels()["severityLevels"]
+
+
+def test_malformed_json_and_unknown_operations(make_client, api_user, client) -> None:
+    boto = make_client(api_user)
+
+    def corrupt(request, **kwargs):
+        request.data = b"{not json"
+
+    # Sign the corrupt body so authentication passes and parsing is what fails.
+    boto.meta.events.register("before-sign.support.DescribeServices", corrupt)
+    with pytest.raises(ClientError) as excinfo:
+        boto.describe_services()
+    assert code_of(excinfo) == "SerializationException"
+
+    boto2 = make_client(api_user)
+
+    def retarget(request, **kwargs):
+        request.headers.replace_header("X-Amz-Target", TARGET + "LaunchRocket")
+
+    boto2.meta.events.register("before-sign.support.DescribeServices", retarget)
+    with pytest.raises(ClientError) as excinfo:
+        boto2.describe_services()
+    assert code_of(excinfo) == "UnknownOperationException"
+    # Other paths and methods stay the web app.
+    assert client.get("/").status_code == 200
+
+
+def test_input_validation_against_the_model(support) -> None:
+    bad_calls = [
+        lambda: support.describe_cases(maxResults=5),
+        lambda: support.describe_cases(maxResults=101),
+        lambda: support.describe_cases(maxResults="ten"),
+        lambda: support.describe_cases(caseIdList=["x"] * 101),
+        lambda: call_with_body(support, "describe_cases", b'{"unknownMember": 1}'),
+        lambda: call_with_body(support, "describe_cases", b'{"maxResults": true}'),
+        lambda: call_with_body(support, "describe_cases", b'{"caseIdList": "case-1"}'),
+        lambda: support.describe_communications(),
+        lambda: support.create_case(subject="only a subject"),
+        lambda: support.describe_supported_languages(issueType="technical", serviceCode="x"),
+    ]
+    for call in bad_calls:
+        with pytest.raises(ClientError) as excinfo:
+            call()
+        assert code_of(excinfo) == "ValidationException"
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_plan_without_api_access(make_client, reference_data) -> None:
+    developer = make_api_user(factories.make_account("developer"))
+    with pytest.raises(ClientError) as excinfo:
+        make_client(developer).describe_services()
+    assert code_of(excinfo) == "SubscriptionRequiredException"
+    assert "Subscription is required" in excinfo.value.response["Error"]["Message"]
+
+
+def test_iam_policy_per_operation(make_client, reference_data) -> None:
+    account = factories.make_account("business")
+    nothing = make_client(make_api_user(account, policy=None))
+    with pytest.raises(ClientError) as excinfo:
+        nothing.describe_cases()
+    assert code_of(excinfo) == "AccessDeniedException"
+    assert (
+        "is not authorized to perform: support:DescribeCases"
+        in excinfo.value.response["Error"]["Message"]
+    )
+    reader = make_client(make_api_user(account, policy="SupportCenterReadOnlyAccess"))
+    assert reader.describe_cases()["cases"] == []
+    with pytest.raises(ClientError) as excinfo:
+        reader.create_case(
+            subject="s", communicationBody="b", serviceCode="billing", categoryCode="charge-inquiry"
+        )
+    assert code_of(excinfo) == "AccessDeniedException"
+    assert not Case.objects.exists()
+
+
+def test_throttling(make_client, api_user, settings) -> None:
+    settings.SUPPORTCENTER_API_RATE_LIMIT = 2
+    boto = make_client(api_user)
+    codes = []
+    # One frozen second: every call falls in the same window.
+    with time_machine.travel(timezone.now(), tick=False):
+        for _ in range(4):
+            try:
+                boto.describe_severity_levels()
+                codes.append("ok")
+            except ClientError as exc:
+                codes.append(exc.response["Error"]["Code"])
+    assert "ThrottlingException" in codes
+    assert codes[:2] == ["ok", "ok"]
+
+
+def test_case_creation_limit(support, settings) -> None:
+    settings.SUPPORTCENTER_CASE_CREATION_LIMIT = 2
+    params = {
+        "subject": "s",
+        "communicationBody": "b",
+        "serviceCode": "billing",
+        "categoryCode": "charge-inquiry",
+        "issueType": "customer-service",
+    }
+    support.create_case(**params)
+    support.create_case(**params)
+    with pytest.raises(support.exceptions.CaseCreationLimitExceeded):
+        support.create_case(**params)
+    assert Case.objects.count() == 2
+
+
+def test_dry_run_validates_and_changes_nothing(support) -> None:
+    params = {
+        "subject": "s",
+        "communicationBody": "b",
+        "serviceCode": "billing",
+        "categoryCode": "charge-inquiry",
+        "issueType": "customer-service",
+    }
+    with pytest.raises(support.exceptions.DryRunOperationException):
+        support.create_case(dryRun=True, **params)
+    with pytest.raises(ClientError) as excinfo:
+        support.create_case(dryRun=True, **{**params, "serviceCode": "nope"})
+    assert code_of(excinfo) == "InvalidParameterValueException"
+    assert not Case.objects.exists()
+    case_id = support.create_case(**params)["caseId"]
+    with pytest.raises(support.exceptions.DryRunOperationException):
+        support.resolve_case(caseId=case_id, dryRun=True)
+    with pytest.raises(support.exceptions.DryRunOperationException):
+        support.add_communication_to_case(caseId=case_id, communicationBody="x", dryRun=True)
+    with pytest.raises(support.exceptions.DryRunOperationException):
+        support.describe_cases(dryRun=True)
+    with pytest.raises(support.exceptions.DryRunOperationException):
+        support.add_attachments_to_set(
+            attachments=[{"fileName": "a.txt", "data": b"abc"}], dryRun=True
+        )
+    case = Case.objects.get()
+    assert case.status == "unassigned"
+    assert case.communications.count() == 1
+    from cases.models import Attachment, AttachmentSet
+
+    assert not AttachmentSet.objects.exists() and not Attachment.objects.exists()
+    assert AuditEvent.objects.filter(error_code="DryRunOperationException").count() == 5
+
+
+PARAMS = {
+    "subject": "retry me",
+    "communicationBody": "b",
+    "serviceCode": "billing",
+    "categoryCode": "charge-inquiry",
+    "issueType": "customer-service",
+}
+
+
+def test_botocore_retry_after_a_lost_answer_creates_one_case(make_client, api_user, client) -> None:
+    boto = make_client(api_user, retries=3)
+    attempts = []
+
+    def lose_first_answer(request, **kwargs):
+        attempts.append(request.headers["amz-sdk-invocation-id"])
+        if len(attempts) == 1:
+            forward(request, client)  # the server commits the case...
+            lost = b'{"__type": "InternalServerError", "message": "connection reset"}'
+            return AWSResponse(request.url, 500, {}, _Raw(lost))  # ...the answer is lost
+        return None
+
+    boto.meta.events.register_first("before-send.support", lose_first_answer)
+    case_id = boto.create_case(**PARAMS)["caseId"]
+    assert len(attempts) == 2 and attempts[0] == attempts[1]
+    assert list(Case.objects.values_list("case_id", flat=True)) == [case_id]
+    assert IdempotencyRecord.objects.count() == 1
+    # A new call (a new invocation id) is a new case.
+    assert boto.create_case(**PARAMS)["caseId"] != case_id
+    assert Case.objects.count() == 2
+
+
+def test_replayed_reply_is_added_once(make_client, api_user, client) -> None:
+    forwarded = []
+    boto = make_client(api_user, forwarded=forwarded)
+    case_id = boto.create_case(**PARAMS)["caseId"]
+    boto.add_communication_to_case(caseId=case_id, communicationBody="once")
+    request, first = forwarded[-1]
+    replay = forward(request, client)
+    assert json.loads(replay.content) == json.loads(first.content) == {"result": True}
+    assert Case.objects.get(case_id=case_id).communications.count() == 2
+
+
+def test_unexpected_failures_answer_json_500(make_client, api_user, monkeypatch) -> None:
+    from awsapi import dispatch
+
+    def explode(ctx, body):
+        raise RuntimeError("boom")
+
+    spec = dispatch.REGISTRY["DescribeSeverityLevels"]
+    monkeypatch.setitem(
+        dispatch.REGISTRY,
+        "DescribeSeverityLevels",
+        dispatch.OperationSpec(spec.name, explode, spec.read_only, spec.max_body, spec.idempotent),
+    )
+    with pytest.raises(ClientError) as excinfo:
+        make_client(api_user).describe_severity_levels()
+    assert code_of(excinfo) == "InternalServerError"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert "boom" not in excinfo.value.response["Error"]["Message"]
+    assert AuditEvent.objects.filter(error_code="InternalServerError").exists()
+
+
+def test_body_size_is_capped_before_reading(client, api_user) -> None:
+    response = client.post(
+        "/",
+        data=b"{" + b" " * (300 * 1024) + b"}",
+        content_type=JSON,
+        HTTP_X_AMZ_TARGET=TARGET + "DescribeCases",
+    )
+    assert response.status_code == 413
+    assert json.loads(response.content)["__type"] == "RequestEntityTooLargeException"
+
+
+def test_every_response_has_a_request_id(client, support) -> None:
+    result = support.describe_services()
+    assert result["ResponseMetadata"]["RequestId"]
+    response = raw_post(client, "DescribeServices", body=json.dumps({}).encode())
+    assert response["x-amzn-RequestId"]
+    assert response["Content-Type"] == JSON
