@@ -31,10 +31,18 @@ MSG_UPLOAD_NOT_FOUND = "Upload {upload_id} was not found."
 
 
 def policies_for_user(user: User) -> list[dict[str, Any]]:
-    """The policy documents that apply to `user`: its own and its groups'."""
+    """The policy documents that apply to `user`: its own and its groups'.
+
+    Cached on the user object, which lives for one request, so checking several actions in a
+    request costs the two queries once.
+    """
+    cached = getattr(user, "_policy_documents", None)
+    if cached is not None:
+        return cached
     documents = Policy.objects.filter(users=user).values_list("document", flat=True)
     group_documents = Policy.objects.filter(groups__members=user).values_list("document", flat=True)
-    return [*documents, *group_documents]
+    user._policy_documents = [*documents, *group_documents]  # type: ignore[attr-defined]
+    return user._policy_documents  # type: ignore[attr-defined]
 
 
 def is_allowed(principal: Principal, action: str) -> bool:

@@ -25,3 +25,6 @@ STORAGES = {
 # Celery is not eager: tests call task functions directly, or run a real worker.
 CELERY_TASK_ALWAYS_EAGER = False
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+# Limits are tested on purpose (with overrides), not tripped by accident in other tests.
+SUPPORTCENTER_API_RATE_LIMIT = 0
+SUPPORTCENTER_CASE_CREATION_LIMIT = 0
