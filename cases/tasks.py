@@ -8,3 +8,10 @@ def attachment_sets_purge_expired_task() -> int:
     from cases.services import attachment_sets_purge_expired
 
     return attachment_sets_purge_expired()
+
+
+@shared_task(acks_late=True)
+def uploads_purge_expired_task() -> int:
+    from cases.uploads import uploads_purge_expired
+
+    return uploads_purge_expired()

@@ -302,6 +302,16 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "cases.tasks.attachment_sets_purge_expired_task",
         "schedule": crontab(minute="*/15"),
     },
+    # https://crontab.guru/#7_*_*_*_* : hourly, at minute 7
+    "uploads-expire": {
+        "task": "cases.tasks.uploads_purge_expired_task",
+        "schedule": crontab(minute="7"),
+    },
+    # https://crontab.guru/#17_*_*_*_* : hourly, at minute 17
+    "idempotency-records-expire": {
+        "task": "awsapi.tasks.idempotency_records_purge_task",
+        "schedule": crontab(minute="17"),
+    },
 }
 
 LOGGING = {

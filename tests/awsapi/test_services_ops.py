@@ -1,4 +1,4 @@
-"""DescribeServices, DescribeSeverityLevels, DescribeSupportedLanguages, DescribeCreateCaseOptions."""
+"""Catalog operations: services, severity levels, supported languages, create-case options."""
 
 from __future__ import annotations
 
