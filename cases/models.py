@@ -220,8 +220,10 @@ class AttachmentUpload(TimestampedModel):
         max_length=32, choices=UploadStatus.choices, default=UploadStatus.NOT_READY
     )
     failure_reason = models.CharField(max_length=500, blank=True)
-    # The assembled file, once every part is in.
+    # The assembled file, once every part is in (with S3 storage: the object key from the start).
     storage_key = models.CharField(max_length=255, blank=True)
+    # With S3 storage the parts go straight to S3 as a native multipart upload.
+    s3_upload_id = models.CharField(max_length=1024, blank=True)
     expires_at = models.DateTimeField(db_index=True)
     # Set when the upload becomes an attachment of a communication (usable once).
     attachment = models.OneToOneField(

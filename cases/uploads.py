@@ -45,6 +45,35 @@ MSG_ETAG = "The ETag of part {index} does not match the uploaded part."
 MSG_CLOSED = "Upload {upload_id} is no longer accepting parts."
 MSG_FILE_SIZE = "fileSizeBytes must be between 1 and 157286400 bytes."
 MSG_FILE_NAME = "A fileName is required to start an upload."
+MSG_S3_PART = "Part {index} was not found in storage with that ETag."
+
+
+def s3_mode() -> bool:
+    """Whether attachments live in S3, where parts are uploaded to S3 presigned URLs."""
+    return settings.STORAGE_BACKEND == "s3"
+
+
+def _s3():
+    """(boto3 S3 client, bucket name) of the default storage (django-storages' S3Storage)."""
+    return default_storage.connection.meta.client, default_storage.bucket_name
+
+
+def _s3_key(name: str) -> str:
+    return default_storage._normalize_name(name)
+
+
+def s3_part_url(upload: AttachmentUpload, index: int, ttl: int) -> str:
+    client, bucket = _s3()
+    return client.generate_presigned_url(
+        "upload_part",
+        Params={
+            "Bucket": bucket,
+            "Key": _s3_key(upload.storage_key),
+            "UploadId": upload.s3_upload_id,
+            "PartNumber": index,
+        },
+        ExpiresIn=ttl,
+    )
 
 
 def part_size_for(file_size: int) -> int:
@@ -70,7 +99,16 @@ def upload_start(
         raise InvalidParameterValueException(MSG_FILE_SIZE, field="fileSizeBytes")
     part_size = part_size_for(file_size)
     now = timezone.now()
+    storage_key, s3_upload_id = "", ""
+    if s3_mode():
+        storage_key = f"attachments/{account.account_id}/{secrets.token_hex(16)}"
+        client, bucket = _s3()
+        s3_upload_id = client.create_multipart_upload(
+            Bucket=bucket, Key=_s3_key(storage_key), ContentType="application/octet-stream"
+        )["UploadId"]
     upload = AttachmentUpload.objects.create(
+        storage_key=storage_key,
+        s3_upload_id=s3_upload_id,
         account=account,
         upload_id="upload-" + secrets.token_urlsafe(32),
         created_by=actor.user,
@@ -126,6 +164,8 @@ def upload_part_store(
     replaces the earlier one.
     """
     _check_open(upload)
+    if upload.s3_upload_id:
+        raise InvalidParameterValueException(MSG_CLOSED.format(upload_id=upload.upload_id))
     if not 1 <= part_index <= upload.total_parts:
         raise InvalidParameterValueException(
             MSG_PART_INDEX.format(index=part_index, total=upload.total_parts)
@@ -188,6 +228,8 @@ def upload_complete(
     if upload.status == UploadStatus.READY:
         return upload.status
     _check_open(upload)
+    if upload.s3_upload_id:
+        return _s3_complete(upload=upload, completed=completed, actor=actor)
     parts = {p.part_index: p for p in upload.parts.select_for_update()}
     for item in completed:
         index = int(item["partIndex"])
@@ -225,6 +267,68 @@ def upload_complete(
     return upload.status
 
 
+def _s3_complete(
+    *, upload: AttachmentUpload, completed: Iterable[dict[str, Any]], actor: Principal
+) -> str:
+    """CompleteAttachmentUpload for parts uploaded straight to S3: check each reported ETag
+    against S3's own list of parts, and complete the S3 multipart upload once all are in."""
+    client, bucket = _s3()
+    key = _s3_key(upload.storage_key)
+    in_s3: dict[int, dict[str, Any]] = {}
+    paginator = client.get_paginator("list_parts")
+    for page in paginator.paginate(Bucket=bucket, Key=key, UploadId=upload.s3_upload_id):
+        for part in page.get("Parts", []):
+            in_s3[part["PartNumber"]] = part
+    known = {p.part_index: p for p in upload.parts.select_for_update()}
+    for item in completed:
+        index = int(item["partIndex"])
+        etag = str(item["eTag"]).strip('"')
+        stored = in_s3.get(index)
+        if stored is None or stored["ETag"].strip('"') != etag:
+            raise InvalidParameterValueException(MSG_S3_PART.format(index=index))
+        if not 1 <= index <= upload.total_parts:
+            raise InvalidParameterValueException(
+                MSG_PART_INDEX.format(index=index, total=upload.total_parts)
+            )
+        if index not in known:
+            known[index] = AttachmentUploadPart.objects.create(
+                upload=upload,
+                part_index=index,
+                size=stored["Size"],
+                etag=etag,
+                storage_key="",
+                completed=True,
+            )
+    if len(known) == upload.total_parts:
+        try:
+            client.complete_multipart_upload(
+                Bucket=bucket,
+                Key=key,
+                UploadId=upload.s3_upload_id,
+                MultipartUpload={
+                    "Parts": [
+                        {"PartNumber": i, "ETag": f'"{known[i].etag}"'}
+                        for i in range(1, upload.total_parts + 1)
+                    ]
+                },
+            )
+        except Exception as exc:  # botocore ClientError and connection errors alike
+            upload.status = UploadStatus.FAILED
+            upload.failure_reason = str(exc)[:500]
+            upload.save(update_fields=["status", "failure_reason", "updated_at"])
+        else:
+            upload.status = UploadStatus.READY
+            upload.save(update_fields=["status", "updated_at"])
+    audit.record(
+        actor=actor,
+        event_name="CompleteAttachmentUpload",
+        account=upload.account,
+        request_parameters={"uploadId": upload.upload_id},
+        response_elements={"uploadStatus": upload.status},
+    )
+    return upload.status
+
+
 def upload_progress(upload: AttachmentUpload) -> tuple[int, int]:
     """(total parts, parts reported complete)."""
     done = upload.parts.filter(completed=True).count()
@@ -251,6 +355,7 @@ def uploads_purge_expired(*, batch_size: int = 200) -> int:
             if not batch:
                 return deleted
             keys = [u.storage_key for u in batch if u.storage_key]
+            s3_pending = [(u.storage_key, u.s3_upload_id) for u in batch if u.s3_upload_id]
             keys += list(
                 AttachmentUploadPart.objects.filter(upload__in=batch).values_list(
                     "storage_key", flat=True
@@ -259,4 +364,12 @@ def uploads_purge_expired(*, batch_size: int = 200) -> int:
             AttachmentUpload.objects.filter(pk__in=[u.pk for u in batch]).delete()
         for key in keys:
             default_storage.delete(key)
+        for key, s3_upload_id in s3_pending:
+            client, bucket = _s3()
+            try:
+                client.abort_multipart_upload(
+                    Bucket=bucket, Key=_s3_key(key), UploadId=s3_upload_id
+                )
+            except Exception:  # already completed or aborted: nothing left to free
+                pass
         deleted += len(batch)

@@ -227,6 +227,10 @@ if STORAGE_BACKEND == "s3":
             "default_acl": None,
             "file_overwrite": False,
             "querystring_auth": True,
+            # Presigned URLs must be SigV4 with a custom endpoint (MinIO, moto).
+            "signature_version": "s3v4",
+            "access_key": _env("SUPPORTCENTER_S3_ACCESS_KEY_ID"),
+            "secret_key": _env("SUPPORTCENTER_S3_SECRET_ACCESS_KEY"),
         },
     }
 elif STORAGE_BACKEND == "local":

@@ -109,8 +109,11 @@ def get_attachment_upload_links(ctx: CallContext, body: dict[str, Any]) -> dict[
     links = []
     ttl = settings.SUPPORTCENTER_PRESIGNED_URL_TTL_SECONDS
     for index in range(start, end):
-        path = reverse("awsapi:upload-part", args=[upload.upload_id, index])
-        url, expires = presign.presign(_base_url(ctx), "PUT", path, ttl)
+        if upload.s3_upload_id:
+            url, expires = uploads.s3_part_url(upload, index, ttl), int(time.time()) + ttl
+        else:
+            path = reverse("awsapi:upload-part", args=[upload.upload_id, index])
+            url, expires = presign.presign(_base_url(ctx), "PUT", path, ttl)
         links.append({"url": url, "partIndex": index, "expiryDate": _expiry(expires)})
     result: dict[str, Any] = {
         "uploadId": upload.upload_id,
