@@ -43,7 +43,7 @@ lint: setup-test
 	$(BIN)/ruff format --check .
 
 bench: setup-test
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench api
 
 clean:
 	rm -rf $(VENV) var staticfiles

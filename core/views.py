@@ -14,6 +14,12 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+def livez(request: HttpRequest) -> HttpResponse:
+    """Liveness: the process answers (no database), for probes and as the benchmark ceiling."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and database reachability, for load balancers and `make run`'s smoke test."""
     with connection.cursor() as cursor:

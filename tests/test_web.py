@@ -18,6 +18,7 @@ def test_home_and_health(client, reference_data) -> None:
     assert response["X-Content-Type-Options"] == "nosniff"
     health = client.get("/healthz")
     assert health.json() == {"status": "ok"}
+    assert client.get("/livez").content == b"ok"
     assert client.post("/").status_code == 405
 
 

@@ -213,3 +213,33 @@ def test_presigned_links_cannot_be_forged_or_reused_late(support, client, other_
         support.get_attachment_upload_links(fileName="huge.bin", fileSizeBytes=157286401)
     assert code_of(excinfo) == "ValidationException"
     assert AttachmentUpload.objects.count() == 1
+
+
+def test_upload_operations_are_per_account(support, other_support, client) -> None:
+    theirs = other_support.get_attachment_upload_links(fileName="theirs.bin", fileSizeBytes=3)
+    upload_id = theirs["uploadId"]
+    url = theirs["uploadUrls"][0]["url"].split("testserver", 1)[1]
+    etag = client.generic("PUT", url, data=b"abc")["ETag"]
+    calls = [
+        lambda: support.get_attachment_upload_links(fileName="x", uploadId=upload_id),
+        lambda: support.complete_attachment_upload(
+            uploadId=upload_id, completedUploads=[{"partIndex": 1, "eTag": etag}]
+        ),
+        lambda: support.describe_attachment_upload_status(uploadId=upload_id),
+    ]
+    for call in calls:
+        with pytest.raises(support.exceptions.UploadIdNotFound):
+            call()
+    ready = other_support.complete_attachment_upload(
+        uploadId=upload_id, completedUploads=[{"partIndex": 1, "eTag": etag}]
+    )
+    assert ready["uploadStatus"] == "attachment-ready"
+    with pytest.raises(support.exceptions.UploadIdNotFound):
+        create(support, uploadIds=[upload_id])
+    case_id = create(other_support, uploadIds=[upload_id])
+    assert (
+        other_support.describe_communications(caseId=case_id)["communications"][0]["attachmentSet"][
+            0
+        ]["fileName"]
+        == "theirs.bin"
+    )
