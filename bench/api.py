@@ -267,7 +267,8 @@ def record(results: list[Result], args: argparse.Namespace) -> str:
         f"### AWS API throughput — {time.strftime('%Y-%m-%d')}",
         "",
         f"{args.cases:,} cases in the account's database ({database}); gunicorn with "
-        f"{args.workers} workers x 4 threads; {args.threads} client threads, each with its own boto3 client; "
+        f"{args.workers} workers x 4 threads; {args.threads} client threads, each with its own "
+        "boto3 client; "
         f"{args.calls} calls per row after one warm-up call per thread. Machine: "
         f"{os.cpu_count()} cores, Python {platform.python_version()}, {platform.machine()}. "
         "moto_server answers the same boto3 calls in the same run, without signature checks, "
