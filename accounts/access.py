@@ -208,6 +208,38 @@ def access_iam_user(principal: Principal, user_name: str) -> User:
         raise NoSuchEntity(f"The user with name {user_name} cannot be found.") from None
 
 
+def access_policy_for_account(principal: Principal, name: str) -> Policy:
+    """A managed policy, or a customer policy of the principal's account."""
+    authorize(principal, "iam:GetPolicy")
+    account = _customer_account(principal)
+    policy = (
+        Policy.objects.filter(name=name)
+        .filter(models_q_account(account))
+        .order_by("account_id")
+        .first()
+    )
+    if policy is None:
+        raise NoSuchEntity(f"Policy {name} was not found.")
+    return policy
+
+
+def models_q_account(account: Account | None):  # type: ignore[no-untyped-def]
+    from django.db.models import Q
+
+    return Q(account__isnull=True) | Q(account=account)
+
+
+def access_group(principal: Principal, name: str):
+    from accounts.models import IamGroup
+
+    authorize(principal, "iam:GetGroup")
+    account = _customer_account(principal)
+    try:
+        return IamGroup.objects.get(account=account, name=name)
+    except IamGroup.DoesNotExist:
+        raise NoSuchEntity(f"The group with name {name} cannot be found.") from None
+
+
 def access_access_key(principal: Principal, access_key_id: str) -> AccessKey:
     authorize(principal, "iam:UpdateAccessKey")
     account = _customer_account(principal)

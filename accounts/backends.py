@@ -40,3 +40,10 @@ class SupportCenterBackend(ModelBackend):
                 return None
             return user
         return None
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any]) -> str:
+    """The sign-in name django-axes counts failures against (IAM names are per account)."""
+    if credentials.get("account_id") and credentials.get("user_name"):
+        return f"{credentials['account_id']}/{credentials['user_name']}".lower()
+    return str(credentials.get("username") or "").strip().lower()

@@ -403,3 +403,70 @@ def access_key_touch(*, access_key: AccessKey) -> None:
     if last is None or (now - last).total_seconds() > 60:
         AccessKey.objects.filter(pk=access_key.pk).update(last_used_at=now)
         access_key.last_used_at = now
+
+
+@transaction.atomic
+def iam_user_set_password(*, user: User, password: str | None, actor: Principal) -> User:
+    """Set (or with None remove) an IAM user's console password, checked by Django's
+    password validators. Raises `InvalidParameterValueException`."""
+    if password:
+        from django.contrib.auth.password_validation import validate_password
+
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise InvalidParameterValueException(" ".join(exc.messages), field="password") from None
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.save(update_fields=["password", "updated_at"])
+    audit.record(
+        actor=actor,
+        event_name="UpdateLoginProfile" if password else "DeleteLoginProfile",
+        event_source=IAM_SOURCE,
+        account=user.account,
+        request_parameters={"userName": user.user_name},
+    )
+    return user
+
+
+@transaction.atomic
+def iam_user_delete(*, user: User, actor: Principal) -> None:
+    """Delete an IAM user with its access keys (never a root user or an engineer)."""
+    if not user.is_iam:
+        raise InvalidParameterValueException("Only IAM users can be deleted.")
+    account, name = user.account, user.user_name
+    user.delete()
+    audit.record(
+        actor=actor,
+        event_name="DeleteUser",
+        event_source=IAM_SOURCE,
+        account=account,
+        request_parameters={"userName": name},
+    )
+
+
+@transaction.atomic
+def policy_detach_from_user(*, user: User, policy: Policy, actor: Principal) -> None:
+    user.policies.remove(policy)
+    audit.record(
+        actor=actor,
+        event_name="DetachUserPolicy",
+        event_source=IAM_SOURCE,
+        account=user.account,
+        request_parameters={"userName": user.user_name, "policyArn": policy.arn},
+    )
+
+
+@transaction.atomic
+def console_sign_in_record(*, user: User, actor: Principal, success: bool) -> None:
+    """CloudTrail's ConsoleLogin record for a sign-in attempt on a known user."""
+    audit.record(
+        actor=actor,
+        event_name="ConsoleLogin",
+        event_source="signin.amazonaws.com",
+        account=user.account,
+        request_parameters=None,
+        response_elements={"ConsoleLogin": "Success" if success else "Failure"},
+        error_message="" if success else "Failed authentication",
+    )

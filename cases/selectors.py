@@ -12,7 +12,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Window
+from django.db.models import Case as SqlCase
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import RowNumber
 from django.utils.dateparse import parse_datetime
 
@@ -157,3 +169,53 @@ def communication_page(
 def communication_cursor_after(communication: Communication) -> dict[str, Any]:
     """The cursor that continues after `communication` (for recentCommunications.nextToken)."""
     return _communication_cursor(communication)
+
+
+def case_list_for_principal(
+    principal: Principal,
+    *,
+    q: str = "",
+    state: str = "open",
+    status: str = "",
+    severity: str = "",
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    order: str = "-created_at",
+) -> QuerySet[Case]:
+    """The principal's cases for the case list: open cases first, then `order`; filtered in the
+    database and ready to paginate (one query per page plus one count)."""
+    queryset = access.cases_for_principal(principal).select_related("service", "severity")
+    if state == "open":
+        queryset = queryset.exclude(status=CaseStatus.RESOLVED)
+    elif state == "resolved":
+        queryset = queryset.filter(status=CaseStatus.RESOLVED)
+    if status:
+        queryset = queryset.filter(status=status)
+    if severity:
+        queryset = queryset.filter(severity__code=severity)
+    if created_after is not None:
+        queryset = queryset.filter(created_at__gte=created_after)
+    if created_before is not None:
+        queryset = queryset.filter(created_at__lt=created_before)
+    if q:
+        in_correspondence = Communication.objects.filter(case=OuterRef("pk"), body__icontains=q)
+        queryset = queryset.filter(Q(subject__icontains=q) | Exists(in_correspondence))
+    resolved_last = SqlCase(
+        When(status=CaseStatus.RESOLVED, then=Value(1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return queryset.annotate(resolved_last=resolved_last).order_by(
+        "resolved_last", order, "-display_id"
+    )
+
+
+def case_communications(case: Case) -> list[Communication]:
+    """All of a case's correspondence, newest first, with attachments (two queries)."""
+    communications = list(
+        Communication.objects.filter(case=case)
+        .select_related("author")
+        .order_by("-created_at", "-communication_id")
+    )
+    _attach_attachments(communications)
+    return communications

@@ -786,3 +786,63 @@ def attachment_sets_purge_expired(*, batch_size: int = 500) -> int:
         for key in keys:
             default_storage.delete(key)
         deleted += len(batch)
+
+
+def _with_new_attachments(
+    *, account: Account, actor: Principal, files: Sequence[NewAttachment], write
+):  # type: ignore[no-untyped-def]
+    """Run `write(attachment_set)` in one transaction with a new set of `files`; if anything
+    fails, the set's rows roll back and its files are removed from storage too."""
+    keys: list[str] = []
+    try:
+        with transaction.atomic():
+            attachment_set = None
+            if files:
+                attachment_set = attachment_set_add(account=account, attachments=files, actor=actor)
+                assert attachment_set is not None
+                keys = list(attachment_set.attachments.values_list("storage_key", flat=True))
+            return write(attachment_set)
+    except BaseException:
+        for key in keys:
+            default_storage.delete(key)
+        raise
+
+
+def case_create_with_files(
+    *, actor: Principal, account: Account, files: Sequence[NewAttachment], **fields: object
+) -> Case:
+    """`case_create` with files uploaded in the same request (the web form)."""
+    return _with_new_attachments(
+        account=account,
+        actor=actor,
+        files=files,
+        write=lambda attachment_set: case_create(
+            actor=actor,
+            account=account,
+            attachment_set=attachment_set,
+            **fields,  # type: ignore[arg-type]
+        ),
+    )
+
+
+def case_reply_with_files(
+    *,
+    case: Case,
+    actor: Principal,
+    body: str,
+    files: Sequence[NewAttachment],
+    cc_email_addresses: Iterable[str] = (),
+) -> Communication:
+    """`case_add_communication` with files uploaded in the same request (the web form)."""
+    return _with_new_attachments(
+        account=case.account,
+        actor=actor,
+        files=files,
+        write=lambda attachment_set: case_add_communication(
+            case=case,
+            actor=actor,
+            body=body,
+            cc_email_addresses=cc_email_addresses,
+            attachment_set=attachment_set,
+        ),
+    )

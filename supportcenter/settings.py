@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -79,6 +80,10 @@ AWS_STORAGE_BUCKET_NAME = _env("SUPPORTCENTER_S3_BUCKET")
 AWS_S3_ENDPOINT_URL = _env("SUPPORTCENTER_S3_ENDPOINT_URL")
 AWS_S3_REGION_NAME = _env("SUPPORTCENTER_S3_REGION", "us-east-1")
 
+# Sign-in throttling: failures allowed per IP and sign-in name, and how long the lockout lasts.
+SIGNIN_FAILURE_LIMIT = _env_int("SUPPORTCENTER_SIGNIN_FAILURE_LIMIT", 5)
+SIGNIN_LOCKOUT_MINUTES = _env_int("SUPPORTCENTER_SIGNIN_LOCKOUT_MINUTES", 15)
+
 # Domain limits (the spec's numbers are the defaults).
 SUPPORTCENTER_ATTACHMENT_SET_TTL_SECONDS = _env_int(
     "SUPPORTCENTER_ATTACHMENT_SET_TTL_SECONDS", 3600
@@ -134,6 +139,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
     "core",
     "accounts",
     "catalog",
@@ -155,13 +161,27 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.PrincipalMiddleware",
+    # Last, as django-axes asks: it turns lockouts raised during sign-in into responses.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "supportcenter.urls"
 WSGI_APPLICATION = "supportcenter.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.SupportCenterBackend"]
-LOGIN_URL = "/admin/login/"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "accounts.backends.SupportCenterBackend",
+]
+LOGIN_URL = "/signin/"
+LOGIN_REDIRECT_URL = "/support/"
+# Failed sign-ins are throttled per IP address and sign-in name (django-axes).
+AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=SIGNIN_LOCKOUT_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
+AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
 
 TEMPLATES = [
     {
@@ -265,6 +285,7 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 12 * 3600
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS

@@ -13,4 +13,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("_support/", include("awsapi.urls")),
+    path("support/cases/", include("cases.urls")),
+    path("", include("accounts.urls")),
 ]

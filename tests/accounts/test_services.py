@@ -49,28 +49,32 @@ def test_account_create_makes_root_user_and_refuses_duplicates(reference_data) -
         factories.make_account("developer", root_email=root.email)
 
 
-def test_sign_in_for_root_iam_and_engineer(business_account) -> None:
+def test_sign_in_for_root_iam_and_engineer(business_account, rf) -> None:
+    from functools import partial
+
+    # django-axes needs the request to count failures.
+    authenticate_ = partial(authenticate, rf.post("/signin/"))
     root = factories.root_of(business_account)
     iam = factories.make_iam_user(business_account, user_name="alice")
     engineer = factories.make_engineer(email="eng@example.com")
-    assert authenticate(username=root.email.upper(), password=factories.PASSWORD) == root
-    assert authenticate(username=root.email, password="wrong") is None
+    assert authenticate_(username=root.email.upper(), password=factories.PASSWORD) == root
+    assert authenticate_(username=root.email, password="wrong") is None
     assert (
-        authenticate(
+        authenticate_(
             account_id=business_account.account_id, user_name="alice", password=factories.PASSWORD
         )
         == iam
     )
     # An IAM user cannot sign in on another account's page, nor with the root form.
     assert (
-        authenticate(account_id="999999999999", user_name="alice", password=factories.PASSWORD)
+        authenticate_(account_id="999999999999", user_name="alice", password=factories.PASSWORD)
         is None
     )
-    assert authenticate(username=iam.login, password=factories.PASSWORD) is None
-    assert authenticate(username="eng@example.com", password=factories.PASSWORD) == engineer
+    assert authenticate_(username=iam.login, password=factories.PASSWORD) is None
+    assert authenticate_(username="eng@example.com", password=factories.PASSWORD) == engineer
     business_account.is_active = False
     business_account.save(update_fields=["is_active"])
-    assert authenticate(username=root.email, password=factories.PASSWORD) is None
+    assert authenticate_(username=root.email, password=factories.PASSWORD) is None
 
 
 def test_iam_user_names_are_unique_per_account(business_account, other_account) -> None:

@@ -1,0 +1,52 @@
+"""View guards: who may see a page. Permission decisions live here and in accounts.access,
+never in templates."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from accounts import access
+
+View = Callable[..., HttpResponse]
+
+
+def customer_required(action: str | None = None) -> Callable[[View], View]:
+    """The request must come from a signed-in customer (root or IAM user) of an active account;
+    with `action`, the principal's policies must allow it, else a "no access" page (403)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            principal = request.principal  # type: ignore[attr-defined]
+            if principal.user is None:
+                return redirect_to_login(request.get_full_path())
+            if not principal.is_customer:
+                return render(request, "accounts/no_access.html", {"action": action}, status=403)
+            if action is not None and not access.is_allowed(principal, action):
+                return render(request, "accounts/no_access.html", {"action": action}, status=403)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def root_required(view: View) -> View:
+    """Only an account's root user (IAM management)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        principal = request.principal  # type: ignore[attr-defined]
+        if principal.user is None:
+            return redirect_to_login(request.get_full_path())
+        if not principal.user.is_root:
+            return render(request, "accounts/no_access.html", {"action": "iam:*"}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -1,0 +1,335 @@
+"""Sign-in and IAM management pages: parse -> access -> service -> render."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.db.models import Count
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import access, services
+from accounts.decorators import root_required
+from accounts.forms import (
+    AccountIdForm,
+    AttachPolicyForm,
+    GroupCreateForm,
+    IamSignInForm,
+    IamUserCreateForm,
+    PasswordForm,
+    PolicyCreateForm,
+    RootSignInForm,
+)
+from accounts.models import AccessKey, Account, IamGroup, Policy, User
+from accounts.principals import Principal
+from core.errors import NoSuchEntity, SupportApiError
+from core.forms import add_service_error
+
+MSG_BAD_SIGN_IN = "The sign-in details are not correct."
+
+
+def _next_url(request: HttpRequest) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("cases:list")
+
+
+def _signed_in(request: HttpRequest, user: User) -> HttpResponse:
+    login(request, user)  # rotates the session key
+    actor = dataclasses.replace(request.principal, user=user)  # type: ignore[attr-defined]
+    services.console_sign_in_record(user=user, actor=actor, success=True)
+    response = redirect("admin:index" if user.is_engineer else _next_url(request))
+    if user.language:
+        response.set_cookie("django_language", user.language, samesite="Lax")
+    return response
+
+
+def _record_failure(request: HttpRequest, login_key: str) -> None:
+    user = User.objects.filter(login=login_key).select_related("account").first()
+    if user is not None and user.account is not None:
+        services.console_sign_in_record(
+            user=user,
+            actor=Principal(
+                user=None,
+                via="console",
+                source_ip=request.META.get("REMOTE_ADDR", ""),
+                user_agent=request.META.get("HTTP_USER_AGENT", "")[:1000],
+            ),
+            success=False,
+        )
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request: HttpRequest) -> HttpResponse:
+    """Root users (email) and support engineers; IAM users are pointed to their account's page."""
+    form = RootSignInForm(request.POST or None)
+    account_form = (
+        AccountIdForm(request.GET or None) if "account_id" in request.GET else AccountIdForm()
+    )
+    if "account_id" in request.GET and account_form.is_valid():
+        return redirect("accounts:iam-sign-in", account_id=account_form.cleaned_data["account_id"])
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request, username=form.cleaned_data["email"], password=form.cleaned_data["password"]
+        )
+        if user is not None:
+            return _signed_in(request, user)
+        _record_failure(request, form.cleaned_data["email"].lower())
+        form.add_error(None, _(MSG_BAD_SIGN_IN))
+    return render(
+        request,
+        "accounts/sign_in.html",
+        {"form": form, "account_form": account_form, "next": request.GET.get("next", "")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def iam_sign_in(request: HttpRequest, account_id: str) -> HttpResponse:
+    """An account's own sign-in page for its IAM users."""
+    form = IamSignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = authenticate(
+            request,
+            account_id=account_id,
+            user_name=form.cleaned_data["user_name"],
+            password=form.cleaned_data["password"],
+        )
+        if user is not None:
+            return _signed_in(request, user)
+        _record_failure(request, f"{account_id}/{form.cleaned_data['user_name']}".lower())
+        form.add_error(None, _(MSG_BAD_SIGN_IN))
+    return render(
+        request,
+        "accounts/iam_sign_in.html",
+        {"form": form, "account_id": account_id, "next": request.GET.get("next", "")},
+    )
+
+
+@require_POST
+def sign_out(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("home")
+
+
+# --- IAM (root user only) --------------------------------------------------------------------
+
+
+def _account(request: HttpRequest) -> Account:
+    return request.principal.user.account  # type: ignore[attr-defined]
+
+
+@require_GET
+@root_required
+def iam_home(request: HttpRequest) -> HttpResponse:
+    account = _account(request)
+    users = (
+        User.objects.filter(account=account, kind="iam")
+        .annotate(key_count=Count("access_keys", distinct=True))
+        .prefetch_related("policies", "iam_groups")
+        .order_by("user_name")
+    )
+    groups = (
+        IamGroup.objects.filter(account=account)
+        .annotate(member_count=Count("members", distinct=True))
+        .prefetch_related("policies")
+    )
+    policies = Policy.objects.filter(account=account).order_by("name")
+    return render(
+        request,
+        "accounts/iam_home.html",
+        {"users": users, "groups": groups, "policies": policies, "account": account},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@root_required
+def iam_user_create(request: HttpRequest) -> HttpResponse:
+    account = _account(request)
+    form = IamUserCreateForm(request.POST or None, initial={"policy": "AWSSupportAccess"})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            policies = (
+                [access.access_policy_for_account(request.principal, data["policy"])]  # type: ignore[attr-defined]
+                if data["policy"]
+                else []
+            )
+            user = services.iam_user_create(
+                account=account,
+                user_name=data["user_name"],
+                email=data["email"],
+                policies=policies,
+                actor=request.principal,  # type: ignore[attr-defined]
+            )
+            if data["password"]:
+                services.iam_user_set_password(
+                    user=user,
+                    password=data["password"],
+                    actor=request.principal,  # type: ignore[attr-defined]
+                )
+        except SupportApiError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("User %(name)s created.") % {"name": user.user_name})
+            return redirect("accounts:iam-user", user_name=user.user_name)
+    return render(request, "accounts/iam_user_create.html", {"form": form})
+
+
+def _user_page(request: HttpRequest, user: User, **extra: object) -> HttpResponse:
+    account = _account(request)
+    attached = list(user.policies.all())
+    available = Policy.objects.filter(account__isnull=True) | Policy.objects.filter(account=account)
+    context = {
+        "iam_user": user,
+        "attached": attached,
+        "attach_form": AttachPolicyForm(
+            policies=available.exclude(pk__in=[p.pk for p in attached]).order_by("name")
+        ),
+        "password_form": PasswordForm(),
+        "keys": AccessKey.objects.filter(user=user).order_by("created_at"),
+        "sign_in_url": request.build_absolute_uri(
+            reverse("accounts:iam-sign-in", args=[account.account_id])
+        ),
+        **extra,
+    }
+    return render(request, "accounts/iam_user.html", context)
+
+
+@require_GET
+@root_required
+def iam_user(request: HttpRequest, user_name: str) -> HttpResponse:
+    user = access.access_iam_user(request.principal, user_name)  # type: ignore[attr-defined]
+    return _user_page(request, user)
+
+
+@require_POST
+@root_required
+def iam_user_action(request: HttpRequest, user_name: str, action: str) -> HttpResponse:
+    """Actions on an IAM user: attach/detach a policy, set the password, manage keys, delete."""
+    principal = request.principal  # type: ignore[attr-defined]
+    user = access.access_iam_user(principal, user_name)
+    try:
+        if action == "attach-policy":
+            policy = access.access_policy_for_account(principal, request.POST.get("policy", ""))
+            services.policy_attach_to_user(user=user, policy=policy, actor=principal)
+        elif action == "detach-policy":
+            policy = access.access_policy_for_account(principal, request.POST.get("policy", ""))
+            services.policy_detach_from_user(user=user, policy=policy, actor=principal)
+        elif action == "password":
+            form = PasswordForm(request.POST)
+            if form.is_valid():
+                services.iam_user_set_password(
+                    user=user, password=form.cleaned_data["password"] or None, actor=principal
+                )
+                messages.success(request, _("Console password updated."))
+        elif action == "create-key":
+            key, secret = services.access_key_create(user=user, actor=principal)
+            # The secret is shown on this response only and never stored in plain text.
+            return _user_page(request, user, new_key=key, new_secret=secret)
+        elif action in ("deactivate-key", "activate-key", "delete-key"):
+            key = access.access_access_key(principal, request.POST.get("access_key_id", ""))
+            if key.user_id != user.pk:
+                raise NoSuchEntity("The access key was not found.")
+            if action == "delete-key":
+                services.access_key_delete(access_key=key, actor=principal)
+            else:
+                status = "Inactive" if action == "deactivate-key" else "Active"
+                services.access_key_set_status(access_key=key, status=status, actor=principal)
+        elif action == "delete":
+            services.iam_user_delete(user=user, actor=principal)
+            messages.success(request, _("User %(name)s deleted.") % {"name": user_name})
+            return redirect("accounts:iam")
+        else:
+            return HttpResponse(status=404)
+    except SupportApiError as error:
+        messages.error(request, error.message)
+    return redirect("accounts:iam-user", user_name=user.user_name)
+
+
+@require_http_methods(["GET", "POST"])
+@root_required
+def iam_policy_create(request: HttpRequest) -> HttpResponse:
+    form = PolicyCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.policy_create(
+                account=_account(request),
+                name=form.cleaned_data["name"],
+                description=form.cleaned_data["description"],
+                document=form.cleaned_data["document"],
+                actor=request.principal,  # type: ignore[attr-defined]
+            )
+        except SupportApiError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Policy created."))
+            return redirect("accounts:iam")
+    return render(request, "accounts/iam_policy_create.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@root_required
+def iam_group_create(request: HttpRequest) -> HttpResponse:
+    form = GroupCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            group = services.group_create(
+                account=_account(request),
+                name=form.cleaned_data["name"],
+                actor=request.principal,  # type: ignore[attr-defined]
+            )
+        except SupportApiError as error:
+            add_service_error(form, error)
+        else:
+            return redirect("accounts:iam-group", name=group.name)
+    return render(request, "accounts/iam_group_create.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@root_required
+def iam_group(request: HttpRequest, name: str) -> HttpResponse:
+    principal = request.principal  # type: ignore[attr-defined]
+    group = access.access_group(principal, name)
+    account = _account(request)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "add-user":
+                member = access.access_iam_user(principal, request.POST.get("user_name", ""))
+                services.group_add_user(group=group, user=member, actor=principal)
+            elif request.POST.get("action") == "attach-policy":
+                policy = access.access_policy_for_account(principal, request.POST.get("policy", ""))
+                services.group_attach_policy(group=group, policy=policy, actor=principal)
+        except SupportApiError as error:
+            messages.error(request, error.message)
+        return redirect("accounts:iam-group", name=group.name)
+    members = list(group.members.order_by("user_name"))
+    policies = list(group.policies.order_by("name"))
+    return render(
+        request,
+        "accounts/iam_group.html",
+        {
+            "group": group,
+            "members": members,
+            "policies": policies,
+            "candidates": User.objects.filter(account=account, kind="iam")
+            .exclude(pk__in=[m.pk for m in members])
+            .order_by("user_name"),
+            "attach_form": AttachPolicyForm(
+                policies=(
+                    Policy.objects.filter(account__isnull=True)
+                    | Policy.objects.filter(account=account)
+                )
+                .exclude(pk__in=[p.pk for p in policies])
+                .order_by("name")
+            ),
+        },
+    )

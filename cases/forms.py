@@ -1,0 +1,221 @@
+"""Case forms: they validate input and hand `cleaned_data` to the case services."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import CaseType, ContactMethod, PlanSeverity, SupportPlan
+from cases.models import CallbackWhen, CaseStatus, Language
+from catalog.models import Category, Service
+
+MAX_FILES = 3
+_SPLIT = re.compile(r"[,;\s]+")
+
+
+def split_addresses(value: str) -> list[str]:
+    """CC addresses are separated by commas or semicolons (or spaces), as the spec's form says."""
+    return [part for part in _SPLIT.split(value or "") if part]
+
+
+def _duration(minutes: int) -> str:
+    if minutes % 60:
+        return _("%(n)d minutes") % {"n": minutes}
+    hours = minutes // 60
+    if hours % 24 == 0 and hours >= 24:
+        return _("%(n)d day(s)") % {"n": hours // 24}
+    return _("%(n)d hour(s)") % {"n": hours}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Up to three files of at most 5 MB each (checked in the browser too, by static/js/app.js)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = data if isinstance(data, list | tuple) else ([data] if data else [])
+        files = [f for f in files if f]
+        if len(files) > MAX_FILES:
+            raise forms.ValidationError(_("Attach at most 3 files."))
+        limit = settings.SUPPORTCENTER_ATTACHMENT_MAX_BYTES
+        for upload in files:
+            if upload.size > limit:
+                raise forms.ValidationError(
+                    _("%(name)s is larger than 5 MB.") % {"name": upload.name}
+                )
+        return files
+
+
+def attachments_field(label: str) -> MultipleFileField:
+    return MultipleFileField(
+        label=label,
+        required=False,
+        help_text=_("Up to 3 files, at most 5 MB each."),
+        widget=MultipleFileInput(
+            attrs={
+                "data-max-files": MAX_FILES,
+                "data-max-bytes": settings.SUPPORTCENTER_ATTACHMENT_MAX_BYTES,
+            }
+        ),
+    )
+
+
+class CaseCreateForm(forms.Form):
+    case_type = forms.ChoiceField(label=_("Regarding"), widget=forms.RadioSelect)
+    service = forms.ChoiceField(label=_("Service"))
+    category = forms.ChoiceField(label=_("Category"))
+    extra_field_value = forms.CharField(label=_("Resource IDs"), max_length=1000, required=False)
+    severity = forms.ChoiceField(label=_("Severity"), widget=forms.RadioSelect)
+    subject = forms.CharField(label=_("Subject"), max_length=250)
+    description = forms.CharField(
+        label=_("Description"),
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_(
+            "If you are receiving an error, give the detailed error message and describe any "
+            "changes you made recently. Include the date, time and time zone when you first "
+            "observed the issue."
+        ),
+    )
+    cc = forms.CharField(
+        label=_("CC"),
+        required=False,
+        help_text=_("Use commas or semicolons to separate email addresses (at most 10)."),
+    )
+    attachments = attachments_field(_("Attachments"))
+    language = forms.ChoiceField(label=_("Contact language"), choices=Language.choices)
+    contact_method = forms.ChoiceField(label=_("Contact method"), widget=forms.RadioSelect)
+    callback_number = forms.CharField(
+        label=_("Callback number"),
+        max_length=32,
+        required=False,
+        help_text=_("In international format, e.g. +1 206 555 0100."),
+    )
+    callback_when = forms.ChoiceField(
+        label=_("Call me"), choices=[("", "—"), *CallbackWhen.choices], required=False
+    )
+
+    def __init__(self, *args: Any, plan: SupportPlan, is_iam_user: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.plan = plan
+        case_types = plan.case_types()
+        self.fields["case_type"].choices = [
+            (value, label) for value, label in CaseType.choices if value in case_types
+        ]
+        chosen_type = self.data.get("case_type") or self.initial.get("case_type") or case_types[0]
+        services = Service.objects.filter(is_active=True, case_type=chosen_type).order_by("name")
+        self.fields["service"].choices = [("", _("Choose a service"))] + [
+            (s.code, s.name) for s in services
+        ]
+        service_code = self.data.get("service") or self.initial.get("service")
+        categories = Category.objects.filter(service__code=service_code, is_active=True).order_by(
+            "name"
+        )
+        self.categories = list(categories)
+        self.fields["category"].choices = [("", _("Choose a category"))] + [
+            (c.code, c.name) for c in self.categories
+        ]
+        cells = (
+            PlanSeverity.objects.filter(plan=plan)
+            .select_related("severity")
+            .order_by("severity__level")
+        )
+        self.fields["severity"].choices = [
+            (
+                cell.severity.code,
+                _("%(name)s (first response within %(time)s%(hours)s)")
+                % {
+                    "name": cell.severity.name,
+                    "time": _duration(cell.response_minutes),
+                    "hours": _(", business hours") if plan.business_hours_only else "",
+                },
+            )
+            for cell in cells
+        ]
+        methods = plan.contact_methods()
+        self.fields["contact_method"].choices = [
+            (value, label) for value, label in ContactMethod.choices if value in methods
+        ]
+        self.fields["contact_method"].initial = ContactMethod.WEB
+        if is_iam_user:
+            self.fields["cc"].required = True
+            self.fields["cc"].help_text = _(
+                "Required for IAM users: include your own email address. Use commas or "
+                "semicolons to separate addresses (at most 10)."
+            )
+
+    def selected_category(self) -> Category | None:
+        code = self.data.get("category") or self.initial.get("category")
+        return next((c for c in self.categories if c.code == code), None)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("contact_method") == ContactMethod.PHONE:
+            if not data.get("callback_number"):
+                self.add_error("callback_number", _("Enter the number we should call."))
+            if not data.get("callback_when"):
+                self.add_error("callback_when", _("Choose when we should call."))
+        return data
+
+
+class ReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Reply"), max_length=8000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    attachments = attachments_field(_("Attachments"))
+
+
+class CcForm(forms.Form):
+    cc = forms.CharField(
+        label=_("Add CC addresses"),
+        help_text=_("Separate addresses with commas or semicolons."),
+    )
+
+
+SORTS = {
+    "newest": ("-created_at", _("Newest first")),
+    "oldest": ("created_at", _("Oldest first")),
+    "severity": ("-severity__level", _("Highest severity first")),
+    "subject": ("subject", _("Subject A-Z")),
+    "updated": ("-updated_at", _("Recently updated")),
+}
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search subject and correspondence"), required=False, max_length=200
+    )
+    state = forms.ChoiceField(
+        label=_("Show"),
+        required=False,
+        choices=[
+            ("open", _("Open cases")),
+            ("resolved", _("Resolved cases")),
+            ("all", _("All cases")),
+        ],
+    )
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *CaseStatus.choices]
+    )
+    severity = forms.ChoiceField(label=_("Severity"), required=False)
+    created_after = forms.DateField(
+        label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    created_before = forms.DateField(
+        label=_("Created until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(
+        label=_("Sort by"), required=False, choices=[(k, v[1]) for k, v in SORTS.items()]
+    )
+
+    def __init__(self, *args: Any, severities: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = [("", _("Any severity")), *severities]

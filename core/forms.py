@@ -1,0 +1,26 @@
+"""Helpers between forms and the service error hierarchy."""
+
+from __future__ import annotations
+
+from django import forms
+
+from core.errors import SupportApiError
+
+# Service field names that differ from form field names.
+FIELD_ALIASES = {
+    "service_code": "service",
+    "category_code": "category",
+    "severity_code": "severity",
+    "root_email": "email",
+    "uploadIds": "attachments",
+    "issue_type": "case_type",
+}
+
+
+def add_service_error(form: forms.Form, error: SupportApiError) -> None:
+    """Show a service's error next to its field (or at the top of the form)."""
+    field = FIELD_ALIASES.get(error.field or "", error.field)
+    if field and field in form.fields:
+        form.add_error(field, error.message)
+    else:
+        form.add_error(None, error.message)

@@ -1,0 +1,42 @@
+// Progressive enhancements only: every page works without this file.
+(function () {
+  "use strict";
+
+  // Check attachments before upload (the server checks again): at most N files of M bytes.
+  function checkFiles(form) {
+    var input = form.querySelector('input[type="file"][data-max-files]');
+    var message = form.querySelector("[data-file-error]");
+    if (!input || !message) return true;
+    var maxFiles = parseInt(input.dataset.maxFiles, 10);
+    var maxBytes = parseInt(input.dataset.maxBytes, 10);
+    var problem = "";
+    if (input.files.length > maxFiles) {
+      problem = document.documentElement.lang === "ja"
+        ? "添付できるファイルは " + maxFiles + " 個までです。"
+        : "Attach at most " + maxFiles + " files.";
+    }
+    for (var i = 0; i < input.files.length && !problem; i++) {
+      if (input.files[i].size > maxBytes) {
+        problem = document.documentElement.lang === "ja"
+          ? input.files[i].name + " は 5 MB を超えています。"
+          : input.files[i].name + " is larger than 5 MB.";
+      }
+    }
+    message.textContent = problem;
+    message.hidden = !problem;
+    return !problem;
+  }
+
+  document.addEventListener("change", function (event) {
+    var form = event.target.form;
+    if (form && form.hasAttribute("data-check-files") && event.target.type === "file") {
+      checkFiles(form);
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.hasAttribute("data-check-files") && !checkFiles(form)) {
+      event.preventDefault();
+    }
+  });
+})();
