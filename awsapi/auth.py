@@ -132,6 +132,13 @@ def authenticate(request: HttpRequest, body: bytes) -> AccessKey:
     `InvalidSignatureException` (also for clock skew over 15 minutes) or
     `UnrecognizedClientException` (unknown or disabled key, or a session token).
     """
+    auth, amz_date, key = identify(request)
+    return verify(request, body, auth, amz_date, key)
+
+
+def identify(request: HttpRequest) -> tuple[ParsedAuthorization, str, AccessKey]:
+    """Every check that needs no body: header shape, date and skew, the key. Done before the
+    body is read, so unauthenticated callers cannot make the server buffer large bodies."""
     header = request.META.get("HTTP_AUTHORIZATION")
     if not header:
         raise MissingAuthenticationTokenException()
@@ -145,8 +152,13 @@ def authenticate(request: HttpRequest, body: bytes) -> AccessKey:
         raise IncompleteSignatureException(
             "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header."
         )
-    if "x-amz-date" not in auth.signed_headers:
-        raise IncompleteSignatureException("'X-Amz-Date' must be a 'SignedHeader'.")
+    for required in ("x-amz-date", "x-amz-target", "content-type"):
+        # The operation and its encoding must be signed, or a captured request could be
+        # replayed as another operation with the same body.
+        if required not in auth.signed_headers:
+            raise IncompleteSignatureException(
+                f"'{required}' must be a 'SignedHeader' in the AWS Authorization."
+            )
     try:
         signed_at = datetime.strptime(amz_date, _DATE_FORMAT).replace(tzinfo=UTC)
     except ValueError:
@@ -184,7 +196,13 @@ def authenticate(request: HttpRequest, body: bytes) -> AccessKey:
     )
     if key is None or key.status != AccessKeyStatus.ACTIVE or not key.user.is_active:
         raise UnrecognizedClientException()
+    return auth, amz_date, key
 
+
+def verify(
+    request: HttpRequest, body: bytes, auth: ParsedAuthorization, amz_date: str, key: AccessKey
+) -> AccessKey:
+    """Recompute the signature over the signed headers and the body; constant-time compare."""
     headers: dict[str, str] = {}
     for name in auth.signed_headers:
         value = _header(request, name)

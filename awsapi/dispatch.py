@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 
 from accounts import access
 from accounts.models import AccessKey, Account
@@ -32,6 +32,7 @@ from audit import services as audit
 from audit.models import AuditEvent
 from awsapi import auth, model, protocol, throttling
 from awsapi.models import IdempotencyRecord
+from awsapi.services import idempotency_record_store
 from core.errors import (
     DryRunOperationException,
     InternalServerError,
@@ -49,6 +50,10 @@ SENSITIVE_MEMBERS = frozenset({"subject", "communicationBody", "ccEmailAddresses
 
 class UnknownOperationException(SupportApiError):
     code = "UnknownOperationException"
+
+
+class InvalidHostException(SupportApiError):
+    code = "InvalidHostException"
 
 
 class RequestEntityTooLargeException(SupportApiError):
@@ -107,21 +112,40 @@ class _DryRunRollback(Exception):
     pass
 
 
-def sanitize_parameters(params: dict[str, Any]) -> dict[str, Any] | None:
-    """Request parameters for the audit trail, without case text, addresses or file contents."""
+MAX_AUDIT_STRING = 256
+MAX_AUDIT_ITEMS = 100
+
+
+def sanitize_parameters(params: dict[str, Any], operation: str = "") -> dict[str, Any] | None:
+    """Request parameters for the audit trail: only members of the operation's input shape,
+    without case text, addresses or file contents, with strings and lists cut short (failed
+    calls are recorded before validation, so their input may be anything)."""
     if not params:
         return None
+    shape = None
+    if operation in REGISTRY:
+        shape = model.operation_model(operation).input_shape
 
-    def clean(value: Any) -> Any:
+    def clean(value: Any, depth: int = 0) -> Any:
+        if depth > 5:
+            return None
         if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items() if k not in SENSITIVE_MEMBERS}
+            return {
+                str(k)[:MAX_AUDIT_STRING]: clean(v, depth + 1)
+                for k, v in list(value.items())[:MAX_AUDIT_ITEMS]
+                if k not in SENSITIVE_MEMBERS
+            }
         if isinstance(value, list):
-            return [clean(v) for v in value]
+            return [clean(v, depth + 1) for v in value[:MAX_AUDIT_ITEMS]]
         if isinstance(value, bytes | bytearray):
             return None
+        if isinstance(value, str):
+            return value[:MAX_AUDIT_STRING]
         return value
 
-    return clean(params)
+    if shape is not None:
+        params = {k: v for k, v in params.items() if k in shape.members}
+    return clean(params) or None
 
 
 def _read_body(request: HttpRequest, cap: int) -> bytes:
@@ -159,7 +183,7 @@ def _record_failure(
                 actor=principal,
                 event_name=name or "UnknownOperation",
                 account=account,
-                request_parameters=sanitize_parameters(params),
+                request_parameters=sanitize_parameters(params, name),
                 error_code=error.code,
                 error_message=error.message,
                 read_only=bool(name in REGISTRY and REGISTRY[name].read_only),
@@ -176,8 +200,22 @@ def handle(request: HttpRequest) -> HttpResponse:
     account: Account | None = None
     params: dict[str, Any] = {}
     try:
+        try:
+            request.get_host()
+        except DisallowedHost:
+            raise InvalidHostException(
+                "The Host header names a host this server does not serve."
+            ) from None
+        if (
+            request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+            != protocol.CONTENT_TYPE
+        ):
+            raise model.SerializationException(
+                f"Content-Type must be {protocol.CONTENT_TYPE} for AWS API calls."
+            )
+        parsed_auth, amz_date, key = auth.identify(request)
         body = _read_body(request, spec.max_body if spec else DEFAULT_MAX_BODY)
-        key = auth.authenticate(request, body)
+        auth.verify(request, body, parsed_auth, amz_date, key)
         account = key.user.account
         principal = Principal(
             user=key.user,
@@ -234,6 +272,15 @@ def _run(
             access_key_id=key.access_key_id, invocation_id=invocation_id, operation=spec.name
         ).first()
         if stored is not None:
+            # A retry of a committed call: answer as before, and still record this call.
+            with transaction.atomic():
+                audit.record(
+                    actor=principal,
+                    event_name=spec.name,
+                    account=account,
+                    request_parameters=sanitize_parameters(raw_params, spec.name),
+                    response_elements=stored.response,
+                )
             return stored.response
     ctx = CallContext(
         operation=spec.name,
@@ -261,17 +308,16 @@ def _run(
                     actor=principal,
                     event_name=spec.name,
                     account=account,
-                    request_parameters=sanitize_parameters(raw_params),
+                    request_parameters=sanitize_parameters(raw_params, spec.name),
                     response_elements=ctx.audit_response,
                     read_only=spec.read_only,
                 )
             if remember:
-                IdempotencyRecord.objects.create(
+                idempotency_record_store(
                     access_key_id=key.access_key_id,
                     invocation_id=invocation_id,
                     operation=spec.name,
                     response=result,
-                    created_at=timezone.now(),
                 )
     except _DryRunRollback:
         raise DryRunOperationException() from None

@@ -19,7 +19,7 @@ def parse_body(body: bytes) -> dict[str, Any]:
         return {}
     try:
         parsed = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise SerializationException(
             "Start of structure or map found where not expected."
         ) from None

@@ -12,6 +12,20 @@ from awsapi.models import IdempotencyRecord
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
 
+def idempotency_record_store(
+    *, access_key_id: str, invocation_id: str, operation: str, response: dict
+) -> IdempotencyRecord:
+    """Remember a mutating call's answer; call inside the call's transaction. A concurrent
+    attempt of the same invocation raises IntegrityError (the unique constraint)."""
+    return IdempotencyRecord.objects.create(
+        access_key_id=access_key_id,
+        invocation_id=invocation_id,
+        operation=operation,
+        response=response,
+        created_at=timezone.now(),
+    )
+
+
 def idempotency_records_purge(*, batch_size: int = 5000) -> int:
     """Delete remembered answers older than a day, in batches; safe to run twice."""
     cutoff = timezone.now() - IDEMPOTENCY_WINDOW

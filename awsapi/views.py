@@ -50,6 +50,9 @@ def upload_part(request: HttpRequest, upload_id: str, part_index: int) -> HttpRe
         )
     except SupportApiError as exc:
         return _error(exc.code, exc.message, exc.http_status)
+    except OSError:
+        # The client went away mid-body, or storage failed: nothing was recorded.
+        return _error("IncompleteBody", "The part could not be received in full.", 400)
     response = HttpResponse(status=200)
     response["ETag"] = f'"{etag}"'
     return response
@@ -63,10 +66,13 @@ def attachment_download(request: HttpRequest, attachment_id: str) -> HttpRespons
         return _error("AccessDenied", MSG_LINK, 403)
     try:
         attachment = access.access_attachment_for_link(attachment_id)
+        handle = default_storage.open(attachment.storage_key, "rb")
     except SupportApiError as exc:
         return _error(exc.code, exc.message, 404)
+    except OSError:
+        return _error("AttachmentIdNotFound", "The attachment's file is not available.", 404)
     response = FileResponse(
-        default_storage.open(attachment.storage_key, "rb"),
+        handle,
         as_attachment=True,
         filename=attachment.file_name,
         content_type="application/octet-stream",

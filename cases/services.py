@@ -158,8 +158,9 @@ def _clean_subject(subject: str) -> str:
         raise InvalidParameterValueException(
             MSG_SUBJECT_LONG.format(max=MAX_SUBJECT), field="subject"
         )
-    # A subject is one line: CR/LF would let it forge headers in notification emails.
-    return redact(_CONTROL_RE.sub(" ", subject))
+    # A subject is one line: CR/LF would let it forge headers in notification emails. Redaction
+    # can lengthen it (a card number gains its tag), so cut it back to the column's size.
+    return redact(_CONTROL_RE.sub(" ", subject))[:MAX_SUBJECT]
 
 
 def safe_file_name(name: str) -> str:
@@ -317,6 +318,10 @@ def _attach_uploads(
     if not uploads:
         return attachment_set
     now = timezone.now()
+    # Lock the uploads and use their current state, so two cases cannot both claim one.
+    uploads = list(
+        AttachmentUpload.objects.select_for_update().filter(pk__in=[u.pk for u in uploads])
+    )
     for upload in uploads:
         if upload.account_id != account.pk:
             raise UploadIdNotFound(f"Upload {upload.upload_id} was not found.")
@@ -356,10 +361,21 @@ def _attach_uploads(
     return attachment_set
 
 
+def _refresh_cc_locked(case: Case) -> None:
+    """Re-read the CC list under a row lock, so concurrent additions are merged, not lost."""
+    case.cc_email_addresses = (
+        Case.objects.select_for_update()
+        .values_list("cc_email_addresses", flat=True)
+        .get(pk=case.pk)
+    )
+
+
 def _check_case_creation_limit(account: Account) -> None:
     limit = settings.SUPPORTCENTER_CASE_CREATION_LIMIT
     if limit <= 0:
         return
+    # Lock the account row so parallel creations cannot both pass the count.
+    Account.objects.select_for_update().filter(pk=account.pk).first()
     since = timezone.now() - timedelta(hours=1)
     if Case.objects.filter(account=account, created_at__gte=since).count() >= limit:
         raise CaseCreationLimitExceeded(MSG_CASE_LIMIT.format(limit=limit))
@@ -565,6 +581,7 @@ def case_add_communication(
     """
     clean_body = _clean_body(body)
     new_cc = list(cc_email_addresses)
+    _refresh_cc_locked(case)
     merged_cc = clean_cc_addresses(new_cc, existing=case.cc_email_addresses)
     if len(merged_cc) > len(case.cc_email_addresses) and not case.account.plan.allows_cc:
         raise InvalidParameterValueException(
@@ -697,6 +714,7 @@ def case_support_reply(
 @transaction.atomic
 def case_add_cc(*, case: Case, actor: Principal, cc_email_addresses: Iterable[str]) -> Case:
     """Add CC addresses to a case (at most 10 in all)."""
+    _refresh_cc_locked(case)
     merged = clean_cc_addresses(cc_email_addresses, existing=case.cc_email_addresses)
     if len(merged) > len(case.cc_email_addresses) and not case.account.plan.allows_cc:
         raise InvalidParameterValueException(

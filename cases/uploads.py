@@ -87,16 +87,21 @@ def expected_part_size(upload: AttachmentUpload, index: int) -> int:
     return upload.file_size - upload.part_size * (upload.total_parts - 1)
 
 
+def upload_validate(*, file_name: str, file_size: object) -> None:
+    """Check a new upload's name and size (1 byte to 150 MB)."""
+    if not file_name or not file_name.strip():
+        raise InvalidParameterValueException(MSG_FILE_NAME, field="fileName")
+    if not isinstance(file_size, int) or not 1 <= file_size <= MAX_FILE_SIZE:
+        raise InvalidParameterValueException(MSG_FILE_SIZE, field="fileSizeBytes")
+
+
 @transaction.atomic
 def upload_start(
     *, account: Account, actor: Principal, file_name: str, file_size: int
 ) -> AttachmentUpload:
     """Begin a multipart upload. Raises `InvalidParameterValueException` for a missing name or a
     size outside 1 byte to 150 MB. Writes an audit record."""
-    if not file_name or not file_name.strip():
-        raise InvalidParameterValueException(MSG_FILE_NAME, field="fileName")
-    if not isinstance(file_size, int) or not 1 <= file_size <= MAX_FILE_SIZE:
-        raise InvalidParameterValueException(MSG_FILE_SIZE, field="fileSizeBytes")
+    upload_validate(file_name=file_name, file_size=file_size)
     part_size = part_size_for(file_size)
     now = timezone.now()
     storage_key, s3_upload_id = "", ""
@@ -221,15 +226,26 @@ def _assemble(upload: AttachmentUpload, parts: list[AttachmentUploadPart]) -> st
 
 @transaction.atomic
 def upload_complete(
-    *, upload: AttachmentUpload, completed: Iterable[dict[str, Any]], actor: Principal
+    *,
+    upload: AttachmentUpload,
+    completed: Iterable[dict[str, Any]],
+    actor: Principal,
+    dry_run: bool = False,
 ) -> str:
     """Record parts as complete (checking their ETags); when every part is in, join them into the
-    attachment file. Returns the upload status. Raises `InvalidParameterValueException`."""
+    attachment file. Returns the upload status. Raises `InvalidParameterValueException`.
+
+    The upload row is locked first, so two concurrent calls cannot both join the parts. With
+    `dry_run` the ETags are checked and nothing is joined or sent to S3.
+    """
+    upload = (
+        AttachmentUpload.objects.select_for_update().select_related("account").get(pk=upload.pk)
+    )
     if upload.status == UploadStatus.READY:
         return upload.status
     _check_open(upload)
     if upload.s3_upload_id:
-        return _s3_complete(upload=upload, completed=completed, actor=actor)
+        return _s3_complete(upload=upload, completed=completed, actor=actor, dry_run=dry_run)
     parts = {p.part_index: p for p in upload.parts.select_for_update()}
     for item in completed:
         index = int(item["partIndex"])
@@ -243,7 +259,7 @@ def upload_complete(
             AttachmentUploadPart.objects.filter(pk=part.pk).update(completed=True)
             part.completed = True
     ready = len(parts) == upload.total_parts and all(p.completed for p in parts.values())
-    if ready:
+    if ready and not dry_run:
         ordered = [parts[i] for i in range(1, upload.total_parts + 1)]
         try:
             key = _assemble(upload, ordered)
@@ -268,7 +284,11 @@ def upload_complete(
 
 
 def _s3_complete(
-    *, upload: AttachmentUpload, completed: Iterable[dict[str, Any]], actor: Principal
+    *,
+    upload: AttachmentUpload,
+    completed: Iterable[dict[str, Any]],
+    actor: Principal,
+    dry_run: bool = False,
 ) -> str:
     """CompleteAttachmentUpload for parts uploaded straight to S3: check each reported ETag
     against S3's own list of parts, and complete the S3 multipart upload once all are in."""
@@ -299,7 +319,7 @@ def _s3_complete(
                 storage_key="",
                 completed=True,
             )
-    if len(known) == upload.total_parts:
+    if len(known) == upload.total_parts and not dry_run:
         try:
             client.complete_multipart_upload(
                 Bucket=bucket,

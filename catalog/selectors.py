@@ -35,5 +35,19 @@ def severity_cells_for_plan(plan: SupportPlan) -> QuerySet:
     )
 
 
+def category_for(service_code: str, category_code: str) -> Category | None:
+    """The active category of an active service, or None when either is unknown."""
+    return (
+        Category.objects.select_related("service")
+        .filter(
+            service__code=service_code,
+            service__is_active=True,
+            code=category_code,
+            is_active=True,
+        )
+        .first()
+    )
+
+
 def plan_get(code: str) -> SupportPlan:
     return SupportPlan.objects.get(code=code)

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 
 from accounts import access
 from awsapi import throttling
@@ -96,6 +97,13 @@ def get_attachment_upload_links(ctx: CallContext, body: dict[str, Any]) -> dict[
             raise InvalidParameterValueException(
                 "Either uploadId or fileSizeBytes is required.", field="fileSizeBytes"
             )
+        if ctx.dry_run:
+            # Starting an upload is not undone by a rollback (S3 multipart uploads), so a dry
+            # run only validates.
+            uploads.upload_validate(
+                file_name=body.get("fileName") or "", file_size=body["fileSizeBytes"]
+            )
+            return {}
         upload = uploads.upload_start(
             account=ctx.account,
             actor=ctx.principal,
@@ -132,7 +140,7 @@ def complete_attachment_upload(ctx: CallContext, body: dict[str, Any]) -> dict[s
         ctx.principal, body["uploadId"], action="support:CompleteAttachmentUpload"
     )
     status = uploads.upload_complete(
-        upload=upload, completed=body["completedUploads"], actor=ctx.principal
+        upload=upload, completed=body["completedUploads"], actor=ctx.principal, dry_run=ctx.dry_run
     )
     return {"uploadStatus": status}
 
@@ -161,7 +169,7 @@ def get_attachment_download_link(ctx: CallContext, body: dict[str, Any]) -> dict
         url = default_storage.url(
             attachment.storage_key,
             parameters={
-                "ResponseContentDisposition": f'attachment; filename="{attachment.file_name}"'
+                "ResponseContentDisposition": content_disposition_header(True, attachment.file_name)
             },
             expire=ttl,
         )

@@ -28,11 +28,14 @@ def iso(moment: datetime) -> str:
 def parse_time(value: str | None, member: str) -> datetime | None:
     if value is None:
         return None
-    parsed = parse_datetime(value.strip())
-    if parsed is None:
-        day = parse_date(value.strip())
-        if day is not None:
-            parsed = datetime(day.year, day.month, day.day)
+    try:
+        parsed = parse_datetime(value.strip())
+        if parsed is None:
+            day = parse_date(value.strip())
+            if day is not None:
+                parsed = datetime(day.year, day.month, day.day)
+    except ValueError:  # well-formed but impossible, e.g. 30 February
+        parsed = None
     if parsed is None:
         raise ValidationException(
             f"Value '{value[:50]}' at '{member}' failed to satisfy constraint: Member must be an "

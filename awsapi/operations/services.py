@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,7 +13,6 @@ from awsapi.dispatch import CallContext, operation
 from cases import sla
 from cases.models import Language
 from catalog import selectors
-from catalog.models import Category, Service
 from core.errors import InvalidParameterValueException
 
 SUPPORTED_LANGUAGES = [
@@ -63,10 +62,9 @@ def _check_service_category(issue_type: str, service_code: str, category_code: s
         raise InvalidParameterValueException(
             f"Invalid issueType {issue_type!r}; use technical or customer-service."
         )
-    service = Service.objects.filter(code=service_code, is_active=True).first()
-    if service is None:
-        raise InvalidParameterValueException(f"Invalid service code: {service_code}.")
-    if not Category.objects.filter(service=service, code=category_code, is_active=True).exists():
+    if selectors.category_for(service_code, category_code) is None:
+        if not selectors.service_list(codes=[service_code]).exists():
+            raise InvalidParameterValueException(f"Invalid service code: {service_code}.")
         raise InvalidParameterValueException(
             f"Invalid category code {category_code} for service {service_code}."
         )
@@ -87,7 +85,7 @@ def _dates_without_support(ctx: CallContext) -> list[dict[str, str]]:
     for offset in range(HOLIDAY_HORIZON_DAYS):
         day = today + timedelta(days=offset)
         if sla.is_holiday(account.country, day):
-            start = timezone.datetime(day.year, day.month, day.day, tzinfo=tz)
+            start = datetime(day.year, day.month, day.day, tzinfo=tz)
             end = start + timedelta(days=1)
             intervals.append(
                 {

@@ -358,15 +358,66 @@ def test_unexpected_failures_answer_json_500(make_client, api_user, monkeypatch)
     assert AuditEvent.objects.filter(error_code="InternalServerError").exists()
 
 
-def test_body_size_is_capped_before_reading(client, api_user) -> None:
+def test_body_size_is_capped_before_reading(client, support) -> None:
+    # Unauthenticated: refused before the body is read at all.
     response = client.post(
         "/",
         data=b"{" + b" " * (300 * 1024) + b"}",
         content_type=JSON,
         HTTP_X_AMZ_TARGET=TARGET + "DescribeCases",
     )
-    assert response.status_code == 413
-    assert json.loads(response.content)["__type"] == "RequestEntityTooLargeException"
+    assert json.loads(response.content)["__type"] == "MissingAuthenticationTokenException"
+    # Authenticated, but over the operation's cap.
+    with pytest.raises(ClientError) as excinfo:
+        call_with_body(support, "describe_cases", b"{" + b" " * (300 * 1024) + b"}")
+    assert code_of(excinfo) == "RequestEntityTooLargeException"
+    assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 413
+
+
+def test_wrong_content_type_and_host_answer_json(client, settings) -> None:
+    response = client.post(
+        "/", data=b"{}", content_type="application/json", HTTP_X_AMZ_TARGET=TARGET + "DescribeCases"
+    )
+    assert json.loads(response.content)["__type"] == "SerializationException"
+    settings.ALLOWED_HOSTS = ["example.com"]
+    response = client.post(
+        "/", data=b"{}", content_type=JSON, HTTP_X_AMZ_TARGET=TARGET + "DescribeCases"
+    )
+    assert response.status_code == 400
+    assert json.loads(response.content)["__type"] == "InvalidHostException"
+
+
+def test_impossible_dates_and_deep_json_are_client_errors(support) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        support.describe_cases(afterTime="2024-02-30T00:00:00")
+    assert code_of(excinfo) == "ValidationException"
+    with pytest.raises(ClientError) as excinfo:
+        call_with_body(support, "describe_cases", b"[" * 100000)
+    assert code_of(excinfo) == "SerializationException"
+
+
+def test_operation_must_be_signed(client, make_client, api_user) -> None:
+    signed = []
+    boto = make_client(api_user)
+    boto.meta.events.register_first(
+        "before-send.support", lambda request, **kw: signed.append(request)
+    )
+    boto.describe_severity_levels()
+    request = signed[-1]
+    headers = {
+        "HTTP_" + k.upper().replace("-", "_"): (v.decode() if isinstance(v, bytes) else v)
+        for k, v in request.headers.items()
+        if k.lower() not in ("content-type", "content-length")
+    }
+    headers["HTTP_HOST"] = "testserver"
+    # Replaying the request as another operation breaks the signature (X-Amz-Target is signed).
+    headers["HTTP_X_AMZ_TARGET"] = TARGET + "DescribeServices"
+    replay = client.generic("POST", "/", data=request.body, content_type=JSON, **headers)
+    assert json.loads(replay.content)["__type"] == "InvalidSignatureException"
+    # A signature that leaves X-Amz-Target out is incomplete.
+    headers["HTTP_AUTHORIZATION"] = headers["HTTP_AUTHORIZATION"].replace(";x-amz-target", "")
+    unsigned_target = client.generic("POST", "/", data=request.body, content_type=JSON, **headers)
+    assert json.loads(unsigned_target.content)["__type"] == "IncompleteSignatureException"
 
 
 def test_every_response_has_a_request_id(client, support) -> None:
