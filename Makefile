@@ -8,7 +8,7 @@ DATA_DIR ?= $(CURDIR)/var
 export SUPPORTCENTER_DATA_DIR ?= $(DATA_DIR)
 export SUPPORTCENTER_DEMO ?= 1
 
-.PHONY: run test setup setup-test lint clean bench
+.PHONY: run test setup setup-test lint clean bench messages
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,3 +47,9 @@ bench: setup-test
 
 clean:
 	rm -rf $(VENV) var staticfiles
+
+# Refresh the Japanese catalogue after changing interface strings (needs GNU gettext), then
+# translate the new entries in locale/ja/LC_MESSAGES/django.po.
+messages: setup-test
+	$(BIN)/python manage.py makemessages -l ja --ignore=.venv --ignore=tests --ignore=bench --ignore=var
+	$(BIN)/python manage.py compilemessages -l ja --ignore=.venv

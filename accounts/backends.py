@@ -11,6 +11,11 @@ from accounts.models import User
 
 
 class SupportCenterBackend(ModelBackend):
+    def get_user(self, user_id: Any) -> User | None:
+        # Every page needs the account and its plan: load them with the user in one query.
+        user = User.objects.select_related("account", "account__plan").filter(pk=user_id).first()
+        return user if user is not None and self.user_can_authenticate(user) else None
+
     def authenticate(
         self,
         request: HttpRequest | None,
@@ -46,4 +51,6 @@ def axes_username(request: HttpRequest, credentials: dict[str, Any]) -> str:
     """The sign-in name django-axes counts failures against (IAM names are per account)."""
     if credentials.get("account_id") and credentials.get("user_name"):
         return f"{credentials['account_id']}/{credentials['user_name']}".lower()
-    return str(credentials.get("username") or "").strip().lower()
+    # django-axes passes the sign-in name as "username" in some paths and under the user model's
+    # USERNAME_FIELD ("login") in others.
+    return str(credentials.get("username") or credentials.get("login") or "").strip().lower()

@@ -7,7 +7,7 @@ import dataclasses
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.db.models import Count
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -204,11 +204,17 @@ def _user_page(request: HttpRequest, user: User, **extra: object) -> HttpRespons
     return render(request, "accounts/iam_user.html", context)
 
 
+def _load_iam_user(request: HttpRequest, user_name: str) -> User:
+    try:
+        return access.access_iam_user(request.principal, user_name)  # type: ignore[attr-defined]
+    except NoSuchEntity:
+        raise Http404(_("User not found.")) from None
+
+
 @require_GET
 @root_required
 def iam_user(request: HttpRequest, user_name: str) -> HttpResponse:
-    user = access.access_iam_user(request.principal, user_name)  # type: ignore[attr-defined]
-    return _user_page(request, user)
+    return _user_page(request, _load_iam_user(request, user_name))
 
 
 @require_POST
@@ -216,7 +222,7 @@ def iam_user(request: HttpRequest, user_name: str) -> HttpResponse:
 def iam_user_action(request: HttpRequest, user_name: str, action: str) -> HttpResponse:
     """Actions on an IAM user: attach/detach a policy, set the password, manage keys, delete."""
     principal = request.principal  # type: ignore[attr-defined]
-    user = access.access_iam_user(principal, user_name)
+    user = _load_iam_user(request, user_name)
     try:
         if action == "attach-policy":
             policy = access.access_policy_for_account(principal, request.POST.get("policy", ""))
@@ -298,7 +304,10 @@ def iam_group_create(request: HttpRequest) -> HttpResponse:
 @root_required
 def iam_group(request: HttpRequest, name: str) -> HttpResponse:
     principal = request.principal  # type: ignore[attr-defined]
-    group = access.access_group(principal, name)
+    try:
+        group = access.access_group(principal, name)
+    except NoSuchEntity:
+        raise Http404(_("Group not found.")) from None
     account = _account(request)
     if request.method == "POST":
         try:

@@ -1,0 +1,183 @@
+"""Sign-in and IAM management pages."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import AccessKey, IamGroup, Policy, User
+from accounts.services import access_key_secret
+from audit.models import AuditEvent
+from tests import factories
+
+
+def test_root_sign_in_rotates_the_session_and_records_it(client, business_account) -> None:
+    root = factories.root_of(business_account)
+    client.get(reverse("accounts:sign-in"))
+    before = client.session.session_key
+    response = client.post(
+        reverse("accounts:sign-in"), {"email": root.email, "password": factories.PASSWORD}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:list")
+    assert client.session.session_key != before
+    record = AuditEvent.objects.get(event_name="ConsoleLogin")
+    assert record.response_elements == {"ConsoleLogin": "Success"}
+    assert record.event_type == "AwsConsoleSignIn"
+    assert record.user_identity["type"] == "Root"
+
+
+def test_wrong_password_keeps_the_form_and_is_throttled(client, business_account, settings) -> None:
+    root = factories.root_of(business_account)
+    url = reverse("accounts:sign-in")
+    response = client.post(url, {"email": root.email, "password": "nope"})
+    assert response.status_code == 200
+    assert b"The sign-in details are not correct." in response.content
+    assert root.email.encode() in response.content
+    assert AuditEvent.objects.filter(event_name="ConsoleLogin", error_message__gt="").count() == 1
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post(url, {"email": root.email, "password": "nope"})
+    locked = client.post(url, {"email": root.email, "password": factories.PASSWORD})
+    assert locked.status_code == 429
+    assert b"Too many failed sign-ins" in locked.content
+
+
+def test_iam_users_sign_in_on_their_account_page(client, business_account, other_account) -> None:
+    factories.make_iam_user(business_account, user_name="alice")
+    chooser = client.get(reverse("accounts:sign-in"), {"account_id": business_account.account_id})
+    assert chooser["Location"] == reverse(
+        "accounts:iam-sign-in", args=[business_account.account_id]
+    )
+    wrong_account = client.post(
+        reverse("accounts:iam-sign-in", args=[other_account.account_id]),
+        {"user_name": "alice", "password": factories.PASSWORD},
+    )
+    assert wrong_account.status_code == 200
+    response = client.post(
+        reverse("accounts:iam-sign-in", args=[business_account.account_id]),
+        {"user_name": "alice", "password": factories.PASSWORD, "next": "/support/cases/create/"},
+    )
+    assert response["Location"] == "/support/cases/create/"
+    evil = client.post(
+        reverse("accounts:iam-sign-in", args=[business_account.account_id]),
+        {"user_name": "alice", "password": factories.PASSWORD, "next": "https://evil.example/"},
+    )
+    assert evil["Location"] == reverse("cases:list")
+    client.post(reverse("accounts:sign-out"))
+    assert client.get(reverse("cases:list")).status_code == 302
+
+
+def test_engineers_land_on_the_admin(client, reference_data) -> None:
+    engineer = factories.make_engineer(email="eng@example.com")
+    response = client.post(
+        reverse("accounts:sign-in"), {"email": engineer.email, "password": factories.PASSWORD}
+    )
+    assert response["Location"] == reverse("admin:index")
+    assert client.get(reverse("cases:list")).status_code == 403
+
+
+@pytest.fixture
+def root_client(client, business_account):
+    client.force_login(factories.root_of(business_account))
+    return client
+
+
+def test_root_manages_iam_users_and_keys(root_client, business_account) -> None:
+    assert root_client.get(reverse("accounts:iam")).status_code == 200
+    response = root_client.post(
+        reverse("accounts:iam-user-create"),
+        {
+            "user_name": "bob",
+            "email": "bob@example.com",
+            "password": "a-long-passphrase-1",
+            "policy": "AWSSupportAccess",
+        },
+    )
+    assert response["Location"] == reverse("accounts:iam-user", args=["bob"])
+    bob = User.objects.get(account=business_account, user_name="bob")
+    assert bob.check_password("a-long-passphrase-1")
+    assert list(bob.policies.values_list("name", flat=True)) == ["AWSSupportAccess"]
+    created = root_client.post(reverse("accounts:iam-user-action", args=["bob", "create-key"]))
+    key = AccessKey.objects.get(user=bob)
+    assert key.access_key_id.encode() in created.content
+    secret = access_key_secret(key)
+    assert secret.encode() in created.content
+    # The secret is never shown again.
+    assert (
+        secret.encode() not in root_client.get(reverse("accounts:iam-user", args=["bob"])).content
+    )
+    root_client.post(
+        reverse("accounts:iam-user-action", args=["bob", "deactivate-key"]),
+        {"access_key_id": key.access_key_id},
+    )
+    key.refresh_from_db()
+    assert key.status == "Inactive"
+    root_client.post(
+        reverse("accounts:iam-user-action", args=["bob", "detach-policy"]),
+        {"policy": "AWSSupportAccess"},
+    )
+    assert not bob.policies.exists()
+    root_client.post(
+        reverse("accounts:iam-user-action", args=["bob", "delete-key"]),
+        {"access_key_id": key.access_key_id},
+    )
+    assert not AccessKey.objects.filter(user=bob).exists()
+    weak = root_client.post(
+        reverse("accounts:iam-user-action", args=["bob", "password"]),
+        {"password": "123"},
+        follow=True,
+    )
+    assert b"too short" in weak.content
+    root_client.post(reverse("accounts:iam-user-action", args=["bob", "delete"]))
+    assert not User.objects.filter(user_name="bob").exists()
+
+
+def test_iam_forms_keep_input_on_errors(root_client, business_account) -> None:
+    factories.make_iam_user(business_account, user_name="taken")
+    response = root_client.post(
+        reverse("accounts:iam-user-create"),
+        {"user_name": "taken", "email": "t@example.com", "policy": ""},
+    )
+    assert response.status_code == 200
+    assert b"already exists" in response.content and b"t@example.com" in response.content
+    bad_policy = root_client.post(
+        reverse("accounts:iam-policy-create"),
+        {
+            "name": "mine",
+            "description": "",
+            "document": '{"Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}',
+        },
+    )
+    assert b"unknown service prefix" in bad_policy.content and b"ec2:*" in bad_policy.content
+    assert not Policy.objects.filter(name="mine").exists()
+    good = root_client.post(
+        reverse("accounts:iam-policy-create"),
+        {
+            "name": "mine",
+            "description": "",
+            "document": '{"Statement": [{"Effect": "Allow", "Action": "support:Describe*", '
+            '"Resource": "*"}]}',
+        },
+    )
+    assert good.status_code == 302
+    root_client.post(reverse("accounts:iam-group-create"), {"name": "team"})
+    group = IamGroup.objects.get(name="team")
+    root_client.post(
+        reverse("accounts:iam-group", args=["team"]), {"action": "add-user", "user_name": "taken"}
+    )
+    root_client.post(
+        reverse("accounts:iam-group", args=["team"]), {"action": "attach-policy", "policy": "mine"}
+    )
+    assert list(group.members.values_list("user_name", flat=True)) == ["taken"]
+    assert list(group.policies.values_list("name", flat=True)) == ["mine"]
+
+
+def test_only_root_users_manage_iam(client, business_account, other_account) -> None:
+    client.force_login(factories.make_iam_user(business_account))
+    assert client.get(reverse("accounts:iam")).status_code == 403
+    factories.make_iam_user(other_account, user_name="theirs")
+    client.force_login(factories.root_of(business_account))
+    assert client.get(reverse("accounts:iam-user", args=["theirs"])).status_code == 404
+    response = client.post(reverse("accounts:iam-user-action", args=["theirs", "delete"]))
+    assert response.status_code == 404
+    assert User.objects.filter(user_name="theirs").exists()

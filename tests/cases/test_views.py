@@ -1,0 +1,277 @@
+"""Customer case pages through Django's test client, htmx partials included."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from cases import services
+from cases.models import Case, Communication
+from tests import factories
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+@pytest.fixture
+def root_client(client, business_account):
+    client.force_login(factories.root_of(business_account))
+    return client
+
+
+@pytest.fixture
+def iam_client(client, business_account):
+    user = factories.make_iam_user(business_account, email="iam@example.com")
+    client.force_login(user)
+    return client
+
+
+def create_payload(**overrides):
+    data = {
+        "case_type": "technical",
+        "service": "amazon-elastic-compute-cloud-linux",
+        "category": "instance-issue",
+        "severity": "high",
+        "subject": "Instance unreachable",
+        "description": "Since 09:00 UTC, no SSH.",
+        "cc": "",
+        "language": "en",
+        "contact_method": "web",
+        "callback_number": "",
+        "callback_when": "",
+        "extra_field_value": "i-0123456789abcdef0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, reference_data) -> None:
+    for url in (reverse("cases:list"), reverse("cases:create")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:sign-in"))
+
+
+def test_create_case_end_to_end(root_client, business_account) -> None:
+    page = root_client.get(reverse("cases:create"))
+    assert page.status_code == 200
+    assert b"Production system impaired" in page.content
+    assert b"first response within 4 hour(s)" in page.content
+    log = SimpleUploadedFile("trace.log", b"stack trace", content_type="text/plain")
+    response = root_client.post(
+        reverse("cases:create"),
+        {**create_payload(cc="ops@example.com; dev@example.com"), "attachments": [log]},
+    )
+    case = Case.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cases:detail", args=[case.case_id])
+    assert case.cc_email_addresses == ["ops@example.com", "dev@example.com"]
+    assert case.extra_field_value == "i-0123456789abcdef0"
+    communication = Communication.objects.get(case=case)
+    attachment = communication.attachment_set.attachments.get()
+    detail = root_client.get(response["Location"])
+    assert b"Instance unreachable" in detail.content
+    assert attachment.file_name.encode() in detail.content
+    download = root_client.get(
+        reverse("cases:attachment", args=[case.case_id, attachment.attachment_id])
+    )
+    assert download["Content-Disposition"].startswith("attachment")
+    assert download["X-Content-Type-Options"] == "nosniff"
+    assert b"".join(download.streaming_content) == b"stack trace"
+
+
+def test_rejected_form_keeps_what_was_typed(root_client) -> None:
+    response = root_client.post(
+        reverse("cases:create"),
+        create_payload(subject="Keep me", description="My long description", severity="critical"),
+    )
+    assert response.status_code == 200
+    assert b"Keep me" in response.content and b"My long description" in response.content
+    assert b"Select a valid choice" in response.content  # critical is not on the Business plan
+    response = root_client.post(
+        reverse("cases:create"), create_payload(cc="not-an-address", subject="Still here")
+    )
+    assert b"Invalid email address" in response.content and b"Still here" in response.content
+    big = SimpleUploadedFile("big.bin", b"x" * (5 * 1024 * 1024 + 1))
+    response = root_client.post(reverse("cases:create"), {**create_payload(), "attachments": [big]})
+    assert b"larger than 5 MB" in response.content
+    files = [SimpleUploadedFile(f"f{i}.txt", b"x") for i in range(4)]
+    response = root_client.post(reverse("cases:create"), {**create_payload(), "attachments": files})
+    assert b"at most 3 files" in response.content
+    response = root_client.post(reverse("cases:create"), create_payload(contact_method="phone"))
+    assert b"Enter the number we should call" in response.content
+    assert not Case.objects.exists()
+
+
+def test_iam_users_must_give_a_cc(iam_client) -> None:
+    page = iam_client.get(reverse("cases:create"))
+    assert b"iam@example.com" in page.content  # prefilled with their own address
+    response = iam_client.post(reverse("cases:create"), create_payload(cc=""))
+    assert response.status_code == 200
+    assert b"This field is required" in response.content
+    assert not Case.objects.exists()
+
+
+def test_basic_plan_cannot_open_technical_cases(client, reference_data) -> None:
+    basic = factories.make_account("basic")
+    client.force_login(factories.root_of(basic))
+    page = client.get(reverse("cases:create"))
+    assert b'value="technical"' not in page.content
+    response = client.post(reverse("cases:create"), create_payload(severity="low"))
+    assert response.status_code == 200
+    assert not Case.objects.exists()
+
+
+def test_catalog_partial_loads_categories(root_client) -> None:
+    response = root_client.get(
+        reverse("cases:create-options"),
+        {
+            "case_type": "technical",
+            "service": "amazon-elastic-compute-cloud-linux",
+            "category": "instance-issue",
+        },
+        **HTMX,
+    )
+    assert response.status_code == 200
+    assert b'id="catalog"' in response.content
+    assert b"Instance Issue" in response.content
+    assert b"<html" not in response.content
+
+
+def test_case_list_filters_search_and_pages(root_client, business_account, root) -> None:
+    first = factories.make_case(business_account, root, subject="Alpha outage")
+    second = factories.make_case(
+        business_account, root, subject="Beta question", severity_code="urgent"
+    )
+    services.case_add_communication(case=second, actor=root, body="mentions zebra")
+    services.case_resolve(case=first, actor=root)
+    page = root_client.get(reverse("cases:list"))
+    assert b"Beta question" in page.content and b"Alpha outage" not in page.content
+    assert b"Alpha outage" in root_client.get(reverse("cases:list"), {"state": "all"}).content
+    found = root_client.get(reverse("cases:list"), {"q": "zebra", "state": "all"}, **HTMX)
+    assert b"Beta question" in found.content and b"Alpha outage" not in found.content
+    assert b"<html" not in found.content
+    by_severity = root_client.get(reverse("cases:list"), {"severity": "low", "state": "all"})
+    assert b"Alpha outage" in by_severity.content and b"Beta question" not in by_severity.content
+
+
+@pytest.mark.parametrize("count", [5, 60])
+def test_case_list_query_count_does_not_depend_on_size(
+    root_client, business_account, root, count, django_assert_num_queries
+) -> None:
+    for index in range(count):
+        factories.make_case(business_account, root, subject=f"case {index}")
+    # 1 session; 2 user with account and plan; 3 the plan's severities (filter choices);
+    # 4 count; 5 the page of cases with service and severity.
+    with django_assert_num_queries(5):
+        response = root_client.get(reverse("cases:list"))
+    assert response.status_code == 200
+
+
+def test_detail_actions_reply_cc_resolve_reopen(root_client, business_account, root) -> None:
+    case = factories.make_case(business_account, root)
+    url = reverse("cases:detail", args=[case.case_id])
+    reply = root_client.post(
+        reverse("cases:reply", args=[case.case_id]),
+        {"body": "Here are the logs.", "attachments": [SimpleUploadedFile("a.txt", b"a")]},
+    )
+    assert reply.status_code == 302
+    assert Communication.objects.filter(case=case).count() == 2
+    cc = root_client.post(
+        reverse("cases:add-cc", args=[case.case_id]), {"cc": "x@example.com"}, **HTMX
+    )
+    assert cc.status_code == 200 and b"x@example.com" in cc.content and b"<html" not in cc.content
+    bad = root_client.post(
+        reverse("cases:add-cc", args=[case.case_id]), {"cc": "Name <x@example.com>"}
+    )
+    assert bad.status_code == 400 and b"Invalid email address" in bad.content
+    resolved = root_client.post(reverse("cases:resolve", args=[case.case_id]), **HTMX)
+    assert b"Reopen case" in resolved.content
+    case.refresh_from_db()
+    assert case.status == "resolved"
+    root_client.post(reverse("cases:reopen", args=[case.case_id]))
+    case.refresh_from_db()
+    assert case.status == "reopened"
+    assert root_client.get(url).status_code == 200
+    assert root_client.get(reverse("cases:resolve", args=[case.case_id])).status_code == 405
+
+
+def test_user_text_is_escaped(root_client, business_account, root) -> None:
+    case = factories.make_case(
+        business_account,
+        root,
+        subject="<script>alert(1)</script>",
+        body="<img src=x onerror=alert(1)>",
+    )
+    page = root_client.get(reverse("cases:detail", args=[case.case_id]))
+    assert b"<script>alert(1)</script>" not in page.content
+    assert b"&lt;script&gt;" in page.content
+    assert b"<img src=x" not in page.content
+
+
+def test_other_accounts_get_not_found(client, business_account, other_account, root) -> None:
+    case = factories.make_case(business_account, root)
+    attachment_set = services.attachment_set_add(
+        account=business_account,
+        attachments=[services.NewAttachment("s.txt", b"secret")],
+        actor=root,
+    )
+    services.case_add_communication(
+        case=case, actor=root, body="file", attachment_set=attachment_set
+    )
+    attachment = attachment_set.attachments.get()
+    client.force_login(factories.root_of(other_account))
+    for url in (
+        reverse("cases:detail", args=[case.case_id]),
+        reverse("cases:messages", args=[case.case_id]),
+        reverse("cases:attachment", args=[case.case_id, attachment.attachment_id]),
+    ):
+        assert client.get(url).status_code == 404
+        assert client.get(url, **HTMX).status_code == 404
+    for name in ("reply", "add-cc", "resolve", "reopen"):
+        assert (
+            client.post(
+                reverse(f"cases:{name}", args=[case.case_id]), {"body": "x", "cc": "a@b.co"}
+            ).status_code
+            == 404
+        )
+    case.refresh_from_db()
+    assert case.status == "unassigned"
+    # The other account's own case cannot serve this attachment either.
+    own = factories.make_case(other_account)
+    assert (
+        client.get(
+            reverse("cases:attachment", args=[own.case_id, attachment.attachment_id])
+        ).status_code
+        == 404
+    )
+
+
+def test_users_without_support_access_see_a_no_access_page(client, business_account) -> None:
+    user = factories.make_iam_user(business_account, policy=None)
+    client.force_login(user)
+    for url in (reverse("cases:list"), reverse("cases:create")):
+        response = client.get(url)
+        assert response.status_code == 403
+        assert b"You do not have access to this page" in response.content
+    reader = factories.make_iam_user(business_account, policy="SupportCenterReadOnlyAccess")
+    client.force_login(reader)
+    assert client.get(reverse("cases:list")).status_code == 200
+    assert client.get(reverse("cases:create")).status_code == 403
+
+
+def test_chat_cases_poll_for_messages(root_client, business_account, root, engineer) -> None:
+    case = factories.make_case(business_account, root, contact_method="chat")
+    page = root_client.get(reverse("cases:detail", args=[case.case_id]))
+    assert b'hx-trigger="every 3s"' in page.content
+    services.case_support_reply(
+        case=case, actor=engineer, body="Hello from support", next_status="opened"
+    )
+    partial = root_client.get(reverse("cases:messages", args=[case.case_id]), **HTMX)
+    assert b"Hello from support" in partial.content and b"<html" not in partial.content
+
+
+def test_japanese_interface(root_client) -> None:
+    response = root_client.get(reverse("cases:list"), HTTP_ACCEPT_LANGUAGE="ja")
+    assert response["Content-Language"] == "ja"
+    assert "サポートケース".encode() in response.content
