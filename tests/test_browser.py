@@ -1,0 +1,158 @@
+"""Browser tests: Playwright for Python driving Debian's chromium against a live server."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cases.models import Case
+from tests import factories
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
+)
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make between
+# browser steps are ordinary synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="en-US")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def sign_in_root(page, live_server, account) -> None:
+    root = factories.root_of(account)
+    page.goto(f"{live_server.url}/signin/")
+    page.get_by_label("Email address").fill(root.email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").first.click()
+    page.wait_for_url(re.compile(r"/support/cases/$"))
+
+
+def test_root_creates_an_iam_user_and_a_key(page, live_server, reference_data) -> None:
+    account = factories.make_account("business")
+    sign_in_root(page, live_server, account)
+    page.get_by_role("link", name="IAM").click()
+    page.get_by_role("link", name="Add user").click()
+    page.get_by_label("User name").fill("carol")
+    page.get_by_label("Email address (for case notifications)").fill("carol@example.com")
+    page.get_by_label("Console password (leave empty for API-only users)").fill(
+        "carol-passphrase-42"
+    )
+    page.get_by_role("button", name="Create user").click()
+    page.wait_for_url(re.compile(r"/iam/users/carol/$"))
+    page.get_by_role("button", name="Create access key").click()
+    key_id = page.locator("#new-access-key-id").inner_text()
+    secret = page.locator("#new-secret-access-key").inner_text()
+    assert key_id.startswith("ASCK") and len(secret) == 40
+
+
+def test_iam_user_case_journey(page, live_server, reference_data, tmp_path) -> None:
+    account = factories.make_account("business")
+    factories.make_iam_user(account, user_name="dave", email="dave@example.com")
+    page.goto(f"{live_server.url}/signin/{account.account_id}/")
+    page.get_by_label("IAM user name").fill("dave")
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/support/cases/$"))
+
+    page.get_by_role("link", name="Create case").first.click()
+    page.get_by_label("Technical").check()
+    page.wait_for_load_state("networkidle")
+    page.get_by_role("combobox", name="Service", exact=True).select_option(
+        "amazon-elastic-compute-cloud-linux"
+    )
+    # htmx loads the categories for the chosen service.
+    category = page.get_by_role("combobox", name="Category", exact=True)
+    category.locator("option[value='instance-issue']").wait_for(state="attached")
+    category.select_option("instance-issue")
+    page.get_by_label("Instance ID(s)").wait_for()
+    page.get_by_label("Instance ID(s)").fill("i-0abc")
+    page.get_by_label(re.compile("Production system impaired")).check()
+    page.get_by_label("Subject").fill("Browser case")
+    page.get_by_label("Description").fill("Seen at 09:00 UTC after a deploy.")
+    page.get_by_role("textbox", name="CC", exact=True).fill("dave@example.com, ops@example.com")
+    attachment = tmp_path / "screen.txt"
+    attachment.write_text("screenshot stand-in")
+    page.get_by_label("Attachments").set_input_files(str(attachment))
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_url(re.compile(r"/support/cases/case-"))
+    assert page.get_by_role("heading", name="Browser case").is_visible()
+    assert page.get_by_role("link", name="screen.txt").is_visible()
+
+    page.get_by_role("link", name="Your support cases").first.click()
+    assert page.get_by_role("link", name="Browser case").is_visible()
+    page.get_by_role("link", name="Browser case").click()
+
+    page.get_by_label("Reply").fill("More details from the browser.")
+    page.get_by_role("button", name="Submit").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("More details from the browser.").is_visible()
+
+    page.get_by_role("button", name="Resolve case").click()
+    page.get_by_role("button", name="Reopen case").wait_for()
+    assert Case.objects.get(subject="Browser case").status == "resolved"
+    page.get_by_role("button", name="Reopen case").click()
+    page.get_by_role("button", name="Resolve case").wait_for()
+    case = Case.objects.get(subject="Browser case")
+    assert case.status == "reopened"
+    assert case.cc_email_addresses == ["dave@example.com", "ops@example.com"]
+
+
+def test_basic_plan_cannot_open_technical_cases(page, live_server, reference_data) -> None:
+    account = factories.make_account("basic")
+    sign_in_root(page, live_server, account)
+    page.goto(f"{live_server.url}/support/cases/create/")
+    assert page.get_by_label("Account and billing").is_visible()
+    assert page.get_by_label("Technical").count() == 0
+
+
+def test_other_accounts_get_not_found(page, live_server, reference_data) -> None:
+    from cases import services
+
+    owner = factories.make_account("business")
+    actor = factories.principal(factories.root_of(owner))
+    attachment_set = services.attachment_set_add(
+        account=owner, attachments=[services.NewAttachment("secret.txt", b"secret")], actor=actor
+    )
+    case = factories.make_case(owner, actor, attachment_set=attachment_set)
+    attachment = attachment_set.attachments.get()
+    intruder = factories.make_account("business")
+    sign_in_root(page, live_server, intruder)
+    response = page.goto(f"{live_server.url}/support/cases/{case.case_id}/")
+    assert response.status == 404
+    response = page.request.get(
+        f"{live_server.url}/support/cases/{case.case_id}/attachments/{attachment.attachment_id}/"
+    )
+    assert response.status == 404
