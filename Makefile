@@ -44,6 +44,7 @@ lint: setup-test
 
 bench: setup-test
 	$(BIN)/python -m bench api
+	$(BIN)/python -m bench pages
 
 clean:
 	rm -rf $(VENV) var staticfiles

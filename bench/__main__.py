@@ -1,6 +1,6 @@
 import sys
 
-BENCHMARKS = {"api": "bench.api"}
+BENCHMARKS = {"api": "bench.api", "pages": "bench.pages"}
 
 
 def main() -> None:

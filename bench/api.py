@@ -122,6 +122,9 @@ out = StringIO()
 call_command("create_api_user", "--account-id", "999900001111", "--plan", "enterprise", stdout=out)
 user = json.loads(out.getvalue())
 account = Account.objects.get(account_id="999900001111")
+root = account.users.get(kind="root")
+root.set_password("bench-password-1")
+root.save(update_fields=["password"])
 service = Service.objects.get(code="amazon-elastic-compute-cloud-linux")
 category = Category.objects.get(service=service, code="instance-issue")
 severity = Severity.objects.get(code="normal")
@@ -143,6 +146,7 @@ for offset in range(0, {cases}, batch):
             Communication(case=c, communication_id=ids.communication_id_new(), body="Seeded body.",
                 origin="customer", submitted_by="bench@example.com", created_at=c.created_at)
             for c in stored])
+user["rootEmail"] = root.email
 print(json.dumps(user))
 """
     output = subprocess.run(

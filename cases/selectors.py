@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Case as SqlCase
 from django.db.models import (
     Count,
@@ -200,6 +201,9 @@ def case_list_for_principal(
     if q:
         in_correspondence = Communication.objects.filter(case=OuterRef("pk"), body__icontains=q)
         queryset = queryset.filter(Q(subject__icontains=q) | Exists(in_correspondence))
+    if state in ("open", "resolved"):
+        # One group only: the plain order can walk the (account, created_at) index.
+        return queryset.order_by(order, "-display_id")
     resolved_last = SqlCase(
         When(status=CaseStatus.RESOLVED, then=Value(1)),
         default=Value(0),
@@ -208,6 +212,23 @@ def case_list_for_principal(
     return queryset.annotate(resolved_last=resolved_last).order_by(
         "resolved_last", order, "-display_id"
     )
+
+
+class IdPaginator(Paginator):
+    """Pages through a queryset by selecting the page's primary keys first (an index-only walk
+    past the offset) and only then those rows, with `related` joined: deep pages stay cheap."""
+
+    def __init__(self, object_list, per_page, *, related=(), **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(object_list, per_page, **kwargs)
+        self.related = tuple(related)
+
+    def page(self, number):  # type: ignore[no-untyped-def]
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
+        manager = self.object_list.model._default_manager
+        rows = manager.select_related(*self.related).in_bulk(ids)
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
 
 
 def case_communications(case: Case) -> list[Communication]:

@@ -488,7 +488,10 @@ def case_create(
     clean_subject = _clean_subject(subject)
     clean_body = _clean_body(body)
     cc = clean_cc_addresses(cc_email_addresses)
-    if cc and not plan.allows_cc:
+    # The submitter's own address is not an additional contact: IAM users must give it even on
+    # plans without CC lists.
+    own = (actor.user.email if actor.user is not None else "").lower()
+    if [a for a in cc if a.lower() != own] and not plan.allows_cc:
         raise InvalidParameterValueException(
             MSG_CC_PLAN.format(plan=plan.name), field="cc_email_addresses"
         )

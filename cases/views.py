@@ -10,7 +10,6 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -67,7 +66,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
         else None,
         order=SORTS.get(filters.get("sort") or "newest", SORTS["newest"])[0],
     )
-    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.IdPaginator(queryset, PAGE_SIZE, related=("service", "severity")).get_page(
+        request.GET.get("page")
+    )
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}

@@ -257,3 +257,25 @@ def test_anonymous_sees_nothing(business_account) -> None:
     with pytest.raises(AccessDeniedException):
         access.access_case_by_case_id(anonymous, case.case_id)
     assert not access.cases_for_principal(anonymous).exists()
+
+
+def test_own_address_is_not_an_additional_contact(reference_data) -> None:
+    basic = factories.make_account("basic")
+    user = factories.make_iam_user(basic, email="me@example.com")
+    actor = factories.principal(user)
+    case = factories.make_case(
+        basic,
+        actor,
+        service_code="billing",
+        category_code="charge-inquiry",
+        cc_email_addresses=["me@example.com"],
+    )
+    assert case.cc_email_addresses == ["me@example.com"]
+    with pytest.raises(InvalidParameterValueException, match="additional contacts"):
+        factories.make_case(
+            basic,
+            actor,
+            service_code="billing",
+            category_code="charge-inquiry",
+            cc_email_addresses=["me@example.com", "boss@example.com"],
+        )

@@ -118,6 +118,8 @@ class Command(BaseCommand):
 
     def _announce(self, bind: str) -> None:
         lines = ["", f"Support Center is starting on http://{bind}/", ""]
+        lines.append(f"  Sign in:    http://{bind}/signin/  (root users and support engineers)")
+        lines.append(f"              http://{bind}/signin/<account-id>/  (IAM users)")
         lines.append(f"  Admin site: http://{bind}/admin/")
         if settings.DEMO:
             lines.append("  Demo sign-ins (who, sign-in name, password):")

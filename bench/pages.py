@@ -1,0 +1,132 @@
+"""Customer page benchmark: the case list (first page, a deep page, a filter, a search) and a
+case's detail page, with many cases in the database, through gunicorn and a signed-in session.
+
+    python -m bench pages [--cases 100000] [--calls 200] [--threads 4]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import os
+import platform
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+from bench.api import ROOT, free_port, measure, seed, wait_http
+
+
+def signed_in_opener(base: str, email: str, password: str):
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(f"{base}/signin/", timeout=30).read().decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    data = urllib.parse.urlencode(
+        {"csrfmiddlewaretoken": token, "email": email, "password": password}
+    ).encode()
+    request = urllib.request.Request(
+        f"{base}/signin/", data=data, headers={"Referer": f"{base}/signin/"}
+    )
+    opener.open(request, timeout=30).read()
+    return jar
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench pages")
+    parser.add_argument("--cases", type=int, default=100_000)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args(argv)
+    data_dir = Path(tempfile.mkdtemp(prefix="supportcenter-bench-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "supportcenter.settings",
+        "SUPPORTCENTER_DATA_DIR": str(data_dir),
+        "SUPPORTCENTER_SECRET_KEY": secrets.token_urlsafe(40),
+        "SUPPORTCENTER_DEMO": "0",
+        "SUPPORTCENTER_SIGNIN_FAILURE_LIMIT": "1000",
+    }
+    print(f"Seeding {args.cases} cases ...", flush=True)
+    user = seed(env, args.cases)
+    port = free_port()
+    web = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "supportcenter.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(args.workers),
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/livez")
+        jar = signed_in_opener(base, user["rootEmail"], "bench-password-1")
+        listing = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        first = listing.open(f"{base}/support/cases/", timeout=30).read().decode()
+        case_url = re.search(r'href="(/support/cases/case-[^"]+/)"', first).group(1)
+        last_page = args.cases // 20
+
+        def getter(path: str):
+            def make():
+                opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+                def call() -> None:
+                    with opener.open(base + path, timeout=30) as response:
+                        assert response.status == 200
+                        response.read()
+
+                return call
+
+            return make
+
+        rows = [
+            ("case list, first page", "/support/cases/"),
+            (f"case list, page {last_page:,}", f"/support/cases/?page={last_page}"),
+            ("case list, severity filter", "/support/cases/?severity=normal&state=all"),
+            ("case list, search", "/support/cases/?q=Seeded+case+99999&state=all"),
+            ("case detail", case_url),
+        ]
+        results = [
+            measure(name, "Support Center", args.calls, args.threads, getter(path))
+            for name, path in rows
+        ]
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
+    database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (WAL)"
+    section = "\n".join(
+        [
+            f"### Customer pages — {time.strftime('%Y-%m-%d')}",
+            "",
+            f"{args.cases:,} cases in one account ({database}); a signed-in root user; gunicorn "
+            f"with {args.workers} workers x 4 threads; {args.threads} client threads; "
+            f"{args.calls} requests per row. Machine: {os.cpu_count()} cores, Python "
+            f"{platform.python_version()}.",
+            "",
+            "| page | server | requests | requests/s | p50 ms | p95 ms |",
+            "|---|---|---|---|---|---|",
+            *[r.row() for r in results],
+            "",
+        ]
+    )
+    print(section)
+    if not args.no_record:
+        with (ROOT / "docs" / "benchmarks.md").open("a") as handle:
+            handle.write(section + "\n")
