@@ -85,10 +85,7 @@ def cases_for_principal(principal: Principal) -> QuerySet:
     return queryset.filter(account=account)
 
 
-def access_case_by_case_id(
-    principal: Principal, case_id: str, *, action: str = "support:DescribeCases"
-):
-    """Load a case by its public id; raises `CaseIdNotFound` for missing and not-yours alike."""
+def _case(principal: Principal, action: str, **lookup: object):  # type: ignore[no-untyped-def]
     from cases.models import Case
 
     authorize(principal, action)
@@ -96,26 +93,24 @@ def access_case_by_case_id(
         return (
             cases_for_principal(principal)
             .select_related("account", "account__plan", "service", "category", "severity")
-            .get(case_id=case_id)
+            .get(**lookup)
         )
     except Case.DoesNotExist:
-        raise CaseIdNotFound(MSG_CASE_NOT_FOUND.format(case_id=case_id)) from None
+        shown = next(iter(lookup.values()))
+        raise CaseIdNotFound(MSG_CASE_NOT_FOUND.format(case_id=shown)) from None
+
+
+def access_case_by_case_id(
+    principal: Principal, case_id: str, *, action: str = "support:DescribeCases"
+):  # type: ignore[no-untyped-def]
+    """Load a case by its public id; raises `CaseIdNotFound` for missing and not-yours alike."""
+    return _case(principal, action, case_id=case_id)
 
 
 def access_case_by_display_id(
     principal: Principal, display_id: int, *, action: str = "support:DescribeCases"
-):
-    from cases.models import Case
-
-    authorize(principal, action)
-    try:
-        return (
-            cases_for_principal(principal)
-            .select_related("account", "account__plan", "service", "category", "severity")
-            .get(display_id=display_id)
-        )
-    except Case.DoesNotExist:
-        raise CaseIdNotFound(MSG_CASE_NOT_FOUND.format(case_id=display_id)) from None
+):  # type: ignore[no-untyped-def]
+    return _case(principal, action, display_id=display_id)
 
 
 def access_attachment_set(

@@ -12,7 +12,7 @@ import unicodedata
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -564,6 +564,36 @@ def case_create(
     return case
 
 
+def _communication_add(
+    *,
+    case: Case,
+    actor: Principal,
+    body: str,
+    origin: str,
+    attachment_set: AttachmentSet | None,
+    now: datetime,
+) -> Communication:
+    """The correspondence row and its case event (body already cleaned)."""
+    communication = Communication.objects.create(
+        case=case,
+        communication_id=ids.communication_id_new(),
+        body=body,
+        origin=origin,
+        author=actor.user,
+        submitted_by=_submitted_by(actor.user),
+        attachment_set=attachment_set,
+        created_at=now,
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEventKind.COMMUNICATION_ADDED,
+        actor=actor.user,
+        actor_arn=actor.arn,
+        data={"communicationId": communication.communication_id, "origin": origin},
+    )
+    return communication
+
+
 @transaction.atomic
 def case_add_communication(
     *,
@@ -602,15 +632,13 @@ def case_add_communication(
         lifecycle.transition(
             case, to=CaseStatus.OPENED, actor=actor, reason="customer reply", audit_record=False
         )
-    communication = Communication.objects.create(
+    communication = _communication_add(
         case=case,
-        communication_id=ids.communication_id_new(),
+        actor=actor,
         body=clean_body,
         origin=CommunicationOrigin.CUSTOMER,
-        author=actor.user,
-        submitted_by=_submitted_by(actor.user),
         attachment_set=attachment_set,
-        created_at=now,
+        now=now,
     )
     fields = ["last_customer_activity_at", "updated_at"]
     case.last_customer_activity_at = now
@@ -626,13 +654,6 @@ def case_add_communication(
             data={"count": len(added)},
         )
     case.save(update_fields=fields)
-    CaseEvent.objects.create(
-        case=case,
-        kind=CaseEventKind.COMMUNICATION_ADDED,
-        actor=actor.user,
-        actor_arn=actor.arn,
-        data={"communicationId": communication.communication_id, "origin": "customer"},
-    )
     request_parameters: dict[str, object] = {"caseId": case.case_id}
     if attachment_set is not None:
         request_parameters["attachmentSetId"] = attachment_set.attachment_set_id
@@ -669,15 +690,13 @@ def case_support_reply(
     target = CaseStatus(next_status)
     if target != CaseStatus(case.status):
         lifecycle.transition(case, to=target, actor=actor, reason="support reply")
-    communication = Communication.objects.create(
+    communication = _communication_add(
         case=case,
-        communication_id=ids.communication_id_new(),
+        actor=actor,
         body=clean_body,
         origin=CommunicationOrigin.SUPPORT,
-        author=actor.user,
-        submitted_by=_submitted_by(actor.user),
         attachment_set=attachment_set,
-        created_at=now,
+        now=now,
     )
     fields = ["updated_at"]
     if case.assignee_id is None:
@@ -697,13 +716,6 @@ def case_support_reply(
             data={"met": case.first_response_met},
         )
     case.save(update_fields=fields)
-    CaseEvent.objects.create(
-        case=case,
-        kind=CaseEventKind.COMMUNICATION_ADDED,
-        actor=actor.user,
-        actor_arn=actor.arn,
-        data={"communicationId": communication.communication_id, "origin": "support"},
-    )
     audit.record(
         actor=actor,
         event_name=AuditEventName.ADD_COMMUNICATION_TO_CASE,

@@ -19,7 +19,7 @@ from awsapi import auth
 from awsapi.models import IdempotencyRecord
 from cases.models import Case
 from tests import factories
-from tests.awsapi.conftest import _Raw, call_with_body, forward, make_api_user
+from tests.awsapi.conftest import _Raw, call_with_body, django_meta, forward, make_api_user
 
 TARGET = "AWSSupport_20130415."
 JSON = "application/x-amz-json-1.1"
@@ -66,12 +66,7 @@ def test_skew_limits_are_enforced_by_the_server(client, make_client, api_user) -
     boto.meta.events.register_first("before-send.support", capture)
     boto.describe_services()
     request = signed[-1]
-    headers = {
-        "HTTP_" + k.upper().replace("-", "_"): (v.decode() if isinstance(v, bytes) else v)
-        for k, v in request.headers.items()
-        if k.lower() not in ("content-type", "content-length")
-    }
-    headers["HTTP_HOST"] = "testserver"
+    headers = django_meta(request)
     for offset, ok in ((14, True), (16, False), (-16, False)):
         with time_machine.travel(timezone.now() + timedelta(minutes=offset)):
             response = client.generic("POST", "/", data=request.body, content_type=JSON, **headers)
@@ -89,12 +84,7 @@ def test_tampered_body_and_unsigned_requests(client, make_client, api_user) -> N
     )
     boto.describe_cases()
     request = signed[-1]
-    headers = {
-        "HTTP_" + k.upper().replace("-", "_"): (v.decode() if isinstance(v, bytes) else v)
-        for k, v in request.headers.items()
-        if k.lower() not in ("content-type", "content-length")
-    }
-    headers["HTTP_HOST"] = "testserver"
+    headers = django_meta(request)
     tampered = client.generic(
         "POST", "/", data=b'{"includeResolvedCases": true}', content_type=JSON, **headers
     )
@@ -404,12 +394,7 @@ def test_operation_must_be_signed(client, make_client, api_user) -> None:
     )
     boto.describe_severity_levels()
     request = signed[-1]
-    headers = {
-        "HTTP_" + k.upper().replace("-", "_"): (v.decode() if isinstance(v, bytes) else v)
-        for k, v in request.headers.items()
-        if k.lower() not in ("content-type", "content-length")
-    }
-    headers["HTTP_HOST"] = "testserver"
+    headers = django_meta(request)
     # Replaying the request as another operation breaks the signature (X-Amz-Target is signed).
     headers["HTTP_X_AMZ_TARGET"] = TARGET + "DescribeServices"
     replay = client.generic("POST", "/", data=request.body, content_type=JSON, **headers)
