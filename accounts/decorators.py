@@ -50,3 +50,18 @@ def root_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def engineer_required(view: View) -> View:
+    """Only support engineers (staff users without an account)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        principal = request.principal  # type: ignore[attr-defined]
+        if principal.user is None:
+            return redirect_to_login(request.get_full_path())
+        if not principal.is_engineer or not principal.user.is_staff:
+            return render(request, "accounts/no_access.html", {"action": "console"}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapped

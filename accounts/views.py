@@ -47,7 +47,7 @@ def _signed_in(request: HttpRequest, user: User) -> HttpResponse:
     login(request, user)  # rotates the session key
     actor = dataclasses.replace(request.principal, user=user)  # type: ignore[attr-defined]
     services.console_sign_in_record(user=user, actor=actor, success=True)
-    response = redirect("admin:index" if user.is_engineer else _next_url(request))
+    response = redirect("console:queue" if user.is_engineer else _next_url(request))
     if user.language:
         response.set_cookie("django_language", user.language, samesite="Lax")
     return response

@@ -88,6 +88,46 @@ def _event_name(old: CaseStatus, new: CaseStatus) -> str:
     return AuditEventName.UPDATE_CASE_STATUS
 
 
+def transition_many(
+    case_ids: list[int], *, from_status: CaseStatus, to: CaseStatus, actor: Principal, reason: str
+) -> list[int]:
+    """Set-based: move those of `case_ids` still in `from_status` to `to`, with their case events.
+
+    For jobs over many cases (auto-resolve). Preconditions: inside a transaction in which the
+    caller locked the rows (select_for_update skip_locked on PostgreSQL; SQLite's IMMEDIATE
+    transactions hold the write lock). Returns the ids that moved. Raises `InvalidCaseTransition`
+    for an edge not in the table.
+    """
+    if to not in TRANSITIONS[from_status]:
+        raise InvalidCaseTransition(MSG_INVALID.format(old=from_status.label, new=to.label))
+    moving = list(
+        Case.objects.filter(pk__in=case_ids, status=from_status).values_list("pk", flat=True)
+    )
+    if not moving:
+        return []
+    now = timezone.now()
+    fields: dict[str, object] = {"status": to, "updated_at": now, "status_changed_at": now}
+    if to == S.RESOLVED:
+        fields["resolved_at"] = now
+    Case.objects.filter(pk__in=moving, status=from_status).update(**fields)
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case_id=pk,
+                kind=CaseEventKind.STATUS_CHANGED,
+                actor=actor.user,
+                actor_arn=actor.arn,
+                from_status=from_status,
+                to_status=to,
+                reason=reason[:500],
+                created_at=now,
+            )
+            for pk in moving
+        ]
+    )
+    return moving
+
+
 @transaction.atomic
 def transition(
     case: Case,

@@ -259,3 +259,17 @@ class AttachmentUploadPart(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.upload.upload_id}#{self.part_index}"
+
+
+class InternalNote(TimestampedModel):
+    """A note between support engineers; never shown to customers or returned by the API."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="internal_notes")
+    author = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    body = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"note on {self.case.display_id}"

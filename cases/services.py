@@ -38,6 +38,7 @@ from cases.models import (
     CaseStatus,
     Communication,
     CommunicationOrigin,
+    InternalNote,
     Language,
     UploadStatus,
 )
@@ -54,6 +55,7 @@ from core.errors import (
 )
 from core.redaction import redact
 from core.services import sequence_next
+from notifications.services import notification_enqueue_case_update
 
 DISPLAY_ID_SEQUENCE = "case-display-id"
 DISPLAY_ID_START = 1_000_001
@@ -561,6 +563,7 @@ def case_create(
         },
         response_elements={"caseId": case.case_id},
     )
+    notification_enqueue_case_update(case=case, kind="created", body=clean_body, origin="customer")
     return case
 
 
@@ -664,6 +667,9 @@ def case_add_communication(
         request_parameters=request_parameters,
         response_elements={"result": True},
     )
+    notification_enqueue_case_update(
+        case=case, kind="correspondence", body=clean_body, origin="customer"
+    )
     return communication
 
 
@@ -723,6 +729,9 @@ def case_support_reply(
         request_parameters={"caseId": case.case_id, "status": target.value},
         response_elements={"result": True},
     )
+    notification_enqueue_case_update(
+        case=case, kind="correspondence", body=clean_body, origin="support"
+    )
     return communication
 
 
@@ -758,13 +767,19 @@ def case_add_cc(*, case: Case, actor: Principal, cc_email_addresses: Iterable[st
 
 @transaction.atomic
 def case_resolve(*, case: Case, actor: Principal) -> tuple[str, str]:
-    """Resolve a case; returns (initialCaseStatus, finalCaseStatus) like ResolveCase."""
-    return lifecycle.transition(case, to=CaseStatus.RESOLVED, actor=actor)
+    """Resolve a case; returns (initialCaseStatus, finalCaseStatus) like ResolveCase.
+    Notifies the case's contacts when the status changed."""
+    old, new = lifecycle.transition(case, to=CaseStatus.RESOLVED, actor=actor)
+    if old != new:
+        notification_enqueue_case_update(case=case, kind="status")
+    return old, new
 
 
 @transaction.atomic
 def case_reopen(*, case: Case, actor: Principal) -> tuple[str, str]:
-    return lifecycle.transition(case, to=CaseStatus.REOPENED, actor=actor)
+    old, new = lifecycle.transition(case, to=CaseStatus.REOPENED, actor=actor)
+    notification_enqueue_case_update(case=case, kind="status")
+    return old, new
 
 
 @transaction.atomic
@@ -774,6 +789,7 @@ def case_assign(*, case: Case, engineer: User, actor: Principal) -> Case:
         raise InvalidParameterValueException("Cases can only be assigned to support engineers.")
     if case.status in (CaseStatus.UNASSIGNED, CaseStatus.REOPENED):
         lifecycle.transition(case, to=CaseStatus.WORK_IN_PROGRESS, actor=actor, reason="assigned")
+        notification_enqueue_case_update(case=case, kind="status")
     case.assignee = engineer
     case.save(update_fields=["assignee", "updated_at"])
     CaseEvent.objects.create(
@@ -879,3 +895,18 @@ def case_reply_with_files(
             attachment_set=attachment_set,
         ),
     )
+
+
+@transaction.atomic
+def case_internal_note_add(*, case: Case, actor: Principal, body: str) -> InternalNote:
+    """A note for support engineers only (customers and the API never see it)."""
+    if not actor.is_engineer:
+        raise InvalidParameterValueException(MSG_NOT_SUPPORT)
+    note = InternalNote.objects.create(case=case, author=actor.user, body=_clean_body(body))
+    audit.record(
+        actor=actor,
+        event_name="AddInternalNote",
+        account=case.account,
+        request_parameters={"caseId": case.case_id},
+    )
+    return note

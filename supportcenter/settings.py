@@ -146,6 +146,8 @@ INSTALLED_APPS = [
     "cases",
     "audit",
     "awsapi",
+    "notifications",
+    "console",
 ]
 
 MIDDLEWARE = [
@@ -332,6 +334,21 @@ CELERY_BEAT_SCHEDULE: dict = {
     "uploads-expire": {
         "task": "cases.tasks.uploads_purge_expired_task",
         "schedule": crontab(minute="7"),
+    },
+    # https://crontab.guru/#*_*_*_*_* : every minute
+    "notifications-sweep": {
+        "task": "notifications.tasks.notifications_sweep_task",
+        "schedule": crontab(),
+    },
+    # https://crontab.guru/#*/10_*_*_*_* : every 10 minutes
+    "cases-auto-resolve": {
+        "task": "cases.tasks.cases_auto_resolve_task",
+        "schedule": crontab(minute="*/10"),
+    },
+    # https://crontab.guru/#30_3_*_*_* : daily at 03:30 UTC
+    "cases-purge": {
+        "task": "cases.tasks.cases_purge_task",
+        "schedule": crontab(minute="30", hour="3"),
     },
     # https://crontab.guru/#17_*_*_*_* : hourly, at minute 17
     "idempotency-records-expire": {

@@ -14,5 +14,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("_support/", include("awsapi.urls")),
     path("support/cases/", include("cases.urls")),
+    path("console/", include("console.urls")),
     path("", include("accounts.urls")),
 ]

@@ -67,12 +67,12 @@ def test_iam_users_sign_in_on_their_account_page(client, business_account, other
     assert client.get(reverse("cases:list")).status_code == 302
 
 
-def test_engineers_land_on_the_admin(client, reference_data) -> None:
+def test_engineers_land_on_the_console(client, reference_data) -> None:
     engineer = factories.make_engineer(email="eng@example.com")
     response = client.post(
         reverse("accounts:sign-in"), {"email": engineer.email, "password": factories.PASSWORD}
     )
-    assert response["Location"] == reverse("admin:index")
+    assert response["Location"] == reverse("console:queue")
     assert client.get(reverse("cases:list")).status_code == 403
 
 

@@ -1,0 +1,65 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Severity, SupportPlan
+from cases.models import CaseStatus
+from catalog.models import Service
+
+NEXT_STATUSES = [
+    (CaseStatus.PENDING_CUSTOMER_ACTION.value, _("Pending customer action (ask for information)")),
+    (CaseStatus.OPENED.value, _("Pending Amazon action (we are investigating)")),
+    (CaseStatus.RESOLVED.value, _("Resolved")),
+]
+
+
+class QueueFilterForm(forms.Form):
+    plan = forms.ChoiceField(label=_("Plan"), required=False)
+    severity = forms.ChoiceField(label=_("Severity"), required=False)
+    service = forms.ChoiceField(label=_("Service"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any open status")), *CaseStatus.choices]
+    )
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    breached = forms.BooleanField(label=_("Breached only"), required=False)
+
+    def __init__(self, *args: Any, engineers=(), **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [("", _("Any plan"))] + [
+            (p.code, p.name) for p in SupportPlan.objects.order_by("position")
+        ]
+        self.fields["severity"].choices = [("", _("Any severity"))] + [
+            (s.code, s.name) for s in Severity.objects.order_by("level")
+        ]
+        self.fields["service"].choices = [("", _("Any service"))] + [
+            (s.code, s.name) for s in Service.objects.filter(is_active=True).order_by("name")
+        ]
+        self.fields["assignee"].choices = [("", _("Anyone")), ("none", _("Nobody"))] + [
+            (e.login, e.display_name or e.email) for e in engineers
+        ]
+
+
+class EngineerReplyForm(forms.Form):
+    body = forms.CharField(
+        label=_("Reply to the customer"), max_length=8000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    next_status = forms.ChoiceField(label=_("Then set the case to"), choices=NEXT_STATUSES)
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        label=_("Internal note (never shown to the customer)"),
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class AssignForm(forms.Form):
+    engineer = forms.ChoiceField(label=_("Assign to"))
+
+    def __init__(self, *args: Any, engineers=(), **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["engineer"].choices = [(e.login, e.display_name or e.email) for e in engineers]

@@ -1,0 +1,147 @@
+"""Reads for the engineers' console: the queue and the dashboard's figures."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import User
+from cases.lifecycle import OPEN_STATUSES
+from cases.models import Case, CaseStatus
+
+ACTIVE = [s.value for s in OPEN_STATUSES]
+
+
+def queue(
+    *,
+    plan: str = "",
+    severity: str = "",
+    service: str = "",
+    status: str = "",
+    assignee: str = "",
+    breached: bool = False,
+    contact_methods: tuple[str, ...] = (),
+    now: datetime | None = None,
+) -> QuerySet[Case]:
+    """Unassigned and active cases, earliest first-response deadline first (cases already
+    answered after the rest, by age)."""
+    now = now or timezone.now()
+    queryset = Case.objects.filter(status__in=ACTIVE).select_related(
+        "account", "account__plan", "severity", "service", "assignee"
+    )
+    if plan:
+        queryset = queryset.filter(account__plan__code=plan)
+    if severity:
+        queryset = queryset.filter(severity__code=severity)
+    if service:
+        queryset = queryset.filter(service__code=service)
+    if status:
+        queryset = queryset.filter(status=status)
+    if assignee == "none":
+        queryset = queryset.filter(assignee__isnull=True)
+    elif assignee:
+        queryset = queryset.filter(assignee__login=assignee)
+    if breached:
+        queryset = queryset.filter(
+            Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
+            | Q(first_response_met=False)
+        )
+    if contact_methods:
+        queryset = queryset.filter(contact_method__in=contact_methods)
+    return queryset.order_by(
+        "first_responded_at", "first_response_due_at", "created_at", "display_id"
+    )
+
+
+def engineers() -> QuerySet[User]:
+    return User.objects.filter(kind="engineer", is_active=True).order_by("login")
+
+
+def time_left(case: Case, now: datetime) -> tuple[str, bool]:
+    """The first-response clock in plain words, and whether it is overdue."""
+    from django.utils.timesince import timeuntil
+    from django.utils.translation import gettext as _
+
+    if case.first_responded_at is not None:
+        return (_("Answered, met") if case.first_response_met else _("Answered, breached")), False
+    if case.first_response_due_at is None:
+        return "—", False
+    if case.first_response_due_at >= now:
+        return _("%(time)s left") % {"time": timeuntil(case.first_response_due_at, now)}, False
+    return _("Overdue by %(time)s") % {"time": timeuntil(now, case.first_response_due_at)}, True
+
+
+def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
+    """Aggregates for the dashboard, each one query over the cases table."""
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    per_day = {
+        row["day"]: row["n"]
+        for row in Case.objects.filter(created_at__gte=since)
+        .annotate(day=TruncDate("created_at"))
+        .values("day")
+        .annotate(n=Count("id"))
+    }
+    dates = [(since + timedelta(days=i + 1)).date() for i in range(days)]
+    new_cases = {
+        "labels": [d.isoformat() for d in dates],
+        "values": [per_day.get(d, 0) for d in dates],
+    }
+
+    def attainment(field: str, order: str) -> dict[str, list]:
+        rows = (
+            Case.objects.filter(first_response_met__isnull=False)
+            .values(field, order)
+            .annotate(met=Count("id", filter=Q(first_response_met=True)), total=Count("id"))
+            .order_by(order)
+        )
+        return {
+            "labels": [row[field] for row in rows],
+            "values": [round(100 * row["met"] / row["total"], 1) for row in rows],
+        }
+
+    by_severity = attainment("severity__name", "severity__level")
+    by_plan = attainment("account__plan__name", "account__plan__position")
+    buckets = [
+        ("< 1 day", now - timedelta(days=1), now + timedelta(days=1)),
+        ("1-3 days", now - timedelta(days=3), now - timedelta(days=1)),
+        ("3-7 days", now - timedelta(days=7), now - timedelta(days=3)),
+        ("7-30 days", now - timedelta(days=30), now - timedelta(days=7)),
+        ("> 30 days", datetime.min.replace(tzinfo=now.tzinfo), now - timedelta(days=30)),
+    ]
+    aggregates = Case.objects.filter(status__in=ACTIVE).aggregate(
+        **{
+            f"b{i}": Count("id", filter=Q(created_at__gte=start, created_at__lt=end))
+            for i, (_, start, end) in enumerate(buckets)
+        },
+        breaching_soon=Count(
+            "id",
+            filter=Q(
+                first_responded_at__isnull=True,
+                first_response_due_at__gte=now,
+                first_response_due_at__lt=now + timedelta(hours=1),
+            ),
+        ),
+        overdue=Count(
+            "id", filter=Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
+        ),
+        open_total=Count("id"),
+        unassigned=Count("id", filter=Q(status=CaseStatus.UNASSIGNED)),
+    )
+    backlog = {
+        "labels": [label for label, _, _ in buckets],
+        "values": [aggregates[f"b{i}"] for i in range(len(buckets))],
+    }
+    return {
+        "new_cases": new_cases,
+        "by_severity": by_severity,
+        "by_plan": by_plan,
+        "backlog": backlog,
+        "breaching_soon": aggregates["breaching_soon"],
+        "overdue": aggregates["overdue"],
+        "open_total": aggregates["open_total"],
+        "unassigned": aggregates["unassigned"],
+    }

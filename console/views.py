@@ -1,0 +1,153 @@
+"""The support engineers' console: queue, real-time queue, case handling, dashboard."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import access
+from accounts.decorators import engineer_required
+from accounts.models import User
+from cases import selectors as case_selectors
+from cases import services as case_services
+from cases.models import Case
+from cases.selectors import IdPaginator
+from console import selectors
+from console.forms import AssignForm, EngineerReplyForm, NoteForm, QueueFilterForm
+from core.errors import CaseIdNotFound, SupportApiError
+from core.forms import add_service_error
+
+PAGE_SIZE = 25
+
+
+def _queue_page(
+    request: HttpRequest, *, template: str, contact_methods: tuple[str, ...] = ()
+) -> HttpResponse:
+    engineers = list(selectors.engineers())
+    form = QueueFilterForm(request.GET or None, engineers=engineers)
+    filters = form.cleaned_data if form.is_valid() else {}
+    now = timezone.now()
+    queryset = selectors.queue(
+        plan=filters.get("plan", ""),
+        severity=filters.get("severity", ""),
+        service=filters.get("service", ""),
+        status=filters.get("status", ""),
+        assignee=filters.get("assignee", ""),
+        breached=bool(filters.get("breached")),
+        contact_methods=contact_methods,
+        now=now,
+    )
+    page = IdPaginator(
+        queryset,
+        PAGE_SIZE,
+        related=("account", "account__plan", "severity", "service", "assignee"),
+    ).get_page(request.GET.get("page"))
+    rows = [(case, *selectors.time_left(case, now)) for case in page.object_list]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"form": form, "page": page, "rows": rows, "query": query.urlencode()}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, f"{template}#results", context)
+    return render(request, template, context)
+
+
+@require_GET
+@engineer_required
+def queue(request: HttpRequest) -> HttpResponse:
+    return _queue_page(request, template="console/queue.html")
+
+
+@require_GET
+@engineer_required
+def realtime(request: HttpRequest) -> HttpResponse:
+    """Chat and phone-callback requests: a queue of their own."""
+    return _queue_page(request, template="console/realtime.html", contact_methods=("chat", "phone"))
+
+
+def _load(request: HttpRequest, case_id: str) -> Case:
+    try:
+        return access.access_case_by_case_id(request.principal, case_id)  # type: ignore[attr-defined]
+    except CaseIdNotFound:
+        raise Http404(_("Case not found.")) from None
+
+
+def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict[str, object]:
+    engineers = list(selectors.engineers())
+    label, overdue = selectors.time_left(case, timezone.now())
+    return {
+        "case": case,
+        "communications": case_selectors.case_communications(case),
+        "notes": list(case.internal_notes.select_related("author")),
+        "reply_form": forms.get("reply_form") or EngineerReplyForm(),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "assign_form": AssignForm(engineers=engineers, initial={"engineer": request.user.login}),
+        "time_left": label,
+        "overdue": overdue,
+    }
+
+
+@require_GET
+@engineer_required
+def case(request: HttpRequest, case_id: str) -> HttpResponse:
+    return render(request, "console/case.html", _case_context(request, _load(request, case_id)))
+
+
+@require_POST
+@engineer_required
+def case_action(request: HttpRequest, case_id: str, action: str) -> HttpResponse:
+    """claim, assign, reply (with the next status) and note."""
+    principal = request.principal  # type: ignore[attr-defined]
+    item = _load(request, case_id)
+    try:
+        if action == "claim":
+            case_services.case_assign(case=item, engineer=principal.user, actor=principal)
+        elif action == "assign":
+            form = AssignForm(request.POST, engineers=list(selectors.engineers()))
+            if form.is_valid():
+                engineer = User.objects.get(login=form.cleaned_data["engineer"], kind="engineer")
+                case_services.case_assign(case=item, engineer=engineer, actor=principal)
+        elif action == "reply":
+            form = EngineerReplyForm(request.POST)
+            if not form.is_valid():
+                return render(
+                    request,
+                    "console/case.html",
+                    _case_context(request, item, reply_form=form),
+                    status=400,
+                )
+            try:
+                case_services.case_support_reply(
+                    case=item,
+                    actor=principal,
+                    body=form.cleaned_data["body"],
+                    next_status=form.cleaned_data["next_status"],
+                )
+            except SupportApiError as error:
+                add_service_error(form, error)
+                return render(
+                    request,
+                    "console/case.html",
+                    _case_context(request, item, reply_form=form),
+                    status=400,
+                )
+        elif action == "note":
+            form = NoteForm(request.POST)
+            if form.is_valid():
+                case_services.case_internal_note_add(
+                    case=item, actor=principal, body=form.cleaned_data["body"]
+                )
+        else:
+            raise Http404(_("Unknown action."))
+    except SupportApiError as error:
+        messages.error(request, error.message)
+    return redirect("console:case", case_id=item.case_id)
+
+
+@require_GET
+@engineer_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    return render(request, "console/dashboard.html", {"data": selectors.dashboard()})

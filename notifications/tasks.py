@@ -1,0 +1,17 @@
+"""Sending the outbox: thin tasks over the services, safe to run twice."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def notification_send_task(notification_id: str) -> bool:
+    from notifications.services import notification_send
+
+    return notification_send(notification_id=notification_id)
+
+
+@shared_task(acks_late=True)
+def notifications_sweep_task() -> int:
+    from notifications.services import notifications_sweep
+
+    return notifications_sweep()
