@@ -10,7 +10,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.principals import SYSTEM
 from audit import services as audit
@@ -27,7 +27,7 @@ from cases.models import (
 from core import ids
 from notifications.services import notification_enqueue_case_update
 
-AUTO_RESOLVE_MESSAGE = (
+AUTO_RESOLVE_MESSAGE = gettext_noop(
     "We have not heard back from you for {days} days, so this case was resolved automatically. "
     "If you still need help, reply to reopen it."
 )

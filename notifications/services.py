@@ -102,10 +102,16 @@ def notification_enqueue_case_update(
 
 
 def _dispatch(notification_id: str) -> None:
+    """Queue the send task, failing fast when the broker is down (kombu would otherwise retry
+    the connection for a long time inside the request)."""
     from notifications.tasks import notification_send_task
 
     try:
-        notification_send_task.delay(notification_id)
+        with notification_send_task.app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+            notification_send_task.apply_async(
+                args=[notification_id], connection=connection, retry=False
+            )
     except Exception:  # broker down: the row stays pending and the sweep sends it later
         logger.warning("could not queue notification %s; the sweep will send it", notification_id)
 

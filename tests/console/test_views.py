@@ -1,0 +1,121 @@
+"""The engineers' console through the test client."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Case, InternalNote
+from tests import factories
+
+
+@pytest.fixture
+def engineer_client(client, engineer):
+    client.force_login(engineer.user)
+    return client
+
+
+def test_only_engineers_use_the_console(client, business_account) -> None:
+    assert client.get(reverse("console:queue")).status_code == 302
+    client.force_login(factories.root_of(business_account))
+    for name in ("console:queue", "console:realtime", "console:dashboard"):
+        assert client.get(reverse(name)).status_code == 403
+
+
+def test_queue_orders_by_deadline_and_filters(
+    engineer_client, business_account, root, reference_data
+) -> None:
+    enterprise = factories.make_account("enterprise")
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        low = factories.make_case(business_account, root, subject="low one", severity_code="low")
+        critical = factories.make_case(enterprise, subject="critical one", severity_code="critical")
+        chat = factories.make_case(
+            enterprise, subject="chat one", severity_code="high", contact_method="chat"
+        )
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        page = engineer_client.get(reverse("console:queue"))
+    content = page.content.decode()
+    assert content.index("critical one") < content.index("chat one") < content.index("low one")
+    assert "Overdue by 5" in content.replace("\xa0", " ")  # 15-minute target, 20 minutes ago
+    assert "minutes left" in content.replace("\xa0", " ")
+    filtered = engineer_client.get(
+        reverse("console:queue"), {"plan": "business"}, HTTP_HX_REQUEST="true"
+    )
+    assert b"low one" in filtered.content and b"critical one" not in filtered.content
+    assert b"<html" not in filtered.content
+    realtime = engineer_client.get(reverse("console:realtime"))
+    assert b"chat one" in realtime.content and b"low one" not in realtime.content
+    del low, critical, chat
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_queue_query_count_is_constant(
+    engineer_client, business_account, root, count, django_assert_num_queries
+) -> None:
+    for index in range(count):
+        factories.make_case(business_account, root, subject=f"case {index}")
+    # 1 session; 2 user; 3 engineers (assignee filter); 4 plans, 5 severities, 6 services
+    # (filter choices); 7 count; 8 page ids; 9 page rows with account, plan, severity, service
+    # and assignee.
+    with django_assert_num_queries(9):
+        response = engineer_client.get(reverse("console:queue"))
+    assert response.status_code == 200
+
+
+def test_claim_reply_note_and_resolve(engineer_client, engineer, business_account, root) -> None:
+    case = factories.make_case(business_account, root)
+    url = reverse("console:case", args=[case.case_id])
+    assert engineer_client.get(url).status_code == 200
+    engineer_client.post(reverse("console:case-action", args=[case.case_id, "claim"]))
+    case.refresh_from_db()
+    assert (case.status, case.assignee_id) == ("work-in-progress", engineer.user.pk)
+    engineer_client.post(
+        reverse("console:case-action", args=[case.case_id, "note"]), {"body": "Customer is on v2."}
+    )
+    assert InternalNote.objects.get(case=case).body == "Customer is on v2."
+    engineer_client.post(
+        reverse("console:case-action", args=[case.case_id, "reply"]),
+        {"body": "Which region?", "next_status": "pending-customer-action"},
+    )
+    case.refresh_from_db()
+    assert case.status == "pending-customer-action"
+    assert case.first_response_met is True
+    bad = engineer_client.post(
+        reverse("console:case-action", args=[case.case_id, "reply"]),
+        {"body": "", "next_status": "resolved"},
+    )
+    assert bad.status_code == 400
+    engineer_client.post(
+        reverse("console:case-action", args=[case.case_id, "reply"]),
+        {"body": "Fixed.", "next_status": "resolved"},
+    )
+    case.refresh_from_db()
+    assert case.status == "resolved"
+    # Customers never see internal notes.
+    engineer_client.force_login(factories.root_of(business_account))
+    page = engineer_client.get(reverse("cases:detail", args=[case.case_id]))
+    assert b"Which region?" in page.content
+    assert b"Customer is on v2." not in page.content
+
+
+def test_dashboard_figures(engineer_client, engineer, business_account, root) -> None:
+    case = factories.make_case(business_account, root, severity_code="urgent")
+    from cases.services import case_support_reply
+
+    case_support_reply(case=case, actor=engineer, body="On it.", next_status="opened")
+    factories.make_case(business_account, root, severity_code="urgent")
+    from console.selectors import dashboard
+
+    data = dashboard()
+    assert data["open_total"] == 2
+    assert data["by_severity"]["values"] == [100.0]
+    assert sum(data["new_cases"]["values"]) == 2
+    response = engineer_client.get(reverse("console:dashboard"))
+    assert response.status_code == 200
+    assert b"chart.umd.min" in response.content and b'id="data-backlog"' in response.content
+    assert Case.objects.count() == 2
