@@ -7,6 +7,8 @@ BIN := $(VENV)/bin
 DATA_DIR ?= $(CURDIR)/var
 export SUPPORTCENTER_DATA_DIR ?= $(DATA_DIR)
 export SUPPORTCENTER_DEMO ?= 1
+# Without an SMTP server configured, `make run` prints notification emails in the worker's log.
+export SUPPORTCENTER_EMAIL_BACKEND ?= console
 
 .PHONY: run test setup setup-test lint clean bench messages
 
@@ -45,6 +47,7 @@ lint: setup-test
 bench: setup-test
 	$(BIN)/python -m bench api
 	$(BIN)/python -m bench pages
+	$(BIN)/python -m bench jobs
 
 clean:
 	rm -rf $(VENV) var staticfiles

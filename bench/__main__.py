@@ -1,6 +1,6 @@
 import sys
 
-BENCHMARKS = {"api": "bench.api", "pages": "bench.pages"}
+BENCHMARKS = {"api": "bench.api", "pages": "bench.pages", "jobs": "bench.jobs"}
 
 
 def main() -> None:

@@ -79,6 +79,9 @@ class Case(TimestampedModel):
             models.Index(fields=["account", "status"], name="case_account_status"),
             models.Index(fields=["status", "first_response_due_at"], name="case_queue"),
             models.Index(fields=["status", "status_changed_at"], name="case_status_age"),
+            # case_engineer_queue (first_responded_at NULLS FIRST, first_response_due_at,
+            # created_at, display_id) is created per database in migration 0002: SQLite puts
+            # NULLs first on its own and refuses the NULLS FIRST clause in an index.
         ]
         constraints = [
             models.CheckConstraint(

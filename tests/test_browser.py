@@ -156,3 +156,47 @@ def test_other_accounts_get_not_found(page, live_server, reference_data) -> None
         f"{live_server.url}/support/cases/{case.case_id}/attachments/{attachment.attachment_id}/"
     )
     assert response.status == 404
+
+
+def test_engineer_and_customer_work_a_case(browser, live_server, reference_data) -> None:
+    account = factories.make_account("business")
+    case = factories.make_case(account, subject="Needs an engineer")
+    engineer = factories.make_engineer(email="sam@example.com")
+    support = browser.new_context(locale="en-US").new_page()
+    customer = browser.new_context(locale="en-US").new_page()
+    for page in (support, customer):
+        page.set_default_timeout(15000)
+
+    support.goto(f"{live_server.url}/signin/")
+    support.get_by_label("Email address").fill(engineer.email)
+    support.get_by_label("Password").fill(factories.PASSWORD)
+    support.get_by_role("button", name="Sign in").first.click()
+    support.wait_for_url(re.compile(r"/console/$"))
+    support.get_by_role("link", name=re.compile("Needs an engineer")).click()
+    support.get_by_role("button", name="Claim").click()
+    support.wait_for_load_state()
+    support.get_by_label("Reply to the customer").fill("Which region is affected?")
+    support.get_by_label("Then set the case to").select_option("pending-customer-action")
+    support.get_by_role("button", name="Send reply").click()
+    support.wait_for_load_state()
+    case.refresh_from_db()
+    assert case.status == "pending-customer-action"
+
+    sign_in_root(customer, live_server, account)
+    customer.goto(f"{live_server.url}/support/cases/{case.case_id}/")
+    assert customer.get_by_text("Which region is affected?").is_visible()
+    customer.get_by_label("Reply").fill("eu-west-1")
+    customer.get_by_role("button", name="Submit").click()
+    customer.wait_for_load_state()
+    case.refresh_from_db()
+    assert case.status == "opened"
+
+    support.reload()
+    assert support.get_by_text("eu-west-1").is_visible()
+    support.get_by_label("Reply to the customer").fill("Fixed in eu-west-1.")
+    support.get_by_label("Then set the case to").select_option("resolved")
+    support.get_by_role("button", name="Send reply").click()
+    support.wait_for_load_state()
+    case.refresh_from_db()
+    assert case.status == "resolved"
+    assert case.first_response_met is True

@@ -1,0 +1,244 @@
+"""Jobs benchmark: auto-resolve and purge over a million cases (time and peak memory), and the
+engineers' queue page with a million cases in the database.
+
+    python -m bench jobs [--cases 1000000] [--stale 20000] [--calls 100]
+
+Cases are spread over the last 18 months (so about a third are past the 12-month retention);
+`--stale` of them wait for the customer for more than six days. Each job runs in a process of
+its own, which reports its wall time and peak resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from bench.api import ROOT, free_port, measure, wait_http
+from bench.pages import signed_in_opener
+
+SEED = """
+import django, random
+django.setup()
+from datetime import timedelta
+from django.db import transaction
+from django.utils import timezone
+from accounts.models import Account, Severity, SupportPlan
+from accounts.principals import SYSTEM
+from accounts.services import account_create, engineer_create
+from catalog.models import Category, Service
+from cases.models import Case, Communication
+from core import ids
+from core.services import sequence_next
+
+random.seed(7)
+plan = SupportPlan.objects.get(code="enterprise")
+accounts = [
+    account_create(account_id=f"9999000{{i:05d}}", name=f"Bench {{i}}", plan=plan,
+                   root_email=f"bench{{i}}@example.com", root_password=None, actor=SYSTEM)
+    for i in range(20)
+]
+engineer_create(email="bench-engineer@example.com", password="bench-password-1", actor=SYSTEM)
+service = Service.objects.get(code="amazon-elastic-compute-cloud-linux")
+category = Category.objects.get(service=service, code="instance-issue")
+severities = list(Severity.objects.all())
+statuses = ["unassigned", "work-in-progress", "opened", "resolved", "resolved", "resolved"]
+now = timezone.now()
+total, stale = {cases}, {stale}
+batch = 5000
+for offset in range(0, total, batch):
+    with transaction.atomic():
+        rows = []
+        for i in range(offset, min(offset + batch, total)):
+            created = now - timedelta(minutes=random.randrange(0, 548 * 24 * 60))
+            status = statuses[i % len(statuses)]
+            changed = created
+            if i < stale:
+                status = "pending-customer-action"
+                changed = now - timedelta(days=7)
+                created = min(created, changed)
+            answered = status != "unassigned"
+            severity = severities[i % len(severities)]
+            rows.append(Case(
+                account=accounts[i % len(accounts)], case_id=ids.case_id_new("999900000000", created),
+                display_id=sequence_next("case-display-id", start=1_000_001), case_type="technical",
+                service=service, category=category, severity=severity, subject=f"Bench case {{i}}",
+                status=status, submitted_by="bench@example.com", created_at=created,
+                status_changed_at=changed, resolved_at=changed if status == "resolved" else None,
+                first_response_due_at=created + timedelta(hours=4),
+                first_responded_at=created + timedelta(hours=1) if answered else None,
+                first_response_met=True if answered else None))
+        Case.objects.bulk_create(rows, batch_size=1000)
+        stored = list(Case.objects.order_by("-id").values_list("id", "created_at")[: len(rows)])
+        Communication.objects.bulk_create([
+            Communication(case_id=pk, communication_id=ids.communication_id_new(), body="Seeded.",
+                          origin="customer", submitted_by="bench@example.com", created_at=created)
+            for pk, created in stored], batch_size=1000)
+print("seeded")
+"""
+
+JOB = """
+import django, json, resource, time
+django.setup()
+from cases.maintenance import cases_auto_resolve, cases_purge
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+count = {call}
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({{"count": count, "seconds": seconds, "peak_mb": peak / 1024, "start_mb": before / 1024}}))
+"""
+
+
+def run_job(env: dict[str, str], call: str) -> dict:
+    output = subprocess.run(
+        [sys.executable, "-c", JOB.format(call=call)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench jobs")
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--stale", type=int, default=20_000)
+    parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args(argv)
+    data_dir = Path(tempfile.mkdtemp(prefix="supportcenter-bench-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "supportcenter.settings",
+        "SUPPORTCENTER_DATA_DIR": str(data_dir),
+        "SUPPORTCENTER_SECRET_KEY": secrets.token_urlsafe(40),
+        "SUPPORTCENTER_DEMO": "0",
+        "SUPPORTCENTER_EMAIL_BACKEND": "console",
+        "SUPPORTCENTER_SIGNIN_FAILURE_LIMIT": "1000",
+    }
+    subprocess.run([sys.executable, "manage.py", "bootstrap"], cwd=ROOT, env=env, check=True)
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-c", SEED.format(cases=args.cases, stale=args.stale)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    print(f"seeded {args.cases:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
+
+    port = free_port()
+    web = subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "supportcenter.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_http(base + "/livez")
+        jar = signed_in_opener(base, "bench-engineer@example.com", "bench-password-1")
+
+        def getter(path: str):
+            def make():
+                opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+                def call() -> None:
+                    with opener.open(base + path, timeout=60) as response:
+                        body = response.read().decode()
+                        assert response.status == 200 and "Case queue" in body
+
+                return call
+
+            return make
+
+        first = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        pages = int(
+            re.search(r"Page 1 of ([\d,]+)", first.open(base + "/console/").read().decode())
+            .group(1)
+            .replace(",", "")
+        )
+        page_rows = [
+            measure(
+                "queue, first page", "Support Center", args.calls, args.threads, getter("/console/")
+            ),
+            measure(
+                f"queue, page {pages // 2:,}",
+                "Support Center",
+                args.calls,
+                args.threads,
+                getter(f"/console/?page={pages // 2}"),
+            ),
+            measure(
+                "queue, breached filter",
+                "Support Center",
+                args.calls,
+                args.threads,
+                getter("/console/?breached=on"),
+            ),
+        ]
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
+    resolve = run_job(env, "cases_auto_resolve()")
+    resolve_again = run_job(env, "cases_auto_resolve()")
+    purge = run_job(env, "cases_purge()")
+    purge_again = run_job(env, "cases_purge()")
+    database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (WAL)"
+
+    def job_row(name: str, result: dict) -> str:
+        return (
+            f"| {name} | {result['count']:,} | {result['seconds']:.1f} | "
+            f"{result['peak_mb']:.0f} (process start {result['start_mb']:.0f}) |"
+        )
+
+    section = "\n".join(
+        [
+            f"### Jobs and the engineers' queue — {time.strftime('%Y-%m-%d')}",
+            "",
+            f"{args.cases:,} cases over 18 months in 20 accounts ({database}), {args.stale:,} of "
+            "them waiting for the customer for 7 days; one communication each. Machine: "
+            f"{os.cpu_count()} cores, Python {platform.python_version()}.",
+            "",
+            "| job | cases | seconds | peak memory MB |",
+            "|---|---|---|---|",
+            job_row("auto-resolve", resolve),
+            job_row("auto-resolve, run again", resolve_again),
+            job_row("purge (older than 12 months)", purge),
+            job_row("purge, run again", purge_again),
+            "",
+            f"Engineers' queue with {args.cases:,} cases (signed-in engineer, gunicorn 2 workers x 4 "
+            f"threads, {args.threads} client threads):",
+            "",
+            "| page | server | requests | requests/s | p50 ms | p95 ms |",
+            "|---|---|---|---|---|---|",
+            *[r.row() for r in page_rows],
+            "",
+        ]
+    )
+    print(section)
+    if not args.no_record:
+        with (ROOT / "docs" / "benchmarks.md").open("a") as handle:
+            handle.write(section + "\n")
