@@ -69,7 +69,8 @@ for offset in range(0, total, batch):
             answered = status != "unassigned"
             severity = severities[i % len(severities)]
             rows.append(Case(
-                account=accounts[i % len(accounts)], case_id=ids.case_id_new("999900000000", created),
+                account=accounts[i % len(accounts)],
+                case_id=ids.case_id_new("999900000000", created),
                 display_id=sequence_next("case-display-id", start=1_000_001), case_type="technical",
                 service=service, category=category, severity=severity, subject=f"Bench case {{i}}",
                 status=status, submitted_by="bench@example.com", created_at=created,
@@ -95,7 +96,8 @@ start = time.perf_counter()
 count = {call}
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(json.dumps({{"count": count, "seconds": seconds, "peak_mb": peak / 1024, "start_mb": before / 1024}}))
+result = {{"count": count, "seconds": seconds, "peak_mb": peak / 1024, "start_mb": before / 1024}}
+print(json.dumps(result))
 """
 
 
@@ -229,8 +231,8 @@ def main(argv: list[str]) -> None:
             job_row("purge (older than 12 months)", purge),
             job_row("purge, run again", purge_again),
             "",
-            f"Engineers' queue with {args.cases:,} cases (signed-in engineer, gunicorn 2 workers x 4 "
-            f"threads, {args.threads} client threads):",
+            f"Engineers' queue with {args.cases:,} cases (signed-in engineer, gunicorn 2 "
+            f"workers x 4 threads, {args.threads} client threads):",
             "",
             "| page | server | requests | requests/s | p50 ms | p95 ms |",
             "|---|---|---|---|---|---|",
