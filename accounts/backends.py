@@ -14,7 +14,12 @@ class SupportCenterBackend(ModelBackend):
     def get_user(self, user_id: Any) -> User | None:
         # Every page needs the account and its plan: load them with the user in one query.
         user = User.objects.select_related("account", "account__plan").filter(pk=user_id).first()
-        return user if user is not None and self.user_can_authenticate(user) else None
+        if user is None or not self.user_can_authenticate(user):
+            return None
+        # A deactivated account signs out everyone in it, root user included.
+        if user.account is not None and not user.account.is_active:
+            return None
+        return user
 
     def authenticate(
         self,

@@ -16,6 +16,23 @@ from accounts import access
 View = Callable[..., HttpResponse]
 
 
+def _sign_in_again(request: HttpRequest) -> HttpResponse:
+    """Anonymous: back to sign-in. For htmx requests (a poll, a filter) the whole page goes
+    there, not the fragment, and it comes back to the page afterwards."""
+    htmx = getattr(request, "htmx", None)
+    if htmx:
+        from urllib.parse import urlsplit
+
+        from django.conf import settings
+        from django.utils.http import urlencode
+
+        page = urlsplit(htmx.current_url or "/").path if htmx.current_url else "/"
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = f"{settings.LOGIN_URL}?{urlencode({'next': page})}"
+        return response
+    return redirect_to_login(request.get_full_path())
+
+
 def customer_required(action: str | None = None) -> Callable[[View], View]:
     """The request must come from a signed-in customer (root or IAM user) of an active account;
     with `action`, the principal's policies must allow it, else a "no access" page (403)."""
@@ -25,7 +42,7 @@ def customer_required(action: str | None = None) -> Callable[[View], View]:
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             principal = request.principal  # type: ignore[attr-defined]
             if principal.user is None:
-                return redirect_to_login(request.get_full_path())
+                return _sign_in_again(request)
             if not principal.is_customer:
                 return render(request, "accounts/no_access.html", {"action": action}, status=403)
             if action is not None and not access.is_allowed(principal, action):
@@ -59,7 +76,7 @@ def engineer_required(view: View) -> View:
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         principal = request.principal  # type: ignore[attr-defined]
         if principal.user is None:
-            return redirect_to_login(request.get_full_path())
+            return _sign_in_again(request)
         if not principal.is_engineer or not principal.user.is_staff:
             return render(request, "accounts/no_access.html", {"action": "console"}, status=403)
         return view(request, *args, **kwargs)

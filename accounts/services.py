@@ -251,6 +251,10 @@ def policy_create(
     name = name.strip()
     if not name:
         raise InvalidParameterValueException("A policy needs a name.", field="name")
+    if account is not None and Policy.objects.filter(account__isnull=True, name=name).exists():
+        raise EntityAlreadyExists(
+            f"{name} is the name of a managed policy; choose another name.", field="name"
+        )
     if Policy.objects.filter(account=account, name=name).exists():
         raise EntityAlreadyExists(f"A policy called {name} already exists.", field="name")
     created = Policy.objects.create(

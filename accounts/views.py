@@ -6,12 +6,14 @@ import dataclasses
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
+from django.db import transaction
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access, services
@@ -31,7 +33,7 @@ from accounts.principals import Principal
 from core.errors import NoSuchEntity, SupportApiError
 from core.forms import add_service_error
 
-MSG_BAD_SIGN_IN = "The sign-in details are not correct."
+MSG_BAD_SIGN_IN = gettext_noop("The sign-in details are not correct.")
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -158,30 +160,32 @@ def iam_user_create(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            policies = (
-                [access.access_policy_for_account(request.principal, data["policy"])]  # type: ignore[attr-defined]
-                if data["policy"]
-                else []
-            )
-            user = services.iam_user_create(
-                account=account,
-                user_name=data["user_name"],
-                email=data["email"],
-                policies=policies,
-                actor=request.principal,  # type: ignore[attr-defined]
-            )
-            if data["password"]:
-                services.iam_user_set_password(
-                    user=user,
-                    password=data["password"],
-                    actor=request.principal,  # type: ignore[attr-defined]
-                )
+            with transaction.atomic():
+                user = _create_iam_user(request, account, data)
         except SupportApiError as error:
             add_service_error(form, error)
         else:
             messages.success(request, _("User %(name)s created.") % {"name": user.user_name})
             return redirect("accounts:iam-user", user_name=user.user_name)
     return render(request, "accounts/iam_user_create.html", {"form": form})
+
+
+def _create_iam_user(request: HttpRequest, account: Account, data: dict) -> User:
+    """The user, its policy and its password; the caller holds one transaction for all."""
+    principal = request.principal  # type: ignore[attr-defined]
+    policies = (
+        [access.access_policy_for_account(principal, data["policy"])] if data["policy"] else []
+    )
+    user = services.iam_user_create(
+        account=account,
+        user_name=data["user_name"],
+        email=data["email"],
+        policies=policies,
+        actor=principal,
+    )
+    if data["password"]:
+        services.iam_user_set_password(user=user, password=data["password"], actor=principal)
+    return user
 
 
 def _user_page(request: HttpRequest, user: User, **extra: object) -> HttpResponse:
@@ -207,7 +211,7 @@ def _user_page(request: HttpRequest, user: User, **extra: object) -> HttpRespons
 def _load_iam_user(request: HttpRequest, user_name: str) -> User:
     try:
         return access.access_iam_user(request.principal, user_name)  # type: ignore[attr-defined]
-    except NoSuchEntity:
+    except SupportApiError:
         raise Http404(_("User not found.")) from None
 
 
@@ -306,7 +310,7 @@ def iam_group(request: HttpRequest, name: str) -> HttpResponse:
     principal = request.principal  # type: ignore[attr-defined]
     try:
         group = access.access_group(principal, name)
-    except NoSuchEntity:
+    except SupportApiError:
         raise Http404(_("Group not found.")) from None
     account = _account(request)
     if request.method == "POST":

@@ -219,3 +219,15 @@ class CaseFilterForm(forms.Form):
     def __init__(self, *args: Any, severities: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["severity"].choices = [("", _("Any severity")), *severities]
+
+    def _plausible(self, name: str) -> Any:
+        value = self.cleaned_data.get(name)
+        if value is not None and not 1900 <= value.year <= 9000:
+            raise forms.ValidationError(_("Enter a date between 1900 and 9000."))
+        return value
+
+    def clean_created_after(self) -> Any:
+        return self._plausible("created_after")
+
+    def clean_created_before(self) -> Any:
+        return self._plausible("created_before")

@@ -100,9 +100,10 @@ def cases_auto_resolve(*, batch_size: int = 500, now: datetime | None = None) ->
 
 
 def cases_purge(*, batch_size: int = 1000, now: datetime | None = None) -> int:
-    """Delete cases older than the retention (12 months by default) with their correspondence,
-    events, notes, notifications and attachment files, in batches. Each batch is recorded in the
-    audit trail. Files are deleted after their rows are gone for good. Returns how many cases."""
+    """Delete resolved cases older than the retention (12 months by default) with their
+    correspondence, events, notes, notifications and attachment files, in batches. Open cases
+    stay, however old. Each batch is recorded in the audit trail. Files are deleted after their
+    rows are gone for good. Returns how many cases."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.SUPPORTCENTER_CASE_RETENTION_DAYS)
     purged = 0
@@ -110,7 +111,8 @@ def cases_purge(*, batch_size: int = 1000, now: datetime | None = None) -> int:
         with transaction.atomic():
             batch = list(
                 Case.objects.select_for_update(skip_locked=True)
-                .filter(created_at__lt=cutoff)
+                # A case still being worked on is kept, however old: only resolved history goes.
+                .filter(created_at__lt=cutoff, status=CaseStatus.RESOLVED)
                 .order_by("pk")
                 .values_list("pk", flat=True)[:batch_size]
             )

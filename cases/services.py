@@ -696,6 +696,10 @@ def case_support_reply(
     target = CaseStatus(next_status)
     if target != CaseStatus(case.status):
         lifecycle.transition(case, to=target, actor=actor, reason="support reply")
+    elif target == CaseStatus.PENDING_CUSTOMER_ACTION:
+        # Asking the customer again restarts the auto-resolve clock, which counts from when
+        # the case started waiting for them (status_changed_at).
+        case.status_changed_at = now
     communication = _communication_add(
         case=case,
         actor=actor,
@@ -704,7 +708,7 @@ def case_support_reply(
         attachment_set=attachment_set,
         now=now,
     )
-    fields = ["updated_at"]
+    fields = ["updated_at", "status_changed_at"]
     if case.assignee_id is None:
         case.assignee = actor.user
         fields.append("assignee")

@@ -99,6 +99,10 @@ def _create_form(request: HttpRequest, data=None, files=None) -> CaseCreateForm:
 def case_create(request: HttpRequest) -> HttpResponse:
     principal = request.principal  # type: ignore[attr-defined]
     form = _create_form(request, request.POST or None, request.FILES or None)
+    if request.method == "POST" and "refresh" in request.POST:
+        # Without JavaScript, "Show categories" posts the whole form back: show it again for
+        # the chosen service, keeping what was typed, without validating it yet.
+        return render(request, "cases/case_create.html", {"form": form})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -129,9 +133,16 @@ def case_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @customer_required("support:CreateCase")
 def case_create_options(request: HttpRequest) -> HttpResponse:
-    """The service, category and help part of the create form for the current choices (htmx)."""
-    form = _create_form(request, request.GET)
-    return render(request, "cases/case_create.html#catalog", {"form": form})
+    """The service, category and help part of the create form for the current choices (htmx).
+    The form is unbound (the choices come in as initial values), so nothing is flagged yet."""
+    principal = request.principal  # type: ignore[attr-defined]
+    form = CaseCreateForm(
+        plan=principal.account.plan,
+        is_iam_user=principal.user.is_iam,
+        initial={key: request.GET.get(key, "") for key in ("case_type", "service", "category")},
+    )
+    template = "cases/case_create.html#catalog" if request.htmx else "cases/case_create.html"  # type: ignore[attr-defined]
+    return render(request, template, {"form": form})
 
 
 # --- detail and actions -------------------------------------------------------------------------
@@ -177,6 +188,14 @@ def case_messages(request: HttpRequest, case_id: str) -> HttpResponse:
     )
 
 
+def _render_invalid(request: HttpRequest, context: dict[str, object]) -> HttpResponse:
+    """The page (400) or, for htmx, its body region with the errors (200: htmx swaps only
+    successful responses)."""
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "cases/case_detail.html#case-body", context)
+    return render(request, "cases/case_detail.html", context, status=400)
+
+
 def _after_action(request: HttpRequest, case: Case, **extra: object) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
         case.refresh_from_db()
@@ -205,8 +224,7 @@ def case_reply(request: HttpRequest, case_id: str) -> HttpResponse:
         else:
             return _after_action(request, case)
     context = _detail_context(request, case, reply_form=form)
-    template = "cases/case_detail.html#case-body" if request.htmx else "cases/case_detail.html"  # type: ignore[attr-defined]
-    return render(request, template, context, status=400)
+    return _render_invalid(request, context)
 
 
 @require_POST
@@ -227,8 +245,7 @@ def case_add_cc(request: HttpRequest, case_id: str) -> HttpResponse:
         else:
             return _after_action(request, case)
     context = _detail_context(request, case, cc_form=form)
-    template = "cases/case_detail.html#case-body" if request.htmx else "cases/case_detail.html"  # type: ignore[attr-defined]
-    return render(request, template, context, status=400)
+    return _render_invalid(request, context)
 
 
 @require_POST
@@ -238,6 +255,8 @@ def case_resolve(request: HttpRequest, case_id: str) -> HttpResponse:
     try:
         services.case_resolve(case=case, actor=request.principal)  # type: ignore[attr-defined]
     except SupportApiError as error:
+        if request.htmx:  # type: ignore[attr-defined]
+            return _after_action(request, case, action_error=error.message)
         messages.error(request, error.message)
     return _after_action(request, case)
 
@@ -249,6 +268,8 @@ def case_reopen(request: HttpRequest, case_id: str) -> HttpResponse:
     try:
         services.case_reopen(case=case, actor=request.principal)  # type: ignore[attr-defined]
     except SupportApiError as error:
+        if request.htmx:  # type: ignore[attr-defined]
+            return _after_action(request, case, action_error=error.message)
         messages.error(request, error.message)
     return _after_action(request, case)
 

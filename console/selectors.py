@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -86,7 +86,7 @@ def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
     per_day = {
         row["day"]: row["n"]
         for row in Case.objects.filter(created_at__gte=since)
-        .annotate(day=TruncDate("created_at"))
+        .annotate(day=TruncDate("created_at", tzinfo=UTC))
         .values("day")
         .annotate(n=Count("id"))
     }
@@ -110,12 +110,14 @@ def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
 
     by_severity = attainment("severity__name", "severity__level")
     by_plan = attainment("account__plan__name", "account__plan__position")
+    from django.utils.translation import gettext as _
+
     buckets = [
-        ("< 1 day", now - timedelta(days=1), now + timedelta(days=1)),
-        ("1-3 days", now - timedelta(days=3), now - timedelta(days=1)),
-        ("3-7 days", now - timedelta(days=7), now - timedelta(days=3)),
-        ("7-30 days", now - timedelta(days=30), now - timedelta(days=7)),
-        ("> 30 days", datetime.min.replace(tzinfo=now.tzinfo), now - timedelta(days=30)),
+        (_("under 1 day"), now - timedelta(days=1), now + timedelta(days=1)),
+        (_("1-3 days"), now - timedelta(days=3), now - timedelta(days=1)),
+        (_("3-7 days"), now - timedelta(days=7), now - timedelta(days=3)),
+        (_("7-30 days"), now - timedelta(days=30), now - timedelta(days=7)),
+        (_("over 30 days"), datetime.min.replace(tzinfo=now.tzinfo), now - timedelta(days=30)),
     ]
     aggregates = Case.objects.filter(status__in=ACTIVE).aggregate(
         **{

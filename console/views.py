@@ -107,7 +107,9 @@ def case_action(request: HttpRequest, case_id: str, action: str) -> HttpResponse
             case_services.case_assign(case=item, engineer=principal.user, actor=principal)
         elif action == "assign":
             form = AssignForm(request.POST, engineers=list(selectors.engineers()))
-            if form.is_valid():
+            if not form.is_valid():
+                messages.error(request, _("Choose an engineer to assign the case to."))
+            else:
                 engineer = User.objects.get(login=form.cleaned_data["engineer"], kind="engineer")
                 case_services.case_assign(case=item, engineer=engineer, actor=principal)
         elif action == "reply":
@@ -136,6 +138,13 @@ def case_action(request: HttpRequest, case_id: str, action: str) -> HttpResponse
                 )
         elif action == "note":
             form = NoteForm(request.POST)
+            if not form.is_valid():
+                return render(
+                    request,
+                    "console/case.html",
+                    _case_context(request, item, note_form=form),
+                    status=400,
+                )
             if form.is_valid():
                 case_services.case_internal_note_add(
                     case=item, actor=principal, body=form.cleaned_data["body"]

@@ -12,7 +12,6 @@ the message links to the case.
 from __future__ import annotations
 
 import logging
-import smtplib
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -126,11 +125,21 @@ def notification_send(*, notification_id: str) -> bool:
     call sent it. Safe to call twice: the second call finds it claimed or sent."""
     now = timezone.now()
     claimed = Notification.objects.filter(
-        pk=notification_id, status=NotificationStatus.PENDING, next_attempt_at__lte=now
+        pk=notification_id,
+        status=NotificationStatus.PENDING,
+        next_attempt_at__lte=now,
+        attempts__lt=MAX_ATTEMPTS,
     ).update(status=NotificationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     if not claimed:
         return False
-    notification = Notification.objects.get(pk=notification_id)
+    notification = Notification.objects.filter(pk=notification_id).first()
+    if notification is None:  # its case was purged in between
+        return False
+    # Later updates are conditioned on this claim, so a claim released by the sweep and taken by
+    # another worker is never overwritten by this one.
+    mine = Notification.objects.filter(
+        pk=notification.pk, status=NotificationStatus.SENDING, claimed_at=now
+    )
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,
@@ -142,9 +151,9 @@ def notification_send(*, notification_id: str) -> bool:
         message.attach_alternative(notification.body_html, "text/html")
     try:
         message.send()
-    except (smtplib.SMTPException, OSError) as exc:
+    except Exception as exc:  # SMTP, network, or anything else: retry later, never lose it
         failed = notification.attempts >= MAX_ATTEMPTS
-        Notification.objects.filter(pk=notification.pk, status=NotificationStatus.SENDING).update(
+        mine.update(
             status=NotificationStatus.FAILED if failed else NotificationStatus.PENDING,
             # Back off: 1, 2, 4 ... minutes, at most an hour.
             next_attempt_at=now + timedelta(minutes=min(60, 2 ** (notification.attempts - 1))),
@@ -152,9 +161,7 @@ def notification_send(*, notification_id: str) -> bool:
         )
         logger.warning("sending notification %s failed: %s", notification.pk, exc)
         return False
-    Notification.objects.filter(pk=notification.pk, status=NotificationStatus.SENDING).update(
-        status=NotificationStatus.SENT, sent_at=timezone.now(), last_error=""
-    )
+    mine.update(status=NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
     return True
 
 
@@ -162,9 +169,14 @@ def notifications_sweep(*, batch_size: int = 200) -> int:
     """Send every due notification, releasing ones stuck in "sending" first. Returns how many
     this run sent."""
     now = timezone.now()
-    Notification.objects.filter(
+    stuck = Notification.objects.filter(
         status=NotificationStatus.SENDING, claimed_at__lt=now - STUCK_AFTER
-    ).update(status=NotificationStatus.PENDING)
+    )
+    # A worker died mid-send: try again, unless it has used up its attempts.
+    stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
+        status=NotificationStatus.FAILED, last_error="gave up after repeated interrupted sends"
+    )
+    stuck.filter(attempts__lt=MAX_ATTEMPTS).update(status=NotificationStatus.PENDING)
     sent = 0
     last_seen = None
     while True:

@@ -79,6 +79,8 @@ def test_purge_after_twelve_months(
             actor=root,
         )
         old = factories.make_case(business_account, root, attachment_set=attachment_set)
+        services.case_resolve(case=old, actor=root)
+        still_open = factories.make_case(business_account, root, subject="still open")
     key = Attachment.objects.get(attachment_set=attachment_set).storage_key
     with time_machine.travel(start + timedelta(days=200), tick=False):
         young = factories.make_case(business_account, root)
@@ -90,10 +92,30 @@ def test_purge_after_twelve_months(
             assert cases_purge_task() == 1
         assert len(callbacks) == 1
         assert cases_purge_task() == 0
-    assert list(Case.objects.values_list("pk", flat=True)) == [young.pk]
+    # Only resolved history goes; an old case still being worked on stays.
+    assert sorted(Case.objects.values_list("pk", flat=True)) == sorted([young.pk, still_open.pk])
     assert not Communication.objects.filter(case_id=old.pk).exists()
     assert not CaseEvent.objects.filter(case_id=old.pk).exists()
     assert not AttachmentSet.objects.filter(pk=attachment_set.pk).exists()
     assert not default_storage.exists(key)
     record = AuditEvent.objects.get(event_name="PurgeCases")
     assert record.response_elements == {"purgedCases": 1}
+
+
+def test_asking_again_restarts_the_auto_resolve_clock(business_account, root, engineer) -> None:
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        case = factories.make_case(business_account, root)
+        services.case_support_reply(
+            case=case, actor=engineer, body="Logs?", next_status="pending-customer-action"
+        )
+    with time_machine.travel(start + timedelta(days=9), tick=False):
+        services.case_support_reply(
+            case=case,
+            actor=engineer,
+            body="Still need logs.",
+            next_status="pending-customer-action",
+        )
+        assert cases_auto_resolve_task() == 0
+    with time_machine.travel(start + timedelta(days=15, minutes=1), tick=False):
+        assert cases_auto_resolve_task() == 1
