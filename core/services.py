@@ -18,3 +18,12 @@ def sequence_next(name: str, *, start: int) -> int:
         Sequence.objects.get_or_create(name=name, defaults={"value": start - 1})
         Sequence.objects.filter(name=name).update(value=F("value") + 1)
     return Sequence.objects.values_list("value", flat=True).get(name=name)
+
+
+def database_optimize() -> None:
+    """Refresh the query planner's statistics. SQLite never gathers them on its own, and
+    without them it picks the wrong index for the engineers' queue once tables are large."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")

@@ -350,6 +350,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "cases.tasks.cases_purge_task",
         "schedule": crontab(minute="30", hour="3"),
     },
+    # https://crontab.guru/#45_4_*_*_* : daily at 04:45 UTC
+    "database-optimize": {
+        "task": "core.tasks.database_optimize_task",
+        "schedule": crontab(minute="45", hour="4"),
+    },
     # https://crontab.guru/#17_*_*_*_* : hourly, at minute 17
     "idempotency-records-expire": {
         "task": "awsapi.tasks.idempotency_records_purge_task",

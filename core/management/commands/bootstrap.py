@@ -2,6 +2,8 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
+from core.services import database_optimize
+
 
 class Command(BaseCommand):
     help = (
@@ -15,3 +17,4 @@ class Command(BaseCommand):
         call_command("collectstatic", interactive=False, verbosity=0)
         call_command("seed_reference_data")
         call_command("load_demo")
+        database_optimize()
