@@ -79,6 +79,31 @@ def _event_type(actor: Principal, event_source: str) -> str:
     return AuditEventType.CONSOLE_ACTION
 
 
+# Request parameters that name the resource a call is about, and its CloudTrail type.
+RESOURCE_KEYS = (
+    ("caseId", "AWS::Support::Case"),
+    ("attachmentSetId", "AWS::Support::AttachmentSet"),
+    ("uploadId", "AWS::Support::Upload"),
+    ("checkId", "AWS::TrustedAdvisor::Check"),
+    ("userName", "AWS::IAM::User"),
+    ("groupName", "AWS::IAM::Group"),
+    ("policyName", "AWS::IAM::Policy"),
+    ("accessKeyId", "AWS::IAM::AccessKey"),
+)
+
+
+def resources_for(
+    parameters: dict[str, Any] | None, response: dict[str, Any] | None
+) -> list[dict[str, str]]:
+    merged = {**(response or {}), **(parameters or {})}
+    found = []
+    for key, resource_type in RESOURCE_KEYS:
+        value = merged.get(key)
+        if isinstance(value, str) and value:
+            found.append({"ResourceType": resource_type, "ResourceName": value[:300]})
+    return found
+
+
 def record(
     *,
     actor: Principal,
@@ -94,6 +119,8 @@ def record(
 ) -> AuditEvent:
     """Write one audit record. Callers pass parameters already stripped of case text and secrets."""
     user = actor.user
+    if resources is None:
+        resources = resources_for(request_parameters, response_elements)
     return AuditEvent.objects.create(
         event_time=timezone.now(),
         event_source=event_source,
@@ -114,4 +141,30 @@ def record(
         error_message=error_message[:1000],
         read_only=read_only,
         resources=resources or [],
+        resource_type=resources[0]["ResourceType"] if resources else "",
+        resource_name=resources[0]["ResourceName"] if resources else "",
     )
+
+
+def record_failure(
+    *,
+    actor: Principal,
+    event_name: str,
+    account: Account | None,
+    error: Exception,
+    event_source: str = SUPPORT_SOURCE,
+    request_parameters: dict[str, Any] | None = None,
+) -> None:
+    """Record a refused action after its transaction rolled back (in a transaction of its own)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        record(
+            actor=actor,
+            event_name=event_name,
+            account=account,
+            event_source=event_source,
+            request_parameters=request_parameters,
+            error_code=getattr(error, "code", type(error).__name__),
+            error_message=getattr(error, "message", str(error)),
+        )

@@ -95,6 +95,9 @@ SUPPORTCENTER_BUSINESS_HOURS_END = _env_int("SUPPORTCENTER_BUSINESS_HOURS_END", 
 SUPPORTCENTER_AUTO_RESOLVE_DAYS = _env_int("SUPPORTCENTER_AUTO_RESOLVE_DAYS", 6)
 SUPPORTCENTER_CASE_RETENTION_DAYS = _env_int("SUPPORTCENTER_CASE_RETENTION_DAYS", 365)
 SUPPORTCENTER_AUDIT_REGION = _env("SUPPORTCENTER_AUDIT_REGION", "us-east-1")
+# Audit trail: how far back event history reaches, and how long records are kept (days).
+SUPPORTCENTER_EVENT_HISTORY_DAYS = _env_int("SUPPORTCENTER_EVENT_HISTORY_DAYS", 90)
+SUPPORTCENTER_AUDIT_RETENTION_DAYS = _env_int("SUPPORTCENTER_AUDIT_RETENTION_DAYS", 90)
 # AWS API limits: requests per second per access key; DescribeAttachment calls per minute per
 # key; cases an account may open per hour (web and API). 0 turns a limit off.
 SUPPORTCENTER_API_RATE_LIMIT = _env_int("SUPPORTCENTER_API_RATE_LIMIT", 20)
@@ -349,6 +352,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     "cases-purge": {
         "task": "cases.tasks.cases_purge_task",
         "schedule": crontab(minute="30", hour="3"),
+    },
+    # https://crontab.guru/#*/5_*_*_*_* : every 5 minutes
+    "trails-deliver": {
+        "task": "audit.tasks.trails_deliver_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # https://crontab.guru/#15_4_*_*_* : daily at 04:15 UTC
+    "audit-purge": {
+        "task": "audit.tasks.audit_events_purge_task",
+        "schedule": crontab(minute="15", hour="4"),
     },
     # https://crontab.guru/#45_4_*_*_* : daily at 04:45 UTC
     "database-optimize": {

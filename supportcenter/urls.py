@@ -15,5 +15,6 @@ urlpatterns = [
     path("_support/", include("awsapi.urls")),
     path("support/cases/", include("cases.urls")),
     path("console/", include("console.urls")),
+    path("cloudtrail/", include("audit.urls")),
     path("", include("accounts.urls")),
 ]

@@ -8,11 +8,11 @@ from typing import Any
 from django.utils.dateparse import parse_date, parse_datetime
 
 from accounts import access
-from awsapi import pagination
 from awsapi.dispatch import CallContext, operation
 from cases import selectors
 from cases import services as case_services
 from cases.models import Case, Communication
+from core import pagination
 from core.errors import CaseIdNotFound, ValidationException
 
 MSG_CASE_ID_REQUIRED = "A caseId is required."

@@ -411,3 +411,23 @@ def test_every_response_has_a_request_id(client, support) -> None:
     response = raw_post(client, "DescribeServices", body=json.dumps({}).encode())
     assert response["x-amzn-RequestId"]
     assert response["Content-Type"] == JSON
+
+
+def test_every_operation_writes_one_audit_record(support, api_user) -> None:
+    from awsapi import dispatch
+
+    for operation in sorted(dispatch.REGISTRY):
+        python_name = next(
+            name for name, api in support.meta.method_to_api_mapping.items() if api == operation
+        )
+        before = AuditEvent.objects.filter(event_name=operation).count()
+        try:
+            call_with_body(support, python_name, b"{}")
+        except ClientError:
+            pass
+        records = AuditEvent.objects.filter(event_name=operation).order_by("-id")
+        assert records.count() == before + 1, operation
+        record = records.first()
+        assert record.access_key_id == api_user.access_key_id
+        assert record.user_identity["type"] == "IAMUser"
+        assert record.event_type == "AwsApiCall"

@@ -1,0 +1,99 @@
+"""Reads of the audit trail: CloudTrail's record format and the event-history lookup."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from audit.models import AuditEvent
+
+EVENT_VERSION = "1.11"
+
+# CloudTrail LookupEvents allows one attribute at a time; these are the ones we keep columns for.
+LOOKUP_ATTRIBUTES = {
+    "EventName": "event_name",
+    "Username": "user_name",
+    "ResourceName": "resource_name",
+    "AccessKeyId": "access_key_id",
+    "ReadOnly": "read_only",
+    "EventSource": "event_source",
+}
+
+
+def _z(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_cloudtrail(event: AuditEvent) -> dict[str, Any]:
+    """One record in CloudTrail's format (as in a trail's log file and in event history)."""
+    record: dict[str, Any] = {
+        "eventVersion": event.event_version or EVENT_VERSION,
+        "userIdentity": event.user_identity,
+        "eventTime": _z(event.event_time),
+        "eventSource": event.event_source,
+        "eventName": event.event_name,
+        "awsRegion": event.aws_region,
+        "sourceIPAddress": event.source_ip or "AWS Internal",
+        "userAgent": event.user_agent,
+        "requestParameters": event.request_parameters,
+        "responseElements": event.response_elements,
+        "requestID": event.request_id,
+        "eventID": str(event.event_id),
+        "readOnly": event.read_only,
+        "eventType": event.event_type,
+        "managementEvent": True,
+        "recipientAccountId": event.account.account_id if event.account_id else None,
+        "eventCategory": "Management",
+    }
+    if event.resources:
+        record["resources"] = [
+            {"type": r.get("ResourceType"), "ARN": r.get("ResourceName")} for r in event.resources
+        ]
+    if event.error_code:
+        record["errorCode"] = event.error_code
+        record["errorMessage"] = event.error_message
+    return record
+
+
+def history_for_account(
+    account,  # type: ignore[no-untyped-def]
+    *,
+    attribute: str = "",
+    value: str = "",
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> QuerySet[AuditEvent]:
+    """The account's records of the last 90 days (the event-history window), newest first,
+    filtered by at most one lookup attribute and a time range."""
+    window_start = timezone.now() - timedelta(days=settings.SUPPORTCENTER_EVENT_HISTORY_DAYS)
+    queryset = AuditEvent.objects.filter(
+        account=account, event_time__gte=window_start
+    ).select_related("account")
+    if attribute in LOOKUP_ATTRIBUTES and value != "":
+        column = LOOKUP_ATTRIBUTES[attribute]
+        if column == "read_only":
+            queryset = queryset.filter(read_only=value.lower() == "true")
+        else:
+            queryset = queryset.filter(**{column: value})
+    if start is not None:
+        queryset = queryset.filter(event_time__gte=start)
+    if end is not None:
+        queryset = queryset.filter(event_time__lte=end)
+    return queryset.order_by("-event_time", "-id")
+
+
+def page_after(
+    queryset: QuerySet[AuditEvent], cursor: tuple[datetime, int] | None, limit: int
+) -> tuple[list[AuditEvent], tuple[datetime, int] | None]:
+    """Keyset paging (constant cost at any depth): the page after `cursor`, and the next cursor."""
+    if cursor is not None:
+        moment, pk = cursor
+        queryset = queryset.filter(Q(event_time__lt=moment) | Q(event_time=moment, id__lt=pk))
+    rows = list(queryset[: limit + 1])
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return rows, ((rows[-1].event_time, rows[-1].pk) if more and rows else None)

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from audit import views
+
+app_name = "audit"
+
+urlpatterns = [
+    path("", views.event_history, name="history"),
+    path("events/<uuid:event_id>/", views.event_detail, name="event"),
+    path("download.<str:fmt>", views.event_download, name="download"),
+    path("trails/", views.trail_list, name="trails"),
+    path("trails/<str:name>/verify/", views.trail_verify, name="trail-verify"),
+]

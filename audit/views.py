@@ -1,0 +1,179 @@
+"""Event history (CloudTrail's lookup for the account's own records) and trails."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import customer_required
+from audit import selectors, trails
+from audit.forms import LookupForm, TrailForm
+from audit.models import AuditEvent, Trail
+from core import pagination
+from core.errors import SupportApiError, ValidationException
+from core.forms import add_service_error
+
+PAGE_SIZE = 50
+DOWNLOAD_LIMIT = 10_000
+CSV_COLUMNS = [
+    "eventTime",
+    "eventName",
+    "eventSource",
+    "userName",
+    "accessKeyId",
+    "readOnly",
+    "resourceName",
+    "errorCode",
+    "sourceIPAddress",
+    "eventID",
+]
+
+
+def _history(request: HttpRequest) -> tuple[LookupForm, object]:
+    form = LookupForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    account = request.principal.account  # type: ignore[attr-defined]
+    queryset = selectors.history_for_account(
+        account,
+        attribute=filters.get("attribute", ""),
+        value=filters.get("value", ""),
+        start=filters.get("start"),
+        end=filters.get("end"),
+    )
+    return form, queryset
+
+
+def _scope(request: HttpRequest) -> dict[str, str]:
+    return {
+        "account": request.principal.account.account_id,  # type: ignore[attr-defined]
+        **{k: request.GET.get(k, "") for k in ("attribute", "value", "start", "end")},
+    }
+
+
+@require_GET
+@customer_required("cloudtrail:LookupEvents")
+def event_history(request: HttpRequest) -> HttpResponse:
+    form, queryset = _history(request)
+    cursor = None
+    if request.GET.get("cursor"):
+        try:
+            raw = pagination.decode(request.GET["cursor"], _scope(request))
+            from django.utils.dateparse import parse_datetime
+
+            cursor = (parse_datetime(raw["t"]), int(raw["id"]))
+        except (ValidationException, KeyError, TypeError, ValueError):
+            cursor = None
+    rows, following = selectors.page_after(queryset, cursor, PAGE_SIZE)
+    next_token = (
+        pagination.encode({"t": following[0].isoformat(), "id": following[1]}, _scope(request))
+        if following
+        else ""
+    )
+    query = request.GET.copy()
+    query.pop("cursor", None)
+    context = {"form": form, "rows": rows, "next_token": next_token, "query": query.urlencode()}
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "audit/event_history.html#results", context)
+    return render(request, "audit/event_history.html", context)
+
+
+@require_GET
+@customer_required("cloudtrail:LookupEvents")
+def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
+    account = request.principal.account  # type: ignore[attr-defined]
+    event = (
+        AuditEvent.objects.filter(account=account, event_id=event_id)
+        .select_related("account")
+        .first()
+    )
+    if event is None:
+        raise Http404(_("Event not found."))
+    record = json.dumps(selectors.to_cloudtrail(event), indent=2, ensure_ascii=False)
+    return render(request, "audit/event_detail.html", {"event": event, "record": record})
+
+
+@require_GET
+@customer_required("cloudtrail:LookupEvents")
+def event_download(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in ("json", "csv"):
+        raise Http404(_("Unknown format."))
+    queryset = _history(request)[1]
+    events = queryset[:DOWNLOAD_LIMIT]
+    if fmt == "json":
+        body = json.dumps(
+            {"Records": [selectors.to_cloudtrail(e) for e in events]}, ensure_ascii=False
+        )
+        response = HttpResponse(body, content_type="application/json")
+        response["Content-Disposition"] = 'attachment; filename="event-history.json"'
+        return response
+
+    class Echo:
+        def write(self, value: str) -> str:
+            return value
+
+    writer = csv.writer(Echo())
+
+    def rows():
+        yield writer.writerow(CSV_COLUMNS)
+        for event in events.iterator(chunk_size=1000):
+            yield writer.writerow(
+                [
+                    event.event_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    event.event_name,
+                    event.event_source,
+                    event.user_name,
+                    event.access_key_id,
+                    str(event.read_only).lower(),
+                    event.resource_name,
+                    event.error_code,
+                    event.source_ip,
+                    str(event.event_id),
+                ]
+            )
+
+    response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="event-history.csv"'
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required("cloudtrail:DescribeTrails")
+def trail_list(request: HttpRequest) -> HttpResponse:
+    principal = request.principal  # type: ignore[attr-defined]
+    form = TrailForm(request.POST or None)
+    if request.method == "POST":
+        from accounts import access
+
+        if not access.is_allowed(principal, "cloudtrail:CreateTrail"):
+            return render(
+                request, "accounts/no_access.html", {"action": "cloudtrail:CreateTrail"}, status=403
+            )
+        if form.is_valid():
+            try:
+                trails.trail_create(account=principal.account, actor=principal, **form.cleaned_data)
+            except SupportApiError as error:
+                add_service_error(form, error)
+            else:
+                return redirect("audit:trails")
+    items = Trail.objects.filter(account=principal.account).order_by("name")
+    return render(request, "audit/trails.html", {"form": form, "trails": items})
+
+
+@require_POST
+@customer_required("cloudtrail:DescribeTrails")
+def trail_verify(request: HttpRequest, name: str) -> HttpResponse:
+    trail = Trail.objects.filter(account=request.principal.account, name=name).first()  # type: ignore[attr-defined]
+    if trail is None:
+        raise Http404(_("Trail not found."))
+    problems = trails.trail_verify(trail)
+    items = Trail.objects.filter(account=trail.account).order_by("name")
+    return render(
+        request,
+        "audit/trails.html",
+        {"form": TrailForm(), "trails": items, "verified": trail, "problems": problems},
+    )

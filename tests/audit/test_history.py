@@ -1,0 +1,170 @@
+"""Event history: CloudTrail's record format, one-attribute lookup, paging, downloads, access."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from audit.selectors import to_cloudtrail
+from cases import services
+from tests import factories
+
+REQUIRED = {
+    "eventVersion",
+    "userIdentity",
+    "eventTime",
+    "eventSource",
+    "eventName",
+    "awsRegion",
+    "sourceIPAddress",
+    "userAgent",
+    "requestParameters",
+    "responseElements",
+    "requestID",
+    "eventID",
+    "eventType",
+    "readOnly",
+    "recipientAccountId",
+}
+
+
+@pytest.fixture
+def root_client(client, business_account):
+    client.force_login(factories.root_of(business_account))
+    return client
+
+
+def test_records_have_cloudtrail_fields_and_no_case_text(root_client, business_account) -> None:
+    page = root_client.post(
+        reverse("cases:create"),
+        {
+            "case_type": "technical",
+            "service": "amazon-elastic-compute-cloud-linux",
+            "category": "instance-issue",
+            "severity": "high",
+            "subject": "Top secret subject",
+            "description": "Private body text",
+            "cc": "cc-person@example.com",
+            "language": "en",
+            "contact_method": "web",
+            "callback_number": "",
+            "callback_when": "",
+            "extra_field_value": "",
+        },
+    )
+    assert page.status_code == 302
+    record = to_cloudtrail(AuditEvent.objects.get(event_name="CreateCase"))
+    assert REQUIRED <= set(record)
+    assert record["userIdentity"]["type"] == "Root"
+    assert record["eventType"] == "AwsConsoleAction"
+    assert record["recipientAccountId"] == business_account.account_id
+    assert record["eventTime"].endswith("Z")
+    assert record["resources"][0]["type"] == "AWS::Support::Case"
+    dump = json.dumps([to_cloudtrail(e) for e in AuditEvent.objects.all()])
+    for secret in ("Top secret subject", "Private body text", "cc-person@example.com"):
+        assert secret not in dump
+
+
+def test_failed_console_actions_are_recorded(root_client) -> None:
+    root_client.post(
+        reverse("cases:create"),
+        {
+            "case_type": "technical",
+            "service": "amazon-elastic-compute-cloud-linux",
+            "category": "instance-issue",
+            "severity": "high",
+            "subject": "s",
+            "description": "d",
+            "cc": "bad address",
+            "language": "en",
+            "contact_method": "web",
+        },
+    )
+    failure = AuditEvent.objects.get(event_name="CreateCase")
+    assert failure.error_code == "InvalidParameterValueException"
+
+
+def test_lookup_one_attribute_and_time_range(root_client, business_account, root) -> None:
+    case = factories.make_case(business_account, root)
+    services.case_resolve(case=case, actor=root)
+    iam = factories.make_iam_user(business_account, user_name="auditor")
+    services.case_add_communication(case=case, actor=factories.principal(iam), body="hello")
+    page = root_client.get(
+        reverse("audit:history"), {"attribute": "EventName", "value": "ResolveCase"}
+    )
+    assert b"ResolveCase" in page.content and b"CreateCase" not in page.content
+    by_user = root_client.get(
+        reverse("audit:history"), {"attribute": "Username", "value": "auditor"}
+    )
+    assert b"AddCommunicationToCase" in by_user.content and b"ResolveCase" not in by_user.content
+    by_resource = root_client.get(
+        reverse("audit:history"),
+        {"attribute": "ResourceName", "value": case.case_id},
+        HTTP_HX_REQUEST="true",
+    )
+    assert b"CreateCase" in by_resource.content and b"<html" not in by_resource.content
+    future = root_client.get(reverse("audit:history"), {"start": "2999-01-01T00:00"})
+    assert b"No events match." in future.content
+    event = AuditEvent.objects.filter(event_name="ResolveCase").first()
+    detail = root_client.get(reverse("audit:event", args=[event.event_id]))
+    assert b"&quot;eventName&quot;: &quot;ResolveCase&quot;" in detail.content
+
+
+def test_history_is_per_account_and_needs_permission(
+    client, business_account, other_account
+) -> None:
+    theirs = factories.make_case(other_account)
+    event = AuditEvent.objects.filter(account=other_account).first()
+    client.force_login(factories.root_of(business_account))
+    assert theirs.case_id.encode() not in client.get(reverse("audit:history")).content
+    assert client.get(reverse("audit:event", args=[event.event_id])).status_code == 404
+    client.force_login(factories.make_iam_user(business_account))  # AWSSupportAccess only
+    assert client.get(reverse("audit:history")).status_code == 403
+
+
+def test_downloads_and_the_ninety_day_window(root_client, business_account, root) -> None:
+    with time_machine.travel(timezone.now() - timedelta(days=100)):
+        factories.make_case(business_account, root, subject="ancient")
+    factories.make_case(business_account, root)
+    data = json.loads(root_client.get(reverse("audit:download", args=["json"])).content)
+    names = [r["eventName"] for r in data["Records"]]
+    assert names.count("CreateCase") == 1  # the 100-day-old one is outside the window
+    response = root_client.get(reverse("audit:download", args=["csv"]))
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[0][0] == "eventTime" and len(rows) == len(data["Records"]) + 1
+    assert root_client.get(reverse("audit:download", args=["xml"])).status_code == 404
+
+
+@pytest.mark.parametrize("count", [10, 120])
+def test_history_query_count_is_constant(
+    root_client, business_account, count, django_assert_num_queries
+) -> None:
+    now = timezone.now()
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                event_time=now - timedelta(seconds=i),
+                event_source="support.amazonaws.com",
+                event_name="DescribeCases",
+                event_type="AwsApiCall",
+                aws_region="us-east-1",
+                account=business_account,
+                read_only=True,
+            )
+            for i in range(count)
+        ]
+    )
+    # 1 session; 2 user with account and plan; 3 one page of records (keyset).
+    with django_assert_num_queries(3):
+        response = root_client.get(reverse("audit:history"))
+    assert response.status_code == 200
+    if count > 50:
+        assert b"Older events" in response.content

@@ -1,0 +1,146 @@
+"""Trails: gzipped CloudTrail log files with a digest chain, to a folder or to S3 (moto)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import boto3
+import pytest
+from django.urls import reverse
+
+from audit import trails
+from audit.models import Trail
+from audit.tasks import audit_events_purge_task, trails_deliver_task
+from tests import factories
+
+
+def test_local_trail_delivers_and_verifies(business_account, root, settings, tmp_path) -> None:
+    settings.DATA_DIR = tmp_path
+    trail = trails.trail_create(
+        account=business_account, name="main-trail", destination="local", actor=root
+    )
+    factories.make_case(business_account, root)
+    first = trails_deliver_task()
+    assert first > 0
+    assert trails_deliver_task() == 0  # nothing new: nothing written
+    factories.make_case(business_account, root)
+    assert trails_deliver_task() > 0
+    trail.refresh_from_db()
+    deliveries = list(trail.deliveries.order_by("delivered_at", "id"))
+    assert len(deliveries) == 2
+    root_dir = tmp_path / "trails" / business_account.account_id / "main-trail"
+    records = json.loads(gzip.decompress((root_dir / deliveries[0].log_key).read_bytes()))[
+        "Records"
+    ]
+    assert records[0]["recipientAccountId"] == business_account.account_id
+    assert {"eventVersion", "eventID", "userIdentity"} <= set(records[0])
+    assert deliveries[1].previous_digest_hash == deliveries[0].digest_hash
+    assert trails.trail_verify(trail) == []
+    # Tampering with a log file, or removing a digest, is detected.
+    log_path = root_dir / deliveries[0].log_key
+    log_path.write_bytes(gzip.compress(b'{"Records": []}'))
+    problems = trails.trail_verify(trail)
+    assert any("does not match its digest" in p for p in problems)
+    (root_dir / deliveries[1].digest_key).unlink()
+    assert any("missing" in p for p in trails.trail_verify(trail))
+
+
+def test_other_accounts_records_stay_out(
+    business_account, other_account, root, settings, tmp_path
+) -> None:
+    settings.DATA_DIR = tmp_path
+    trail = trails.trail_create(
+        account=business_account, name="mine", destination="local", actor=root
+    )
+    factories.make_case(other_account)
+    trails_deliver_task()
+    trail.refresh_from_db()
+    for delivery in trail.deliveries.all():
+        data = gzip.decompress(
+            (
+                tmp_path / "trails" / business_account.account_id / "mine" / delivery.log_key
+            ).read_bytes()
+        )
+        assert other_account.account_id.encode() not in data
+
+
+def test_s3_trail_and_failure_retry(business_account, root) -> None:
+    moto_server = pytest.importorskip("moto.server")
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    try:
+        trail = trails.trail_create(
+            account=business_account,
+            name="s3-trail",
+            destination="s3",
+            actor=root,
+            s3_bucket="audit-logs",
+            s3_prefix="support",
+            s3_endpoint_url=endpoint,
+            s3_access_key_id="testing",
+            s3_secret_access_key="testing",
+        )
+        factories.make_case(business_account, root)
+        # The bucket does not exist yet: the failure is recorded and nothing is lost.
+        assert trails_deliver_task() == 0
+        trail.refresh_from_db()
+        assert trail.failures == 1 and "NoSuchBucket" in trail.last_error
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        s3.create_bucket(Bucket="audit-logs")
+        assert trails_deliver_task() > 0
+        trail.refresh_from_db()
+        assert trail.failures == 0 and trail.last_error == ""
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="audit-logs")["Contents"]]
+        assert any("/CloudTrail/" in k for k in keys) and any(
+            "/CloudTrail-Digest/" in k for k in keys
+        )
+        assert all(k.startswith("support/AWSLogs/") for k in keys)
+        assert trails.trail_verify(trail) == []
+    finally:
+        server.stop()
+
+
+def test_trail_validation_and_page(client, business_account, root) -> None:
+    with pytest.raises(Exception, match="Trail names"):
+        trails.trail_create(account=business_account, name="x", destination="local", actor=root)
+    with pytest.raises(Exception, match="folder"):
+        trails.trail_create(
+            account=business_account,
+            name="good-name",
+            folder="../etc",
+            destination="local",
+            actor=root,
+        )
+    client.force_login(factories.root_of(business_account))
+    response = client.post(reverse("audit:trails"), {"name": "web-trail", "destination": "local"})
+    assert response.status_code == 302
+    assert Trail.objects.filter(name="web-trail").exists()
+    page = client.post(reverse("audit:trail-verify", args=["web-trail"]))
+    assert b"digest chain is unbroken" in page.content
+
+
+def test_old_records_are_purged(business_account, root) -> None:
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from audit.models import AuditEvent
+
+    with time_machine.travel(timezone.now() - timedelta(days=91)):
+        factories.make_case(business_account, root)
+    old = AuditEvent.objects.filter(event_time__lt=timezone.now() - timedelta(days=90)).count()
+    assert old > 0
+    factories.make_case(business_account, root)
+    assert audit_events_purge_task() == old
+    assert audit_events_purge_task() == 0
+    assert AuditEvent.objects.filter(event_name="CreateCase").count() == 1
