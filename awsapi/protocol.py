@@ -8,7 +8,7 @@ from typing import Any
 from django.http import HttpResponse
 
 from awsapi.model import SerializationException
-from core.errors import SupportApiError
+from core.errors import SupportApiError, ValidationException
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 
@@ -25,7 +25,20 @@ def parse_body(body: bytes) -> dict[str, Any]:
         ) from None
     if not isinstance(parsed, dict):
         raise SerializationException("The request body must be a JSON object.")
+    if _has_nul(parsed):
+        # PostgreSQL cannot store or compare text with NUL characters; no AWS value holds one.
+        raise ValidationException("Strings must not contain NUL (\\u0000) characters.")
     return parsed
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _response(payload: dict[str, Any], status: int, request_id: str) -> HttpResponse:

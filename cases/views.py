@@ -152,7 +152,12 @@ def case_create_options(request: HttpRequest) -> HttpResponse:
         is_iam_user=principal.user.is_iam,
         initial={key: request.GET.get(key, "") for key in ("case_type", "service", "category")},
     )
-    template = "cases/case_create.html#catalog" if request.htmx else "cases/case_create.html"  # type: ignore[attr-defined]
+    # The smallest region that changes: the category list after a service, the help and prompt
+    # after a category (never the control being used), the whole catalog after a case type.
+    part = {"category": "category-block", "help": "category-help"}.get(
+        request.GET.get("part", ""), "catalog"
+    )
+    template = f"cases/case_create.html#{part}" if request.htmx else "cases/case_create.html"  # type: ignore[attr-defined]
     return render(request, template, {"form": form})
 
 

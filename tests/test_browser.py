@@ -96,7 +96,9 @@ def test_iam_user_case_journey(page, live_server, reference_data, tmp_path) -> N
     # htmx loads the categories for the chosen service.
     category = page.get_by_role("combobox", name="Category", exact=True)
     category.locator("option[value='instance-issue']").wait_for(state="attached")
+    page.wait_for_load_state("networkidle")
     category.select_option("instance-issue")
+    page.wait_for_load_state("networkidle")
     page.get_by_label("Instance ID(s)").wait_for()
     page.get_by_label("Instance ID(s)").fill("i-0abc")
     page.get_by_label(re.compile("Production system impaired")).check()

@@ -17,6 +17,8 @@ _strings = st.one_of(
     st.sampled_from(
         ["technical", "customer-service", "en", "ja", "low", "billing", "charge-inquiry", "case-1"]
     ),
+    # PostgreSQL refuses NUL in text: found by this test on the PostgreSQL run.
+    st.just("a\x00b"),
 )
 
 

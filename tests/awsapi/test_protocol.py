@@ -431,3 +431,9 @@ def test_every_operation_writes_one_audit_record(support, api_user) -> None:
         assert record.access_key_id == api_user.access_key_id
         assert record.user_identity["type"] == "IAMUser"
         assert record.event_type == "AwsApiCall"
+
+
+def test_nul_characters_are_refused(support) -> None:
+    with pytest.raises(ClientError) as excinfo:
+        call_with_body(support, "describe_severity_levels", b'{"language": "\\u0000"}')
+    assert code_of(excinfo) == "ValidationException"
