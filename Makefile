@@ -48,6 +48,7 @@ bench: setup-test
 	$(BIN)/python -m bench api
 	$(BIN)/python -m bench pages
 	$(BIN)/python -m bench jobs
+	$(BIN)/python -m bench history
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -1,6 +1,11 @@
 import sys
 
-BENCHMARKS = {"api": "bench.api", "pages": "bench.pages", "jobs": "bench.jobs"}
+BENCHMARKS = {
+    "api": "bench.api",
+    "pages": "bench.pages",
+    "jobs": "bench.jobs",
+    "history": "bench.history",
+}
 
 
 def main() -> None:
