@@ -25,6 +25,7 @@ class QueueFilterForm(forms.Form):
     )
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     breached = forms.BooleanField(label=_("Breached only"), required=False)
+    mine = forms.BooleanField(label=_("Only the services I cover"), required=False)
 
     def __init__(self, *args: Any, engineers=(), **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)

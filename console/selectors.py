@@ -24,6 +24,7 @@ def queue(
     assignee: str = "",
     breached: bool = False,
     contact_methods: tuple[str, ...] = (),
+    service_ids: list[int] | None = None,
     now: datetime | None = None,
 ) -> QuerySet[Case]:
     """Unassigned and active cases, earliest first-response deadline first (cases already
@@ -51,6 +52,8 @@ def queue(
         )
     if contact_methods:
         queryset = queryset.filter(contact_method__in=contact_methods)
+    if service_ids is not None:
+        queryset = queryset.filter(service_id__in=service_ids)
     # Unanswered cases first (NULLS FIRST on every database), then by deadline: the order of
     # the case_engineer_queue index, so a page is read off the index instead of sorted.
     return queryset.order_by(

@@ -39,6 +39,8 @@ def _queue_page(
         assignee=filters.get("assignee", ""),
         breached=bool(filters.get("breached")),
         contact_methods=contact_methods,
+        # An engineer with no services listed covers them all.
+        service_ids=_covered_services(request) if filters.get("mine") else None,
         now=now,
     )
     page = IdPaginator(
@@ -53,6 +55,11 @@ def _queue_page(
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, f"{template}#results", context)
     return render(request, template, context)
+
+
+def _covered_services(request: HttpRequest) -> list[int] | None:
+    ids = list(request.user.services.values_list("pk", flat=True))  # type: ignore[union-attr]
+    return ids or None
 
 
 @require_GET

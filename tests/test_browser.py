@@ -51,6 +51,15 @@ def page(browser):
     context.close()
 
 
+def htmx_settled(page) -> None:
+    """Wait until htmx has swapped and set up the new content (a person is never this fast;
+    Playwright is, and would otherwise change a control before htmx listens to it)."""
+    page.wait_for_function(
+        "() => !document.querySelector("
+        "'.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')"
+    )
+
+
 def sign_in_root(page, live_server, account) -> None:
     root = factories.root_of(account)
     page.goto(f"{live_server.url}/signin/")
@@ -88,17 +97,19 @@ def test_iam_user_case_journey(page, live_server, reference_data, tmp_path) -> N
     page.wait_for_url(re.compile(r"/support/cases/$"))
 
     page.get_by_role("link", name="Create case").first.click()
-    page.get_by_label("Technical").check()
-    page.wait_for_load_state("networkidle")
-    page.get_by_role("combobox", name="Service", exact=True).select_option(
-        "amazon-elastic-compute-cloud-linux"
-    )
-    # htmx loads the categories for the chosen service.
-    category = page.get_by_role("combobox", name="Category", exact=True)
-    category.locator("option[value='instance-issue']").wait_for(state="attached")
-    page.wait_for_load_state("networkidle")
-    category.select_option("instance-issue")
-    page.wait_for_load_state("networkidle")
+    with page.expect_response(lambda r: "/create/options/" in r.url):
+        page.get_by_label("Technical").check()
+    htmx_settled(page)
+    # htmx loads the categories for the chosen service ...
+    with page.expect_response(lambda r: "part=category" in r.url):
+        page.get_by_role("combobox", name="Service", exact=True).select_option(
+            "amazon-elastic-compute-cloud-linux"
+        )
+    htmx_settled(page)
+    # ... and the help and the prompt for the chosen category.
+    with page.expect_response(lambda r: "part=help" in r.url):
+        page.get_by_role("combobox", name="Category", exact=True).select_option("instance-issue")
+    htmx_settled(page)
     page.get_by_label("Instance ID(s)").wait_for()
     page.get_by_label("Instance ID(s)").fill("i-0abc")
     page.get_by_label(re.compile("Production system impaired")).check()

@@ -119,3 +119,23 @@ def test_dashboard_figures(engineer_client, engineer, business_account, root) ->
     assert response.status_code == 200
     assert b"chart.umd.min" in response.content and b'id="data-backlog"' in response.content
     assert Case.objects.count() == 2
+
+
+def test_engineers_can_narrow_the_queue_to_their_services(
+    engineer_client, engineer, business_account, root
+) -> None:
+    from catalog.models import Service
+
+    factories.make_case(business_account, root, subject="ec2 case")
+    factories.make_case(
+        business_account,
+        root,
+        subject="billing case",
+        service_code="billing",
+        category_code="charge-inquiry",
+    )
+    engineer.user.services.add(Service.objects.get(code="billing"))
+    page = engineer_client.get(reverse("console:queue"), {"mine": "on"})
+    assert b"billing case" in page.content and b"ec2 case" not in page.content
+    everything = engineer_client.get(reverse("console:queue"))
+    assert b"billing case" in everything.content and b"ec2 case" in everything.content
