@@ -52,6 +52,45 @@ def wait_http(url: str, timeout: float = 60) -> None:
     raise RuntimeError(f"{url} did not answer")
 
 
+def start_web(env: dict[str, str], port: int, workers: int = 2) -> subprocess.Popen:
+    """gunicorn serving the app on loopback, as `make run` does."""
+    return subprocess.Popen(
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "supportcenter.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def page_getter(base: str, jar, expect: str = ""):  # type: ignore[no-untyped-def]
+    """A factory of GET callers for `measure`: one cookie-sharing opener per thread."""
+
+    def getter(path: str):  # type: ignore[no-untyped-def]
+        def make() -> Callable[[], None]:
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+            def call() -> None:
+                with opener.open(base + path, timeout=60) as response:
+                    body = response.read().decode()
+                    assert response.status == 200 and expect in body
+
+            return call
+
+        return make
+
+    return getter
+
+
 @dataclass
 class Result:
     name: str
@@ -194,22 +233,7 @@ def run(args: argparse.Namespace) -> list[Result]:
     print(f"Seeding {args.cases} cases in {env.get('DATABASE_URL', data_dir)} ...", flush=True)
     user = seed(env, args.cases)
     port, moto_port = free_port(), free_port()
-    web = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "supportcenter.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    web = start_web(env, port, args.workers)
     moto = subprocess.Popen(
         [str(Path(sys.executable).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)],
         stdout=subprocess.DEVNULL,

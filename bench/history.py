@@ -18,7 +18,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.api import ROOT, free_port, measure, wait_http
+from bench.api import ROOT, free_port, measure, page_getter, start_web, wait_http
 from bench.pages import signed_in_opener
 
 SEED = """
@@ -83,22 +83,7 @@ def main(argv: list[str]) -> None:
     )
     print(f"seeded {args.records:,} records in {time.perf_counter() - started:.0f} s", flush=True)
     port = free_port()
-    web = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "supportcenter.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    web = start_web(env, port)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + "/livez")
@@ -113,18 +98,7 @@ def main(argv: list[str]) -> None:
                 break
             path = "/cloudtrail/" + html.unescape(found.group(1))
 
-        def getter(target: str):
-            def make():
-                own = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-
-                def call() -> None:
-                    with own.open(base + target, timeout=60) as response:
-                        assert response.status == 200
-                        response.read()
-
-                return call
-
-            return make
+        getter = page_getter(base, jar, "")
 
         rows = [
             ("event history, newest", "/cloudtrail/"),

@@ -23,7 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.api import ROOT, free_port, measure, wait_http
+from bench.api import ROOT, free_port, measure, page_getter, start_web, wait_http
 from bench.pages import signed_in_opener
 
 SEED = """
@@ -157,39 +157,13 @@ def main(argv: list[str]) -> None:
     )
 
     port = free_port()
-    web = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "supportcenter.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    web = start_web(env, port)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + "/livez")
         jar = signed_in_opener(base, "bench-engineer@example.com", "bench-password-1")
 
-        def getter(path: str):
-            def make():
-                opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-
-                def call() -> None:
-                    with opener.open(base + path, timeout=60) as response:
-                        body = response.read().decode()
-                        assert response.status == 200 and "Case queue" in body
-
-                return call
-
-            return make
+        getter = page_getter(base, jar, "Case queue")
 
         first = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         pages = int(

@@ -12,15 +12,13 @@ import os
 import platform
 import re
 import secrets
-import subprocess
-import sys
 import tempfile
 import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from bench.api import ROOT, free_port, measure, seed, wait_http
+from bench.api import ROOT, free_port, measure, page_getter, seed, start_web, wait_http
 
 
 def signed_in_opener(base: str, email: str, password: str):
@@ -58,22 +56,7 @@ def main(argv: list[str]) -> None:
     print(f"Seeding {args.cases} cases ...", flush=True)
     user = seed(env, args.cases)
     port = free_port()
-    web = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "supportcenter.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(args.workers),
-            "--threads",
-            "4",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    web = start_web(env, port)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_http(base + "/livez")
@@ -83,18 +66,7 @@ def main(argv: list[str]) -> None:
         case_url = re.search(r'href="(/support/cases/case-[^"]+/)"', first).group(1)
         last_page = args.cases // 20
 
-        def getter(path: str):
-            def make():
-                opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-
-                def call() -> None:
-                    with opener.open(base + path, timeout=30) as response:
-                        assert response.status == 200
-                        response.read()
-
-                return call
-
-            return make
+        getter = page_getter(base, jar, "")
 
         rows = [
             ("case list, first page", "/support/cases/"),
