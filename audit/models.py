@@ -49,12 +49,24 @@ class AuditEvent(models.Model):
         ordering = ["-event_time", "-id"]
         indexes = [
             models.Index(fields=["account", "-event_time", "-id"], name="audit_account_time"),
-            models.Index(fields=["account", "event_name", "-event_time"], name="audit_acct_name"),
-            models.Index(fields=["account", "user_name", "-event_time"], name="audit_acct_user"),
-            models.Index(fields=["account", "resource_name", "-event_time"], name="audit_acct_res"),
-            models.Index(fields=["account", "access_key_id", "-event_time"], name="audit_acct_key"),
-            models.Index(fields=["account", "event_source", "-event_time"], name="audit_acct_src"),
-            models.Index(fields=["account", "read_only", "-event_time"], name="audit_acct_ro"),
+            models.Index(
+                fields=["account", "event_name", "-event_time", "-id"], name="audit_acct_name"
+            ),
+            models.Index(
+                fields=["account", "user_name", "-event_time", "-id"], name="audit_acct_user"
+            ),
+            models.Index(
+                fields=["account", "resource_name", "-event_time", "-id"], name="audit_acct_res"
+            ),
+            models.Index(
+                fields=["account", "access_key_id", "-event_time", "-id"], name="audit_acct_key"
+            ),
+            models.Index(
+                fields=["account", "event_source", "-event_time", "-id"], name="audit_acct_src"
+            ),
+            models.Index(
+                fields=["account", "read_only", "-event_time", "-id"], name="audit_acct_ro"
+            ),
         ]
 
     def __str__(self) -> str:
