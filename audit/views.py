@@ -11,9 +11,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.decorators import customer_required
-from audit import selectors, trails
+from audit import selectors
 from audit.forms import LookupForm, TrailForm
 from audit.models import AuditEvent, Trail
+from audit.services import trails
 from core import pagination
 from core.errors import SupportApiError, ValidationException
 from core.forms import add_service_error

@@ -13,7 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from accounts import access
-from cases import uploads
+from cases.services import uploads
 from core import presign
 from core.errors import SupportApiError
 

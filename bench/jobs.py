@@ -90,7 +90,7 @@ print("seeded")
 JOB = """
 import django, json, resource, time
 django.setup()
-from cases.maintenance import cases_auto_resolve, cases_purge
+from cases.services.maintenance import cases_auto_resolve, cases_purge
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()
 count = {call}

@@ -12,20 +12,20 @@ def attachment_sets_purge_expired_task() -> int:
 
 @shared_task(acks_late=True)
 def uploads_purge_expired_task() -> int:
-    from cases.uploads import uploads_purge_expired
+    from cases.services.uploads import uploads_purge_expired
 
     return uploads_purge_expired()
 
 
 @shared_task(acks_late=True)
 def cases_auto_resolve_task() -> int:
-    from cases.maintenance import cases_auto_resolve
+    from cases.services.maintenance import cases_auto_resolve
 
     return cases_auto_resolve()
 
 
 @shared_task(acks_late=True)
 def cases_purge_task() -> int:
-    from cases.maintenance import cases_purge
+    from cases.services.maintenance import cases_purge
 
     return cases_purge()

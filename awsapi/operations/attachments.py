@@ -16,8 +16,7 @@ from awsapi import throttling
 from awsapi.dispatch import CallContext, operation
 from awsapi.operations.cases import iso
 from cases import services as case_services
-from cases import uploads
-from cases.services import NewAttachment
+from cases.services import NewAttachment, uploads
 from core import presign
 from core.errors import DescribeAttachmentLimitExceeded, InvalidParameterValueException
 

@@ -9,8 +9,8 @@ import boto3
 import pytest
 from django.urls import reverse
 
-from audit import trails
 from audit.models import Trail
+from audit.services import trails
 from audit.tasks import audit_events_purge_task, trails_deliver_task
 from tests import factories
 

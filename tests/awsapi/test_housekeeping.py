@@ -11,8 +11,8 @@ from django.utils import timezone
 from awsapi.models import IdempotencyRecord
 from awsapi.tasks import idempotency_records_purge_task
 from cases.models import AttachmentUpload
+from cases.services.uploads import upload_part_store, upload_start
 from cases.tasks import uploads_purge_expired_task
-from cases.uploads import upload_part_store, upload_start
 
 
 def test_idempotency_records_expire_after_a_day(support) -> None:
