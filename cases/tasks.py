@@ -5,7 +5,7 @@ from celery import shared_task
 
 @shared_task(acks_late=True)
 def attachment_sets_purge_expired_task() -> int:
-    from cases.services import attachment_sets_purge_expired
+    from cases.services.attachments import attachment_sets_purge_expired
 
     return attachment_sets_purge_expired()
 

@@ -1,4 +1,6 @@
-"""Writes for cases: creation, correspondence, CC lists, attachments, assignment.
+"""Writes for cases: creation, status changes and assignment here; correspondence, CC lists and
+notes in `communications`, attachment sets in `attachments`, input checks in `validation`,
+large uploads in `uploads`, the jobs in `maintenance`.
 
 Every function is one transaction: it validates everything first and leaves nothing half-written.
 Status changes go through `cases.lifecycle.transition`. Case text is redacted before it is stored.
@@ -6,19 +8,11 @@ Status changes go through `cases.lifecycle.transition`. Case text is redacted be
 
 from __future__ import annotations
 
-import mimetypes
 import re
-import unicodedata
-import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -28,7 +22,6 @@ from audit import services as audit
 from audit.services import AuditEventName
 from cases import lifecycle, sla
 from cases.models import (
-    Attachment,
     AttachmentSet,
     AttachmentUpload,
     CallbackWhen,
@@ -38,30 +31,62 @@ from cases.models import (
     CaseStatus,
     Communication,
     CommunicationOrigin,
-    InternalNote,
     Language,
-    UploadStatus,
+)
+from cases.services.attachments import (
+    NewAttachment,
+    _attach_uploads,
+    _use_attachment_set,
+    _with_new_attachments,
+    attachment_set_add,
+)
+from cases.services.communications import (
+    MSG_CC_PLAN,
+    case_add_cc,
+    case_add_communication,
+    case_internal_note_add,
+    case_reply_with_files,
+    case_support_reply,
+)
+from cases.services.validation import (
+    MSG_SUBJECT_EMPTY,
+    _clean_body,
+    _clean_subject,
+    _submitted_by,
+    clean_cc_addresses,
+    safe_file_name,
 )
 from catalog.models import Category, Service
 from core import ids
 from core.errors import (
-    AttachmentLimitExceeded,
-    AttachmentSetExpired,
-    AttachmentSetIdNotFound,
-    AttachmentSetSizeLimitExceeded,
     CaseCreationLimitExceeded,
     InvalidParameterValueException,
-    UploadIdNotFound,
 )
 from core.redaction import redact
 from core.services import sequence_next
 from notifications.services import notification_enqueue_case_update
 
+# The public face of the case services, whatever sub-module holds each piece.
+__all__ = [
+    "MSG_SUBJECT_EMPTY",
+    "NewAttachment",
+    "attachment_set_add",
+    "case_add_cc",
+    "case_add_communication",
+    "case_assign",
+    "case_create",
+    "case_create_with_files",
+    "case_internal_note_add",
+    "case_reopen",
+    "case_reply_with_files",
+    "case_resolve",
+    "case_support_reply",
+    "clean_cc_addresses",
+    "safe_file_name",
+]
+
 DISPLAY_ID_SEQUENCE = "case-display-id"
 DISPLAY_ID_START = 1_000_001
-MAX_CC = 10
-MAX_BODY = 8000
-MAX_SUBJECT = 250
 # The API's issueType values and the case types they cover.
 ISSUE_TYPES = {
     "technical": {CaseType.TECHNICAL},
@@ -78,298 +103,8 @@ MSG_LANGUAGE = "Invalid language: {language}. Supported languages are en and ja.
 MSG_CONTACT_METHOD = "Contact method {method} is not available on the {plan} support plan."
 MSG_CALLBACK_NUMBER = "Enter the phone number we should call, in international format."
 MSG_CALLBACK_WHEN = "Choose when we should call: now or in 5 minutes."
-MSG_SUBJECT_EMPTY = "Enter a subject."
-MSG_SUBJECT_LONG = "The subject can have at most {max} characters."
-MSG_BODY_LENGTH = "The communication body must be 1 to {max} characters long."
-MSG_CC_COUNT = "A case can have at most {max} CC addresses."
-MSG_CC_INVALID = "Invalid email address in the CC list: {address}."
-MSG_CC_PLAN = "The {plan} support plan does not include additional contacts (CC)."
-MSG_SET_EXPIRED = "Attachment set {attachment_set_id} expired."
-MSG_SET_USED = "Attachment set {attachment_set_id} has already been used."
-MSG_ATTACHMENT_LIMIT = "An attachment set can hold at most {max} attachments."
-MSG_ATTACHMENT_SIZE = "Attachment {name} is larger than the limit of {max_mb} MB."
-MSG_ATTACHMENT_EMPTY = "Attachment {name} is empty."
-MSG_ATTACHMENT_NONE = "Add at least one attachment."
-MSG_NOT_SUPPORT = "Only support engineers can reply as Support."
 MSG_CASE_LIMIT = "You have reached the limit of {limit} new cases per hour. Try again later."
-MSG_UPLOAD_NOT_READY = "Upload {upload_id} is not ready; complete it first."
-MSG_UPLOAD_USED = "Upload {upload_id} is already attached to a case."
-
 _CALLBACK_RE = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
-_CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
-
-
-@dataclass(frozen=True)
-class NewAttachment:
-    file_name: str
-    data: bytes
-
-
-# --- validation helpers ------------------------------------------------------------------------
-
-
-def clean_cc_addresses(addresses: Iterable[str], *, existing: Sequence[str] = ()) -> list[str]:
-    """Validate and merge CC addresses: plain addresses only (no display names, no CR/LF),
-    de-duplicated case-insensitively, at most MAX_CC in all.
-    """
-    merged = list(existing)
-    seen = {a.lower() for a in merged}
-    for raw in addresses:
-        address = raw.strip()
-        if not address:
-            continue
-        if (
-            _CONTROL_RE.search(address)
-            or "<" in address
-            or ">" in address
-            or " " in address
-            or "," in address
-            or ";" in address
-        ):
-            raise InvalidParameterValueException(
-                MSG_CC_INVALID.format(address=address[:100]), field="cc_email_addresses"
-            )
-        try:
-            validate_email(address)
-        except ValidationError:
-            raise InvalidParameterValueException(
-                MSG_CC_INVALID.format(address=address[:100]), field="cc_email_addresses"
-            ) from None
-        if address.lower() in seen:
-            continue
-        seen.add(address.lower())
-        merged.append(address)
-    if len(merged) > MAX_CC:
-        raise InvalidParameterValueException(
-            MSG_CC_COUNT.format(max=MAX_CC), field="cc_email_addresses"
-        )
-    return merged
-
-
-def _clean_body(body: str) -> str:
-    if not body or not body.strip() or len(body) > MAX_BODY:
-        raise InvalidParameterValueException(MSG_BODY_LENGTH.format(max=MAX_BODY), field="body")
-    return redact(body)
-
-
-def _clean_subject(subject: str) -> str:
-    subject = (subject or "").strip()
-    if not subject:
-        raise InvalidParameterValueException(MSG_SUBJECT_EMPTY, field="subject")
-    if len(subject) > MAX_SUBJECT:
-        raise InvalidParameterValueException(
-            MSG_SUBJECT_LONG.format(max=MAX_SUBJECT), field="subject"
-        )
-    # A subject is one line: CR/LF would let it forge headers in notification emails. Redaction
-    # can lengthen it (a card number gains its tag), so cut it back to the column's size.
-    return redact(_CONTROL_RE.sub(" ", subject))[:MAX_SUBJECT]
-
-
-def safe_file_name(name: str) -> str:
-    """The user's file name reduced to a harmless display name (metadata only)."""
-    name = unicodedata.normalize("NFC", name or "")
-    name = name.replace("\\", "/").rsplit("/", 1)[-1]
-    name = _CONTROL_RE.sub("", name).strip().lstrip(".")
-    return name[:255] or "attachment"
-
-
-def _submitted_by(user: User | None) -> str:
-    if user is None:
-        return "Amazon Web Services"
-    return user.email or user.identity_name
-
-
-# --- attachments --------------------------------------------------------------------------------
-
-
-def _check_set_usable(attachment_set: AttachmentSet) -> None:
-    if attachment_set.used_at is not None:
-        raise AttachmentSetIdNotFound(
-            MSG_SET_USED.format(attachment_set_id=attachment_set.attachment_set_id)
-        )
-    if attachment_set.expires_at <= timezone.now():
-        raise AttachmentSetExpired(
-            MSG_SET_EXPIRED.format(attachment_set_id=attachment_set.attachment_set_id)
-        )
-
-
-def attachment_set_add(
-    *,
-    account: Account,
-    attachments: Sequence[NewAttachment],
-    actor: Principal,
-    attachment_set: AttachmentSet | None = None,
-    dry_run: bool = False,
-) -> AttachmentSet | None:
-    """Add files to a new or existing attachment set of `account`.
-
-    Preconditions: an existing set was loaded with `access_attachment_set`.
-    Raises `AttachmentSetExpired`, `AttachmentSetIdNotFound` (already used),
-    `AttachmentLimitExceeded` (more than 3 files in the set), `AttachmentSetSizeLimitExceeded`
-    (a file over 5 MB), `InvalidParameterValueException` (no or empty files).
-    With `dry_run`, everything is validated and nothing is written (returns None).
-    Side effects: files written through the default storage under generated keys (removed again
-    if the transaction fails); an audit record.
-    """
-    max_files = settings.SUPPORTCENTER_ATTACHMENTS_PER_SET
-    max_bytes = settings.SUPPORTCENTER_ATTACHMENT_MAX_BYTES
-    if not attachments:
-        raise InvalidParameterValueException(MSG_ATTACHMENT_NONE, field="attachments")
-    for item in attachments:
-        if len(item.data) > max_bytes:
-            raise AttachmentSetSizeLimitExceeded(
-                MSG_ATTACHMENT_SIZE.format(
-                    name=safe_file_name(item.file_name), max_mb=max_bytes // (1024 * 1024)
-                ),
-                field="attachments",
-            )
-        if not item.data:
-            raise InvalidParameterValueException(
-                MSG_ATTACHMENT_EMPTY.format(name=safe_file_name(item.file_name)),
-                field="attachments",
-            )
-    if dry_run:
-        # Validate everything a real call would, store nothing.
-        if attachment_set is not None:
-            _check_set_usable(attachment_set)
-        existing = attachment_set.attachments.count() if attachment_set is not None else 0
-        if existing + len(attachments) > max_files:
-            raise AttachmentLimitExceeded(
-                MSG_ATTACHMENT_LIMIT.format(max=max_files), field="attachments"
-            )
-        return None
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            if attachment_set is None:
-                now = timezone.now()
-                ttl = timedelta(seconds=settings.SUPPORTCENTER_ATTACHMENT_SET_TTL_SECONDS)
-                attachment_set = AttachmentSet.objects.create(
-                    account=account,
-                    attachment_set_id=ids.attachment_set_id_new(),
-                    created_by=actor.user,
-                    created_at=now,
-                    expires_at=now + ttl,
-                )
-            else:
-                # Lock the set so two concurrent additions cannot both pass the count check.
-                attachment_set = AttachmentSet.objects.select_for_update().get(pk=attachment_set.pk)
-                _check_set_usable(attachment_set)
-            existing = attachment_set.attachments.count()
-            if existing + len(attachments) > max_files:
-                raise AttachmentLimitExceeded(
-                    MSG_ATTACHMENT_LIMIT.format(max=max_files), field="attachments"
-                )
-            for item in attachments:
-                file_name = safe_file_name(item.file_name)
-                key = default_storage.save(
-                    f"attachments/{account.account_id}/{uuid.uuid4().hex}", ContentFile(item.data)
-                )
-                written.append(key)
-                Attachment.objects.create(
-                    attachment_set=attachment_set,
-                    attachment_id=ids.attachment_id_new(),
-                    file_name=file_name,
-                    storage_key=key,
-                    size=len(item.data),
-                    content_type=mimetypes.guess_type(file_name)[0] or "application/octet-stream",
-                )
-            audit.record(
-                actor=actor,
-                event_name=AuditEventName.ADD_ATTACHMENTS_TO_SET,
-                account=account,
-                request_parameters={
-                    "attachmentSetId": attachment_set.attachment_set_id,
-                    "attachmentCount": len(attachments),
-                },
-                response_elements={
-                    "attachmentSetId": attachment_set.attachment_set_id,
-                    "expiryTime": attachment_set.expires_at.isoformat(),
-                },
-            )
-    except BaseException:
-        for key in written:
-            default_storage.delete(key)
-        raise
-    return attachment_set
-
-
-def _use_attachment_set(attachment_set: AttachmentSet | None, account: Account) -> None:
-    if attachment_set is None:
-        return
-    if attachment_set.account_id != account.pk:
-        raise AttachmentSetIdNotFound(
-            f"Attachment set {attachment_set.attachment_set_id} was not found."
-        )
-    _check_set_usable(attachment_set)
-    now = timezone.now()
-    # Conditional on "unused and unexpired" so a concurrent use or the expiry purge cannot race.
-    used = AttachmentSet.objects.filter(
-        pk=attachment_set.pk, used_at__isnull=True, expires_at__gt=now
-    ).update(used_at=now)
-    if not used:
-        raise AttachmentSetIdNotFound(
-            MSG_SET_USED.format(attachment_set_id=attachment_set.attachment_set_id)
-        )
-
-
-def _attach_uploads(
-    uploads: Sequence[AttachmentUpload], account: Account, attachment_set: AttachmentSet | None
-) -> AttachmentSet | None:
-    """Turn ready multipart uploads into attachments of the communication's set (used once)."""
-    if not uploads:
-        return attachment_set
-    now = timezone.now()
-    # Lock the uploads and use their current state, so two cases cannot both claim one.
-    uploads = list(
-        AttachmentUpload.objects.select_for_update().filter(pk__in=[u.pk for u in uploads])
-    )
-    for upload in uploads:
-        if upload.account_id != account.pk:
-            raise UploadIdNotFound(f"Upload {upload.upload_id} was not found.")
-        if upload.status != UploadStatus.READY:
-            raise InvalidParameterValueException(
-                MSG_UPLOAD_NOT_READY.format(upload_id=upload.upload_id), field="uploadIds"
-            )
-        if upload.attachment_id is not None:
-            raise InvalidParameterValueException(
-                MSG_UPLOAD_USED.format(upload_id=upload.upload_id), field="uploadIds"
-            )
-    if attachment_set is None:
-        attachment_set = AttachmentSet.objects.create(
-            account=account,
-            attachment_set_id=ids.attachment_set_id_new(),
-            expires_at=now,
-            used_at=now,
-            created_at=now,
-        )
-    for upload in uploads:
-        attachment = Attachment.objects.create(
-            attachment_set=attachment_set,
-            attachment_id=ids.attachment_id_new(),
-            file_name=upload.file_name,
-            storage_key=upload.storage_key,
-            size=upload.file_size,
-            content_type=mimetypes.guess_type(upload.file_name)[0] or "application/octet-stream",
-        )
-        # Conditional, so two cases racing for one upload cannot both get it.
-        claimed = AttachmentUpload.objects.filter(pk=upload.pk, attachment__isnull=True).update(
-            attachment=attachment
-        )
-        if not claimed:
-            raise InvalidParameterValueException(
-                MSG_UPLOAD_USED.format(upload_id=upload.upload_id), field="uploadIds"
-            )
-    return attachment_set
-
-
-def _refresh_cc_locked(case: Case) -> None:
-    """Re-read the CC list under a row lock, so concurrent additions are merged, not lost."""
-    case.cc_email_addresses = (
-        Case.objects.select_for_update()
-        .values_list("cc_email_addresses", flat=True)
-        .get(pk=case.pk)
-    )
 
 
 def _check_case_creation_limit(account: Account) -> None:
@@ -567,208 +302,6 @@ def case_create(
     return case
 
 
-def _communication_add(
-    *,
-    case: Case,
-    actor: Principal,
-    body: str,
-    origin: str,
-    attachment_set: AttachmentSet | None,
-    now: datetime,
-) -> Communication:
-    """The correspondence row and its case event (body already cleaned)."""
-    communication = Communication.objects.create(
-        case=case,
-        communication_id=ids.communication_id_new(),
-        body=body,
-        origin=origin,
-        author=actor.user,
-        submitted_by=_submitted_by(actor.user),
-        attachment_set=attachment_set,
-        created_at=now,
-    )
-    CaseEvent.objects.create(
-        case=case,
-        kind=CaseEventKind.COMMUNICATION_ADDED,
-        actor=actor.user,
-        actor_arn=actor.arn,
-        data={"communicationId": communication.communication_id, "origin": origin},
-    )
-    return communication
-
-
-@transaction.atomic
-def case_add_communication(
-    *,
-    case: Case,
-    actor: Principal,
-    body: str,
-    cc_email_addresses: Iterable[str] = (),
-    attachment_set: AttachmentSet | None = None,
-    uploads: Sequence[AttachmentUpload] = (),
-) -> Communication:
-    """A customer's reply (web or API).
-
-    Preconditions: `case` was loaded with an access function for `actor`.
-    A reply to a case pending customer action hands it back to Support (``opened``); a reply to a
-    resolved case reopens it. CC addresses are merged into the case's list (at most 10 in all).
-    Side effects: `CaseEvent`s, an audit record (AddCommunicationToCase).
-    Raises `InvalidParameterValueException`, attachment-set errors, `ConcurrentCaseUpdate`.
-    """
-    clean_body = _clean_body(body)
-    new_cc = list(cc_email_addresses)
-    _refresh_cc_locked(case)
-    merged_cc = clean_cc_addresses(new_cc, existing=case.cc_email_addresses)
-    if len(merged_cc) > len(case.cc_email_addresses) and not case.account.plan.allows_cc:
-        raise InvalidParameterValueException(
-            MSG_CC_PLAN.format(plan=case.account.plan.name), field="cc_email_addresses"
-        )
-    _use_attachment_set(attachment_set, case.account)
-    attachment_set = _attach_uploads(uploads, case.account, attachment_set)
-    now = timezone.now()
-    # The reply's own audit record covers the status change it causes.
-    if case.status == CaseStatus.RESOLVED:
-        lifecycle.transition(
-            case, to=CaseStatus.REOPENED, actor=actor, reason="customer reply", audit_record=False
-        )
-    elif case.status == CaseStatus.PENDING_CUSTOMER_ACTION:
-        lifecycle.transition(
-            case, to=CaseStatus.OPENED, actor=actor, reason="customer reply", audit_record=False
-        )
-    communication = _communication_add(
-        case=case,
-        actor=actor,
-        body=clean_body,
-        origin=CommunicationOrigin.CUSTOMER,
-        attachment_set=attachment_set,
-        now=now,
-    )
-    fields = ["last_customer_activity_at", "updated_at"]
-    case.last_customer_activity_at = now
-    if merged_cc != case.cc_email_addresses:
-        added = merged_cc[len(case.cc_email_addresses) :]
-        case.cc_email_addresses = merged_cc
-        fields.append("cc_email_addresses")
-        CaseEvent.objects.create(
-            case=case,
-            kind=CaseEventKind.CC_ADDED,
-            actor=actor.user,
-            actor_arn=actor.arn,
-            data={"count": len(added)},
-        )
-    case.save(update_fields=fields)
-    request_parameters: dict[str, object] = {"caseId": case.case_id}
-    if attachment_set is not None:
-        request_parameters["attachmentSetId"] = attachment_set.attachment_set_id
-    audit.record(
-        actor=actor,
-        event_name=AuditEventName.ADD_COMMUNICATION_TO_CASE,
-        account=case.account,
-        request_parameters=request_parameters,
-        response_elements={"result": True},
-    )
-    notification_enqueue_case_update(
-        case=case, kind="correspondence", body=clean_body, origin="customer"
-    )
-    return communication
-
-
-@transaction.atomic
-def case_support_reply(
-    *,
-    case: Case,
-    actor: Principal,
-    body: str,
-    next_status: str,
-    attachment_set: AttachmentSet | None = None,
-) -> Communication:
-    """A support engineer's reply, choosing the case's next status.
-
-    The first support reply stops the first-response clock and records whether the deadline was
-    met. An unassigned case is assigned to the replying engineer.
-    Raises `InvalidParameterValueException` (not an engineer, bad body), `InvalidCaseTransition`.
-    """
-    if not actor.is_engineer:
-        raise InvalidParameterValueException(MSG_NOT_SUPPORT)
-    clean_body = _clean_body(body)
-    _use_attachment_set(attachment_set, case.account)
-    now = timezone.now()
-    target = CaseStatus(next_status)
-    if target != CaseStatus(case.status):
-        lifecycle.transition(case, to=target, actor=actor, reason="support reply")
-    elif target == CaseStatus.PENDING_CUSTOMER_ACTION:
-        # Asking the customer again restarts the auto-resolve clock, which counts from when
-        # the case started waiting for them (status_changed_at).
-        case.status_changed_at = now
-    communication = _communication_add(
-        case=case,
-        actor=actor,
-        body=clean_body,
-        origin=CommunicationOrigin.SUPPORT,
-        attachment_set=attachment_set,
-        now=now,
-    )
-    fields = ["updated_at", "status_changed_at"]
-    if case.assignee_id is None:
-        case.assignee = actor.user
-        fields.append("assignee")
-    if case.first_responded_at is None:
-        case.first_responded_at = now
-        case.first_response_met = (
-            case.first_response_due_at is None or now <= case.first_response_due_at
-        )
-        fields += ["first_responded_at", "first_response_met"]
-        CaseEvent.objects.create(
-            case=case,
-            kind=CaseEventKind.FIRST_RESPONSE,
-            actor=actor.user,
-            actor_arn=actor.arn,
-            data={"met": case.first_response_met},
-        )
-    case.save(update_fields=fields)
-    audit.record(
-        actor=actor,
-        event_name=AuditEventName.ADD_COMMUNICATION_TO_CASE,
-        account=case.account,
-        request_parameters={"caseId": case.case_id, "status": target.value},
-        response_elements={"result": True},
-    )
-    notification_enqueue_case_update(
-        case=case, kind="correspondence", body=clean_body, origin="support"
-    )
-    return communication
-
-
-@transaction.atomic
-def case_add_cc(*, case: Case, actor: Principal, cc_email_addresses: Iterable[str]) -> Case:
-    """Add CC addresses to a case (at most 10 in all)."""
-    _refresh_cc_locked(case)
-    merged = clean_cc_addresses(cc_email_addresses, existing=case.cc_email_addresses)
-    if len(merged) > len(case.cc_email_addresses) and not case.account.plan.allows_cc:
-        raise InvalidParameterValueException(
-            MSG_CC_PLAN.format(plan=case.account.plan.name), field="cc_email_addresses"
-        )
-    added = merged[len(case.cc_email_addresses) :]
-    if not added:
-        return case
-    case.cc_email_addresses = merged
-    case.save(update_fields=["cc_email_addresses", "updated_at"])
-    CaseEvent.objects.create(
-        case=case,
-        kind=CaseEventKind.CC_ADDED,
-        actor=actor.user,
-        actor_arn=actor.arn,
-        data={"count": len(added)},
-    )
-    audit.record(
-        actor=actor,
-        event_name=AuditEventName.ADD_CC_TO_CASE,
-        account=case.account,
-        request_parameters={"caseId": case.case_id, "count": len(added)},
-    )
-    return case
-
-
 @transaction.atomic
 def case_resolve(*, case: Case, actor: Principal) -> tuple[str, str]:
     """Resolve a case; returns (initialCaseStatus, finalCaseStatus) like ResolveCase.
@@ -812,55 +345,6 @@ def case_assign(*, case: Case, engineer: User, actor: Principal) -> Case:
     return case
 
 
-def attachment_sets_purge_expired(*, batch_size: int = 500) -> int:
-    """Delete unused attachment sets past their expiry, with their files, in batches.
-
-    Idempotent: a second run finds nothing to do. Returns how many sets were deleted.
-    """
-    deleted = 0
-    cutoff = timezone.now()
-    while True:
-        with transaction.atomic():
-            batch = list(
-                AttachmentSet.objects.select_for_update()
-                .filter(used_at__isnull=True, expires_at__lt=cutoff)
-                .order_by("pk")
-                .values_list("pk", flat=True)[:batch_size]
-            )
-            if not batch:
-                return deleted
-            keys = list(
-                Attachment.objects.filter(attachment_set_id__in=batch).values_list(
-                    "storage_key", flat=True
-                )
-            )
-            AttachmentSet.objects.filter(pk__in=batch).delete()
-        # Files go only after the rows are gone for good.
-        for key in keys:
-            default_storage.delete(key)
-        deleted += len(batch)
-
-
-def _with_new_attachments(
-    *, account: Account, actor: Principal, files: Sequence[NewAttachment], write
-):  # type: ignore[no-untyped-def]
-    """Run `write(attachment_set)` in one transaction with a new set of `files`; if anything
-    fails, the set's rows roll back and its files are removed from storage too."""
-    keys: list[str] = []
-    try:
-        with transaction.atomic():
-            attachment_set = None
-            if files:
-                attachment_set = attachment_set_add(account=account, attachments=files, actor=actor)
-                assert attachment_set is not None
-                keys = list(attachment_set.attachments.values_list("storage_key", flat=True))
-            return write(attachment_set)
-    except BaseException:
-        for key in keys:
-            default_storage.delete(key)
-        raise
-
-
 def case_create_with_files(
     *, actor: Principal, account: Account, files: Sequence[NewAttachment], **fields: object
 ) -> Case:
@@ -876,41 +360,3 @@ def case_create_with_files(
             **fields,  # type: ignore[arg-type]
         ),
     )
-
-
-def case_reply_with_files(
-    *,
-    case: Case,
-    actor: Principal,
-    body: str,
-    files: Sequence[NewAttachment],
-    cc_email_addresses: Iterable[str] = (),
-) -> Communication:
-    """`case_add_communication` with files uploaded in the same request (the web form)."""
-    return _with_new_attachments(
-        account=case.account,
-        actor=actor,
-        files=files,
-        write=lambda attachment_set: case_add_communication(
-            case=case,
-            actor=actor,
-            body=body,
-            cc_email_addresses=cc_email_addresses,
-            attachment_set=attachment_set,
-        ),
-    )
-
-
-@transaction.atomic
-def case_internal_note_add(*, case: Case, actor: Principal, body: str) -> InternalNote:
-    """A note for support engineers only (customers and the API never see it)."""
-    if not actor.is_engineer:
-        raise InvalidParameterValueException(MSG_NOT_SUPPORT)
-    note = InternalNote.objects.create(case=case, author=actor.user, body=_clean_body(body))
-    audit.record(
-        actor=actor,
-        event_name="AddInternalNote",
-        account=case.account,
-        request_parameters={"caseId": case.case_id},
-    )
-    return note

@@ -28,7 +28,7 @@ from accounts.models import Account
 from accounts.principals import Principal
 from audit import services as audit
 from cases.models import AttachmentUpload, AttachmentUploadPart, UploadStatus
-from cases.services import safe_file_name
+from cases.services.validation import safe_file_name
 from core.errors import InvalidParameterValueException
 
 MAX_FILE_SIZE = 157_286_400  # 150 MB, the model's FileSize maximum

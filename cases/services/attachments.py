@@ -1,0 +1,284 @@
+"""Attachment sets (three files, 5 MB each, one hour, used once) and attaching uploads."""
+
+from __future__ import annotations
+
+import mimetypes
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Account
+from accounts.principals import Principal
+from audit import services as audit
+from audit.services import AuditEventName
+from cases.models import (
+    Attachment,
+    AttachmentSet,
+    AttachmentUpload,
+    UploadStatus,
+)
+from cases.services.validation import safe_file_name
+from core import ids
+from core.errors import (
+    AttachmentLimitExceeded,
+    AttachmentSetExpired,
+    AttachmentSetIdNotFound,
+    AttachmentSetSizeLimitExceeded,
+    InvalidParameterValueException,
+    UploadIdNotFound,
+)
+
+MSG_SET_EXPIRED = "Attachment set {attachment_set_id} expired."
+MSG_SET_USED = "Attachment set {attachment_set_id} has already been used."
+MSG_ATTACHMENT_LIMIT = "An attachment set can hold at most {max} attachments."
+MSG_ATTACHMENT_SIZE = "Attachment {name} is larger than the limit of {max_mb} MB."
+MSG_ATTACHMENT_EMPTY = "Attachment {name} is empty."
+MSG_ATTACHMENT_NONE = "Add at least one attachment."
+MSG_UPLOAD_NOT_READY = "Upload {upload_id} is not ready; complete it first."
+MSG_UPLOAD_USED = "Upload {upload_id} is already attached to a case."
+
+
+@dataclass(frozen=True)
+class NewAttachment:
+    file_name: str
+    data: bytes
+
+
+# --- validation helpers ------------------------------------------------------------------------
+
+
+def _check_set_usable(attachment_set: AttachmentSet) -> None:
+    if attachment_set.used_at is not None:
+        raise AttachmentSetIdNotFound(
+            MSG_SET_USED.format(attachment_set_id=attachment_set.attachment_set_id)
+        )
+    if attachment_set.expires_at <= timezone.now():
+        raise AttachmentSetExpired(
+            MSG_SET_EXPIRED.format(attachment_set_id=attachment_set.attachment_set_id)
+        )
+
+
+def attachment_set_add(
+    *,
+    account: Account,
+    attachments: Sequence[NewAttachment],
+    actor: Principal,
+    attachment_set: AttachmentSet | None = None,
+    dry_run: bool = False,
+) -> AttachmentSet | None:
+    """Add files to a new or existing attachment set of `account`.
+
+    Preconditions: an existing set was loaded with `access_attachment_set`.
+    Raises `AttachmentSetExpired`, `AttachmentSetIdNotFound` (already used),
+    `AttachmentLimitExceeded` (more than 3 files in the set), `AttachmentSetSizeLimitExceeded`
+    (a file over 5 MB), `InvalidParameterValueException` (no or empty files).
+    With `dry_run`, everything is validated and nothing is written (returns None).
+    Side effects: files written through the default storage under generated keys (removed again
+    if the transaction fails); an audit record.
+    """
+    max_files = settings.SUPPORTCENTER_ATTACHMENTS_PER_SET
+    max_bytes = settings.SUPPORTCENTER_ATTACHMENT_MAX_BYTES
+    if not attachments:
+        raise InvalidParameterValueException(MSG_ATTACHMENT_NONE, field="attachments")
+    for item in attachments:
+        if len(item.data) > max_bytes:
+            raise AttachmentSetSizeLimitExceeded(
+                MSG_ATTACHMENT_SIZE.format(
+                    name=safe_file_name(item.file_name), max_mb=max_bytes // (1024 * 1024)
+                ),
+                field="attachments",
+            )
+        if not item.data:
+            raise InvalidParameterValueException(
+                MSG_ATTACHMENT_EMPTY.format(name=safe_file_name(item.file_name)),
+                field="attachments",
+            )
+    if dry_run:
+        # Validate everything a real call would, store nothing.
+        if attachment_set is not None:
+            _check_set_usable(attachment_set)
+        existing = attachment_set.attachments.count() if attachment_set is not None else 0
+        if existing + len(attachments) > max_files:
+            raise AttachmentLimitExceeded(
+                MSG_ATTACHMENT_LIMIT.format(max=max_files), field="attachments"
+            )
+        return None
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            if attachment_set is None:
+                now = timezone.now()
+                ttl = timedelta(seconds=settings.SUPPORTCENTER_ATTACHMENT_SET_TTL_SECONDS)
+                attachment_set = AttachmentSet.objects.create(
+                    account=account,
+                    attachment_set_id=ids.attachment_set_id_new(),
+                    created_by=actor.user,
+                    created_at=now,
+                    expires_at=now + ttl,
+                )
+            else:
+                # Lock the set so two concurrent additions cannot both pass the count check.
+                attachment_set = AttachmentSet.objects.select_for_update().get(pk=attachment_set.pk)
+                _check_set_usable(attachment_set)
+            existing = attachment_set.attachments.count()
+            if existing + len(attachments) > max_files:
+                raise AttachmentLimitExceeded(
+                    MSG_ATTACHMENT_LIMIT.format(max=max_files), field="attachments"
+                )
+            for item in attachments:
+                file_name = safe_file_name(item.file_name)
+                key = default_storage.save(
+                    f"attachments/{account.account_id}/{uuid.uuid4().hex}", ContentFile(item.data)
+                )
+                written.append(key)
+                Attachment.objects.create(
+                    attachment_set=attachment_set,
+                    attachment_id=ids.attachment_id_new(),
+                    file_name=file_name,
+                    storage_key=key,
+                    size=len(item.data),
+                    content_type=mimetypes.guess_type(file_name)[0] or "application/octet-stream",
+                )
+            audit.record(
+                actor=actor,
+                event_name=AuditEventName.ADD_ATTACHMENTS_TO_SET,
+                account=account,
+                request_parameters={
+                    "attachmentSetId": attachment_set.attachment_set_id,
+                    "attachmentCount": len(attachments),
+                },
+                response_elements={
+                    "attachmentSetId": attachment_set.attachment_set_id,
+                    "expiryTime": attachment_set.expires_at.isoformat(),
+                },
+            )
+    except BaseException:
+        for key in written:
+            default_storage.delete(key)
+        raise
+    return attachment_set
+
+
+def _use_attachment_set(attachment_set: AttachmentSet | None, account: Account) -> None:
+    if attachment_set is None:
+        return
+    if attachment_set.account_id != account.pk:
+        raise AttachmentSetIdNotFound(
+            f"Attachment set {attachment_set.attachment_set_id} was not found."
+        )
+    _check_set_usable(attachment_set)
+    now = timezone.now()
+    # Conditional on "unused and unexpired" so a concurrent use or the expiry purge cannot race.
+    used = AttachmentSet.objects.filter(
+        pk=attachment_set.pk, used_at__isnull=True, expires_at__gt=now
+    ).update(used_at=now)
+    if not used:
+        raise AttachmentSetIdNotFound(
+            MSG_SET_USED.format(attachment_set_id=attachment_set.attachment_set_id)
+        )
+
+
+def _attach_uploads(
+    uploads: Sequence[AttachmentUpload], account: Account, attachment_set: AttachmentSet | None
+) -> AttachmentSet | None:
+    """Turn ready multipart uploads into attachments of the communication's set (used once)."""
+    if not uploads:
+        return attachment_set
+    now = timezone.now()
+    # Lock the uploads and use their current state, so two cases cannot both claim one.
+    uploads = list(
+        AttachmentUpload.objects.select_for_update().filter(pk__in=[u.pk for u in uploads])
+    )
+    for upload in uploads:
+        if upload.account_id != account.pk:
+            raise UploadIdNotFound(f"Upload {upload.upload_id} was not found.")
+        if upload.status != UploadStatus.READY:
+            raise InvalidParameterValueException(
+                MSG_UPLOAD_NOT_READY.format(upload_id=upload.upload_id), field="uploadIds"
+            )
+        if upload.attachment_id is not None:
+            raise InvalidParameterValueException(
+                MSG_UPLOAD_USED.format(upload_id=upload.upload_id), field="uploadIds"
+            )
+    if attachment_set is None:
+        attachment_set = AttachmentSet.objects.create(
+            account=account,
+            attachment_set_id=ids.attachment_set_id_new(),
+            expires_at=now,
+            used_at=now,
+            created_at=now,
+        )
+    for upload in uploads:
+        attachment = Attachment.objects.create(
+            attachment_set=attachment_set,
+            attachment_id=ids.attachment_id_new(),
+            file_name=upload.file_name,
+            storage_key=upload.storage_key,
+            size=upload.file_size,
+            content_type=mimetypes.guess_type(upload.file_name)[0] or "application/octet-stream",
+        )
+        # Conditional, so two cases racing for one upload cannot both get it.
+        claimed = AttachmentUpload.objects.filter(pk=upload.pk, attachment__isnull=True).update(
+            attachment=attachment
+        )
+        if not claimed:
+            raise InvalidParameterValueException(
+                MSG_UPLOAD_USED.format(upload_id=upload.upload_id), field="uploadIds"
+            )
+    return attachment_set
+
+
+def attachment_sets_purge_expired(*, batch_size: int = 500) -> int:
+    """Delete unused attachment sets past their expiry, with their files, in batches.
+
+    Idempotent: a second run finds nothing to do. Returns how many sets were deleted.
+    """
+    deleted = 0
+    cutoff = timezone.now()
+    while True:
+        with transaction.atomic():
+            batch = list(
+                AttachmentSet.objects.select_for_update()
+                .filter(used_at__isnull=True, expires_at__lt=cutoff)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not batch:
+                return deleted
+            keys = list(
+                Attachment.objects.filter(attachment_set_id__in=batch).values_list(
+                    "storage_key", flat=True
+                )
+            )
+            AttachmentSet.objects.filter(pk__in=batch).delete()
+        # Files go only after the rows are gone for good.
+        for key in keys:
+            default_storage.delete(key)
+        deleted += len(batch)
+
+
+def _with_new_attachments(
+    *, account: Account, actor: Principal, files: Sequence[NewAttachment], write
+):  # type: ignore[no-untyped-def]
+    """Run `write(attachment_set)` in one transaction with a new set of `files`; if anything
+    fails, the set's rows roll back and its files are removed from storage too."""
+    keys: list[str] = []
+    try:
+        with transaction.atomic():
+            attachment_set = None
+            if files:
+                attachment_set = attachment_set_add(account=account, attachments=files, actor=actor)
+                assert attachment_set is not None
+                keys = list(attachment_set.attachments.values_list("storage_key", flat=True))
+            return write(attachment_set)
+    except BaseException:
+        for key in keys:
+            default_storage.delete(key)
+        raise
