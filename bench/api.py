@@ -91,6 +91,29 @@ def page_getter(base: str, jar, expect: str = ""):  # type: ignore[no-untyped-de
     return getter
 
 
+def database_name() -> str:
+    return "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (WAL)"
+
+
+def page_table(results: list[Result]) -> list[str]:
+    return [
+        "| page | server | requests | requests/s | p50 ms | p95 ms |",
+        "|---|---|---|---|---|---|",
+        *[r.row() for r in results],
+    ]
+
+
+def publish(section: str, *, record: bool) -> None:
+    """Print a result section and, unless told not to, append it to docs/benchmarks.md."""
+    print(section)
+    if record:
+        docs = ROOT / "docs" / "benchmarks.md"
+        if not docs.exists():
+            docs.write_text("# Benchmarks\n\nRecorded runs of `bench/`; newest last.\n\n")
+        with docs.open("a") as handle:
+            handle.write(section + "\n")
+
+
 @dataclass
 class Result:
     name: str
@@ -290,7 +313,7 @@ def run(args: argparse.Namespace) -> list[Result]:
 
 
 def record(results: list[Result], args: argparse.Namespace) -> str:
-    database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (WAL)"
+    database = database_name()
     lines = [
         f"### AWS API throughput — {time.strftime('%Y-%m-%d')}",
         "",
@@ -319,11 +342,4 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--no-record", action="store_true", help="Print, do not append to docs.")
     args = parser.parse_args(argv)
     results = run(args)
-    section = record(results, args)
-    print(section)
-    if not args.no_record:
-        docs = ROOT / "docs" / "benchmarks.md"
-        if not docs.exists():
-            docs.write_text("# Benchmarks\n\nRecorded runs of `bench/`; newest last.\n\n")
-        with docs.open("a") as handle:
-            handle.write(section + "\n")
+    publish(record(results, args), record=not args.no_record)

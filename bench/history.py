@@ -18,7 +18,17 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.api import ROOT, free_port, measure, page_getter, start_web, wait_http
+from bench.api import (
+    ROOT,
+    database_name,
+    free_port,
+    measure,
+    page_getter,
+    page_table,
+    publish,
+    start_web,
+    wait_http,
+)
 from bench.pages import signed_in_opener
 
 SEED = """
@@ -120,7 +130,7 @@ def main(argv: list[str]) -> None:
     finally:
         web.terminate()
         web.wait(timeout=30)
-    database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (WAL)"
+    database = database_name()
     section = "\n".join(
         [
             f"### Event history — {time.strftime('%Y-%m-%d')}",
@@ -130,13 +140,8 @@ def main(argv: list[str]) -> None:
             f"{os.cpu_count()} cores, Python {platform.python_version()}. Every page is three "
             "queries (session, user, one keyset page), asserted in tests/audit/test_history.py.",
             "",
-            "| page | server | requests | requests/s | p50 ms | p95 ms |",
-            "|---|---|---|---|---|---|",
-            *[r.row() for r in results],
+            *page_table(results),
             "",
         ]
     )
-    print(section)
-    if not args.no_record:
-        with (ROOT / "docs" / "benchmarks.md").open("a") as handle:
-            handle.write(section + "\n")
+    publish(section, record=not args.no_record)

@@ -23,7 +23,17 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.api import ROOT, free_port, measure, page_getter, start_web, wait_http
+from bench.api import (
+    ROOT,
+    database_name,
+    free_port,
+    measure,
+    page_getter,
+    page_table,
+    publish,
+    start_web,
+    wait_http,
+)
 from bench.pages import signed_in_opener
 
 SEED = """
@@ -200,7 +210,7 @@ def main(argv: list[str]) -> None:
     resolve_again = run_job(env, "cases_auto_resolve()")
     purge = run_job(env, "cases_purge()")
     purge_again = run_job(env, "cases_purge()")
-    database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (WAL)"
+    database = database_name()
 
     def job_row(name: str, result: dict) -> str:
         return (
@@ -226,13 +236,8 @@ def main(argv: list[str]) -> None:
             f"Engineers' queue with {args.cases:,} cases (signed-in engineer, gunicorn 2 "
             f"workers x 4 threads, {args.threads} client threads):",
             "",
-            "| page | server | requests | requests/s | p50 ms | p95 ms |",
-            "|---|---|---|---|---|---|",
-            *[r.row() for r in page_rows],
+            *page_table(page_rows),
             "",
         ]
     )
-    print(section)
-    if not args.no_record:
-        with (ROOT / "docs" / "benchmarks.md").open("a") as handle:
-            handle.write(section + "\n")
+    publish(section, record=not args.no_record)

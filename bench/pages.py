@@ -18,7 +18,17 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from bench.api import ROOT, free_port, measure, page_getter, seed, start_web, wait_http
+from bench.api import (
+    database_name,
+    free_port,
+    measure,
+    page_getter,
+    page_table,
+    publish,
+    seed,
+    start_web,
+    wait_http,
+)
 
 
 def signed_in_opener(base: str, email: str, password: str):
@@ -82,7 +92,7 @@ def main(argv: list[str]) -> None:
     finally:
         web.terminate()
         web.wait(timeout=30)
-    database = "PostgreSQL" if os.environ.get("DATABASE_URL") else "SQLite (WAL)"
+    database = database_name()
     section = "\n".join(
         [
             f"### Customer pages — {time.strftime('%Y-%m-%d')}",
@@ -92,13 +102,8 @@ def main(argv: list[str]) -> None:
             f"{args.calls} requests per row. Machine: {os.cpu_count()} cores, Python "
             f"{platform.python_version()}.",
             "",
-            "| page | server | requests | requests/s | p50 ms | p95 ms |",
-            "|---|---|---|---|---|---|",
-            *[r.row() for r in results],
+            *page_table(results),
             "",
         ]
     )
-    print(section)
-    if not args.no_record:
-        with (ROOT / "docs" / "benchmarks.md").open("a") as handle:
-            handle.write(section + "\n")
+    publish(section, record=not args.no_record)

@@ -70,26 +70,22 @@ def test_bootstrap_and_runstack(tmp_path) -> None:
         "PORT": str(port),
     }
     python = sys.executable
-    boot = subprocess.run(
-        [python, "manage.py", "bootstrap"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert boot.returncode == 0, boot.stderr
-    assert "Demo tenant" in boot.stdout
+
+    def bootstrap() -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [python, "manage.py", "bootstrap"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        return result
+
+    assert "Demo tenant" in bootstrap().stdout
     # Idempotent: a second bootstrap creates nothing.
-    again = subprocess.run(
-        [python, "manage.py", "bootstrap"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert again.returncode == 0, again.stderr
+    again = bootstrap()
     assert "0 rows created" in again.stdout and "already loaded" in again.stdout
 
     log_path = tmp_path / "stack.log"
