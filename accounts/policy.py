@@ -20,7 +20,15 @@ from functools import lru_cache
 from typing import Any
 
 VERSIONS = ("2012-10-17", "2008-10-17")
-KNOWN_SERVICES = ("support", "trustedadvisor", "cloudtrail", "iam", "support-console", "*")
+KNOWN_SERVICES = (
+    "support",
+    "trustedadvisor",
+    "events",
+    "cloudtrail",
+    "iam",
+    "support-console",
+    "*",
+)
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 
 

@@ -7,4 +7,4 @@ class AwsApiConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the operation handlers.
-        from awsapi.operations import attachments, cases, services  # noqa: F401
+        from awsapi.operations import attachments, cases, services, trusted_advisor  # noqa: F401

@@ -5,6 +5,7 @@ BENCHMARKS = {
     "pages": "bench.pages",
     "jobs": "bench.jobs",
     "history": "bench.history",
+    "advisor": "bench.advisor",
 }
 
 

@@ -136,6 +136,37 @@ MANAGED_POLICIES: list[dict[str, Any]] = [
         },
     },
     {
+        "name": "SupportCenterTrustedAdvisorAccess",
+        "description": "Full access to Trusted Advisor: results, refreshes, exclusions and the "
+        "AWS connection.",
+        "document": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["trustedadvisor:*"], "Resource": "*"}],
+        },
+    },
+    {
+        "name": "AmazonEventBridgeFullAccess",
+        "description": "Create and change event rules and their targets; replay deliveries.",
+        "document": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": ["events:*"], "Resource": "*"}],
+        },
+    },
+    {
+        "name": "AmazonEventBridgeReadOnlyAccess",
+        "description": "See event rules, their targets and delivery logs; change nothing.",
+        "document": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": ["events:Describe*", "events:List*"],
+                    "Resource": "*",
+                }
+            ],
+        },
+    },
+    {
         "name": "SupportCenterReadOnlyAccess",
         "description": "Read cases and Trusted Advisor results; change nothing.",
         "document": {

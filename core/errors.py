@@ -130,3 +130,35 @@ class LimitExceeded(SupportApiError):
 
 class MalformedPolicyDocument(SupportApiError):
     code = "MalformedPolicyDocument"
+
+
+# --- EventBridge (AWS's error names) ----------------------------------------------------------
+
+
+class InvalidEventPatternException(SupportApiError):
+    code = "InvalidEventPatternException"
+    default_message = "Event pattern is not valid."
+
+
+class ResourceNotFoundException(SupportApiError):
+    code = "ResourceNotFoundException"
+
+
+class ResourceAlreadyExistsException(SupportApiError):
+    code = "ResourceAlreadyExistsException"
+
+
+class LimitExceededException(SupportApiError):
+    code = "LimitExceededException"
+
+
+# --- Trusted Advisor -------------------------------------------------------------------------
+
+
+class AwsConnectionNotConfigured(SupportApiError):
+    code = "AwsConnectionNotConfigured"
+    default_message = "This account has not connected an AWS environment."
+
+
+class InvalidAwsConnection(SupportApiError):
+    code = "InvalidAwsConnection"

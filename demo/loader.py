@@ -1,5 +1,6 @@
 """The demo tenant: one account per plan, each with a root user and an IAM user with Support
-access, a support engineer, and cases in different statuses with correspondence.
+access, a support engineer, cases in different statuses with correspondence, and Trusted Advisor
+connected to the moto sample environment.
 
 Built entirely through the services, like any other interface. Idempotent: an account that
 already exists is left alone, so loading twice changes nothing.
@@ -150,6 +151,19 @@ def _cases_for(demo: DemoAccount, root: User, iam: User, engineer: User) -> None
     del new_case
 
 
+def _advisor_for(account: Account) -> None:
+    """Connect the moto sample environment and queue a first run of every check the plan has,
+    so Trusted Advisor shows results as soon as the worker is up."""
+    from advisor import sample
+    from advisor import services as advisor
+
+    advisor.aws_connection_set(
+        account=account, actor=SYSTEM, mode="sample", regions=list(sample.SAMPLE_REGIONS)
+    )
+    for spec in advisor.checks_available(account):
+        advisor.advisor_check_refresh(account=account, check_id=spec.id, actor=SYSTEM)
+
+
 @transaction.atomic
 def demo_load() -> list[str]:
     """Load the demo tenant; returns the account ids created (empty when all exist)."""
@@ -186,5 +200,6 @@ def demo_load() -> list[str]:
         )
         root = User.objects.get(account=account, kind="root")
         _cases_for(demo, root, iam, engineer)
+        _advisor_for(account)
         created.append(demo.account_id)
     return created

@@ -84,6 +84,10 @@ AWS_S3_REGION_NAME = _env("SUPPORTCENTER_S3_REGION", "us-east-1")
 SIGNIN_FAILURE_LIMIT = _env_int("SUPPORTCENTER_SIGNIN_FAILURE_LIMIT", 5)
 SIGNIN_LOCKOUT_MINUTES = _env_int("SUPPORTCENTER_SIGNIN_LOCKOUT_MINUTES", 15)
 
+# Events: allow webhook targets over plain http (otherwise https is required, except for
+# localhost / 127.0.0.1 and when DEBUG is on).
+EVENTS_ALLOW_HTTP_WEBHOOKS = _env_bool("SUPPORTCENTER_EVENTS_ALLOW_HTTP_WEBHOOKS", False)
+
 # Domain limits (the spec's numbers are the defaults).
 SUPPORTCENTER_ATTACHMENT_SET_TTL_SECONDS = _env_int(
     "SUPPORTCENTER_ATTACHMENT_SET_TTL_SECONDS", 3600
@@ -107,6 +111,16 @@ SUPPORTCENTER_CASE_CREATION_LIMIT = _env_int("SUPPORTCENTER_CASE_CREATION_LIMIT"
 SUPPORTCENTER_UPLOAD_PART_SIZE = _env_int("SUPPORTCENTER_UPLOAD_PART_SIZE", 10 * 1024 * 1024)
 # Lifetime of presigned upload and download links, in seconds.
 SUPPORTCENTER_PRESIGNED_URL_TTL_SECONDS = _env_int("SUPPORTCENTER_PRESIGNED_URL_TTL_SECONDS", 3600)
+# Trusted Advisor: the shortest time between two refreshes of one check (seconds); how long a
+# refresh may stay enqueued or processing before it is given up; the AWS endpoint that key and
+# role connections talk to (empty = AWS itself; set it to use LocalStack or a moto server).
+ADVISOR_REFRESH_MIN_INTERVAL = _env_int("SUPPORTCENTER_ADVISOR_REFRESH_MIN_INTERVAL", 300)
+ADVISOR_REFRESH_TIMEOUT = _env_int("SUPPORTCENTER_ADVISOR_REFRESH_TIMEOUT", 1800)
+ADVISOR_AWS_ENDPOINT_URL = _env("SUPPORTCENTER_ADVISOR_AWS_ENDPOINT_URL", "")
+# The moto sample environment (`manage.py advisor_sample`); empty = start one in-process.
+ADVISOR_SAMPLE_ENDPOINT = os.environ.get("SUPPORTCENTER_ADVISOR_SAMPLE_ENDPOINT", "")
+# How long check results are kept for the history chart (days).
+ADVISOR_RESULT_RETENTION_DAYS = _env_int("SUPPORTCENTER_ADVISOR_RESULT_RETENTION_DAYS", 365)
 
 # ---------------------------------------------------------------------------------------------
 # Computed (do not edit)
@@ -151,6 +165,8 @@ INSTALLED_APPS = [
     "awsapi",
     "notifications",
     "console",
+    "advisor",
+    "events",
 ]
 
 MIDDLEWARE = [
@@ -372,6 +388,26 @@ CELERY_BEAT_SCHEDULE: dict = {
     "idempotency-records-expire": {
         "task": "awsapi.tasks.idempotency_records_purge_task",
         "schedule": crontab(minute="17"),
+    },
+    # https://crontab.guru/#*_*_*_*_* : every minute
+    "events-deliveries-sweep": {
+        "task": "events.tasks.event_deliveries_sweep_task",
+        "schedule": crontab(),
+    },
+    # https://crontab.guru/#0_6_*_*_1 : weekly, Mondays at 06:00 UTC (Business and Enterprise)
+    "advisor-refresh-weekly": {
+        "task": "advisor.tasks.advisor_refresh_scheduled_task",
+        "schedule": crontab(minute="0", hour="6", day_of_week="1"),
+    },
+    # https://crontab.guru/#*/5_*_*_*_* : every 5 minutes
+    "advisor-refresh-sweep": {
+        "task": "advisor.tasks.advisor_refresh_sweep_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # https://crontab.guru/#50_4_*_*_* : daily at 04:50 UTC
+    "advisor-results-purge": {
+        "task": "advisor.tasks.advisor_results_purge_task",
+        "schedule": crontab(minute="50", hour="4"),
     },
 }
 

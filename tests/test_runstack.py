@@ -6,6 +6,7 @@ Uses the environment's broker and database, so CI's second run covers Redis and 
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -111,7 +112,7 @@ def test_bootstrap_and_runstack(tmp_path) -> None:
         assert f"http://127.0.0.1:{port}/" in output
         assert "root+business@example.com" in output
         children = _children(stack.pid)
-        assert len(children) == 3
+        assert len(children) == 4  # web, worker, beat, and the moto sample AWS environment
 
         # A task published from another process reaches the worker through the broker.
         send = subprocess.run(
@@ -137,6 +138,29 @@ def test_bootstrap_and_runstack(tmp_path) -> None:
             "the worker to run the task",
         )
         _wait_for(lambda: "beat: Starting" in log_path.read_text(), 30, "beat")
+
+        # The demo tenant's first Trusted Advisor runs (queued by bootstrap) compute against the
+        # sample environment in the worker and all succeed.
+        def advisor_states() -> dict[str, int]:
+            script = (
+                "import django, json; django.setup(); from django.db.models import Count; "
+                "from advisor.models import CheckState; print(json.dumps(dict("
+                "CheckState.objects.values_list('refresh_status').annotate(n=Count('id')))))"
+            )
+            done = subprocess.run(
+                [python, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+            )
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout.strip().splitlines()[-1])
+
+        _wait_for(
+            lambda: set(advisor_states()) <= {"success", "abandoned"},
+            240,
+            "the demo's Trusted Advisor runs",
+        )
+        states = advisor_states()
+        assert states.get("abandoned", 0) == 0, log_path.read_text()[-3000:]
+        assert states["success"] > 20
     finally:
         stack.send_signal(signal.SIGINT)
         try:

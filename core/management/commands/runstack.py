@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -17,6 +18,12 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from demo.loader import sign_ins
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
 
 
 class Command(BaseCommand):
@@ -72,6 +79,22 @@ class Command(BaseCommand):
                 str(data_dir / "celerybeat.pid"),
             ],
         }
+        env = dict(os.environ)
+        if settings.DEMO and not settings.ADVISOR_SAMPLE_ENDPOINT:
+            # One moto server for the whole stack, so the web and every worker process see the
+            # same sample AWS environment (an in-process one per worker would not agree on ids).
+            port = _free_port()
+            commands = {
+                "aws-sample": [
+                    sys.executable,
+                    "manage.py",
+                    "advisor_sample",
+                    "--port",
+                    str(port),
+                ],
+                **commands,
+            }
+            env["SUPPORTCENTER_ADVISOR_SAMPLE_ENDPOINT"] = f"http://127.0.0.1:{port}"
         processes: dict[str, subprocess.Popen[bytes]] = {}
         stopping = False
 
@@ -84,7 +107,7 @@ class Command(BaseCommand):
         try:
             for name, command in commands.items():
                 # Own process group: Ctrl-C reaches us once, and we stop each child in order.
-                processes[name] = subprocess.Popen(command, start_new_session=True)
+                processes[name] = subprocess.Popen(command, start_new_session=True, env=env)
             self._announce(bind)
             exit_code = 0
             while not stopping:

@@ -1,0 +1,16 @@
+"""The checks Support Center computes. Importing this package registers every check module."""
+
+# Check modules register themselves on import; keep this list in sync with the package.
+from advisor.checks import (  # noqa: F401
+    base,
+    cloudtrail,
+    ebs,
+    ec2,
+    elb,
+    iam,
+    limits,
+    rds,
+    s3,
+    security_groups,
+)
+from advisor.checks.base import REGISTRY, CheckSpec, Environment, Evaluation, Row  # noqa: F401

@@ -1,0 +1,255 @@
+"""Service-limit checks: how much of an IAM or VPC quota the account uses.
+
+Every quota gets a row, green ones included, with the metadata columns [Region, Service, Limit
+Name, Limit Amount, Current Usage, Status]; IAM is global, so its Region column is "-".
+
+IAM usage and quotas both come from `iam.get_account_summary`. VPC quotas come from Service
+Quotas (`get_service_quota`, which also reports raised quotas); where Service Quotas does not
+know the quota (moto knows only the `vpc` service), the EC2 account attribute of the same
+meaning is used, and failing that AWS's default quota.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from botocore.exceptions import ClientError
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from advisor.checks.base import Environment, Evaluation, Row, check
+from advisor.checks.helpers import arn, colour, error_code, paginate, usage_status
+
+GLOBAL_REGION = "-"
+# What Service Quotas answers for a service or quota it does not track.
+UNKNOWN_QUOTA_CODES = ("NoSuchResourceException",)
+
+LIMIT_CRITERIA = (
+    _("Green: usage is below 80% of the limit."),
+    _("Yellow: usage has reached 80% of the limit."),
+    _("Red: usage has reached the limit."),
+)
+LIMIT_ACTION = _(
+    "If you expect to need more, request a quota increase in the Service Quotas console well "
+    "before reaching the limit, or clean up resources you no longer use."
+)
+SERVICE_QUOTAS_DOCS = (
+    _("What is Service Quotas?"),
+    "https://docs.aws.amazon.com/servicequotas/latest/userguide/intro.html",
+)
+IAM_QUOTAS_DOCS = (
+    _("IAM and AWS STS quotas"),
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html",
+)
+VPC_QUOTAS_DOCS = (
+    _("Amazon VPC quotas"),
+    "https://docs.aws.amazon.com/vpc/latest/userguide/amazon-vpc-limits.html",
+)
+
+
+def _amount(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def limit_row(
+    *, resource: str, region: str | None, service: str, limit_name: str, limit: float, usage: float
+) -> Row:
+    status = usage_status(usage, limit)
+    return Row(
+        status=status,
+        arn=resource,
+        region=region,
+        metadata=[
+            region or GLOBAL_REGION,
+            service,
+            limit_name,
+            _amount(limit),
+            _amount(usage),
+            colour(status),
+        ],
+    )
+
+
+def _register_iam_limit(
+    check_id: str, name: str | Promise, lead: str | Promise, summary_key: str, limit_name: str
+) -> None:
+    @check(
+        check_id,
+        name=name,
+        core=True,
+        lead=lead,
+        criteria=LIMIT_CRITERIA,
+        action=LIMIT_ACTION,
+        resources=[IAM_QUOTAS_DOCS, SERVICE_QUOTAS_DOCS],
+    )
+    def evaluate(env: Environment) -> Evaluation:
+        summary = env.client("iam").get_account_summary()["SummaryMap"]
+        row = limit_row(
+            resource=arn("servicequotas", None, env.account_id, f"iam/{summary_key}"),
+            region=None,
+            service="IAM",
+            limit_name=limit_name,
+            limit=float(summary[f"{summary_key}Quota"]),
+            usage=float(summary.get(summary_key, 0)),
+        )
+        return Evaluation(rows=[row], processed=1)
+
+
+_register_iam_limit(
+    "qS7VV0l7J9",
+    _("IAM Users"),
+    _("Compares the number of IAM users with the account's quota."),
+    "Users",
+    "Users",
+)
+_register_iam_limit(
+    "oQ7TT0l7J9",
+    _("IAM Roles"),
+    _("Compares the number of IAM roles with the account's quota."),
+    "Roles",
+    "Roles",
+)
+_register_iam_limit(
+    "sU7XX0l7J9",
+    _("IAM Group"),
+    _("Compares the number of IAM groups with the account's quota."),
+    "Groups",
+    "Groups",
+)
+_register_iam_limit(
+    "nO7SS0l7J9",
+    _("IAM Instance Profiles"),
+    _("Compares the number of IAM instance profiles with the account's quota."),
+    "InstanceProfiles",
+    "Instance profiles",
+)
+_register_iam_limit(
+    "pR7UU0l7J9",
+    _("IAM Policies"),
+    _("Compares the number of customer managed IAM policies with the account's quota."),
+    "Policies",
+    "Managed policies",
+)
+_register_iam_limit(
+    "rT7WW0l7J9",
+    _("IAM Server Certificates"),
+    _("Compares the number of server certificates stored in IAM with the account's quota."),
+    "ServerCertificates",
+    "Server certificates",
+)
+
+
+@dataclass(frozen=True)
+class RegionalQuota:
+    service_code: str  # Service Quotas' code
+    quota_code: str
+    account_attribute: str | None  # the ec2 describe_account_attributes fallback
+    default: float  # AWS's default quota, the last resort
+    service: str  # the Service column
+    limit_name: str
+    usage: Callable[[Environment, str], int]
+
+
+def regional_quota_value(env: Environment, region: str, quota: RegionalQuota) -> float:
+    try:
+        answer = env.client("service-quotas", region).get_service_quota(
+            ServiceCode=quota.service_code, QuotaCode=quota.quota_code
+        )
+        return float(answer["Quota"]["Value"])
+    except ClientError as error:
+        if error_code(error) not in UNKNOWN_QUOTA_CODES:
+            raise
+    if quota.account_attribute:
+        attributes = env.client("ec2", region).describe_account_attributes()
+        for attribute in attributes.get("AccountAttributes", []):
+            if attribute.get("AttributeName") == quota.account_attribute:
+                values = attribute.get("AttributeValues") or [{}]
+                return float(values[0].get("AttributeValue", quota.default))
+    return quota.default
+
+
+def _count(service: str, operation: str, key: str) -> Callable[[Environment, str], int]:
+    def usage(env: Environment, region: str) -> int:
+        return sum(1 for _item in paginate(env.client(service, region), operation, key))
+
+    return usage
+
+
+def _vpc_addresses(env: Environment, region: str) -> int:
+    addresses = env.client("ec2", region).describe_addresses().get("Addresses", [])
+    return sum(1 for a in addresses if a.get("Domain", "vpc") == "vpc")
+
+
+def _register_regional_limit(
+    check_id: str, name: str | Promise, lead: str | Promise, quota: RegionalQuota
+) -> None:
+    @check(
+        check_id,
+        name=name,
+        core=True,
+        lead=lead,
+        criteria=LIMIT_CRITERIA,
+        action=LIMIT_ACTION,
+        resources=[VPC_QUOTAS_DOCS, SERVICE_QUOTAS_DOCS],
+    )
+    def evaluate(env: Environment) -> Evaluation:
+        evaluation = Evaluation()
+        for region in env.regions:
+            evaluation.processed += 1
+            resource = f"{quota.service_code}/{quota.quota_code}"
+            evaluation.rows.append(
+                limit_row(
+                    resource=arn("servicequotas", region, env.account_id, resource),
+                    region=region,
+                    service=quota.service,
+                    limit_name=quota.limit_name,
+                    limit=regional_quota_value(env, region, quota),
+                    usage=quota.usage(env, region),
+                )
+            )
+        return evaluation
+
+
+_register_regional_limit(
+    "jL7PP0l7J9",
+    _("VPC"),
+    _("Compares the number of VPCs in each region with the region's quota."),
+    RegionalQuota(
+        service_code="vpc",
+        quota_code="L-F678F1CE",
+        account_attribute=None,
+        default=5,
+        service="VPC",
+        limit_name="VPCs",
+        usage=_count("ec2", "describe_vpcs", "Vpcs"),
+    ),
+)
+_register_regional_limit(
+    "kM7QQ0l7J9",
+    _("VPC Internet Gateways"),
+    _("Compares the number of internet gateways in each region with the region's quota."),
+    RegionalQuota(
+        service_code="vpc",
+        quota_code="L-A4707A72",
+        account_attribute=None,
+        default=5,
+        service="VPC",
+        limit_name="Internet gateways",
+        usage=_count("ec2", "describe_internet_gateways", "InternetGateways"),
+    ),
+)
+_register_regional_limit(
+    "lN7RR0l7J9",
+    _("EC2-VPC Elastic IP Address"),
+    _("Compares the number of Elastic IP addresses in each region with the region's quota."),
+    RegionalQuota(
+        service_code="ec2",
+        quota_code="L-0263D0A3",
+        account_attribute="vpc-max-elastic-ips",
+        default=5,
+        service="VPC",
+        limit_name="EC2-VPC Elastic IPs",
+        usage=_vpc_addresses,
+    ),
+)

@@ -1,0 +1,266 @@
+"""Amazon RDS checks: public snapshots, idle instances, backups and Multi-AZ."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from advisor.checks import pricing
+from advisor.checks.base import ERROR, WARNING, Environment, Evaluation, Row, check
+from advisor.checks.helpers import colour, daily_series, money, paginate, yes_no
+
+IDLE_DAYS = 7
+# How far back "days since last connection" looks; older than that shows as "14+".
+CONNECTION_HISTORY_DAYS = 14
+
+BACKUP_DOCS = (
+    _("Introduction to backups"),
+    "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_WorkingWithAutomatedBackups.html",
+)
+MULTI_AZ_DOCS = (
+    _("Configuring and managing a Multi-AZ deployment for Amazon RDS"),
+    "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/Concepts.MultiAZ.html",
+)
+
+
+def _instances(env: Environment, region: str) -> list[dict[str, Any]]:
+    rds = env.client("rds", region)
+    found = paginate(rds, "describe_db_instances", "DBInstances")
+    return sorted(found, key=lambda i: i["DBInstanceIdentifier"])
+
+
+def _location(db: dict[str, Any], region: str) -> str:
+    return db.get("AvailabilityZone") or region
+
+
+def _vpc_id(db: dict[str, Any]) -> str | None:
+    return (db.get("DBSubnetGroup") or {}).get("VpcId")
+
+
+def _restorable_by_all(attributes: list[dict[str, Any]]) -> bool:
+    return any(
+        a.get("AttributeName") == "restore" and "all" in a.get("AttributeValues", [])
+        for a in attributes
+    )
+
+
+@check(
+    "rSs93HQwa1",
+    name=_("Amazon RDS Public Snapshots"),
+    core=True,
+    lead=_(
+        "Looks for manual DB snapshots and DB cluster snapshots that any AWS account can "
+        "restore. A public snapshot exposes the complete database."
+    ),
+    criteria=[_("Red: the snapshot can be restored by all AWS accounts.")],
+    action=_(
+        "Remove the value all from the snapshot's restore attribute and share it with named "
+        "accounts instead."
+    ),
+    resources=[
+        (
+            _("Sharing a DB snapshot for Amazon RDS"),
+            "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_ShareSnapshot.html",
+        ),
+    ],
+)
+def public_db_snapshots(env: Environment) -> Evaluation:
+    evaluation = Evaluation()
+    for region in env.regions:
+        rds = env.client("rds", region)
+        snapshots = paginate(rds, "describe_db_snapshots", "DBSnapshots", SnapshotType="manual")
+        for snapshot in sorted(snapshots, key=lambda s: s["DBSnapshotIdentifier"]):
+            evaluation.processed += 1
+            answer = rds.describe_db_snapshot_attributes(
+                DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"]
+            )["DBSnapshotAttributesResult"]
+            if _restorable_by_all(answer.get("DBSnapshotAttributes", [])):
+                evaluation.rows.append(
+                    _public_row(
+                        region,
+                        snapshot["DBSnapshotArn"],
+                        snapshot.get("DBInstanceIdentifier"),
+                        snapshot["DBSnapshotIdentifier"],
+                    )
+                )
+        clusters = paginate(
+            rds, "describe_db_cluster_snapshots", "DBClusterSnapshots", SnapshotType="manual"
+        )
+        for snapshot in sorted(clusters, key=lambda s: s["DBClusterSnapshotIdentifier"]):
+            evaluation.processed += 1
+            answer = rds.describe_db_cluster_snapshot_attributes(
+                DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"]
+            )["DBClusterSnapshotAttributesResult"]
+            if _restorable_by_all(answer.get("DBClusterSnapshotAttributes", [])):
+                evaluation.rows.append(
+                    _public_row(
+                        region,
+                        snapshot["DBClusterSnapshotArn"],
+                        snapshot.get("DBClusterIdentifier"),
+                        snapshot["DBClusterSnapshotIdentifier"],
+                    )
+                )
+    return evaluation
+
+
+def _public_row(region: str, snapshot_arn: str, source: str | None, snapshot_id: str) -> Row:
+    return Row(
+        status=ERROR,
+        arn=snapshot_arn,
+        region=region,
+        metadata=[colour(ERROR), region, source, snapshot_id],
+    )
+
+
+def days_since_connection(connections: list[float | None]) -> int | None:
+    """Whole days since the last day with a connection, from a daily Maximum series (oldest
+    first, the last entry ending now); None when there was none in the whole series."""
+    for days_ago, value in enumerate(reversed(connections)):
+        if value:
+            return days_ago
+    return None
+
+
+@check(
+    "Ti39halfu8",
+    name=_("Amazon RDS Idle DB Instances"),
+    lead=_(
+        "Looks for available DB instances that nobody has connected to for a week. An idle "
+        "instance is still billed for every hour it runs and for its storage."
+    ),
+    criteria=[_("Yellow: the DB instance has had no connection in the last 7 days.")],
+    action=_(
+        "Take a final snapshot and delete the instance, or stop it if it will be needed again "
+        "soon (a stopped instance restarts by itself after seven days)."
+    ),
+    resources=[
+        (
+            _("Stopping an Amazon RDS DB instance temporarily"),
+            "https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_StopInstance.html",
+        ),
+        (_("Amazon RDS pricing"), "https://aws.amazon.com/rds/pricing/"),
+    ],
+)
+def idle_db_instances(env: Environment) -> Evaluation:
+    evaluation = Evaluation()
+    for region in env.regions:
+        for db in _instances(env, region):
+            if db.get("DBInstanceStatus") != "available":
+                continue
+            evaluation.processed += 1
+            multi_az = bool(db.get("MultiAZ"))
+            storage = int(db.get("AllocatedStorage") or 0)
+            monthly = pricing.rds_monthly(db["DBInstanceClass"], storage, multi_az=multi_az)
+            evaluation.monthly_cost += monthly
+            # CloudWatch records zero for an idle instance; a day without data counts as idle.
+            connections = daily_series(
+                env,
+                region,
+                namespace="AWS/RDS",
+                metric="DatabaseConnections",
+                dimensions={"DBInstanceIdentifier": db["DBInstanceIdentifier"]},
+                days=CONNECTION_HISTORY_DAYS,
+                statistic="Maximum",
+            )
+            days = days_since_connection(connections)
+            if days is not None and days < IDLE_DAYS:
+                continue
+            evaluation.rows.append(
+                Row(
+                    status=WARNING,
+                    arn=db["DBInstanceArn"],
+                    region=region,
+                    metadata=[
+                        region,
+                        db["DBInstanceIdentifier"],
+                        yes_no(multi_az),
+                        db["DBInstanceClass"],
+                        str(storage),
+                        f"{CONNECTION_HISTORY_DAYS}+" if days is None else str(days),
+                        money(monthly),
+                    ],
+                    savings=monthly,
+                )
+            )
+    return evaluation
+
+
+@check(
+    "opQPADkZvH",
+    name=_("Amazon RDS Backups"),
+    lead=_(
+        "Checks that automated backups are turned on for each DB instance. Without them you "
+        "cannot restore the database to a point in time."
+    ),
+    criteria=[_("Red: the backup retention period is 0 days, so automated backups are off.")],
+    action=_(
+        "Set a backup retention period of at least 7 days, ideally during a maintenance window "
+        "since the change can briefly interrupt the instance."
+    ),
+    resources=[BACKUP_DOCS],
+)
+def db_backups(env: Environment) -> Evaluation:
+    evaluation = Evaluation()
+    for region in env.regions:
+        for db in _instances(env, region):
+            evaluation.processed += 1
+            retention = int(db.get("BackupRetentionPeriod") or 0)
+            if retention > 0:
+                continue
+            evaluation.rows.append(
+                Row(
+                    status=ERROR,
+                    arn=db["DBInstanceArn"],
+                    region=region,
+                    metadata=[
+                        _location(db, region),
+                        db["DBInstanceIdentifier"],
+                        _vpc_id(db),
+                        str(retention),
+                        colour(ERROR),
+                    ],
+                )
+            )
+    return evaluation
+
+
+@check(
+    "f2iK5R6Dep",
+    name=_("Amazon RDS Multi-AZ"),
+    lead=_(
+        "Checks whether DB instances run in a single Availability Zone. A Multi-AZ deployment "
+        "keeps a standby in another zone and fails over to it automatically."
+    ),
+    criteria=[_("Yellow: the DB instance is deployed in a single Availability Zone.")],
+    action=_(
+        "Convert production databases to Multi-AZ. The change doubles the instance cost, so "
+        "weigh it for development databases."
+    ),
+    resources=[MULTI_AZ_DOCS],
+)
+def db_multi_az(env: Environment) -> Evaluation:
+    evaluation = Evaluation()
+    for region in env.regions:
+        for db in _instances(env, region):
+            # SQL Server's Multi-AZ (mirroring / Always On) is not evaluated, as in TA.
+            if str(db.get("Engine", "")).startswith("sqlserver"):
+                continue
+            evaluation.processed += 1
+            if db.get("MultiAZ"):
+                continue
+            evaluation.rows.append(
+                Row(
+                    status=WARNING,
+                    arn=db["DBInstanceArn"],
+                    region=region,
+                    metadata=[
+                        _location(db, region),
+                        db["DBInstanceIdentifier"],
+                        _vpc_id(db),
+                        yes_no(False),
+                        colour(WARNING),
+                    ],
+                )
+            )
+    return evaluation

@@ -1,0 +1,305 @@
+"""Amazon S3 checks: bucket permissions, versioning and server access logging.
+
+Buckets are listed once for the account (S3 listing is global); each bucket is then read through
+a client in its own region, found with `get_bucket_location` (None means us-east-1).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+from django.utils.translation import gettext_lazy as _
+
+from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row, check
+from advisor.checks.helpers import colour, error_code, paginate, region_name, yes_no
+
+ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
+AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
+LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
+LOGGING_SERVICE = "logging.s3.amazonaws.com"
+# Buckets created before regions had names report these legacy location constraints.
+LEGACY_LOCATIONS = {"EU": "eu-west-1", "": "us-east-1"}
+
+# Metadata values are data, stored once per run and served in every language (the real API's
+# are English too), so reasons are plain strings rather than translatable ones.
+REASON_NOT_LOGGING = "Server access logging is not enabled."
+REASON_NO_TARGET = "The target bucket does not exist."
+REASON_OTHER_OWNER = "The target bucket belongs to another account."
+REASON_NO_WRITE = "Log delivery has no permission to write to the target bucket."
+
+
+@dataclass(frozen=True)
+class Bucket:
+    name: str
+    region: str
+
+    @property
+    def arn(self) -> str:
+        return f"arn:aws:s3:::{self.name}"
+
+
+def _buckets(env: Environment) -> list[Bucket]:
+    s3 = env.client("s3")
+    buckets = []
+    for entry in paginate(s3, "list_buckets", "Buckets"):
+        location = s3.get_bucket_location(Bucket=entry["Name"]).get("LocationConstraint")
+        region = LEGACY_LOCATIONS.get(location or "", location or "us-east-1")
+        buckets.append(Bucket(name=entry["Name"], region=region))
+    return sorted(buckets, key=lambda b: b.name)
+
+
+def acl_public_access(grants: list[dict[str, Any]]) -> tuple[bool, bool]:
+    """Whether an ACL lets everyone (or any AWS user) list, and upload/delete."""
+    allows_list = allows_write = False
+    for grant in grants:
+        if grant.get("Grantee", {}).get("URI") not in (ALL_USERS, AUTHENTICATED_USERS):
+            continue
+        permission = grant.get("Permission")
+        allows_list |= permission in ("READ", "FULL_CONTROL")
+        allows_write |= permission in ("WRITE", "FULL_CONTROL")
+    return allows_list, allows_write
+
+
+def _policy_is_public(s3: Any, bucket: str) -> bool:
+    # S3's own policy analysis, which understands conditions that narrow a "*" principal.
+    # It reports the policy itself, so a public policy masked by Block Public Access still
+    # counts (Trusted Advisor flags those too).
+    try:
+        return bool(s3.get_bucket_policy_status(Bucket=bucket)["PolicyStatus"]["IsPublic"])
+    except ClientError as error:
+        if error_code(error) == "NoSuchBucketPolicy":
+            return False
+        raise
+
+
+@check(
+    "Pfx0RwqBli",
+    name=_("Amazon S3 Bucket Permissions"),
+    core=True,
+    lead=_(
+        "Reviews each bucket's access control list and bucket policy for permissions that "
+        "reach everyone or every authenticated AWS user. Open buckets are a common cause of "
+        "data leaks and of unexpected storage and request charges."
+    ),
+    criteria=[
+        _("Green: neither the ACL nor the bucket policy gives open access."),
+        _("Yellow: the ACL lets everyone or any authenticated AWS user list the bucket."),
+        _(
+            "Yellow: the bucket policy allows open access, even if Block Public Access "
+            "currently overrides it."
+        ),
+        _("Red: the ACL lets everyone or any authenticated AWS user upload or delete objects."),
+    ],
+    action=_(
+        "Remove ACL grants to the AllUsers and AuthenticatedUsers groups, narrow bucket "
+        "policies to the principals that need them, and turn on S3 Block Public Access."
+    ),
+    resources=[
+        (
+            _("Access control list (ACL) overview"),
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html",
+        ),
+        (
+            _("Bucket policies for Amazon S3"),
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html",
+        ),
+        (
+            _("Blocking public access to your Amazon S3 storage"),
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/"
+            "access-control-block-public-access.html",
+        ),
+    ],
+)
+def bucket_permissions(env: Environment) -> Evaluation:
+    evaluation = Evaluation()
+    for bucket in _buckets(env):
+        evaluation.processed += 1
+        s3 = env.client("s3", bucket.region)
+        allows_list, allows_write = acl_public_access(
+            s3.get_bucket_acl(Bucket=bucket.name).get("Grants", [])
+        )
+        policy_public = _policy_is_public(s3, bucket.name)
+        if allows_write:
+            status = ERROR
+        elif allows_list or policy_public:
+            status = WARNING
+        else:
+            status = OK
+        evaluation.rows.append(
+            Row(
+                status=status,
+                arn=bucket.arn,
+                region=bucket.region,
+                metadata=[
+                    region_name(bucket.region),
+                    bucket.region,
+                    bucket.name,
+                    yes_no(allows_list),
+                    yes_no(allows_write),
+                    colour(status),
+                    yes_no(policy_public),
+                    None,
+                ],
+            )
+        )
+    return evaluation
+
+
+@check(
+    "R365s2Qddf",
+    name=_("Amazon S3 Bucket Versioning"),
+    lead=_(
+        "Checks whether versioning is turned on for each bucket. With versioning, an object "
+        "that is overwritten or deleted by mistake can be restored from an earlier version."
+    ),
+    criteria=[
+        _("Green: versioning is enabled."),
+        _("Yellow: versioning was never enabled, or it is suspended."),
+    ],
+    action=_(
+        "Enable versioning on buckets holding data you cannot recreate, and add a lifecycle "
+        "rule that expires old versions to keep storage costs in check."
+    ),
+    resources=[
+        (
+            _("Retaining multiple versions of objects with S3 Versioning"),
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html",
+        ),
+    ],
+)
+def bucket_versioning(env: Environment) -> Evaluation:
+    evaluation = Evaluation()
+    for bucket in _buckets(env):
+        evaluation.processed += 1
+        answer = env.client("s3", bucket.region).get_bucket_versioning(Bucket=bucket.name)
+        versioning = answer.get("Status") or "Not enabled"
+        status = OK if versioning == "Enabled" else WARNING
+        evaluation.rows.append(
+            Row(
+                status=status,
+                arn=bucket.arn,
+                region=bucket.region,
+                metadata=[
+                    bucket.region,
+                    bucket.name,
+                    versioning,
+                    yes_no(answer.get("MFADelete") == "Enabled"),
+                    colour(status),
+                ],
+            )
+        )
+    return evaluation
+
+
+def _log_delivery_can_write(s3: Any, bucket: str) -> bool:
+    """Whether S3's log delivery may write to `bucket`: an ACL grant to the LogDelivery group
+    or a bucket policy statement allowing the logging service principal."""
+    for grant in s3.get_bucket_acl(Bucket=bucket).get("Grants", []):
+        if grant.get("Grantee", {}).get("URI") == LOG_DELIVERY and grant.get("Permission") in (
+            "WRITE",
+            "FULL_CONTROL",
+        ):
+            return True
+    try:
+        policy = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])
+    except ClientError as error:
+        if error_code(error) == "NoSuchBucketPolicy":
+            return False
+        raise
+    statements = policy.get("Statement", [])
+    for statement in statements if isinstance(statements, list) else [statements]:
+        principal = statement.get("Principal", {})
+        services = principal.get("Service", []) if isinstance(principal, dict) else []
+        if isinstance(services, str):
+            services = [services]
+        if statement.get("Effect") == "Allow" and LOGGING_SERVICE in services:
+            return True
+    return False
+
+
+def _target_owner(env: Environment, target: str, own: dict[str, Bucket]) -> tuple[bool, bool]:
+    """(exists, same owner) for a logging target bucket."""
+    if target in own:
+        return True, True
+    try:
+        env.client("s3").head_bucket(Bucket=target)
+    except ClientError as error:
+        code = error_code(error)
+        if code in ("404", "NoSuchBucket", "NotFound"):
+            return False, False
+        if code in ("403", "AccessDenied", "Forbidden"):
+            return True, False
+        raise
+    return True, False
+
+
+@check(
+    "BueAdJ7NrP",
+    name=_("Amazon S3 Bucket Logging"),
+    lead=_(
+        "Checks that server access logging is on for each bucket and that its logs can reach "
+        "their target bucket. Access logs show who requested what, which matters for security "
+        "reviews and audits."
+    ),
+    criteria=[
+        _("Green: logging is enabled and the target bucket exists, is yours and accepts logs."),
+        _("Yellow: server access logging is not enabled."),
+        _("Yellow: the target bucket does not exist or belongs to another account."),
+        _("Yellow: S3 log delivery has no permission to write to the target bucket."),
+    ],
+    action=_(
+        "Enable server access logging to a bucket you own in the same region, and grant the "
+        "S3 logging service permission to write to it in the target's bucket policy."
+    ),
+    resources=[
+        (
+            _("Logging requests with server access logging"),
+            "https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerLogs.html",
+        ),
+    ],
+)
+def bucket_logging(env: Environment) -> Evaluation:
+    evaluation = Evaluation()
+    buckets = _buckets(env)
+    own = {b.name: b for b in buckets}
+    for bucket in buckets:
+        evaluation.processed += 1
+        answer = env.client("s3", bucket.region).get_bucket_logging(Bucket=bucket.name)
+        target = answer.get("LoggingEnabled", {}).get("TargetBucket")
+        exists = same_owner = writable = None
+        if target is None:
+            reason = REASON_NOT_LOGGING
+        else:
+            exists, same_owner = _target_owner(env, target, own)
+            if same_owner:
+                writable = _log_delivery_can_write(env.client("s3", own[target].region), target)
+            if not exists:
+                reason = REASON_NO_TARGET
+            elif not same_owner:
+                reason = REASON_OTHER_OWNER
+            elif not writable:
+                reason = REASON_NO_WRITE
+            else:
+                reason = None
+        status = WARNING if reason else OK
+        evaluation.rows.append(
+            Row(
+                status=status,
+                arn=bucket.arn,
+                region=bucket.region,
+                metadata=[
+                    bucket.region,
+                    bucket.name,
+                    target,
+                    None if exists is None else yes_no(exists),
+                    None if same_owner is None else yes_no(same_owner),
+                    None if writable is None else yes_no(writable),
+                    colour(status),
+                    reason,
+                ],
+            )
+        )
+    return evaluation

@@ -1,0 +1,189 @@
+"""Security-group checks: inbound rules open to the whole IPv4 internet.
+
+Both checks read `describe_security_groups` in every region and look at inbound IPv4 ranges with
+a `/0` suffix (IPv6 `::/0` ranges are not evaluated, as in Trusted Advisor). A rule is reported
+once per security group, protocol and port range; rows carry the security group's ARN, so a
+group with several open rules has several rows with the same ARN.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.utils.translation import gettext_lazy as _
+
+from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row, check
+from advisor.checks.helpers import arn, colour, paginate
+
+# HCP4007jGY's port lists (Trusted Advisor user guide): mail and web ports are expected to be
+# public; file transfer, remote desktop and database ports never should be.
+GREEN_PORTS = frozenset({25, 80, 443, 465})
+RED_PORTS = frozenset({20, 21, 1433, 1434, 3306, 3389, 4333, 5432, 5500})
+# 1iG5NDGVre accepts unrestricted access only to these.
+PUBLIC_PORTS = frozenset({25, 80, 443})
+
+# Protocols with ports. ICMP and other port-less protocols are not about exposed services and
+# are left out of both checks.
+PORT_PROTOCOLS = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp", "-1": "all"}
+
+SG_RESOURCES = (
+    (
+        _("Control traffic to your AWS resources using security groups"),
+        "https://docs.aws.amazon.com/vpc/latest/userguide/vpc-security-groups.html",
+    ),
+    (
+        _("Amazon EC2 security groups for your EC2 instances"),
+        "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-security-groups.html",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class OpenRule:
+    region: str
+    arn: str
+    group_id: str
+    group_name: str
+    protocol: str
+    from_port: int
+    to_port: int
+    cidr: str
+
+    @property
+    def ports(self) -> str:
+        if self.from_port == self.to_port:
+            return str(self.from_port)
+        return f"{self.from_port}-{self.to_port}"
+
+
+def port_range_status(from_port: int, to_port: int) -> str:
+    """HCP4007jGY's colour for a port range open to the world: red if it reaches a red port,
+    green if every port in it is a green port, yellow otherwise."""
+    if any(from_port <= port <= to_port for port in RED_PORTS):
+        return ERROR
+    if to_port - from_port < len(GREEN_PORTS) and all(
+        port in GREEN_PORTS for port in range(from_port, to_port + 1)
+    ):
+        return OK
+    return WARNING
+
+
+def _open_rules(env: Environment, evaluation: Evaluation) -> Iterator[OpenRule]:
+    """Every inbound rule open to a /0 IPv4 range; counts the groups in `evaluation.processed`."""
+    for region in env.regions:
+        ec2 = env.client("ec2", region)
+        groups = sorted(
+            paginate(ec2, "describe_security_groups", "SecurityGroups"),
+            key=lambda g: g["GroupId"],
+        )
+        evaluation.processed += len(groups)
+        for group in groups:
+            group_arn = arn("ec2", region, env.account_id, f"security-group/{group['GroupId']}")
+            for permission in group.get("IpPermissions", []):
+                protocol = PORT_PROTOCOLS.get(str(permission.get("IpProtocol")))
+                if protocol is None:
+                    continue
+                if protocol == "all":
+                    from_port, to_port = 0, 65535
+                else:
+                    from_port = int(permission.get("FromPort", 0))
+                    to_port = int(permission.get("ToPort", 65535))
+                for ip_range in permission.get("IpRanges", []):
+                    cidr = ip_range.get("CidrIp", "")
+                    if cidr.endswith("/0"):
+                        yield OpenRule(
+                            region=region,
+                            arn=group_arn,
+                            group_id=group["GroupId"],
+                            group_name=group.get("GroupName", ""),
+                            protocol=protocol,
+                            from_port=from_port,
+                            to_port=to_port,
+                            cidr=cidr,
+                        )
+
+
+@check(
+    "HCP4007jGY",
+    name=_("Security Groups - Specific Ports Unrestricted"),
+    core=True,
+    lead=_(
+        "Looks for inbound security group rules that let any IPv4 address reach specific ports. "
+        "Open access to a port is fine for public web and mail services but exposes file "
+        "transfer, remote desktop and database ports to attacks from the whole internet."
+    ),
+    criteria=[
+        _("Green: the rule opens only port 25, 80, 443 or 465 to 0.0.0.0/0."),
+        _(
+            "Red: the rule opens port 20, 21, 1433, 1434, 3306, 3389, 4333, 5432 or 5500 to "
+            "0.0.0.0/0."
+        ),
+        _("Yellow: the rule opens any other port to 0.0.0.0/0."),
+    ],
+    action=_(
+        "Limit each rule to the address ranges that need the port, for example your office "
+        "network or a load balancer's security group, and delete rules nobody uses."
+    ),
+    resources=SG_RESOURCES,
+)
+def specific_ports_unrestricted(env: Environment) -> Evaluation:
+    evaluation = Evaluation()
+    for rule in _open_rules(env, evaluation):
+        status = port_range_status(rule.from_port, rule.to_port)
+        evaluation.rows.append(
+            Row(
+                status=status,
+                arn=rule.arn,
+                region=rule.region,
+                metadata=[
+                    rule.region,
+                    rule.group_name,
+                    rule.group_id,
+                    rule.protocol,
+                    colour(status),
+                    rule.ports,
+                ],
+            )
+        )
+    return evaluation
+
+
+@check(
+    "1iG5NDGVre",
+    name=_("Security Groups - Unrestricted Access"),
+    lead=_(
+        "Looks for inbound security group rules whose source is a whole-internet IPv4 range "
+        "(a /0 suffix). Apart from public web and mail ports, such rules give anyone a way in."
+    ),
+    criteria=[
+        _("Red: a rule has a /0 source for a port other than 25, 80 or 443."),
+    ],
+    action=_(
+        "Replace the /0 source with the addresses or security groups that really need access, "
+        "or remove the rule."
+    ),
+    resources=SG_RESOURCES,
+)
+def unrestricted_access(env: Environment) -> Evaluation:
+    evaluation = Evaluation()
+    for rule in _open_rules(env, evaluation):
+        if rule.from_port == rule.to_port and rule.from_port in PUBLIC_PORTS:
+            continue
+        evaluation.rows.append(
+            Row(
+                status=ERROR,
+                arn=rule.arn,
+                region=rule.region,
+                metadata=[
+                    rule.region,
+                    rule.group_name,
+                    rule.group_id,
+                    rule.protocol,
+                    rule.ports,
+                    colour(ERROR),
+                    rule.cidr,
+                ],
+            )
+        )
+    return evaluation

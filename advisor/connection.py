@@ -1,0 +1,74 @@
+"""boto3 sessions for an account's connected AWS environment.
+
+Three ways in: an access key (secret encrypted at rest), a role assumed with an external id
+(using the credentials Support Center itself runs with, the way a SaaS reaches a customer's
+account), or the moto sample environment for the demo and the tests.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from django.conf import settings
+
+from accounts.models import Account
+from advisor.models import AwsConnection, ConnectionMode
+from core import crypto
+from core.errors import AwsConnectionNotConfigured
+
+ROLE_SESSION_NAME = "SupportCenterTrustedAdvisor"
+HOME_REGION = "us-east-1"
+
+
+def _endpoint() -> str | None:
+    return settings.ADVISOR_AWS_ENDPOINT_URL or None
+
+
+def session_for(connection: AwsConnection) -> tuple[Any, str | None]:
+    """A boto3 session for `connection` and the endpoint URL its clients must use (or None).
+
+    Raises botocore's ClientError / BotoCoreError when a role cannot be assumed.
+    """
+    if connection.mode == ConnectionMode.SAMPLE:
+        from advisor import sample
+
+        session = boto3.Session(**sample.SAMPLE_CREDENTIALS, region_name=HOME_REGION)
+        return session, sample.endpoint()
+    if connection.mode == ConnectionMode.KEYS:
+        session = boto3.Session(
+            aws_access_key_id=connection.access_key_id,
+            aws_secret_access_key=crypto.decrypt(connection.secret_access_key_encrypted),
+            region_name=HOME_REGION,
+        )
+        return session, _endpoint()
+    # Role: assume it with our own credentials; the external id guards against confused deputies.
+    sts = boto3.Session(region_name=HOME_REGION).client(
+        "sts", endpoint_url=_endpoint(), config=Config(retries={"max_attempts": 3})
+    )
+    params = {"RoleArn": connection.role_arn, "RoleSessionName": ROLE_SESSION_NAME}
+    if connection.external_id:
+        params["ExternalId"] = connection.external_id
+    credentials = sts.assume_role(**params)["Credentials"]
+    session = boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=HOME_REGION,
+    )
+    return session, _endpoint()
+
+
+def aws_session(account: Account) -> tuple[Any, str | None]:
+    """The session for `account`'s environment. Raises AwsConnectionNotConfigured."""
+    connection = AwsConnection.objects.filter(account=account).first()
+    if connection is None:
+        raise AwsConnectionNotConfigured()
+    return session_for(connection)
+
+
+def caller_account_id(session: Any, endpoint_url: str | None) -> str:
+    """The AWS account id the session acts in (STS GetCallerIdentity needs no permission)."""
+    sts = session.client("sts", region_name=HOME_REGION, endpoint_url=endpoint_url)
+    return str(sts.get_caller_identity()["Account"])

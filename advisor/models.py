@@ -1,0 +1,168 @@
+"""Trusted Advisor data: the AWS environment an account connects, and check results with history.
+
+`CheckState` is the live row per (account, check): the refresh status machine and a pointer to the
+latest result. Every successful run adds a `CheckResult` (history, for the dashboard's chart) with
+its `CheckResource` rows. Exclusions are kept per resource id so they survive later runs.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Account
+from core.models import TimestampedModel
+
+
+class ConnectionMode(models.TextChoices):
+    KEYS = "keys", _("Access key")
+    ROLE = "role", _("Role to assume")
+    SAMPLE = "sample", _("Sample environment")
+
+
+class AwsConnection(TimestampedModel):
+    """How Support Center reaches an account's AWS environment. Secrets are encrypted at rest."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="aws_connection")
+    mode = models.CharField(max_length=8, choices=ConnectionMode.choices)
+    access_key_id = models.CharField(max_length=128, blank=True)
+    secret_access_key_encrypted = models.TextField(blank=True)
+    role_arn = models.CharField(max_length=2048, blank=True)
+    external_id = models.CharField(max_length=1224, blank=True)
+    regions = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(mode__in=ConnectionMode.values), name="aws_connection_mode_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} ({self.mode})"
+
+
+class RefreshStatus(models.TextChoices):
+    NONE = "none", _("Not refreshed")
+    ENQUEUED = "enqueued", _("Enqueued")
+    PROCESSING = "processing", _("Processing")
+    SUCCESS = "success", _("Success")
+    ABANDONED = "abandoned", _("Abandoned")
+
+
+class CheckStatus(models.TextChoices):
+    OK = "ok", _("No problems detected")
+    WARNING = "warning", _("Investigation recommended")
+    ERROR = "error", _("Action recommended")
+    NOT_AVAILABLE = "not_available", _("Not available")
+
+
+class CheckState(TimestampedModel):
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="advisor_checks")
+    check_id = models.CharField(max_length=16)
+    refresh_status = models.CharField(
+        max_length=12, choices=RefreshStatus.choices, default=RefreshStatus.NONE
+    )
+    refresh_requested_at = models.DateTimeField(null=True, blank=True)
+    refresh_started_at = models.DateTimeField(null=True, blank=True)
+    refresh_finished_at = models.DateTimeField(null=True, blank=True)
+    next_refreshable_at = models.DateTimeField(null=True, blank=True)
+    refresh_error = models.TextField(blank=True)
+    latest_result = models.ForeignKey(
+        "CheckResult", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "check_id"], name="check_state_unique"),
+            models.CheckConstraint(
+                condition=models.Q(refresh_status__in=RefreshStatus.values),
+                name="check_state_refresh_status_valid",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["refresh_status", "refresh_requested_at"], name="check_state_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.check_id} {self.refresh_status}"
+
+
+class CheckResult(TimestampedModel):
+    """One successful run of a check (the history). Counts follow the API's resourcesSummary."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="advisor_results")
+    check_id = models.CharField(max_length=16)
+    status = models.CharField(max_length=16, choices=CheckStatus.choices)
+    computed_at = models.DateTimeField()
+    resources_processed = models.PositiveIntegerField(default=0)
+    resources_flagged = models.PositiveIntegerField(default=0)
+    resources_ignored = models.PositiveIntegerField(default=0)
+    resources_suppressed = models.PositiveIntegerField(default=0)
+    # Rows stored, green ones included: the API's hasFlaggedResources is "the list is non-empty".
+    resources_listed = models.PositiveIntegerField(default=0)
+    estimated_monthly_savings = models.FloatField(default=0.0)
+    estimated_percent_monthly_savings = models.FloatField(default=0.0)
+    monthly_cost = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=CheckStatus.values), name="check_result_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["account", "check_id", "-computed_at"], name="check_result_history"
+            ),
+            models.Index(fields=["account", "-computed_at"], name="check_result_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.account_id}/{self.check_id} {self.status} @ {self.computed_at:%Y-%m-%d %H:%M}"
+        )
+
+
+class CheckResource(models.Model):
+    """A resource a run listed. `resource_id` is the API's opaque, stable `resourceId`."""
+
+    result = models.ForeignKey(CheckResult, on_delete=models.CASCADE, related_name="resources")
+    resource_id = models.CharField(max_length=64)
+    arn = models.TextField()
+    region = models.CharField(max_length=32, blank=True)
+    status = models.CharField(max_length=8)
+    metadata = models.JSONField(default=list)
+    is_suppressed = models.BooleanField(default=False)
+    savings = models.FloatField(default=0.0)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["result", "resource_id"], name="check_resource_unique"),
+        ]
+        ordering = ["result", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} {self.status}"
+
+
+class ResourceExclusion(TimestampedModel):
+    """A resource the account excluded from a check; its rows are listed as suppressed."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="advisor_exclusions"
+    )
+    check_id = models.CharField(max_length=16)
+    resource_id = models.CharField(max_length=64)
+    created_by_arn = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "check_id", "resource_id"], name="resource_exclusion_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}/{self.check_id}/{self.resource_id}"

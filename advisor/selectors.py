@@ -1,0 +1,102 @@
+"""Trusted Advisor reads. Every selector is scoped by the account it is given."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from accounts.models import Account
+from advisor.checks.base import CheckSpec
+from advisor.models import AwsConnection, CheckResource, CheckResult, CheckState, CheckStatus
+
+CATEGORIES = ("cost_optimizing", "security", "fault_tolerance", "performance", "service_limits")
+
+
+def aws_connection_get(account: Account) -> AwsConnection | None:
+    return AwsConnection.objects.filter(account=account).first()
+
+
+def check_states(account: Account, check_ids: Iterable[str]) -> dict[str, CheckState]:
+    """The states (with their latest results) of the given checks, in one query."""
+    states = CheckState.objects.filter(account=account, check_id__in=list(check_ids))
+    return {s.check_id: s for s in states.select_related("latest_result")}
+
+
+def check_resources(result: CheckResult | None) -> QuerySet[CheckResource]:
+    if result is None:
+        return CheckResource.objects.none()
+    return result.resources.order_by("position")
+
+
+def check_status(state: CheckState | None) -> str:
+    if state is None or state.latest_result is None:
+        return CheckStatus.NOT_AVAILABLE
+    return state.latest_result.status
+
+
+@dataclass
+class CheckRow:
+    """A check as the dashboard lists it."""
+
+    spec: CheckSpec
+    state: CheckState | None
+
+    @property
+    def status(self) -> str:
+        return check_status(self.state)
+
+    @property
+    def result(self) -> CheckResult | None:
+        return self.state.latest_result if self.state is not None else None
+
+
+def dashboard(account: Account, specs: list[CheckSpec]) -> dict[str, Any]:
+    """Checks grouped by category with red/yellow/green/not-available counts (one query)."""
+    states = check_states(account, [s.id for s in specs])
+    categories: dict[str, dict[str, Any]] = {
+        c: {"code": c, "checks": [], "counts": defaultdict(int)} for c in CATEGORIES
+    }
+    totals: dict[str, int] = defaultdict(int)
+    savings = 0.0
+    for spec in specs:
+        row = CheckRow(spec=spec, state=states.get(spec.id))
+        category = categories[spec.category]
+        category["checks"].append(row)
+        category["counts"][row.status] += 1
+        totals[row.status] += 1
+        if row.result is not None:
+            savings += row.result.estimated_monthly_savings
+    for category in categories.values():
+        category["counts"] = dict(category["counts"])
+        rank = {"error": 0, "warning": 1, "ok": 2, "not_available": 3}
+        category["checks"].sort(key=lambda r: (rank[r.status], str(r.spec.name)))
+    return {
+        "categories": [c for c in categories.values() if c["checks"]],
+        "totals": dict(totals),
+        "savings": round(savings, 2),
+    }
+
+
+def flagged_history(account: Account, check_ids: Iterable[str], days: int = 90) -> list[dict]:
+    """Flagged resources over time: for each day with a run, the sum over checks of the flagged
+    count of each check's newest result up to that day. One query."""
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        CheckResult.objects.filter(
+            account=account, check_id__in=list(check_ids), computed_at__gte=since
+        )
+        .order_by("computed_at")
+        .values_list("check_id", "computed_at", "resources_flagged")
+    )
+    current: dict[str, int] = {}
+    per_day: dict[date, int] = {}
+    for check_id, computed_at, flagged in rows:
+        current[check_id] = flagged
+        per_day[timezone.localdate(computed_at)] = sum(current.values())
+    return [{"date": d.isoformat(), "flagged": n} for d, n in per_day.items()]

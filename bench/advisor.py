@@ -1,0 +1,227 @@
+"""Trusted Advisor benchmark: the five operations and the console pages with a long history, and
+how long each check takes to compute against the moto sample environment.
+
+    python -m bench advisor [--resources 5000] [--history 52] [--calls 200] [--threads 4]
+
+Seeds one enterprise account with `--history` weekly results of every check (the latest result
+of one check carrying `--resources` rows), then drives boto3 and signed-in page requests
+against gunicorn, and runs every check once against a seeded moto server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench.api import (
+    ROOT,
+    Result,
+    database_name,
+    free_port,
+    measure,
+    page_getter,
+    publish,
+    start_web,
+    support_client,
+    wait_http,
+)
+from bench.pages import signed_in_opener
+
+BIG_CHECK = "HCP4007jGY"
+
+SEED = """
+import json, django
+django.setup()
+from datetime import timedelta
+from io import StringIO
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+from accounts.models import Account
+from advisor import services as advisor
+from advisor.checks import REGISTRY
+from advisor.models import CheckResource, CheckResult, CheckState
+from core.services import database_optimize
+
+out = StringIO()
+call_command("create_api_user", "--account-id", "999900002222", "--plan", "enterprise", stdout=out)
+user = json.loads(out.getvalue())
+account = Account.objects.get(account_id="999900002222")
+root = account.users.get(kind="root")
+root.set_password("bench-password-1")
+root.save(update_fields=["password"])
+now = timezone.now()
+with transaction.atomic():
+    for spec in REGISTRY.values():
+        state = CheckState.objects.create(account=account, check_id=spec.id,
+                                          refresh_status="success")
+        latest = None
+        for week in range({history}, -1, -1):
+            latest = CheckResult.objects.create(
+                account=account, check_id=spec.id, status="warning",
+                computed_at=now - timedelta(days=7 * week), resources_processed=10,
+                resources_flagged=week % 7, resources_listed=10)
+        rows = {resources} if spec.id == "{big}" else 10
+        width = len(spec.metadata)
+        CheckResource.objects.bulk_create([
+            CheckResource(result=latest, resource_id=advisor.resource_id_for(spec.id, f"r{{i}}"),
+                          arn=f"arn:aws:ec2:us-east-1:123456789012:thing/r{{i}}",
+                          region="us-east-1", status="warning" if i % 3 else "ok",
+                          metadata=[f"value {{i}}"] * width, position=i)
+            for i in range(rows)], batch_size=2000)
+        state.latest_result = latest
+        state.save(update_fields=["latest_result"])
+database_optimize()
+user["checks"] = list(REGISTRY)
+print(json.dumps(user))
+"""
+
+CHECK_TIMES = """
+import json, time, django
+django.setup()
+import boto3
+from django.utils import timezone
+from advisor import sample
+from advisor.checks import REGISTRY
+from advisor.checks.base import Environment
+
+server, url = sample.start_server()
+started = time.perf_counter()
+sample.seed(url)
+seeded = time.perf_counter() - started
+session = boto3.Session(**sample.SAMPLE_CREDENTIALS, region_name="us-east-1")
+env = Environment(session=session, regions=list(sample.SAMPLE_REGIONS),
+                  account_id=sample.SAMPLE_ACCOUNT_ID, now=timezone.now(), endpoint_url=url)
+timings = []
+for spec in REGISTRY.values():
+    started = time.perf_counter()
+    evaluation = spec.evaluate(env)
+    timings.append([spec.id, str(spec.name), time.perf_counter() - started, len(evaluation.rows)])
+server.stop()
+print(json.dumps({{"seed": seeded, "checks": timings}}))
+"""
+
+
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench advisor")
+    parser.add_argument("--resources", type=int, default=5000)
+    parser.add_argument("--history", type=int, default=52)
+    parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-record", action="store_true")
+    args = parser.parse_args(argv)
+    data_dir = Path(tempfile.mkdtemp(prefix="supportcenter-bench-"))
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "supportcenter.settings",
+        "SUPPORTCENTER_DATA_DIR": str(data_dir),
+        "SUPPORTCENTER_SECRET_KEY": secrets.token_urlsafe(40),
+        "SUPPORTCENTER_DEMO": "0",
+        "SUPPORTCENTER_API_RATE_LIMIT": "0",
+        "SUPPORTCENTER_SIGNIN_FAILURE_LIMIT": "1000",
+        "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+    }
+    subprocess.run([sys.executable, "manage.py", "bootstrap"], cwd=ROOT, env=env, check=True)
+    script = SEED.format(history=args.history, resources=args.resources, big=BIG_CHECK)
+    output = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    user = json.loads(output.strip().splitlines()[-1])
+    port = free_port()
+    web = start_web(env, port)
+    base = f"http://127.0.0.1:{port}"
+    results: list[Result] = []
+    try:
+        wait_http(base + "/livez")
+
+        def api(call_name: str, **params: object):  # type: ignore[no-untyped-def]
+            def make():  # type: ignore[no-untyped-def]
+                client = support_client(base, user["accessKeyId"], user["secretAccessKey"])
+                return lambda: getattr(client, call_name)(**params)
+
+            return make
+
+        calls = [
+            ("DescribeTrustedAdvisorChecks", api("describe_trusted_advisor_checks", language="en")),
+            (
+                f"DescribeTrustedAdvisorCheckSummaries ({len(user['checks'])} checks)",
+                api("describe_trusted_advisor_check_summaries", checkIds=user["checks"]),
+            ),
+            (
+                f"DescribeTrustedAdvisorCheckResult ({args.resources:,} resources)",
+                api("describe_trusted_advisor_check_result", checkId=BIG_CHECK),
+            ),
+            (
+                "DescribeTrustedAdvisorCheckRefreshStatuses",
+                api("describe_trusted_advisor_check_refresh_statuses", checkIds=user["checks"]),
+            ),
+        ]
+        for name, make in calls:
+            results.append(measure(name, "Support Center", args.calls, args.threads, make))
+        jar = signed_in_opener(base, user["rootEmail"], "bench-password-1")
+        getter = page_getter(base, jar, "")
+        for name, path in (
+            ("dashboard", "/trusted-advisor/"),
+            (
+                f"check page ({args.resources:,} resources, page 1)",
+                f"/trusted-advisor/checks/{BIG_CHECK}/",
+            ),
+            ("check CSV download", f"/trusted-advisor/checks/{BIG_CHECK}/download.csv"),
+        ):
+            results.append(
+                measure(name, "Support Center", args.calls // 4, args.threads, getter(path))
+            )
+    finally:
+        web.terminate()
+        web.wait(timeout=30)
+    timing_output = subprocess.run(
+        [sys.executable, "-c", CHECK_TIMES.format()],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    timings = json.loads(timing_output.strip().splitlines()[-1])
+    publish(record(results, timings, args), record=not args.no_record)
+
+
+def record(results: list[Result], timings: dict, args: argparse.Namespace) -> str:
+    lines = [
+        f"### Trusted Advisor — {time.strftime('%Y-%m-%d')}",
+        "",
+        f"One enterprise account with {args.history + 1} weekly results of every check "
+        f"({database_name()}); the latest result of {BIG_CHECK} has {args.resources:,} "
+        f"resources. gunicorn 2 workers x 4 threads; {args.threads} client threads. Machine: "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}.",
+        "",
+        "| call or page | server | requests | requests/s | p50 ms | p95 ms |",
+        "|---|---|---|---|---|---|",
+        *[r.row() for r in results],
+        "",
+        f"Computing each check once against the moto sample environment (seeded in "
+        f"{timings['seed']:.1f} s; two regions), through moto's server on loopback:",
+        "",
+        "| check | name | seconds | rows |",
+        "|---|---|---|---|",
+        *[f"| {c[0]} | {c[1]} | {c[2]:.2f} | {c[3]} |" for c in timings["checks"]],
+        "",
+    ]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,145 @@
+"""The sample AWS environment: seeding, every check against it, and how it is served."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import requests
+from django.utils import timezone
+
+from advisor import sample
+from advisor.checks import REGISTRY
+from advisor.checks.base import ERROR, OK, WARNING
+from tests.advisor.conftest import AwsClient, MakeEnv
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _inventory(aws_client: AwsClient) -> dict[str, int]:
+    ec2 = aws_client("ec2")
+    return {
+        "buckets": len(aws_client("s3").list_buckets()["Buckets"]),
+        "users": len(aws_client("iam").list_users()["Users"]),
+        "instances": sum(len(r["Instances"]) for r in ec2.describe_instances()["Reservations"]),
+        "volumes": len(ec2.describe_volumes()["Volumes"]),
+        "addresses": len(ec2.describe_addresses()["Addresses"]),
+        "databases": len(aws_client("rds", "eu-west-1").describe_db_instances()["DBInstances"]),
+    }
+
+
+def test_seed_is_idempotent(aws_client: AwsClient, moto_endpoint: str) -> None:
+    now = timezone.now()
+    sample.seed(moto_endpoint, now=now)
+    first = _inventory(aws_client)
+    assert first == {
+        "buckets": 7,
+        "users": 4,
+        "instances": 2,
+        "volumes": 4,
+        "addresses": 2,
+        "databases": 1,
+    }
+    sample.seed(moto_endpoint, now=now)
+    assert _inventory(aws_client) == first
+
+
+def test_every_check_runs_against_the_sample(moto_endpoint: str, make_env: MakeEnv) -> None:
+    now = timezone.now()
+    sample.seed(moto_endpoint, now=now)
+    env = make_env(moto_endpoint, regions=sample.SAMPLE_REGIONS, now=now)
+    statuses: Counter[str] = Counter()
+    by_check: dict[str, set[str]] = {}
+    for check_id, spec in REGISTRY.items():
+        evaluation = spec.evaluate(env)
+        assert evaluation.processed >= len(evaluation.rows), check_id
+        for row in evaluation.rows:
+            assert len(row.metadata) == len(spec.metadata), (check_id, row)
+            assert row.region in (None, *sample.SAMPLE_REGIONS)
+        by_check[check_id] = {row.status for row in evaluation.rows}
+        statuses.update(row.status for row in evaluation.rows)
+    assert statuses[WARNING] >= 1
+    assert statuses[ERROR] >= 1
+    # The sample is built to show each colour in the checks people look at first.
+    assert by_check["HCP4007jGY"] == {OK, WARNING, ERROR}
+    assert by_check["Pfx0RwqBli"] == {OK, WARNING, ERROR}
+    assert by_check["jL7PP0l7J9"] == {WARNING, ERROR}
+    for check_id in ("Qch7DwouX1", "Ti39halfu8", "Z4AUBRNSmz", "DAvU99Dc4C", "hjLMh88uM8"):
+        assert by_check[check_id] == {WARNING}, check_id
+    for check_id in ("ePs02jT06w", "rSs93HQwa1", "7DAFEmoDos", "opQPADkZvH"):
+        assert by_check[check_id] == {ERROR}, check_id
+
+
+def test_utilization_findings_last_while_the_demo_runs(
+    moto_endpoint: str, make_env: MakeEnv
+) -> None:
+    now = timezone.now()
+    sample.seed(moto_endpoint, now=now)
+    for later in (now, now + timedelta(days=10, hours=5), now + timedelta(days=45)):
+        env = make_env(moto_endpoint, regions=sample.SAMPLE_REGIONS, now=later)
+        flagged = {
+            check_id: sorted(str(row.metadata[1]) for row in REGISTRY[check_id].evaluate(env).rows)
+            for check_id in ("Qch7DwouX1", "Ti39halfu8", "DAvU99Dc4C", "hjLMh88uM8")
+        }
+        assert flagged["Ti39halfu8"] == ["reports-db"]
+        assert flagged["hjLMh88uM8"] == ["legacy-web"]
+        assert len(flagged["Qch7DwouX1"]) == len(flagged["DAvU99Dc4C"]) == 1
+
+
+def test_endpoint_prefers_the_configured_server(settings: Any) -> None:
+    settings.ADVISOR_SAMPLE_ENDPOINT = "http://sample.example:4566"
+    assert sample.endpoint() == "http://sample.example:4566"
+
+
+def test_endpoint_starts_and_reseeds_an_in_process_server(
+    settings: Any, moto_endpoint: str
+) -> None:
+    settings.ADVISOR_SAMPLE_ENDPOINT = ""
+    url = sample.endpoint()
+    s3 = boto3.Session(**sample.SAMPLE_CREDENTIALS).client(
+        "s3", region_name="us-east-1", endpoint_url=url
+    )
+    s3.head_bucket(Bucket=sample.MARKER_BUCKET)
+    # moto's state is per process: resetting any in-process server wipes the sample too, and
+    # the next call seeds it again on the same server.
+    requests.post(f"{moto_endpoint}/moto-api/reset", timeout=10).raise_for_status()
+    assert not s3.list_buckets()["Buckets"]
+    assert sample.endpoint() == url
+    s3.head_bucket(Bucket=sample.MARKER_BUCKET)
+
+
+def test_management_command_serves_until_sigterm(tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "supportcenter.settings_test",
+        "SUPPORTCENTER_TEST_DATA_DIR": str(tmp_path),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", "advisor_sample", "--port", "0"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()  # printed once the server is seeded
+        assert line.startswith("Sample AWS environment (moto) at http://127.0.0.1:")
+        url = line.rsplit(" ", 1)[1].strip()
+        iam = boto3.Session(**sample.SAMPLE_CREDENTIALS).client(
+            "iam", region_name="us-east-1", endpoint_url=url
+        )
+        assert len(iam.list_users()["Users"]) == 4
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()

@@ -1,0 +1,368 @@
+"""Trusted Advisor services: connections, the refresh status machine, exclusions, jobs."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import timedelta
+
+import boto3
+import pytest
+import requests
+import time_machine
+from django.utils import timezone
+
+from accounts.principals import SYSTEM
+from advisor import services as advisor
+from advisor.checks.base import Evaluation, Row
+from advisor.models import AwsConnection, CheckResult, CheckState, ResourceExclusion
+from advisor.tasks import (
+    advisor_check_run_task,
+    advisor_refresh_scheduled_task,
+    advisor_refresh_sweep_task,
+    advisor_results_purge_task,
+)
+from audit.models import AuditEvent
+from core import crypto
+from core.errors import (
+    AwsConnectionNotConfigured,
+    InvalidAwsConnection,
+    InvalidParameterValueException,
+)
+from tests import factories
+
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+moto_server = pytest.importorskip("moto.server")
+
+EIP_CHECK = "Z4AUBRNSmz"
+SG_CHECK = "HCP4007jGY"
+KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+
+
+@pytest.fixture(scope="module")
+def moto_url():
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_url, settings):
+    requests.post(f"{moto_url}/moto-api/reset", timeout=10)
+    settings.ADVISOR_AWS_ENDPOINT_URL = moto_url
+    return MotoAccount(moto_url)
+
+
+class MotoAccount:
+    """boto3 clients for the moto account that key connections reach."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.session = boto3.Session(
+            aws_access_key_id=KEY_ID, aws_secret_access_key="secret", region_name="us-east-1"
+        )
+
+    def client(self, service: str, region: str = "us-east-1"):
+        return self.session.client(service, region_name=region, endpoint_url=self.url)
+
+
+def connect_keys(account, **kwargs):
+    params = {
+        "account": account,
+        "actor": SYSTEM,
+        "mode": "keys",
+        "access_key_id": KEY_ID,
+        "secret_access_key": "secret",
+        "regions": ["us-east-1"],
+    }
+    params.update(kwargs)
+    return advisor.aws_connection_set(**params)
+
+
+def run(account, check_id, capture, actor=SYSTEM) -> CheckState:
+    with capture(execute=False) as callbacks:
+        state = advisor.advisor_check_refresh(account=account, check_id=check_id, actor=actor)
+    if callbacks:
+        advisor_check_run_task(state.pk)
+    state.refresh_from_db()
+    return state
+
+
+def test_key_connection_stores_the_secret_encrypted(business_account, root, aws):
+    connection = connect_keys(business_account, actor=root)
+    assert connection.secret_access_key_encrypted != "secret"
+    assert crypto.decrypt(connection.secret_access_key_encrypted) == "secret"
+    record = AuditEvent.objects.get(account=business_account, event_name="UpdateAwsConnection")
+    assert record.event_source == "trustedadvisor.amazonaws.com"
+    assert "secret" not in str(record.request_parameters)
+    # Saving again without a secret keeps the stored one.
+    connect_keys(business_account, secret_access_key="", regions=["eu-west-1"])
+    connection.refresh_from_db()
+    assert crypto.decrypt(connection.secret_access_key_encrypted) == "secret"
+    assert connection.regions == ["eu-west-1"]
+    assert advisor.aws_connection_verify(account=business_account) == "123456789012"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"regions": []}, "regions"),
+        ({"regions": ["mars-north-1"]}, "regions"),
+        ({"access_key_id": "short"}, "access_key_id"),
+        ({"mode": "role", "role_arn": "arn:aws:iam::12:role/x"}, "role_arn"),
+        ({"mode": "bogus"}, "mode"),
+    ],
+)
+def test_bad_connections_are_refused_and_change_nothing(business_account, kwargs, field):
+    with pytest.raises(InvalidAwsConnection) as raised:
+        connect_keys(business_account, **kwargs)
+    assert raised.value.field == field
+    assert not AwsConnection.objects.filter(account=business_account).exists()
+
+
+def test_a_new_key_needs_its_secret(business_account):
+    with pytest.raises(InvalidAwsConnection) as raised:
+        connect_keys(business_account, secret_access_key="")
+    assert raised.value.message == advisor.MSG_NO_SECRET
+
+
+def test_role_connection_assumes_the_role_with_the_external_id(business_account, aws, moto_url):
+    advisor.aws_connection_set(
+        account=business_account,
+        actor=SYSTEM,
+        mode="role",
+        role_arn="arn:aws:iam::210987654321:role/SupportCenterAdvisor",
+        external_id="sc-external-id",
+        regions=["us-east-1"],
+    )
+    # Support Center's own credentials (the environment's) assume the customer's role; moto
+    # puts the assumed session in the role's account.
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    assert advisor.aws_connection_verify(account=business_account) == "210987654321"
+
+
+def test_verify_without_connection(business_account):
+    with pytest.raises(AwsConnectionNotConfigured):
+        advisor.aws_connection_verify(account=business_account)
+
+
+def test_delete_connection(business_account, aws):
+    connect_keys(business_account)
+    assert advisor.aws_connection_delete(account=business_account, actor=SYSTEM) is True
+    assert advisor.aws_connection_delete(account=business_account, actor=SYSTEM) is False
+
+
+def test_refresh_state_machine(
+    business_account, root, aws, settings, django_capture_on_commit_callbacks
+):
+    connect_keys(business_account)
+    aws.client("ec2").allocate_address(Domain="vpc")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        state = advisor.advisor_check_refresh(
+            account=business_account, check_id=EIP_CHECK, actor=root
+        )
+    assert state.refresh_status == "enqueued"
+    assert len(callbacks) == 1
+    # A second request while enqueued queues nothing.
+    with django_capture_on_commit_callbacks(execute=False) as again:
+        advisor.advisor_check_refresh(account=business_account, check_id=EIP_CHECK, actor=root)
+    assert again == []
+    assert advisor_check_run_task(state.pk) is True
+    assert advisor_check_run_task(state.pk) is False
+    state.refresh_from_db()
+    assert state.refresh_status == "success"
+    assert state.latest_result.status == "warning"
+    assert CheckResult.objects.filter(account=business_account).count() == 1
+    record = AuditEvent.objects.get(account=business_account, event_name="RefreshCheck")
+    assert record.event_source == "trustedadvisor.amazonaws.com"
+    assert record.resource_name == EIP_CHECK
+
+    # After the interval a new run is allowed and the history grows.
+    with time_machine.travel(timezone.now() + timedelta(seconds=301)):
+        state = run(business_account, EIP_CHECK, django_capture_on_commit_callbacks)
+    assert CheckResult.objects.filter(account=business_account).count() == 2
+
+
+def test_unknown_check_is_refused(business_account):
+    with pytest.raises(InvalidParameterValueException):
+        advisor.advisor_check_refresh(account=business_account, check_id="nope", actor=SYSTEM)
+
+
+def test_core_only_plans(reference_data):
+    developer = factories.make_account("developer")
+    ids = {spec.id for spec in advisor.checks_available(developer)}
+    assert SG_CHECK in ids
+    assert EIP_CHECK not in ids
+    assert all(spec.core for spec in advisor.checks_available(developer))
+    with pytest.raises(InvalidParameterValueException) as raised:
+        advisor.check_available(developer, EIP_CHECK)
+    assert "Premium Support Plan" in raised.value.message
+
+
+def _store(account, check_id, rows, processed=None, monthly_cost=0.0):
+    from advisor.checks import REGISTRY
+
+    state, _ = CheckState.objects.get_or_create(account=account, check_id=check_id)
+    evaluation = Evaluation(rows=rows, processed=processed or len(rows), monthly_cost=monthly_cost)
+    return advisor.result_store(state=state, spec=REGISTRY[check_id], evaluation=evaluation)
+
+
+def _eip(ip: str, savings: float = 3.6) -> Row:
+    return Row(
+        status="warning",
+        arn=f"arn:aws:ec2:us-east-1:123456789012:elastic-ip/{ip}",
+        metadata=["us-east-1", ip],
+        region="us-east-1",
+        savings=savings,
+    )
+
+
+def test_exclusions_resummarise_and_survive_runs(business_account, root):
+    result = _store(
+        business_account, EIP_CHECK, [_eip("1.1.1.1"), _eip("2.2.2.2")], monthly_cost=7.2
+    )
+    assert (result.status, result.resources_flagged, result.estimated_monthly_savings) == (
+        "warning",
+        2,
+        7.2,
+    )
+    assert result.estimated_percent_monthly_savings == 100.0
+    first = result.resources.order_by("position").first()
+    changed = advisor.advisor_resources_set_excluded(
+        account=business_account,
+        check_id=EIP_CHECK,
+        resource_ids=[first.resource_id, "not-a-resource"],
+        excluded=True,
+        actor=root,
+    )
+    assert changed == 1
+    result.refresh_from_db()
+    assert (result.resources_flagged, result.resources_suppressed) == (1, 1)
+    assert result.estimated_monthly_savings == 3.6
+    assert AuditEvent.objects.filter(event_name="ExcludeCheckItems").count() == 1
+
+    # The next run keeps the exclusion.
+    later = _store(business_account, EIP_CHECK, [_eip("1.1.1.1"), _eip("2.2.2.2")])
+    assert later.resources.get(resource_id=first.resource_id).is_suppressed is True
+    assert later.resources_suppressed == 1
+
+    # Excluding everything leaves the check green; including again restores it.
+    rest = [r.resource_id for r in later.resources.all()]
+    advisor.advisor_resources_set_excluded(
+        account=business_account, check_id=EIP_CHECK, resource_ids=rest, excluded=True, actor=root
+    )
+    later.refresh_from_db()
+    assert later.status == "ok"
+    advisor.advisor_resources_set_excluded(
+        account=business_account, check_id=EIP_CHECK, resource_ids=rest, excluded=False, actor=root
+    )
+    later.refresh_from_db()
+    assert (later.status, later.resources_suppressed) == ("warning", 0)
+    assert not ResourceExclusion.objects.filter(account=business_account).exists()
+
+
+def test_weekly_refresh_covers_business_accounts_with_a_connection(
+    reference_data, aws, django_capture_on_commit_callbacks
+):
+    business = factories.make_account("business")
+    developer = factories.make_account("developer")
+    unconnected = factories.make_account("enterprise")
+    connect_keys(business)
+    connect_keys(developer)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        queued = advisor_refresh_scheduled_task()
+    assert queued == len(advisor.checks_available(business))
+    assert len(callbacks) == queued
+    assert not CheckState.objects.filter(account__in=[developer, unconnected]).exists()
+    # Running it twice queues nothing more (all enqueued already).
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        assert advisor_refresh_scheduled_task() == 0
+
+
+def test_sweep_abandons_stuck_runs(business_account, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        state = advisor.advisor_check_refresh(
+            account=business_account, check_id=EIP_CHECK, actor=SYSTEM
+        )
+    later = timezone.now() + timedelta(seconds=settings.ADVISOR_REFRESH_TIMEOUT + 1)
+    with time_machine.travel(later):
+        assert advisor_refresh_sweep_task() == 1
+        assert advisor_refresh_sweep_task() == 0
+    state.refresh_from_db()
+    assert state.refresh_status == "abandoned"
+    assert state.refresh_error == advisor.MSG_TIMED_OUT
+
+
+def test_purge_keeps_latest_results(business_account, settings):
+    old = _store(business_account, EIP_CHECK, [_eip("1.1.1.1")])
+    newer = _store(business_account, EIP_CHECK, [_eip("1.1.1.1")])
+    CheckResult.objects.filter(pk__in=[old.pk, newer.pk]).update(
+        computed_at=timezone.now() - timedelta(days=settings.ADVISOR_RESULT_RETENTION_DAYS + 1)
+    )
+    assert advisor_results_purge_task() == 1
+    assert advisor_results_purge_task() == 0
+    assert list(CheckResult.objects.values_list("pk", flat=True)) == [newer.pk]
+
+
+def test_item_status_changes_publish_events_to_matching_rules(
+    business_account, root, aws, django_capture_on_commit_callbacks
+):
+    """A refresh publishes one "Trusted Advisor Check Item Refresh Notification" per item whose
+    status changed; a rule on WARN items of this check delivers them to an SQS queue in the
+    account's connected environment (moto)."""
+    from events import services as events
+    from events.models import EventDelivery
+    from events.tasks import event_delivery_attempt_task
+
+    connect_keys(business_account)
+    sqs = aws.client("sqs")
+    queue_url = sqs.create_queue(QueueName="ta-events")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
+        "Attributes"
+    ]["QueueArn"]
+    rule = events.rule_create(
+        account=business_account,
+        actor=root,
+        name="eip-warnings",
+        event_pattern={
+            "source": ["aws.trustedadvisor"],
+            "detail-type": ["Trusted Advisor Check Item Refresh Notification"],
+            "detail": {
+                "status": ["WARN"],
+                "check-name": ["Unassociated Elastic IP Addresses"],
+            },
+        },
+    )
+    events.target_create(rule=rule, actor=root, kind="sqs", arn=queue_arn)
+
+    with django_capture_on_commit_callbacks(execute=False):
+        _store(business_account, EIP_CHECK, [_eip("1.1.1.1"), _eip("2.2.2.2")])
+    deliveries = list(EventDelivery.objects.order_by("id"))
+    assert len(deliveries) == 2
+    event = deliveries[0].event
+    assert event["source"] == "aws.trustedadvisor"
+    assert event["account"] == business_account.account_id
+    assert event["region"] == "us-east-1"
+    assert event["detail"]["status"] == "WARN"
+    assert event["detail"]["check-item-detail"] == {"Region": "us-east-1", "IP Address": "1.1.1.1"}
+    assert event["detail"]["resource_id"].startswith("arn:aws:ec2:us-east-1:")
+
+    # The same statuses again: nothing changed, nothing published.
+    with django_capture_on_commit_callbacks(execute=False):
+        _store(business_account, EIP_CHECK, [_eip("1.1.1.1"), _eip("2.2.2.2")])
+    assert EventDelivery.objects.count() == 2
+    # One address released: its item turns OK, which this WARN-only rule does not match.
+    with django_capture_on_commit_callbacks(execute=False):
+        _store(business_account, EIP_CHECK, [_eip("1.1.1.1")])
+    assert EventDelivery.objects.count() == 2
+
+    for delivery in deliveries:
+        event_delivery_attempt_task(str(delivery.delivery_id))
+    received = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10)["Messages"]
+    bodies = sorted(
+        json.loads(m["Body"])["detail"]["check-item-detail"]["IP Address"] for m in received
+    )
+    assert bodies == ["1.1.1.1", "2.2.2.2"]
