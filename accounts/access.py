@@ -7,7 +7,7 @@ coverage shows that every branch is tested. Views and handlers never call `X.obj
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import QuerySet
 
@@ -20,14 +20,21 @@ from core.errors import (
     AttachmentSetIdNotFound,
     CaseIdNotFound,
     NoSuchEntity,
+    ResourceNotFoundException,
     UploadIdNotFound,
 )
+
+if TYPE_CHECKING:
+    from events.models import EventDelivery, EventRule, EventTarget
 
 MSG_ACCESS_DENIED = "User: {arn} is not authorized to perform: {action}"
 MSG_CASE_NOT_FOUND = "Case {case_id} was not found."
 MSG_ATTACHMENT_SET_NOT_FOUND = "Attachment set {attachment_set_id} was not found."
 MSG_ATTACHMENT_NOT_FOUND = "Attachment {attachment_id} was not found."
 MSG_UPLOAD_NOT_FOUND = "Upload {upload_id} was not found."
+MSG_RULE_NOT_FOUND = "Rule {name} does not exist."
+MSG_TARGET_NOT_FOUND = "Target {target_id} does not exist on rule {name}."
+MSG_DELIVERY_NOT_FOUND = "Delivery {delivery_id} does not exist."
 
 
 def policies_for_user(user: User) -> list[dict[str, Any]]:
@@ -244,3 +251,81 @@ def access_access_key(principal: Principal, access_key_id: str) -> AccessKey:
         )
     except AccessKey.DoesNotExist:
         raise NoSuchEntity(f"The Access Key with id {access_key_id} cannot be found.") from None
+
+
+# --- events (EventBridge rules) ------------------------------------------------------------------
+
+
+def event_rules_for_principal(principal: Principal) -> QuerySet:
+    """The event rules `principal` may see: its own account's (engineers own none)."""
+    from events.models import EventRule
+
+    queryset = EventRule.objects.all()
+    if principal.is_system:
+        return queryset
+    account = _customer_account(principal)
+    if account is None:
+        return queryset.none()
+    return queryset.filter(account=account)
+
+
+def access_event_rule(
+    principal: Principal, name: str, *, action: str = "events:DescribeRule"
+) -> EventRule:
+    """A rule of the principal's account by name; `ResourceNotFoundException` for missing and
+    not-yours alike."""
+    from events.models import EventRule
+
+    authorize(principal, action)
+    try:
+        return event_rules_for_principal(principal).select_related("account").get(name=name)
+    except EventRule.DoesNotExist:
+        raise ResourceNotFoundException(MSG_RULE_NOT_FOUND.format(name=name)) from None
+
+
+def access_event_target(
+    principal: Principal,
+    rule_name: str,
+    target_id: str,
+    *,
+    action: str = "events:ListTargetsByRule",
+) -> EventTarget:
+    """A target of one of the account's rules; `ResourceNotFoundException` otherwise."""
+    from events.models import EventTarget
+
+    rule = access_event_rule(principal, rule_name, action=action)
+    try:
+        return EventTarget.objects.select_related("rule", "rule__account").get(
+            rule=rule, target_id=target_id
+        )
+    except EventTarget.DoesNotExist:
+        raise ResourceNotFoundException(
+            MSG_TARGET_NOT_FOUND.format(target_id=target_id, name=rule_name)
+        ) from None
+
+
+def access_event_delivery(
+    principal: Principal,
+    rule_name: str,
+    target_id: str,
+    delivery_id: str,
+    *,
+    action: str = "events:ListTargetsByRule",
+) -> EventDelivery:
+    """A delivery to one of the account's targets; `ResourceNotFoundException` otherwise."""
+    import uuid
+
+    from events.models import EventDelivery
+
+    target = access_event_target(principal, rule_name, target_id, action=action)
+    missing = ResourceNotFoundException(MSG_DELIVERY_NOT_FOUND.format(delivery_id=delivery_id))
+    try:
+        parsed = uuid.UUID(str(delivery_id))
+    except ValueError:
+        raise missing from None
+    try:
+        return EventDelivery.objects.select_related("target", "target__rule").get(
+            target=target, delivery_id=parsed
+        )
+    except EventDelivery.DoesNotExist:
+        raise missing from None

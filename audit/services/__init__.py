@@ -22,6 +22,7 @@ SUPPORT_SOURCE = "support.amazonaws.com"
 TRUSTED_ADVISOR_SOURCE = "trustedadvisor.amazonaws.com"
 SIGNIN_SOURCE = "signin.amazonaws.com"
 IAM_SOURCE = "iam.amazonaws.com"
+EVENTS_SOURCE = "events.amazonaws.com"
 
 
 class AuditEventName(enum.StrEnum):
@@ -45,6 +46,14 @@ class AuditEventName(enum.StrEnum):
     CREATE_ACCESS_KEY = "CreateAccessKey"
     UPDATE_ACCESS_KEY = "UpdateAccessKey"
     DELETE_ACCESS_KEY = "DeleteAccessKey"
+    # EventBridge (rules over Support Center's events)
+    PUT_RULE = "PutRule"
+    DELETE_RULE = "DeleteRule"
+    ENABLE_RULE = "EnableRule"
+    DISABLE_RULE = "DisableRule"
+    PUT_TARGETS = "PutTargets"
+    REMOVE_TARGETS = "RemoveTargets"
+    START_REPLAY = "StartReplay"
 
 
 def user_identity(actor: Principal) -> dict[str, Any]:

@@ -64,6 +64,7 @@ from core.errors import (
 )
 from core.redaction import redact
 from core.services import sequence_next
+from events.services import CaseEventName, case_event_publish
 from notifications.services import notification_enqueue_case_update
 
 # The public face of the case services, whatever sub-module holds each piece.
@@ -299,6 +300,7 @@ def case_create(
         response_elements={"caseId": case.case_id},
     )
     notification_enqueue_case_update(case=case, kind="created", body=clean_body, origin="customer")
+    case_event_publish(case=case, event_name=CaseEventName.CREATE_CASE)
     return case
 
 
@@ -309,6 +311,7 @@ def case_resolve(*, case: Case, actor: Principal) -> tuple[str, str]:
     old, new = lifecycle.transition(case, to=CaseStatus.RESOLVED, actor=actor)
     if old != new:
         notification_enqueue_case_update(case=case, kind="status")
+        case_event_publish(case=case, event_name=CaseEventName.RESOLVE_CASE)
     return old, new
 
 
@@ -316,6 +319,7 @@ def case_resolve(*, case: Case, actor: Principal) -> tuple[str, str]:
 def case_reopen(*, case: Case, actor: Principal) -> tuple[str, str]:
     old, new = lifecycle.transition(case, to=CaseStatus.REOPENED, actor=actor)
     notification_enqueue_case_update(case=case, kind="status")
+    case_event_publish(case=case, event_name=CaseEventName.REOPEN_CASE)
     return old, new
 
 

@@ -34,6 +34,7 @@ from core import ids
 from core.errors import (
     InvalidParameterValueException,
 )
+from events.services import CaseEventName, case_event_publish
 from notifications.services import notification_enqueue_case_update
 
 MSG_CC_PLAN = "The {plan} support plan does not include additional contacts (CC)."
@@ -130,6 +131,7 @@ def case_add_communication(
         lifecycle.transition(
             case, to=CaseStatus.REOPENED, actor=actor, reason="customer reply", audit_record=False
         )
+        case_event_publish(case=case, event_name=CaseEventName.REOPEN_CASE)
     elif case.status == CaseStatus.PENDING_CUSTOMER_ACTION:
         lifecycle.transition(
             case, to=CaseStatus.OPENED, actor=actor, reason="customer reply", audit_record=False
@@ -160,6 +162,9 @@ def case_add_communication(
     notification_enqueue_case_update(
         case=case, kind="correspondence", body=clean_body, origin="customer"
     )
+    case_event_publish(
+        case=case, event_name=CaseEventName.ADD_COMMUNICATION_TO_CASE, communication=communication
+    )
     return communication
 
 
@@ -186,6 +191,8 @@ def case_support_reply(
     target = CaseStatus(next_status)
     if target != CaseStatus(case.status):
         lifecycle.transition(case, to=target, actor=actor, reason="support reply")
+        if target == CaseStatus.RESOLVED:
+            case_event_publish(case=case, event_name=CaseEventName.RESOLVE_CASE)
     elif target == CaseStatus.PENDING_CUSTOMER_ACTION:
         # Asking the customer again restarts the auto-resolve clock, which counts from when
         # the case started waiting for them (status_changed_at).
@@ -225,6 +232,9 @@ def case_support_reply(
     )
     notification_enqueue_case_update(
         case=case, kind="correspondence", body=clean_body, origin="support"
+    )
+    case_event_publish(
+        case=case, event_name=CaseEventName.ADD_COMMUNICATION_TO_CASE, communication=communication
     )
     return communication
 

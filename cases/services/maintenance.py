@@ -25,6 +25,7 @@ from cases.models import (
     CommunicationOrigin,
 )
 from core import ids
+from events.services import CaseEventName, case_event_publish
 from notifications.services import notification_enqueue_case_update
 
 AUTO_RESOLVE_MESSAGE = gettext_noop(
@@ -86,6 +87,7 @@ def cases_auto_resolve(*, batch_size: int = 500, now: datetime | None = None) ->
                 notification_enqueue_case_update(
                     case=case, kind="status", body=bodies[case.pk], origin="support"
                 )
+                case_event_publish(case=case, event_name=CaseEventName.RESOLVE_CASE)
                 audit.record(
                     actor=SYSTEM,
                     event_name="ResolveCase",

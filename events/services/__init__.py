@@ -1,0 +1,384 @@
+"""Writes for events: rules and their targets here; publishing events in `publish`; delivering
+them (the worker side, retries and the sweep) in `delivery`.
+
+Every rule and target change is one transaction with its audit record (event source
+events.amazonaws.com, EventBridge's operation names). Patterns are validated by
+`events.pattern.load_pattern`, so a stored pattern is always valid.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator, validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Account
+from accounts.principals import Principal
+from audit import services as audit
+from audit.services import EVENTS_SOURCE, AuditEventName
+from core import crypto
+from core.errors import (
+    LimitExceededException,
+    ResourceAlreadyExistsException,
+    ValidationException,
+)
+from events.models import DeliveryStatus, EventDelivery, EventRule, EventTarget, TargetKind
+from events.pattern import load_pattern
+from events.services.delivery import (
+    BACKOFF,
+    MAX_ATTEMPTS,
+    deliveries_sweep,
+    delivery_attempt,
+    webhook_signature,
+)
+from events.services.publish import (
+    CASE_DETAIL_TYPE,
+    CASE_SOURCE,
+    TA_DETAIL_TYPE,
+    TA_SOURCE,
+    CaseEventName,
+    case_event_publish,
+    dispatch_on_commit,
+    event_publish,
+)
+
+__all__ = [
+    "BACKOFF",
+    "CASE_DETAIL_TYPE",
+    "CASE_SOURCE",
+    "MAX_ATTEMPTS",
+    "TA_DETAIL_TYPE",
+    "TA_SOURCE",
+    "CaseEventName",
+    "case_event_publish",
+    "deliveries_sweep",
+    "delivery_attempt",
+    "delivery_replay",
+    "event_publish",
+    "rule_create",
+    "rule_delete",
+    "rule_set_enabled",
+    "rule_update",
+    "target_create",
+    "target_delete",
+    "webhook_signature",
+]
+
+# EventBridge's quotas: rules per event bus and targets per rule.
+MAX_RULES_PER_ACCOUNT = 300
+MAX_TARGETS_PER_RULE = 5
+MAX_DESCRIPTION = 512
+RULE_NAME_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
+SNS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
+SQS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+MSG_RULE_NAME = "A rule name is 1 to 64 letters, digits, periods, hyphens and underscores."
+MSG_RULE_EXISTS = "Rule {name} already exists."
+MSG_RULE_LIMIT = "You can have at most {limit} rules."
+MSG_DESCRIPTION = "The description can be at most 512 characters."
+MSG_TARGET_KIND = "Unknown target type {kind}."
+MSG_TARGET_LIMIT = "A rule can have at most {limit} targets."
+MSG_WEBHOOK_URL = "Enter a valid http or https URL."
+MSG_WEBHOOK_HTTPS = "Webhook URLs must use https (http is allowed only for localhost)."
+MSG_WEBHOOK_CREDENTIALS = "Leave user names and passwords out of the URL; verify the signature."
+MSG_EMAIL = "Enter a valid email address."
+MSG_SNS_ARN = "Enter an SNS topic ARN, like arn:aws:sns:us-east-1:123456789012:my-topic."
+MSG_REPLAY_PENDING = "Only delivered or failed deliveries can be replayed."
+MSG_SQS_ARN = "Enter an SQS queue ARN, like arn:aws:sqs:us-east-1:123456789012:my-queue."
+
+
+# --- rules ---------------------------------------------------------------------------------------
+
+
+def _rule_resources(name: str) -> list[dict[str, str]]:
+    return [{"ResourceType": "AWS::Events::Rule", "ResourceName": name}]
+
+
+def _clean_description(description: str) -> str:
+    description = (description or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise ValidationException(MSG_DESCRIPTION, field="description")
+    return description
+
+
+def _record_put_rule(rule: EventRule, actor: Principal) -> None:
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.PUT_RULE,
+        event_source=EVENTS_SOURCE,
+        account=rule.account,
+        request_parameters={
+            "name": rule.name,
+            "eventPattern": rule.event_pattern,
+            "state": rule.state,
+            "description": rule.description,
+        },
+        response_elements={"ruleArn": rule.arn},
+        resources=_rule_resources(rule.name),
+    )
+
+
+@transaction.atomic
+def rule_create(
+    *,
+    account: Account,
+    actor: Principal,
+    name: str,
+    event_pattern: str | dict[str, Any],
+    description: str = "",
+    enabled: bool = True,
+) -> EventRule:
+    """Create a rule in `account` (the console's "Create rule"; EventBridge's PutRule).
+
+    Preconditions: `actor` was authorized for events:PutRule on `account`.
+    `event_pattern` is JSON text or the parsed object; it is validated and stored parsed.
+    Side effects: an audit record (PutRule) in this transaction.
+    Raises `ValidationException` (name, description), `InvalidEventPatternException`,
+    `ResourceAlreadyExistsException` (the name is taken), `LimitExceededException`.
+    """
+    name = (name or "").strip()
+    if not RULE_NAME_RE.match(name):
+        raise ValidationException(MSG_RULE_NAME, field="name")
+    clean_description = _clean_description(description)
+    pattern = load_pattern(event_pattern)
+    # Lock the account row so two creations cannot both pass the quota check.
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    if EventRule.objects.filter(account=account).count() >= MAX_RULES_PER_ACCOUNT:
+        raise LimitExceededException(MSG_RULE_LIMIT.format(limit=MAX_RULES_PER_ACCOUNT))
+    if EventRule.objects.filter(account=account, name=name).exists():
+        raise ResourceAlreadyExistsException(MSG_RULE_EXISTS.format(name=name), field="name")
+    try:
+        with transaction.atomic():
+            rule = EventRule.objects.create(
+                account=account,
+                name=name,
+                description=clean_description,
+                event_pattern=pattern,
+                enabled=enabled,
+                created_by=actor.user,
+            )
+    except IntegrityError:  # a concurrent creation won the name
+        raise ResourceAlreadyExistsException(
+            MSG_RULE_EXISTS.format(name=name), field="name"
+        ) from None
+    _record_put_rule(rule, actor)
+    return rule
+
+
+@transaction.atomic
+def rule_update(
+    *, rule: EventRule, actor: Principal, event_pattern: str | dict[str, Any], description: str
+) -> EventRule:
+    """Change a rule's pattern and description (PutRule on an existing rule; names are fixed).
+
+    Preconditions: `rule` was loaded with `access_event_rule` for events:PutRule.
+    Side effects: an audit record (PutRule). Events published from now on use the new pattern.
+    Raises `ValidationException`, `InvalidEventPatternException`.
+    """
+    clean_description = _clean_description(description)
+    pattern = load_pattern(event_pattern)
+    rule.description, rule.event_pattern = clean_description, pattern
+    rule.save(update_fields=["description", "event_pattern", "updated_at"])
+    _record_put_rule(rule, actor)
+    return rule
+
+
+@transaction.atomic
+def rule_set_enabled(*, rule: EventRule, actor: Principal, enabled: bool) -> EventRule:
+    """Enable or disable a rule (EnableRule / DisableRule). A disabled rule matches nothing;
+    deliveries already queued still go out. Side effects: an audit record, when it changed."""
+    if rule.enabled == enabled:
+        return rule
+    rule.enabled = enabled
+    rule.save(update_fields=["enabled", "updated_at"])
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.ENABLE_RULE if enabled else AuditEventName.DISABLE_RULE,
+        event_source=EVENTS_SOURCE,
+        account=rule.account,
+        request_parameters={"name": rule.name},
+        resources=_rule_resources(rule.name),
+    )
+    return rule
+
+
+@transaction.atomic
+def rule_delete(*, rule: EventRule, actor: Principal) -> None:
+    """Delete a rule with its targets and their delivery logs (DeleteRule with Force: the
+    console removes the targets too). Pending deliveries are dropped.
+    Side effects: an audit record (DeleteRule) naming the removed targets."""
+    target_ids = list(rule.targets.values_list("target_id", flat=True))
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.DELETE_RULE,
+        event_source=EVENTS_SOURCE,
+        account=rule.account,
+        request_parameters={"name": rule.name, "force": True, "removedTargets": target_ids},
+        resources=_rule_resources(rule.name),
+    )
+    rule.delete()
+
+
+# --- targets -------------------------------------------------------------------------------------
+
+
+def _http_allowed(host: str) -> bool:
+    return bool(
+        settings.DEBUG or settings.EVENTS_ALLOW_HTTP_WEBHOOKS or host.lower() in LOCAL_HOSTS
+    )
+
+
+def _clean_webhook_url(url: str) -> str:
+    url = (url or "").strip()
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationException(MSG_WEBHOOK_URL, field="url") from None
+    if len(url) > 2000:
+        raise ValidationException(MSG_WEBHOOK_URL, field="url")
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        raise ValidationException(MSG_WEBHOOK_CREDENTIALS, field="url")
+    if parts.scheme == "http" and not _http_allowed(parts.hostname or ""):
+        raise ValidationException(MSG_WEBHOOK_HTTPS, field="url")
+    return url
+
+
+def _audit_destination(target: EventTarget) -> dict[str, str]:
+    """How a target appears in the audit trail: never the secret, never a URL's query."""
+    if target.kind == TargetKind.WEBHOOK:
+        parts = urlsplit(target.url)
+        return {"id": target.target_id, "webhook": urlunsplit(parts._replace(query=""))}
+    if target.kind == TargetKind.EMAIL:
+        return {"id": target.target_id, "email": target.email}
+    return {"id": target.target_id, "arn": target.arn}
+
+
+@transaction.atomic
+def target_create(
+    *,
+    rule: EventRule,
+    actor: Principal,
+    kind: str,
+    url: str = "",
+    email: str = "",
+    arn: str = "",
+) -> tuple[EventTarget, str]:
+    """Add a target to `rule` (PutTargets). Returns the target and, for webhooks, its signing
+    secret in plain text: the only time it is shown (it is stored encrypted).
+
+    Preconditions: `rule` was loaded with `access_event_rule` for events:PutTargets.
+    Webhook URLs must be https unless the host is localhost/127.0.0.1, DEBUG is on, or
+    EVENTS_ALLOW_HTTP_WEBHOOKS is set. SNS/SQS targets are reached through the account's
+    connected AWS environment when events are delivered (not checked here).
+    Side effects: an audit record (PutTargets).
+    Raises `ValidationException` (kind, url, email, arn), `LimitExceededException`.
+    """
+    fields: dict[str, str] = {}
+    secret = ""
+    if kind == TargetKind.WEBHOOK:
+        fields["url"] = _clean_webhook_url(url)
+        secret = "whsec_" + secrets.token_urlsafe(32)
+        fields["secret_encrypted"] = crypto.encrypt(secret)
+    elif kind == TargetKind.EMAIL:
+        email = (email or "").strip()
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationException(MSG_EMAIL, field="email") from None
+        fields["email"] = email
+    elif kind in (TargetKind.SNS, TargetKind.SQS):
+        arn = (arn or "").strip()
+        pattern, message = (
+            (SNS_ARN_RE, MSG_SNS_ARN) if kind == TargetKind.SNS else (SQS_ARN_RE, MSG_SQS_ARN)
+        )
+        if not pattern.match(arn):
+            raise ValidationException(message, field="arn")
+        fields["arn"] = arn
+    else:
+        raise ValidationException(MSG_TARGET_KIND.format(kind=kind), field="kind")
+    # Lock the rule so two additions cannot both pass the quota check.
+    EventRule.objects.select_for_update().filter(pk=rule.pk).first()
+    if EventTarget.objects.filter(rule=rule).count() >= MAX_TARGETS_PER_RULE:
+        raise LimitExceededException(MSG_TARGET_LIMIT.format(limit=MAX_TARGETS_PER_RULE))
+    target = EventTarget.objects.create(
+        rule=rule, kind=kind, target_id=f"{kind}-{secrets.token_hex(4)}", **fields
+    )
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.PUT_TARGETS,
+        event_source=EVENTS_SOURCE,
+        account=rule.account,
+        request_parameters={"rule": rule.name, "targets": [_audit_destination(target)]},
+        response_elements={"failedEntryCount": 0, "failedEntries": []},
+        resources=_rule_resources(rule.name),
+    )
+    return target, secret
+
+
+@transaction.atomic
+def target_delete(*, target: EventTarget, actor: Principal) -> None:
+    """Remove a target with its delivery log (RemoveTargets); queued deliveries are dropped.
+    Side effects: an audit record (RemoveTargets)."""
+    rule = target.rule
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.REMOVE_TARGETS,
+        event_source=EVENTS_SOURCE,
+        account=rule.account,
+        request_parameters={"rule": rule.name, "ids": [target.target_id]},
+        response_elements={"failedEntryCount": 0, "failedEntries": []},
+        resources=_rule_resources(rule.name),
+    )
+    target.delete()
+
+
+# --- replay --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def delivery_replay(*, delivery: EventDelivery, actor: Principal) -> EventDelivery:
+    """Send a delivered or failed event to its target again, as a new delivery with its own id
+    and attempt log (the event itself, id included, is unchanged so receivers can deduplicate).
+
+    Preconditions: `delivery` was loaded with `access_event_delivery` for events:StartReplay.
+    Side effects: an audit record (StartReplay, our closest EventBridge name); after commit, a
+    delivery task is queued (the sweep covers a broker outage).
+    Raises `ValidationException` for a delivery still pending or being sent (it will go out).
+    """
+    if delivery.status not in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED):
+        raise ValidationException(MSG_REPLAY_PENDING)
+    replay = EventDelivery.objects.create(
+        target=delivery.target,
+        event=delivery.event,
+        event_id=delivery.event_id,
+        detail_type=delivery.detail_type,
+        status=DeliveryStatus.PENDING,
+        next_attempt_at=timezone.now(),
+        replay_of=delivery,
+    )
+    rule = delivery.target.rule
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.START_REPLAY,
+        event_source=EVENTS_SOURCE,
+        account=rule.account,
+        request_parameters={
+            "rule": rule.name,
+            "target": delivery.target.target_id,
+            "deliveryId": str(delivery.delivery_id),
+            "eventId": delivery.event_id,
+        },
+        response_elements={"deliveryId": str(replay.delivery_id)},
+        resources=_rule_resources(rule.name),
+    )
+    dispatch_on_commit([str(replay.delivery_id)])
+    return replay

@@ -1,0 +1,19 @@
+"""Delivering events: thin tasks over the services, safe to run twice."""
+
+from celery import shared_task
+
+
+@shared_task(acks_late=True)
+def event_delivery_attempt_task(delivery_id: str) -> bool:
+    from accounts.principals import SYSTEM
+    from events.services import delivery_attempt
+
+    return delivery_attempt(delivery_id=delivery_id, actor=SYSTEM)
+
+
+@shared_task(acks_late=True)
+def event_deliveries_sweep_task() -> int:
+    from accounts.principals import SYSTEM
+    from events.services import deliveries_sweep
+
+    return deliveries_sweep(actor=SYSTEM)

@@ -1,0 +1,316 @@
+"""Event rules for customers: the rule list, create and edit (with starter patterns), a rule's
+page (state, targets, delete), and each target's delivery log with replay.
+
+Function views, each parse -> access -> service -> render. Every page works without JavaScript;
+htmx swaps the pattern field for a starter, the rule's header when it is enabled or disabled,
+and the delivery log's pages. Tenant objects come only from the `access_event_*` loaders, which
+answer 404 for other accounts' rules exactly as for missing ones.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts import access
+from accounts.decorators import customer_required
+from audit import services as audit
+from audit.services import EVENTS_SOURCE, AuditEventName
+from core.errors import ResourceNotFoundException, SupportApiError
+from core.forms import add_service_error
+from events import selectors, services
+from events.forms import RuleForm, TargetForm, starter_text
+from events.models import DeliveryStatus, EventDelivery, EventRule, EventTarget
+
+PAGE_SIZE = 20
+
+
+def _principal(request: HttpRequest) -> Any:
+    return request.principal  # type: ignore[attr-defined]
+
+
+def _load_rule(request: HttpRequest, name: str, action: str) -> EventRule:
+    try:
+        return access.access_event_rule(_principal(request), name, action=action)
+    except ResourceNotFoundException:
+        raise Http404(_("Rule not found.")) from None
+
+
+def _load_target(request: HttpRequest, name: str, target_id: str, action: str) -> EventTarget:
+    try:
+        return access.access_event_target(_principal(request), name, target_id, action=action)
+    except ResourceNotFoundException:
+        raise Http404(_("Target not found.")) from None
+
+
+def _can(request: HttpRequest, action: str) -> bool:
+    return access.is_allowed(_principal(request), action)
+
+
+# --- list ---------------------------------------------------------------------------------------
+
+
+@require_GET
+@customer_required("events:ListRules")
+def rule_list(request: HttpRequest) -> HttpResponse:
+    rules = selectors.rule_list_for_account(_principal(request).account)
+    return render(
+        request,
+        "events/rule_list.html",
+        {"rules": rules, "can_create": _can(request, "events:PutRule")},
+    )
+
+
+# --- create and edit ----------------------------------------------------------------------------
+
+
+def _with_starter(form: RuleForm) -> RuleForm:
+    """The same form, its pattern replaced by the chosen starter (no validation yet)."""
+    data = form.data.copy()
+    data["event_pattern"] = starter_text(data.get("starter", "")) or data.get("event_pattern", "")
+    return RuleForm(data, initial=form.initial, editing=form.fields["name"].disabled)
+
+
+def _record_put_rule_failure(request: HttpRequest, name: str, error: SupportApiError) -> None:
+    audit.record_failure(
+        actor=_principal(request),
+        event_name=AuditEventName.PUT_RULE,
+        event_source=EVENTS_SOURCE,
+        account=_principal(request).account,
+        error=error,
+        request_parameters={"name": name},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required("events:PutRule")
+def rule_create(request: HttpRequest) -> HttpResponse:
+    principal = _principal(request)
+    starter = request.GET.get("starter", "")
+    form = RuleForm(
+        request.POST or None, initial={"starter": starter, "event_pattern": starter_text(starter)}
+    )
+    if request.method == "POST" and "use_starter" in request.POST:
+        # Without JavaScript, "Use starter" posts the form back: show it with the starter's
+        # pattern, keeping the name and description, without validating yet.
+        return render(request, "events/rule_form.html", {"form": _with_starter(form)})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)  # add_error() below removes fields from cleaned_data
+        try:
+            rule = services.rule_create(
+                account=principal.account,
+                actor=principal,
+                name=data["name"],
+                description=data["description"],
+                event_pattern=data["event_pattern"],
+            )
+        except SupportApiError as error:
+            add_service_error(form, error)
+            _record_put_rule_failure(request, data["name"], error)
+        else:
+            messages.success(request, _("Rule %(name)s created.") % {"name": rule.name})
+            return redirect("events:rule", name=rule.name)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "events/rule_form.html", {"form": form}, status=status)
+
+
+@require_GET
+@customer_required("events:PutRule")
+def rule_starter(request: HttpRequest) -> HttpResponse:
+    """The pattern field filled with a starter (htmx); without htmx, the create page with it."""
+    starter = request.GET.get("starter", "")
+    # "Write my own" keeps whatever is in the field.
+    text = starter_text(starter) or request.GET.get("event_pattern", "")
+    form = RuleForm(initial={"starter": starter, "event_pattern": text})
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "events/rule_form.html#pattern-field", {"form": form})
+    return redirect(f"{reverse('events:create')}?{urlencode({'starter': starter})}")
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required("events:PutRule")
+def rule_edit(request: HttpRequest, name: str) -> HttpResponse:
+    principal = _principal(request)
+    rule = _load_rule(request, name, "events:PutRule")
+    initial = {
+        "name": rule.name,
+        "description": rule.description,
+        "event_pattern": json.dumps(rule.event_pattern, indent=2, ensure_ascii=False),
+    }
+    form = RuleForm(request.POST or None, initial=initial, editing=True)
+    if request.method == "POST" and "use_starter" in request.POST:
+        return render(request, "events/rule_form.html", {"form": _with_starter(form), "rule": rule})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.rule_update(
+                rule=rule,
+                actor=principal,
+                description=form.cleaned_data["description"],
+                event_pattern=form.cleaned_data["event_pattern"],
+            )
+        except SupportApiError as error:
+            add_service_error(form, error)
+            _record_put_rule_failure(request, rule.name, error)
+        else:
+            messages.success(request, _("Rule %(name)s saved.") % {"name": rule.name})
+            return redirect("events:rule", name=rule.name)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "events/rule_form.html", {"form": form, "rule": rule}, status=status)
+
+
+# --- a rule's page ------------------------------------------------------------------------------
+
+
+def _rule_context(request: HttpRequest, rule: EventRule, **extra: object) -> dict[str, object]:
+    return {
+        "rule": rule,
+        "pattern": json.dumps(rule.event_pattern, indent=2, ensure_ascii=False),
+        "targets": selectors.rule_targets(rule),
+        "target_form": extra.pop("target_form", None) or TargetForm(),
+        "can_edit": _can(request, "events:PutRule"),
+        "can_toggle": _can(request, "events:DisableRule" if rule.enabled else "events:EnableRule"),
+        "can_delete": _can(request, "events:DeleteRule"),
+        "can_add_target": _can(request, "events:PutTargets"),
+        "can_remove_target": _can(request, "events:RemoveTargets"),
+        **extra,
+    }
+
+
+@require_GET
+@customer_required("events:DescribeRule")
+def rule_detail(request: HttpRequest, name: str) -> HttpResponse:
+    rule = _load_rule(request, name, "events:DescribeRule")
+    return render(request, "events/rule_detail.html", _rule_context(request, rule))
+
+
+@require_POST
+@customer_required()
+def rule_set_state(request: HttpRequest, name: str) -> HttpResponse:
+    """Enable (enabled=1) or disable (enabled=0) a rule; EnableRule / DisableRule."""
+    enabled = request.POST.get("enabled") == "1"
+    action = "events:EnableRule" if enabled else "events:DisableRule"
+    if not _can(request, action):
+        return render(request, "accounts/no_access.html", {"action": action}, status=403)
+    rule = _load_rule(request, name, action)
+    services.rule_set_enabled(rule=rule, actor=_principal(request), enabled=enabled)
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "events/rule_detail.html#rule-header", _rule_context(request, rule))
+    messages.success(
+        request,
+        (_("Rule %(name)s enabled.") if enabled else _("Rule %(name)s disabled."))
+        % {"name": rule.name},
+    )
+    return redirect("events:rule", name=rule.name)
+
+
+@require_POST
+@customer_required("events:DeleteRule")
+def rule_delete(request: HttpRequest, name: str) -> HttpResponse:
+    rule = _load_rule(request, name, "events:DeleteRule")
+    services.rule_delete(rule=rule, actor=_principal(request))
+    messages.success(request, _("Rule %(name)s deleted.") % {"name": name})
+    if request.htmx:  # type: ignore[attr-defined]
+        # The confirmed htmx delete: the whole page goes to the list, not a fragment.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("events:rules")
+        return response
+    return redirect("events:rules")
+
+
+# --- targets ------------------------------------------------------------------------------------
+
+
+@require_POST
+@customer_required("events:PutTargets")
+def target_create(request: HttpRequest, name: str) -> HttpResponse:
+    principal = _principal(request)
+    rule = _load_rule(request, name, "events:PutTargets")
+    form = TargetForm(request.POST)
+    if form.is_valid():
+        try:
+            target, secret = services.target_create(rule=rule, actor=principal, **form.cleaned_data)
+        except SupportApiError as error:
+            kind = form.cleaned_data["kind"]
+            add_service_error(form, error)
+            audit.record_failure(
+                actor=principal,
+                event_name=AuditEventName.PUT_TARGETS,
+                event_source=EVENTS_SOURCE,
+                account=rule.account,
+                error=error,
+                request_parameters={"rule": rule.name, "kind": kind},
+            )
+        else:
+            if not secret:
+                messages.success(request, _("Target %(id)s added.") % {"id": target.target_id})
+                return redirect("events:rule", name=rule.name)
+            # The signing secret is shown on this response only; it is stored encrypted.
+            response = render(
+                request,
+                "events/rule_detail.html",
+                _rule_context(request, rule, new_target=target, new_secret=secret),
+            )
+            response["Cache-Control"] = "no-store"
+            return response
+    context = _rule_context(request, rule, target_form=form)
+    return render(request, "events/rule_detail.html", context, status=400)
+
+
+@require_POST
+@customer_required("events:RemoveTargets")
+def target_delete(request: HttpRequest, name: str, target_id: str) -> HttpResponse:
+    target = _load_target(request, name, target_id, "events:RemoveTargets")
+    services.target_delete(target=target, actor=_principal(request))
+    messages.success(request, _("Target %(id)s removed.") % {"id": target_id})
+    return redirect("events:rule", name=name)
+
+
+# --- deliveries ---------------------------------------------------------------------------------
+
+
+@require_GET
+@customer_required("events:ListTargetsByRule")
+def delivery_log(request: HttpRequest, name: str, target_id: str) -> HttpResponse:
+    target = _load_target(request, name, target_id, "events:ListTargetsByRule")
+    page = selectors.delivery_page(target, request.GET.get("page"), PAGE_SIZE)
+    for delivery in page.object_list:
+        delivery.event_json = json.dumps(delivery.event, indent=2, ensure_ascii=False)
+    context = {
+        "rule": target.rule,
+        "target": target,
+        "page": page,
+        "query": "",
+        "can_replay": _can(request, "events:StartReplay"),
+        "replayable": (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED),
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "events/delivery_log.html#deliveries", context)
+    return render(request, "events/delivery_log.html", context)
+
+
+@require_POST
+@customer_required("events:StartReplay")
+def delivery_replay(
+    request: HttpRequest, name: str, target_id: str, delivery_id: str
+) -> HttpResponse:
+    try:
+        delivery: EventDelivery = access.access_event_delivery(
+            _principal(request), name, target_id, str(delivery_id), action="events:StartReplay"
+        )
+    except ResourceNotFoundException:
+        raise Http404(_("Delivery not found.")) from None
+    try:
+        replay = services.delivery_replay(delivery=delivery, actor=_principal(request))
+    except SupportApiError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Replay %(id)s queued.") % {"id": str(replay.delivery_id)[:8]})
+    return redirect("events:deliveries", name=name, target_id=target_id)

@@ -1,0 +1,60 @@
+"""The event rule pages in a real browser (Playwright driving Debian's chromium): a starter
+pattern loaded by htmx, a webhook whose secret shows once, a delivery in the log."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from events.models import EventDelivery, EventRule
+from events.tasks import event_delivery_attempt_task
+from tests import factories
+from tests.test_browser import CHROMIUM, browser, htmx_settled, page, sign_in_root  # noqa: F401
+
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
+)
+
+
+def test_rule_with_a_webhook_receives_a_case_event(
+    page,  # noqa: F811
+    live_server,
+    reference_data,
+    webhook,
+) -> None:
+    account = factories.make_account("business")
+    sign_in_root(page, live_server, account)
+    page.get_by_role("link", name="Event rules").click()
+    page.get_by_role("link", name="Create rule").click()
+    page.get_by_label("Name").fill("case-updates")
+    with page.expect_response(lambda r: "/events/starter/" in r.url):
+        page.get_by_label("Starter pattern").select_option("support")
+    htmx_settled(page)
+    pattern = page.get_by_label("Event pattern (JSON)").input_value()
+    assert json.loads(pattern)["detail-type"] == ["Support Case Update"]
+    page.get_by_role("button", name="Create rule").click()
+    page.wait_for_url(re.compile(r"/events/rules/case-updates/$"))
+    assert EventRule.objects.get(account=account).event_pattern == json.loads(pattern)
+
+    page.get_by_label("Target type").select_option("webhook")
+    page.get_by_label("Webhook URL").fill(webhook.url)
+    page.get_by_role("button", name="Add target").click()
+    secret = page.locator("#new-webhook-secret").inner_text()
+    assert secret.startswith("whsec_")
+
+    case = factories.make_case(account, subject="Seen by a webhook")
+    delivery = EventDelivery.objects.get()
+    assert event_delivery_attempt_task(str(delivery.delivery_id))
+    assert json.loads(webhook.requests[0]["body"])["detail"]["case-id"] == case.case_id
+
+    page.goto(f"{live_server.url}/events/rules/case-updates/")
+    assert secret not in page.content()
+    page.get_by_role("link", name=re.compile("1 delivered")).click()
+    assert page.get_by_text(case.case_id).count() == 1
+    page.get_by_role("link", name="case-updates").click()
+    page.get_by_role("button", name="Disable").click()
+    page.get_by_role("button", name="Enable").wait_for()
+    assert EventRule.objects.get(account=account).enabled is False

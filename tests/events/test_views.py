@@ -1,0 +1,349 @@
+"""The event rule pages through Django's test client, htmx partials included."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape
+
+from audit.models import AuditEvent
+from core import crypto
+from events import services
+from events.forms import STARTERS
+from events.models import DeliveryAttempt, DeliveryStatus, EventDelivery, EventRule, EventTarget
+from events.pattern import MSG_INVALID, REASON_LEAF_NOT_ARRAY, REASON_NOT_JSON
+from tests import factories
+from tests.events.conftest import add_webhook, make_rule
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+
+
+def rule_payload(**overrides: str) -> dict[str, str]:
+    data = {
+        "name": "case-updates",
+        "description": "Everything about cases",
+        "starter": "",
+        "event_pattern": '{"source": ["aws.support"]}',
+    }
+    data.update(overrides)
+    return data
+
+
+def test_anonymous_users_are_sent_to_sign_in(client, reference_data) -> None:
+    for url in (reverse("events:rules"), reverse("events:create")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:sign-in"))
+
+
+def test_engineers_have_no_rules(client, engineer) -> None:
+    client.force_login(engineer.user)
+    assert client.get(reverse("events:rules")).status_code == 403
+
+
+def test_nav_links_to_the_rules(root_client) -> None:
+    page = root_client.get(reverse("cases:list")).content.decode()
+    assert f'href="{reverse("events:rules")}"' in page
+
+
+def test_create_rule_end_to_end(root_client, business_account) -> None:
+    page = root_client.get(reverse("events:create"))
+    assert page.status_code == 200
+    assert "Starter pattern" in page.content.decode()
+    response = root_client.post(reverse("events:create"), rule_payload())
+    assert response.status_code == 302
+    assert response["Location"] == reverse("events:rule", args=["case-updates"])
+    rule = EventRule.objects.get(account=business_account)
+    assert rule.event_pattern == {"source": ["aws.support"]}
+    assert rule.description == "Everything about cases"
+    record = AuditEvent.objects.get(event_name="PutRule")
+    assert record.event_source == "events.amazonaws.com"
+    assert record.error_code == ""
+    detail = root_client.get(response["Location"]).content.decode()
+    assert "Rule case-updates created." in detail
+    assert rule.arn in detail
+    listing = root_client.get(reverse("events:rules")).content.decode()
+    assert "case-updates" in listing and "Everything about cases" in listing
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            '{"source": ["aws.support"',
+            REASON_NOT_JSON.format(problem="Expecting ',' delimiter", line=1, column=26),
+        ),
+        ('{"source": "aws.support"}', REASON_LEAF_NOT_ARRAY.format(path="source")),
+    ],
+)
+def test_a_bad_pattern_keeps_the_text_and_shows_the_error(
+    root_client, business_account, text, reason
+) -> None:
+    response = root_client.post(reverse("events:create"), rule_payload(event_pattern=text))
+    assert response.status_code == 400
+    page = response.content.decode()
+    form = response.context["form"]
+    assert form.errors["event_pattern"] == [MSG_INVALID.format(reason=reason)]
+    assert form["event_pattern"].value() == text
+    # The typed text is back in the textarea (escaped), next to the error.
+    assert escape(text) in page
+    assert escape(MSG_INVALID.format(reason=reason)) in page
+    assert 'value="case-updates"' in page
+    assert not EventRule.objects.exists()
+    failure = AuditEvent.objects.get(event_name="PutRule")
+    assert failure.error_code == "InvalidEventPatternException"
+    assert failure.account == business_account
+
+
+def test_duplicate_names_are_a_field_error(root_client, business_account) -> None:
+    make_rule(business_account, name="case-updates")
+    response = root_client.post(reverse("events:create"), rule_payload())
+    assert response.status_code == 400
+    assert response.context["form"].errors["name"] == [
+        services.MSG_RULE_EXISTS.format(name="case-updates")
+    ]
+
+
+def test_starter_patterns_with_and_without_htmx(root_client) -> None:
+    partial = root_client.get(reverse("events:starter"), {"starter": "trustedadvisor"}, **HTMX)
+    assert partial.status_code == 200
+    body = partial.content.decode()
+    assert "<html" not in body and 'id="pattern-field"' in body
+    assert "Trusted Advisor Check Item Refresh Notification" in body
+    # "Write my own" keeps what is in the field.
+    mine = root_client.get(
+        reverse("events:starter"), {"starter": "", "event_pattern": '{"mine": [1]}'}, **HTMX
+    )
+    assert "{&quot;mine&quot;: [1]}" in mine.content.decode()
+    # Without JavaScript the button posts the form back, keeping the name.
+    posted = root_client.post(
+        reverse("events:create"),
+        rule_payload(starter="support", event_pattern="", use_starter="1"),
+    )
+    assert posted.status_code == 200
+    assert posted.context["form"]["event_pattern"].value() == json.dumps(
+        STARTERS["support"], indent=2
+    )
+    assert 'value="case-updates"' in posted.content.decode()
+    assert not EventRule.objects.exists()
+    redirect = root_client.get(reverse("events:starter"), {"starter": "support"})
+    assert redirect.status_code == 302
+    assert redirect["Location"] == reverse("events:create") + "?starter=support"
+    prefilled = root_client.get(redirect["Location"]).content.decode()
+    assert "Support Case Update" in prefilled
+
+
+def test_edit_keeps_the_name(root_client, business_account) -> None:
+    rule = make_rule(business_account, name="case-updates")
+    url = reverse("events:edit", args=[rule.name])
+    assert root_client.get(url).status_code == 200
+    bad = root_client.post(url, {"name": "renamed", "description": "", "event_pattern": "[]"})
+    assert bad.status_code == 400
+    response = root_client.post(
+        url,
+        {
+            "name": "renamed",
+            "description": "new",
+            "event_pattern": '{"detail": {"origin": ["AWS"]}}',
+        },
+    )
+    assert response.status_code == 302
+    rule.refresh_from_db()
+    assert rule.name == "case-updates"
+    assert rule.event_pattern == {"detail": {"origin": ["AWS"]}}
+    assert rule.description == "new"
+
+
+def test_enable_disable_and_delete(root_client, business_account) -> None:
+    rule = make_rule(business_account, name="case-updates")
+    state = reverse("events:state", args=[rule.name])
+    partial = root_client.post(state, {"enabled": "0"}, **HTMX)
+    assert partial.status_code == 200
+    assert "<html" not in partial.content.decode() and "Disabled" in partial.content.decode()
+    rule.refresh_from_db()
+    assert not rule.enabled
+    assert root_client.post(state, {"enabled": "1"}).status_code == 302
+    rule.refresh_from_db()
+    assert rule.enabled
+    assert root_client.get(state).status_code == 405  # no state changes on GET
+    assert root_client.post(reverse("events:delete", args=[rule.name])).status_code == 302
+    assert not EventRule.objects.exists()
+    # With htmx (after its confirm dialog) the page is sent to the list.
+    again = make_rule(business_account, name="again")
+    deleted = root_client.post(reverse("events:delete", args=[again.name]), **HTMX)
+    assert deleted.status_code == 204
+    assert deleted["HX-Redirect"] == reverse("events:rules")
+    assert not EventRule.objects.exists()
+    assert list(
+        AuditEvent.objects.filter(event_source="events.amazonaws.com")
+        .order_by("id")
+        .values_list("event_name", flat=True)
+    ) == ["PutRule", "DisableRule", "EnableRule", "DeleteRule", "PutRule", "DeleteRule"]
+
+
+def test_webhook_secret_is_shown_once(root_client, business_account) -> None:
+    rule = make_rule(business_account, name="case-updates")
+    url = reverse("events:target-create", args=[rule.name])
+    response = root_client.post(url, {"kind": "webhook", "url": "https://hooks.example.com/in"})
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    secret = response.context["new_secret"]
+    assert secret.startswith("whsec_") and secret in response.content.decode()
+    target = EventTarget.objects.get()
+    assert crypto.decrypt(target.secret_encrypted) == secret
+    again = root_client.get(reverse("events:rule", args=[rule.name])).content.decode()
+    assert secret not in again and "https://hooks.example.com/in" in again
+    # Other kinds have no secret: back to the rule's page.
+    email = root_client.post(url, {"kind": "email", "email": "ops@example.com"})
+    assert email.status_code == 302
+    bad = root_client.post(url, {"kind": "sqs", "arn": "not-an-arn"})
+    assert bad.status_code == 400
+    assert bad.context["target_form"].errors["arn"] == [services.MSG_SQS_ARN]
+    assert AuditEvent.objects.filter(
+        event_name="PutTargets", error_code="ValidationException"
+    ).exists()
+    removed = root_client.post(reverse("events:target-delete", args=[rule.name, target.target_id]))
+    assert removed.status_code == 302
+    assert list(EventTarget.objects.values_list("kind", flat=True)) == ["email"]
+
+
+def test_delivery_log_and_replay(root_client, business_account, root) -> None:
+    rule = make_rule(business_account, root, name="case-updates")
+    target, _ = add_webhook(rule, "https://hooks.example.com/in", root)
+    case = factories.make_case(business_account, root)
+    delivery = EventDelivery.objects.get()
+    EventDelivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.FAILED, attempts=6, last_error="HTTP 500"
+    )
+    log_url = reverse("events:deliveries", args=[rule.name, target.target_id])
+    page = root_client.get(log_url).content.decode()
+    assert case.case_id in page and "HTTP 500" in page and "Replay" in page
+    replay_url = reverse("events:replay", args=[rule.name, target.target_id, delivery.delivery_id])
+    assert root_client.get(replay_url).status_code == 405
+    response = root_client.post(replay_url)
+    assert response.status_code == 302 and response["Location"] == log_url
+    replay = EventDelivery.objects.exclude(pk=delivery.pk).get()
+    assert replay.replay_of == delivery and replay.status == DeliveryStatus.PENDING
+    partial = root_client.get(log_url, {"page": "1"}, **HTMX).content.decode()
+    assert "<html" not in partial and "(replay)" in partial
+
+
+def test_other_accounts_rules_are_not_found(client, business_account, other_account, root) -> None:
+    rule = make_rule(business_account, root, name="mine")
+    target, _ = add_webhook(rule, "https://hooks.example.com/in", root)
+    factories.make_case(business_account, root)
+    delivery = EventDelivery.objects.get()
+    client.force_login(factories.root_of(other_account))
+    gets = [
+        reverse("events:rule", args=["mine"]),
+        reverse("events:edit", args=["mine"]),
+        reverse("events:deliveries", args=["mine", target.target_id]),
+    ]
+    posts = [
+        reverse("events:state", args=["mine"]),
+        reverse("events:delete", args=["mine"]),
+        reverse("events:edit", args=["mine"]),
+        reverse("events:target-create", args=["mine"]),
+        reverse("events:target-delete", args=["mine", target.target_id]),
+        reverse("events:replay", args=["mine", target.target_id, delivery.delivery_id]),
+    ]
+    for url in gets:
+        assert client.get(url).status_code == 404, url
+    for url in posts:
+        assert (
+            client.post(
+                url, {"enabled": "0", "kind": "email", "email": "x@example.com"}
+            ).status_code
+            == 404
+        ), url
+    # Missing answers exactly like not-yours.
+    assert client.get(reverse("events:rule", args=["nope"])).status_code == 404
+    assert "mine" not in client.get(reverse("events:rules")).content.decode()
+    rule.refresh_from_db()
+    assert rule.enabled and EventTarget.objects.count() == 1
+    assert EventDelivery.objects.count() == 1
+    # The owner still can.
+    client.force_login(factories.root_of(business_account))
+    assert client.get(reverse("events:rule", args=["mine"])).status_code == 200
+
+
+def test_iam_users_need_an_events_policy(client, business_account) -> None:
+    make_rule(business_account, name="case-updates")
+    support_only = factories.make_iam_user(business_account)
+    client.force_login(support_only)
+    assert client.get(reverse("events:rules")).status_code == 403
+    reader = factories.make_iam_user(business_account, policy="AmazonEventBridgeReadOnlyAccess")
+    client.force_login(reader)
+    assert client.get(reverse("events:rules")).status_code == 200
+    detail = client.get(reverse("events:rule", args=["case-updates"]))
+    assert detail.status_code == 200
+    assert detail.context["can_edit"] is False and detail.context["can_delete"] is False
+    assert client.get(reverse("events:create")).status_code == 403
+    assert (
+        client.post(reverse("events:state", args=["case-updates"]), {"enabled": "0"}).status_code
+        == 403
+    )
+    assert client.post(reverse("events:delete", args=["case-updates"])).status_code == 403
+    assert EventRule.objects.get().enabled
+    writer = factories.make_iam_user(business_account, policy="AmazonEventBridgeFullAccess")
+    client.force_login(writer)
+    assert client.post(reverse("events:create"), rule_payload(name="second")).status_code == 302
+
+
+@pytest.mark.parametrize("count", [2, 30])
+def test_rule_list_query_count_does_not_depend_on_size(
+    root_client, business_account, root, count, django_assert_num_queries
+) -> None:
+    for index in range(count):
+        rule = make_rule(business_account, root, name=f"rule-{index}")
+        services.target_create(rule=rule, actor=root, kind="email", email="ops@example.com")
+    # 1 session; 2 user with account; 3 the rules with their target counts.
+    with django_assert_num_queries(3):
+        response = root_client.get(reverse("events:rules"))
+    assert response.status_code == 200
+    assert len(response.context["rules"]) == count
+
+
+@pytest.mark.parametrize("count", [3, 45])
+def test_delivery_log_query_count_does_not_depend_on_size(
+    root_client, business_account, root, count, django_assert_num_queries
+) -> None:
+    rule = make_rule(business_account, root, name="everything", pattern={"source": ["x"]})
+    target, _ = add_webhook(rule, "https://hooks.example.com/in", root)
+    for _ in range(count):
+        services.event_publish(account=business_account, source="x", detail_type="t", detail={})
+    DeliveryAttempt.objects.bulk_create(
+        DeliveryAttempt(
+            delivery=d,
+            number=1,
+            started_at=timezone.now(),
+            duration_ms=5,
+            succeeded=False,
+            error="HTTP 500",
+        )
+        for d in EventDelivery.objects.all()
+    )
+    url = reverse("events:deliveries", args=[rule.name, target.target_id])
+    # 1 session; 2 user with account; 3 the rule; 4 the target; 5 the count; 6 the page;
+    # 7 the page's attempts.
+    with django_assert_num_queries(7):
+        response = root_client.get(url, {"page": "2"} if count > 20 else {})
+    assert response.status_code == 200
+    assert len(response.context["page"].object_list) == min(count, 20)
+
+
+def test_admin_lists_rules_and_deliveries(client, business_account, root) -> None:
+    add_webhook(make_rule(business_account, root, name="mine"), "https://hooks.example.com/in")
+    factories.make_case(business_account, root)
+    operator = factories.make_engineer(email="admin@example.com")
+    operator.is_superuser = True
+    operator.save(update_fields=["is_superuser"])
+    client.force_login(operator)
+    for name in ("eventrule", "eventdelivery"):
+        assert client.get(reverse(f"admin:events_{name}_changelist")).status_code == 200
+    delivery = EventDelivery.objects.get()
+    page = client.get(reverse("admin:events_eventdelivery_change", args=[delivery.pk]))
+    assert page.status_code == 200
