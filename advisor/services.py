@@ -493,10 +493,14 @@ def advisor_resources_set_excluded(
         .first()
     )
     result = state.latest_result if state is not None else None
-    wanted = list(dict.fromkeys(resource_ids))
+    # Only resources the latest run listed can be excluded: an id is opaque, so one that was
+    # never listed would be stored blind.
+    wanted: list[str] = []
     if result is not None:
         wanted = list(
-            result.resources.filter(resource_id__in=wanted).values_list("resource_id", flat=True)
+            result.resources.filter(resource_id__in=list(dict.fromkeys(resource_ids))).values_list(
+                "resource_id", flat=True
+            )
         )
     if excluded:
         ResourceExclusion.objects.bulk_create(

@@ -16,5 +16,7 @@ urlpatterns = [
     path("support/cases/", include("cases.urls")),
     path("console/", include("console.urls")),
     path("cloudtrail/", include("audit.urls")),
+    path("events/", include("events.urls")),
+    path("trusted-advisor/", include("advisor.urls")),
     path("", include("accounts.urls")),
 ]

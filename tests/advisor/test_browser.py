@@ -1,0 +1,161 @@
+"""Browser test of the Trusted Advisor console: Playwright driving Debian's chromium against a
+live server, with a key connection to a moto server standing in for the customer's AWS account.
+
+The worker is not a separate process: the test calls `advisor_check_run_task` itself right after
+a progress poll has answered, so the run happens between two polls (they are 2 s apart) and the
+page has to pick the result up on its own, as it would from a real worker.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from accounts.principals import SYSTEM
+from advisor import services as advisor
+from advisor.checks.base import Environment, Evaluation
+from advisor.models import CheckState
+from advisor.tasks import advisor_check_run_task
+from tests import factories
+from tests.advisor import console_data as data
+from tests.test_browser import CHROMIUM, browser, htmx_settled, page, sign_in_root  # noqa: F401
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
+    from pytest_django.fixtures import Settings
+    from pytest_django.live_server_helper import LiveServer
+
+os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+moto_server = pytest.importorskip("moto.server")
+pytestmark = pytest.mark.skipif(
+    not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
+)
+
+KEY_ID = "AKIAIOSFODNN7EXAMPLE"
+SG_NAME = "Security Groups - Specific Ports Unrestricted"
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def _next_run(env: Environment) -> Evaluation:
+    """What the security-group check finds when the test's worker runs it: two more open
+    groups than before (the excluded one is still open, and stays excluded)."""
+    assert env.account_id == "123456789012"  # reached through the key connection (moto STS)
+    return Evaluation(
+        rows=[
+            data.sg_row("error", "ssh-open", "sg-0000000000000000a"),
+            data.sg_row("warning", "odd-port", "sg-0000000000000000b", ports="8080"),
+            data.sg_row("error", "rdp-open", "sg-0000000000000000d", ports="3389"),
+            data.sg_row("error", "db-open", "sg-0000000000000000e", ports="5432"),
+            data.sg_row("ok", "web", "sg-0000000000000000c", ports="443"),
+        ],
+        processed=7,
+    )
+
+
+@pytest.fixture
+def specs() -> Iterator[None]:
+    specs = data.default_specs()
+    specs[data.SG] = data.make_spec(data.SG, core=True, evaluate=_next_run)
+    with data.registry(specs):
+        yield
+
+
+def test_trusted_advisor_console(
+    page: Page,  # noqa: F811 (the fixture imported from tests.test_browser)
+    live_server: LiveServer,
+    reference_data: None,
+    moto_url: str,
+    settings: Settings,
+    specs: None,
+) -> None:
+    from playwright.sync_api import expect
+
+    settings.ADVISOR_AWS_ENDPOINT_URL = moto_url
+    account = factories.make_account("business")
+    advisor.aws_connection_set(
+        account=account,
+        actor=SYSTEM,
+        mode="keys",
+        access_key_id=KEY_ID,
+        secret_access_key="secret",
+        regions=["us-east-1"],
+    )
+    data.seed(account)
+    sign_in_root(page, live_server, account)
+
+    # The dashboard: counts, the list by category and the chart (vendored Chart.js).
+    page.get_by_role("link", name="Trusted Advisor").click()
+    page.wait_for_url(re.compile(r"/trusted-advisor/$"))
+    expect(page.locator("#count-error")).to_have_text("2")
+    expect(page.locator("#count-warning")).to_have_text("1")
+    expect(page.locator("#savings")).to_have_text("$7.20")
+    page.wait_for_function("() => window.Chart && Chart.getChart('chart-flagged') !== undefined")
+
+    # The connection reaches "AWS" (moto).
+    page.get_by_role("link", name="AWS connection").click()
+    with page.expect_response(lambda r: "/connection/test/" in r.url):
+        page.get_by_role("button", name="Test connection").click()
+    htmx_settled(page)
+    expect(page.locator("#connection-test")).to_contain_text("AWS account 123456789012")
+
+    # A check: exclude the red group, and the counts follow.
+    page.goto(f"{live_server.url}/trusted-advisor/")
+    page.get_by_role("link", name=SG_NAME).click()
+    page.wait_for_url(re.compile(rf"/checks/{data.SG}/$"))
+    expect(page.locator("#count-flagged")).to_have_text("2")
+    row = page.get_by_role("row").filter(has_text="sg-0000000000000000a")
+    row.get_by_role("checkbox").check()
+    with page.expect_response(lambda r: "/exclude/" in r.url):
+        page.get_by_role("button", name="Exclude selected").click()
+    htmx_settled(page)
+    expect(page.locator("#count-flagged")).to_have_text("1")
+    expect(page.locator("#count-excluded")).to_have_text("1")
+    expect(page.get_by_role("row").filter(has_text="sg-0000000000000000a")).to_contain_text(
+        "Excluded"
+    )
+
+    # Refresh: the progress polls until the (test's) worker has finished, then the results
+    # reload by themselves.
+    with page.expect_response(lambda r: r.url.endswith("/refresh/")):
+        page.get_by_role("button", name="Refresh", exact=True).click()
+    expect(page.locator("#refresh-status")).to_have_attribute("data-status", "enqueued")
+    expect(page.locator("#refresh progress")).to_be_visible()
+    state = CheckState.objects.get(account=account, check_id=data.SG)
+    assert state.refresh_status == "enqueued"
+    with page.expect_response(lambda r: "/progress/" in r.url):
+        pass  # a poll has just answered; the next one is 2 s away
+    assert advisor_check_run_task(state.pk) is True
+    expect(page.locator("#refresh-status")).to_have_attribute("data-status", "success")
+    expect(page.locator("#refresh progress")).to_have_count(0)
+    expect(page.locator("#count-flagged")).to_have_text("3")  # the reloaded results
+    expect(page.locator("#count-excluded")).to_have_text("1")
+    expect(page.locator("#count-processed")).to_have_text("7")
+    expect(page.get_by_role("button", name="Refresh", exact=True)).to_be_disabled()
+    expect(page.locator("#refresh-wait")).to_contain_text("You can refresh this check again")
+
+    # The same page in Japanese.
+    page.get_by_label("Language").select_option("ja")
+    page.get_by_role("button", name="Change").click()
+    page.wait_for_load_state()
+    expect(page.locator("html")).to_have_attribute("lang", "ja")
+    expect(page.get_by_role("link", name="サポートケース")).to_be_visible()
+    expect(page.get_by_role("button", name="更新", exact=True)).to_be_visible()  # "Refresh"
+    expect(page.locator("#check-result dt").first).to_have_text("ステータス")  # "Status"
+    expect(page.locator("#count-flagged")).to_have_text("3")
+    # TODO(#advisor-i18n): once locale/ja translates the console's own strings, assert them
+    # here too: the "Trusted Advisor" nav link, "Action recommended", "Investigation
+    # recommended", "No problems detected", "Exclude selected", "Include selected",
+    # "Download CSV", "Refresh status:", "Resources flagged" and "Refresh all checks".
