@@ -118,11 +118,12 @@ class CheckSpec:
     def description_html(self) -> str:
         """The API's `description`: HTML with the three sections consumers look for."""
         from django.utils.html import escape, format_html, format_html_join
+        from django.utils.safestring import mark_safe
         from django.utils.translation import gettext as _
 
         criteria = format_html_join("", "{}<br>\n", ((str(c),) for c in self.criteria))
         links = format_html_join(
-            "<br>\n",
+            mark_safe("<br>\n"),
             '<a href="{}" target="_blank">{}</a>',
             ((url, str(title)) for title, url in self.resources),
         )

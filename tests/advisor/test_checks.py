@@ -81,6 +81,9 @@ def test_registered_checks_match_the_catalog() -> None:
         html = spec.description_html()
         for section in ("Alert Criteria", "Recommended Action", "Additional Resources"):
             assert section in html
+        # Links are separated by real line breaks, not escaped markup.
+        assert "&lt;" not in html
+        assert html.count("<a href=") == len(spec.resources)
     assert {i for i, spec in REGISTRY.items() if spec.core} == CORE
 
 
