@@ -36,6 +36,7 @@ from events.services.delivery import (
     MAX_ATTEMPTS,
     deliveries_sweep,
     delivery_attempt,
+    is_private_host,
     webhook_signature,
 )
 from events.services.publish import (
@@ -88,6 +89,10 @@ MSG_TARGET_KIND = "Unknown target type {kind}."
 MSG_TARGET_LIMIT = "A rule can have at most {limit} targets."
 MSG_WEBHOOK_URL = "Enter a valid http or https URL."
 MSG_WEBHOOK_HTTPS = "Webhook URLs must use https (http is allowed only for localhost)."
+MSG_WEBHOOK_PRIVATE = (
+    "Webhook URLs must point to a public internet host, not localhost or a private, loopback, "
+    "link-local or reserved address."
+)
 MSG_WEBHOOK_CREDENTIALS = "Leave user names and passwords out of the URL; verify the signature."
 MSG_EMAIL = "Enter a valid email address."
 MSG_SNS_ARN = "Enter an SNS topic ARN, like arn:aws:sns:us-east-1:123456789012:my-topic."
@@ -231,9 +236,10 @@ def rule_delete(*, rule: EventRule, actor: Principal) -> None:
 
 
 def _http_allowed(host: str) -> bool:
-    return bool(
-        settings.DEBUG or settings.EVENTS_ALLOW_HTTP_WEBHOOKS or host.lower() in LOCAL_HOSTS
-    )
+    # A receiver on this machine may use plain http, but only where private webhooks are
+    # allowed at all (development): otherwise it is refused before this is asked.
+    local = settings.EVENTS_ALLOW_PRIVATE_WEBHOOKS and host.lower() in LOCAL_HOSTS
+    return bool(settings.DEBUG or settings.EVENTS_ALLOW_HTTP_WEBHOOKS or local)
 
 
 def _clean_webhook_url(url: str) -> str:
@@ -247,6 +253,10 @@ def _clean_webhook_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.username or parts.password:
         raise ValidationException(MSG_WEBHOOK_CREDENTIALS, field="url")
+    # Delivery logs show responses to the customer: a webhook into our own network would let
+    # them read internal services (SSRF). Names are checked again, resolved, at every attempt.
+    if not settings.EVENTS_ALLOW_PRIVATE_WEBHOOKS and is_private_host(parts.hostname or ""):
+        raise ValidationException(MSG_WEBHOOK_PRIVATE, field="url")
     if parts.scheme == "http" and not _http_allowed(parts.hostname or ""):
         raise ValidationException(MSG_WEBHOOK_HTTPS, field="url")
     return url
@@ -276,9 +286,12 @@ def target_create(
     secret in plain text: the only time it is shown (it is stored encrypted).
 
     Preconditions: `rule` was loaded with `access_event_rule` for events:PutTargets.
-    Webhook URLs must be https unless the host is localhost/127.0.0.1, DEBUG is on, or
-    EVENTS_ALLOW_HTTP_WEBHOOKS is set. SNS/SQS targets are reached through the account's
-    connected AWS environment when events are delivered (not checked here).
+    Webhook URLs must not name localhost or a non-public IP address unless
+    EVENTS_ALLOW_PRIVATE_WEBHOOKS is set (their resolved addresses are checked at delivery).
+    They must be https unless DEBUG is on, EVENTS_ALLOW_HTTP_WEBHOOKS is set, or the host is
+    localhost/127.0.0.1/::1 and private webhooks are allowed. SNS/SQS targets are reached
+    through the account's connected AWS environment when events are delivered (not checked
+    here).
     Side effects: an audit record (PutTargets).
     Raises `ValidationException` (kind, url, email, arn), `LimitExceededException`.
     """

@@ -13,6 +13,12 @@ sending and recording; receivers deduplicate on X-SupportCenter-Delivery (or the
 Targets:
 - webhook: POST of the event JSON, signed `X-SupportCenter-Signature: sha256=<hex HMAC-SHA256
   of the body with the target's secret>`; any 2xx is delivered; redirects are not followed.
+  The response's first 1,000 characters are shown to the customer in the delivery log, so a
+  webhook must never reach our own network (SSRF): unless EVENTS_ALLOW_PRIVATE_WEBHOOKS is on,
+  target creation refuses private hosts by name, and every attempt resolves the host once,
+  refuses it if any address is not public (`is_public_address`), and connects to the vetted
+  address itself, so DNS that changes between the check and the connection (rebinding) cannot
+  redirect it. TLS still verifies the certificate for the URL's host name.
 - email: a plain-text summary with the event JSON, through Django's email backend.
 - sns / sqs: Publish / SendMessage of the event JSON in the account's connected AWS environment
   (`advisor.connection.aws_session`), in the region of the target's ARN.
@@ -22,14 +28,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
+import ipaddress
 import json
 import logging
+import socket
+import ssl
 import time as clock
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -70,6 +79,15 @@ TIMESTAMP_HEADER = "X-SupportCenter-Timestamp"
 DELIVERY_HEADER = "X-SupportCenter-Delivery"
 
 MSG_GAVE_UP = "gave up after repeated interrupted attempts"
+MSG_BLOCKED_ADDRESS = (
+    "Not sent: {host} resolves to {address}, which is not a public internet address "
+    "(private, loopback, link-local and reserved addresses are refused)."
+)
+MSG_NO_ADDRESS = "Not sent: {host} did not resolve to any address."
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# One socket.getaddrinfo() answer: family, type, proto, canonical name, socket address.
+AddrInfo = tuple[socket.AddressFamily, socket.SocketKind, int, str, tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
@@ -220,11 +238,112 @@ def _send(delivery: EventDelivery) -> Outcome:
     return _send_sqs(delivery, target)
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer, not a new destination (and a POST must not become a GET)."""
+# --- webhooks: where they may connect --------------------------------------------------------
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
+
+def is_public_address(address: IPAddress) -> bool:
+    """Whether a webhook may connect to `address`: not private, loopback, link-local, reserved,
+    multicast, unspecified or otherwise not globally routable (e.g. 100.64.0.0/10, where some
+    clouds keep their metadata service). An IPv4-mapped address (::ffff:a.b.c.d) is judged by
+    the IPv4 address it reaches, and a 6to4 one (2002::/16) must embed a public one too; NAT64
+    (64:ff9b::/96) and IPv4-compatible addresses fall in ::/8, which is reserved."""
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return is_public_address(address.ipv4_mapped)
+        if address.sixtofour is not None and not is_public_address(address.sixtofour):
+            return False
+    return not (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_reserved
+        or address.is_multicast
+        or address.is_unspecified
+        or not address.is_global
+    )
+
+
+def is_private_host(host: str) -> bool:
+    """Whether a URL's host (as `urlsplit(url).hostname` gives it) names our own network
+    without DNS: `localhost`, a `*.localhost` name (RFC 6761), or a literal IP address that is
+    not public. Other names are checked when they are resolved, at every delivery attempt."""
+    name = host.lower().rstrip(".")
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return not is_public_address(address)
+
+
+class BlockedAddress(Exception):
+    """A webhook's host resolved to an address webhooks may not reach (or to none at all)."""
+
+
+def _resolve_webhook_host(host: str, port: int) -> list[AddrInfo]:
+    """Resolve `host` once and return the addresses to connect to. Unless
+    EVENTS_ALLOW_PRIVATE_WEBHOOKS is on, raises `BlockedAddress` if *any* of them is not public:
+    connecting falls back from one address to the next, so one public answer among private ones
+    must not vouch for the rest. Raises `OSError` (socket.gaierror) when the name does not
+    resolve."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    if not infos:
+        raise BlockedAddress(MSG_NO_ADDRESS.format(host=host))
+    if not settings.EVENTS_ALLOW_PRIVATE_WEBHOOKS:
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0])
+            if not is_public_address(address):
+                raise BlockedAddress(MSG_BLOCKED_ADDRESS.format(host=host, address=address))
+    return infos
+
+
+def _open_socket(addresses: list[AddrInfo], timeout: float | None) -> socket.socket:
+    """Connect to the first of the vetted `addresses` that answers, as socket.create_connection
+    does, but without looking the name up again."""
+    last_error: OSError | None = None
+    for family, kind, proto, _canonname, sockaddr in addresses:
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.settimeout(timeout)
+            sock.connect(sockaddr)
+        except OSError as error:
+            sock.close()
+            last_error = error
+            continue
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # as http.client does
+        return sock
+    raise last_error or OSError("no address to connect to")
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """Plain http to `host` over a socket to one of its vetted addresses; the Host header
+    still names `host`."""
+
+    def __init__(self, host: str, port: int, *, addresses: list[AddrInfo], timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self.addresses = addresses
+
+    def connect(self) -> None:
+        self.sock = _open_socket(self.addresses, self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """https to `host` over a socket to one of its vetted addresses. The TLS handshake sends
+    `host` as SNI and verifies the certificate (chain and name) against `host`, not the IP."""
+
+    def __init__(self, host: str, port: int, *, addresses: list[AddrInfo], timeout: float) -> None:
+        self.tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self.tls)
+        self.addresses = addresses
+
+    def connect(self) -> None:
+        sock = _open_socket(self.addresses, self.timeout)
+        try:
+            self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise
 
 
 def _excerpt(raw: bytes) -> str:
@@ -233,31 +352,36 @@ def _excerpt(raw: bytes) -> str:
 
 def _send_webhook(delivery: EventDelivery, target: EventTarget) -> Outcome:
     body = event_body(delivery.event)
-    request = urllib.request.Request(
-        target.url,
-        data=body,
-        method="POST",
-        headers={
-            "Content-Type": "application/json",
-            "User-Agent": USER_AGENT,
-            SIGNATURE_HEADER: webhook_signature(crypto.decrypt(target.secret_encrypted), body),
-            TIMESTAMP_HEADER: str(int(clock.time())),
-            DELIVERY_HEADER: str(delivery.delivery_id),
-        },
-    )
-    opener = urllib.request.build_opener(_NoRedirects())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        SIGNATURE_HEADER: webhook_signature(crypto.decrypt(target.secret_encrypted), body),
+        TIMESTAMP_HEADER: str(int(clock.time())),
+        DELIVERY_HEADER: str(delivery.delivery_id),
+    }
+    parts = urlsplit(target.url)
+    https = parts.scheme == "https"
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection: http.client.HTTPConnection | None = None
     try:
-        with opener.open(request, timeout=WEBHOOK_TIMEOUT_SECONDS) as response:
-            status = response.status
-            excerpt = _excerpt(response.read(EXCERPT_LIMIT))
-    except urllib.error.HTTPError as error:  # 3xx (not followed), 4xx, 5xx
-        excerpt = _excerpt(error.read(EXCERPT_LIMIT) or b"")
-        return Outcome(
-            ok=False, http_status=error.code, response_excerpt=excerpt, error=f"HTTP {error.code}"
-        )
-    except (urllib.error.URLError, OSError, ValueError) as error:  # DNS, refused, timeout, TLS
-        reason = getattr(error, "reason", error)
-        return Outcome(ok=False, error=f"{type(error).__name__}: {reason}")
+        host = parts.hostname or ""
+        port = parts.port or (443 if https else 80)  # ValueError for a port out of range
+        addresses = _resolve_webhook_host(host, port)
+        pinned = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
+        connection = pinned(host, port, addresses=addresses, timeout=WEBHOOK_TIMEOUT_SECONDS)
+        # http.client never follows redirects: a 3xx is an answer, not a new destination.
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        status = response.status
+        excerpt = _excerpt(response.read(EXCERPT_LIMIT))
+    except BlockedAddress as error:
+        logger.warning("delivery %s refused: %s", delivery.delivery_id, error)
+        return Outcome(ok=False, error=str(error))
+    except (OSError, http.client.HTTPException, ValueError) as error:  # DNS, refused, timeout, TLS
+        return Outcome(ok=False, error=f"{type(error).__name__}: {error}")
+    finally:
+        if connection is not None:
+            connection.close()
     if 200 <= status < 300:
         return Outcome(ok=True, http_status=status, response_excerpt=excerpt)
     return Outcome(ok=False, http_status=status, response_excerpt=excerpt, error=f"HTTP {status}")

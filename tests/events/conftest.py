@@ -1,11 +1,20 @@
-"""Fixtures for the events tests: a real HTTP server on loopback for webhooks, a moto server
-standing in for the customer's AWS environment, and a rule helper."""
+"""Fixtures for the events tests: real HTTP and HTTPS servers on loopback for webhooks, a fake
+resolver for webhook host names, a moto server standing in for the customer's AWS environment,
+and a rule helper.
+
+Webhooks to loopback are refused unless EVENTS_ALLOW_PRIVATE_WEBHOOKS is on (the SSRF guard),
+so tests that deliver to the `webhook` receiver also ask for `allow_private_webhooks`.
+"""
 
 from __future__ import annotations
 
+import datetime
+import socket
+import ssl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -26,12 +35,18 @@ class WebhookReceiver:
         self.requests: list[dict[str, Any]] = []
         self.statuses: list[int] = []
         self.url = ""
+        self.port = 0
+        self.server_names: list[str | None] = []  # TLS SNI, for the https receiver
+        self.ca_file = ""  # the CA that signed the https receiver's certificate
 
 
 @pytest.fixture
-def webhook() -> Iterator[WebhookReceiver]:
-    receiver = WebhookReceiver()
+def allow_private_webhooks(settings) -> None:  # type: ignore[no-untyped-def]
+    """Webhooks may reach loopback (where the test receivers listen)."""
+    settings.EVENTS_ALLOW_PRIVATE_WEBHOOKS = True
 
+
+def _serve(receiver: WebhookReceiver, tls: ssl.SSLContext | None = None) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:  # noqa: N802 (http.server's hook name)
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -54,12 +69,136 @@ def webhook() -> Iterator[WebhookReceiver]:
             return
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    receiver.url = f"http://127.0.0.1:{server.server_port}/hooks/support"
+    if tls is not None:
+        server.socket = tls.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    receiver.port = server.server_port
+    return server
+
+
+@pytest.fixture
+def webhook() -> Iterator[WebhookReceiver]:
+    receiver = WebhookReceiver()
+    server = _serve(receiver)
+    receiver.url = f"http://127.0.0.1:{receiver.port}/hooks/support"
     yield receiver
     server.shutdown()
     server.server_close()
+
+
+TLS_HOST = "hooks.example.com"
+
+
+def _certificates(directory: Path) -> tuple[Path, Path, Path]:
+    """A test CA and a certificate it signed for TLS_HOST: (ca, cert, key) PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def build(
+        subject: str, key: ec.EllipticCurvePrivateKey, issuer: x509.Name | None
+    ) -> x509.CertificateBuilder:
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
+        return (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(issuer or name)
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        )
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_usage = x509.KeyUsage(
+        digital_signature=True,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=True,
+        crl_sign=True,
+        encipher_only=False,
+        decipher_only=False,
+    )
+    ca = (
+        build("Support Center test CA", ca_key, None)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(ca_usage, critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = ec.generate_private_key(ec.SECP256R1())
+    authority = x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key())
+    cert = (
+        build(TLS_HOST, key, ca.subject)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(TLS_HOST)]), critical=False)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(authority, critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    paths = (directory / "ca.pem", directory / "cert.pem", directory / "key.pem")
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return paths
+
+
+@pytest.fixture
+def tls_webhook(tmp_path: Path) -> Iterator[WebhookReceiver]:
+    """An https receiver on loopback whose certificate (from a test CA, in `ca_file`) names
+    TLS_HOST only; it records the server name (SNI) of every handshake."""
+    receiver = WebhookReceiver()
+    ca_file, cert_file, key_file = _certificates(tmp_path)
+    tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    tls.load_cert_chain(cert_file, key_file)
+
+    def record_server_name(sock: Any, server_name: str | None, context: Any) -> None:
+        receiver.server_names.append(server_name)
+
+    tls.sni_callback = record_server_name
+    server = _serve(receiver, tls)
+    receiver.ca_file = str(ca_file)
+    receiver.url = f"https://{TLS_HOST}:{receiver.port}/hooks/support"
+    yield receiver
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, list[str]]], list[str]]:
+    """Call with {host name: [IP addresses]} to answer socket.getaddrinfo for those names (other
+    names resolve as usual); returns the list of the faked names looked up, in order."""
+
+    def install(answers: dict[str, list[str]]) -> list[str]:
+        real = socket.getaddrinfo
+        lookups: list[str] = []
+
+        def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+            if host not in answers:
+                return real(host, port, *args, **kwargs)
+            lookups.append(host)
+            return [
+                (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (ip, port, 0, 0))
+                if ":" in ip
+                else (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (ip, port))
+                for ip in answers[host]
+            ]
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        return lookups
+
+    return install
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
+@pytest.mark.usefixtures("allow_private_webhooks")  # the receiver is on loopback
 def test_rule_with_a_webhook_receives_a_case_event(
     page,  # noqa: F811
     live_server,

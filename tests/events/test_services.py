@@ -193,23 +193,31 @@ def test_target_create_refuses_bad_destinations(
 
 
 @pytest.mark.parametrize(
-    ("url", "debug", "allow_http", "accepted"),
+    ("url", "debug", "allow_http", "allow_private", "refusal"),
     [
-        ("https://hooks.example.com/in", False, False, True),
-        ("http://hooks.example.com/in", False, False, False),
-        ("http://hooks.example.com/in", True, False, True),
-        ("http://hooks.example.com/in", False, True, True),
-        ("http://localhost:8080/in", False, False, True),
-        ("http://127.0.0.1:8080/in", False, False, True),
+        ("https://hooks.example.com/in", False, False, False, None),
+        ("http://hooks.example.com/in", False, False, False, services.MSG_WEBHOOK_HTTPS),
+        ("http://hooks.example.com/in", True, False, False, None),
+        ("http://hooks.example.com/in", False, True, False, None),
+        # Plain http to this machine only where private webhooks are allowed at all.
+        ("http://localhost:8080/in", False, False, False, services.MSG_WEBHOOK_PRIVATE),
+        ("http://127.0.0.1:8080/in", False, True, False, services.MSG_WEBHOOK_PRIVATE),
+        ("http://localhost:8080/in", False, False, True, None),
+        ("http://127.0.0.1:8080/in", False, False, True, None),
+        ("http://[::1]:8080/in", False, False, True, None),
+        # Other private addresses still need https (or the http setting).
+        ("http://10.0.0.5/in", False, False, True, services.MSG_WEBHOOK_HTTPS),
+        ("https://10.0.0.5/in", False, False, True, None),
     ],
 )
 def test_webhooks_need_https_except_locally(
-    business_account, root, settings, url, debug, allow_http, accepted
+    business_account, root, settings, url, debug, allow_http, allow_private, refusal
 ) -> None:
     settings.DEBUG = debug
     settings.EVENTS_ALLOW_HTTP_WEBHOOKS = allow_http
+    settings.EVENTS_ALLOW_PRIVATE_WEBHOOKS = allow_private
     rule = make_rule(business_account, root)
-    if accepted:
+    if refusal is None:
         target, secret = add_webhook(rule, url, root)
         assert target.url == url
         assert secret.startswith("whsec_")
@@ -218,8 +226,9 @@ def test_webhooks_need_https_except_locally(
         assert crypto.decrypt(target.secret_encrypted) == secret
         assert re.fullmatch(r"webhook-[0-9a-f]{8}", target.target_id)
     else:
-        with pytest.raises(ValidationException):
+        with pytest.raises(ValidationException) as raised:
             add_webhook(rule, url, root)
+        assert raised.value.message == refusal
 
 
 def test_targets_of_every_kind(business_account, root) -> None:
