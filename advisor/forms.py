@@ -4,7 +4,6 @@ its mode-specific rules, reported back on the field they concern)."""
 from __future__ import annotations
 
 import re
-import secrets
 from collections.abc import Sequence
 from typing import Any
 
@@ -70,12 +69,6 @@ class ResourceSelectionForm(forms.Form):
     resource_ids = ResourceIdsField(label=_("Resources"))
 
 
-def suggested_external_id() -> str:
-    """A fresh, unguessable external id to offer when none is stored yet; what the customer
-    saves (and puts in the role's trust policy) is what counts."""
-    return secrets.token_hex(16)
-
-
 class ConnectionForm(forms.Form):
     mode = forms.ChoiceField(
         label=_("How Support Center reaches your AWS environment"),
@@ -98,21 +91,18 @@ class ConnectionForm(forms.Form):
         required=False,
         help_text=_("For example arn:aws:iam::123456789012:role/SupportCenterAdvisor."),
     )
-    external_id = forms.CharField(
-        label=_("External ID"),
-        max_length=1224,
-        required=False,
-        help_text=_(
-            "Put the same value in the role's trust policy (condition sts:ExternalId), so only "
-            "Support Center acting for this account can assume the role."
-        ),
-    )
     regions = forms.MultipleChoiceField(
         label=_("Regions to check"),
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
 
-    def __init__(self, *args: Any, regions: Sequence[str] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, regions: Sequence[str] = (), sample: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["regions"].choices = [(r, r) for r in regions]
+        if not sample:  # the sample environment is a demo and test feature (a setting)
+            self.fields["mode"].choices = [
+                c for c in ConnectionMode.choices if c[0] != ConnectionMode.SAMPLE
+            ]

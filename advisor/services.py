@@ -24,6 +24,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
@@ -59,11 +60,14 @@ MSG_BAD_ROLE_ARN = "Enter a role ARN such as arn:aws:iam::123456789012:role/Supp
 MSG_BAD_KEY_ID = "Enter an access key ID (16 to 128 letters and digits)."
 MSG_NO_SECRET = "Enter the secret access key."
 MSG_TIMED_OUT = "The refresh did not finish in time."
+MSG_NO_SAMPLE = "The sample environment is not available on this installation."
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 KEY_ID_RE = re.compile(r"^[A-Z0-9]{16,128}$")
 # Item statuses as EventBridge events spell them.
 EVENT_STATUS = {"ok": "OK", "warning": "WARN", "error": "ERROR"}
 BATCH_SIZE = 500
+LOST_AFTER = timedelta(minutes=10)
+REDISPATCH_BATCH = 100
 
 
 # --- Check availability ----------------------------------------------------------------------
@@ -89,9 +93,9 @@ def checks_available(account: Account) -> list[CheckSpec]:
     return [spec for spec in check_registry.REGISTRY.values() if full or spec.core]
 
 
-def resource_id_for(check_id: str, arn: str, occurrence: int = 0) -> str:
+def resource_id_for(check_id: str, identity: str, occurrence: int = 0) -> str:
     """The API's opaque `resourceId`: 43 base64url characters, stable across runs."""
-    seed = f"{check_id}\n{arn}\n{occurrence}".encode()
+    seed = f"{check_id}\n{identity}\n{occurrence}".encode()
     return base64.urlsafe_b64encode(hashlib.sha256(seed).digest()).decode().rstrip("=")
 
 
@@ -114,12 +118,14 @@ def aws_connection_set(
     access_key_id: str = "",
     secret_access_key: str = "",
     role_arn: str = "",
-    external_id: str = "",
 ) -> AwsConnection:
     """Connect (or reconnect) the account's AWS environment.
 
-    An empty secret keeps the stored one when the key id is unchanged. Side effect: an audit
-    record (the secret never appears in it). Raises InvalidAwsConnection with the form field.
+    An empty secret keeps the stored one when the key id is unchanged. A role is always assumed
+    with the account's own external id (`external_id_for`), never one the customer types: with
+    a chosen id, one tenant could name another's role (the confused-deputy problem). The sample
+    environment is offered only when `ADVISOR_SAMPLE_ENABLED`. Side effect: an audit record (the
+    secret never appears in it). Raises InvalidAwsConnection with the form field.
     """
     regions = list(dict.fromkeys(r.strip() for r in regions if r.strip()))
     if not regions:
@@ -130,6 +136,8 @@ def aws_connection_set(
             raise InvalidAwsConnection(MSG_BAD_REGION.format(region=region), field="regions")
     if mode not in ConnectionMode.values:
         raise InvalidAwsConnection(f"Unknown connection mode: {mode}.", field="mode")
+    if mode == ConnectionMode.SAMPLE and not settings.ADVISOR_SAMPLE_ENABLED:
+        raise InvalidAwsConnection(MSG_NO_SAMPLE, field="mode")
     connection = AwsConnection.objects.filter(account=account).first()
     fields: dict[str, Any] = {
         "mode": mode,
@@ -155,7 +163,7 @@ def aws_connection_set(
         if not ROLE_ARN_RE.match(role_arn):
             raise InvalidAwsConnection(MSG_BAD_ROLE_ARN, field="role_arn")
         fields["role_arn"] = role_arn
-        fields["external_id"] = external_id.strip()
+        fields["external_id"] = external_id_for(account)
     if connection is None:
         connection = AwsConnection.objects.create(account=account, **fields)
     else:
@@ -175,6 +183,23 @@ def aws_connection_set(
         },
     )
     return connection
+
+
+def external_id_for(account: Account) -> str:
+    """The external id Support Center sends when it assumes this account's role: the stored one,
+    or one derived from the secret key (stable, unguessable, different for every account)."""
+    from django.utils.crypto import salted_hmac
+
+    stored = (
+        AwsConnection.objects.filter(account=account)
+        .exclude(external_id="")
+        .values_list("external_id", flat=True)
+        .first()
+    )
+    if stored:
+        return stored
+    digest = salted_hmac("advisor.external-id", account.account_id, algorithm="sha256")
+    return "sc-" + digest.hexdigest()[:40]
 
 
 @transaction.atomic
@@ -287,19 +312,33 @@ def _dispatch(state_pk: int) -> None:
         logger.warning("could not queue check run %s; the sweep will retry", state_pk)
 
 
-def _expire_if_stuck(state: CheckState, now: Any) -> None:
-    """A run that stayed enqueued or processing past the timeout is abandoned."""
-    timeout = timedelta(seconds=settings.ADVISOR_REFRESH_TIMEOUT)
-    busy = state.refresh_status in (RefreshStatus.ENQUEUED, RefreshStatus.PROCESSING)
-    if not busy or state.refresh_requested_at is None or state.refresh_requested_at > now - timeout:
-        return
-    CheckState.objects.filter(pk=state.pk, refresh_status=state.refresh_status).update(
-        refresh_status=RefreshStatus.ABANDONED,
+def _stuck(now: Any) -> Q:
+    """Runs past their timeout: processing for longer than ADVISOR_REFRESH_TIMEOUT since the
+    worker took them, or waiting in the queue longer than ADVISOR_REFRESH_QUEUE_TIMEOUT."""
+    processing = timedelta(seconds=settings.ADVISOR_REFRESH_TIMEOUT)
+    queued = timedelta(seconds=settings.ADVISOR_REFRESH_QUEUE_TIMEOUT)
+    return Q(refresh_status=RefreshStatus.PROCESSING, refresh_started_at__lt=now - processing) | Q(
+        refresh_status=RefreshStatus.ENQUEUED, refresh_requested_at__lt=now - queued
+    )
+
+
+def _time_out(queryset: QuerySet[CheckState], now: Any) -> int:
+    """AWS reports a non-success state that timed out as `none` (refreshable again at once);
+    the reason stays for the console."""
+    return queryset.filter(_stuck(now)).update(
+        refresh_status=RefreshStatus.NONE,
         refresh_finished_at=now,
         refresh_error=MSG_TIMED_OUT,
+        next_refreshable_at=None,
         updated_at=now,
     )
-    state.refresh_from_db()
+
+
+def _expire_if_stuck(state: CheckState, now: Any) -> None:
+    if state.refresh_status not in (RefreshStatus.ENQUEUED, RefreshStatus.PROCESSING):
+        return
+    if _time_out(CheckState.objects.filter(pk=state.pk), now):
+        state.refresh_from_db()
 
 
 def advisor_check_run(*, state_pk: int) -> bool:
@@ -309,9 +348,9 @@ def advisor_check_run(*, state_pk: int) -> bool:
     AWS trouble: a boto3 error or missing permission ends the run `abandoned` with the message.
     Side effects on success: a CheckResult with its resources, item events for status changes.
     """
-    now = timezone.now()
+    started = timezone.now()
     claimed = CheckState.objects.filter(pk=state_pk, refresh_status=RefreshStatus.ENQUEUED).update(
-        refresh_status=RefreshStatus.PROCESSING, refresh_started_at=now, updated_at=now
+        refresh_status=RefreshStatus.PROCESSING, refresh_started_at=started, updated_at=started
     )
     if not claimed:
         return False
@@ -321,17 +360,25 @@ def advisor_check_run(*, state_pk: int) -> bool:
         if spec is None:
             raise InvalidParameterValueException(MSG_UNKNOWN_CHECK.format(check_id=state.check_id))
         evaluation = _evaluate(state.account, spec)
+        result_store(state=state, spec=spec, evaluation=evaluation, claimed_at=started)
+    except _RunSuperseded:
+        logger.info("run of %s for %s superseded", state.check_id, state.account_id)
     except Exception as error:  # AWS trouble of any kind ends the run, never the worker
         logger.info("check %s for %s abandoned: %s", state.check_id, state.account_id, error)
-        CheckState.objects.filter(pk=state_pk, refresh_status=RefreshStatus.PROCESSING).update(
+        # Only this run's claim is ended: a newer run (after a timeout) is left alone.
+        CheckState.objects.filter(
+            pk=state_pk, refresh_status=RefreshStatus.PROCESSING, refresh_started_at=started
+        ).update(
             refresh_status=RefreshStatus.ABANDONED,
             refresh_finished_at=timezone.now(),
             refresh_error=_error_message(error),
             updated_at=timezone.now(),
         )
-        return True
-    result_store(state=state, spec=spec, evaluation=evaluation)
     return True
+
+
+class _RunSuperseded(Exception):
+    """The run's claim timed out and the state moved on; its result must not be stored."""
 
 
 def _error_message(error: Exception) -> str:
@@ -375,8 +422,20 @@ def _summarise(result: CheckResult, rows: list[CheckResource], ignored: int) -> 
 
 
 @transaction.atomic
-def result_store(*, state: CheckState, spec: CheckSpec, evaluation: Evaluation) -> CheckResult:
-    """Store a finished run as the check's latest result and publish item status changes."""
+def result_store(
+    *,
+    state: CheckState,
+    spec: CheckSpec,
+    evaluation: Evaluation,
+    claimed_at: Any = None,
+) -> CheckResult:
+    """Store a finished run as the check's latest result and publish item status changes.
+
+    `claimed_at` is the worker's claim (when the run went `processing`): if the state no longer
+    carries it (the run timed out and another was requested), nothing is stored and
+    `_RunSuperseded` is raised, so a late worker can't overwrite a newer run or publish the same
+    changes twice. Without it (tests, tools) the result is stored unconditionally.
+    """
     now = timezone.now()
     account = state.account
     excluded = set(
@@ -387,9 +446,10 @@ def result_store(*, state: CheckState, spec: CheckSpec, evaluation: Evaluation) 
     seen: dict[str, int] = {}
     resources: list[CheckResource] = []
     for position, row in enumerate(evaluation.rows):
-        occurrence = seen.get(row.arn, 0)
-        seen[row.arn] = occurrence + 1
-        resource_id = resource_id_for(spec.id, row.arn, occurrence)
+        # Rows sharing an identity (a check that did not set `key`) are told apart by order.
+        occurrence = seen.get(row.identity, 0)
+        seen[row.identity] = occurrence + 1
+        resource_id = resource_id_for(spec.id, row.identity, occurrence)
         resources.append(
             CheckResource(
                 resource_id=resource_id,
@@ -414,14 +474,22 @@ def result_store(*, state: CheckState, spec: CheckSpec, evaluation: Evaluation) 
     for resource in resources:
         resource.result = result
     CheckResource.objects.bulk_create(resources, batch_size=BATCH_SIZE)
-    previous = state.latest_result_id
-    CheckState.objects.filter(pk=state.pk).update(
+    current = CheckState.objects.filter(pk=state.pk)
+    if claimed_at is not None:
+        current = current.filter(
+            refresh_status=RefreshStatus.PROCESSING, refresh_started_at=claimed_at
+        )
+    # The previous result is read under the same condition, so two runs can't both compare
+    # against it.
+    previous = current.values_list("latest_result_id", flat=True).first()
+    if not current.update(
         refresh_status=RefreshStatus.SUCCESS,
         refresh_finished_at=now,
         refresh_error="",
         latest_result=result,
         updated_at=now,
-    )
+    ):
+        raise _RunSuperseded()
     _publish_item_changes(account, spec, previous, resources)
     return result
 
@@ -431,7 +499,7 @@ def _publish_item_changes(
 ) -> None:
     """One event per item whose status changed since the previous run; an item that was
     flagged and is no longer listed has become OK."""
-    from events.services import TA_DETAIL_TYPE, TA_SOURCE, event_publish
+    from events.services.publish import TA_DETAIL_TYPE, TA_SOURCE, events_publish
 
     before: dict[str, CheckResource] = {}
     if previous_result_id is not None:
@@ -449,19 +517,21 @@ def _publish_item_changes(
         if old.status != OK and not old.is_suppressed:
             changes.append((old, OK))
     names = [str(h) for h in spec.metadata]
-    for row, status in changes:
-        event_publish(
-            account=account,
-            source=TA_SOURCE,
-            detail_type=TA_DETAIL_TYPE,
-            detail={
+    events_publish(
+        account=account,
+        source=TA_SOURCE,
+        detail_type=TA_DETAIL_TYPE,
+        details=[
+            {
                 "check-name": catalog()[spec.id]["name"],
                 "check-item-detail": dict(zip(names, row.metadata, strict=False)),
                 "status": EVENT_STATUS[status],
                 "resource_id": row.arn if row.arn.startswith("arn:") else "",
                 "uuid": _item_uuid(row.resource_id),
-            },
-        )
+            }
+            for row, status in changes
+        ],
+    )
 
 
 def _item_uuid(resource_id: str) -> str:
@@ -566,20 +636,18 @@ def advisor_refresh_scheduled(*, actor: Principal) -> int:
 def advisor_refresh_sweep() -> int:
     """Give up runs stuck past the timeout and re-queue enqueued runs whose task was lost."""
     now = timezone.now()
-    timeout = timedelta(seconds=settings.ADVISOR_REFRESH_TIMEOUT)
-    busy = (RefreshStatus.ENQUEUED, RefreshStatus.PROCESSING)
-    expired = CheckState.objects.filter(
-        refresh_status__in=busy, refresh_requested_at__lt=now - timeout
-    ).update(
-        refresh_status=RefreshStatus.ABANDONED,
-        refresh_finished_at=now,
-        refresh_error=MSG_TIMED_OUT,
-        updated_at=now,
+    expired = _time_out(CheckState.objects.all(), now)
+    # Runs still waiting after LOST_AFTER may have lost their task (broker down at request
+    # time). Oldest first and a bounded batch: a duplicate task is a no-op (the claim fails),
+    # but a long backlog should not be flooded with them.
+    lost = (
+        CheckState.objects.filter(
+            refresh_status=RefreshStatus.ENQUEUED, refresh_requested_at__lt=now - LOST_AFTER
+        )
+        .order_by("refresh_requested_at")
+        .values_list("pk", flat=True)
     )
-    lost = CheckState.objects.filter(
-        refresh_status=RefreshStatus.ENQUEUED, refresh_requested_at__lt=now - timedelta(minutes=2)
-    ).values_list("pk", flat=True)
-    for pk in lost[:BATCH_SIZE]:
+    for pk in lost[:REDISPATCH_BATCH]:
         _dispatch(pk)
     return expired
 

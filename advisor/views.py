@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -42,7 +43,6 @@ from advisor.forms import (
     ConnectionForm,
     ResourceFilterForm,
     ResourceSelectionForm,
-    suggested_external_id,
 )
 from advisor.models import AwsConnection, CheckState, ConnectionMode, RefreshStatus
 from audit import services as audit
@@ -421,25 +421,37 @@ def check_download(request: HttpRequest, check_id: str) -> HttpResponse:
 
 def _connection_initial(current: AwsConnection | None) -> dict[str, Any]:
     if current is None:
+        sample = settings.ADVISOR_SAMPLE_ENABLED
         return {
-            "mode": ConnectionMode.SAMPLE,
+            "mode": ConnectionMode.SAMPLE if sample else ConnectionMode.ROLE,
             "regions": ["us-east-1"],
-            "external_id": suggested_external_id(),
         }
     return {
         "mode": current.mode,
         "access_key_id": current.access_key_id,
         "role_arn": current.role_arn,
-        "external_id": current.external_id or suggested_external_id(),
         "regions": current.regions,
     }
 
 
-def _connection_context(form: ConnectionForm, current: AwsConnection | None) -> dict[str, Any]:
+def _connection_form(*args: Any, **kwargs: Any) -> ConnectionForm:
+    return ConnectionForm(
+        *args,
+        regions=services.known_regions(),
+        sample=settings.ADVISOR_SAMPLE_ENABLED,
+        **kwargs,
+    )
+
+
+def _connection_context(
+    form: ConnectionForm, current: AwsConnection | None, account: Account
+) -> dict[str, Any]:
     return {
         "form": form,
         "connection": current,
         "has_secret": bool(current is not None and current.secret_access_key_encrypted),
+        # Shown, never typed: the role's trust policy must require exactly this value.
+        "external_id": services.external_id_for(account),
     }
 
 
@@ -449,11 +461,12 @@ def connection(request: HttpRequest) -> HttpResponse:
     principal = request.principal  # type: ignore[attr-defined]
     account = _account(request)
     current = selectors.aws_connection_get(account)
-    regions = services.known_regions()
     if request.method != "POST":
-        form = ConnectionForm(initial=_connection_initial(current), regions=regions)
-        return render(request, "advisor/connection.html", _connection_context(form, current))
-    form = ConnectionForm(request.POST, regions=regions)
+        form = _connection_form(initial=_connection_initial(current))
+        return render(
+            request, "advisor/connection.html", _connection_context(form, current, account)
+        )
+    form = _connection_form(request.POST)
     if form.is_valid():
         data = dict(form.cleaned_data)  # add_service_error drops the field it flags
         try:
@@ -473,7 +486,7 @@ def connection(request: HttpRequest) -> HttpResponse:
                 request, _("AWS environment saved. Refresh the checks to see their results.")
             )
             return redirect("advisor:connection")
-    return render(request, "advisor/connection.html", _connection_context(form, current))
+    return render(request, "advisor/connection.html", _connection_context(form, current, account))
 
 
 @require_POST

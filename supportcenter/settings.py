@@ -84,9 +84,12 @@ AWS_S3_REGION_NAME = _env("SUPPORTCENTER_S3_REGION", "us-east-1")
 SIGNIN_FAILURE_LIMIT = _env_int("SUPPORTCENTER_SIGNIN_FAILURE_LIMIT", 5)
 SIGNIN_LOCKOUT_MINUTES = _env_int("SUPPORTCENTER_SIGNIN_LOCKOUT_MINUTES", 15)
 
-# Events: allow webhook targets over plain http (otherwise https is required, except for
-# localhost / 127.0.0.1 and when DEBUG is on).
+# Events: allow webhook targets over plain http (otherwise https is required, except when
+# DEBUG is on, and for localhost / 127.0.0.1 / ::1 where private webhooks are allowed).
 EVENTS_ALLOW_HTTP_WEBHOOKS = _env_bool("SUPPORTCENTER_EVENTS_ALLOW_HTTP_WEBHOOKS", False)
+# Events: allow webhooks to localhost and private, loopback, link-local or reserved addresses.
+# Off in production: delivery logs show responses to customers (SSRF into our own network).
+EVENTS_ALLOW_PRIVATE_WEBHOOKS = _env_bool("SUPPORTCENTER_EVENTS_ALLOW_PRIVATE_WEBHOOKS", False)
 
 # Domain limits (the spec's numbers are the defaults).
 SUPPORTCENTER_ATTACHMENT_SET_TTL_SECONDS = _env_int(
@@ -117,8 +120,14 @@ SUPPORTCENTER_PRESIGNED_URL_TTL_SECONDS = _env_int("SUPPORTCENTER_PRESIGNED_URL_
 ADVISOR_REFRESH_MIN_INTERVAL = _env_int("SUPPORTCENTER_ADVISOR_REFRESH_MIN_INTERVAL", 300)
 ADVISOR_REFRESH_TIMEOUT = _env_int("SUPPORTCENTER_ADVISOR_REFRESH_TIMEOUT", 1800)
 ADVISOR_AWS_ENDPOINT_URL = _env("SUPPORTCENTER_ADVISOR_AWS_ENDPOINT_URL", "")
+# Seconds a refresh may wait in the queue before it is given up (the weekly refresh of many
+# accounts can queue for a while).
+ADVISOR_REFRESH_QUEUE_TIMEOUT = _env_int("SUPPORTCENTER_ADVISOR_REFRESH_QUEUE_TIMEOUT", 21600)
 # The moto sample environment (`manage.py advisor_sample`); empty = start one in-process.
 ADVISOR_SAMPLE_ENDPOINT = os.environ.get("SUPPORTCENTER_ADVISOR_SAMPLE_ENDPOINT", "")
+# Whether accounts may connect the moto sample environment (on with the demo; it runs a moto
+# server inside the worker when no SUPPORTCENTER_ADVISOR_SAMPLE_ENDPOINT is given).
+ADVISOR_SAMPLE_ENABLED = _env_bool("SUPPORTCENTER_ADVISOR_SAMPLE_ENABLED", DEMO)
 # How long check results are kept for the history chart (days).
 ADVISOR_RESULT_RETENTION_DAYS = _env_int("SUPPORTCENTER_ADVISOR_RESULT_RETENTION_DAYS", 365)
 

@@ -30,3 +30,5 @@ SUPPORTCENTER_API_RATE_LIMIT = 0
 SUPPORTCENTER_CASE_CREATION_LIMIT = 0
 # Webhook tests post to plain-http servers on loopback.
 EVENTS_ALLOW_HTTP_WEBHOOKS = True
+EVENTS_ALLOW_PRIVATE_WEBHOOKS = False  # the SSRF guard is tested; loopback tests opt in
+ADVISOR_SAMPLE_ENABLED = True  # tests connect accounts to moto sample servers

@@ -39,7 +39,10 @@ class Row:
     stored `resourceId` is a hash of it, and EventBridge events carry it as `resource_id`.
     `metadata` has exactly one value per catalog column (None allowed, as the real API does).
     `region` is None for global resources. `savings` is the estimated monthly saving in USD
-    (cost checks only).
+    (cost checks only). `key` identifies the row when one resource gives several rows (a
+    security group's rules, a user's access keys, a multi-region trail per region): the stored
+    `resourceId` hashes `key` (default: `arn`), so exclusions and events follow the same finding
+    from run to run whatever order the rows come in.
     """
 
     status: str
@@ -47,6 +50,11 @@ class Row:
     metadata: Sequence[str | None]
     region: str | None = None
     savings: float = 0.0
+    key: str | None = None
+
+    @property
+    def identity(self) -> str:
+        return self.key or self.arn
 
 
 @dataclass

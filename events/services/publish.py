@@ -92,42 +92,72 @@ def event_publish(
     action of the customer's.
     Raises nothing for a rule that cannot be matched (it is logged and skipped).
     """
-    event = event_envelope(
+    return events_publish(
         account=account,
         source=source,
         detail_type=detail_type,
-        detail=detail,
+        details=[detail],
         resources=resources,
         time=time,
-    )
+    )[0]
+
+
+@transaction.atomic(savepoint=False)
+def events_publish(
+    *,
+    account: Account,
+    source: str,
+    detail_type: str,
+    details: Sequence[dict[str, Any]],
+    resources: Iterable[str] = (),
+    time: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Publish several events of one kind at once (a check run's item changes): one query for
+    the targets whatever the number of events, one insert and one dispatch for all deliveries.
+    Same contract as `event_publish`."""
+    resources = list(resources)
+    events = [
+        event_envelope(
+            account=account,
+            source=source,
+            detail_type=detail_type,
+            detail=detail,
+            resources=resources,
+            time=time,
+        )
+        for detail in details
+    ]
+    if not events:
+        return events
     targets = list(
         EventTarget.objects.filter(rule__account=account, rule__enabled=True)
         .select_related("rule")
         .order_by("rule_id", "id")
     )
     if not targets:
-        return event
-    verdicts: dict[int, bool] = {}
+        return events
     now = timezone.now()
     deliveries = []
-    for target in targets:
-        if target.rule_id not in verdicts:
-            verdicts[target.rule_id] = _rule_matches(target.rule.event_pattern, event, target)
-        if verdicts[target.rule_id]:
-            deliveries.append(
-                EventDelivery(
-                    target=target,
-                    event=event,
-                    event_id=event["id"],
-                    detail_type=detail_type[:128],
-                    status=DeliveryStatus.PENDING,
-                    next_attempt_at=now,
+    for event in events:
+        verdicts: dict[int, bool] = {}
+        for target in targets:
+            if target.rule_id not in verdicts:
+                verdicts[target.rule_id] = _rule_matches(target.rule.event_pattern, event, target)
+            if verdicts[target.rule_id]:
+                deliveries.append(
+                    EventDelivery(
+                        target=target,
+                        event=event,
+                        event_id=event["id"],
+                        detail_type=detail_type[:128],
+                        status=DeliveryStatus.PENDING,
+                        next_attempt_at=now,
+                    )
                 )
-            )
     if deliveries:
-        EventDelivery.objects.bulk_create(deliveries)
+        EventDelivery.objects.bulk_create(deliveries, batch_size=500)
         dispatch_on_commit([str(d.delivery_id) for d in deliveries])
-    return event
+    return events
 
 
 def _rule_matches(pattern: dict[str, Any], event: dict[str, Any], target: EventTarget) -> bool:

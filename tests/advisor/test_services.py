@@ -128,20 +128,48 @@ def test_a_new_key_needs_its_secret(business_account):
     assert raised.value.message == advisor.MSG_NO_SECRET
 
 
-def test_role_connection_assumes_the_role_with_the_external_id(business_account, aws, moto_url):
-    advisor.aws_connection_set(
+def test_role_connection_assumes_the_role_with_the_accounts_external_id(
+    business_account, other_account, aws, monkeypatch
+):
+    connection = advisor.aws_connection_set(
         account=business_account,
         actor=SYSTEM,
         mode="role",
         role_arn="arn:aws:iam::210987654321:role/SupportCenterAdvisor",
-        external_id="sc-external-id",
         regions=["us-east-1"],
     )
-    # Support Center's own credentials (the environment's) assume the customer's role; moto
-    # puts the assumed session in the role's account.
-    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
-    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    # The external id is Support Center's, one per account, never chosen by the customer (so
+    # one tenant can't make Support Center assume another tenant's role).
+    assert connection.external_id == advisor.external_id_for(business_account)
+    assert connection.external_id.startswith("sc-")
+    assert advisor.external_id_for(other_account) != connection.external_id
+    # Support Center's own credentials (the environment's) assume the customer's role with it;
+    # moto puts the assumed session in the role's account.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    sent = []
+    import botocore.client
+
+    original = botocore.client.BaseClient._make_api_call
+
+    def spy(self, operation, params):
+        if operation == "AssumeRole":
+            sent.append(params)
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
     assert advisor.aws_connection_verify(account=business_account) == "210987654321"
+    assert sent[0]["ExternalId"] == connection.external_id
+    assert sent[0]["RoleArn"] == "arn:aws:iam::210987654321:role/SupportCenterAdvisor"
+
+
+def test_sample_environment_only_when_enabled(business_account, settings):
+    settings.ADVISOR_SAMPLE_ENABLED = False
+    with pytest.raises(InvalidAwsConnection) as raised:
+        advisor.aws_connection_set(
+            account=business_account, actor=SYSTEM, mode="sample", regions=["us-east-1"]
+        )
+    assert raised.value.message == advisor.MSG_NO_SAMPLE
 
 
 def test_verify_without_connection(business_account):
@@ -282,17 +310,23 @@ def test_weekly_refresh_covers_business_accounts_with_a_connection(
         assert advisor_refresh_scheduled_task() == 0
 
 
-def test_sweep_abandons_stuck_runs(business_account, settings, django_capture_on_commit_callbacks):
+def test_sweep_times_out_stuck_runs(business_account, settings, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         state = advisor.advisor_check_refresh(
             account=business_account, check_id=EIP_CHECK, actor=SYSTEM
         )
+    # Waiting in the queue longer than the processing timeout is fine (a long weekly backlog)...
     later = timezone.now() + timedelta(seconds=settings.ADVISOR_REFRESH_TIMEOUT + 1)
+    with time_machine.travel(later):
+        with django_capture_on_commit_callbacks(execute=False):
+            assert advisor_refresh_sweep_task() == 0
+    # ... but not longer than the queue timeout.
+    later = timezone.now() + timedelta(seconds=settings.ADVISOR_REFRESH_QUEUE_TIMEOUT + 1)
     with time_machine.travel(later):
         assert advisor_refresh_sweep_task() == 1
         assert advisor_refresh_sweep_task() == 0
     state.refresh_from_db()
-    assert state.refresh_status == "abandoned"
+    assert state.refresh_status == "none"
     assert state.refresh_error == advisor.MSG_TIMED_OUT
 
 
@@ -366,3 +400,95 @@ def test_item_status_changes_publish_events_to_matching_rules(
         json.loads(m["Body"])["detail"]["check-item-detail"]["IP Address"] for m in received
     )
     assert bodies == ["1.1.1.1", "2.2.2.2"]
+
+
+def test_a_late_worker_never_overwrites_a_newer_run(
+    business_account, aws, settings, django_capture_on_commit_callbacks
+):
+    """A run that timed out in `processing` and finishes after a new refresh was requested
+    stores nothing; the new run proceeds."""
+    settings.ADVISOR_REFRESH_MIN_INTERVAL = 0
+    connect_keys(business_account)
+    aws.client("ec2").allocate_address(Domain="vpc")
+    with django_capture_on_commit_callbacks(execute=False):
+        state = advisor.advisor_check_refresh(
+            account=business_account, check_id=EIP_CHECK, actor=SYSTEM
+        )
+    slow_claim = timezone.now()
+    CheckState.objects.filter(pk=state.pk).update(
+        refresh_status="processing", refresh_started_at=slow_claim
+    )
+    later = timezone.now() + timedelta(seconds=settings.ADVISOR_REFRESH_TIMEOUT + 1)
+    with time_machine.travel(later):
+        assert advisor_refresh_sweep_task() == 1
+        state.refresh_from_db()
+        # AWS reports a timed-out refresh as `none`, refreshable at once.
+        assert (state.refresh_status, state.refresh_error) == ("none", advisor.MSG_TIMED_OUT)
+        assert advisor.millis_until_refreshable(state) == 0
+        with django_capture_on_commit_callbacks(execute=False):
+            advisor.advisor_check_refresh(
+                account=business_account, check_id=EIP_CHECK, actor=SYSTEM
+            )
+        from advisor.checks import REGISTRY
+
+        with pytest.raises(advisor._RunSuperseded):
+            advisor.result_store(
+                state=state,
+                spec=REGISTRY[EIP_CHECK],
+                evaluation=Evaluation(rows=[_eip("9.9.9.9")], processed=1),
+                claimed_at=slow_claim,
+            )
+        assert not CheckResult.objects.exists()
+        assert advisor_check_run_task(state.pk) is True
+    state.refresh_from_db()
+    assert state.refresh_status == "success"
+    assert state.latest_result.resources_flagged == 1
+
+
+def test_a_failing_store_abandons_the_run(
+    business_account, aws, monkeypatch, django_capture_on_commit_callbacks
+):
+    connect_keys(business_account)
+    with django_capture_on_commit_callbacks(execute=False):
+        state = advisor.advisor_check_refresh(
+            account=business_account, check_id=EIP_CHECK, actor=SYSTEM
+        )
+
+    def broken(**kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(advisor, "result_store", broken)
+    assert advisor_check_run_task(state.pk) is True
+    state.refresh_from_db()
+    assert (state.refresh_status, state.refresh_error) == ("abandoned", "disk full")
+
+
+def test_item_events_cost_constant_queries(
+    business_account, root, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    from events import services as events
+
+    rule = events.rule_create(
+        account=business_account,
+        actor=root,
+        name="all-ta",
+        event_pattern={"source": ["aws.trustedadvisor"]},
+    )
+    events.target_create(rule=rule, actor=root, kind="email", email="ops@example.com")
+    _store(business_account, EIP_CHECK, [])
+    for count in (3, 30):
+        rows = [_eip(f"10.0.{count}.{i}") for i in range(count)]
+        state = CheckState.objects.select_related("account").get(
+            account=business_account, check_id=EIP_CHECK
+        )
+        # exclusions, result insert, resources insert, state update (+ read of the previous
+        # result id), previous resources, targets, deliveries insert; savepoint pair.
+        with django_capture_on_commit_callbacks(execute=False):
+            with django_assert_num_queries(10):
+                from advisor.checks import REGISTRY
+
+                advisor.result_store(
+                    state=state,
+                    spec=REGISTRY[EIP_CHECK],
+                    evaluation=Evaluation(rows=rows, processed=count),
+                )

@@ -458,7 +458,9 @@ def test_connection_form_keys_role_sample_and_errors(root_client, business_accou
     page = root_client.get(reverse("advisor:connection"))
     assert "No AWS environment is connected yet." in text(page)
     assert page.context["form"]["mode"].value() == "sample"
-    assert len(page.context["form"]["external_id"].value()) == 32  # a suggestion
+    # The external id is the account's own, shown and never typed.
+    assert page.context["external_id"] == advisor.external_id_for(business_account)
+    assert f'<code id="external-id">{page.context["external_id"]}</code>' in text(page)
 
     url = reverse("advisor:connection")
     bad_key = root_client.post(
