@@ -6,8 +6,12 @@ Refresh status machine, per (account, check), kept in `CheckState.refresh_status
       ▲                  │                            │       └──▶ abandoned (boto3 error,
       └── timed out ◀────┴────────────────────────────┘              missing permission)
 
-A request inside the minimum interval (`ADVISOR_REFRESH_MIN_INTERVAL`) changes nothing and the
-caller reports the remaining `millisUntilNextRefreshable`. Each successful run stores a
+A request inside the minimum interval (`ADVISOR_REFRESH_MIN_INTERVAL`, 5 minutes by default
+where AWS uses an hour) changes nothing and the caller reports the remaining
+`millisUntilNextRefreshable`. A run stuck past its timeout goes back to `none`, as AWS reports a
+timed-out refresh. AWS refuses refreshes of the checks it refreshes itself (public snapshots,
+key rotation); here nothing refreshes on its own between the weekly runs, so every check accepts
+a refresh. Each successful run stores a
 `CheckResult` with its resources (the history) and publishes a "Trusted Advisor Check Item
 Refresh Notification" event for every item whose status changed.
 """
