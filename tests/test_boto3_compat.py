@@ -104,6 +104,17 @@ def test_aws_cli(live_server, credentials, tmp_path) -> None:
     assert cases["cases"][0]["subject"] == "From the CLI"
     resolved = aws_cli("resolve-case", "--case-id", created["caseId"])
     assert resolved["finalCaseStatus"] == "resolved"
+    checks = aws_cli("describe-trusted-advisor-checks", "--language", "en")["checks"]
+    ids = [c["id"] for c in checks]
+    assert "HCP4007jGY" in ids
+    summaries = aws_cli("describe-trusted-advisor-check-summaries", "--check-ids", *ids[:3])
+    assert [s["status"] for s in summaries["summaries"]] == ["not_available"] * 3
+    statuses = aws_cli("describe-trusted-advisor-check-refresh-statuses", "--check-ids", ids[0])
+    assert statuses["statuses"][0] == {
+        "checkId": ids[0],
+        "status": "none",
+        "millisUntilNextRefreshable": 0,
+    }
     failure = subprocess.run(
         [
             str(aws),
@@ -121,3 +132,45 @@ def test_aws_cli(live_server, credentials, tmp_path) -> None:
     )
     assert failure.returncode != 0
     assert "CaseIdNotFound" in failure.stderr
+
+
+def test_trusted_advisor_over_http_like_aws_sample_code(live_server, credentials) -> None:
+    """AWS's own sample flow: list checks, refresh one, poll the refresh status until it is
+    terminal, then read the result and the summaries. The worker is the test (it runs the
+    queued task), the sample environment is moto started in this process."""
+    from accounts.models import Account
+    from advisor import services as advisor
+    from advisor.models import CheckState
+    from advisor.tasks import advisor_check_run_task
+
+    key_id, secret = credentials
+    client = boto3.client(
+        "support",
+        endpoint_url=live_server.url,
+        region_name="us-east-1",
+        aws_access_key_id=key_id,
+        aws_secret_access_key=secret,
+    )
+    account = Account.objects.get(users__access_keys__access_key_id=key_id)
+    advisor.aws_connection_set(account=account, actor=SYSTEM, mode="sample", regions=["us-east-1"])
+    checks = client.describe_trusted_advisor_checks(language="en")["checks"]
+    sg = next(c for c in checks if c["name"] == "Security Groups - Specific Ports Unrestricted")
+    status = client.refresh_trusted_advisor_check(checkId=sg["id"])["status"]
+    assert status["status"] == "enqueued"
+    for _ in range(10):
+        statuses = client.describe_trusted_advisor_check_refresh_statuses(checkIds=[sg["id"]])
+        if statuses["statuses"][0]["status"] in ("success", "abandoned"):
+            break
+        # The worker's turn.
+        advisor_check_run_task(CheckState.objects.get(account=account, check_id=sg["id"]).pk)
+    assert statuses["statuses"][0]["status"] == "success"
+    result = client.describe_trusted_advisor_check_result(checkId=sg["id"], language="en")
+    flagged = result["result"]["flaggedResources"]
+    assert {r["status"] for r in flagged} >= {"error", "warning"}
+    assert all(len(r["metadata"]) == len(sg["metadata"]) for r in flagged)
+    summary = client.describe_trusted_advisor_check_summaries(checkIds=[sg["id"]])["summaries"][0]
+    assert summary["status"] == "error"
+    assert summary["hasFlaggedResources"] is True
+    with pytest.raises(client.exceptions.ClientError) as raised:
+        client.describe_trusted_advisor_check_result(checkId="eW7HH0l7J9")
+    assert raised.value.response["Error"]["Code"] == "InvalidParameterValueException"
