@@ -19,7 +19,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 # Without this moto registers ~1300 public AMIs whose snapshots all look self-owned. It is read
@@ -49,6 +49,10 @@ IMAGE_ID = "ami-12c6146b"
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"
 HOUR = DAY / 24
+# How old the sample's databases claim to be: the idle-database check leaves out instances
+# created in the last week.
+DATABASE_AGE = 90 * DAY
+SAMPLE_DATABASES = (("us-east-1", "orders-db"), ("eu-west-1", "reports-db"))
 
 _lock = threading.Lock()
 _local_url: str | None = None
@@ -128,13 +132,15 @@ def seed(endpoint_url: str, *, now: datetime | None = None) -> None:
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") not in ("404", "NoSuchBucket"):
             raise
-    metrics = _MetricWriter(client, window_end(now or timezone.now()))
+    now = now or timezone.now()
+    metrics = _MetricWriter(client, window_end(now))
     _seed_iam(client("iam"))
     _seed_s3(client)
     _seed_cloudtrail(client)
     instances = _seed_ec2(client, metrics)
     _seed_elb(client("elb"), instances, metrics)
     _seed_rds(client, metrics)
+    _backdate_databases(now - DATABASE_AGE)
     client("s3").create_bucket(Bucket=MARKER_BUCKET)
 
 
@@ -183,6 +189,8 @@ def _seed_iam(iam: Any) -> None:
         iam.create_user(UserName=user)
     for user in ("alice", "bob", "deploy-bot"):
         iam.create_access_key(UserName=user)
+    # deploy-bot is half-way through a key rotation: two active keys, two rows for one user.
+    iam.create_access_key(UserName="deploy-bot")
     spare = iam.create_access_key(UserName="bob")["AccessKey"]["AccessKeyId"]
     iam.update_access_key(UserName="bob", AccessKeyId=spare, Status="Inactive")
     for group, members in (("admins", ["alice"]), ("developers", ["bob", "carol"])):
@@ -291,6 +299,13 @@ def _seed_cloudtrail(client: Callable[..., Any]) -> None:
     eu = client("cloudtrail", "eu-west-1")
     eu.create_trail(Name="eu-audit", S3BucketName="supportcenter-sample-trail-logs")
     eu.start_logging(Name="eu-audit")
+    # A multi-region trail, reported once in each region it covers.
+    client("cloudtrail").create_trail(
+        Name="organization-audit",
+        S3BucketName="supportcenter-sample-trail-logs",
+        IsMultiRegionTrail=True,
+    )
+    client("cloudtrail").start_logging(Name="organization-audit")
 
 
 def _name(resource_type: str, name: str) -> list[dict[str, Any]]:
@@ -405,6 +420,20 @@ def _seed_elb(elb: Any, instances: dict[str, str], metrics: _MetricWriter) -> No
     )
     dimensions = {"LoadBalancerName": "app-lb"}
     metrics.daily("us-east-1", "AWS/ELB", "RequestCount", dimensions, 5200.0, "Count")
+
+
+def _backdate_databases(created: datetime) -> None:
+    """Make the sample's databases older than they are. moto stamps InstanceCreateTime with the
+    real clock and has no API to change it, so this edits moto's in-process state; the seeding
+    process always runs the server it seeds (`endpoint()` and `manage.py advisor_sample` both
+    do). A database moto does not hold here is left alone."""
+    from moto.rds.models import rds_backends
+
+    stamp = created.astimezone(UTC).replace(tzinfo=None)  # moto keeps naive UTC times
+    for region, name in SAMPLE_DATABASES:
+        database = rds_backends[SAMPLE_ACCOUNT_ID][region].databases.get(name)
+        if database is not None:
+            database.instance_create_time = stamp
 
 
 def _seed_rds(client: Callable[..., Any], metrics: _MetricWriter) -> None:

@@ -1,15 +1,25 @@
 """AWS CloudTrail logging: every region should have a trail that is logging and delivering.
 
 A multi-region trail shows up in each region it covers (a "shadow" trail), so it is reported
-once per region, with its status read through that region's endpoint.
+once per region, with its status read through that region's endpoint. Those rows share the
+trail's ARN; a shadow row's `key` adds the region (the row in the trail's home region keeps the
+plain ARN). A region that cannot be read is left out and counted as ignored; a trail whose
+status cannot be read (an organization trail seen from a member account, say) is ignored too.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row, check
-from advisor.checks.helpers import arn, colour
+from advisor.checks.helpers import arn, colour, per_region, read_resource
+
+
+def _home_region(trail: dict[str, Any]) -> str:
+    # arn:aws:cloudtrail:<region>:<account>:trail/<name>
+    return str(trail.get("HomeRegion") or trail["TrailARN"].split(":")[3])
 
 
 @check(
@@ -42,46 +52,53 @@ from advisor.checks.helpers import arn, colour
     ],
 )
 def cloudtrail_logging(env: Environment) -> Evaluation:
+    return per_region(env, lambda region: _trails_in(env, region))
+
+
+def _trails_in(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
-    for region in env.regions:
-        cloudtrail = env.client("cloudtrail", region)
-        trails = cloudtrail.describe_trails(includeShadowTrails=True).get("trailList", [])
-        if not trails:
-            evaluation.processed += 1
-            evaluation.rows.append(
-                Row(
-                    status=ERROR,
-                    # No trail to name: an ARN-like id for "the trails of this region".
-                    arn=arn("cloudtrail", region, env.account_id, "trail/*"),
-                    region=region,
-                    metadata=[region, None, "Off", None, None, colour(ERROR)],
-                )
+    cloudtrail = env.client("cloudtrail", region)
+    trails = cloudtrail.describe_trails(includeShadowTrails=True).get("trailList", [])
+    if not trails:
+        evaluation.processed += 1
+        evaluation.rows.append(
+            Row(
+                status=ERROR,
+                # No trail to name: an ARN-like id for "the trails of this region".
+                arn=arn("cloudtrail", region, env.account_id, "trail/*"),
+                region=region,
+                metadata=[region, None, "Off", None, None, colour(ERROR)],
             )
+        )
+        return evaluation
+    for trail in sorted(trails, key=lambda t: t["TrailARN"]):
+        trail_arn = trail["TrailARN"]
+        answer = read_resource(evaluation, cloudtrail.get_trail_status, Name=trail_arn)
+        if answer is None:
             continue
-        for trail in sorted(trails, key=lambda t: t["TrailARN"]):
-            evaluation.processed += 1
-            answer = cloudtrail.get_trail_status(Name=trail["TrailARN"])
-            logging = bool(answer.get("IsLogging"))
-            delivery_error = answer.get("LatestDeliveryError") or None
-            if not logging:
-                status = ERROR
-            elif delivery_error:
-                status = WARNING
-            else:
-                status = OK
-            evaluation.rows.append(
-                Row(
-                    status=status,
-                    arn=trail["TrailARN"],
-                    region=region,
-                    metadata=[
-                        region,
-                        trail["Name"],
-                        "On" if logging else "Off",
-                        trail.get("S3BucketName"),
-                        delivery_error,
-                        colour(status),
-                    ],
-                )
+        evaluation.processed += 1
+        logging = bool(answer.get("IsLogging"))
+        delivery_error = answer.get("LatestDeliveryError") or None
+        if not logging:
+            status = ERROR
+        elif delivery_error:
+            status = WARNING
+        else:
+            status = OK
+        evaluation.rows.append(
+            Row(
+                status=status,
+                arn=trail_arn,
+                key=None if _home_region(trail) == region else f"{trail_arn}|{region}",
+                region=region,
+                metadata=[
+                    region,
+                    trail["Name"],
+                    "On" if logging else "Off",
+                    trail.get("S3BucketName"),
+                    delivery_error,
+                    colour(status),
+                ],
             )
+        )
     return evaluation

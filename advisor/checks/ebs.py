@@ -1,4 +1,8 @@
-"""Amazon EBS checks: public snapshots, underused volumes and snapshot age."""
+"""Amazon EBS checks: public snapshots, underused volumes and snapshot age.
+
+Each check reads region by region (`per_region`): a region that cannot be read is left out and
+counted as ignored.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +16,19 @@ from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row
 from advisor.checks.ec2 import instances
 from advisor.checks.helpers import (
     DAY,
+    MetricQuery,
+    Series,
     age_status,
     arn,
     colour,
-    daily_series,
+    daily_metrics,
+    known_series,
     money,
     paginate,
+    per_region,
+    read_resource,
     tag_value,
+    try_read,
     whole_days,
 )
 
@@ -27,6 +37,7 @@ SNAPSHOT_RED_AFTER = timedelta(days=30)
 IDLE_DAYS = 7
 # "Less than 1 IOPS per day": fewer operations in a day than one per second on average.
 IDLE_OPS_PER_DAY = DAY.total_seconds()
+IO_METRICS = ("VolumeReadOps", "VolumeWriteOps")
 
 REASON_NO_SNAPSHOT = "The volume has no snapshot."
 REASON_OLD_SNAPSHOT = "The newest snapshot is {} days old."
@@ -89,49 +100,67 @@ def snapshot_age_status(age: timedelta | None) -> str:
     ],
 )
 def public_snapshots(env: Environment) -> Evaluation:
-    evaluation = Evaluation()
-    for region in env.regions:
-        ec2 = env.client("ec2", region)
-        for snapshot in _snapshots(env, region):
-            evaluation.processed += 1
-            permissions = ec2.describe_snapshot_attribute(
-                SnapshotId=snapshot["SnapshotId"], Attribute="createVolumePermission"
-            ).get("CreateVolumePermissions", [])
-            if not any(p.get("Group") == "all" for p in permissions):
-                continue
-            evaluation.rows.append(
-                Row(
-                    status=ERROR,
-                    # Snapshot ARNs carry no account id.
-                    arn=f"arn:aws:ec2:{region}::snapshot/{snapshot['SnapshotId']}",
-                    region=region,
-                    metadata=[
-                        colour(ERROR),
-                        region,
-                        snapshot.get("VolumeId"),
-                        snapshot["SnapshotId"],
-                        snapshot.get("Description") or None,
-                    ],
-                )
+    return per_region(env, lambda region: _public_snapshots_in(env, region))
+
+
+def _public_snapshots_in(env: Environment, region: str) -> Evaluation:
+    ec2 = env.client("ec2", region)
+    # Every snapshot the account owns is looked at, so all of them count as processed.
+    own = {snapshot["SnapshotId"] for snapshot in _snapshots(env, region)}
+    # AWS narrows the list to the public ones itself, so the per-snapshot attribute calls below
+    # stay few. moto ignores RestorableByUserIds and answers every snapshot, which is why each
+    # candidate is still confirmed with its createVolumePermission attribute.
+    candidates = sorted(
+        (
+            snapshot
+            for snapshot in paginate(
+                ec2,
+                "describe_snapshots",
+                "Snapshots",
+                OwnerIds=["self"],
+                RestorableByUserIds=["all"],
             )
+            if snapshot["SnapshotId"] in own
+        ),
+        key=lambda s: s["SnapshotId"],
+    )
+    evaluation = Evaluation(processed=len(own))
+    for snapshot in candidates:
+        answer = read_resource(
+            evaluation,
+            ec2.describe_snapshot_attribute,
+            SnapshotId=snapshot["SnapshotId"],
+            Attribute="createVolumePermission",
+        )
+        if answer is None:  # ignored, or deleted since it was listed: not processed after all
+            evaluation.processed -= 1
+            continue
+        permissions = answer.get("CreateVolumePermissions", [])
+        if not any(p.get("Group") == "all" for p in permissions):
+            continue
+        evaluation.rows.append(
+            Row(
+                status=ERROR,
+                # Snapshot ARNs carry no account id.
+                arn=f"arn:aws:ec2:{region}::snapshot/{snapshot['SnapshotId']}",
+                region=region,
+                metadata=[
+                    colour(ERROR),
+                    region,
+                    snapshot.get("VolumeId"),
+                    snapshot["SnapshotId"],
+                    snapshot.get("Description") or None,
+                ],
+            )
+        )
     return evaluation
 
 
-def _idle(env: Environment, region: str, volume_id: str) -> bool:
-    """No day of the last week with at least one I/O operation per second on average."""
-    totals = [0.0] * IDLE_DAYS
-    for metric in ("VolumeReadOps", "VolumeWriteOps"):
-        series = daily_series(
-            env,
-            region,
-            namespace="AWS/EBS",
-            metric=metric,
-            dimensions={"VolumeId": volume_id},
-            days=IDLE_DAYS,
-            statistic="Sum",
-        )
-        totals = [total + (value or 0.0) for total, value in zip(totals, series, strict=True)]
-    return all(total < IDLE_OPS_PER_DAY for total in totals)
+def _idle(read_ops: Series, write_ops: Series) -> bool:
+    """No day of the last week with at least one I/O operation per second on average, from
+    the volume's daily VolumeReadOps and VolumeWriteOps sums."""
+    days = zip(read_ops, write_ops, strict=True)
+    return all((read or 0.0) + (write or 0.0) < IDLE_OPS_PER_DAY for read, write in days)
 
 
 @check(
@@ -161,42 +190,68 @@ def _idle(env: Environment, region: str, volume_id: str) -> bool:
     ],
 )
 def underutilized_volumes(env: Environment) -> Evaluation:
+    return per_region(env, lambda region: _underutilized_in(env, region))
+
+
+def _underutilized_in(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
-    for region in env.regions:
-        volumes = _volumes(env, region)
-        if not volumes:
+    volumes = _volumes(env, region)
+    if not volumes:
+        return evaluation
+    roots = {(i["InstanceId"], i.get("RootDeviceName")) for i in instances(env, region)}
+    newest = _newest_snapshots(_snapshots(env, region))
+
+    def boot(volume: dict[str, Any]) -> bool:
+        attachments = volume.get("Attachments", [])
+        return any((a.get("InstanceId"), a.get("Device")) in roots for a in attachments)
+
+    # Attached data volumes are judged on their I/O: one get_metric_data batch for the region.
+    watched = [v["VolumeId"] for v in volumes if v.get("Attachments") and not boot(v)]
+    queries = [
+        MetricQuery.of("AWS/EBS", metric, {"VolumeId": volume_id}, "Sum")
+        for volume_id in watched
+        for metric in IO_METRICS
+    ]
+    answers = try_read(daily_metrics, env, region, queries, days=IDLE_DAYS)
+    width = len(IO_METRICS)
+    activity = {
+        volume_id: known_series(answers, index * width, width)
+        for index, volume_id in enumerate(watched)
+    }
+    for volume in volumes:
+        if volume["VolumeId"] in activity:
+            series = activity[volume["VolumeId"]]
+            if series is None:
+                evaluation.ignored += 1  # CloudWatch could not say how busy it was
+                continue
+            idle = _idle(*series)
+        else:
+            idle = not volume.get("Attachments")  # unattached: flagged; a boot volume: never
+        evaluation.processed += 1
+        monthly = pricing.ebs_monthly(volume.get("VolumeType", ""), int(volume["Size"]))
+        evaluation.monthly_cost += monthly
+        if not idle:
             continue
-        roots = {(i["InstanceId"], i.get("RootDeviceName")) for i in instances(env, region)}
-        newest = _newest_snapshots(_snapshots(env, region))
-        for volume in volumes:
-            evaluation.processed += 1
-            monthly = pricing.ebs_monthly(volume.get("VolumeType", ""), int(volume["Size"]))
-            evaluation.monthly_cost += monthly
-            attachments = volume.get("Attachments", [])
-            if attachments:
-                boot = any((a.get("InstanceId"), a.get("Device")) in roots for a in attachments)
-                if boot or not _idle(env, region, volume["VolumeId"]):
-                    continue
-            snapshot = newest.get(volume["VolumeId"])
-            evaluation.rows.append(
-                Row(
-                    status=WARNING,
-                    arn=arn("ec2", region, env.account_id, f"volume/{volume['VolumeId']}"),
-                    region=region,
-                    metadata=[
-                        region,
-                        volume["VolumeId"],
-                        tag_value(volume.get("Tags")),
-                        volume.get("VolumeType"),
-                        str(volume["Size"]),
-                        money(monthly),
-                        snapshot["SnapshotId"] if snapshot else None,
-                        tag_value(snapshot.get("Tags")) if snapshot else None,
-                        str(whole_days(env.now - snapshot["StartTime"])) if snapshot else None,
-                    ],
-                    savings=monthly,
-                )
+        snapshot = newest.get(volume["VolumeId"])
+        evaluation.rows.append(
+            Row(
+                status=WARNING,
+                arn=arn("ec2", region, env.account_id, f"volume/{volume['VolumeId']}"),
+                region=region,
+                metadata=[
+                    region,
+                    volume["VolumeId"],
+                    tag_value(volume.get("Tags")),
+                    volume.get("VolumeType"),
+                    str(volume["Size"]),
+                    money(monthly),
+                    snapshot["SnapshotId"] if snapshot else None,
+                    tag_value(snapshot.get("Tags")) if snapshot else None,
+                    str(whole_days(env.now - snapshot["StartTime"])) if snapshot else None,
+                ],
+                savings=monthly,
             )
+        )
     return evaluation
 
 
@@ -225,37 +280,40 @@ def underutilized_volumes(env: Environment) -> Evaluation:
     ],
 )
 def snapshot_age(env: Environment) -> Evaluation:
+    return per_region(env, lambda region: _snapshot_age_in(env, region))
+
+
+def _snapshot_age_in(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
-    for region in env.regions:
-        volumes = _volumes(env, region)
-        if not volumes:
+    volumes = _volumes(env, region)
+    if not volumes:
+        return evaluation
+    newest = _newest_snapshots(_snapshots(env, region))
+    for volume in volumes:
+        evaluation.processed += 1
+        snapshot = newest.get(volume["VolumeId"])
+        age = env.now - snapshot["StartTime"] if snapshot else None
+        status = snapshot_age_status(age)
+        if status == OK:
             continue
-        newest = _newest_snapshots(_snapshots(env, region))
-        for volume in volumes:
-            evaluation.processed += 1
-            snapshot = newest.get(volume["VolumeId"])
-            age = env.now - snapshot["StartTime"] if snapshot else None
-            status = snapshot_age_status(age)
-            if status == OK:
-                continue
-            days = whole_days(age) if age is not None else None
-            attached = [a["InstanceId"] for a in volume.get("Attachments", [])]
-            evaluation.rows.append(
-                Row(
-                    status=status,
-                    arn=arn("ec2", region, env.account_id, f"volume/{volume['VolumeId']}"),
-                    region=region,
-                    metadata=[
-                        region,
-                        volume["VolumeId"],
-                        tag_value(volume.get("Tags")),
-                        snapshot["SnapshotId"] if snapshot else None,
-                        tag_value(snapshot.get("Tags")) if snapshot else None,
-                        None if days is None else str(days),
-                        ", ".join(attached) or None,
-                        colour(status),
-                        REASON_NO_SNAPSHOT if days is None else REASON_OLD_SNAPSHOT.format(days),
-                    ],
-                )
+        days = whole_days(age) if age is not None else None
+        attached = [a["InstanceId"] for a in volume.get("Attachments", [])]
+        evaluation.rows.append(
+            Row(
+                status=status,
+                arn=arn("ec2", region, env.account_id, f"volume/{volume['VolumeId']}"),
+                region=region,
+                metadata=[
+                    region,
+                    volume["VolumeId"],
+                    tag_value(volume.get("Tags")),
+                    snapshot["SnapshotId"] if snapshot else None,
+                    tag_value(snapshot.get("Tags")) if snapshot else None,
+                    None if days is None else str(days),
+                    ", ".join(attached) or None,
+                    colour(status),
+                    REASON_NO_SNAPSHOT if days is None else REASON_OLD_SNAPSHOT.format(days),
+                ],
             )
+        )
     return evaluation

@@ -1,4 +1,9 @@
-"""Amazon EC2 cost checks: unassociated Elastic IP addresses and low-utilization instances."""
+"""Amazon EC2 cost checks: unassociated Elastic IP addresses and low-utilization instances.
+
+Both read region by region (`per_region`): a region that cannot be read is left out and counted
+as ignored. The utilization check reads CloudWatch with one batched `get_metric_data` per
+region; instances whose metrics cannot be read are ignored.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,18 @@ from django.utils.translation import gettext_lazy as _
 
 from advisor.checks import pricing
 from advisor.checks.base import WARNING, Environment, Evaluation, Row, check
-from advisor.checks.helpers import arn, daily_series, money, paginate, tag_value
+from advisor.checks.helpers import (
+    MetricQuery,
+    Series,
+    arn,
+    daily_metrics,
+    known_series,
+    money,
+    paginate,
+    per_region,
+    tag_value,
+    try_read,
+)
 
 LOW_CPU_PERCENT = 10.0
 LOW_NETWORK_BYTES = 5 * 1000 * 1000  # 5 MB in and out together
@@ -55,34 +71,37 @@ def instances(env: Environment, region: str) -> list[dict[str, Any]]:
     ],
 )
 def unassociated_eips(env: Environment) -> Evaluation:
+    return per_region(env, lambda region: _unassociated_in(env, region))
+
+
+def _unassociated_in(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
-    for region in env.regions:
-        addresses = env.client("ec2", region).describe_addresses().get("Addresses", [])
-        if not addresses:
+    addresses = env.client("ec2", region).describe_addresses().get("Addresses", [])
+    if not addresses:
+        return evaluation
+    state = {i["InstanceId"]: i["State"]["Name"] for i in instances(env, region)}
+    for address in sorted(addresses, key=lambda a: a["PublicIp"]):
+        evaluation.processed += 1
+        evaluation.monthly_cost += pricing.EIP_MONTHLY
+        instance_id = address.get("InstanceId") or None
+        if instance_id:
+            idle = state.get(instance_id) != "running"
+        else:
+            # Attached to a network interface that is not an instance's (a NAT gateway, a
+            # load balancer...): in use. Otherwise nothing holds it.
+            idle = not (address.get("AssociationId") or address.get("NetworkInterfaceId"))
+        if not idle:
             continue
-        state = {i["InstanceId"]: i["State"]["Name"] for i in instances(env, region)}
-        for address in sorted(addresses, key=lambda a: a["PublicIp"]):
-            evaluation.processed += 1
-            evaluation.monthly_cost += pricing.EIP_MONTHLY
-            instance_id = address.get("InstanceId") or None
-            if instance_id:
-                idle = state.get(instance_id) != "running"
-            else:
-                # Attached to a network interface that is not an instance's (a NAT gateway, a
-                # load balancer...): in use. Otherwise nothing holds it.
-                idle = not (address.get("AssociationId") or address.get("NetworkInterfaceId"))
-            if not idle:
-                continue
-            resource = address.get("AllocationId") or address["PublicIp"]
-            evaluation.rows.append(
-                Row(
-                    status=WARNING,
-                    arn=arn("ec2", region, env.account_id, f"elastic-ip/{resource}"),
-                    region=region,
-                    metadata=[region, address["PublicIp"]],
-                    savings=pricing.EIP_MONTHLY,
-                )
+        resource = address.get("AllocationId") or address["PublicIp"]
+        evaluation.rows.append(
+            Row(
+                status=WARNING,
+                arn=arn("ec2", region, env.account_id, f"elastic-ip/{resource}"),
+                region=region,
+                metadata=[region, address["PublicIp"]],
+                savings=pricing.EIP_MONTHLY,
             )
+        )
     return evaluation
 
 
@@ -119,39 +138,47 @@ def _day_label(cpu: float | None, network: float | None) -> str | None:
     ],
 )
 def low_utilization_instances(env: Environment) -> Evaluation:
+    return per_region(env, lambda region: _low_utilization_in(env, region))
+
+
+# The three daily series each instance is judged on, in query order.
+UTILIZATION_METRICS = (("CPUUtilization", "Average"), ("NetworkIn", "Sum"), ("NetworkOut", "Sum"))
+
+
+def _low_utilization_in(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
-    for region in env.regions:
-        for instance in instances(env, region):
-            if instance["State"]["Name"] != "running":
-                continue
-            evaluation.processed += 1
-            monthly = pricing.ec2_monthly(instance.get("InstanceType", ""))
-            evaluation.monthly_cost += monthly
-            row = _utilization_row(env, region, instance, monthly)
-            if row is not None:
-                evaluation.rows.append(row)
+    running = [i for i in instances(env, region) if i["State"]["Name"] == "running"]
+    queries = [
+        MetricQuery.of("AWS/EC2", metric, {"InstanceId": instance["InstanceId"]}, statistic)
+        for instance in running
+        for metric, statistic in UTILIZATION_METRICS
+    ]
+    answers = try_read(daily_metrics, env, region, queries, days=UTILIZATION_DAYS)
+    width = len(UTILIZATION_METRICS)
+    for index, instance in enumerate(running):
+        series = known_series(answers, index * width, width)
+        if series is None:
+            evaluation.ignored += 1  # CloudWatch could not say how busy it was
+            continue
+        cpu, network_in, network_out = series
+        evaluation.processed += 1
+        monthly = pricing.ec2_monthly(instance.get("InstanceType", ""))
+        evaluation.monthly_cost += monthly
+        row = _utilization_row(env, region, instance, monthly, cpu, network_in, network_out)
+        if row is not None:
+            evaluation.rows.append(row)
     return evaluation
 
 
 def _utilization_row(
-    env: Environment, region: str, instance: dict[str, Any], monthly: float
+    env: Environment,
+    region: str,
+    instance: dict[str, Any],
+    monthly: float,
+    cpu: Series,
+    network_in: Series,
+    network_out: Series,
 ) -> Row | None:
-    dimensions = {"InstanceId": instance["InstanceId"]}
-
-    def series(metric: str, statistic: str) -> list[float | None]:
-        return daily_series(
-            env,
-            region,
-            namespace="AWS/EC2",
-            metric=metric,
-            dimensions=dimensions,
-            days=UTILIZATION_DAYS,
-            statistic=statistic,
-        )
-
-    cpu = series("CPUUtilization", "Average")
-    network_in = series("NetworkIn", "Sum")
-    network_out = series("NetworkOut", "Sum")
     network = [
         None if a is None and b is None else (a or 0.0) + (b or 0.0)
         for a, b in zip(network_in, network_out, strict=True)

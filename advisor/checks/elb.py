@@ -1,15 +1,30 @@
-"""Classic Load Balancer checks: idle load balancers, connection draining and cross-zone."""
+"""Classic Load Balancer checks: idle load balancers, connection draining and cross-zone.
+
+Every check reads region by region (`per_region`): a region that cannot be read is left out and
+counted as ignored, and so is a load balancer whose health, attributes or request count cannot
+be read. Request counts come from one batched `get_metric_data` per region.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from advisor.checks import pricing
 from advisor.checks.base import WARNING, Environment, Evaluation, Row, check
-from advisor.checks.helpers import arn, colour, daily_series, money, paginate
+from advisor.checks.helpers import (
+    MetricQuery,
+    arn,
+    colour,
+    daily_metrics,
+    known_series,
+    money,
+    paginate,
+    per_region,
+    read_resource,
+    try_read,
+)
 
 IDLE_DAYS = 7
 LOW_REQUESTS_PER_DAY = 100
@@ -21,42 +36,14 @@ REASON_NO_DRAINING = "Connection draining is disabled"
 REASON_NO_CROSS_ZONE = "Cross-zone load balancing is disabled"
 
 
-def _load_balancers(env: Environment) -> Iterator[tuple[str, dict[str, Any]]]:
-    for region in env.regions:
-        elb = env.client("elb", region)
-        found = paginate(elb, "describe_load_balancers", "LoadBalancerDescriptions")
-        for lb in sorted(found, key=lambda lb: lb["LoadBalancerName"]):
-            yield region, lb
+def _load_balancers(env: Environment, region: str) -> list[dict[str, Any]]:
+    elb = env.client("elb", region)
+    found = paginate(elb, "describe_load_balancers", "LoadBalancerDescriptions")
+    return sorted(found, key=lambda lb: lb["LoadBalancerName"])
 
 
 def _lb_arn(env: Environment, region: str, name: str) -> str:
     return arn("elasticloadbalancing", region, env.account_id, f"loadbalancer/{name}")
-
-
-def _attributes(env: Environment, region: str, name: str) -> dict[str, Any]:
-    answer = env.client("elb", region).describe_load_balancer_attributes(LoadBalancerName=name)
-    return dict(answer.get("LoadBalancerAttributes", {}))
-
-
-def _idle_reason(env: Environment, region: str, lb: dict[str, Any]) -> str | None:
-    name = lb["LoadBalancerName"]
-    if not lb.get("Instances"):
-        return REASON_NO_INSTANCES
-    health = env.client("elb", region).describe_instance_health(LoadBalancerName=name)
-    if not any(s.get("State") == "InService" for s in health.get("InstanceStates", [])):
-        return REASON_NO_HEALTHY
-    requests = daily_series(
-        env,
-        region,
-        namespace="AWS/ELB",
-        metric="RequestCount",
-        dimensions={"LoadBalancerName": name},
-        days=IDLE_DAYS,
-        statistic="Sum",
-    )
-    if all((count or 0.0) < LOW_REQUESTS_PER_DAY for count in requests):
-        return REASON_LOW_REQUESTS
-    return None
 
 
 @check(
@@ -88,19 +75,50 @@ def _idle_reason(env: Environment, region: str, lb: dict[str, Any]) -> str | Non
     ],
 )
 def idle_load_balancers(env: Environment) -> Evaluation:
+    return per_region(env, lambda region: _idle_in(env, region))
+
+
+def _idle_in(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
-    for region, lb in _load_balancers(env):
+    elb = env.client("elb", region)
+    reasons: dict[str, str | None] = {}
+    serving = []  # names of load balancers with a healthy instance: judged on their requests
+    for lb in _load_balancers(env, region):
+        name = lb["LoadBalancerName"]
+        if not lb.get("Instances"):
+            reasons[name] = REASON_NO_INSTANCES
+            continue
+        health = read_resource(evaluation, elb.describe_instance_health, LoadBalancerName=name)
+        if health is None:
+            continue
+        if any(s.get("State") == "InService" for s in health.get("InstanceStates", [])):
+            serving.append(name)
+            reasons[name] = None
+        else:
+            reasons[name] = REASON_NO_HEALTHY
+    queries = [
+        MetricQuery.of("AWS/ELB", "RequestCount", {"LoadBalancerName": name}, "Sum")
+        for name in serving
+    ]
+    answers = try_read(daily_metrics, env, region, queries, days=IDLE_DAYS)
+    for index, name in enumerate(serving):
+        series = known_series(answers, index, 1)
+        if series is None:
+            evaluation.ignored += 1  # CloudWatch could not say how busy it was
+            del reasons[name]
+        elif all((count or 0.0) < LOW_REQUESTS_PER_DAY for count in series[0]):
+            reasons[name] = REASON_LOW_REQUESTS
+    for name, reason in reasons.items():
         evaluation.processed += 1
         evaluation.monthly_cost += pricing.ELB_MONTHLY
-        reason = _idle_reason(env, region, lb)
         if reason is None:
             continue
         evaluation.rows.append(
             Row(
                 status=WARNING,
-                arn=_lb_arn(env, region, lb["LoadBalancerName"]),
+                arn=_lb_arn(env, region, name),
                 region=region,
-                metadata=[region, lb["LoadBalancerName"], reason, money(pricing.ELB_MONTHLY)],
+                metadata=[region, name, reason, money(pricing.ELB_MONTHLY)],
                 savings=pricing.ELB_MONTHLY,
             )
         )
@@ -110,21 +128,31 @@ def idle_load_balancers(env: Environment) -> Evaluation:
 def _attribute_check(env: Environment, attribute: str, reason: str) -> Evaluation:
     """Flag every load balancer whose `attribute` (ConnectionDraining, CrossZoneLoadBalancing)
     is disabled."""
-    evaluation = Evaluation()
-    for region, lb in _load_balancers(env):
-        evaluation.processed += 1
-        name = lb["LoadBalancerName"]
-        if _attributes(env, region, name).get(attribute, {}).get("Enabled"):
-            continue
-        evaluation.rows.append(
-            Row(
-                status=WARNING,
-                arn=_lb_arn(env, region, name),
-                region=region,
-                metadata=[region, name, colour(WARNING), reason],
+
+    def in_region(region: str) -> Evaluation:
+        evaluation = Evaluation()
+        elb = env.client("elb", region)
+        for lb in _load_balancers(env, region):
+            name = lb["LoadBalancerName"]
+            answer = read_resource(
+                evaluation, elb.describe_load_balancer_attributes, LoadBalancerName=name
             )
-        )
-    return evaluation
+            if answer is None:
+                continue
+            evaluation.processed += 1
+            if answer.get("LoadBalancerAttributes", {}).get(attribute, {}).get("Enabled"):
+                continue
+            evaluation.rows.append(
+                Row(
+                    status=WARNING,
+                    arn=_lb_arn(env, region, name),
+                    region=region,
+                    metadata=[region, name, colour(WARNING), reason],
+                )
+            )
+        return evaluation
+
+    return per_region(env, in_region)
 
 
 @check(

@@ -2,7 +2,9 @@
 
 IAM is global, so these rows have no region. The account-level checks (root MFA, IAM use, the
 password policy) always report exactly one row for the account, green or not, whose ARN is the
-root user's.
+root user's. Their calls are account-level: when one fails nothing could be read, and the run
+is abandoned with AWS's message. Access key rows are one per key, so they share the user's ARN
+and carry a `key` naming the access key; a user whose keys cannot be listed is ignored.
 """
 
 from __future__ import annotations
@@ -14,7 +16,15 @@ from botocore.exceptions import ClientError
 from django.utils.translation import gettext_lazy as _
 
 from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row, check
-from advisor.checks.helpers import age_status, colour, error_code, paginate, timestamp, yes_no
+from advisor.checks.helpers import (
+    age_status,
+    colour,
+    error_code,
+    paginate,
+    read_resource,
+    timestamp,
+    yes_no,
+)
 
 KEY_YELLOW_AFTER = timedelta(days=90)
 KEY_RED_AFTER = timedelta(days=730)  # two years
@@ -146,13 +156,19 @@ def key_rotation_status(age: timedelta) -> str:
     return age_status(age, yellow_after=KEY_YELLOW_AFTER, red_after=KEY_RED_AFTER)
 
 
-def _active_keys(env: Environment) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+def _user_keys(iam: Any, user_name: str) -> list[dict[str, Any]]:
+    return list(paginate(iam, "list_access_keys", "AccessKeyMetadata", UserName=user_name))
+
+
+def _active_keys(
+    env: Environment, evaluation: Evaluation
+) -> list[tuple[dict[str, Any], dict[str, Any]]]:
+    """Every active key with its user; a user whose keys cannot be listed counts as ignored."""
     iam = env.client("iam")
     keys = []
     for user in paginate(iam, "list_users", "Users"):
-        for key in paginate(
-            iam, "list_access_keys", "AccessKeyMetadata", UserName=user["UserName"]
-        ):
+        user_keys = read_resource(evaluation, _user_keys, iam, user["UserName"])
+        for key in user_keys or ():
             if key.get("Status") == "Active":
                 keys.append((user, key))
     return sorted(keys, key=lambda pair: (pair[0]["UserName"], pair[1]["AccessKeyId"]))
@@ -185,7 +201,7 @@ def _active_keys(env: Environment) -> list[tuple[dict[str, Any], dict[str, Any]]
 def access_key_rotation(env: Environment) -> Evaluation:
     evaluation = Evaluation()
     reasons = {OK: None, WARNING: REASON_KEY_YELLOW, ERROR: REASON_KEY_RED}
-    for user, key in _active_keys(env):
+    for user, key in _active_keys(env, evaluation):
         evaluation.processed += 1
         created = key["CreateDate"]
         status = key_rotation_status(env.now - created)
@@ -193,6 +209,7 @@ def access_key_rotation(env: Environment) -> Evaluation:
             Row(
                 status=status,
                 arn=user["Arn"],
+                key=f"{user['Arn']}|{key['AccessKeyId']}",
                 metadata=[
                     colour(status),
                     user["UserName"],

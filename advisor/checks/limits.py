@@ -7,21 +7,39 @@ IAM usage and quotas both come from `iam.get_account_summary`. VPC quotas come f
 Quotas (`get_service_quota`, which also reports raised quotas); where Service Quotas does not
 know the quota (moto knows only the `vpc` service), the EC2 account attribute of the same
 meaning is used, and failing that AWS's default quota.
+
+A limit or a usage that cannot be read (Service Quotas refusing the caller, say) gives a row
+with the Status column `Blue`, Trusted Advisor's "unable to retrieve utilization or limits",
+and row status `ok`: nothing is known to be wrong. A region where neither can be read is left
+out and counted as ignored, like an opt-in region that is not enabled; when no region can be
+read at all, or IAM's account summary cannot, the run is abandoned with AWS's message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from botocore.exceptions import ClientError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from advisor.checks.base import Environment, Evaluation, Row, check
-from advisor.checks.helpers import arn, colour, error_code, paginate, usage_status
+from advisor.checks.base import OK, Environment, Evaluation, Row, check
+from advisor.checks.helpers import (
+    arn,
+    colour,
+    error_code,
+    paginate,
+    per_region,
+    region_unavailable,
+    unreadable,
+    usage_status,
+)
 
 GLOBAL_REGION = "-"
+# The Status column of a limit whose usage or amount could not be read.
+UNKNOWN_COLOUR = "Blue"
 # What Service Quotas answers for a service or quota it does not track.
 UNKNOWN_QUOTA_CODES = ("NoSuchResourceException",)
 
@@ -29,6 +47,7 @@ LIMIT_CRITERIA = (
     _("Green: usage is below 80% of the limit."),
     _("Yellow: usage has reached 80% of the limit."),
     _("Red: usage has reached the limit."),
+    _("Blue: the usage or the limit could not be retrieved."),
 )
 LIMIT_ACTION = _(
     "If you expect to need more, request a quota increase in the Service Quotas console well "
@@ -53,9 +72,20 @@ def _amount(value: float) -> str:
 
 
 def limit_row(
-    *, resource: str, region: str | None, service: str, limit_name: str, limit: float, usage: float
+    *,
+    resource: str,
+    region: str | None,
+    service: str,
+    limit_name: str,
+    limit: float | None,
+    usage: float | None,
 ) -> Row:
-    status = usage_status(usage, limit)
+    """The row for one limit; a None limit or usage (could not be read) makes it Blue."""
+    if limit is None or usage is None:
+        status, status_colour = OK, UNKNOWN_COLOUR
+    else:
+        status = usage_status(usage, limit)
+        status_colour = colour(status)
     return Row(
         status=status,
         arn=resource,
@@ -64,9 +94,9 @@ def limit_row(
             region or GLOBAL_REGION,
             service,
             limit_name,
-            _amount(limit),
-            _amount(usage),
-            colour(status),
+            None if limit is None else _amount(limit),
+            None if usage is None else _amount(usage),
+            status_colour,
         ],
     )
 
@@ -84,13 +114,15 @@ def _register_iam_limit(
         resources=[IAM_QUOTAS_DOCS, SERVICE_QUOTAS_DOCS],
     )
     def evaluate(env: Environment) -> Evaluation:
+        # One account-level call gives usage and quota; if it fails nothing could be read.
         summary = env.client("iam").get_account_summary()["SummaryMap"]
+        quota = summary.get(f"{summary_key}Quota")
         row = limit_row(
             resource=arn("servicequotas", None, env.account_id, f"iam/{summary_key}"),
             region=None,
             service="IAM",
             limit_name=limit_name,
-            limit=float(summary[f"{summary_key}Quota"]),
+            limit=None if quota is None else float(quota),
             usage=float(summary.get(summary_key, 0)),
         )
         return Evaluation(rows=[row], processed=1)
@@ -152,6 +184,10 @@ class RegionalQuota:
 
 
 def regional_quota_value(env: Environment, region: str, quota: RegionalQuota) -> float:
+    """The quota in `region`: Service Quotas' value (raised quotas included), else the EC2
+    account attribute of the same meaning, else, when neither source knows the quota, AWS's
+    default. Raises ClientError when the sources that know it cannot be read."""
+    refused: ClientError | None = None
     try:
         answer = env.client("service-quotas", region).get_service_quota(
             ServiceCode=quota.service_code, QuotaCode=quota.quota_code
@@ -159,13 +195,15 @@ def regional_quota_value(env: Environment, region: str, quota: RegionalQuota) ->
         return float(answer["Quota"]["Value"])
     except ClientError as error:
         if error_code(error) not in UNKNOWN_QUOTA_CODES:
-            raise
+            refused = error  # the quota may have been raised: the default would be a guess
     if quota.account_attribute:
         attributes = env.client("ec2", region).describe_account_attributes()
         for attribute in attributes.get("AccountAttributes", []):
             if attribute.get("AttributeName") == quota.account_attribute:
                 values = attribute.get("AttributeValues") or [{}]
                 return float(values[0].get("AttributeValue", quota.default))
+    if refused is not None:
+        raise refused
     return quota.default
 
 
@@ -194,21 +232,40 @@ def _register_regional_limit(
         resources=[VPC_QUOTAS_DOCS, SERVICE_QUOTAS_DOCS],
     )
     def evaluate(env: Environment) -> Evaluation:
-        evaluation = Evaluation()
-        for region in env.regions:
-            evaluation.processed += 1
-            resource = f"{quota.service_code}/{quota.quota_code}"
-            evaluation.rows.append(
-                limit_row(
-                    resource=arn("servicequotas", region, env.account_id, resource),
-                    region=region,
-                    service=quota.service,
-                    limit_name=quota.limit_name,
-                    limit=regional_quota_value(env, region, quota),
-                    usage=quota.usage(env, region),
-                )
-            )
-        return evaluation
+        return per_region(env, lambda region: _regional_limit(env, region, quota))
+
+
+def _regional_limit(env: Environment, region: str, quota: RegionalQuota) -> Evaluation:
+    usage, usage_error = _read(quota.usage, env, region)
+    limit, limit_error = _read(regional_quota_value, env, region, quota)
+    # A region the account cannot use, or one where nothing could be read, is not a Blue row:
+    # `per_region` leaves it out (or abandons the run if no region could be read).
+    for error in (usage_error, limit_error):
+        if error is not None and region_unavailable(error):
+            raise error
+    if usage_error is not None and limit_error is not None:
+        raise usage_error
+    resource = f"{quota.service_code}/{quota.quota_code}"
+    row = limit_row(
+        resource=arn("servicequotas", region, env.account_id, resource),
+        region=region,
+        service=quota.service,
+        limit_name=quota.limit_name,
+        limit=limit,
+        usage=usage,
+    )
+    return Evaluation(rows=[row], processed=1)
+
+
+def _read(read: Callable[..., float], *args: Any) -> tuple[float | None, ClientError | None]:
+    """(value, None), or (None, error) when AWS refused it for a reason that leaves the rest
+    of the check readable. Other errors propagate."""
+    try:
+        return float(read(*args)), None
+    except ClientError as error:
+        if not unreadable(error):
+            raise
+        return None, error
 
 
 _register_regional_limit(

@@ -1,18 +1,36 @@
-"""Amazon RDS checks: public snapshots, idle instances, backups and Multi-AZ."""
+"""Amazon RDS checks: public snapshots, idle instances, backups and Multi-AZ.
+
+Every check reads region by region (`per_region`): a region that cannot be read is left out and
+counted as ignored.
+"""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
 from advisor.checks import pricing
 from advisor.checks.base import ERROR, WARNING, Environment, Evaluation, Row, check
-from advisor.checks.helpers import colour, daily_series, money, paginate, yes_no
+from advisor.checks.helpers import (
+    MetricQuery,
+    colour,
+    daily_metrics,
+    known_series,
+    money,
+    paginate,
+    per_region,
+    read_resource,
+    try_read,
+    yes_no,
+)
 
 IDLE_DAYS = 7
 # How far back "days since last connection" looks; older than that shows as "14+".
 CONNECTION_HISTORY_DAYS = 14
+# An instance younger than the idle window has not had the chance to be used.
+IDLE_GRACE = timedelta(days=IDLE_DAYS)
 
 BACKUP_DOCS = (
     _("Introduction to backups"),
@@ -36,6 +54,12 @@ def _location(db: dict[str, Any], region: str) -> str:
 
 def _vpc_id(db: dict[str, Any]) -> str | None:
     return (db.get("DBSubnetGroup") or {}).get("VpcId")
+
+
+def _cluster_member(db: dict[str, Any]) -> bool:
+    """Aurora instances (and the members of other DB clusters) get their availability from
+    the cluster, not from their own Multi-AZ setting."""
+    return str(db.get("Engine", "")).startswith("aurora") or bool(db.get("DBClusterIdentifier"))
 
 
 def _restorable_by_all(attributes: list[dict[str, Any]]) -> bool:
@@ -66,41 +90,57 @@ def _restorable_by_all(attributes: list[dict[str, Any]]) -> bool:
     ],
 )
 def public_db_snapshots(env: Environment) -> Evaluation:
+    return per_region(env, lambda region: _public_snapshots_in(env, region))
+
+
+def _public_snapshots_in(env: Environment, region: str) -> Evaluation:
+    # RDS has no filter for public snapshots, so each manual snapshot's attributes are read.
+    # Automated snapshots cannot be shared, let alone made public; SnapshotType="manual" leaves
+    # them (and snapshots other accounts share with this one) out.
     evaluation = Evaluation()
-    for region in env.regions:
-        rds = env.client("rds", region)
-        snapshots = paginate(rds, "describe_db_snapshots", "DBSnapshots", SnapshotType="manual")
-        for snapshot in sorted(snapshots, key=lambda s: s["DBSnapshotIdentifier"]):
-            evaluation.processed += 1
-            answer = rds.describe_db_snapshot_attributes(
-                DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"]
-            )["DBSnapshotAttributesResult"]
-            if _restorable_by_all(answer.get("DBSnapshotAttributes", [])):
-                evaluation.rows.append(
-                    _public_row(
-                        region,
-                        snapshot["DBSnapshotArn"],
-                        snapshot.get("DBInstanceIdentifier"),
-                        snapshot["DBSnapshotIdentifier"],
-                    )
-                )
-        clusters = paginate(
-            rds, "describe_db_cluster_snapshots", "DBClusterSnapshots", SnapshotType="manual"
+    rds = env.client("rds", region)
+    snapshots = paginate(rds, "describe_db_snapshots", "DBSnapshots", SnapshotType="manual")
+    for snapshot in sorted(snapshots, key=lambda s: s["DBSnapshotIdentifier"]):
+        answer = read_resource(
+            evaluation,
+            rds.describe_db_snapshot_attributes,
+            DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"],
         )
-        for snapshot in sorted(clusters, key=lambda s: s["DBClusterSnapshotIdentifier"]):
-            evaluation.processed += 1
-            answer = rds.describe_db_cluster_snapshot_attributes(
-                DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"]
-            )["DBClusterSnapshotAttributesResult"]
-            if _restorable_by_all(answer.get("DBClusterSnapshotAttributes", [])):
-                evaluation.rows.append(
-                    _public_row(
-                        region,
-                        snapshot["DBClusterSnapshotArn"],
-                        snapshot.get("DBClusterIdentifier"),
-                        snapshot["DBClusterSnapshotIdentifier"],
-                    )
+        if answer is None:
+            continue
+        evaluation.processed += 1
+        result = answer["DBSnapshotAttributesResult"]
+        if _restorable_by_all(result.get("DBSnapshotAttributes", [])):
+            evaluation.rows.append(
+                _public_row(
+                    region,
+                    snapshot["DBSnapshotArn"],
+                    snapshot.get("DBInstanceIdentifier"),
+                    snapshot["DBSnapshotIdentifier"],
                 )
+            )
+    clusters = paginate(
+        rds, "describe_db_cluster_snapshots", "DBClusterSnapshots", SnapshotType="manual"
+    )
+    for snapshot in sorted(clusters, key=lambda s: s["DBClusterSnapshotIdentifier"]):
+        answer = read_resource(
+            evaluation,
+            rds.describe_db_cluster_snapshot_attributes,
+            DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"],
+        )
+        if answer is None:
+            continue
+        evaluation.processed += 1
+        result = answer["DBClusterSnapshotAttributesResult"]
+        if _restorable_by_all(result.get("DBClusterSnapshotAttributes", [])):
+            evaluation.rows.append(
+                _public_row(
+                    region,
+                    snapshot["DBClusterSnapshotArn"],
+                    snapshot.get("DBClusterIdentifier"),
+                    snapshot["DBClusterSnapshotIdentifier"],
+                )
+            )
     return evaluation
 
 
@@ -143,47 +183,69 @@ def days_since_connection(connections: list[float | None]) -> int | None:
     ],
 )
 def idle_db_instances(env: Environment) -> Evaluation:
+    return per_region(env, lambda region: _idle_in(env, region))
+
+
+def _idle_in(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
-    for region in env.regions:
-        for db in _instances(env, region):
-            if db.get("DBInstanceStatus") != "available":
-                continue
-            evaluation.processed += 1
-            multi_az = bool(db.get("MultiAZ"))
-            storage = int(db.get("AllocatedStorage") or 0)
-            monthly = pricing.rds_monthly(db["DBInstanceClass"], storage, multi_az=multi_az)
-            evaluation.monthly_cost += monthly
-            # CloudWatch records zero for an idle instance; a day without data counts as idle.
-            connections = daily_series(
-                env,
-                region,
-                namespace="AWS/RDS",
-                metric="DatabaseConnections",
-                dimensions={"DBInstanceIdentifier": db["DBInstanceIdentifier"]},
-                days=CONNECTION_HISTORY_DAYS,
-                statistic="Maximum",
+    available = [db for db in _instances(env, region) if db.get("DBInstanceStatus") == "available"]
+    # Only instances older than the idle window can be idle; their connection history is read
+    # with one get_metric_data batch for the region.
+    watched = [db for db in available if not _new(env, db)]
+    queries = [
+        MetricQuery.of(
+            "AWS/RDS",
+            "DatabaseConnections",
+            {"DBInstanceIdentifier": db["DBInstanceIdentifier"]},
+            "Maximum",
+        )
+        for db in watched
+    ]
+    answers = try_read(daily_metrics, env, region, queries, days=CONNECTION_HISTORY_DAYS)
+    history = {
+        db["DBInstanceIdentifier"]: known_series(answers, index, 1)
+        for index, db in enumerate(watched)
+    }
+    for db in available:
+        name = db["DBInstanceIdentifier"]
+        if name in history and history[name] is None:
+            evaluation.ignored += 1  # CloudWatch could not say when it was last used
+            continue
+        evaluation.processed += 1
+        multi_az = bool(db.get("MultiAZ"))
+        storage = int(db.get("AllocatedStorage") or 0)
+        monthly = pricing.rds_monthly(db["DBInstanceClass"], storage, multi_az=multi_az)
+        evaluation.monthly_cost += monthly
+        series = history.get(name)
+        if series is None:  # created in the last week
+            continue
+        # CloudWatch records zero for an idle instance; a day without data counts as idle.
+        days = days_since_connection(series[0])
+        if days is not None and days < IDLE_DAYS:
+            continue
+        evaluation.rows.append(
+            Row(
+                status=WARNING,
+                arn=db["DBInstanceArn"],
+                region=region,
+                metadata=[
+                    region,
+                    name,
+                    yes_no(multi_az),
+                    db["DBInstanceClass"],
+                    str(storage),
+                    f"{CONNECTION_HISTORY_DAYS}+" if days is None else str(days),
+                    money(monthly),
+                ],
+                savings=monthly,
             )
-            days = days_since_connection(connections)
-            if days is not None and days < IDLE_DAYS:
-                continue
-            evaluation.rows.append(
-                Row(
-                    status=WARNING,
-                    arn=db["DBInstanceArn"],
-                    region=region,
-                    metadata=[
-                        region,
-                        db["DBInstanceIdentifier"],
-                        yes_no(multi_az),
-                        db["DBInstanceClass"],
-                        str(storage),
-                        f"{CONNECTION_HISTORY_DAYS}+" if days is None else str(days),
-                        money(monthly),
-                    ],
-                    savings=monthly,
-                )
-            )
+        )
     return evaluation
+
+
+def _new(env: Environment, db: dict[str, Any]) -> bool:
+    created = db.get("InstanceCreateTime")
+    return created is not None and env.now - created < IDLE_GRACE
 
 
 @check(
@@ -201,27 +263,30 @@ def idle_db_instances(env: Environment) -> Evaluation:
     resources=[BACKUP_DOCS],
 )
 def db_backups(env: Environment) -> Evaluation:
+    return per_region(env, lambda region: _backups_in(env, region))
+
+
+def _backups_in(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
-    for region in env.regions:
-        for db in _instances(env, region):
-            evaluation.processed += 1
-            retention = int(db.get("BackupRetentionPeriod") or 0)
-            if retention > 0:
-                continue
-            evaluation.rows.append(
-                Row(
-                    status=ERROR,
-                    arn=db["DBInstanceArn"],
-                    region=region,
-                    metadata=[
-                        _location(db, region),
-                        db["DBInstanceIdentifier"],
-                        _vpc_id(db),
-                        str(retention),
-                        colour(ERROR),
-                    ],
-                )
+    for db in _instances(env, region):
+        evaluation.processed += 1
+        retention = int(db.get("BackupRetentionPeriod") or 0)
+        if retention > 0:
+            continue
+        evaluation.rows.append(
+            Row(
+                status=ERROR,
+                arn=db["DBInstanceArn"],
+                region=region,
+                metadata=[
+                    _location(db, region),
+                    db["DBInstanceIdentifier"],
+                    _vpc_id(db),
+                    str(retention),
+                    colour(ERROR),
+                ],
             )
+        )
     return evaluation
 
 
@@ -240,27 +305,31 @@ def db_backups(env: Environment) -> Evaluation:
     resources=[MULTI_AZ_DOCS],
 )
 def db_multi_az(env: Environment) -> Evaluation:
+    return per_region(env, lambda region: _multi_az_in(env, region))
+
+
+def _multi_az_in(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
-    for region in env.regions:
-        for db in _instances(env, region):
-            # SQL Server's Multi-AZ (mirroring / Always On) is not evaluated, as in TA.
-            if str(db.get("Engine", "")).startswith("sqlserver"):
-                continue
-            evaluation.processed += 1
-            if db.get("MultiAZ"):
-                continue
-            evaluation.rows.append(
-                Row(
-                    status=WARNING,
-                    arn=db["DBInstanceArn"],
-                    region=region,
-                    metadata=[
-                        _location(db, region),
-                        db["DBInstanceIdentifier"],
-                        _vpc_id(db),
-                        yes_no(False),
-                        colour(WARNING),
-                    ],
-                )
+    for db in _instances(env, region):
+        # SQL Server's Multi-AZ (mirroring / Always On) is not evaluated, as in TA; a cluster
+        # member's availability is the cluster's.
+        if str(db.get("Engine", "")).startswith("sqlserver") or _cluster_member(db):
+            continue
+        evaluation.processed += 1
+        if db.get("MultiAZ"):
+            continue
+        evaluation.rows.append(
+            Row(
+                status=WARNING,
+                arn=db["DBInstanceArn"],
+                region=region,
+                metadata=[
+                    _location(db, region),
+                    db["DBInstanceIdentifier"],
+                    _vpc_id(db),
+                    yes_no(False),
+                    colour(WARNING),
+                ],
             )
+        )
     return evaluation

@@ -1,7 +1,13 @@
 """Amazon S3 checks: bucket permissions, versioning and server access logging.
 
 Buckets are listed once for the account (S3 listing is global); each bucket is then read through
-a client in its own region, found with `get_bucket_location` (None means us-east-1).
+a client in its own region: the `BucketRegion` the listing reports, or else `get_bucket_location`
+(None means us-east-1).
+
+Listing the buckets is the account-level call: when it fails, the run is abandoned. A bucket
+AWS refuses to describe (a bucket policy denying the caller, throttling) does not stop the
+others: the permissions check reports it Yellow as "could not be evaluated", as Trusted
+Advisor does, and the versioning and logging checks count it as ignored.
 """
 
 from __future__ import annotations
@@ -14,7 +20,16 @@ from botocore.exceptions import ClientError
 from django.utils.translation import gettext_lazy as _
 
 from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row, check
-from advisor.checks.helpers import colour, error_code, paginate, region_name, yes_no
+from advisor.checks.helpers import (
+    colour,
+    error_code,
+    gone,
+    paginate,
+    read_resource,
+    region_name,
+    unreadable,
+    yes_no,
+)
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -31,10 +46,14 @@ REASON_OTHER_OWNER = "The target bucket belongs to another account."
 REASON_NO_WRITE = "Log delivery has no permission to write to the target bucket."
 
 
+# ListBuckets reports each bucket's region only when the request has a parameter.
+LIST_PAGE_SIZE = 1000
+
+
 @dataclass(frozen=True)
 class Bucket:
     name: str
-    region: str
+    region: str | None  # None: the bucket's location could not be read
 
     @property
     def arn(self) -> str:
@@ -44,11 +63,36 @@ class Bucket:
 def _buckets(env: Environment) -> list[Bucket]:
     s3 = env.client("s3")
     buckets = []
-    for entry in paginate(s3, "list_buckets", "Buckets"):
-        location = s3.get_bucket_location(Bucket=entry["Name"]).get("LocationConstraint")
-        region = LEGACY_LOCATIONS.get(location or "", location or "us-east-1")
-        buckets.append(Bucket(name=entry["Name"], region=region))
+    for entry in paginate(s3, "list_buckets", "Buckets", MaxBuckets=LIST_PAGE_SIZE):
+        region = entry.get("BucketRegion")
+        if not region:
+            try:
+                location = s3.get_bucket_location(Bucket=entry["Name"]).get("LocationConstraint")
+            except ClientError as error:
+                if gone(error):
+                    continue
+                if not unreadable(error):
+                    raise
+            else:
+                region = LEGACY_LOCATIONS.get(location or "", location or "us-east-1")
+        buckets.append(Bucket(name=entry["Name"], region=region or None))
     return sorted(buckets, key=lambda b: b.name)
+
+
+class _Gone(Exception):
+    """The bucket was deleted while the check read it."""
+
+
+def _or_unknown(read: Any, *args: Any, **kwargs: Any) -> Any:
+    """`read(...)`, None if AWS refuses it, `_Gone` raised if the bucket no longer exists."""
+    try:
+        return read(*args, **kwargs)
+    except ClientError as error:
+        if gone(error):
+            raise _Gone from error
+        if unreadable(error):
+            return None
+        raise
 
 
 def acl_public_access(grants: list[dict[str, Any]]) -> tuple[bool, bool]:
@@ -91,6 +135,7 @@ def _policy_is_public(s3: Any, bucket: str) -> bool:
             "Yellow: the bucket policy allows open access, even if Block Public Access "
             "currently overrides it."
         ),
+        _("Yellow: the bucket's ACL or bucket policy could not be evaluated."),
         _("Red: the ACL lets everyone or any authenticated AWS user upload or delete objects."),
     ],
     action=_(
@@ -116,15 +161,22 @@ def _policy_is_public(s3: Any, bucket: str) -> bool:
 def bucket_permissions(env: Environment) -> Evaluation:
     evaluation = Evaluation()
     for bucket in _buckets(env):
+        grants: list[dict[str, Any]] | None = None
+        policy_public: bool | None = None
+        if bucket.region is not None:
+            s3 = env.client("s3", bucket.region)
+            try:
+                acl = _or_unknown(s3.get_bucket_acl, Bucket=bucket.name)
+                policy_public = _or_unknown(_policy_is_public, s3, bucket.name)
+            except _Gone:
+                continue
+            grants = None if acl is None else acl.get("Grants", [])
         evaluation.processed += 1
-        s3 = env.client("s3", bucket.region)
-        allows_list, allows_write = acl_public_access(
-            s3.get_bucket_acl(Bucket=bucket.name).get("Grants", [])
-        )
-        policy_public = _policy_is_public(s3, bucket.name)
+        allows_list, allows_write = acl_public_access(grants or [])
         if allows_write:
             status = ERROR
-        elif allows_list or policy_public:
+        elif allows_list or policy_public or grants is None or policy_public is None:
+            # Open to the world, or not known not to be: Yellow, "could not be evaluated".
             status = WARNING
         else:
             status = OK
@@ -134,13 +186,13 @@ def bucket_permissions(env: Environment) -> Evaluation:
                 arn=bucket.arn,
                 region=bucket.region,
                 metadata=[
-                    region_name(bucket.region),
+                    region_name(bucket.region) if bucket.region else None,
                     bucket.region,
                     bucket.name,
-                    yes_no(allows_list),
-                    yes_no(allows_write),
+                    None if grants is None else yes_no(allows_list),
+                    None if grants is None else yes_no(allows_write),
                     colour(status),
-                    yes_no(policy_public),
+                    None if policy_public is None else yes_no(policy_public),
                     None,
                 ],
             )
@@ -173,8 +225,14 @@ def bucket_permissions(env: Environment) -> Evaluation:
 def bucket_versioning(env: Environment) -> Evaluation:
     evaluation = Evaluation()
     for bucket in _buckets(env):
+        if bucket.region is None:
+            evaluation.ignored += 1
+            continue
+        s3 = env.client("s3", bucket.region)
+        answer = read_resource(evaluation, s3.get_bucket_versioning, Bucket=bucket.name)
+        if answer is None:
+            continue
         evaluation.processed += 1
-        answer = env.client("s3", bucket.region).get_bucket_versioning(Bucket=bucket.name)
         versioning = answer.get("Status") or "Not enabled"
         status = OK if versioning == "Enabled" else WARNING
         evaluation.rows.append(
@@ -266,40 +324,50 @@ def bucket_logging(env: Environment) -> Evaluation:
     buckets = _buckets(env)
     own = {b.name: b for b in buckets}
     for bucket in buckets:
+        if bucket.region is None:
+            evaluation.ignored += 1
+            continue
+        row = read_resource(evaluation, _logging_row, env, bucket, own)
+        if row is None:
+            continue
         evaluation.processed += 1
-        answer = env.client("s3", bucket.region).get_bucket_logging(Bucket=bucket.name)
-        target = answer.get("LoggingEnabled", {}).get("TargetBucket")
-        exists = same_owner = writable = None
-        if target is None:
-            reason = REASON_NOT_LOGGING
-        else:
-            exists, same_owner = _target_owner(env, target, own)
-            if same_owner:
-                writable = _log_delivery_can_write(env.client("s3", own[target].region), target)
-            if not exists:
-                reason = REASON_NO_TARGET
-            elif not same_owner:
-                reason = REASON_OTHER_OWNER
-            elif not writable:
-                reason = REASON_NO_WRITE
-            else:
-                reason = None
-        status = WARNING if reason else OK
-        evaluation.rows.append(
-            Row(
-                status=status,
-                arn=bucket.arn,
-                region=bucket.region,
-                metadata=[
-                    bucket.region,
-                    bucket.name,
-                    target,
-                    None if exists is None else yes_no(exists),
-                    None if same_owner is None else yes_no(same_owner),
-                    None if writable is None else yes_no(writable),
-                    colour(status),
-                    reason,
-                ],
-            )
-        )
+        evaluation.rows.append(row)
     return evaluation
+
+
+def _logging_row(env: Environment, bucket: Bucket, own: dict[str, Bucket]) -> Row:
+    """The row for `bucket`; raises ClientError when its logging or its target's permissions
+    cannot be read."""
+    answer = env.client("s3", bucket.region).get_bucket_logging(Bucket=bucket.name)
+    target = answer.get("LoggingEnabled", {}).get("TargetBucket")
+    exists = same_owner = writable = None
+    if target is None:
+        reason = REASON_NOT_LOGGING
+    else:
+        exists, same_owner = _target_owner(env, target, own)
+        if same_owner:
+            writable = _log_delivery_can_write(env.client("s3", own[target].region), target)
+        if not exists:
+            reason = REASON_NO_TARGET
+        elif not same_owner:
+            reason = REASON_OTHER_OWNER
+        elif not writable:
+            reason = REASON_NO_WRITE
+        else:
+            reason = None
+    status = WARNING if reason else OK
+    return Row(
+        status=status,
+        arn=bucket.arn,
+        region=bucket.region,
+        metadata=[
+            bucket.region,
+            bucket.name,
+            target,
+            None if exists is None else yes_no(exists),
+            None if same_owner is None else yes_no(same_owner),
+            None if writable is None else yes_no(writable),
+            colour(status),
+            reason,
+        ],
+    )

@@ -2,19 +2,18 @@
 
 Both checks read `describe_security_groups` in every region and look at inbound IPv4 ranges with
 a `/0` suffix (IPv6 `::/0` ranges are not evaluated, as in Trusted Advisor). A rule is reported
-once per security group, protocol and port range; rows carry the security group's ARN, so a
-group with several open rules has several rows with the same ARN.
+once per security group, protocol, port range and source; rows carry the security group's ARN
+and, since a group with several open rules gives several rows, a `key` naming the rule.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
 from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row, check
-from advisor.checks.helpers import arn, colour, paginate
+from advisor.checks.helpers import arn, colour, paginate, per_region
 
 # HCP4007jGY's port lists (Trusted Advisor user guide): mail and web ports are expected to be
 # public; file transfer, remote desktop and database ports never should be.
@@ -56,6 +55,11 @@ class OpenRule:
             return str(self.from_port)
         return f"{self.from_port}-{self.to_port}"
 
+    @property
+    def key(self) -> str:
+        """The row's identity: the group and the rule, stable whatever order AWS lists them in."""
+        return f"{self.arn}|{self.protocol}|{self.from_port}-{self.to_port}|{self.cidr}"
+
 
 def port_range_status(from_port: int, to_port: int) -> str:
     """HCP4007jGY's colour for a port range open to the world: red if it reaches a red port,
@@ -69,30 +73,30 @@ def port_range_status(from_port: int, to_port: int) -> str:
     return WARNING
 
 
-def _open_rules(env: Environment, evaluation: Evaluation) -> Iterator[OpenRule]:
-    """Every inbound rule open to a /0 IPv4 range; counts the groups in `evaluation.processed`."""
-    for region in env.regions:
-        ec2 = env.client("ec2", region)
-        groups = sorted(
-            paginate(ec2, "describe_security_groups", "SecurityGroups"),
-            key=lambda g: g["GroupId"],
-        )
-        evaluation.processed += len(groups)
-        for group in groups:
-            group_arn = arn("ec2", region, env.account_id, f"security-group/{group['GroupId']}")
-            for permission in group.get("IpPermissions", []):
-                protocol = PORT_PROTOCOLS.get(str(permission.get("IpProtocol")))
-                if protocol is None:
-                    continue
-                if protocol == "all":
-                    from_port, to_port = 0, 65535
-                else:
-                    from_port = int(permission.get("FromPort", 0))
-                    to_port = int(permission.get("ToPort", 65535))
-                for ip_range in permission.get("IpRanges", []):
-                    cidr = ip_range.get("CidrIp", "")
-                    if cidr.endswith("/0"):
-                        yield OpenRule(
+def _open_rules(env: Environment, region: str) -> tuple[int, list[OpenRule]]:
+    """How many security groups `region` has, and their inbound rules open to a /0 IPv4
+    range."""
+    ec2 = env.client("ec2", region)
+    groups = sorted(
+        paginate(ec2, "describe_security_groups", "SecurityGroups"), key=lambda g: g["GroupId"]
+    )
+    rules = []
+    for group in groups:
+        group_arn = arn("ec2", region, env.account_id, f"security-group/{group['GroupId']}")
+        for permission in group.get("IpPermissions", []):
+            protocol = PORT_PROTOCOLS.get(str(permission.get("IpProtocol")))
+            if protocol is None:
+                continue
+            if protocol == "all":
+                from_port, to_port = 0, 65535
+            else:
+                from_port = int(permission.get("FromPort", 0))
+                to_port = int(permission.get("ToPort", 65535))
+            for ip_range in permission.get("IpRanges", []):
+                cidr = ip_range.get("CidrIp", "")
+                if cidr.endswith("/0"):
+                    rules.append(
+                        OpenRule(
                             region=region,
                             arn=group_arn,
                             group_id=group["GroupId"],
@@ -102,6 +106,8 @@ def _open_rules(env: Environment, evaluation: Evaluation) -> Iterator[OpenRule]:
                             to_port=to_port,
                             cidr=cidr,
                         )
+                    )
+    return len(groups), rules
 
 
 @check(
@@ -128,25 +134,30 @@ def _open_rules(env: Environment, evaluation: Evaluation) -> Iterator[OpenRule]:
     resources=SG_RESOURCES,
 )
 def specific_ports_unrestricted(env: Environment) -> Evaluation:
-    evaluation = Evaluation()
-    for rule in _open_rules(env, evaluation):
-        status = port_range_status(rule.from_port, rule.to_port)
-        evaluation.rows.append(
-            Row(
-                status=status,
-                arn=rule.arn,
-                region=rule.region,
-                metadata=[
-                    rule.region,
-                    rule.group_name,
-                    rule.group_id,
-                    rule.protocol,
-                    colour(status),
-                    rule.ports,
-                ],
+    def in_region(region: str) -> Evaluation:
+        groups, rules = _open_rules(env, region)
+        evaluation = Evaluation(processed=groups)
+        for rule in rules:
+            status = port_range_status(rule.from_port, rule.to_port)
+            evaluation.rows.append(
+                Row(
+                    status=status,
+                    arn=rule.arn,
+                    key=rule.key,
+                    region=rule.region,
+                    metadata=[
+                        rule.region,
+                        rule.group_name,
+                        rule.group_id,
+                        rule.protocol,
+                        colour(status),
+                        rule.ports,
+                    ],
+                )
             )
-        )
-    return evaluation
+        return evaluation
+
+    return per_region(env, in_region)
 
 
 @check(
@@ -166,24 +177,29 @@ def specific_ports_unrestricted(env: Environment) -> Evaluation:
     resources=SG_RESOURCES,
 )
 def unrestricted_access(env: Environment) -> Evaluation:
-    evaluation = Evaluation()
-    for rule in _open_rules(env, evaluation):
-        if rule.from_port == rule.to_port and rule.from_port in PUBLIC_PORTS:
-            continue
-        evaluation.rows.append(
-            Row(
-                status=ERROR,
-                arn=rule.arn,
-                region=rule.region,
-                metadata=[
-                    rule.region,
-                    rule.group_name,
-                    rule.group_id,
-                    rule.protocol,
-                    rule.ports,
-                    colour(ERROR),
-                    rule.cidr,
-                ],
+    def in_region(region: str) -> Evaluation:
+        groups, rules = _open_rules(env, region)
+        evaluation = Evaluation(processed=groups)
+        for rule in rules:
+            if rule.from_port == rule.to_port and rule.from_port in PUBLIC_PORTS:
+                continue
+            evaluation.rows.append(
+                Row(
+                    status=ERROR,
+                    arn=rule.arn,
+                    key=rule.key,
+                    region=rule.region,
+                    metadata=[
+                        rule.region,
+                        rule.group_name,
+                        rule.group_id,
+                        rule.protocol,
+                        rule.ports,
+                        colour(ERROR),
+                        rule.cidr,
+                    ],
+                )
             )
-        )
-    return evaluation
+        return evaluation
+
+    return per_region(env, in_region)

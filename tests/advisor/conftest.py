@@ -65,7 +65,7 @@ def put_daily(
     unit: str = "None",
 ) -> None:
     """Write values[i] into day i of a len(values)-day window ending at `now` (None: no data),
-    the window the checks' `daily_series` reads."""
+    the window the checks' `daily_metrics` reads."""
     start = window_end(now) - len(values) * DAY
     data = [
         {

@@ -3,29 +3,43 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from django.utils import timezone
 from django.utils.functional import Promise
 
+from advisor import sample
 from advisor.checks import REGISTRY, pricing
 from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, catalog
 from advisor.checks.ebs import snapshot_age_status
-from advisor.checks.helpers import usage_status
+from advisor.checks.helpers import (
+    MAX_METRIC_QUERIES,
+    MetricQuery,
+    daily_metrics,
+    error_code,
+    per_region,
+    read_resource,
+    try_read,
+    usage_status,
+)
 from advisor.checks.iam import key_rotation_status
 from advisor.checks.limits import RegionalQuota, regional_quota_value
 from advisor.checks.rds import days_since_connection
 from advisor.checks.s3 import ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY
 from advisor.checks.security_groups import port_range_status
-from advisor.sample import IMAGE_ID, SAMPLE_ACCOUNT_ID
+from advisor.sample import IMAGE_ID, SAMPLE_ACCOUNT_ID, SAMPLE_REGIONS
 from tests.advisor.conftest import AwsClient, MakeEnv, put_daily
 
 # CloudWatch tests write their history relative to this instant; age tests use the creation
 # times moto reports instead, since moto stamps resources with the real clock.
 NOW = datetime(2025, 3, 14, 12, 30, tzinfo=UTC)
 ACCOUNT = SAMPLE_ACCOUNT_ID
+COLOURS = {"Green", "Yellow", "Red"}
 CORE = {
     "Pfx0RwqBli",
     "HCP4007jGY",
@@ -73,7 +87,10 @@ def test_registered_checks_match_the_catalog() -> None:
         # Our own wording, translatable later.
         for text in (spec.name, spec.lead, spec.action, *spec.criteria):
             assert isinstance(text, Promise)
-        assert all(str(c).split(":")[0] in ("Green", "Yellow", "Red") for c in spec.criteria)
+        colours = {str(c).split(":")[0] for c in spec.criteria}
+        # Blue is the service limits' "unable to retrieve utilization or limits".
+        assert colours <= ({"Green", "Yellow", "Red", "Blue"} if "Blue" in colours else COLOURS)
+        assert "Blue" not in colours or spec.category == "service_limits"
         assert spec.resources
         assert all(
             url.startswith("https://") and "aws.amazon.com" in url for _, url in spec.resources
@@ -164,6 +181,10 @@ def test_security_groups_specific_ports(
     assert web.metadata == ["us-east-1", "web", open_groups["web"], "tcp", "Yellow", "22"]
     assert web.region == "us-east-1"
     assert web.arn == f"arn:aws:ec2:us-east-1:{ACCOUNT}:security-group/{open_groups['web']}"
+    # Rows of one group share its ARN; the key names the rule.
+    assert web.key == f"{web.arn}|tcp|22-22|0.0.0.0/0"
+    assert rows[("wide", "0-65535")].key.endswith("|all|0-65535|0.0.0.0/0")
+    assert len({r.identity for r in evaluation.rows}) == len(evaluation.rows)
     assert rows[("db", "53")].metadata[3] == "udp"
     assert rows[("wide", "0-65535")].metadata[3] == "all"
 
@@ -182,6 +203,8 @@ def test_security_groups_unrestricted_access(
     assert all(r.status == ERROR for r in evaluation.rows)
     row = next(r for r in evaluation.rows if r.metadata[4] == "3306")
     assert row.metadata == ["us-east-1", "db", open_groups["db"], "tcp", "3306", "Red", "0.0.0.0/0"]
+    assert row.key == f"{row.arn}|tcp|3306-3306|0.0.0.0/0"
+    assert len({r.identity for r in evaluation.rows}) == len(evaluation.rows)
 
 
 # --- S3 ----------------------------------------------------------------------------------------
@@ -415,6 +438,7 @@ def test_access_key_rotation(aws_client: AwsClient, moto_endpoint: str, make_env
     old = iam.create_access_key(UserName="alice")["AccessKey"]
     iam.update_access_key(UserName="alice", AccessKeyId=old["AccessKeyId"], Status="Inactive")
     created = key["CreateDate"]
+    alice = f"arn:aws:iam::{ACCOUNT}:user/alice"
 
     expectations = [
         (timedelta(days=1), OK, "Green", None),
@@ -426,10 +450,19 @@ def test_access_key_rotation(aws_client: AwsClient, moto_endpoint: str, make_env
         assert evaluation.processed == 1  # the inactive key is not counted
         [row] = evaluation.rows
         assert row.status == status
-        assert row.arn == f"arn:aws:iam::{ACCOUNT}:user/alice"
+        assert row.arn == alice
+        assert row.key == f"{alice}|{key['AccessKeyId']}"
         assert row.region is None
         stamp = created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         assert row.metadata == [colour, "alice", key["AccessKeyId"], stamp, reason]
+
+    # Re-activating the old key: two rows for one user, told apart by their keys.
+    iam.update_access_key(UserName="alice", AccessKeyId=old["AccessKeyId"], Status="Active")
+    evaluation = run("DqdJqYeRm5", make_env(moto_endpoint, now=created))
+    assert {r.arn for r in evaluation.rows} == {alice}
+    assert sorted(r.identity for r in evaluation.rows) == sorted(
+        f"{alice}|{k['AccessKeyId']}" for k in (key, old)
+    )
 
 
 # --- CloudTrail --------------------------------------------------------------------------------
@@ -459,6 +492,12 @@ def test_cloudtrail_logging(aws_client: AwsClient, moto_endpoint: str, make_env:
         ("us-east-1", "everywhere", "On", OK),
         ("us-east-1", "main", "On", OK),
     ]
+    everywhere = f"arn:aws:cloudtrail:us-east-1:{ACCOUNT}:trail/everywhere"
+    # The home region's row keeps the trail's ARN; the shadow row adds its region.
+    assert {r.region: r.key for r in evaluation.rows if r.arn == everywhere} == {
+        "us-east-1": None,
+        "eu-west-1": f"{everywhere}|eu-west-1",
+    }
 
 
 # --- EBS and EC2 -------------------------------------------------------------------------------
@@ -481,6 +520,72 @@ def test_public_ebs_snapshots(aws_client: AwsClient, moto_endpoint: str, make_en
     assert row.status == ERROR
     assert row.metadata == ["Red", "us-east-1", volume, public, "shared"]
     assert row.arn == f"arn:aws:ec2:us-east-1::snapshot/{public}"
+
+
+def _aws_like_snapshot_filter(ec2: Any, seen: list[str]) -> _Patched:
+    """`ec2` answering describe_snapshots(RestorableByUserIds=["all"]) with the public snapshots
+    only, as AWS does (moto answers every snapshot), and recording describe_snapshot_attribute
+    calls in `seen`."""
+
+    def public(snapshot_id: str) -> bool:
+        answer = ec2.describe_snapshot_attribute(
+            SnapshotId=snapshot_id, Attribute="createVolumePermission"
+        )
+        return any(p.get("Group") == "all" for p in answer["CreateVolumePermissions"])
+
+    def describe_snapshots(**params: Any) -> Any:
+        answer = ec2.describe_snapshots(**params)
+        if params.get("RestorableByUserIds") == ["all"]:
+            answer["Snapshots"] = [s for s in answer["Snapshots"] if public(s["SnapshotId"])]
+        return answer
+
+    def describe_snapshot_attribute(**params: Any) -> Any:
+        seen.append(params["SnapshotId"])
+        return ec2.describe_snapshot_attribute(**params)
+
+    return _Patched(
+        ec2,
+        {
+            "describe_snapshots": describe_snapshots,
+            "describe_snapshot_attribute": describe_snapshot_attribute,
+        },
+    )
+
+
+def test_public_ebs_snapshots_through_the_narrowed_listing(
+    aws_client: AwsClient, moto_endpoint: str, make_env: MakeEnv
+) -> None:
+    ec2 = aws_client("ec2")
+    volume = ec2.create_volume(AvailabilityZone="us-east-1a", Size=10)["VolumeId"]
+    public = ec2.create_snapshot(VolumeId=volume, Description="shared")["SnapshotId"]
+    for index in range(3):
+        ec2.create_snapshot(VolumeId=volume, Description=f"private {index}")
+    ec2.modify_snapshot_attribute(
+        SnapshotId=public,
+        Attribute="createVolumePermission",
+        OperationType="add",
+        GroupNames=["all"],
+    )
+    seen: list[str] = []
+
+    def wrap(service: str, region: str, client: Any) -> Any:
+        return _aws_like_snapshot_filter(client, seen) if service == "ec2" else client
+
+    evaluation = run("ePs02jT06w", _with_clients(make_env(moto_endpoint), wrap))
+    # Only the candidate AWS returned is confirmed, but every own snapshot was looked at.
+    assert seen == [public]
+    assert (evaluation.processed, evaluation.ignored) == (4, 0)
+    [row] = evaluation.rows
+    assert row.metadata == ["Red", "us-east-1", volume, public, "shared"]
+
+    # A candidate whose attribute cannot be read is ignored, not reported.
+    def refuse(service: str, region: str, client: Any) -> Any:
+        if service != "ec2":
+            return client
+        return _refusing(client, "describe_snapshot_attribute", "UnauthorizedOperation")
+
+    evaluation = run("ePs02jT06w", _with_clients(make_env(moto_endpoint), refuse))
+    assert (evaluation.rows, evaluation.processed, evaluation.ignored) == ([], 0, 4)
 
 
 @pytest.mark.parametrize(
@@ -666,6 +771,78 @@ def test_low_utilization_instances(
     assert row.metadata[19:] == [f"{(2.0 * 6 + 50.0 * 3) / 9:.1f}%", "1.57MB", "5"]
 
 
+def test_daily_metrics_batches_queries(
+    aws_client: AwsClient, moto_endpoint: str, make_env: MakeEnv
+) -> None:
+    put_daily(
+        aws_client("cloudwatch"),
+        now=NOW,
+        namespace="AWS/EBS",
+        metric="VolumeReadOps",
+        dimensions={"VolumeId": "vol-last"},
+        values=[None, 5.0, 7.0],
+    )
+    queries = [
+        MetricQuery.of("AWS/EBS", "VolumeReadOps", {"VolumeId": f"vol-{index}"}, "Sum")
+        for index in range(MAX_METRIC_QUERIES)
+    ]
+    queries.append(MetricQuery.of("AWS/EBS", "VolumeReadOps", {"VolumeId": "vol-last"}, "Sum"))
+    batches: list[int] = []
+
+    def count(service: str, region: str, client: Any) -> Any:
+        def get_metric_data(**params: Any) -> Any:
+            batches.append(len(params["MetricDataQueries"]))
+            assert all(q["Id"][0].islower() for q in params["MetricDataQueries"])
+            return client.get_metric_data(**params)
+
+        return _Patched(client, {"get_metric_data": get_metric_data})
+
+    env = _with_clients(make_env(moto_endpoint, now=NOW), count)
+    series = daily_metrics(env, "us-east-1", queries, days=3)
+    assert batches == [MAX_METRIC_QUERIES, 1]
+    assert series[0] == [None, None, None]
+    assert series[-1] == [None, 5.0, 7.0]
+    assert daily_metrics(env, "us-east-1", [], days=3) == []
+    assert batches == [MAX_METRIC_QUERIES, 1]  # nothing to ask, no call
+
+
+class _PagedCloudWatch:
+    """A CloudWatch client whose get_metric_data answer comes in two pages: q0's datapoints
+    split across them (PartialData), q1 Forbidden."""
+
+    def __init__(self, start: datetime) -> None:
+        self.start = start
+
+    def can_paginate(self, operation: str) -> bool:
+        return operation == "get_metric_data"
+
+    def get_paginator(self, operation: str) -> Any:
+        day = timedelta(days=1)
+        first = {"Id": "q0", "StatusCode": "PartialData", "Timestamps": [self.start], "Values": [1]}
+        second = {"Id": "q0", "StatusCode": "Complete", "Timestamps": [self.start + 2 * day]}
+        second["Values"] = [3]
+        forbidden = {"Id": "q1", "StatusCode": "Forbidden", "Timestamps": [], "Values": []}
+
+        class Paginator:
+            def paginate(self, **params: Any) -> Any:
+                yield {"MetricDataResults": [first], "NextToken": "more"}
+                yield {"MetricDataResults": [second, forbidden]}
+
+        return Paginator()
+
+
+def test_daily_metrics_joins_pages_and_reports_unavailable_series() -> None:
+    end = NOW.replace(minute=0)
+    cloudwatch = _PagedCloudWatch(start=end - timedelta(days=3))
+    env = _regions_env("us-east-1")
+    env.client = lambda service, region=None: cloudwatch  # type: ignore[method-assign]
+    queries = [
+        MetricQuery.of("AWS/EC2", "CPUUtilization", {"InstanceId": instance_id}, "Average")
+        for instance_id in ("i-1", "i-2")
+    ]
+    assert daily_metrics(env, "us-east-1", queries, days=3) == [[1.0, None, 3.0], None]
+
+
 # --- RDS ---------------------------------------------------------------------------------------
 
 
@@ -687,10 +864,23 @@ def test_rds_backups_and_multi_az(
     _db(rds, "fragile", BackupRetentionPeriod=0, MultiAZ=False)
     _db(rds, "sturdy", BackupRetentionPeriod=7, MultiAZ=True)
     _db(rds, "mssql", Engine="sqlserver-se", BackupRetentionPeriod=1, MultiAZ=False)
+    rds.create_db_cluster(
+        DBClusterIdentifier="aurora",
+        Engine="aurora-mysql",
+        MasterUsername="admin",
+        MasterUserPassword="password-123",
+    )
+    # Aurora instances report MultiAZ false: their availability is the cluster's.
+    rds.create_db_instance(
+        DBInstanceIdentifier="aurora-1",
+        DBInstanceClass="db.r5.large",
+        Engine="aurora-mysql",
+        DBClusterIdentifier="aurora",
+    )
     env = make_env(moto_endpoint, regions=("us-east-1", "eu-west-1"))
 
     backups = run("opQPADkZvH", env)
-    assert backups.processed == 3
+    assert backups.processed == 4
     [row] = backups.rows
     assert row.status == ERROR
     assert row.region == "eu-west-1"
@@ -699,10 +889,31 @@ def test_rds_backups_and_multi_az(
     assert row.metadata[0].startswith("eu-west-1")
 
     multi_az = run("f2iK5R6Dep", env)
-    assert multi_az.processed == 2  # SQL Server is not evaluated
+    assert multi_az.processed == 2  # neither SQL Server nor Aurora is evaluated
     assert [(r.status, r.metadata[1:]) for r in multi_az.rows] == [
         (WARNING, ["fragile", None, "No", "Yellow"])
     ]
+
+
+def _created(rds: Any, name: str) -> datetime:
+    [db] = rds.describe_db_instances(DBInstanceIdentifier=name)["DBInstances"]
+    return db["InstanceCreateTime"]
+
+
+@pytest.mark.parametrize(
+    ("age", "flagged"),
+    [(timedelta(hours=1), False), (timedelta(days=6, hours=23), False), (timedelta(days=8), True)],
+)
+def test_new_db_instance_is_not_idle_yet(
+    age: timedelta, flagged: bool, aws_client: AwsClient, moto_endpoint: str, make_env: MakeEnv
+) -> None:
+    rds = aws_client("rds")
+    _db(rds, "fresh")
+    evaluation = run("Ti39halfu8", make_env(moto_endpoint, now=_created(rds, "fresh") + age))
+    # Looked at (and priced) either way; flagged only once it has had a week to be used.
+    assert (evaluation.processed, evaluation.ignored) == (1, 0)
+    assert evaluation.monthly_cost == pricing.rds_monthly("db.t3.medium", 20, multi_az=False)
+    assert [r.metadata[5] for r in evaluation.rows] == (["14+"] if flagged else [])
 
 
 def test_days_since_connection() -> None:
@@ -717,6 +928,8 @@ def test_idle_db_instances(aws_client: AwsClient, moto_endpoint: str, make_env: 
     _db(rds, "silent")
     _db(rds, "forgotten", DBInstanceClass="db.m5.large", AllocatedStorage=100, MultiAZ=True)
     _db(rds, "used")
+    # moto stamps InstanceCreateTime with the real clock; look a month after the creation.
+    now = _created(rds, "used") + timedelta(days=30)
     cloudwatch = aws_client("cloudwatch")
     history = {
         "forgotten": [0.0] * 4 + [2.0] + [0.0] * 9,  # last connection 9 days ago
@@ -725,14 +938,14 @@ def test_idle_db_instances(aws_client: AwsClient, moto_endpoint: str, make_env: 
     for name, values in history.items():
         put_daily(
             cloudwatch,
-            now=NOW,
+            now=now,
             namespace="AWS/RDS",
             metric="DatabaseConnections",
             dimensions={"DBInstanceIdentifier": name},
             values=values,
         )
 
-    evaluation = run("Ti39halfu8", make_env(moto_endpoint, now=NOW))
+    evaluation = run("Ti39halfu8", make_env(moto_endpoint, now=now))
     assert evaluation.processed == 3
     rows = by_name(evaluation, 1)
     assert set(rows) == {"silent", "forgotten"}
@@ -933,6 +1146,27 @@ def test_vpc_limits(aws_client: AwsClient, moto_endpoint: str, make_env: MakeEnv
 
 # --- Errors ------------------------------------------------------------------------------------
 
+# Checks that read no region: IAM and S3 are global, and S3 buckets are read in their own region.
+GLOBAL_CHECKS = {
+    "7DAFEmoDos",
+    "zXCkfM1nI3",
+    "Yw2K9puPzl",
+    "DqdJqYeRm5",
+    "Pfx0RwqBli",
+    "R365s2Qddf",
+    "BueAdJ7NrP",
+    "qS7VV0l7J9",
+    "oQ7TT0l7J9",
+    "sU7XX0l7J9",
+    "nO7SS0l7J9",
+    "pR7UU0l7J9",
+    "rT7WW0l7J9",
+}
+
+
+def _error(code: str, operation: str = "Call") -> ClientError:
+    return ClientError({"Error": {"Code": code, "Message": f"{code} (test)"}}, operation)
+
 
 class _Refusing:
     """A client whose every call fails with `code`."""
@@ -945,7 +1179,7 @@ class _Refusing:
 
     def __getattr__(self, operation: str) -> Any:
         def call(**params: Any) -> Any:
-            raise ClientError({"Error": {"Code": self.code, "Message": "no"}}, operation)
+            raise _error(self.code, operation)
 
         return call
 
@@ -959,9 +1193,391 @@ class _RefusingEnvironment(Environment):
         return self.refusing
 
 
+class _Patched:
+    """`client`, except that the operations in `calls` run the given functions instead (and are
+    called directly rather than through a paginator)."""
+
+    def __init__(self, client: Any, calls: dict[str, Callable[..., Any]]) -> None:
+        self.client = client
+        self.calls = calls
+
+    def can_paginate(self, operation: str) -> bool:
+        return operation not in self.calls and self.client.can_paginate(operation)
+
+    def __getattr__(self, name: str) -> Any:
+        return self.calls.get(name) or getattr(self.client, name)
+
+
+def _refusing(
+    client: Any, operation: str, code: str, only: Callable[[dict[str, Any]], bool] | None = None
+) -> _Patched:
+    """`client` with `operation` failing with `code` (for the calls `only` accepts)."""
+    real = getattr(client, operation)
+
+    def call(**params: Any) -> Any:
+        if only is None or only(params):
+            raise _error(code, operation)
+        return real(**params)
+
+    return _Patched(client, {operation: call})
+
+
+Wrap = Callable[[str, str, Any], Any]
+
+
+def _with_clients(env: Environment, wrap: Wrap) -> Environment:
+    """`env`, with each client passed through `wrap(service, region, client)`."""
+    real = env.client
+
+    def client(service: str, region: str | None = None) -> Any:
+        return wrap(service, region or "us-east-1", real(service, region))
+
+    env.client = client  # type: ignore[method-assign]
+    return env
+
+
 def test_not_configured_is_a_finding_but_access_denied_propagates() -> None:
     [row] = REGISTRY["Yw2K9puPzl"].evaluate(_RefusingEnvironment("NoSuchEntity")).rows
     assert row.status == ERROR
-    for check_id in ("Yw2K9puPzl", "7DAFEmoDos", "HCP4007jGY", "Pfx0RwqBli", "jL7PP0l7J9"):
+    # Nothing could be read at all (the only region, or the account-level call, refused):
+    # every check lets AWS's error through, and the run is abandoned with its message.
+    for check_id in sorted(REGISTRY):
         with pytest.raises(ClientError, match="AccessDenied"):
             REGISTRY[check_id].evaluate(_RefusingEnvironment("AccessDenied"))
+
+
+def _fails_in(regions: dict[str, Exception]) -> Callable[[str], Evaluation]:
+    def evaluate_region(region: str) -> Evaluation:
+        if region in regions:
+            raise regions[region]
+        return Evaluation(rows=[], processed=2, monthly_cost=1.5)
+
+    return evaluate_region
+
+
+def _regions_env(*regions: str) -> Environment:
+    return Environment(session=None, regions=regions, account_id=ACCOUNT, now=NOW)
+
+
+@pytest.mark.parametrize(
+    ("failures", "processed", "ignored"),
+    [
+        ({}, 6, 0),
+        ({"ap-east-1": _error("OptInRequired")}, 4, 1),
+        ({"ap-east-1": _error("AuthFailure"), "eu-west-1": _error("AccessDenied")}, 2, 2),
+        ({"eu-west-1": _error("Throttling")}, 4, 1),
+        ({"eu-west-1": _error("ValidationError")}, 4, 1),
+    ],
+)
+def test_per_region_leaves_out_and_counts_the_regions_it_cannot_read(
+    failures: dict[str, Exception], processed: int, ignored: int
+) -> None:
+    env = _regions_env("us-east-1", "eu-west-1", "ap-east-1")
+    evaluation = per_region(env, _fails_in(failures))
+    assert (evaluation.processed, evaluation.ignored) == (processed, ignored)
+    assert evaluation.monthly_cost == pytest.approx(1.5 * (3 - len(failures)))
+
+
+@pytest.mark.parametrize(
+    ("codes", "raised"),
+    [
+        (("AccessDenied",), "AccessDenied"),
+        (("OptInRequired", "AccessDenied"), "AccessDenied"),  # the one that says more
+        (("AuthFailure", "UnauthorizedOperation"), "UnauthorizedOperation"),
+        (("OptInRequired", "AuthFailure"), "OptInRequired"),
+    ],
+)
+def test_per_region_raises_when_no_region_could_be_read(
+    codes: tuple[str, ...], raised: str
+) -> None:
+    regions = [f"region-{index}" for index in range(len(codes))]
+    failures: dict[str, Exception] = {
+        region: _error(code) for region, code in zip(regions, codes, strict=True)
+    }
+    with pytest.raises(ClientError) as error:
+        per_region(_regions_env(*regions), _fails_in(failures))
+    assert error_code(error.value) == raised
+
+
+def test_per_region_lets_other_exceptions_through() -> None:
+    with pytest.raises(KeyError):
+        per_region(_regions_env("us-east-1", "eu-west-1"), _fails_in({"eu-west-1": KeyError()}))
+
+
+@pytest.mark.parametrize(
+    ("code", "ignored"),
+    [
+        ("AccessDenied", 1),
+        ("AccessDeniedException", 1),
+        ("UnauthorizedOperation", 1),
+        ("Throttling", 1),
+        ("RequestLimitExceeded", 1),
+        ("SlowDown", 1),
+        ("InternalError", 1),
+        ("NoSuchBucket", 0),  # deleted since it was listed: not there to report
+        ("InvalidSnapshot.NotFound", 0),
+        ("DBSnapshotNotFound", 0),
+    ],
+)
+def test_read_resource_skips_what_cannot_be_read(code: str, ignored: int) -> None:
+    evaluation = Evaluation()
+
+    def read(**params: Any) -> dict[str, Any]:
+        raise _error(code)
+
+    assert read_resource(evaluation, read, Bucket="b") is None
+    assert try_read(read, Bucket="b") is None
+    assert evaluation.ignored == ignored
+    assert read_resource(evaluation, dict, answer=1) == {"answer": 1}
+
+
+def test_read_resource_lets_other_errors_through() -> None:
+    def read() -> None:
+        raise _error("ValidationError")
+
+    with pytest.raises(ClientError, match="ValidationError"):
+        read_resource(Evaluation(), read)
+    with pytest.raises(ClientError, match="ValidationError"):
+        try_read(read)
+
+
+REGION_CODES = (
+    "OptInRequired",
+    "AuthFailure",
+    "UnrecognizedClientException",
+    "InvalidClientTokenId",
+    "AccessDenied",
+    "UnauthorizedOperation",
+    "Throttling",
+)
+
+
+def test_an_unreadable_region_is_left_out_and_counted(
+    moto_endpoint: str, make_env: MakeEnv
+) -> None:
+    """Every check against the sample, once as is and once with an extra region that refuses
+    every call (an opt-in region not enabled, a region an SCP denies, one that throttles)."""
+    now = timezone.now()
+    sample.seed(moto_endpoint, now=now)
+    for index, check_id in enumerate(sorted(REGISTRY)):
+        code = REGION_CODES[index % len(REGION_CODES)]
+        baseline = run(check_id, make_env(moto_endpoint, regions=SAMPLE_REGIONS, now=now))
+        env = _with_clients(
+            make_env(moto_endpoint, regions=(*SAMPLE_REGIONS, "ap-east-1"), now=now),
+            lambda service, region, client, code=code: (
+                _Refusing(code) if region == "ap-east-1" else client
+            ),
+        )
+        evaluation = run(check_id, env)
+        assert evaluation.rows == baseline.rows, check_id
+        assert evaluation.processed == baseline.processed, check_id
+        extra = 0 if check_id in GLOBAL_CHECKS else 1
+        assert evaluation.ignored == baseline.ignored + extra, (check_id, code)
+
+
+def test_every_row_of_the_sample_has_its_own_identity(
+    moto_endpoint: str, make_env: MakeEnv
+) -> None:
+    """The stored resourceId hashes `row.key or row.arn`: it must be unique within a check.
+    Also: CloudWatch is read with at most one get_metric_data batch per region."""
+    now = timezone.now()
+    sample.seed(moto_endpoint, now=now)
+    calls: Counter[tuple[str, str]] = Counter()
+
+    def count(service: str, region: str, client: Any) -> Any:
+        if service != "cloudwatch":
+            return client
+
+        def get_metric_data(**params: Any) -> Any:
+            assert len(params["MetricDataQueries"]) <= MAX_METRIC_QUERIES
+            calls[("get_metric_data", region)] += 1
+            return client.get_metric_data(**params)
+
+        def get_metric_statistics(**params: Any) -> Any:
+            calls[("get_metric_statistics", region)] += 1
+            return client.get_metric_statistics(**params)
+
+        calls_by_name = {
+            "get_metric_data": get_metric_data,
+            "get_metric_statistics": get_metric_statistics,
+        }
+        return _Patched(client, calls_by_name)
+
+    shared_arns = set()
+    for check_id in sorted(REGISTRY):
+        calls.clear()
+        env = _with_clients(make_env(moto_endpoint, regions=SAMPLE_REGIONS, now=now), count)
+        rows = run(check_id, env).rows
+        identities = [row.identity for row in rows]
+        assert len(set(identities)) == len(identities), (check_id, identities)
+        if len({row.arn for row in rows}) < len(rows):
+            shared_arns.add(check_id)
+        assert all(n == 1 for n in calls.values()), (check_id, calls)
+        assert not any(name == "get_metric_statistics" for name, _region in calls), check_id
+    # The sample has the cases keys are for: a group with several open rules, a user with two
+    # active keys, a multi-region trail.
+    assert {"HCP4007jGY", "1iG5NDGVre", "DqdJqYeRm5", "vjafUGJ9H0"} <= shared_arns
+
+
+@pytest.mark.parametrize(
+    ("operation", "code", "permissions", "versioning_ignored", "logging_ignored"),
+    [
+        # The bucket's region is unknown: nothing else about it can be read either.
+        (
+            "get_bucket_location",
+            "AccessDenied",
+            [None, None, "locked-bucket", None, None, "Yellow", None, None],
+            1,
+            1,
+        ),
+        (
+            "get_bucket_acl",
+            "AccessDenied",
+            ["US East (N. Virginia)", "us-east-1", "locked-bucket"]
+            + [None, None, "Yellow", "No", None],
+            0,
+            0,
+        ),
+        (
+            "get_bucket_policy_status",
+            "AccessDenied",
+            ["US East (N. Virginia)", "us-east-1", "locked-bucket"]
+            + ["No", "No", "Yellow", None, None],
+            0,
+            0,
+        ),
+        (
+            "get_bucket_policy_status",
+            "SlowDown",
+            ["US East (N. Virginia)", "us-east-1", "locked-bucket"]
+            + ["No", "No", "Yellow", None, None],
+            0,
+            0,
+        ),
+        ("get_bucket_versioning", "AccessDenied", None, 1, 0),
+        ("get_bucket_logging", "AccessDenied", None, 0, 1),
+        ("get_bucket_logging", "Throttling", None, 0, 1),
+    ],
+)
+def test_a_bucket_that_cannot_be_read(
+    operation: str,
+    code: str,
+    permissions: list[str | None] | None,
+    versioning_ignored: int,
+    logging_ignored: int,
+    aws_client: AwsClient,
+    moto_endpoint: str,
+    make_env: MakeEnv,
+) -> None:
+    s3 = aws_client("s3")
+    s3.create_bucket(Bucket="locked-bucket")
+    s3.create_bucket(Bucket="open-bucket", ACL="public-read")
+
+    def wrap(service: str, region: str, client: Any) -> Any:
+        if service != "s3":
+            return client
+        return _refusing(client, operation, code, only=lambda p: p["Bucket"] == "locked-bucket")
+
+    env = _with_clients(make_env(moto_endpoint), wrap)
+    evaluation = run("Pfx0RwqBli", env)
+    rows = by_name(evaluation, 2)
+    # The other bucket is evaluated as usual; the locked one is Yellow, "could not be evaluated".
+    assert rows["open-bucket"].status == WARNING
+    assert rows["open-bucket"].metadata[3:7] == ["Yes", "No", "Yellow", "No"]
+    assert (evaluation.processed, evaluation.ignored) == (2, 0)
+    if permissions is None:
+        assert rows["locked-bucket"].status == OK
+    else:
+        assert rows["locked-bucket"].status == WARNING
+        assert list(rows["locked-bucket"].metadata) == permissions
+        assert rows["locked-bucket"].region == permissions[1]
+
+    for check_id, ignored in (("R365s2Qddf", versioning_ignored), ("BueAdJ7NrP", logging_ignored)):
+        evaluation = run(check_id, env)
+        assert (evaluation.processed, evaluation.ignored) == (2 - ignored, ignored), check_id
+        assert ("locked-bucket" in by_name(evaluation, 1)) == (not ignored), check_id
+
+
+def test_a_bucket_deleted_while_being_read_is_dropped(
+    aws_client: AwsClient, moto_endpoint: str, make_env: MakeEnv
+) -> None:
+    s3 = aws_client("s3")
+    for name in ("locked-bucket", "open-bucket"):
+        s3.create_bucket(Bucket=name)
+
+    def locked(params: dict[str, Any]) -> bool:
+        return bool(params["Bucket"] == "locked-bucket")
+
+    def wrap(service: str, region: str, client: Any) -> Any:
+        if service != "s3":
+            return client
+        return _refusing(client, "get_bucket_acl", "NoSuchBucket", only=locked)
+
+    evaluation = run("Pfx0RwqBli", _with_clients(make_env(moto_endpoint), wrap))
+    assert [r.metadata[2] for r in evaluation.rows] == ["open-bucket"]
+    assert (evaluation.processed, evaluation.ignored) == (1, 0)
+
+
+VPC_ROW = ["us-east-1", "VPC", "VPCs"]
+EIP_ROW = ["us-east-1", "VPC", "EC2-VPC Elastic IPs"]
+
+
+@pytest.mark.parametrize(
+    ("check_id", "failing", "metadata"),
+    [
+        # Service Quotas refuses: the limit is unknown, the row Blue.
+        ("jL7PP0l7J9", {("service-quotas", "get_service_quota")}, [*VPC_ROW, None, "1", "Blue"]),
+        # The usage cannot be counted.
+        ("jL7PP0l7J9", {("ec2", "describe_vpcs")}, [*VPC_ROW, "5", None, "Blue"]),
+        # The EC2 account attribute still gives the Elastic IP limit.
+        ("lN7RR0l7J9", {("service-quotas", "get_service_quota")}, [*EIP_ROW, "5", "0", "Green"]),
+        (
+            "lN7RR0l7J9",
+            {("service-quotas", "get_service_quota"), ("ec2", "describe_account_attributes")},
+            [*EIP_ROW, None, "0", "Blue"],
+        ),
+        # Nothing at all about the region: left out and counted, like an unusable region.
+        (
+            "jL7PP0l7J9",
+            {("service-quotas", "get_service_quota"), ("ec2", "describe_vpcs")},
+            None,
+        ),
+    ],
+)
+def test_a_limit_that_cannot_be_read_is_blue(
+    check_id: str,
+    failing: set[tuple[str, str]],
+    metadata: list[str | None] | None,
+    moto_endpoint: str,
+    make_env: MakeEnv,
+) -> None:
+    def wrap(service: str, region: str, client: Any) -> Any:
+        for failing_service, operation in failing:
+            if (service, region) == (failing_service, "us-east-1"):
+                client = _refusing(client, operation, "AccessDenied")
+        return client
+
+    env = _with_clients(make_env(moto_endpoint, regions=("us-east-1", "eu-west-1")), wrap)
+    evaluation = run(check_id, env)
+    rows = {r.region: r for r in evaluation.rows}
+    assert rows["eu-west-1"].metadata[-1] == "Green"  # the other region is unaffected
+    if metadata is None:
+        assert set(rows) == {"eu-west-1"}
+        assert (evaluation.processed, evaluation.ignored) == (1, 1)
+        return
+    assert (evaluation.processed, evaluation.ignored) == (2, 0)
+    assert list(rows["us-east-1"].metadata) == metadata
+    # Blue is not a finding: the row status stays ok.
+    assert rows["us-east-1"].status == OK
+
+
+def test_an_iam_limit_without_its_quota_is_blue(moto_endpoint: str, make_env: MakeEnv) -> None:
+    def wrap(service: str, region: str, client: Any) -> Any:
+        summary = {"SummaryMap": {"Users": 3, "Roles": 2, "RolesQuota": 1000}}
+        return _Patched(client, {"get_account_summary": lambda: summary})
+
+    env = _with_clients(make_env(moto_endpoint), wrap)
+    [users] = run("qS7VV0l7J9", env).rows
+    assert (users.status, list(users.metadata)) == (OK, ["-", "IAM", "Users", None, "3", "Blue"])
+    [roles] = run("oQ7TT0l7J9", env).rows
+    assert list(roles.metadata) == ["-", "IAM", "Roles", "1000", "2", "Green"]

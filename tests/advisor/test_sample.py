@@ -63,6 +63,10 @@ def test_every_check_runs_against_the_sample(moto_endpoint: str, make_env: MakeE
         for row in evaluation.rows:
             assert len(row.metadata) == len(spec.metadata), (check_id, row)
             assert row.region in (None, *sample.SAMPLE_REGIONS)
+        # The stored resourceId hashes the row's identity: one per row.
+        identities = [row.identity for row in evaluation.rows]
+        assert len(set(identities)) == len(identities), check_id
+        assert evaluation.ignored == 0, check_id
         by_check[check_id] = {row.status for row in evaluation.rows}
         statuses.update(row.status for row in evaluation.rows)
     assert statuses[WARNING] >= 1
@@ -93,9 +97,13 @@ def test_utilization_findings_last_while_the_demo_runs(
         assert len(flagged["Qch7DwouX1"]) == len(flagged["DAvU99Dc4C"]) == 1
 
 
-def test_endpoint_prefers_the_configured_server(settings: Any) -> None:
+def test_endpoint_prefers_the_configured_server(settings: Any, monkeypatch: Any) -> None:
     settings.ADVISOR_SAMPLE_ENDPOINT = "http://sample.example:4566"
+    waited: list[str] = []
+    # Nothing answers at that address: record the wait instead of sitting out its timeout.
+    monkeypatch.setattr(sample, "_wait_until_seeded", waited.append)
     assert sample.endpoint() == "http://sample.example:4566"
+    assert waited == ["http://sample.example:4566"]
 
 
 def test_endpoint_starts_and_reseeds_an_in_process_server(

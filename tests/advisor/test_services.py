@@ -474,7 +474,7 @@ def test_item_events_cost_constant_queries(
         name="all-ta",
         event_pattern={"source": ["aws.trustedadvisor"]},
     )
-    events.target_create(rule=rule, actor=root, kind="email", email="ops@example.com")
+    events.target_create(rule=rule, actor=root, kind="webhook", url="https://hooks.example.com/ta")
     _store(business_account, EIP_CHECK, [])
     for count in (3, 30):
         rows = [_eip(f"10.0.{count}.{i}") for i in range(count)]
