@@ -162,3 +162,16 @@ class AwsConnectionNotConfigured(SupportApiError):
 
 class InvalidAwsConnection(SupportApiError):
     code = "InvalidAwsConnection"
+
+
+# --- Event targets ---------------------------------------------------------------------------
+
+
+class ConfirmationLinkInvalid(SupportApiError):
+    """A confirmation token that was tampered with, cut short, or names no target."""
+
+    code = "InvalidConfirmationToken"
+
+
+class ConfirmationLinkExpired(SupportApiError):
+    code = "ExpiredConfirmationToken"

@@ -31,8 +31,16 @@ class EventRuleAdmin(ReadOnlyAdmin):
 
 @admin.register(EventDelivery)
 class EventDeliveryAdmin(ReadOnlyAdmin):
-    list_display = ("delivery_id", "detail_type", "target", "status", "attempts", "created_at")
-    list_filter = ("status", "detail_type")
+    list_display = (
+        "delivery_id",
+        "detail_type",
+        "purpose",
+        "target",
+        "status",
+        "attempts",
+        "created_at",
+    )
+    list_filter = ("status", "purpose", "detail_type")
     list_select_related = ("target", "target__rule")
     search_fields = ("delivery_id", "event_id", "target__rule__account__account_id")
     exclude = ("replay_of",)

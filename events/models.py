@@ -3,8 +3,15 @@
 An `EventRule` belongs to an account and holds an event pattern (`events.pattern`). Each of its
 `EventTarget`s receives every matching event: a webhook (signed POST), an email address, or an
 SNS topic / SQS queue in the customer's connected AWS environment. Publishing writes one
-`EventDelivery` per target in the publisher's transaction (the outbox); a task and a periodic
-sweep deliver it, each try leaving a `DeliveryAttempt`.
+`EventDelivery` per target in the publisher's transaction (the outbox); a task delivers it (the
+periodic sweep only re-queues what the broker lost or what is due for a retry), each try leaving
+a `DeliveryAttempt`.
+
+Email targets must be confirmed by their recipient first, as SNS email subscriptions are
+(otherwise any tenant could make the operator's domain mail anyone): a new one is "pending
+confirmation" and gets one confirmation email (an `EventDelivery` with purpose "confirmation"),
+and until its link is followed no event deliveries are created for it at all (events published
+meanwhile are not kept for later, like SNS's pending subscriptions).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from core.models import TimestampedModel
+from events.redact import webhook_origin
 
 EVENTS_REGION = "us-east-1"
 
@@ -67,6 +75,13 @@ class TargetKind(models.TextChoices):
     SQS = "sqs", _("Amazon SQS queue")
 
 
+class ConfirmationStatus(models.TextChoices):
+    # Webhooks, SNS and SQS: the customer owns the destination (or signs it); no confirmation.
+    NONE = "none", _("Not needed")
+    PENDING = "pending", _("Pending confirmation")
+    CONFIRMED = "confirmed", _("Confirmed")
+
+
 class EventTarget(TimestampedModel):
     rule = models.ForeignKey(EventRule, on_delete=models.CASCADE, related_name="targets")
     # The target's Id (EventBridge's, unique within the rule); used in URLs and the audit trail.
@@ -78,6 +93,13 @@ class EventTarget(TimestampedModel):
     email = models.EmailField(blank=True)
     # An SNS topic or SQS queue ARN.
     arn = models.CharField(max_length=300, blank=True)
+    # Email targets: pending until the recipient follows the emailed link, then confirmed.
+    confirmation_status = models.CharField(
+        max_length=16, choices=ConfirmationStatus.choices, default=ConfirmationStatus.NONE
+    )
+    # When the latest confirmation email was asked for (creation or "resend"): the resend limit.
+    confirmation_requested_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -96,6 +118,14 @@ class EventTarget(TimestampedModel):
                 ),
                 name="event_target_destination_set",
             ),
+            # Email targets are confirmed or waiting to be; the other kinds need no confirmation.
+            models.CheckConstraint(
+                condition=(
+                    Q(kind="email", confirmation_status__in=["pending", "confirmed"])
+                    | (~Q(kind="email") & Q(confirmation_status="none"))
+                ),
+                name="event_target_confirmation_valid",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -103,12 +133,27 @@ class EventTarget(TimestampedModel):
 
     @property
     def destination(self) -> str:
-        """What the target delivers to, for people (never the secret)."""
+        """What the target delivers to, for people allowed to change it (never the secret).
+        A webhook URL may carry a secret in its path (Slack, Teams, Discord): others get
+        `redacted_destination`."""
         if self.kind == TargetKind.WEBHOOK:
             return self.url
         if self.kind == TargetKind.EMAIL:
             return self.email
         return self.arn
+
+    @property
+    def redacted_destination(self) -> str:
+        """`destination` with a webhook URL cut to its scheme, host and port."""
+        if self.kind == TargetKind.WEBHOOK:
+            return webhook_origin(self.url) + "/…"
+        return self.destination
+
+
+class DeliveryPurpose(models.TextChoices):
+    EVENT = "event", _("Event")
+    # The email asking an email target's recipient to confirm (sent whatever its status).
+    CONFIRMATION = "confirmation", _("Confirmation request")
 
 
 class DeliveryStatus(models.TextChoices):
@@ -124,6 +169,9 @@ class EventDelivery(TimestampedModel):
     # Public id: the X-SupportCenter-Delivery header and the console's replay URLs.
     delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     target = models.ForeignKey(EventTarget, on_delete=models.CASCADE, related_name="deliveries")
+    purpose = models.CharField(
+        max_length=16, choices=DeliveryPurpose.choices, default=DeliveryPurpose.EVENT
+    )
     event = models.JSONField()
     # The envelope's id and detail-type, as columns for the delivery log.
     event_id = models.CharField(max_length=64)
@@ -134,6 +182,9 @@ class EventDelivery(TimestampedModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField()
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # When an attempt task was last handed to the broker for it: the sweep queues a due row
+    # again only if it became due after that (a retry) or the task seems lost.
+    queued_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
     replay_of = models.ForeignKey(
@@ -146,7 +197,11 @@ class EventDelivery(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "sending", "delivered", "failed"]),
                 name="event_delivery_status_valid",
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(purpose__in=["event", "confirmation"]),
+                name="event_delivery_purpose_valid",
+            ),
         ]
         indexes = [
             # The sweep: due pending rows, and sending rows claimed too long ago.

@@ -6,7 +6,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 
 from accounts.models import Account
-from events.models import DeliveryStatus, EventDelivery, EventRule, EventTarget
+from events.models import DeliveryPurpose, DeliveryStatus, EventDelivery, EventRule, EventTarget
 
 
 def rule_list_for_account(account: Account) -> QuerySet[EventRule]:
@@ -19,17 +19,22 @@ def rule_list_for_account(account: Account) -> QuerySet[EventRule]:
 
 
 def rule_targets(rule: EventRule) -> list[EventTarget]:
-    """A rule's targets, each with counts of its deliveries by status (one query)."""
+    """A rule's targets, each with counts of its event deliveries by status (confirmation
+    emails are not counted; the delivery log lists them) (one query)."""
+    events = Q(deliveries__purpose=DeliveryPurpose.EVENT)
     return list(
         EventTarget.objects.filter(rule=rule)
         .annotate(
             delivered_count=Count(
-                "deliveries", filter=Q(deliveries__status=DeliveryStatus.DELIVERED)
+                "deliveries", filter=events & Q(deliveries__status=DeliveryStatus.DELIVERED)
             ),
-            failed_count=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.FAILED)),
+            failed_count=Count(
+                "deliveries", filter=events & Q(deliveries__status=DeliveryStatus.FAILED)
+            ),
             waiting_count=Count(
                 "deliveries",
-                filter=Q(deliveries__status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                filter=events
+                & Q(deliveries__status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
             ),
         )
         .order_by("created_at", "id")

@@ -1,4 +1,5 @@
-"""Delivering events: thin tasks over the services, safe to run twice."""
+"""Delivering events: thin tasks over the services, safe to run twice. Only the attempt task
+sends; the sweep queues attempt tasks (see events.services.delivery)."""
 
 from celery import shared_task
 

@@ -19,6 +19,12 @@ urlpatterns = [
         name="target-delete",
     ),
     path(
+        "rules/<str:name>/targets/<str:target_id>/confirmation/",
+        views.target_resend_confirmation,
+        name="target-resend-confirmation",
+    ),
+    path("confirm/<str:token>/", views.target_confirm, name="confirm"),
+    path(
         "rules/<str:name>/targets/<str:target_id>/deliveries/",
         views.delivery_log,
         name="deliveries",

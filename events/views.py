@@ -1,10 +1,13 @@
 """Event rules for customers: the rule list, create and edit (with starter patterns), a rule's
-page (state, targets, delete), and each target's delivery log with replay.
+page (state, targets, delete, resend an email target's confirmation), each target's delivery log
+with replay, and the public page an emailed confirmation link opens.
 
 Function views, each parse -> access -> service -> render. Every page works without JavaScript;
 htmx swaps the pattern field for a starter, the rule's header when it is enabled or disabled,
 and the delivery log's pages. Tenant objects come only from the `access_event_*` loaders, which
-answer 404 for other accounts' rules exactly as for missing ones.
+answer 404 for other accounts' rules exactly as for missing ones. Webhook URLs (which may carry
+a secret in their path) are shown whole only to people allowed to change targets
+(events:PutTargets); others see scheme, host and port.
 """
 
 from __future__ import annotations
@@ -28,7 +31,16 @@ from core.errors import ResourceNotFoundException, SupportApiError
 from core.forms import add_service_error
 from events import selectors, services
 from events.forms import RuleForm, TargetForm, starter_text
-from events.models import DeliveryStatus, EventDelivery, EventRule, EventTarget
+from events.models import (
+    ConfirmationStatus,
+    DeliveryPurpose,
+    DeliveryStatus,
+    EventDelivery,
+    EventRule,
+    EventTarget,
+    TargetKind,
+)
+from events.services import confirmation
 
 PAGE_SIZE = 20
 
@@ -169,11 +181,31 @@ def rule_edit(request: HttpRequest, name: str) -> HttpResponse:
 # --- a rule's page ------------------------------------------------------------------------------
 
 
+def _shown_destination(target: EventTarget, *, can_change: bool) -> str:
+    """The whole webhook URL for people who may change targets; scheme, host and port for
+    the others (chat webhooks keep their secret in the path)."""
+    return target.destination if can_change else target.redacted_destination
+
+
+def _targets(request: HttpRequest, rule: EventRule) -> list[EventTarget]:
+    """The rule's targets, each with what this person may see of its destination and, for
+    email targets pending confirmation, whether a confirmation email may be asked for now."""
+    targets = selectors.rule_targets(rule)
+    can_change = _can(request, "events:PutTargets")
+    for target in targets:
+        target.shown_destination = _shown_destination(target, can_change=can_change)  # type: ignore[attr-defined]
+        pending = target.confirmation_status == ConfirmationStatus.PENDING
+        available_at = confirmation.resend_available_at(target) if pending else None
+        target.resend_available_at = available_at  # type: ignore[attr-defined]
+        target.can_resend = can_change and pending and available_at is None  # type: ignore[attr-defined]
+    return targets
+
+
 def _rule_context(request: HttpRequest, rule: EventRule, **extra: object) -> dict[str, object]:
     return {
         "rule": rule,
         "pattern": json.dumps(rule.event_pattern, indent=2, ensure_ascii=False),
-        "targets": selectors.rule_targets(rule),
+        "targets": _targets(request, rule),
         "target_form": extra.pop("target_form", None) or TargetForm(),
         "can_edit": _can(request, "events:PutRule"),
         "can_toggle": _can(request, "events:DisableRule" if rule.enabled else "events:EnableRule"),
@@ -249,6 +281,16 @@ def target_create(request: HttpRequest, name: str) -> HttpResponse:
                 request_parameters={"rule": rule.name, "kind": kind},
             )
         else:
+            if target.kind == TargetKind.EMAIL:
+                messages.success(
+                    request,
+                    _(
+                        "Target %(id)s added. A confirmation email is on its way to %(email)s: "
+                        "nothing else is sent there until its recipient confirms."
+                    )
+                    % {"id": target.target_id, "email": target.email},
+                )
+                return redirect("events:rule", name=rule.name)
             if not secret:
                 messages.success(request, _("Target %(id)s added.") % {"id": target.target_id})
                 return redirect("events:rule", name=rule.name)
@@ -262,6 +304,32 @@ def target_create(request: HttpRequest, name: str) -> HttpResponse:
             return response
     context = _rule_context(request, rule, target_form=form)
     return render(request, "events/rule_detail.html", context, status=400)
+
+
+@require_POST
+@customer_required("events:PutTargets")
+def target_resend_confirmation(request: HttpRequest, name: str, target_id: str) -> HttpResponse:
+    """Send an email target's confirmation email again (rate-limited by the service)."""
+    principal = _principal(request)
+    target = _load_target(request, name, target_id, "events:PutTargets")
+    try:
+        services.target_confirmation_resend(target=target, actor=principal)
+    except SupportApiError as error:
+        audit.record_failure(
+            actor=principal,
+            event_name=confirmation.RESEND_TARGET_CONFIRMATION,
+            event_source=EVENTS_SOURCE,
+            account=target.rule.account,
+            error=error,
+            request_parameters={"rule": target.rule.name, "ids": [target.target_id]},
+        )
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            _("Confirmation email sent again to %(email)s.") % {"email": target.email},
+        )
+    return redirect("events:rule", name=name)
 
 
 @require_POST
@@ -281,15 +349,24 @@ def target_delete(request: HttpRequest, name: str, target_id: str) -> HttpRespon
 def delivery_log(request: HttpRequest, name: str, target_id: str) -> HttpResponse:
     target = _load_target(request, name, target_id, "events:ListTargetsByRule")
     page = selectors.delivery_page(target, request.GET.get("page"), PAGE_SIZE)
+    can_replay = _can(request, "events:StartReplay")
     for delivery in page.object_list:
         delivery.event_json = json.dumps(delivery.event, indent=2, ensure_ascii=False)
+        # The service refuses the others; the button is only offered where it would work.
+        delivery.can_replay = (
+            can_replay
+            and delivery.status in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+            and delivery.purpose == DeliveryPurpose.EVENT
+            and target.confirmation_status != ConfirmationStatus.PENDING
+        )
     context = {
         "rule": target.rule,
         "target": target,
+        "shown_destination": _shown_destination(
+            target, can_change=_can(request, "events:PutTargets")
+        ),
         "page": page,
         "query": "",
-        "can_replay": _can(request, "events:StartReplay"),
-        "replayable": (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED),
     }
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "events/delivery_log.html#deliveries", context)
@@ -310,7 +387,58 @@ def delivery_replay(
     try:
         replay = services.delivery_replay(delivery=delivery, actor=_principal(request))
     except SupportApiError as error:
+        audit.record_failure(
+            actor=_principal(request),
+            event_name=AuditEventName.START_REPLAY,
+            event_source=EVENTS_SOURCE,
+            account=delivery.target.rule.account,
+            error=error,
+            request_parameters={
+                "rule": name,
+                "target": target_id,
+                "deliveryId": str(delivery.delivery_id),
+            },
+        )
         messages.error(request, error.message)
     else:
         messages.success(request, _("Replay %(id)s queued.") % {"id": str(replay.delivery_id)[:8]})
     return redirect("events:deliveries", name=name, target_id=target_id)
+
+
+# --- confirming an email target (public: the emailed link) ---------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def target_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The page an email target's confirmation link opens; anyone holding the link may use it
+    (the signed token is the access check). GET shows what is being confirmed and a Confirm
+    button; only the POST confirms (mail scanners follow links). A bad or expired link gets a
+    page saying so, never an error."""
+    try:
+        target = services.target_for_confirmation(token)
+    except SupportApiError as error:
+        expired = isinstance(error, services.ConfirmationLinkExpired)
+        response = render(
+            request,
+            "events/confirm.html",
+            {"error": error.message, "expired": expired},
+            status=410 if expired else 400,
+        )
+    else:
+        confirmed_now = False
+        if request.method == "POST":
+            confirmed_now = services.target_confirm(target=target, actor=_principal(request))
+        response = render(
+            request,
+            "events/confirm.html",
+            {
+                "target": target,
+                "rule": target.rule,
+                "confirmed": target.confirmation_status == ConfirmationStatus.CONFIRMED,
+                "confirmed_now": confirmed_now,
+            },
+        )
+    # The link is a credential: keep the page out of caches and its URL out of Referer headers.
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response

@@ -54,6 +54,9 @@ class AuditEventName(enum.StrEnum):
     PUT_TARGETS = "PutTargets"
     REMOVE_TARGETS = "RemoveTargets"
     START_REPLAY = "StartReplay"
+    # Our own: EventBridge has no email-target confirmation (SNS's is ConfirmSubscription).
+    CONFIRM_TARGET = "ConfirmTarget"
+    RESEND_TARGET_CONFIRMATION = "ResendTargetConfirmation"
 
 
 def user_identity(actor: Principal) -> dict[str, Any]:

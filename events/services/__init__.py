@@ -3,15 +3,19 @@ them (the worker side, retries and the sweep) in `delivery`.
 
 Every rule and target change is one transaction with its audit record (event source
 events.amazonaws.com, EventBridge's operation names). Patterns are validated by
-`events.pattern.load_pattern`, so a stored pattern is always valid.
+`events.pattern.load_pattern`, so a stored pattern is always valid. Email targets must be
+confirmed by their recipient before anything is sent to them (`confirmation`). Webhook URLs
+reach the audit trail only as scheme, host and port plus a fingerprint (`events.redact`):
+chat webhooks keep their secret in the path.
 """
 
 from __future__ import annotations
 
 import re
 import secrets
+from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,8 +33,25 @@ from core.errors import (
     ResourceAlreadyExistsException,
     ValidationException,
 )
-from events.models import DeliveryStatus, EventDelivery, EventRule, EventTarget, TargetKind
+from events.models import (
+    ConfirmationStatus,
+    DeliveryPurpose,
+    DeliveryStatus,
+    EventDelivery,
+    EventRule,
+    EventTarget,
+    TargetKind,
+)
 from events.pattern import load_pattern
+from events.redact import webhook_fingerprint, webhook_origin
+from events.services.confirmation import (
+    ConfirmationLinkExpired,
+    ConfirmationLinkInvalid,
+    confirmation_request,
+    target_confirm,
+    target_confirmation_resend,
+    target_for_confirmation,
+)
 from events.services.delivery import (
     BACKOFF,
     MAX_ATTEMPTS,
@@ -58,6 +79,8 @@ __all__ = [
     "TA_DETAIL_TYPE",
     "TA_SOURCE",
     "CaseEventName",
+    "ConfirmationLinkExpired",
+    "ConfirmationLinkInvalid",
     "case_event_publish",
     "deliveries_sweep",
     "delivery_attempt",
@@ -67,8 +90,11 @@ __all__ = [
     "rule_delete",
     "rule_set_enabled",
     "rule_update",
+    "target_confirm",
+    "target_confirmation_resend",
     "target_create",
     "target_delete",
+    "target_for_confirmation",
     "webhook_signature",
 ]
 
@@ -80,6 +106,7 @@ RULE_NAME_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
 SNS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 SQS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x20\x7f]")
 
 MSG_RULE_NAME = "A rule name is 1 to 64 letters, digits, periods, hyphens and underscores."
 MSG_RULE_EXISTS = "Rule {name} already exists."
@@ -97,6 +124,14 @@ MSG_WEBHOOK_CREDENTIALS = "Leave user names and passwords out of the URL; verify
 MSG_EMAIL = "Enter a valid email address."
 MSG_SNS_ARN = "Enter an SNS topic ARN, like arn:aws:sns:us-east-1:123456789012:my-topic."
 MSG_REPLAY_PENDING = "Only delivered or failed deliveries can be replayed."
+MSG_REPLAY_CONFIRMATION = (
+    "A confirmation email cannot be replayed; use Resend confirmation on the rule's page."
+)
+MSG_REPLAY_UNCONFIRMED = "Events cannot be sent to this email address until it is confirmed."
+MSG_REPLAY_LIMIT = "You can replay at most {limit} deliveries an hour. Try again later."
+# Replays per account in any hour (each one sends to the tenant's endpoint again).
+MAX_REPLAYS_PER_HOUR = 30
+REPLAY_WINDOW = timedelta(hours=1)
 MSG_SQS_ARN = "Enter an SQS queue ARN, like arn:aws:sqs:us-east-1:123456789012:my-queue."
 
 
@@ -248,7 +283,9 @@ def _clean_webhook_url(url: str) -> str:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
         raise ValidationException(MSG_WEBHOOK_URL, field="url") from None
-    if len(url) > 2000:
+    # Control characters pass URLValidator but no receiver wants them, and http.client would
+    # refuse the request with an error quoting the path.
+    if len(url) > 2000 or CONTROL_CHARACTERS.search(url):
         raise ValidationException(MSG_WEBHOOK_URL, field="url")
     parts = urlsplit(url)
     if parts.username or parts.password:
@@ -263,10 +300,15 @@ def _clean_webhook_url(url: str) -> str:
 
 
 def _audit_destination(target: EventTarget) -> dict[str, str]:
-    """How a target appears in the audit trail: never the secret, never a URL's query."""
+    """How a target appears in the audit trail: never the secret, and of a webhook URL only the
+    scheme, host and port with a fingerprint of the whole URL (Slack, Teams and Discord keep
+    their webhook's secret in the path)."""
     if target.kind == TargetKind.WEBHOOK:
-        parts = urlsplit(target.url)
-        return {"id": target.target_id, "webhook": urlunsplit(parts._replace(query=""))}
+        return {
+            "id": target.target_id,
+            "webhook": webhook_origin(target.url),
+            "urlSha256": webhook_fingerprint(target.url),
+        }
     if target.kind == TargetKind.EMAIL:
         return {"id": target.target_id, "email": target.email}
     return {"id": target.target_id, "arn": target.arn}
@@ -291,11 +333,13 @@ def target_create(
     They must be https unless DEBUG is on, EVENTS_ALLOW_HTTP_WEBHOOKS is set, or the host is
     localhost/127.0.0.1/::1 and private webhooks are allowed. SNS/SQS targets are reached
     through the account's connected AWS environment when events are delivered (not checked
-    here).
-    Side effects: an audit record (PutTargets).
+    here). Email targets start pending confirmation and receive nothing but the confirmation
+    email until their recipient confirms.
+    Side effects: an audit record (PutTargets); for email, a confirmation email in the outbox,
+    queued after commit.
     Raises `ValidationException` (kind, url, email, arn), `LimitExceededException`.
     """
-    fields: dict[str, str] = {}
+    fields: dict[str, Any] = {}
     secret = ""
     if kind == TargetKind.WEBHOOK:
         fields["url"] = _clean_webhook_url(url)
@@ -308,6 +352,8 @@ def target_create(
         except ValidationError:
             raise ValidationException(MSG_EMAIL, field="email") from None
         fields["email"] = email
+        fields["confirmation_status"] = ConfirmationStatus.PENDING
+        fields["confirmation_requested_at"] = timezone.now()
     elif kind in (TargetKind.SNS, TargetKind.SQS):
         arn = (arn or "").strip()
         pattern, message = (
@@ -325,6 +371,8 @@ def target_create(
     target = EventTarget.objects.create(
         rule=rule, kind=kind, target_id=f"{kind}-{secrets.token_hex(4)}", **fields
     )
+    if kind == TargetKind.EMAIL:
+        confirmation_request(target=target)
     audit.record(
         actor=actor,
         event_name=AuditEventName.PUT_TARGETS,
@@ -347,7 +395,11 @@ def target_delete(*, target: EventTarget, actor: Principal) -> None:
         event_name=AuditEventName.REMOVE_TARGETS,
         event_source=EVENTS_SOURCE,
         account=rule.account,
-        request_parameters={"rule": rule.name, "ids": [target.target_id]},
+        request_parameters={
+            "rule": rule.name,
+            "ids": [target.target_id],
+            "targets": [_audit_destination(target)],
+        },
         response_elements={"failedEntryCount": 0, "failedEntries": []},
         resources=_rule_resources(rule.name),
     )
@@ -363,19 +415,38 @@ def delivery_replay(*, delivery: EventDelivery, actor: Principal) -> EventDelive
     and attempt log (the event itself, id included, is unchanged so receivers can deduplicate).
 
     Preconditions: `delivery` was loaded with `access_event_delivery` for events:StartReplay.
+    At most `MAX_REPLAYS_PER_HOUR` replays per account in any hour (the account row is locked
+    while they are counted, so concurrent replays cannot both take the last one).
     Side effects: an audit record (StartReplay, our closest EventBridge name); after commit, a
     delivery task is queued (the sweep covers a broker outage).
-    Raises `ValidationException` for a delivery still pending or being sent (it will go out).
+    Raises `ValidationException` for a delivery still pending or being sent (it will go out),
+    a confirmation email, or an email target not confirmed; `LimitExceededException` past the
+    hourly limit.
     """
     if delivery.status not in (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED):
         raise ValidationException(MSG_REPLAY_PENDING)
+    if delivery.purpose == DeliveryPurpose.CONFIRMATION:
+        raise ValidationException(MSG_REPLAY_CONFIRMATION)
+    if delivery.target.confirmation_status == ConfirmationStatus.PENDING:
+        raise ValidationException(MSG_REPLAY_UNCONFIRMED)
+    account = delivery.target.rule.account
+    now = timezone.now()
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    recent = EventDelivery.objects.filter(
+        target__rule__account=account,
+        replay_of__isnull=False,
+        created_at__gt=now - REPLAY_WINDOW,
+    ).count()
+    if recent >= MAX_REPLAYS_PER_HOUR:
+        raise LimitExceededException(MSG_REPLAY_LIMIT.format(limit=MAX_REPLAYS_PER_HOUR))
     replay = EventDelivery.objects.create(
         target=delivery.target,
         event=delivery.event,
         event_id=delivery.event_id,
         detail_type=delivery.detail_type,
         status=DeliveryStatus.PENDING,
-        next_attempt_at=timezone.now(),
+        next_attempt_at=now,
+        queued_at=now,
         replay_of=delivery,
     )
     rule = delivery.target.rule

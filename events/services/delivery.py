@@ -2,13 +2,25 @@
 for email).
 
 `delivery_attempt` claims a due delivery with a conditional UPDATE (pending -> sending) before
-it sends, so a task that runs twice, or a task and the sweep, never send the same delivery at
+it sends, so a task that runs twice, or two queued copies of it, never send the same delivery at
 once; every later write is conditioned on that claim. A failed try is logged as a
 `DeliveryAttempt` and retried with exponential backoff (1 min, 5 min, 30 min, 2 h, 6 h) until
-`MAX_ATTEMPTS`, then the delivery is failed (the console can replay it). `deliveries_sweep`
-releases deliveries stuck in "sending" (a worker died mid-send) and attempts every due one.
-A delivery is therefore sent at least once, and more than once only when a worker dies between
-sending and recording; receivers deduplicate on X-SupportCenter-Delivery (or the event id).
+`MAX_ATTEMPTS`, then the delivery is failed (the console can replay it).
+
+Sending happens only in `event_delivery_attempt_task`, one delivery per task. `deliveries_sweep`
+(every minute) sends nothing itself: it releases deliveries stuck in "sending" (a worker died
+mid-send) and queues an attempt task for the oldest due ones (at most `SWEEP_BATCH` a run), so
+one slow receiver holds one worker for one attempt at most, and overlapping sweeps cannot take
+every worker slot. A due row is queued again only when it became due after its last queueing
+(a retry) or that queueing is older than `REQUEUE_AFTER` (the broker lost the task); duplicates
+are harmless anyway, the claim makes them no-ops.
+
+A webhook attempt has an overall deadline (`WEBHOOK_DEADLINE_SECONDS`) for connecting,
+sending and reading the answer, and reads at most `MAX_RESPONSE_BYTES`, so a receiver that
+dribbles its answer cannot hold a row in "sending" until `STUCK_AFTER` releases it to a second
+worker. A delivery is therefore sent at least once, and more than once only when a worker dies
+between sending and recording; receivers deduplicate on X-SupportCenter-Delivery (or the event
+id).
 
 Targets:
 - webhook: POST of the event JSON, signed `X-SupportCenter-Signature: sha256=<hex HMAC-SHA256
@@ -19,7 +31,9 @@ Targets:
   refuses it if any address is not public (`is_public_address`), and connects to the vetted
   address itself, so DNS that changes between the check and the connection (rebinding) cannot
   redirect it. TLS still verifies the certificate for the URL's host name.
-- email: a plain-text summary with the event JSON, through Django's email backend.
+- email: a plain-text summary with the event JSON, through Django's email backend, only once the
+  address is confirmed; a delivery with purpose "confirmation" is the email asking for that
+  (its signed link is made when it is sent, so it is valid for 3 days from then).
 - sns / sqs: Publish / SendMessage of the event JSON in the account's connected AWS environment
   (`advisor.connection.aws_session`), in the region of the target's ARN.
 """
@@ -29,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import http.client
+import io
 import ipaddress
 import json
 import logging
@@ -41,9 +56,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, send_mail
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -52,12 +67,16 @@ from accounts.principals import Principal
 from core import crypto
 from core.errors import SupportApiError
 from events.models import (
+    ConfirmationStatus,
     DeliveryAttempt,
+    DeliveryPurpose,
     DeliveryStatus,
     EventDelivery,
     EventTarget,
     TargetKind,
 )
+from events.redact import scrub_url
+from events.services.publish import dispatch_deliveries
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +89,23 @@ BACKOFF = (
     timedelta(hours=2),
     timedelta(hours=6),
 )
+# A claim older than this is taken to be a dead worker's. It must comfortably exceed the longest
+# attempt: the webhook deadline below (plus the resolver's own timeouts), and the SNS/SQS and
+# SMTP clients' timeouts.
 STUCK_AFTER = timedelta(minutes=10)
+# Each socket operation of a webhook attempt may take this long, within the overall deadline.
 WEBHOOK_TIMEOUT_SECONDS = 10
+# The whole webhook attempt (connect, TLS, send, read the answer). Read at call time, so tests
+# can shorten it.
+WEBHOOK_DEADLINE_SECONDS: float = 15
 EXCERPT_LIMIT = 1000
+# At most this much of an answer is read (status line, headers and body); the body only up to
+# EXCERPT_LIMIT anyway.
+MAX_RESPONSE_BYTES = 64 * 1024
+# The sweep queues at most this many due deliveries a run (the oldest first).
+SWEEP_BATCH = 200
+# A due delivery whose task was queued this long ago and has not run is queued again.
+REQUEUE_AFTER = timedelta(minutes=5)
 USER_AGENT = "SupportCenter-Events/1.0"
 SIGNATURE_HEADER = "X-SupportCenter-Signature"
 TIMESTAMP_HEADER = "X-SupportCenter-Timestamp"
@@ -84,6 +117,9 @@ MSG_BLOCKED_ADDRESS = (
     "(private, loopback, link-local and reserved addresses are refused)."
 )
 MSG_NO_ADDRESS = "Not sent: {host} did not resolve to any address."
+MSG_DEADLINE = "No complete answer within {seconds:g} seconds."
+MSG_TOO_LARGE = "The answer was longer than {limit} bytes."
+MSG_UNCONFIRMED = "Not sent: the email address has not confirmed that it wants these emails."
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 # One socket.getaddrinfo() answer: family, type, proto, canonical name, socket address.
@@ -145,7 +181,7 @@ def delivery_attempt(*, delivery_id: str, actor: Principal) -> bool:
         outcome = _send(delivery)
     except Exception as error:  # a bug in a sender must not leave the row stuck in "sending"
         logger.exception("delivery %s raised", delivery_id)
-        outcome = Outcome(ok=False, error=f"{type(error).__name__}: {error}")
+        outcome = Outcome(ok=False, error=_error_text(error, delivery.target))
     duration_ms = int((clock.monotonic() - tick) * 1000)
     _record(delivery, claimed_at=now, started=started, duration_ms=duration_ms, outcome=outcome)
     return outcome.ok
@@ -195,9 +231,16 @@ def _record(
         )
 
 
-def deliveries_sweep(*, actor: Principal, batch_size: int = 200) -> int:
-    """Attempt every due delivery, after releasing ones stuck in "sending" (their worker died).
-    Returns how many this run delivered. `actor` is the system principal."""
+def deliveries_sweep(*, actor: Principal, batch_size: int | None = None) -> int:
+    """Release deliveries stuck in "sending" (their worker died), then queue an attempt task for
+    the oldest due ones, at most `batch_size` (default `SWEEP_BATCH`). Sends nothing itself.
+
+    `actor` is the system principal. Returns how many tasks this run queued. A due delivery is
+    queued unless its task was queued after it became due and less than `REQUEUE_AFTER` ago
+    (still waiting for a worker); the attempt task's claim makes a duplicate a no-op anyway.
+    Side effects: deliveries' `queued_at`; tasks on the broker (none if it is down: the next
+    run tries again).
+    """
     now = timezone.now()
     stuck = EventDelivery.objects.filter(
         status=DeliveryStatus.SENDING, claimed_at__lt=now - STUCK_AFTER
@@ -208,20 +251,22 @@ def deliveries_sweep(*, actor: Principal, batch_size: int = 200) -> int:
     stuck.filter(attempts__lt=MAX_ATTEMPTS).update(
         status=DeliveryStatus.PENDING, next_attempt_at=now, updated_at=now
     )
-    delivered = 0
-    last_seen = None
-    while True:
-        due = EventDelivery.objects.filter(
-            status=DeliveryStatus.PENDING, next_attempt_at__lte=now
-        ).order_by("next_attempt_at", "id")
-        if last_seen is not None:
-            due = due.filter(next_attempt_at__gte=last_seen[0]).exclude(pk__in=last_seen[1])
-        batch = list(due.values_list("pk", "delivery_id", "next_attempt_at")[:batch_size])
-        if not batch:
-            return delivered
-        for _pk, delivery_id, _due in batch:
-            delivered += delivery_attempt(delivery_id=str(delivery_id), actor=actor)
-        last_seen = (batch[-1][2], [pk for pk, _id, _due in batch])
+    not_waiting = (
+        Q(queued_at__isnull=True)
+        | Q(queued_at__lt=F("next_attempt_at"))
+        | Q(queued_at__lt=now - REQUEUE_AFTER)
+    )
+    due = (
+        EventDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .filter(not_waiting)
+        .order_by("next_attempt_at", "id")
+    )
+    batch = list(due.values_list("pk", "delivery_id")[: batch_size or SWEEP_BATCH])
+    if not batch:
+        return 0
+    EventDelivery.objects.filter(pk__in=[pk for pk, _id in batch]).update(queued_at=now)
+    dispatch_deliveries([str(delivery_id) for _pk, delivery_id in batch])
+    return len(batch)
 
 
 # --- senders -------------------------------------------------------------------------------------
@@ -229,9 +274,15 @@ def deliveries_sweep(*, actor: Principal, batch_size: int = 200) -> int:
 
 def _send(delivery: EventDelivery) -> Outcome:
     target = delivery.target
+    if delivery.purpose == DeliveryPurpose.CONFIRMATION:
+        return _send_confirmation(delivery, target)
     if target.kind == TargetKind.WEBHOOK:
         return _send_webhook(delivery, target)
     if target.kind == TargetKind.EMAIL:
+        if target.confirmation_status != ConfirmationStatus.CONFIRMED:
+            # Publishing creates no deliveries for these; this catches older rows (from before
+            # confirmation was required) and anything else that slips through.
+            return Outcome(ok=False, error=MSG_UNCONFIRMED)
         return _send_email(delivery, target)
     if target.kind == TargetKind.SNS:
         return _send_sns(delivery, target)
@@ -298,15 +349,109 @@ def _resolve_webhook_host(host: str, port: int) -> list[AddrInfo]:
     return infos
 
 
-def _open_socket(addresses: list[AddrInfo], timeout: float | None) -> socket.socket:
+class DeadlineExceeded(TimeoutError):
+    """A webhook attempt ran past its overall deadline."""
+
+
+class ResponseTooLarge(OSError):
+    """A webhook's answer went on past MAX_RESPONSE_BYTES."""
+
+
+class _Deadline:
+    """The end of one webhook attempt, on the monotonic clock."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = clock.monotonic() + seconds
+
+    def expired(self) -> bool:
+        return clock.monotonic() >= self.ends
+
+    def timeout(self) -> float:
+        """The timeout for the next socket operation: the time left, at most
+        WEBHOOK_TIMEOUT_SECONDS. Raises `DeadlineExceeded` when none is left."""
+        left = self.ends - clock.monotonic()
+        if left <= 0:
+            raise DeadlineExceeded(MSG_DEADLINE.format(seconds=self.seconds))
+        return min(WEBHOOK_TIMEOUT_SECONDS, left)
+
+
+class _DeadlineSocket:
+    """A connected (possibly TLS) socket for http.client whose every send and receive gets only
+    the time left before the deadline (a socket timeout alone bounds each operation, so a
+    receiver sending one byte every few seconds could hold the attempt for ever), and which
+    stops reading after MAX_RESPONSE_BYTES."""
+
+    def __init__(self, sock: socket.socket, deadline: _Deadline) -> None:
+        self._sock = sock
+        self._deadline = deadline
+        self._received = 0
+        # As socket.makefile() does: http.client closes the connection's socket as soon as it
+        # has the headers of a last response, and reads the body through the file afterwards.
+        self._readers = 0
+        self._closed = False
+
+    def sendall(self, data: bytes) -> None:
+        # One timeout for the whole sendall (Python 3.5+), set to the time left.
+        self._sock.settimeout(self._deadline.timeout())
+        self._sock.sendall(data)
+
+    def recv_into(self, buffer: memoryview) -> int:
+        self._sock.settimeout(self._deadline.timeout())
+        wanted = min(len(buffer), MAX_RESPONSE_BYTES - self._received + 1)
+        count = self._sock.recv_into(buffer, wanted)
+        self._received += count
+        if self._received > MAX_RESPONSE_BYTES:
+            raise ResponseTooLarge(MSG_TOO_LARGE.format(limit=MAX_RESPONSE_BYTES))
+        return count
+
+    def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
+        # http.client reads the status line, headers and body through this file only.
+        self._readers += 1
+        return io.BufferedReader(_DeadlineReader(self))
+
+    def reader_closed(self) -> None:
+        self._readers -= 1
+        if self._closed and self._readers == 0:
+            self._sock.close()
+
+    def close(self) -> None:
+        self._closed = True
+        if self._readers == 0:
+            self._sock.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _DeadlineReader(io.RawIOBase):
+    def __init__(self, sock: _DeadlineSocket) -> None:
+        self._sock = sock
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._sock.recv_into(memoryview(buffer).cast("B"))
+
+    def close(self) -> None:
+        if not self.closed:
+            self._sock.reader_closed()
+        super().close()
+
+
+def _open_socket(addresses: list[AddrInfo], deadline: _Deadline) -> socket.socket:
     """Connect to the first of the vetted `addresses` that answers, as socket.create_connection
-    does, but without looking the name up again."""
+    does, but without looking the name up again, and within the deadline."""
     last_error: OSError | None = None
     for family, kind, proto, _canonname, sockaddr in addresses:
         sock = socket.socket(family, kind, proto)
         try:
-            sock.settimeout(timeout)
+            sock.settimeout(deadline.timeout())
             sock.connect(sockaddr)
+        except DeadlineExceeded:
+            sock.close()
+            raise
         except OSError as error:
             sock.close()
             last_error = error
@@ -318,29 +463,39 @@ def _open_socket(addresses: list[AddrInfo], timeout: float | None) -> socket.soc
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Plain http to `host` over a socket to one of its vetted addresses; the Host header
-    still names `host`."""
+    still names `host`. Everything happens within `deadline`."""
 
-    def __init__(self, host: str, port: int, *, addresses: list[AddrInfo], timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout)
+    def __init__(
+        self, host: str, port: int, *, addresses: list[AddrInfo], deadline: _Deadline
+    ) -> None:
+        super().__init__(host, port, timeout=WEBHOOK_TIMEOUT_SECONDS)
         self.addresses = addresses
+        self.deadline = deadline
 
     def connect(self) -> None:
-        self.sock = _open_socket(self.addresses, self.timeout)
+        self.sock = _DeadlineSocket(_open_socket(self.addresses, self.deadline), self.deadline)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """https to `host` over a socket to one of its vetted addresses. The TLS handshake sends
-    `host` as SNI and verifies the certificate (chain and name) against `host`, not the IP."""
+    `host` as SNI and verifies the certificate (chain and name) against `host`, not the IP.
+    Everything happens within `deadline` (the handshake as a whole gets the time left)."""
 
-    def __init__(self, host: str, port: int, *, addresses: list[AddrInfo], timeout: float) -> None:
+    def __init__(
+        self, host: str, port: int, *, addresses: list[AddrInfo], deadline: _Deadline
+    ) -> None:
         self.tls = ssl.create_default_context()
-        super().__init__(host, port, timeout=timeout, context=self.tls)
+        super().__init__(host, port, timeout=WEBHOOK_TIMEOUT_SECONDS, context=self.tls)
         self.addresses = addresses
+        self.deadline = deadline
 
     def connect(self) -> None:
-        sock = _open_socket(self.addresses, self.timeout)
+        sock = _open_socket(self.addresses, self.deadline)
         try:
-            self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+            sock.settimeout(self.deadline.timeout())
+            self.sock = _DeadlineSocket(
+                self.tls.wrap_socket(sock, server_hostname=self.host), self.deadline
+            )
         except BaseException:
             sock.close()
             raise
@@ -350,7 +505,15 @@ def _excerpt(raw: bytes) -> str:
     return raw[:EXCERPT_LIMIT].decode("utf-8", errors="replace")
 
 
+def _error_text(error: BaseException, target: EventTarget) -> str:
+    """How an exception is logged in the attempt log, which read-only users see: never with the
+    webhook's path or query (a library error can quote the request)."""
+    text = f"{type(error).__name__}: {error}"
+    return scrub_url(text, target.url) if target.kind == TargetKind.WEBHOOK else text
+
+
 def _send_webhook(delivery: EventDelivery, target: EventTarget) -> Outcome:
+    deadline = _Deadline(WEBHOOK_DEADLINE_SECONDS)
     body = event_body(delivery.event)
     headers = {
         "Content-Type": "application/json",
@@ -363,12 +526,16 @@ def _send_webhook(delivery: EventDelivery, target: EventTarget) -> Outcome:
     https = parts.scheme == "https"
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     connection: http.client.HTTPConnection | None = None
+    response: http.client.HTTPResponse | None = None
     try:
         host = parts.hostname or ""
         port = parts.port or (443 if https else 80)  # ValueError for a port out of range
+        # The lookup cannot be interrupted (the resolver's own timeouts bound it); the time it
+        # took counts against the deadline.
         addresses = _resolve_webhook_host(host, port)
+        deadline.timeout()
         pinned = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-        connection = pinned(host, port, addresses=addresses, timeout=WEBHOOK_TIMEOUT_SECONDS)
+        connection = pinned(host, port, addresses=addresses, deadline=deadline)
         # http.client never follows redirects: a 3xx is an answer, not a new destination.
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
@@ -378,8 +545,14 @@ def _send_webhook(delivery: EventDelivery, target: EventTarget) -> Outcome:
         logger.warning("delivery %s refused: %s", delivery.delivery_id, error)
         return Outcome(ok=False, error=str(error))
     except (OSError, http.client.HTTPException, ValueError) as error:  # DNS, refused, timeout, TLS
-        return Outcome(ok=False, error=f"{type(error).__name__}: {error}")
+        if isinstance(error, TimeoutError) and deadline.expired():
+            # A socket timeout cut short to the deadline is the deadline.
+            return Outcome(ok=False, error=MSG_DEADLINE.format(seconds=deadline.seconds))
+        return Outcome(ok=False, error=_error_text(error, target))
     finally:
+        # The response holds the socket open after the connection lets go of it.
+        if response is not None:
+            response.close()
         if connection is not None:
             connection.close()
     if 200 <= status < 300:
@@ -445,6 +618,29 @@ def _send_email(delivery: EventDelivery, target: EventTarget) -> Outcome:
             [target.email],
             fail_silently=False,
         )
+    except Exception as error:  # SMTP, network: retried later
+        return Outcome(ok=False, error=f"{type(error).__name__}: {error}")
+    return Outcome(ok=True, response_excerpt=_("Sent to %(email)s") % {"email": target.email})
+
+
+def _send_confirmation(delivery: EventDelivery, target: EventTarget) -> Outcome:
+    """The email asking the recipient to confirm (its link is signed now, so it is valid for
+    CONFIRMATION_MAX_AGE from this send)."""
+    from events.services.confirmation import confirmation_email
+
+    if target.confirmation_status != ConfirmationStatus.PENDING:
+        # Confirmed while this waited: there is nothing to ask any more.
+        return Outcome(ok=True, response_excerpt=_("Not sent: the address is already confirmed."))
+    subject, text = confirmation_email(target)
+    message = EmailMessage(
+        subject,
+        text,
+        settings.DEFAULT_FROM_EMAIL,
+        [target.email],
+        headers={"Auto-Submitted": "auto-generated"},
+    )
+    try:
+        message.send()
     except Exception as error:  # SMTP, network: retried later
         return Outcome(ok=False, error=f"{type(error).__name__}: {error}")
     return Outcome(ok=True, response_excerpt=_("Sent to %(email)s") % {"email": target.email})

@@ -20,7 +20,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
-from events.models import EVENTS_REGION, DeliveryStatus, EventDelivery, EventTarget
+from events.models import (
+    EVENTS_REGION,
+    ConfirmationStatus,
+    DeliveryStatus,
+    EventDelivery,
+    EventTarget,
+)
 from events.pattern import matches
 
 if TYPE_CHECKING:
@@ -85,8 +91,8 @@ def event_publish(
     """Publish an event of `account` and return it (the envelope, with its new id).
 
     Call it inside the transaction of the change the event reports. One query loads the enabled
-    rules' targets; each rule is matched once; every target of a matching rule gets an
-    `EventDelivery` (pending, due now).
+    rules' targets (leaving out email targets pending confirmation); each rule is matched once;
+    every such target of a matching rule gets an `EventDelivery` (pending, due now).
     Side effects: after commit, one delivery task per delivery is queued (best effort; the
     sweep delivers whatever the broker did not take). No audit record: publishing is not an
     action of the customer's.
@@ -129,8 +135,11 @@ def events_publish(
     ]
     if not events:
         return events
+    # Email targets waiting for their recipient's confirmation get nothing, not even deliveries
+    # kept for later (as SNS's pending subscriptions): the recipient has not agreed to any mail.
     targets = list(
         EventTarget.objects.filter(rule__account=account, rule__enabled=True)
+        .exclude(confirmation_status=ConfirmationStatus.PENDING)
         .select_related("rule")
         .order_by("rule_id", "id")
     )
@@ -152,6 +161,9 @@ def events_publish(
                         detail_type=detail_type[:128],
                         status=DeliveryStatus.PENDING,
                         next_attempt_at=now,
+                        # Its task is queued right after the commit; the sweep queues it again
+                        # only if that task seems lost (see deliveries_sweep).
+                        queued_at=now,
                     )
                 )
     if deliveries:
@@ -173,12 +185,13 @@ def _rule_matches(pattern: dict[str, Any], event: dict[str, Any], target: EventT
 def dispatch_on_commit(delivery_ids: Sequence[str]) -> None:
     """After the current transaction commits, queue a delivery task for each id."""
     ids = list(delivery_ids)
-    transaction.on_commit(lambda: _dispatch(ids))
+    transaction.on_commit(lambda: dispatch_deliveries(ids))
 
 
-def _dispatch(delivery_ids: list[str]) -> None:
-    """Queue the delivery tasks, failing fast when the broker is down (kombu would otherwise
-    retry the connection for a long time inside the request)."""
+def dispatch_deliveries(delivery_ids: list[str]) -> None:
+    """Queue the delivery tasks now (after a commit, or from the sweep), failing fast when the
+    broker is down (kombu would otherwise retry the connection for a long time inside the
+    request). Raises nothing: rows the broker did not take are queued again by the sweep."""
     from events.tasks import event_delivery_attempt_task
 
     try:

@@ -233,6 +233,51 @@ def make_rule(
     )
 
 
+def add_email(
+    rule: EventRule, email: str = "ops@example.com", actor: Principal | None = None
+) -> EventTarget:
+    """An email target whose recipient has confirmed (through the confirmation services)."""
+    target, _secret = services.target_create(
+        rule=rule,
+        actor=actor or factories.principal(factories.root_of(rule.account)),
+        kind="email",
+        email=email,
+    )
+    from events.services.confirmation import confirmation_token
+
+    confirmed = services.target_for_confirmation(confirmation_token(target))
+    assert services.target_confirm(target=confirmed, actor=ANONYMOUS)
+    target.refresh_from_db()
+    return target
+
+
+# Whoever follows an emailed link: not signed in.
+ANONYMOUS = Principal(user=None, via="console", source_ip="192.0.2.10", user_agent="mail client")
+
+
+@pytest.fixture
+def queued(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The delivery ids handed to the broker, in order (run them with `run_queued`)."""
+    from events.tasks import event_delivery_attempt_task
+
+    sent: list[str] = []
+    monkeypatch.setattr(
+        event_delivery_attempt_task,
+        "apply_async",
+        lambda args, **kwargs: sent.append(args[0]),
+    )
+    return sent
+
+
+def run_queued(queued: list[str]) -> list[bool]:
+    """Run the attempt task for every queued id (emptying the list), as workers would."""
+    from events.tasks import event_delivery_attempt_task
+
+    results = [event_delivery_attempt_task(delivery_id) for delivery_id in queued]
+    queued.clear()
+    return results
+
+
 def add_webhook(
     rule: EventRule, url: str, actor: Principal | None = None
 ) -> tuple[EventTarget, str]:

@@ -10,16 +10,16 @@ from django.utils import timezone
 from cases import services as case_services
 from cases.models import Case, CaseStatus, Communication
 from cases.services.maintenance import cases_auto_resolve
-from events import services
-from events.models import EventDelivery
+from events.models import DeliveryPurpose, EventDelivery
 from tests import factories
-from tests.events.conftest import make_rule
+from tests.events.conftest import add_email, make_rule
 
 EKKO = re.compile(r"^ekko:us-east-1:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
 def published(since: int = 0) -> list[dict]:
-    return [d.event for d in EventDelivery.objects.order_by("id")[since:]]
+    events = EventDelivery.objects.filter(purpose=DeliveryPurpose.EVENT).order_by("id")
+    return [d.event for d in events[since:]]
 
 
 def details(since: int = 0) -> list[dict]:
@@ -27,13 +27,7 @@ def details(since: int = 0) -> list[dict]:
 
 
 def watch_all_case_events(account) -> None:  # type: ignore[no-untyped-def]
-    rule = make_rule(account, name="all-case-events")
-    services.target_create(
-        rule=rule,
-        actor=factories.principal(factories.root_of(account)),
-        kind="email",
-        email="ops@example.com",
-    )
+    add_email(make_rule(account, name="all-case-events"))
 
 
 def test_create_reply_resolve_reopen(
@@ -104,7 +98,7 @@ def test_auto_resolve_publishes_resolve_case(business_account, root, engineer) -
     case_services.case_support_reply(
         case=case, actor=engineer, body="Logs?", next_status=CaseStatus.PENDING_CUSTOMER_ACTION
     )
-    before = EventDelivery.objects.count()
+    before = EventDelivery.objects.filter(purpose=DeliveryPurpose.EVENT).count()
     assert cases_auto_resolve(now=timezone.now() + timedelta(days=30)) == 1
     assert Case.objects.get(pk=case.pk).status == CaseStatus.RESOLVED
     assert [d["event-name"] for d in details(before)] == ["ResolveCase"]
@@ -120,7 +114,7 @@ def test_rules_filter_case_events(business_account, other_account, root, enginee
             "detail": {"event-name": ["AddCommunicationToCase"], "origin": ["AWS"]},
         },
     )
-    services.target_create(rule=rule, actor=root, kind="email", email="ops@example.com")
+    add_email(rule, actor=root)
     watch_all_case_events(other_account)
     case = factories.make_case(business_account, root)
     case_services.case_add_communication(case=case, actor=root, body="Hello?")

@@ -20,11 +20,12 @@ from audit.models import AuditEvent
 from core import crypto
 from core.errors import ValidationException
 from events import services
-from events.models import DeliveryAttempt, DeliveryStatus, EventDelivery
+from events.models import DeliveryAttempt, DeliveryPurpose, DeliveryStatus, EventDelivery
 from events.services import delivery as delivery_module
+from events.services.publish import events_publish
 from events.tasks import event_deliveries_sweep_task, event_delivery_attempt_task
 from tests import factories
-from tests.events.conftest import add_webhook, make_rule
+from tests.events.conftest import add_email, add_webhook, make_rule, run_queued
 
 PATTERN = {"source": ["aws.support"]}
 
@@ -39,15 +40,19 @@ def publish(account, **detail: object) -> dict:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.usefixtures("allow_private_webhooks")
-def test_webhook_delivers_once_with_a_valid_signature(webhook, business_account, root) -> None:
+def test_webhook_delivers_once_with_a_valid_signature(
+    webhook, business_account, root, queued
+) -> None:
     rule = make_rule(business_account, root, pattern=PATTERN)
     target, secret = add_webhook(rule, webhook.url, root)
     event = publish(business_account, **{"case-id": "case-1"})
     delivery = EventDelivery.objects.get()
-    # The task and the sweep may both run: the receiver still gets it once.
+    # The task may run twice (a redelivered message, a copy queued by the sweep): the
+    # receiver still gets it once, and the sweep finds nothing left to queue.
     assert event_delivery_attempt_task(str(delivery.delivery_id)) is True
     assert event_delivery_attempt_task(str(delivery.delivery_id)) is False
     assert event_deliveries_sweep_task() == 0
+    assert queued == []
     assert len(webhook.requests) == 1
 
     request = webhook.requests[0]
@@ -74,7 +79,7 @@ def test_webhook_delivers_once_with_a_valid_signature(webhook, business_account,
 
 
 @pytest.mark.usefixtures("allow_private_webhooks")
-def test_webhook_failures_back_off_then_fail(webhook, business_account, root) -> None:
+def test_webhook_failures_back_off_then_fail(webhook, business_account, root, queued) -> None:
     rule = make_rule(business_account, root, pattern=PATTERN)
     add_webhook(rule, webhook.url, root)
     webhook.statuses = [500] * services.MAX_ATTEMPTS
@@ -95,7 +100,9 @@ def test_webhook_failures_back_off_then_fail(webhook, business_account, root) ->
             assert event_deliveries_sweep_task() == 0
             assert len(webhook.requests) == attempt - 1
             traveller.shift(timedelta(seconds=1))
-            assert event_deliveries_sweep_task() == 0  # tried, and failed again
+            assert event_deliveries_sweep_task() == 1  # queued, not sent by the sweep
+            assert len(webhook.requests) == attempt - 1
+            assert run_queued(queued) == [False]  # tried, and failed again
             assert len(webhook.requests) == attempt
     assert waits == list(services.BACKOFF)
     delivery.refresh_from_db()
@@ -113,7 +120,7 @@ def test_webhook_failures_back_off_then_fail(webhook, business_account, root) ->
 
 
 @pytest.mark.usefixtures("allow_private_webhooks")
-def test_a_retry_succeeds(webhook, business_account, root) -> None:
+def test_a_retry_succeeds(webhook, business_account, root, queued) -> None:
     add_webhook(make_rule(business_account, root, pattern=PATTERN), webhook.url, root)
     webhook.statuses = [503]
     start = timezone.now()
@@ -123,6 +130,7 @@ def test_a_retry_succeeds(webhook, business_account, root) -> None:
         assert not event_delivery_attempt_task(str(delivery.delivery_id))
         traveller.shift(services.BACKOFF[0])
         assert event_deliveries_sweep_task() == 1
+        assert run_queued(queued) == [True]
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 2
     assert delivery.last_error == ""
@@ -154,7 +162,7 @@ def test_unreachable_webhooks_and_redirects_are_failures(webhook, business_accou
 
 
 @pytest.mark.usefixtures("allow_private_webhooks")
-def test_the_sweep_releases_stuck_deliveries(webhook, business_account, root) -> None:
+def test_the_sweep_releases_stuck_deliveries(webhook, business_account, root, queued) -> None:
     add_webhook(make_rule(business_account, root, pattern=PATTERN), webhook.url, root)
     publish(business_account)
     start = timezone.now()
@@ -165,6 +173,8 @@ def test_the_sweep_releases_stuck_deliveries(webhook, business_account, root) ->
     assert webhook.requests == []
     with time_machine.travel(start + timedelta(minutes=11), tick=False):
         assert event_deliveries_sweep_task() == 1
+        assert webhook.requests == []  # released and queued; the task sends it
+        assert run_queued(queued) == [True]
     delivery = EventDelivery.objects.get()
     assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 2
     assert len(webhook.requests) == 1
@@ -218,9 +228,9 @@ def test_replay_sends_the_same_event_again(webhook, business_account, root) -> N
 def test_email_target(business_account, root, settings) -> None:
     settings.SITE_URL = "https://support.example.com"
     rule = make_rule(business_account, root, pattern=PATTERN)
-    services.target_create(rule=rule, actor=root, kind="email", email="ops@example.com")
+    add_email(rule, "ops@example.com", root)
     event = publish(business_account, **{"display-id": "1000001", "case-id": "case-1"})
-    delivery = EventDelivery.objects.get()
+    delivery = EventDelivery.objects.get(purpose=DeliveryPurpose.EVENT)
     assert event_delivery_attempt_task(str(delivery.delivery_id)) is True
     assert event_delivery_attempt_task(str(delivery.delivery_id)) is False
     assert len(mail.outbox) == 1
@@ -232,7 +242,7 @@ def test_email_target(business_account, root, settings) -> None:
     assert "  case-id: case-1" in message.body
     assert json.dumps(event, indent=2) in message.body
     assert "https://support.example.com/events/rules/support-updates/" in message.body
-    attempt = DeliveryAttempt.objects.get()
+    attempt = DeliveryAttempt.objects.get(delivery=delivery)
     assert attempt.succeeded and attempt.response_excerpt == "Sent to ops@example.com"
 
 
@@ -240,9 +250,9 @@ def test_email_failures_are_retried(business_account, root, settings) -> None:
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
     rule = make_rule(business_account, root, pattern=PATTERN)
-    services.target_create(rule=rule, actor=root, kind="email", email="ops@example.com")
+    add_email(rule, "ops@example.com", root)
     publish(business_account)
-    delivery = EventDelivery.objects.get()
+    delivery = EventDelivery.objects.get(purpose=DeliveryPurpose.EVENT)
     assert event_delivery_attempt_task(str(delivery.delivery_id)) is False
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.PENDING
@@ -330,3 +340,59 @@ def test_factories_still_build_cases_with_rules(business_account, root) -> None:
     )
     case = factories.make_case(business_account, root)
     assert EventDelivery.objects.get().event["detail"]["case-id"] == case.case_id
+
+
+@pytest.mark.usefixtures("allow_private_webhooks")
+def test_the_sweep_queues_the_oldest_due_deliveries_and_sends_nothing(
+    webhook, business_account, root, queued
+) -> None:
+    add_webhook(make_rule(business_account, root, pattern=PATTERN), webhook.url, root)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        for _ in range(5):
+            publish(business_account)
+            traveller.shift(timedelta(seconds=1))
+        # The broker never took their tasks.
+        oldest_first = [
+            str(d.delivery_id) for d in EventDelivery.objects.order_by("next_attempt_at", "id")
+        ]
+        # Queued only when they became due after their last queueing or it was long ago.
+        assert event_deliveries_sweep_task() == 0
+        traveller.shift(delivery_module.REQUEUE_AFTER)
+        assert delivery_module.deliveries_sweep(actor=SYSTEM, batch_size=3) == 3
+        assert queued == oldest_first[:3]
+        # The next run does not queue those again while they wait for a worker.
+        assert delivery_module.deliveries_sweep(actor=SYSTEM, batch_size=3) == 2
+        assert queued == oldest_first
+        assert event_deliveries_sweep_task() == 0
+        assert webhook.requests == []  # the sweep itself sent nothing
+        assert set(EventDelivery.objects.values_list("status", flat=True)) == {"pending"}
+        # The tasks were lost after all: queued again once REQUEUE_AFTER has passed.
+        traveller.shift(delivery_module.REQUEUE_AFTER + timedelta(seconds=1))
+        assert event_deliveries_sweep_task() == 5
+        assert queued == oldest_first * 2
+        # Every copy runs; each delivery is sent once.
+        assert sorted(run_queued(queued)) == [False] * 5 + [True] * 5
+    assert len(webhook.requests) == 5
+    assert [r["headers"]["x-supportcenter-delivery"] for r in webhook.requests] == oldest_first
+
+
+def test_the_sweep_is_capped_per_run(business_account, root, queued) -> None:
+    add_webhook(make_rule(business_account, root, pattern=PATTERN), "https://a.example.com/")
+    events_publish(
+        account=business_account,
+        source="aws.support",
+        detail_type="Support Case Update",
+        details=[{"n": n} for n in range(delivery_module.SWEEP_BATCH + 5)],
+    )
+    later = timezone.now() + delivery_module.REQUEUE_AFTER + timedelta(seconds=1)
+    with time_machine.travel(later, tick=False):
+        assert event_deliveries_sweep_task() == delivery_module.SWEEP_BATCH
+        assert event_deliveries_sweep_task() == 5
+    assert len(set(queued)) == delivery_module.SWEEP_BATCH + 5
+
+
+def test_a_claim_outlives_any_attempt() -> None:
+    # A row is released to another worker only long after its attempt must have ended.
+    longest = timedelta(seconds=delivery_module.WEBHOOK_DEADLINE_SECONDS)
+    assert delivery_module.STUCK_AFTER >= 20 * longest

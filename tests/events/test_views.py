@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
 from audit.models import AuditEvent
 from core import crypto
+from core.errors import LimitExceededException
 from events import services
 from events.forms import STARTERS
 from events.models import DeliveryAttempt, DeliveryStatus, EventDelivery, EventRule, EventTarget
@@ -347,3 +350,67 @@ def test_admin_lists_rules_and_deliveries(client, business_account, root) -> Non
     delivery = EventDelivery.objects.get()
     page = client.get(reverse("admin:events_eventdelivery_change", args=[delivery.pk]))
     assert page.status_code == 200
+
+
+def test_replays_are_limited_per_account(
+    root_client, business_account, other_account, root
+) -> None:
+    rule = make_rule(business_account, root, name="case-updates")
+    target, _ = add_webhook(rule, "https://hooks.example.com/in", root)
+    factories.make_case(business_account, root)
+    original = EventDelivery.objects.get()
+    EventDelivery.objects.filter(pk=original.pk).update(status=DeliveryStatus.DELIVERED)
+    original.refresh_from_db()
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        for _ in range(services.MAX_REPLAYS_PER_HOUR - 1):
+            services.delivery_replay(delivery=original, actor=root)
+        traveller.shift(timedelta(minutes=30))
+        services.delivery_replay(delivery=original, actor=root)
+        with pytest.raises(LimitExceededException) as raised:
+            services.delivery_replay(delivery=original, actor=root)
+        assert raised.value.code == "LimitExceededException"
+        assert raised.value.message == services.MSG_REPLAY_LIMIT.format(limit=30)
+        # The console shows the refusal as a message (not an error page) and audits it.
+        log_url = reverse("events:deliveries", args=[rule.name, target.target_id])
+        replay_url = reverse(
+            "events:replay", args=[rule.name, target.target_id, original.delivery_id]
+        )
+        response = root_client.post(replay_url, follow=True)
+        assert response.redirect_chain == [(log_url, 302)]
+        assert escape(services.MSG_REPLAY_LIMIT.format(limit=30)) in response.content.decode()
+        failure = AuditEvent.objects.get(event_name="StartReplay", error_code__gt="")
+        assert failure.error_code == "LimitExceededException"
+        assert EventDelivery.objects.filter(replay_of=original).count() == 30
+        # Another account has its own allowance.
+        theirs = make_rule(other_account, name="theirs", pattern={"source": ["aws.support"]})
+        add_webhook(theirs, "https://hooks.example.com/other")
+        factories.make_case(other_account)
+        their_delivery = EventDelivery.objects.get(target__rule=theirs)
+        EventDelivery.objects.filter(pk=their_delivery.pk).update(status=DeliveryStatus.FAILED)
+        their_delivery.refresh_from_db()
+        services.delivery_replay(
+            delivery=their_delivery, actor=factories.principal(factories.root_of(other_account))
+        )
+        # The first 29 are an hour old: room for 29 more.
+        traveller.shift(timedelta(minutes=30, seconds=1))
+        assert root_client.post(replay_url).status_code == 302
+    assert EventDelivery.objects.filter(replay_of=original).count() == 31
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_rule_page_query_count_does_not_depend_on_targets(
+    root_client, business_account, root, count, django_assert_num_queries
+) -> None:
+    rule = make_rule(business_account, root, name="everything")
+    for index in range(count):
+        if index % 2:
+            add_webhook(rule, f"https://hooks.example.com/{index}", root)
+        else:
+            services.target_create(rule=rule, actor=root, kind="email", email="a@example.com")
+    url = reverse("events:rule", args=[rule.name])
+    # 1 session; 2 user with account; 3 the rule; 4 the targets with their delivery counts.
+    with django_assert_num_queries(4):
+        response = root_client.get(url)
+    assert response.status_code == 200
+    assert len(response.context["targets"]) == count
