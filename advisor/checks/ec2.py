@@ -121,6 +121,7 @@ def _day_label(cpu: float | None, network: float | None) -> str | None:
     ),
     criteria=[
         _(
+            # xgettext:no-python-format
             "Yellow: on at least 4 of the last 14 days, the instance's average CPU use was 10% "
             "or less and its network traffic 5 MB or less."
         ),

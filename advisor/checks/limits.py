@@ -43,8 +43,11 @@ UNKNOWN_COLOUR = "Blue"
 # What Service Quotas answers for a service or quota it does not track.
 UNKNOWN_QUOTA_CODES = ("NoSuchResourceException",)
 
+# "80% of" reads as a %-format to xgettext; the comments keep the entries plain text.
 LIMIT_CRITERIA = (
+    # xgettext:no-python-format
     _("Green: usage is below 80% of the limit."),
+    # xgettext:no-python-format
     _("Yellow: usage has reached 80% of the limit."),
     _("Red: usage has reached the limit."),
     _("Blue: the usage or the limit could not be retrieved."),
