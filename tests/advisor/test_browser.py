@@ -155,7 +155,9 @@ def test_trusted_advisor_console(
     expect(page.get_by_role("button", name="更新", exact=True)).to_be_visible()  # "Refresh"
     expect(page.locator("#check-result dt").first).to_have_text("ステータス")  # "Status"
     expect(page.locator("#count-flagged")).to_have_text("3")
-    # TODO(#advisor-i18n): once locale/ja translates the console's own strings, assert them
-    # here too: the "Trusted Advisor" nav link, "Action recommended", "Investigation
-    # recommended", "No problems detected", "Exclude selected", "Include selected",
-    # "Download CSV", "Refresh status:", "Resources flagged" and "Refresh all checks".
+    expect(page.get_by_role("button", name="選択した項目を除外")).to_be_visible()
+    expect(page.get_by_role("button", name="選択した項目を含める")).to_be_visible()
+    expect(page.get_by_role("link", name="CSV をダウンロード")).to_be_visible()
+    expect(page.locator("#refresh-status")).to_contain_text("更新ステータス")
+    expect(page.get_by_text("フラグ付きのリソース").first).to_be_visible()
+    expect(page.locator(".ta-description")).to_contain_text("推奨されるアクション")

@@ -555,9 +555,15 @@ def test_pages_render_in_japanese(root_client, business_account) -> None:
         assert response.status_code == 200
         assert '<html lang="ja">' in text(response)
         assert "サポートケース" in text(response)  # the navigation is translated already
-    # TODO(#advisor-i18n): once locale/ja has them, assert the console's own strings too:
-    # "Trusted Advisor" nav link, "Action recommended", "Investigation recommended",
-    # "No problems detected", "Refresh all checks", "Exclude selected", "Download CSV".
+    dashboard = text(root_client.get(reverse("advisor:dashboard"), HTTP_ACCEPT_LANGUAGE="ja"))
+    assert "月間の推定削減額" in dashboard
+    assert any(
+        status in dashboard
+        for status in ("対処が必要です", "調査が推奨されます", "問題は検出されませんでした")
+    )
+    check = text(root_client.get(check_url("check"), HTTP_ACCEPT_LANGUAGE="ja"))
+    for phrase in ("選択した項目を除外", "CSV をダウンロード", "アラート基準", "推奨される"):
+        assert phrase in check
     assert "ステータス" in text(root_client.get(check_url("check"), HTTP_ACCEPT_LANGUAGE="ja"))
 
 
