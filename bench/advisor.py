@@ -11,15 +11,11 @@ against gunicorn, and runs every check once against a seeded moto server.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
-import secrets
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 from bench.api import (
     ROOT,
@@ -29,6 +25,8 @@ from bench.api import (
     measure,
     page_getter,
     publish,
+    run_json,
+    scratch_env,
     start_web,
     support_client,
     wait_http,
@@ -118,28 +116,13 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
-    data_dir = Path(tempfile.mkdtemp(prefix="supportcenter-bench-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "supportcenter.settings",
-        "SUPPORTCENTER_DATA_DIR": str(data_dir),
-        "SUPPORTCENTER_SECRET_KEY": secrets.token_urlsafe(40),
-        "SUPPORTCENTER_DEMO": "0",
-        "SUPPORTCENTER_API_RATE_LIMIT": "0",
-        "SUPPORTCENTER_SIGNIN_FAILURE_LIMIT": "1000",
-        "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
-    }
+    env = scratch_env(
+        SUPPORTCENTER_API_RATE_LIMIT="0",
+        SUPPORTCENTER_SIGNIN_FAILURE_LIMIT="1000",
+        MOTO_EC2_LOAD_DEFAULT_AMIS="false",
+    )
     subprocess.run([sys.executable, "manage.py", "bootstrap"], cwd=ROOT, env=env, check=True)
-    script = SEED.format(history=args.history, resources=args.resources, big=BIG_CHECK)
-    output = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    user = json.loads(output.strip().splitlines()[-1])
+    user = run_json(env, SEED.format(history=args.history, resources=args.resources, big=BIG_CHECK))
     port = free_port()
     web = start_web(env, port)
     base = f"http://127.0.0.1:{port}"
@@ -187,15 +170,7 @@ def main(argv: list[str]) -> None:
     finally:
         web.terminate()
         web.wait(timeout=30)
-    timing_output = subprocess.run(
-        [sys.executable, "-c", CHECK_TIMES.format()],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    timings = json.loads(timing_output.strip().splitlines()[-1])
+    timings = run_json(env, CHECK_TIMES.format())
     publish(record(results, timings, args), record=not args.no_record)
 
 

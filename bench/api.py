@@ -28,6 +28,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import boto3
 from botocore.config import Config
@@ -89,6 +90,33 @@ def page_getter(base: str, jar, expect: str = ""):  # type: ignore[no-untyped-de
         return make
 
     return getter
+
+
+def scratch_env(data_dir: Path | None = None, **overrides: str) -> dict[str, str]:
+    """The environment of a benchmark's own Support Center: a scratch data directory (or the
+    given one), a random secret key, no demo tenant; `overrides` add SUPPORTCENTER_* settings."""
+    data_dir = data_dir or Path(tempfile.mkdtemp(prefix="supportcenter-bench-"))
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "supportcenter.settings",
+        "SUPPORTCENTER_DATA_DIR": str(data_dir),
+        "SUPPORTCENTER_SECRET_KEY": secrets.token_urlsafe(40),
+        "SUPPORTCENTER_DEMO": "0",
+        **overrides,
+    }
+
+
+def run_json(env: dict[str, str], script: str) -> Any:
+    """Run a Python script in the benchmark's environment; its last output line is JSON."""
+    output = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def database_name() -> str:
@@ -211,15 +239,7 @@ for offset in range(0, {cases}, batch):
 user["rootEmail"] = root.email
 print(json.dumps(user))
 """
-    output = subprocess.run(
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return run_json(env, script)
 
 
 CREATE = {
@@ -243,17 +263,9 @@ def support_client(endpoint: str, key: str, secret: str):
 
 
 def run(args: argparse.Namespace) -> list[Result]:
-    data_dir = Path(tempfile.mkdtemp(prefix="supportcenter-bench-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "supportcenter.settings",
-        "SUPPORTCENTER_DATA_DIR": str(data_dir),
-        "SUPPORTCENTER_SECRET_KEY": secrets.token_urlsafe(40),
-        "SUPPORTCENTER_DEMO": "0",
-        "SUPPORTCENTER_API_RATE_LIMIT": "0",
-        "SUPPORTCENTER_CASE_CREATION_LIMIT": "0",
-    }
-    print(f"Seeding {args.cases} cases in {env.get('DATABASE_URL', data_dir)} ...", flush=True)
+    env = scratch_env(SUPPORTCENTER_API_RATE_LIMIT="0", SUPPORTCENTER_CASE_CREATION_LIMIT="0")
+    where = env.get("DATABASE_URL", env["SUPPORTCENTER_DATA_DIR"])
+    print(f"Seeding {args.cases} cases in {where} ...", flush=True)
     user = seed(env, args.cases)
     port, moto_port = free_port(), free_port()
     web = start_web(env, port, args.workers)

@@ -10,13 +10,10 @@ import html
 import os
 import platform
 import re
-import secrets
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-from pathlib import Path
 
 from bench.api import (
     ROOT,
@@ -26,6 +23,7 @@ from bench.api import (
     page_getter,
     page_table,
     publish,
+    scratch_env,
     start_web,
     wait_http,
 )
@@ -77,15 +75,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
-    data_dir = Path(tempfile.mkdtemp(prefix="supportcenter-bench-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "supportcenter.settings",
-        "SUPPORTCENTER_DATA_DIR": str(data_dir),
-        "SUPPORTCENTER_SECRET_KEY": secrets.token_urlsafe(40),
-        "SUPPORTCENTER_DEMO": "0",
-        "SUPPORTCENTER_SIGNIN_FAILURE_LIMIT": "1000",
-    }
+    env = scratch_env(SUPPORTCENTER_SIGNIN_FAILURE_LIMIT="1000")
     subprocess.run([sys.executable, "manage.py", "bootstrap"], cwd=ROOT, env=env, check=True)
     started = time.perf_counter()
     subprocess.run(

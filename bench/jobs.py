@@ -11,14 +11,11 @@ its own, which reports its wall time and peak resident memory.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import re
-import secrets
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -31,6 +28,8 @@ from bench.api import (
     page_getter,
     page_table,
     publish,
+    run_json,
+    scratch_env,
     start_web,
     wait_http,
 )
@@ -112,15 +111,7 @@ print(json.dumps(result))
 
 
 def run_job(env: dict[str, str], call: str) -> dict:
-    output = subprocess.run(
-        [sys.executable, "-c", JOB.format(call=call)],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    ).stdout
-    return json.loads(output.strip().splitlines()[-1])
+    return run_json(env, JOB.format(call=call))
 
 
 def main(argv: list[str]) -> None:
@@ -133,16 +124,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--data-dir", help="Reuse a data directory seeded by an earlier run.")
     parser.add_argument("--skip-jobs", action="store_true", help="Only measure the queue pages.")
     args = parser.parse_args(argv)
-    data_dir = Path(args.data_dir or tempfile.mkdtemp(prefix="supportcenter-bench-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "supportcenter.settings",
-        "SUPPORTCENTER_DATA_DIR": str(data_dir),
-        "SUPPORTCENTER_SECRET_KEY": secrets.token_urlsafe(40),
-        "SUPPORTCENTER_DEMO": "0",
-        "SUPPORTCENTER_EMAIL_BACKEND": "console",
-        "SUPPORTCENTER_SIGNIN_FAILURE_LIMIT": "1000",
-    }
+    env = scratch_env(
+        Path(args.data_dir) if args.data_dir else None,
+        SUPPORTCENTER_EMAIL_BACKEND="console",
+        SUPPORTCENTER_SIGNIN_FAILURE_LIMIT="1000",
+    )
     if not args.data_dir:
         subprocess.run([sys.executable, "manage.py", "bootstrap"], cwd=ROOT, env=env, check=True)
         started = time.perf_counter()

@@ -11,12 +11,9 @@ import http.cookiejar
 import os
 import platform
 import re
-import secrets
-import tempfile
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 from bench.api import (
     database_name,
@@ -25,6 +22,7 @@ from bench.api import (
     page_getter,
     page_table,
     publish,
+    scratch_env,
     seed,
     start_web,
     wait_http,
@@ -54,15 +52,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-record", action="store_true")
     args = parser.parse_args(argv)
-    data_dir = Path(tempfile.mkdtemp(prefix="supportcenter-bench-"))
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "supportcenter.settings",
-        "SUPPORTCENTER_DATA_DIR": str(data_dir),
-        "SUPPORTCENTER_SECRET_KEY": secrets.token_urlsafe(40),
-        "SUPPORTCENTER_DEMO": "0",
-        "SUPPORTCENTER_SIGNIN_FAILURE_LIMIT": "1000",
-    }
+    env = scratch_env(SUPPORTCENTER_SIGNIN_FAILURE_LIMIT="1000")
     print(f"Seeding {args.cases} cases ...", flush=True)
     user = seed(env, args.cases)
     port = free_port()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from accounts.principals import Principal
@@ -54,3 +56,26 @@ def root(business_account) -> Principal:
 @pytest.fixture
 def engineer(reference_data) -> Principal:
     return factories.principal(factories.make_engineer())
+
+
+@pytest.fixture(scope="session")
+def moto_server_url():
+    """One in-process moto server for the run (moto's state is per process anyway)."""
+    os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+    from advisor.sample import start_server
+
+    server, url = start_server()
+    yield url
+    server.stop()
+
+
+@pytest.fixture
+def aws(moto_server_url, settings):
+    """A clean moto account that key connections (tests.moto_aws.connect_keys) reach."""
+    import requests
+
+    from tests.moto_aws import MotoAccount
+
+    requests.post(f"{moto_server_url}/moto-api/reset", timeout=10).raise_for_status()
+    settings.ADVISOR_AWS_ENDPOINT_URL = moto_server_url
+    return MotoAccount(moto_server_url)

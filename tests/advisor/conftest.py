@@ -1,6 +1,6 @@
 """Fixtures for computing Trusted Advisor checks against moto.
 
-- `moto_server_url` (session): one ThreadedMotoServer for the whole run.
+- `moto_server_url` (session, tests/conftest.py): one ThreadedMotoServer for the whole run.
 - `moto_endpoint`: that server's URL, wiped (`POST /moto-api/reset`) before the test.
 - `make_env(endpoint, regions=("us-east-1",), now=None)`: an `advisor.checks.base.Environment`
   for moto's account; `make_environment` is the same function for direct import.
@@ -16,7 +16,7 @@ import os
 
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
-from collections.abc import Callable, Iterator, Sequence  # noqa: E402
+from collections.abc import Callable, Sequence  # noqa: E402
 from datetime import datetime  # noqa: E402
 from functools import cache  # noqa: E402
 from typing import Any  # noqa: E402
@@ -28,7 +28,7 @@ from django.utils import timezone  # noqa: E402
 
 from advisor.checks.base import Environment  # noqa: E402
 from advisor.checks.helpers import DAY, window_end  # noqa: E402
-from advisor.sample import SAMPLE_ACCOUNT_ID, SAMPLE_CREDENTIALS, start_server  # noqa: E402
+from advisor.sample import SAMPLE_ACCOUNT_ID, SAMPLE_CREDENTIALS  # noqa: E402
 
 MakeEnv = Callable[..., Environment]
 AwsClient = Callable[..., Any]
@@ -80,13 +80,6 @@ def put_daily(
     ]
     if data:
         cloudwatch.put_metric_data(Namespace=namespace, MetricData=data)
-
-
-@pytest.fixture(scope="session")
-def moto_server_url() -> Iterator[str]:
-    server, url = start_server()
-    yield url
-    server.stop()
 
 
 @pytest.fixture

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import os
 from datetime import timedelta
 
-import boto3
 import pytest
-import requests
 import time_machine
 from django.utils import timezone
 
@@ -30,55 +27,10 @@ from core.errors import (
     InvalidParameterValueException,
 )
 from tests import factories
-
-os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-moto_server = pytest.importorskip("moto.server")
+from tests.moto_aws import connect_keys
 
 EIP_CHECK = "Z4AUBRNSmz"
 SG_CHECK = "HCP4007jGY"
-KEY_ID = "AKIAIOSFODNN7EXAMPLE"
-
-
-@pytest.fixture(scope="module")
-def moto_url():
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def aws(moto_url, settings):
-    requests.post(f"{moto_url}/moto-api/reset", timeout=10)
-    settings.ADVISOR_AWS_ENDPOINT_URL = moto_url
-    return MotoAccount(moto_url)
-
-
-class MotoAccount:
-    """boto3 clients for the moto account that key connections reach."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.session = boto3.Session(
-            aws_access_key_id=KEY_ID, aws_secret_access_key="secret", region_name="us-east-1"
-        )
-
-    def client(self, service: str, region: str = "us-east-1"):
-        return self.session.client(service, region_name=region, endpoint_url=self.url)
-
-
-def connect_keys(account, **kwargs):
-    params = {
-        "account": account,
-        "actor": SYSTEM,
-        "mode": "keys",
-        "access_key_id": KEY_ID,
-        "secret_access_key": "secret",
-        "regions": ["us-east-1"],
-    }
-    params.update(kwargs)
-    return advisor.aws_connection_set(**params)
 
 
 def run(account, check_id, capture, actor=SYSTEM) -> CheckState:

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import os
-
-import boto3
 import pytest
-import requests
 from botocore.exceptions import ClientError
 
-from accounts.principals import SYSTEM
 from advisor import services as advisor
 from advisor.checks import REGISTRY
 from advisor.models import CheckState
@@ -17,54 +12,10 @@ from advisor.tasks import advisor_check_run_task
 from audit.models import AuditEvent
 from tests import factories
 from tests.awsapi.conftest import make_api_user
-
-os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-moto_server = pytest.importorskip("moto.server")
+from tests.moto_aws import connect_keys
 
 EIP_CHECK = "Z4AUBRNSmz"  # Unassociated Elastic IP Addresses (not a core check)
 SG_CHECK = "HCP4007jGY"  # Security Groups - Specific Ports Unrestricted (core)
-KEY_ID = "AKIAIOSFODNN7EXAMPLE"
-
-
-@pytest.fixture(scope="module")
-def moto_url():
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def aws(moto_url, settings):
-    """A clean moto account that key connections reach."""
-    requests.post(f"{moto_url}/moto-api/reset", timeout=10)
-    settings.ADVISOR_AWS_ENDPOINT_URL = moto_url
-    return MotoAccount(moto_url)
-
-
-class MotoAccount:
-    """boto3 clients for the moto account that key connections reach."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.session = boto3.Session(
-            aws_access_key_id=KEY_ID, aws_secret_access_key="secret", region_name="us-east-1"
-        )
-
-    def client(self, service: str, region: str = "us-east-1"):
-        return self.session.client(service, region_name=region, endpoint_url=self.url)
-
-
-def connect(account, regions=("us-east-1",)):
-    return advisor.aws_connection_set(
-        account=account,
-        actor=SYSTEM,
-        mode="keys",
-        access_key_id=KEY_ID,
-        secret_access_key="secret",
-        regions=list(regions),
-    )
 
 
 def refresh_and_run(support, check_id, django_capture_on_commit_callbacks):
@@ -110,7 +61,7 @@ def test_describe_checks_lists_computed_checks_in_both_languages(ta):
 
 
 def test_refresh_cycle_result_and_summaries(ta, aws, api_user, django_capture_on_commit_callbacks):
-    connect(api_user.account)
+    connect_keys(api_user.account)
     ec2 = aws.client("ec2")
     ec2.allocate_address(Domain="vpc")
     ec2.allocate_address(Domain="vpc")
@@ -169,7 +120,7 @@ def test_resource_ids_are_stable_across_runs(
     ta, aws, api_user, settings, django_capture_on_commit_callbacks
 ):
     settings.ADVISOR_REFRESH_MIN_INTERVAL = 0
-    connect(api_user.account)
+    connect_keys(api_user.account)
     aws.client("ec2").allocate_address(Domain="vpc")
     refresh_and_run(ta, EIP_CHECK, django_capture_on_commit_callbacks)
     first = ta.describe_trusted_advisor_check_result(checkId=EIP_CHECK)["result"]
@@ -233,7 +184,7 @@ def test_failed_run_is_abandoned_with_the_reason(
 
     # An unreachable endpoint (AWS down, network refused) is abandoned too.
     settings.ADVISOR_AWS_ENDPOINT_URL = "http://127.0.0.1:9"
-    connect(api_user.account)
+    connect_keys(api_user.account)
     refresh_and_run(ta, EIP_CHECK, django_capture_on_commit_callbacks)
     state.refresh_from_db()
     assert state.refresh_status == "abandoned"
@@ -243,7 +194,7 @@ def test_failed_run_is_abandoned_with_the_reason(
 def test_accounts_never_see_each_others_results(
     ta, aws, api_user, make_client, django_capture_on_commit_callbacks
 ):
-    connect(api_user.account)
+    connect_keys(api_user.account)
     aws.client("ec2").allocate_address(Domain="vpc")
     refresh_and_run(ta, EIP_CHECK, django_capture_on_commit_callbacks)
     other = make_client(make_api_user(factories.make_account("business")))
@@ -266,7 +217,7 @@ def test_query_counts_are_constant(
     ta, aws, api_user, django_assert_num_queries, django_capture_on_commit_callbacks, settings
 ):
     settings.SUPPORTCENTER_API_RATE_LIMIT = 0
-    connect(api_user.account)
+    connect_keys(api_user.account)
     ec2 = aws.client("ec2")
     for _ in range(3):
         ec2.allocate_address(Domain="vpc")
