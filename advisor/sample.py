@@ -19,6 +19,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -52,7 +53,25 @@ HOUR = DAY / 24
 # How old the sample's databases claim to be: the idle-database check leaves out instances
 # created in the last week.
 DATABASE_AGE = 90 * DAY
-SAMPLE_DATABASES = (("us-east-1", "orders-db"), ("eu-west-1", "reports-db"))
+
+
+@dataclass(frozen=True)
+class SampleDatabase:
+    region: str
+    name: str
+    instance_class: str
+    storage: int  # GiB
+    backup_days: int  # the backup retention period
+    multi_az: bool
+    connections: float  # the daily maximum of DatabaseConnections
+
+
+SAMPLE_DATABASES = (
+    # Multi-AZ, backed up, in use (green everywhere).
+    SampleDatabase("us-east-1", "orders-db", "db.m5.large", 100, 7, True, 35.0),
+    # Single-AZ, no backups, nobody connects; `_seed_rds` adds a public snapshot.
+    SampleDatabase("eu-west-1", "reports-db", "db.t3.medium", 20, 0, False, 0.0),
+)
 
 _lock = threading.Lock()
 _local_url: str | None = None
@@ -231,29 +250,11 @@ def _seed_s3(client: Callable[..., Any]) -> None:
     # moto's canned public-read-write ACL grants only READ; spell out the WRITE grant.
     s3.create_bucket(Bucket="supportcenter-sample-public-write")
     owner = s3.get_bucket_acl(Bucket="supportcenter-sample-public-write")["Owner"]
-    s3.put_bucket_acl(
-        Bucket="supportcenter-sample-public-write",
-        AccessControlPolicy={
-            "Owner": owner,
-            "Grants": [
-                _owner_grant(owner),
-                {"Grantee": {"Type": "Group", "URI": ALL_USERS}, "Permission": "WRITE"},
-            ],
-        },
-    )
+    _put_acl(s3, "supportcenter-sample-public-write", owner, (ALL_USERS, "WRITE"))
     # The access-log target: S3 log delivery may write to it (moto enforces that).
     s3.create_bucket(Bucket="supportcenter-sample-access-logs")
-    s3.put_bucket_acl(
-        Bucket="supportcenter-sample-access-logs",
-        AccessControlPolicy={
-            "Owner": owner,
-            "Grants": [
-                _owner_grant(owner),
-                {"Grantee": {"Type": "Group", "URI": LOG_DELIVERY}, "Permission": "WRITE"},
-                {"Grantee": {"Type": "Group", "URI": LOG_DELIVERY}, "Permission": "READ_ACP"},
-            ],
-        },
-    )
+    log_delivery = ((LOG_DELIVERY, "WRITE"), (LOG_DELIVERY, "READ_ACP"))
+    _put_acl(s3, "supportcenter-sample-access-logs", owner, *log_delivery)
     s3.create_bucket(Bucket="supportcenter-sample-documents")
     s3.put_bucket_versioning(
         Bucket="supportcenter-sample-documents", VersioningConfiguration={"Status": "Enabled"}
@@ -286,8 +287,17 @@ def _seed_s3(client: Callable[..., Any]) -> None:
     eu.put_bucket_policy(Bucket="supportcenter-sample-eu-website", Policy=json.dumps(public_policy))
 
 
-def _owner_grant(owner: dict[str, str]) -> dict[str, Any]:
-    return {"Grantee": {"Type": "CanonicalUser", "ID": owner["ID"]}, "Permission": "FULL_CONTROL"}
+def _put_acl(s3: Any, bucket: str, owner: dict[str, str], *groups: tuple[str, str]) -> None:
+    """Set `bucket`'s ACL: full control for `owner`, and each (group URI, permission) of
+    `groups`."""
+    grants = [
+        {"Grantee": {"Type": "CanonicalUser", "ID": owner["ID"]}, "Permission": "FULL_CONTROL"},
+        *(
+            {"Grantee": {"Type": "Group", "URI": uri}, "Permission": permission}
+            for uri, permission in groups
+        ),
+    ]
+    s3.put_bucket_acl(Bucket=bucket, AccessControlPolicy={"Owner": owner, "Grants": grants})
 
 
 def _seed_cloudtrail(client: Callable[..., Any]) -> None:
@@ -430,40 +440,29 @@ def _backdate_databases(created: datetime) -> None:
     from moto.rds.models import rds_backends
 
     stamp = created.astimezone(UTC).replace(tzinfo=None)  # moto keeps naive UTC times
-    for region, name in SAMPLE_DATABASES:
-        database = rds_backends[SAMPLE_ACCOUNT_ID][region].databases.get(name)
+    for sample in SAMPLE_DATABASES:
+        database = rds_backends[SAMPLE_ACCOUNT_ID][sample.region].databases.get(sample.name)
         if database is not None:
             database.instance_create_time = stamp
 
 
 def _seed_rds(client: Callable[..., Any], metrics: _MetricWriter) -> None:
-    # orders-db: Multi-AZ, backed up, in use (green everywhere).
-    client("rds").create_db_instance(
-        DBInstanceIdentifier="orders-db",
-        DBInstanceClass="db.m5.large",
-        Engine="mysql",
-        MasterUsername="admin",
-        MasterUserPassword="sample-password-1",
-        AllocatedStorage=100,
-        BackupRetentionPeriod=7,
-        MultiAZ=True,
-    )
-    dimensions = {"DBInstanceIdentifier": "orders-db"}
-    metrics.daily("us-east-1", "AWS/RDS", "DatabaseConnections", dimensions, 35.0, "Count")
-    # reports-db: single-AZ, no backups, nobody connects, and a public snapshot.
+    for number, database in enumerate(SAMPLE_DATABASES, start=1):
+        client("rds", database.region).create_db_instance(
+            DBInstanceIdentifier=database.name,
+            DBInstanceClass=database.instance_class,
+            Engine="mysql",
+            MasterUsername="admin",
+            MasterUserPassword=f"sample-password-{number}",
+            AllocatedStorage=database.storage,
+            BackupRetentionPeriod=database.backup_days,
+            MultiAZ=database.multi_az,
+        )
+        dimensions = {"DBInstanceIdentifier": database.name}
+        value = database.connections
+        metrics.daily(database.region, "AWS/RDS", "DatabaseConnections", dimensions, value, "Count")
+    # Shared with everyone by mistake (RDS public snapshots: red).
     eu = client("rds", "eu-west-1")
-    eu.create_db_instance(
-        DBInstanceIdentifier="reports-db",
-        DBInstanceClass="db.t3.medium",
-        Engine="mysql",
-        MasterUsername="admin",
-        MasterUserPassword="sample-password-2",
-        AllocatedStorage=20,
-        BackupRetentionPeriod=0,
-        MultiAZ=False,
-    )
-    dimensions = {"DBInstanceIdentifier": "reports-db"}
-    metrics.daily("eu-west-1", "AWS/RDS", "DatabaseConnections", dimensions, 0.0, "Count")
     eu.create_db_snapshot(
         DBSnapshotIdentifier="reports-db-export", DBInstanceIdentifier="reports-db"
     )

@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row, check
-from advisor.checks.helpers import arn, colour, per_region, read_resource
+from advisor.checks.helpers import arn, colour, read_resource, regional
 
 
 def _home_region(trail: dict[str, Any]) -> str:
@@ -51,11 +51,8 @@ def _home_region(trail: dict[str, Any]) -> str:
         ),
     ],
 )
-def cloudtrail_logging(env: Environment) -> Evaluation:
-    return per_region(env, lambda region: _trails_in(env, region))
-
-
-def _trails_in(env: Environment, region: str) -> Evaluation:
+@regional
+def cloudtrail_logging(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
     cloudtrail = env.client("cloudtrail", region)
     trails = cloudtrail.describe_trails(includeShadowTrails=True).get("trailList", [])

@@ -1,6 +1,6 @@
 """Amazon EBS checks: public snapshots, underused volumes and snapshot age.
 
-Each check reads region by region (`per_region`): a region that cannot be read is left out and
+Each check reads region by region (`regional`): a region that cannot be read is left out and
 counted as ignored.
 """
 
@@ -25,8 +25,8 @@ from advisor.checks.helpers import (
     known_series,
     money,
     paginate,
-    per_region,
     read_resource,
+    regional,
     tag_value,
     try_read,
     whole_days,
@@ -71,6 +71,24 @@ def _newest_snapshots(snapshots: list[dict[str, Any]]) -> dict[str, dict[str, An
     return newest
 
 
+def _volume_arn(env: Environment, region: str, volume: dict[str, Any]) -> str:
+    return arn("ec2", region, env.account_id, f"volume/{volume['VolumeId']}")
+
+
+def _volume_columns(region: str, volume: dict[str, Any]) -> list[str | None]:
+    """The Region, Volume ID and Volume Name columns."""
+    return [region, volume["VolumeId"], tag_value(volume.get("Tags"))]
+
+
+def _snapshot_columns(env: Environment, snapshot: dict[str, Any] | None) -> list[str | None]:
+    """The Snapshot ID, Snapshot Name and Snapshot Age (whole days) columns of a volume's
+    newest snapshot, all None when it has none."""
+    if not snapshot:
+        return [None, None, None]
+    age = whole_days(env.now - snapshot["StartTime"])
+    return [snapshot["SnapshotId"], tag_value(snapshot.get("Tags")), str(age)]
+
+
 def snapshot_age_status(age: timedelta | None) -> str:
     """H7IgTzjTYb's colour for the newest snapshot's age (None: no snapshot)."""
     if age is None:
@@ -99,11 +117,8 @@ def snapshot_age_status(age: timedelta | None) -> str:
         SNAPSHOT_DOCS,
     ],
 )
-def public_snapshots(env: Environment) -> Evaluation:
-    return per_region(env, lambda region: _public_snapshots_in(env, region))
-
-
-def _public_snapshots_in(env: Environment, region: str) -> Evaluation:
+@regional
+def public_snapshots(env: Environment, region: str) -> Evaluation:
     ec2 = env.client("ec2", region)
     # Every snapshot the account owns is looked at, so all of them count as processed.
     own = {snapshot["SnapshotId"] for snapshot in _snapshots(env, region)}
@@ -189,11 +204,8 @@ def _idle(read_ops: Series, write_ops: Series) -> bool:
         (_("Amazon EBS pricing"), "https://aws.amazon.com/ebs/pricing/"),
     ],
 )
-def underutilized_volumes(env: Environment) -> Evaluation:
-    return per_region(env, lambda region: _underutilized_in(env, region))
-
-
-def _underutilized_in(env: Environment, region: str) -> Evaluation:
+@regional
+def underutilized_volumes(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
     volumes = _volumes(env, region)
     if not volumes:
@@ -232,22 +244,17 @@ def _underutilized_in(env: Environment, region: str) -> Evaluation:
         evaluation.monthly_cost += monthly
         if not idle:
             continue
-        snapshot = newest.get(volume["VolumeId"])
         evaluation.rows.append(
             Row(
                 status=WARNING,
-                arn=arn("ec2", region, env.account_id, f"volume/{volume['VolumeId']}"),
+                arn=_volume_arn(env, region, volume),
                 region=region,
                 metadata=[
-                    region,
-                    volume["VolumeId"],
-                    tag_value(volume.get("Tags")),
+                    *_volume_columns(region, volume),
                     volume.get("VolumeType"),
                     str(volume["Size"]),
                     money(monthly),
-                    snapshot["SnapshotId"] if snapshot else None,
-                    tag_value(snapshot.get("Tags")) if snapshot else None,
-                    str(whole_days(env.now - snapshot["StartTime"])) if snapshot else None,
+                    *_snapshot_columns(env, newest.get(volume["VolumeId"])),
                 ],
                 savings=monthly,
             )
@@ -279,11 +286,8 @@ def _underutilized_in(env: Environment, region: str) -> Evaluation:
         ),
     ],
 )
-def snapshot_age(env: Environment) -> Evaluation:
-    return per_region(env, lambda region: _snapshot_age_in(env, region))
-
-
-def _snapshot_age_in(env: Environment, region: str) -> Evaluation:
+@regional
+def snapshot_age(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
     volumes = _volumes(env, region)
     if not volumes:
@@ -301,15 +305,11 @@ def _snapshot_age_in(env: Environment, region: str) -> Evaluation:
         evaluation.rows.append(
             Row(
                 status=status,
-                arn=arn("ec2", region, env.account_id, f"volume/{volume['VolumeId']}"),
+                arn=_volume_arn(env, region, volume),
                 region=region,
                 metadata=[
-                    region,
-                    volume["VolumeId"],
-                    tag_value(volume.get("Tags")),
-                    snapshot["SnapshotId"] if snapshot else None,
-                    tag_value(snapshot.get("Tags")) if snapshot else None,
-                    None if days is None else str(days),
+                    *_volume_columns(region, volume),
+                    *_snapshot_columns(env, snapshot),
                     ", ".join(attached) or None,
                     colour(status),
                     REASON_NO_SNAPSHOT if days is None else REASON_OLD_SNAPSHOT.format(days),

@@ -1,6 +1,6 @@
 """Amazon EC2 cost checks: unassociated Elastic IP addresses and low-utilization instances.
 
-Both read region by region (`per_region`): a region that cannot be read is left out and counted
+Both read region by region (`regional`): a region that cannot be read is left out and counted
 as ignored. The utilization check reads CloudWatch with one batched `get_metric_data` per
 region; instances whose metrics cannot be read are ignored.
 """
@@ -21,7 +21,7 @@ from advisor.checks.helpers import (
     known_series,
     money,
     paginate,
-    per_region,
+    regional,
     tag_value,
     try_read,
 )
@@ -30,6 +30,8 @@ LOW_CPU_PERCENT = 10.0
 LOW_NETWORK_BYTES = 5 * 1000 * 1000  # 5 MB in and out together
 LOW_DAYS_TO_FLAG = 4
 UTILIZATION_DAYS = 14
+# The three daily series each instance is judged on, in query order.
+UTILIZATION_METRICS = (("CPUUtilization", "Average"), ("NetworkIn", "Sum"), ("NetworkOut", "Sum"))
 
 EC2_PRICING = (
     _("Amazon EC2 On-Demand Pricing"),
@@ -70,11 +72,8 @@ def instances(env: Environment, region: str) -> list[dict[str, Any]]:
         (_("Amazon VPC pricing"), "https://aws.amazon.com/vpc/pricing/"),
     ],
 )
-def unassociated_eips(env: Environment) -> Evaluation:
-    return per_region(env, lambda region: _unassociated_in(env, region))
-
-
-def _unassociated_in(env: Environment, region: str) -> Evaluation:
+@regional
+def unassociated_eips(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
     addresses = env.client("ec2", region).describe_addresses().get("Addresses", [])
     if not addresses:
@@ -138,15 +137,8 @@ def _day_label(cpu: float | None, network: float | None) -> str | None:
         EC2_PRICING,
     ],
 )
-def low_utilization_instances(env: Environment) -> Evaluation:
-    return per_region(env, lambda region: _low_utilization_in(env, region))
-
-
-# The three daily series each instance is judged on, in query order.
-UTILIZATION_METRICS = (("CPUUtilization", "Average"), ("NetworkIn", "Sum"), ("NetworkOut", "Sum"))
-
-
-def _low_utilization_in(env: Environment, region: str) -> Evaluation:
+@regional
+def low_utilization_instances(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
     running = [i for i in instances(env, region) if i["State"]["Name"] == "running"]
     queries = [

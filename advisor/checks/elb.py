@@ -23,6 +23,7 @@ from advisor.checks.helpers import (
     paginate,
     per_region,
     read_resource,
+    regional,
     try_read,
 )
 
@@ -74,11 +75,8 @@ def _lb_arn(env: Environment, region: str, name: str) -> str:
         ),
     ],
 )
-def idle_load_balancers(env: Environment) -> Evaluation:
-    return per_region(env, lambda region: _idle_in(env, region))
-
-
-def _idle_in(env: Environment, region: str) -> Evaluation:
+@regional
+def idle_load_balancers(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
     elb = env.client("elb", region)
     reasons: dict[str, str | None] = {}

@@ -9,10 +9,10 @@ answers AuthFailure or OptInRequired, an organization policy denies a region or 
 bucket policy denies reading its own ACL, a busy API throttles past botocore's retries. None of
 that should cost the whole check, so:
 
-- `per_region` runs a check's work region by region. A region that fails with a ClientError is
-  left out and counted once in `Evaluation.ignored` (how many resources it holds is unknown);
-  only when no region at all could be read does the error propagate, so the run is abandoned
-  with AWS's message.
+- `per_region` runs a check's work region by region (`regional` makes a check of a function of
+  one region). A region that fails with a ClientError is left out and counted once in
+  `Evaluation.ignored` (how many resources it holds is unknown); only when no region at all
+  could be read does the error propagate, so the run is abandoned with AWS's message.
 - `read_resource` / `try_read` wrap the calls made for one resource (or one batch). A resource
   AWS refuses to describe is counted as ignored; one that disappeared since it was listed is
   dropped. Errors of another kind (a malformed request is a bug) propagate.
@@ -27,11 +27,20 @@ import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import partial, wraps
 from typing import Any, ParamSpec, TypeVar
 
 from botocore.exceptions import ClientError
 
-from advisor.checks.base import ERROR, OK, STATUS_COLOUR, WARNING, Environment, Evaluation
+from advisor.checks.base import (
+    ERROR,
+    OK,
+    STATUS_COLOUR,
+    WARNING,
+    Environment,
+    Evaluate,
+    Evaluation,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -248,6 +257,17 @@ def per_region(env: Environment, evaluate_region: Callable[[str], Evaluation]) -
         telling = [e for e in failures if not region_unavailable(e)]
         raise (telling or failures)[0]
     return total
+
+
+def regional(evaluate_region: Callable[[Environment, str], Evaluation]) -> Evaluate:
+    """Decorator: the check that runs `evaluate_region(env, region)` for each of `env.regions`
+    (`per_region`), so a region that cannot be read is left out and counted as ignored."""
+
+    @wraps(evaluate_region)
+    def evaluate(env: Environment) -> Evaluation:
+        return per_region(env, partial(evaluate_region, env))
+
+    return evaluate
 
 
 def tag_value(tags: list[dict[str, str]] | None, key: str = "Name") -> str | None:

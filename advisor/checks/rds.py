@@ -1,12 +1,14 @@
 """Amazon RDS checks: public snapshots, idle instances, backups and Multi-AZ.
 
-Every check reads region by region (`per_region`): a region that cannot be read is left out and
+Every check reads region by region (`regional`): a region that cannot be read is left out and
 counted as ignored.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
+from operator import itemgetter
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -20,8 +22,8 @@ from advisor.checks.helpers import (
     known_series,
     money,
     paginate,
-    per_region,
     read_resource,
+    regional,
     try_read,
     yes_no,
 )
@@ -42,18 +44,53 @@ MULTI_AZ_DOCS = (
 )
 
 
+@dataclass(frozen=True)
+class SnapshotKind:
+    """One kind of manual snapshot. RDS names the keys after the kind: DBSnapshotIdentifier,
+    DBSnapshotArn, DBSnapshotAttributesResult..., and DBClusterSnapshot... for clusters."""
+
+    name: str
+    source: str  # the key of the DB instance or cluster the snapshot was taken from
+    list_operation: str
+    attributes_operation: str
+
+
+SNAPSHOT_KINDS = (
+    SnapshotKind(
+        "DBSnapshot",
+        "DBInstanceIdentifier",
+        "describe_db_snapshots",
+        "describe_db_snapshot_attributes",
+    ),
+    SnapshotKind(
+        "DBClusterSnapshot",
+        "DBClusterIdentifier",
+        "describe_db_cluster_snapshots",
+        "describe_db_cluster_snapshot_attributes",
+    ),
+)
+
+
 def _instances(env: Environment, region: str) -> list[dict[str, Any]]:
     rds = env.client("rds", region)
     found = paginate(rds, "describe_db_instances", "DBInstances")
     return sorted(found, key=lambda i: i["DBInstanceIdentifier"])
 
 
-def _location(db: dict[str, Any], region: str) -> str:
-    return db.get("AvailabilityZone") or region
-
-
-def _vpc_id(db: dict[str, Any]) -> str | None:
-    return (db.get("DBSubnetGroup") or {}).get("VpcId")
+def _instance_row(db: dict[str, Any], region: str, status: str, setting: str) -> Row:
+    """A Backups or Multi-AZ row: Region/AZ, DB Instance, VPC ID, the setting, Status."""
+    return Row(
+        status=status,
+        arn=db["DBInstanceArn"],
+        region=region,
+        metadata=[
+            db.get("AvailabilityZone") or region,
+            db["DBInstanceIdentifier"],
+            (db.get("DBSubnetGroup") or {}).get("VpcId"),
+            setting,
+            colour(status),
+        ],
+    )
 
 
 def _cluster_member(db: dict[str, Any]) -> bool:
@@ -89,68 +126,34 @@ def _restorable_by_all(attributes: list[dict[str, Any]]) -> bool:
         ),
     ],
 )
-def public_db_snapshots(env: Environment) -> Evaluation:
-    return per_region(env, lambda region: _public_snapshots_in(env, region))
-
-
-def _public_snapshots_in(env: Environment, region: str) -> Evaluation:
+@regional
+def public_db_snapshots(env: Environment, region: str) -> Evaluation:
     # RDS has no filter for public snapshots, so each manual snapshot's attributes are read.
     # Automated snapshots cannot be shared, let alone made public; SnapshotType="manual" leaves
     # them (and snapshots other accounts share with this one) out.
     evaluation = Evaluation()
     rds = env.client("rds", region)
-    snapshots = paginate(rds, "describe_db_snapshots", "DBSnapshots", SnapshotType="manual")
-    for snapshot in sorted(snapshots, key=lambda s: s["DBSnapshotIdentifier"]):
-        answer = read_resource(
-            evaluation,
-            rds.describe_db_snapshot_attributes,
-            DBSnapshotIdentifier=snapshot["DBSnapshotIdentifier"],
-        )
-        if answer is None:
-            continue
-        evaluation.processed += 1
-        result = answer["DBSnapshotAttributesResult"]
-        if _restorable_by_all(result.get("DBSnapshotAttributes", [])):
+    for kind in SNAPSHOT_KINDS:
+        id_key = f"{kind.name}Identifier"
+        read_attributes = getattr(rds, kind.attributes_operation)
+        snapshots = paginate(rds, kind.list_operation, f"{kind.name}s", SnapshotType="manual")
+        for snapshot in sorted(snapshots, key=itemgetter(id_key)):
+            answer = read_resource(evaluation, read_attributes, **{id_key: snapshot[id_key]})
+            if answer is None:
+                continue
+            evaluation.processed += 1
+            result = answer[f"{kind.name}AttributesResult"]
+            if not _restorable_by_all(result.get(f"{kind.name}Attributes", [])):
+                continue
             evaluation.rows.append(
-                _public_row(
-                    region,
-                    snapshot["DBSnapshotArn"],
-                    snapshot.get("DBInstanceIdentifier"),
-                    snapshot["DBSnapshotIdentifier"],
-                )
-            )
-    clusters = paginate(
-        rds, "describe_db_cluster_snapshots", "DBClusterSnapshots", SnapshotType="manual"
-    )
-    for snapshot in sorted(clusters, key=lambda s: s["DBClusterSnapshotIdentifier"]):
-        answer = read_resource(
-            evaluation,
-            rds.describe_db_cluster_snapshot_attributes,
-            DBClusterSnapshotIdentifier=snapshot["DBClusterSnapshotIdentifier"],
-        )
-        if answer is None:
-            continue
-        evaluation.processed += 1
-        result = answer["DBClusterSnapshotAttributesResult"]
-        if _restorable_by_all(result.get("DBClusterSnapshotAttributes", [])):
-            evaluation.rows.append(
-                _public_row(
-                    region,
-                    snapshot["DBClusterSnapshotArn"],
-                    snapshot.get("DBClusterIdentifier"),
-                    snapshot["DBClusterSnapshotIdentifier"],
+                Row(
+                    status=ERROR,
+                    arn=snapshot[f"{kind.name}Arn"],
+                    region=region,
+                    metadata=[colour(ERROR), region, snapshot.get(kind.source), snapshot[id_key]],
                 )
             )
     return evaluation
-
-
-def _public_row(region: str, snapshot_arn: str, source: str | None, snapshot_id: str) -> Row:
-    return Row(
-        status=ERROR,
-        arn=snapshot_arn,
-        region=region,
-        metadata=[colour(ERROR), region, source, snapshot_id],
-    )
 
 
 def days_since_connection(connections: list[float | None]) -> int | None:
@@ -182,11 +185,8 @@ def days_since_connection(connections: list[float | None]) -> int | None:
         (_("Amazon RDS pricing"), "https://aws.amazon.com/rds/pricing/"),
     ],
 )
-def idle_db_instances(env: Environment) -> Evaluation:
-    return per_region(env, lambda region: _idle_in(env, region))
-
-
-def _idle_in(env: Environment, region: str) -> Evaluation:
+@regional
+def idle_db_instances(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
     available = [db for db in _instances(env, region) if db.get("DBInstanceStatus") == "available"]
     # Only instances older than the idle window can be idle; their connection history is read
@@ -262,31 +262,15 @@ def _new(env: Environment, db: dict[str, Any]) -> bool:
     ),
     resources=[BACKUP_DOCS],
 )
-def db_backups(env: Environment) -> Evaluation:
-    return per_region(env, lambda region: _backups_in(env, region))
-
-
-def _backups_in(env: Environment, region: str) -> Evaluation:
+@regional
+def db_backups(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
     for db in _instances(env, region):
         evaluation.processed += 1
         retention = int(db.get("BackupRetentionPeriod") or 0)
         if retention > 0:
             continue
-        evaluation.rows.append(
-            Row(
-                status=ERROR,
-                arn=db["DBInstanceArn"],
-                region=region,
-                metadata=[
-                    _location(db, region),
-                    db["DBInstanceIdentifier"],
-                    _vpc_id(db),
-                    str(retention),
-                    colour(ERROR),
-                ],
-            )
-        )
+        evaluation.rows.append(_instance_row(db, region, ERROR, str(retention)))
     return evaluation
 
 
@@ -304,11 +288,8 @@ def _backups_in(env: Environment, region: str) -> Evaluation:
     ),
     resources=[MULTI_AZ_DOCS],
 )
-def db_multi_az(env: Environment) -> Evaluation:
-    return per_region(env, lambda region: _multi_az_in(env, region))
-
-
-def _multi_az_in(env: Environment, region: str) -> Evaluation:
+@regional
+def db_multi_az(env: Environment, region: str) -> Evaluation:
     evaluation = Evaluation()
     for db in _instances(env, region):
         # SQL Server's Multi-AZ (mirroring / Always On) is not evaluated, as in TA; a cluster
@@ -318,18 +299,5 @@ def _multi_az_in(env: Environment, region: str) -> Evaluation:
         evaluation.processed += 1
         if db.get("MultiAZ"):
             continue
-        evaluation.rows.append(
-            Row(
-                status=WARNING,
-                arn=db["DBInstanceArn"],
-                region=region,
-                metadata=[
-                    _location(db, region),
-                    db["DBInstanceIdentifier"],
-                    _vpc_id(db),
-                    yes_no(False),
-                    colour(WARNING),
-                ],
-            )
-        )
+        evaluation.rows.append(_instance_row(db, region, WARNING, yes_no(False)))
     return evaluation

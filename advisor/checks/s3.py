@@ -13,6 +13,7 @@ Advisor does, and the versioning and logging checks count it as ignored.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -59,6 +60,15 @@ class Bucket:
     def arn(self) -> str:
         return f"arn:aws:s3:::{self.name}"
 
+    def row(self, status: str, *columns: str | None) -> Row:
+        """A versioning or logging row: Region, Bucket Name, then `columns`."""
+        return Row(
+            status=status,
+            arn=self.arn,
+            region=self.region,
+            metadata=[self.region, self.name, *columns],
+        )
+
 
 def _buckets(env: Environment) -> list[Bucket]:
     s3 = env.client("s3")
@@ -93,6 +103,22 @@ def _or_unknown(read: Any, *args: Any, **kwargs: Any) -> Any:
         if unreadable(error):
             return None
         raise
+
+
+def _each_bucket(buckets: list[Bucket], bucket_row: Callable[[Bucket], Row]) -> Evaluation:
+    """A row per bucket, made by `bucket_row` (which reads AWS). A bucket whose region or
+    details AWS refuses to give is counted as ignored; one deleted meanwhile is skipped."""
+    evaluation = Evaluation()
+    for bucket in buckets:
+        if bucket.region is None:
+            evaluation.ignored += 1
+            continue
+        row = read_resource(evaluation, bucket_row, bucket)
+        if row is None:
+            continue
+        evaluation.processed += 1
+        evaluation.rows.append(row)
+    return evaluation
 
 
 def acl_public_access(grants: list[dict[str, Any]]) -> tuple[bool, bool]:
@@ -223,33 +249,15 @@ def bucket_permissions(env: Environment) -> Evaluation:
     ],
 )
 def bucket_versioning(env: Environment) -> Evaluation:
-    evaluation = Evaluation()
-    for bucket in _buckets(env):
-        if bucket.region is None:
-            evaluation.ignored += 1
-            continue
-        s3 = env.client("s3", bucket.region)
-        answer = read_resource(evaluation, s3.get_bucket_versioning, Bucket=bucket.name)
-        if answer is None:
-            continue
-        evaluation.processed += 1
-        versioning = answer.get("Status") or "Not enabled"
-        status = OK if versioning == "Enabled" else WARNING
-        evaluation.rows.append(
-            Row(
-                status=status,
-                arn=bucket.arn,
-                region=bucket.region,
-                metadata=[
-                    bucket.region,
-                    bucket.name,
-                    versioning,
-                    yes_no(answer.get("MFADelete") == "Enabled"),
-                    colour(status),
-                ],
-            )
-        )
-    return evaluation
+    return _each_bucket(_buckets(env), lambda bucket: _versioning_row(env, bucket))
+
+
+def _versioning_row(env: Environment, bucket: Bucket) -> Row:
+    answer = env.client("s3", bucket.region).get_bucket_versioning(Bucket=bucket.name)
+    versioning = answer.get("Status") or "Not enabled"
+    status = OK if versioning == "Enabled" else WARNING
+    mfa_delete = yes_no(answer.get("MFADelete") == "Enabled")
+    return bucket.row(status, versioning, mfa_delete, colour(status))
 
 
 def _log_delivery_can_write(s3: Any, bucket: str) -> bool:
@@ -320,19 +328,9 @@ def _target_owner(env: Environment, target: str, own: dict[str, Bucket]) -> tupl
     ],
 )
 def bucket_logging(env: Environment) -> Evaluation:
-    evaluation = Evaluation()
     buckets = _buckets(env)
     own = {b.name: b for b in buckets}
-    for bucket in buckets:
-        if bucket.region is None:
-            evaluation.ignored += 1
-            continue
-        row = read_resource(evaluation, _logging_row, env, bucket, own)
-        if row is None:
-            continue
-        evaluation.processed += 1
-        evaluation.rows.append(row)
-    return evaluation
+    return _each_bucket(buckets, lambda bucket: _logging_row(env, bucket, own))
 
 
 def _logging_row(env: Environment, bucket: Bucket, own: dict[str, Bucket]) -> Row:
@@ -356,18 +354,12 @@ def _logging_row(env: Environment, bucket: Bucket, own: dict[str, Bucket]) -> Ro
         else:
             reason = None
     status = WARNING if reason else OK
-    return Row(
-        status=status,
-        arn=bucket.arn,
-        region=bucket.region,
-        metadata=[
-            bucket.region,
-            bucket.name,
-            target,
-            None if exists is None else yes_no(exists),
-            None if same_owner is None else yes_no(same_owner),
-            None if writable is None else yes_no(writable),
-            colour(status),
-            reason,
-        ],
+    return bucket.row(
+        status,
+        target,
+        None if exists is None else yes_no(exists),
+        None if same_owner is None else yes_no(same_owner),
+        None if writable is None else yes_no(writable),
+        colour(status),
+        reason,
     )

@@ -8,6 +8,7 @@ and, since a group with several open rules gives several rows, a `key` naming th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
@@ -60,6 +61,17 @@ class OpenRule:
         """The row's identity: the group and the rule, stable whatever order AWS lists them in."""
         return f"{self.arn}|{self.protocol}|{self.from_port}-{self.to_port}|{self.cidr}"
 
+    def row(self, status: str, *columns: str | None) -> Row:
+        """The rule's row: Region, Security Group Name, Security Group ID, Protocol, then
+        `columns`."""
+        return Row(
+            status=status,
+            arn=self.arn,
+            key=self.key,
+            region=self.region,
+            metadata=[self.region, self.group_name, self.group_id, self.protocol, *columns],
+        )
+
 
 def port_range_status(from_port: int, to_port: int) -> str:
     """HCP4007jGY's colour for a port range open to the world: red if it reaches a red port,
@@ -110,6 +122,22 @@ def _open_rules(env: Environment, region: str) -> tuple[int, list[OpenRule]]:
     return len(groups), rules
 
 
+def _open_rule_check(env: Environment, rule_row: Callable[[OpenRule], Row | None]) -> Evaluation:
+    """Every security group counts as processed; each open rule gives the row `rule_row`
+    makes of it, if any."""
+
+    def in_region(region: str) -> Evaluation:
+        groups, rules = _open_rules(env, region)
+        evaluation = Evaluation(processed=groups)
+        for rule in rules:
+            row = rule_row(rule)
+            if row is not None:
+                evaluation.rows.append(row)
+        return evaluation
+
+    return per_region(env, in_region)
+
+
 @check(
     "HCP4007jGY",
     name=_("Security Groups - Specific Ports Unrestricted"),
@@ -134,30 +162,12 @@ def _open_rules(env: Environment, region: str) -> tuple[int, list[OpenRule]]:
     resources=SG_RESOURCES,
 )
 def specific_ports_unrestricted(env: Environment) -> Evaluation:
-    def in_region(region: str) -> Evaluation:
-        groups, rules = _open_rules(env, region)
-        evaluation = Evaluation(processed=groups)
-        for rule in rules:
-            status = port_range_status(rule.from_port, rule.to_port)
-            evaluation.rows.append(
-                Row(
-                    status=status,
-                    arn=rule.arn,
-                    key=rule.key,
-                    region=rule.region,
-                    metadata=[
-                        rule.region,
-                        rule.group_name,
-                        rule.group_id,
-                        rule.protocol,
-                        colour(status),
-                        rule.ports,
-                    ],
-                )
-            )
-        return evaluation
+    return _open_rule_check(env, _specific_ports_row)
 
-    return per_region(env, in_region)
+
+def _specific_ports_row(rule: OpenRule) -> Row:
+    status = port_range_status(rule.from_port, rule.to_port)
+    return rule.row(status, colour(status), rule.ports)
 
 
 @check(
@@ -177,29 +187,10 @@ def specific_ports_unrestricted(env: Environment) -> Evaluation:
     resources=SG_RESOURCES,
 )
 def unrestricted_access(env: Environment) -> Evaluation:
-    def in_region(region: str) -> Evaluation:
-        groups, rules = _open_rules(env, region)
-        evaluation = Evaluation(processed=groups)
-        for rule in rules:
-            if rule.from_port == rule.to_port and rule.from_port in PUBLIC_PORTS:
-                continue
-            evaluation.rows.append(
-                Row(
-                    status=ERROR,
-                    arn=rule.arn,
-                    key=rule.key,
-                    region=rule.region,
-                    metadata=[
-                        rule.region,
-                        rule.group_name,
-                        rule.group_id,
-                        rule.protocol,
-                        rule.ports,
-                        colour(ERROR),
-                        rule.cidr,
-                    ],
-                )
-            )
-        return evaluation
+    return _open_rule_check(env, _unrestricted_row)
 
-    return per_region(env, in_region)
+
+def _unrestricted_row(rule: OpenRule) -> Row | None:
+    if rule.from_port == rule.to_port and rule.from_port in PUBLIC_PORTS:
+        return None
+    return rule.row(ERROR, rule.ports, colour(ERROR), rule.cidr)
