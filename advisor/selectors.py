@@ -34,6 +34,14 @@ def check_resources(result: CheckResult | None) -> QuerySet[CheckResource]:
     return result.resources.order_by("position")
 
 
+def check_resource_values(result: CheckResult | None) -> QuerySet[CheckResource, tuple]:
+    """The API's rows as plain tuples (status, region, resource_id, is_suppressed, metadata):
+    a result can list thousands of resources, and model instances would double the cost."""
+    return check_resources(result).values_list(
+        "status", "region", "resource_id", "is_suppressed", "metadata"
+    )
+
+
 def check_status(state: CheckState | None) -> str:
     if state is None or state.latest_result is None:
         return CheckStatus.NOT_AVAILABLE

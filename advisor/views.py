@@ -393,20 +393,18 @@ def check_download(request: HttpRequest, check_id: str) -> HttpResponse:
     """Every row of the latest result (excluded ones marked), streamed in the check's order."""
     spec = _load_spec(request, check_id)
     state = console_selectors.check_state_get(_account(request), spec.id)
-    resources = console_selectors.check_resources_filtered(
-        state.latest_result if state is not None else None
-    )
+    rows = selectors.check_resource_values(state.latest_result if state is not None else None)
     writer = csv.writer(_Echo())
 
     def lines() -> Iterator[str]:
         yield writer.writerow([*CSV_COLUMNS, *spec.metadata])
-        for resource in resources.iterator(chunk_size=1000):
+        for status, region, resource_id, is_suppressed, metadata in rows.iterator(chunk_size=1000):
             cells = [
-                resource.status,
-                resource.region,
-                resource.resource_id,
-                "true" if resource.is_suppressed else "false",
-                *resource.metadata,
+                status,
+                region,
+                resource_id,
+                "true" if is_suppressed else "false",
+                *metadata,
             ]
             yield writer.writerow([csv_safe(cell) for cell in cells])
 

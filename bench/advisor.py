@@ -79,6 +79,7 @@ with transaction.atomic():
         state.save(update_fields=["latest_result"])
 database_optimize()
 user["checks"] = list(REGISTRY)
+user["rootEmail"] = root.email
 print(json.dumps(user))
 """
 

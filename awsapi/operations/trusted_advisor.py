@@ -104,14 +104,16 @@ def describe_trusted_advisor_check_result(ctx: CallContext, body: dict[str, Any]
     result = state.latest_result if state is not None else None
     account_level = not spec.metadata
     flagged = []
-    for resource in selectors.check_resources(result):
-        item: dict[str, Any] = {"status": resource.status}
-        if resource.region and not account_level:
-            item["region"] = resource.region
-        item["resourceId"] = resource.resource_id
-        item["isSuppressed"] = resource.is_suppressed
+    for status, region, resource_id, is_suppressed, metadata in selectors.check_resource_values(
+        result
+    ):
+        item: dict[str, Any] = {"status": status}
+        if region and not account_level:
+            item["region"] = region
+        item["resourceId"] = resource_id
+        item["isSuppressed"] = is_suppressed
         if not account_level:
-            item["metadata"] = resource.metadata
+            item["metadata"] = metadata
         flagged.append(item)
     return {"result": {"checkId": spec.id, **_summary_parts(result), "flaggedResources": flagged}}
 
