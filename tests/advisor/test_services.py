@@ -383,7 +383,7 @@ def test_a_late_worker_never_overwrites_a_newer_run(
             )
         from advisor.checks import REGISTRY
 
-        with pytest.raises(advisor._RunSuperseded):
+        with pytest.raises(advisor.RunSuperseded):
             advisor.result_store(
                 state=state,
                 spec=REGISTRY[EIP_CHECK],
@@ -409,7 +409,7 @@ def test_a_failing_store_abandons_the_run(
     def broken(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(advisor, "result_store", broken)
+    monkeypatch.setattr(advisor.refresh, "result_store", broken)
     assert advisor_check_run_task(state.pk) is True
     state.refresh_from_db()
     assert (state.refresh_status, state.refresh_error) == ("abandoned", "disk full")

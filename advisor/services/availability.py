@@ -1,0 +1,44 @@
+"""Which checks an account's plan includes, and the API's opaque resource ids."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+
+from accounts.models import Account
+from advisor import checks as check_registry
+from advisor.checks.base import CheckSpec
+from core.errors import InvalidParameterValueException
+
+TRUSTED_ADVISOR_SOURCE = "trustedadvisor.amazonaws.com"
+MSG_UNKNOWN_CHECK = "Unknown ID: {check_id}"
+MSG_PREMIUM_REQUIRED = (
+    "Unknown ID: Account requires a Premium Support Plan for access to Trusted Advisor check: "
+    "{check_id}"
+)
+
+
+def check_available(account: Account, check_id: str) -> CheckSpec:
+    """The check `check_id` if the account's plan includes it.
+
+    Raises InvalidParameterValueException with the real API's wording for unknown ids and for
+    checks outside a Basic or Developer plan's core set.
+    """
+    spec = check_registry.REGISTRY.get(check_id)
+    if spec is None:
+        raise InvalidParameterValueException(MSG_UNKNOWN_CHECK.format(check_id=check_id))
+    if not spec.core and not account.plan.full_trusted_advisor:
+        raise InvalidParameterValueException(MSG_PREMIUM_REQUIRED.format(check_id=check_id))
+    return spec
+
+
+def checks_available(account: Account) -> list[CheckSpec]:
+    """The checks the account's plan includes, in catalog order."""
+    full = account.plan.full_trusted_advisor
+    return [spec for spec in check_registry.REGISTRY.values() if full or spec.core]
+
+
+def resource_id_for(check_id: str, identity: str, occurrence: int = 0) -> str:
+    """The API's opaque `resourceId`: 43 base64url characters, stable across runs."""
+    seed = f"{check_id}\n{identity}\n{occurrence}".encode()
+    return base64.urlsafe_b64encode(hashlib.sha256(seed).digest()).decode().rstrip("=")

@@ -1,0 +1,71 @@
+"""Trusted Advisor's periodic jobs: the weekly refresh, the sweep, the history purge."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from accounts.models import Account
+from accounts.principals import Principal
+from advisor.models import CheckResult, CheckState, RefreshStatus
+from advisor.services.availability import checks_available
+from advisor.services.refresh import (
+    BATCH_SIZE,
+    LOST_AFTER,
+    REDISPATCH_BATCH,
+    dispatch,
+    refresh,
+    time_out,
+)
+
+
+def advisor_refresh_scheduled(*, actor: Principal) -> int:
+    """Weekly refresh of every check for Business and Enterprise accounts with a connection.
+    Returns how many runs were queued. Already-busy or recently refreshed checks are skipped."""
+    accounts = Account.objects.filter(
+        is_active=True, plan__full_trusted_advisor=True, aws_connection__isnull=False
+    ).select_related("plan")
+    queued = 0
+    for account in accounts.iterator(chunk_size=BATCH_SIZE):
+        for spec in checks_available(account):
+            queued += int(refresh(account=account, check_id=spec.id, actor=actor)[1])
+    return queued
+
+
+def advisor_refresh_sweep() -> int:
+    """Give up runs stuck past the timeout and re-queue enqueued runs whose task was lost."""
+    now = timezone.now()
+    expired = time_out(CheckState.objects.all(), now)
+    # Runs still waiting after LOST_AFTER may have lost their task (broker down at request
+    # time). Oldest first and a bounded batch: a duplicate task is a no-op (the claim fails),
+    # but a long backlog should not be flooded with them.
+    lost = (
+        CheckState.objects.filter(
+            refresh_status=RefreshStatus.ENQUEUED, refresh_requested_at__lt=now - LOST_AFTER
+        )
+        .order_by("refresh_requested_at")
+        .values_list("pk", flat=True)
+    )
+    for pk in lost[:REDISPATCH_BATCH]:
+        dispatch(pk)
+    return expired
+
+
+def advisor_results_purge() -> int:
+    """Delete results older than the retention, keeping every check's latest result."""
+    cutoff = timezone.now() - timedelta(days=settings.ADVISOR_RESULT_RETENTION_DAYS)
+    latest = CheckState.objects.exclude(latest_result=None).values("latest_result_id")
+    deleted = 0
+    while True:
+        batch = list(
+            CheckResult.objects.filter(computed_at__lt=cutoff)
+            .exclude(pk__in=latest)
+            .values_list("pk", flat=True)[:BATCH_SIZE]
+        )
+        if not batch:
+            return deleted
+        deleted += (
+            CheckResult.objects.filter(pk__in=batch).delete()[1].get("advisor.CheckResult", 0)
+        )
