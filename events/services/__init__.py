@@ -1,5 +1,6 @@
 """Writes for events: rules and their targets here; publishing events in `publish`; delivering
-them (the worker side, retries and the sweep) in `delivery`.
+them (the worker side, retries and the sweep) in `delivery`, through the senders in `webhook`
+(SSRF-safe, deadline-bounded, signed) and `channels` (email, SNS, SQS), which share `sending`.
 
 Every rule and target change is one transaction with its audit record (event source
 events.amazonaws.com, EventBridge's operation names). Patterns are validated by
@@ -57,8 +58,6 @@ from events.services.delivery import (
     MAX_ATTEMPTS,
     deliveries_sweep,
     delivery_attempt,
-    is_private_host,
-    webhook_signature,
 )
 from events.services.publish import (
     CASE_DETAIL_TYPE,
@@ -70,6 +69,7 @@ from events.services.publish import (
     dispatch_on_commit,
     event_publish,
 )
+from events.services.webhook import is_private_host, webhook_signature
 
 __all__ = [
     "BACKOFF",

@@ -22,6 +22,7 @@ from core.errors import ValidationException
 from events import services
 from events.models import DeliveryAttempt, DeliveryPurpose, DeliveryStatus, EventDelivery
 from events.services import delivery as delivery_module
+from events.services import webhook as webhook_module
 from events.services.publish import events_publish
 from events.tasks import event_deliveries_sweep_task, event_delivery_attempt_task
 from tests import factories
@@ -394,5 +395,5 @@ def test_the_sweep_is_capped_per_run(business_account, root, queued) -> None:
 
 def test_a_claim_outlives_any_attempt() -> None:
     # A row is released to another worker only long after its attempt must have ended.
-    longest = timedelta(seconds=delivery_module.WEBHOOK_DEADLINE_SECONDS)
+    longest = timedelta(seconds=webhook_module.WEBHOOK_DEADLINE_SECONDS)
     assert delivery_module.STUCK_AFTER >= 20 * longest

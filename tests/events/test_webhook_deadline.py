@@ -18,6 +18,8 @@ from accounts.principals import SYSTEM
 from events import services
 from events.models import DeliveryAttempt, DeliveryStatus, EventDelivery
 from events.services import delivery as delivery_module
+from events.services import sending as sending_module
+from events.services import webhook as webhook_module
 from tests.events.conftest import add_webhook, make_rule
 
 PATTERN = {"source": ["aws.support"]}
@@ -89,7 +91,7 @@ def receiver(request: pytest.FixtureRequest) -> Iterator[RawReceiver]:
 
 @pytest.fixture(autouse=True)
 def short_deadline(monkeypatch: pytest.MonkeyPatch, allow_private_webhooks: None) -> None:
-    monkeypatch.setattr(delivery_module, "WEBHOOK_DEADLINE_SECONDS", DEADLINE)
+    monkeypatch.setattr(webhook_module, "WEBHOOK_DEADLINE_SECONDS", DEADLINE)
 
 
 def attempt_once(account) -> tuple[bool, float]:  # type: ignore[no-untyped-def]
@@ -122,7 +124,7 @@ def test_a_dribbling_receiver_is_cut_off_at_the_deadline(receiver, business_acco
     assert DEADLINE <= elapsed < DEADLINE + 1.5
     record = DeliveryAttempt.objects.get()
     assert not record.succeeded and record.http_status is None
-    assert record.error == delivery_module.MSG_DEADLINE.format(seconds=DEADLINE)
+    assert record.error == webhook_module.MSG_DEADLINE.format(seconds=DEADLINE)
     delivery = EventDelivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
     assert delivery.last_error == record.error
@@ -140,8 +142,8 @@ def test_an_endless_answer_is_cut_off_after_max_response_bytes(
     delivered, _elapsed = attempt_once(business_account)
     assert not delivered
     record = DeliveryAttempt.objects.get()
-    assert record.error == "ResponseTooLarge: " + delivery_module.MSG_TOO_LARGE.format(
-        limit=delivery_module.MAX_RESPONSE_BYTES
+    assert record.error == "ResponseTooLarge: " + webhook_module.MSG_TOO_LARGE.format(
+        limit=webhook_module.MAX_RESPONSE_BYTES
     )
 
 
@@ -161,4 +163,4 @@ def test_only_the_excerpt_of_a_long_body_is_read(receiver, business_account, roo
     assert delivered and elapsed < DEADLINE
     record = DeliveryAttempt.objects.get()
     assert record.succeeded and record.http_status == 200
-    assert record.response_excerpt == "y" * delivery_module.EXCERPT_LIMIT
+    assert record.response_excerpt == "y" * sending_module.EXCERPT_LIMIT
