@@ -41,6 +41,7 @@ from events.models import (
     TargetKind,
 )
 from events.services import confirmation
+from events.services.sending import event_text
 
 PAGE_SIZE = 20
 
@@ -351,7 +352,7 @@ def delivery_log(request: HttpRequest, name: str, target_id: str) -> HttpRespons
     page = selectors.delivery_page(target, request.GET.get("page"), PAGE_SIZE)
     can_replay = _can(request, "events:StartReplay")
     for delivery in page.object_list:
-        delivery.event_json = json.dumps(delivery.event, indent=2, ensure_ascii=False)
+        delivery.event_json = event_text(delivery.event)
         # The service refuses the others; the button is only offered where it would work.
         delivery.can_replay = (
             can_replay

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import SupportApiError
 from events.models import ConfirmationStatus, EventDelivery, EventTarget
-from events.services.sending import Outcome, event_body
+from events.services.sending import Outcome, event_body, event_text, ordered_event
 
 # --- email ---------------------------------------------------------------------------------------
 
@@ -63,7 +63,7 @@ def _email_subject(event: dict[str, Any]) -> str:
 
 def send_email(delivery: EventDelivery, target: EventTarget) -> Outcome:
     """The event as a plain-text email (a summary, then the JSON) to a confirmed address."""
-    event = delivery.event
+    event = ordered_event(delivery.event)
     rule = target.rule
     link = settings.SITE_URL.rstrip("/") + reverse("events:rule", args=[rule.name])
     text = "\n".join(
@@ -73,7 +73,7 @@ def send_email(delivery: EventDelivery, target: EventTarget) -> Outcome:
             *_summary_lines(event),
             "",
             _("The event (JSON):"),
-            json.dumps(event, indent=2, ensure_ascii=False),
+            event_text(event),
             "",
             _("Delivery %(id)s. Manage the rule: %(link)s")
             % {"id": delivery.delivery_id, "link": link},

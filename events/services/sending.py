@@ -26,9 +26,63 @@ class Outcome:
     error: str = ""
 
 
+# AWS's key order: the envelope, then each event kind's detail. PostgreSQL's jsonb keeps object
+# keys sorted its own way, so an event read back from the database is put in this order again
+# before anyone sees it (key order carries no meaning in JSON, but readers expect AWS's layout).
+ENVELOPE_KEYS = (
+    "version",
+    "id",
+    "detail-type",
+    "source",
+    "account",
+    "time",
+    "region",
+    "resources",
+    "detail",
+)
+DETAIL_KEYS = {
+    "Support Case Update": (
+        "case-id",
+        "display-id",
+        "communication-id",
+        "event-name",
+        "origin",
+    ),
+    "Trusted Advisor Check Item Refresh Notification": (
+        "check-name",
+        "check-item-detail",
+        "status",
+        "resource_id",
+        "uuid",
+    ),
+}
+
+
+def _ordered(value: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
+    known = {k: value[k] for k in keys if k in value}
+    return {**known, **{k: v for k, v in value.items() if k not in known}}
+
+
+def ordered_event(event: dict[str, Any]) -> dict[str, Any]:
+    """`event` with its keys in AWS's order (unknown keys keep theirs, after the known ones)."""
+    ordered = _ordered(event, ENVELOPE_KEYS)
+    detail = ordered.get("detail")
+    keys = DETAIL_KEYS.get(str(ordered.get("detail-type", "")))
+    if isinstance(detail, dict) and keys:
+        ordered["detail"] = _ordered(detail, keys)
+    return ordered
+
+
 def event_body(event: dict[str, Any]) -> bytes:
     """The bytes every target receives (and webhooks sign)."""
-    return json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return json.dumps(ordered_event(event), separators=(",", ":"), ensure_ascii=False).encode(
+        "utf-8"
+    )
+
+
+def event_text(event: dict[str, Any]) -> str:
+    """The event as people read it (email, delivery log)."""
+    return json.dumps(ordered_event(event), indent=2, ensure_ascii=False)
 
 
 def error_text(error: BaseException, target: EventTarget) -> str:

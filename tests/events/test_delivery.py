@@ -22,6 +22,7 @@ from core.errors import ValidationException
 from events import services
 from events.models import DeliveryAttempt, DeliveryPurpose, DeliveryStatus, EventDelivery
 from events.services import delivery as delivery_module
+from events.services import sending as sending_module
 from events.services import webhook as webhook_module
 from events.services.publish import events_publish
 from events.tasks import event_deliveries_sweep_task, event_delivery_attempt_task
@@ -241,7 +242,8 @@ def test_email_target(business_account, root, settings) -> None:
     assert 'An event matched your rule "support-updates".' in message.body
     assert "Source: aws.support" in message.body
     assert "  case-id: case-1" in message.body
-    assert json.dumps(event, indent=2) in message.body
+    # The whole event, in AWS's key order (whatever order the database gave it back in).
+    assert sending_module.event_text(event) in message.body
     assert "https://support.example.com/events/rules/support-updates/" in message.body
     attempt = DeliveryAttempt.objects.get(delivery=delivery)
     assert attempt.succeeded and attempt.response_excerpt == "Sent to ops@example.com"
@@ -397,3 +399,45 @@ def test_a_claim_outlives_any_attempt() -> None:
     # A row is released to another worker only long after its attempt must have ended.
     longest = timedelta(seconds=webhook_module.WEBHOOK_DEADLINE_SECONDS)
     assert delivery_module.STUCK_AFTER >= 20 * longest
+
+
+def test_events_keep_awss_key_order_whatever_the_database_does() -> None:
+    """PostgreSQL's jsonb hands objects back with their keys sorted by length; what targets
+    receive is put back in AWS's order."""
+    as_jsonb = {
+        "id": "6a7e8feb-b491-4cf7-a9f1-bf3703467718",
+        "time": "2016-11-13T13:31:34Z",
+        "detail": {
+            "uuid": "cb21b8a9-1a7b-4b6d-9f0b-4f0f6cbd1a3e",
+            "status": "WARN",
+            "check-name": "Amazon RDS Idle DB Instances",
+            "resource_id": "arn:aws:rds:eu-west-1:123456789012:db:sam",
+            "check-item-detail": {"Region": "eu-west-1"},
+        },
+        "region": "us-east-1",
+        "source": "aws.trustedadvisor",
+        "account": "123456789012",
+        "version": "0",
+        "resources": [],
+        "detail-type": "Trusted Advisor Check Item Refresh Notification",
+    }
+    ordered = sending_module.ordered_event(as_jsonb)
+    assert list(ordered) == [
+        "version",
+        "id",
+        "detail-type",
+        "source",
+        "account",
+        "time",
+        "region",
+        "resources",
+        "detail",
+    ]
+    assert list(ordered["detail"]) == [
+        "check-name",
+        "check-item-detail",
+        "status",
+        "resource_id",
+        "uuid",
+    ]
+    assert json.loads(sending_module.event_body(as_jsonb)) == as_jsonb
