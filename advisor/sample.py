@@ -44,6 +44,8 @@ SAMPLE_CREDENTIALS = {
     "aws_secret_access_key": "sample/environment/secret/key/for/moto/0",
 }
 MARKER_BUCKET = "supportcenter-sample-marker"
+EVENTS_QUEUE = "support-center-events"
+EVENTS_QUEUE_ARN = f"arn:aws:sqs:us-east-1:{SAMPLE_ACCOUNT_ID}:{EVENTS_QUEUE}"
 # moto does not check AMI ids unless MOTO_ENABLE_AMI_VALIDATION is set; any well-formed id runs.
 IMAGE_ID = "ami-12c6146b"
 
@@ -160,6 +162,8 @@ def seed(endpoint_url: str, *, now: datetime | None = None) -> None:
     _seed_elb(client("elb"), instances, metrics)
     _seed_rds(client, metrics)
     _backdate_databases(now - DATABASE_AGE)
+    # Where the demo's event rules deliver (an SQS target reached through the connection).
+    client("sqs").create_queue(QueueName=EVENTS_QUEUE)
     client("s3").create_bucket(Bucket=MARKER_BUCKET)
 
 

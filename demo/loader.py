@@ -9,6 +9,7 @@ already exists is left alone, so loading twice changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 from django.db import transaction
 
@@ -83,7 +84,7 @@ def _cases_for(demo: DemoAccount, root: User, iam: User, engineer: User) -> None
     }
     new_case = case_services.case_create(
         actor=customer,
-        account=root.account,
+        account=cast(Account, root.account),  # a root user always has an account
         subject="Instance fails its status checks after a reboot"
         if technical
         else "Question about last month's invoice",
@@ -97,7 +98,7 @@ def _cases_for(demo: DemoAccount, root: User, iam: User, engineer: User) -> None
     )
     waiting = case_services.case_create(
         actor=iam_customer,
-        account=root.account,
+        account=cast(Account, root.account),  # a root user always has an account
         subject="Raise the limit of Elastic IP addresses",
         service_code="service-limit-increase",
         category_code="elastic-ips",
@@ -113,7 +114,7 @@ def _cases_for(demo: DemoAccount, root: User, iam: User, engineer: User) -> None
     )
     investigating = case_services.case_create(
         actor=customer,
-        account=root.account,
+        account=cast(Account, root.account),  # a root user always has an account
         subject="Account contact details will not save",
         service_code="customer-account",
         category_code="other-account-issues",
@@ -131,7 +132,7 @@ def _cases_for(demo: DemoAccount, root: User, iam: User, engineer: User) -> None
     )
     done = case_services.case_create(
         actor=iam_customer,
-        account=root.account,
+        account=cast(Account, root.account),  # a root user always has an account
         subject="How do I close an unused Region's resources?",
         service_code="customer-account",
         category_code="other-account-issues",
@@ -160,6 +161,18 @@ def _advisor_for(account: Account) -> None:
     advisor.aws_connection_set(
         account=account, actor=SYSTEM, mode="sample", regions=list(sample.SAMPLE_REGIONS)
     )
+    # A rule that sends the account's Trusted Advisor and case events to a queue in the sample
+    # environment, so the delivery log fills as soon as the first runs finish.
+    from events import services as events
+
+    rule = events.rule_create(
+        account=account,
+        actor=SYSTEM,
+        name="all-events-to-sqs",
+        description="Every Trusted Advisor item change and case update, to the sample SQS queue.",
+        event_pattern={"source": ["aws.trustedadvisor", "aws.support"]},
+    )
+    events.target_create(rule=rule, actor=SYSTEM, kind="sqs", arn=sample.EVENTS_QUEUE_ARN)
     for spec in advisor.checks_available(account):
         advisor.advisor_check_refresh(account=account, check_id=spec.id, actor=SYSTEM)
 

@@ -161,6 +161,29 @@ def test_bootstrap_and_runstack(tmp_path) -> None:
         states = advisor_states()
         assert states.get("abandoned", 0) == 0, log_path.read_text()[-3000:]
         assert states["success"] > 20
+
+        # Their item events reach the demo rule's SQS queue in the sample environment.
+        def deliveries() -> dict[str, int]:
+            script = (
+                "import django, json; django.setup(); from django.db.models import Count; "
+                "from events.models import EventDelivery; print(json.dumps(dict("
+                "EventDelivery.objects.values_list('status').annotate(n=Count('id')))))"
+            )
+            done = subprocess.run(
+                [python, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
+            )
+            assert done.returncode == 0, done.stderr
+            return json.loads(done.stdout.strip().splitlines()[-1])
+
+        _wait_for(
+            lambda: (
+                deliveries().get("delivered", 0) > 0
+                and set(deliveries()) <= {"delivered", "failed"}
+            ),
+            120,
+            "the demo's event deliveries",
+        )
+        assert deliveries().get("failed", 0) == 0, log_path.read_text()[-3000:]
     finally:
         stack.send_signal(signal.SIGINT)
         try:
