@@ -40,9 +40,11 @@ run: setup $(SUPPORTCENTER_DATA_DIR)/secret_key
 test: setup-test
 	$(BIN)/python -m pytest
 
+# mypy checks the packages listed in pyproject.toml's [tool.mypy] `files`.
 lint: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: setup-test
 	$(BIN)/python -m bench api

@@ -25,6 +25,10 @@ from core.errors import (
 )
 
 if TYPE_CHECKING:
+    from django.db.models import Q
+
+    from accounts.models import IamGroup
+    from cases.models import Attachment, AttachmentSet, AttachmentUpload, Case
     from events.models import EventDelivery, EventRule, EventTarget
 
 MSG_ACCESS_DENIED = "User: {arn} is not authorized to perform: {action}"
@@ -79,7 +83,7 @@ def _customer_account(principal: Principal) -> Account | None:
     return principal.user.account
 
 
-def cases_for_principal(principal: Principal) -> QuerySet:
+def cases_for_principal(principal: Principal) -> QuerySet[Case]:
     """Every case `principal` may see: its account's, or all of them for engineers."""
     from cases.models import Case
 
@@ -92,7 +96,7 @@ def cases_for_principal(principal: Principal) -> QuerySet:
     return queryset.filter(account=account)
 
 
-def _case(principal: Principal, action: str, **lookup: object):  # type: ignore[no-untyped-def]
+def _case(principal: Principal, action: str, **lookup: object) -> Case:
     from cases.models import Case
 
     authorize(principal, action)
@@ -109,20 +113,20 @@ def _case(principal: Principal, action: str, **lookup: object):  # type: ignore[
 
 def access_case_by_case_id(
     principal: Principal, case_id: str, *, action: str = "support:DescribeCases"
-):  # type: ignore[no-untyped-def]
+) -> Case:
     """Load a case by its public id; raises `CaseIdNotFound` for missing and not-yours alike."""
     return _case(principal, action, case_id=case_id)
 
 
 def access_case_by_display_id(
     principal: Principal, display_id: int, *, action: str = "support:DescribeCases"
-):  # type: ignore[no-untyped-def]
+) -> Case:
     return _case(principal, action, display_id=display_id)
 
 
 def access_attachment_set(
     principal: Principal, attachment_set_id: str, *, action: str = "support:AddAttachmentsToSet"
-):
+) -> AttachmentSet:
     """An attachment set of the principal's account; `AttachmentSetIdNotFound` otherwise."""
     from cases.models import AttachmentSet
 
@@ -144,7 +148,7 @@ def access_attachment_set(
 
 def access_attachment(
     principal: Principal, attachment_id: str, *, action: str = "support:DescribeAttachment"
-):
+) -> Attachment:
     """An attachment of the principal's account; `AttachmentIdNotFound` otherwise."""
     from cases.models import Attachment
 
@@ -164,7 +168,7 @@ def access_attachment(
         ) from None
 
 
-def access_upload(principal: Principal, upload_id: str, *, action: str):
+def access_upload(principal: Principal, upload_id: str, *, action: str) -> AttachmentUpload:
     """A multipart upload of the principal's account; `UploadIdNotFound` otherwise."""
     from cases.models import AttachmentUpload
 
@@ -178,7 +182,7 @@ def access_upload(principal: Principal, upload_id: str, *, action: str):
         raise UploadIdNotFound(MSG_UPLOAD_NOT_FOUND.format(upload_id=upload_id)) from None
 
 
-def access_upload_for_link(upload_id: str):
+def access_upload_for_link(upload_id: str) -> AttachmentUpload:
     """The upload a presigned part link names; the link's signature is the authorization."""
     from cases.models import AttachmentUpload
 
@@ -188,7 +192,7 @@ def access_upload_for_link(upload_id: str):
         raise UploadIdNotFound(MSG_UPLOAD_NOT_FOUND.format(upload_id=upload_id)) from None
 
 
-def access_attachment_for_link(attachment_id: str):
+def access_attachment_for_link(attachment_id: str) -> Attachment:
     """The attachment a presigned download link names; the signature is the authorization."""
     from cases.models import Attachment
 
@@ -225,13 +229,13 @@ def access_policy_for_account(principal: Principal, name: str) -> Policy:
     return policy
 
 
-def models_q_account(account: Account | None):  # type: ignore[no-untyped-def]
+def models_q_account(account: Account | None) -> Q:
     from django.db.models import Q
 
     return Q(account__isnull=True) | Q(account=account)
 
 
-def access_group(principal: Principal, name: str):
+def access_group(principal: Principal, name: str) -> IamGroup:
     from accounts.models import IamGroup
 
     authorize(principal, "iam:GetGroup")
@@ -256,7 +260,7 @@ def access_access_key(principal: Principal, access_key_id: str) -> AccessKey:
 # --- events (EventBridge rules) ------------------------------------------------------------------
 
 
-def event_rules_for_principal(principal: Principal) -> QuerySet:
+def event_rules_for_principal(principal: Principal) -> QuerySet[EventRule]:
     """The event rules `principal` may see: its own account's (engineers own none)."""
     from events.models import EventRule
 

@@ -34,7 +34,7 @@ class SupportCenterBackend(ModelBackend):
             return None
         if account_id is not None and user_name is not None:
             login = f"{account_id}/{user_name}".lower()
-            kinds = ("iam",)
+            kinds: tuple[str, ...] = ("iam",)
         elif username is not None:
             login = username.strip().lower()
             kinds = ("root", "engineer")

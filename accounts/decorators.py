@@ -9,11 +9,12 @@ from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from accounts import access
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def _sign_in_again(request: HttpRequest) -> HttpResponse:
@@ -39,7 +40,7 @@ def customer_required(action: str | None = None) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             principal = request.principal  # type: ignore[attr-defined]
             if principal.user is None:
                 return _sign_in_again(request)
@@ -58,7 +59,7 @@ def root_required(view: View) -> View:
     """Only an account's root user (IAM management)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         principal = request.principal  # type: ignore[attr-defined]
         if principal.user is None:
             return redirect_to_login(request.get_full_path())
@@ -73,7 +74,7 @@ def engineer_required(view: View) -> View:
     """Only support engineers (staff users without an account)."""
 
     @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         principal = request.principal  # type: ignore[attr-defined]
         if principal.user is None:
             return _sign_in_again(request)

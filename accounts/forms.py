@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from accounts.models import Policy
 
 
 class RootSignInForm(forms.Form):
@@ -68,9 +74,11 @@ class PolicyCreateForm(forms.Form):
 class AttachPolicyForm(forms.Form):
     policy = forms.ChoiceField(label=_("Policy"))
 
-    def __init__(self, *args, policies=(), **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, policies: Iterable[Policy] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["policy"].choices = [(p.name, p.name) for p in policies]
+        cast(forms.ChoiceField, self.fields["policy"]).choices = [
+            (p.name, p.name) for p in policies
+        ]
 
 
 class GroupCreateForm(forms.Form):

@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.core.validators import RegexValidator
@@ -78,7 +80,7 @@ class SupportPlan(TimestampedModel):
         help_text=_("Weekdays 08:00-18:00 in the account's time zone, without public holidays."),
     )
     severities = models.ManyToManyField(
-        Severity, through="PlanSeverity", related_name="plans", blank=True
+        Severity, through="accounts.PlanSeverity", related_name="plans", blank=True
     )
 
     class Meta:
@@ -194,7 +196,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     # Services an engineer covers (empty: all); used by the engineers' queue.
     services = models.ManyToManyField("catalog.Service", blank=True, related_name="engineers")
-    policies = models.ManyToManyField("Policy", blank=True, related_name="users")
+    policies = models.ManyToManyField("accounts.Policy", blank=True, related_name="users")
     language = models.CharField(max_length=8, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -228,7 +230,9 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self) -> str:
         if self.kind == UserKind.IAM:
-            return f"{self.user_name} ({self.account_id and self.account.account_id})"
+            # IAM users always have an account (user_account_matches_kind).
+            account_id = self.account_id and cast(Account, self.account).account_id
+            return f"{self.user_name} ({account_id})"
         return self.email or self.login
 
     @property
@@ -245,10 +249,11 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def arn(self) -> str:
+        # Root and IAM users always have an account (user_account_matches_kind).
         if self.kind == UserKind.ROOT:
-            return f"arn:aws:iam::{self.account.account_id}:root"
+            return f"arn:aws:iam::{cast(Account, self.account).account_id}:root"
         if self.kind == UserKind.IAM:
-            return f"arn:aws:iam::{self.account.account_id}:user/{self.user_name}"
+            return f"arn:aws:iam::{cast(Account, self.account).account_id}:user/{self.user_name}"
         return f"arn:aws:iam::support:engineer/{self.login}"
 
     @property
@@ -292,7 +297,7 @@ class Policy(TimestampedModel):
     def arn(self) -> str:
         if self.account_id is None:
             return f"arn:aws:iam::aws:policy/{self.name}"
-        return f"arn:aws:iam::{self.account.account_id}:policy/{self.name}"
+        return f"arn:aws:iam::{cast(Account, self.account).account_id}:policy/{self.name}"
 
 
 class IamGroup(TimestampedModel):

@@ -133,8 +133,12 @@ def validate_document(document: Any) -> list[str]:
     if isinstance(document, str):
         try:
             document = json.loads(document)
-        except ValueError as exc:
+        except json.JSONDecodeError as exc:
             return [f"The policy is not valid JSON: {exc.msg} (line {exc.lineno})."]
+        except ValueError as exc:
+            # Not every ValueError from json.loads is a JSONDecodeError: an integer literal of
+            # more than 4,300 digits raises a plain one (Python's int-to-str limit).
+            return [f"The policy is not valid JSON: {exc}."]
     if not isinstance(document, dict):
         return ["The policy must be a JSON object."]
     errors: list[str] = []

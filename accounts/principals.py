@@ -10,7 +10,16 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from typing import TypedDict, Unpack
+
     from accounts.models import Account, User
+
+    class RequestFacts(TypedDict, total=False):
+        via: str
+        access_key_id: str
+        source_ip: str
+        user_agent: str
+        request_id: str
 
 
 @dataclass(frozen=True)
@@ -50,7 +59,7 @@ class Principal:
             return self.user.arn
         return "system" if self.is_system else "anonymous"
 
-    def with_request(self, **facts: str) -> Principal:
+    def with_request(self, **facts: Unpack[RequestFacts]) -> Principal:
         return replace(self, **facts)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -101,8 +101,8 @@ class ConnectionForm(forms.Form):
         self, *args: Any, regions: Sequence[str] = (), sample: bool = False, **kwargs: Any
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["regions"].choices = [(r, r) for r in regions]
+        cast(forms.MultipleChoiceField, self.fields["regions"]).choices = [(r, r) for r in regions]
         if not sample:  # the sample environment is a demo and test feature (a setting)
-            self.fields["mode"].choices = [
+            cast(forms.ChoiceField, self.fields["mode"]).choices = [
                 c for c in ConnectionMode.choices if c[0] != ConnectionMode.SAMPLE
             ]

@@ -17,12 +17,13 @@ import logging
 import re
 from collections.abc import Iterator
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -210,7 +211,7 @@ def _filters(form: ResourceFilterForm) -> tuple[str, int | None]:
 
 
 def _check_query(status_filter: str, page: int | None = None) -> str:
-    params: dict[str, object] = {}
+    params: dict[str, str | int] = {}
     if status_filter != FILTER_ALL:
         params["status"] = status_filter
     if page and page > 1:
@@ -322,7 +323,8 @@ def _set_excluded(request: HttpRequest, check_id: str, *, excluded: bool) -> Htt
     selection = ResourceSelectionForm(request.POST)
     notice = error = ""
     if not selection.is_valid():
-        error = selection.errors["resource_ids"][0]
+        # ErrorList.__getitem__ gives the message text (typed as ValidationError | str).
+        error = cast(str, selection.errors["resource_ids"][0])
     else:
         try:
             changed = services.advisor_resources_set_excluded(
@@ -389,7 +391,7 @@ def csv_safe(value: object) -> str:
 
 @require_GET
 @customer_required(DESCRIBE_ITEMS)
-def check_download(request: HttpRequest, check_id: str) -> HttpResponse:
+def check_download(request: HttpRequest, check_id: str) -> HttpResponseBase:
     """Every row of the latest result (excluded ones marked), streamed in the check's order."""
     spec = _load_spec(request, check_id)
     state = console_selectors.check_state_get(_account(request), spec.id)

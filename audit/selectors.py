@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from audit.models import AuditEvent
+
+if TYPE_CHECKING:
+    from accounts.models import Account
 
 EVENT_VERSION = "1.11"
 
@@ -46,7 +49,9 @@ def to_cloudtrail(event: AuditEvent) -> dict[str, Any]:
         "readOnly": event.read_only,
         "eventType": event.event_type,
         "managementEvent": True,
-        "recipientAccountId": event.account.account_id if event.account_id else None,
+        "recipientAccountId": (
+            cast("Account", event.account).account_id if event.account_id else None
+        ),
         "eventCategory": "Management",
     }
     if event.resources:
@@ -60,7 +65,7 @@ def to_cloudtrail(event: AuditEvent) -> dict[str, Any]:
 
 
 def history_for_account(
-    account,  # type: ignore[no-untyped-def]
+    account: Account,
     *,
     attribute: str = "",
     value: str = "",

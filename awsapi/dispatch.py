@@ -249,9 +249,9 @@ def handle(request: HttpRequest) -> HttpResponse:
         return protocol.render_error(error, request_id)
     except Exception:
         logger.exception("AWS API call %s failed", name)
-        error = InternalServerError()
-        _record_failure(principal, account, name, params, error)
-        return protocol.render_error(error, request_id)
+        internal = InternalServerError()
+        _record_failure(principal, account, name, params, internal)
+        return protocol.render_error(internal, request_id)
 
 
 def _run(

@@ -9,6 +9,7 @@ import json
 
 from django.core.files.storage import default_storage
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
@@ -59,7 +60,7 @@ def upload_part(request: HttpRequest, upload_id: str, part_index: int) -> HttpRe
 
 
 @require_http_methods(["GET", "HEAD"])
-def attachment_download(request: HttpRequest, attachment_id: str) -> HttpResponse:
+def attachment_download(request: HttpRequest, attachment_id: str) -> HttpResponseBase:
     if not presign.verify(
         "GET", request.path, request.GET.get("expires"), request.GET.get("signature")
     ):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
@@ -12,6 +12,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import CaseType, ContactMethod, PlanSeverity, SupportPlan
 from cases.models import CallbackWhen, CaseStatus, Language
 from catalog.models import Category, Service
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_FILES = 3
 _SPLIT = re.compile(r"[,;\s]+")
@@ -54,7 +57,7 @@ class MultipleFileField(forms.FileField):
         return files
 
 
-def attachments_field(label: str) -> MultipleFileField:
+def attachments_field(label: StrOrPromise) -> MultipleFileField:
     return MultipleFileField(
         label=label,
         required=False,
@@ -107,12 +110,12 @@ class CaseCreateForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.plan = plan
         case_types = plan.case_types()
-        self.fields["case_type"].choices = [
+        cast(forms.ChoiceField, self.fields["case_type"]).choices = [
             (value, label) for value, label in CaseType.choices if value in case_types
         ]
         chosen_type = self.data.get("case_type") or self.initial.get("case_type") or case_types[0]
         services = Service.objects.filter(is_active=True, case_type=chosen_type).order_by("name")
-        self.fields["service"].choices = [("", _("Choose a service"))] + [
+        cast(forms.ChoiceField, self.fields["service"]).choices = [("", _("Choose a service"))] + [
             (s.code, s.name) for s in services
         ]
         service_code = self.data.get("service") or self.initial.get("service")
@@ -120,15 +123,15 @@ class CaseCreateForm(forms.Form):
             "name"
         )
         self.categories = list(categories)
-        self.fields["category"].choices = [("", _("Choose a category"))] + [
-            (c.code, c.name) for c in self.categories
-        ]
+        cast(forms.ChoiceField, self.fields["category"]).choices = [
+            ("", _("Choose a category"))
+        ] + [(c.code, c.name) for c in self.categories]
         cells = (
             PlanSeverity.objects.filter(plan=plan)
             .select_related("severity")
             .order_by("severity__level")
         )
-        self.fields["severity"].choices = [
+        cast(forms.ChoiceField, self.fields["severity"]).choices = [
             (
                 cell.severity.code,
                 _("%(name)s (first response within %(time)s%(hours)s)")
@@ -141,7 +144,7 @@ class CaseCreateForm(forms.Form):
             for cell in cells
         ]
         methods = plan.contact_methods()
-        self.fields["contact_method"].choices = [
+        cast(forms.ChoiceField, self.fields["contact_method"]).choices = [
             (value, label) for value, label in ContactMethod.choices if value in methods
         ]
         self.fields["contact_method"].initial = ContactMethod.WEB
@@ -157,7 +160,8 @@ class CaseCreateForm(forms.Form):
         return next((c for c in self.categories if c.code == code), None)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        # Form.clean() returns cleaned_data (typed Optional for overrides that return None).
+        data = cast(dict[str, Any], super().clean())
         if data.get("contact_method") == ContactMethod.PHONE:
             if not data.get("callback_number"):
                 self.add_error("callback_number", _("Enter the number we should call."))
@@ -218,7 +222,10 @@ class CaseFilterForm(forms.Form):
 
     def __init__(self, *args: Any, severities: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["severity"].choices = [("", _("Any severity")), *severities]
+        cast(forms.ChoiceField, self.fields["severity"]).choices = [
+            ("", _("Any severity")),
+            *severities,
+        ]
 
     def _plausible(self, name: str) -> Any:
         value = self.cleaned_data.get(name)

@@ -142,6 +142,9 @@ class Communication(TimestampedModel):
         related_name="communication",
     )
 
+    # Only on communications loaded by cases.selectors (one query for a page's attachments).
+    attachment_list: list[Attachment]
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["case", "-created_at"], name="communication_case_time")]

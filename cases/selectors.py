@@ -7,10 +7,10 @@ recent communications of all cases on it (one window-function query), and their 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Paginator
 from django.db.models import Case as SqlCase
@@ -32,6 +32,9 @@ from django.utils.dateparse import parse_datetime
 from accounts import access
 from accounts.principals import Principal
 from cases.models import Attachment, Case, CaseStatus, Communication
+
+if TYPE_CHECKING:
+    from django.core.paginator import Page as PaginatorPage
 
 RECENT_COMMUNICATIONS = 5
 
@@ -129,9 +132,9 @@ def recent_communications(
     return result
 
 
-def _attach_attachments(communications: list[Communication]) -> None:
+def _attach_attachments(communications: Sequence[Communication]) -> None:
     set_ids = [c.attachment_set_id for c in communications if c.attachment_set_id]
-    by_set: dict[int, list[Attachment]] = defaultdict(list)
+    by_set: dict[int | None, list[Attachment]] = defaultdict(list)
     if set_ids:
         for attachment in Attachment.objects.filter(attachment_set_id__in=set_ids).order_by(
             "created_at", "id"
@@ -218,17 +221,27 @@ class IdPaginator(Paginator):
     """Pages through a queryset by selecting the page's primary keys first (an index-only walk
     past the offset) and only then those rows, with `related` joined: deep pages stay cheap."""
 
-    def __init__(self, object_list, per_page, *, related=(), **kwargs):  # type: ignore[no-untyped-def]
+    object_list: QuerySet[Any]
+
+    def __init__(
+        self,
+        object_list: QuerySet[Any],
+        per_page: int | str,
+        *,
+        related: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.related = tuple(related)
 
-    def page(self, number):  # type: ignore[no-untyped-def]
+    def page(self, number: int | str) -> PaginatorPage[Any]:
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + self.per_page])
         manager = self.object_list.model._default_manager
         rows = manager.select_related(*self.related).in_bulk(ids)
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+        # Paginator._get_page (the Page factory hook) is missing from django-stubs.
+        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)  # type: ignore[attr-defined]
 
 
 def case_communications(case: Case) -> list[Communication]:

@@ -10,9 +10,12 @@ from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.files.storage import default_storage
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.core.files.uploadedfile import UploadedFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -81,9 +84,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
 # --- create -------------------------------------------------------------------------------------
 
 
-def _create_form(request: HttpRequest, data=None, files=None) -> CaseCreateForm:  # type: ignore[no-untyped-def]
+def _create_form(
+    request: HttpRequest,
+    data: QueryDict | None = None,
+    files: MultiValueDict[str, UploadedFile] | None = None,
+) -> CaseCreateForm:
     principal = request.principal  # type: ignore[attr-defined]
-    initial = {"language": request.LANGUAGE_CODE if request.LANGUAGE_CODE in ("en", "ja") else "en"}  # type: ignore[attr-defined]
+    initial = {"language": request.LANGUAGE_CODE if request.LANGUAGE_CODE in ("en", "ja") else "en"}
     if principal.user.email and principal.user.is_iam:
         initial["cc"] = principal.user.email
     return CaseCreateForm(
@@ -299,7 +306,7 @@ def case_reopen(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @require_GET
 @customer_required("support:DescribeAttachment")
-def attachment_download(request: HttpRequest, case_id: str, attachment_id: str) -> HttpResponse:
+def attachment_download(request: HttpRequest, case_id: str, attachment_id: str) -> HttpResponseBase:
     """An attachment of one of the account's cases, always as a download, never rendered."""
     case = _load_case(request, case_id, "support:DescribeAttachment")
     try:

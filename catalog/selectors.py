@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Prefetch, QuerySet
 
 from accounts.models import PlanSeverity, SupportPlan
 from catalog.models import Category, Service
 
+if TYPE_CHECKING:
+    from typing import TypedDict
+
+    from django_stubs_ext import WithAnnotations
+
+    class _ActiveCategories(TypedDict):
+        active_categories: list[Category]
+
+    ServiceWithCategories = WithAnnotations[Service, _ActiveCategories]
+
 
 def service_list(
     *, codes: list[str] | None = None, case_types: list[str] | None = None
-) -> QuerySet:
+) -> QuerySet[ServiceWithCategories]:
     """Active services with their active categories prefetched (two queries in all)."""
     queryset = Service.objects.filter(is_active=True).prefetch_related(
         Prefetch(
@@ -26,7 +38,7 @@ def service_list(
     return queryset.order_by("name")
 
 
-def severity_cells_for_plan(plan: SupportPlan) -> QuerySet:
+def severity_cells_for_plan(plan: SupportPlan) -> QuerySet[PlanSeverity]:
     """The plan's severities with their first-response targets, lowest severity first."""
     return (
         PlanSeverity.objects.filter(plan=plan)

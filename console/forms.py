@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Severity, SupportPlan
+from accounts.models import Severity, SupportPlan, User
 from cases.models import CaseStatus
 from catalog.models import Service
 
@@ -27,20 +28,21 @@ class QueueFilterForm(forms.Form):
     breached = forms.BooleanField(label=_("Breached only"), required=False)
     mine = forms.BooleanField(label=_("Only the services I cover"), required=False)
 
-    def __init__(self, *args: Any, engineers=(), **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, engineers: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["plan"].choices = [("", _("Any plan"))] + [
+        cast(forms.ChoiceField, self.fields["plan"]).choices = [("", _("Any plan"))] + [
             (p.code, p.name) for p in SupportPlan.objects.order_by("position")
         ]
-        self.fields["severity"].choices = [("", _("Any severity"))] + [
+        cast(forms.ChoiceField, self.fields["severity"]).choices = [("", _("Any severity"))] + [
             (s.code, s.name) for s in Severity.objects.order_by("level")
         ]
-        self.fields["service"].choices = [("", _("Any service"))] + [
+        cast(forms.ChoiceField, self.fields["service"]).choices = [("", _("Any service"))] + [
             (s.code, s.name) for s in Service.objects.filter(is_active=True).order_by("name")
         ]
-        self.fields["assignee"].choices = [("", _("Anyone")), ("none", _("Nobody"))] + [
-            (e.login, e.display_name or e.email) for e in engineers
-        ]
+        cast(forms.ChoiceField, self.fields["assignee"]).choices = [
+            ("", _("Anyone")),
+            ("none", _("Nobody")),
+        ] + [(e.login, e.display_name or e.email) for e in engineers]
 
 
 class EngineerReplyForm(forms.Form):
@@ -61,6 +63,8 @@ class NoteForm(forms.Form):
 class AssignForm(forms.Form):
     engineer = forms.ChoiceField(label=_("Assign to"))
 
-    def __init__(self, *args: Any, engineers=(), **kwargs: Any) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, engineers: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["engineer"].choices = [(e.login, e.display_name or e.email) for e in engineers]
+        cast(forms.ChoiceField, self.fields["engineer"]).choices = [
+            (e.login, e.display_name or e.email) for e in engineers
+        ]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from django.contrib import messages
+from django.forms import Form
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -58,7 +61,8 @@ def _queue_page(
 
 
 def _covered_services(request: HttpRequest) -> list[int] | None:
-    ids = list(request.user.services.values_list("pk", flat=True))  # type: ignore[union-attr]
+    # engineer_required: the user is a signed-in engineer.
+    ids = list(cast(User, request.user).services.values_list("pk", flat=True))
     return ids or None
 
 
@@ -91,7 +95,10 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict[str
         "notes": list(case.internal_notes.select_related("author")),
         "reply_form": forms.get("reply_form") or EngineerReplyForm(),
         "note_form": forms.get("note_form") or NoteForm(),
-        "assign_form": AssignForm(engineers=engineers, initial={"engineer": request.user.login}),
+        # engineer_required: the user is a signed-in engineer.
+        "assign_form": AssignForm(
+            engineers=engineers, initial={"engineer": cast(User, request.user).login}
+        ),
         "time_left": label,
         "overdue": overdue,
     }
@@ -113,7 +120,7 @@ def case_action(request: HttpRequest, case_id: str, action: str) -> HttpResponse
         if action == "claim":
             case_services.case_assign(case=item, engineer=principal.user, actor=principal)
         elif action == "assign":
-            form = AssignForm(request.POST, engineers=list(selectors.engineers()))
+            form: Form = AssignForm(request.POST, engineers=list(selectors.engineers()))
             if not form.is_valid():
                 messages.error(request, _("Choose an engineer to assign the case to."))
             else:

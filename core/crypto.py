@@ -23,7 +23,7 @@ def _derived_key(secret_key: str) -> bytes:
 
 
 def _fernet() -> MultiFernet:
-    keys = list(settings.ENCRYPTION_KEYS) or [_derived_key(settings.SECRET_KEY)]
+    keys: list[str | bytes] = list(settings.ENCRYPTION_KEYS) or [_derived_key(settings.SECRET_KEY)]
     return MultiFernet([Fernet(k) for k in keys])
 
 

@@ -4,6 +4,7 @@ names, patterns and destinations."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -67,8 +68,8 @@ class RuleForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 14, "spellcheck": "false", "class": "code"}),
     )
 
-    def __init__(self, *args: object, editing: bool = False, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *args: Any, editing: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         if editing:
             # Rule names cannot change (as in EventBridge): shown, not submitted.
             self.fields["name"].disabled = True

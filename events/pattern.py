@@ -32,7 +32,7 @@ import json
 import math
 from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeGuard
 
 from core.errors import InvalidEventPatternException
 
@@ -115,7 +115,7 @@ def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -227,7 +227,7 @@ def _validate_wildcard(argument: object, path: str, operator: str) -> None:
     if not isinstance(argument, str):
         _fail(REASON_STRING_ARGUMENT, operator=operator, path=path)
     try:
-        _wildcard_segments(argument)  # type: ignore[arg-type]
+        _wildcard_segments(argument)
     except ValueError as problem:
         _fail(REASON_WILDCARD, value=argument, path=path, problem=problem)
 
@@ -236,7 +236,7 @@ def _validate_cidr(argument: object, path: str) -> None:
     if not isinstance(argument, str):
         _fail(REASON_STRING_ARGUMENT, operator="cidr", path=path)
     try:
-        _network(argument)  # type: ignore[arg-type]
+        _network(argument)
     except ValueError:
         _fail(REASON_CIDR, value=argument, path=path)
 
@@ -245,7 +245,7 @@ def _validate_anything_but(argument: object, path: str) -> None:
     if isinstance(argument, str):
         return
     if _is_number(argument):
-        if not math.isfinite(argument):  # type: ignore[arg-type]
+        if not math.isfinite(argument):
             _fail(REASON_NOT_FINITE, path=path)
         return
     if isinstance(argument, list):
@@ -256,7 +256,7 @@ def _validate_anything_but(argument: object, path: str) -> None:
         _fail(REASON_ANYTHING_BUT, path=path)
     if not isinstance(argument, dict) or len(argument) != 1:
         _fail(REASON_ANYTHING_BUT, path=path)
-    ((name, inner),) = argument.items()  # type: ignore[union-attr]
+    ((name, inner),) = argument.items()
     if name not in ANYTHING_BUT_OPERATORS:
         _fail(REASON_ANYTHING_BUT, path=path)
     if name in ("prefix", "suffix"):
@@ -276,7 +276,7 @@ def _numeric_bounds(argument: object, path: str) -> list[tuple[str, float]]:
     """The (operator, number) pairs of a `numeric` operator, validated."""
     if not isinstance(argument, list) or len(argument) not in (2, 4):
         _fail(REASON_NUMERIC_SHAPE, path=path)
-    pairs = [(argument[i], argument[i + 1]) for i in range(0, len(argument), 2)]  # type: ignore[index]
+    pairs = [(argument[i], argument[i + 1]) for i in range(0, len(argument), 2)]
     for operator, number in pairs:
         if operator not in NUMERIC_OPERATORS:
             _fail(REASON_NUMERIC_OPERATOR, operator=operator, path=path)

@@ -41,7 +41,9 @@ def rule_targets(rule: EventRule) -> list[EventTarget]:
     )
 
 
-def delivery_page(target: EventTarget, number: object, per_page: int) -> Page:
+def delivery_page(
+    target: EventTarget, number: int | str | None, per_page: int
+) -> Page[EventDelivery]:
     """One page of a target's deliveries, newest first, with their attempts: three queries
     (count, page, attempts) whatever the page size."""
     queryset = (

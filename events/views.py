@@ -13,7 +13,7 @@ a secret in their path) are shown whole only to people allowed to change targets
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -42,6 +42,9 @@ from events.models import (
 )
 from events.services import confirmation
 from events.services.sending import event_text
+
+if TYPE_CHECKING:
+    from django.utils.datastructures import MultiValueDict
 
 PAGE_SIZE = 20
 
@@ -87,7 +90,8 @@ def rule_list(request: HttpRequest) -> HttpResponse:
 
 def _with_starter(form: RuleForm) -> RuleForm:
     """The same form, its pattern replaced by the chosen starter (no validation yet)."""
-    data = form.data.copy()
+    # A form's data is a QueryDict when bound, a MultiValueDict when not (typed as a Mapping).
+    data = cast("MultiValueDict[str, Any]", form.data).copy()
     data["event_pattern"] = starter_text(data.get("starter", "")) or data.get("event_pattern", "")
     return RuleForm(data, initial=form.initial, editing=form.fields["name"].disabled)
 

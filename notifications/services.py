@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -25,13 +26,16 @@ from django.utils import timezone, translation
 
 from notifications.models import Notification, NotificationStatus
 
+if TYPE_CHECKING:
+    from cases.models import Case
+
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 STUCK_AFTER = timedelta(minutes=10)
 
 
-def case_recipients(case) -> list[str]:  # type: ignore[no-untyped-def]
+def case_recipients(case: Case) -> list[str]:
     """The submitter, the CC list and the account's contact address, each once."""
     candidates: list[str] = []
     if case.submitter is not None and case.submitter.email:
@@ -50,11 +54,11 @@ def case_recipients(case) -> list[str]:  # type: ignore[no-untyped-def]
     return result
 
 
-def case_url(case) -> str:  # type: ignore[no-untyped-def]
+def case_url(case: Case) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("cases:detail", args=[case.case_id])
 
 
-def _render(case, kind: str, body: str, origin: str) -> tuple[str, str, str]:  # type: ignore[no-untyped-def]
+def _render(case: Case, kind: str, body: str, origin: str) -> tuple[str, str, str]:
     context = {
         "case": case,
         "kind": kind,
@@ -72,10 +76,10 @@ def _render(case, kind: str, body: str, origin: str) -> tuple[str, str, str]:  #
 
 def notification_enqueue_case_update(
     *,
-    case,
+    case: Case,
     kind: str,
     body: str = "",
-    origin: str = "",  # type: ignore[no-untyped-def]
+    origin: str = "",
 ) -> Notification | None:
     """Queue the email for a case update; call inside the change's transaction.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.utils import timezone
@@ -70,7 +70,8 @@ def user_identity(actor: Principal) -> dict[str, Any]:
         identity["userName"] = user.identity_name
         return identity
     identity["type"] = "Root" if user.is_root else "IAMUser"
-    identity["accountId"] = user.account.account_id
+    # Customers (root and IAM users) always have an account.
+    identity["accountId"] = cast(Account, user.account).account_id
     if user.is_iam:
         identity["userName"] = user.user_name
     if actor.access_key_id:

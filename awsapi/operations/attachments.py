@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -164,8 +164,9 @@ def get_attachment_download_link(ctx: CallContext, body: dict[str, Any]) -> dict
     )
     ttl = settings.SUPPORTCENTER_PRESIGNED_URL_TTL_SECONDS
     if settings.STORAGE_BACKEND == "s3":
-        # django-storages signs a real S3 GET with the configured credentials.
-        url = default_storage.url(
+        # django-storages signs a real S3 GET with the configured credentials (S3Storage.url
+        # takes parameters and expire; django-storages is untyped).
+        url = cast(Any, default_storage).url(
             attachment.storage_key,
             parameters={
                 "ResponseContentDisposition": content_disposition_header(True, attachment.file_name)

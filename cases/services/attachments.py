@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import mimetypes
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.files.base import ContentFile
@@ -34,6 +35,11 @@ from core.errors import (
     InvalidParameterValueException,
     UploadIdNotFound,
 )
+
+if TYPE_CHECKING:
+    from typing import TypeVar
+
+    _T = TypeVar("_T")
 
 MSG_SET_EXPIRED = "Attachment set {attachment_set_id} expired."
 MSG_SET_USED = "Attachment set {attachment_set_id} has already been used."
@@ -265,8 +271,12 @@ def attachment_sets_purge_expired(*, batch_size: int = 500) -> int:
 
 
 def _with_new_attachments(
-    *, account: Account, actor: Principal, files: Sequence[NewAttachment], write
-):  # type: ignore[no-untyped-def]
+    *,
+    account: Account,
+    actor: Principal,
+    files: Sequence[NewAttachment],
+    write: Callable[[AttachmentSet | None], _T],
+) -> _T:
     """Run `write(attachment_set)` in one transaction with a new set of `files`; if anything
     fails, the set's rows roll back and its files are removed from storage too."""
     keys: list[str] = []

@@ -140,7 +140,8 @@ def cases_purge(*, batch_size: int = 1000, now: datetime | None = None) -> int:
                 request_parameters={"createdBefore": cutoff.isoformat(), "batchSize": batch_size},
                 response_elements={"purgedCases": len(batch)},
             )
-            transaction.on_commit(lambda keys=keys: _delete_files(keys))
+            # mypy cannot type a lambda's default; it binds this batch's keys.
+            transaction.on_commit(lambda keys=keys: _delete_files(keys))  # type: ignore[misc]
         purged += len(batch)
 
 

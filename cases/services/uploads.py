@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings
 from django.core.files import File
@@ -30,6 +30,9 @@ from audit import services as audit
 from cases.models import AttachmentUpload, AttachmentUploadPart, UploadStatus
 from cases.services.validation import safe_file_name
 from core.errors import InvalidParameterValueException
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsRead
 
 MAX_FILE_SIZE = 157_286_400  # 150 MB, the model's FileSize maximum
 MAX_PART_SIZE = 104_857_600  # 100 MB, the model's PartSizeBytes maximum
@@ -53,13 +56,15 @@ def s3_mode() -> bool:
     return settings.STORAGE_BACKEND == "s3"
 
 
-def _s3():
+def _s3() -> tuple[Any, str]:
     """(boto3 S3 client, bucket name) of the default storage (django-storages' S3Storage)."""
-    return default_storage.connection.meta.client, default_storage.bucket_name
+    # In S3 mode the default storage is S3Storage, which django-storages does not type.
+    storage = cast(Any, default_storage)
+    return storage.connection.meta.client, storage.bucket_name
 
 
 def _s3_key(name: str) -> str:
-    return default_storage._normalize_name(name)
+    return cast(Any, default_storage)._normalize_name(name)  # S3Storage in S3 mode
 
 
 def s3_part_url(upload: AttachmentUpload, index: int, ttl: int) -> str:
@@ -160,7 +165,11 @@ def _check_open(upload: AttachmentUpload) -> None:
 
 
 def upload_part_store(
-    *, upload: AttachmentUpload, part_index: int, stream: IO[bytes], content_length: int
+    *,
+    upload: AttachmentUpload,
+    part_index: int,
+    stream: SupportsRead[bytes],
+    content_length: int,
 ) -> str:
     """Stream one part into storage and return its ETag (the MD5 of the part, as S3 does).
 
@@ -272,7 +281,10 @@ def upload_complete(
             upload.storage_key = key
             upload.save(update_fields=["status", "storage_key", "updated_at"])
             part_keys = [p.storage_key for p in ordered]
-            transaction.on_commit(lambda: [default_storage.delete(k) for k in part_keys])
+            # The list comprehension only runs the deletes (Storage.delete returns None).
+            transaction.on_commit(
+                lambda: [default_storage.delete(k) for k in part_keys]  # type: ignore[func-returns-value]
+            )
     audit.record(
         actor=actor,
         event_name="CompleteAttachmentUpload",

@@ -14,7 +14,7 @@ SMTP and AWS errors never escape: they become a failed `Outcome`, retried later.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
@@ -29,7 +29,10 @@ from events.services.sending import Outcome, event_body, event_text, ordered_eve
 
 
 def _summary_lines(event: dict[str, Any]) -> list[str]:
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+    # isinstance() on a .get() result does not narrow it: the cast says what it checked.
+    detail = cast(
+        "dict[str, Any]", event.get("detail") if isinstance(event.get("detail"), dict) else {}
+    )
     lines = [
         _("Event: %(type)s") % {"type": event.get("detail-type", "")},
         _("Source: %(source)s") % {"source": event.get("source", "")},
@@ -48,7 +51,10 @@ def _summary_lines(event: dict[str, Any]) -> list[str]:
 
 
 def _email_subject(event: dict[str, Any]) -> str:
-    detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
+    # isinstance() on a .get() result does not narrow it: the cast says what it checked.
+    detail = cast(
+        "dict[str, Any]", event.get("detail") if isinstance(event.get("detail"), dict) else {}
+    )
     if "event-name" in detail and "display-id" in detail:
         about = _("case %(id)s, %(name)s") % {
             "id": detail["display-id"],

@@ -119,6 +119,8 @@ def test_managed_support_policy_allows_support_only() -> None:
     ("document", "fragment"),
     [
         ("{not json", "not valid JSON"),
+        # json.loads raises a plain ValueError (not a JSONDecodeError) for this one.
+        ('{"Version": ' + "9" * 5000 + "}", "not valid JSON"),
         ([], "must be a JSON object"),
         ({"Statement": []}, "non-empty list"),
         ({}, "needs a Statement"),

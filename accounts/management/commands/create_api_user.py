@@ -5,7 +5,7 @@ Prints one JSON object on stdout: {"accountId", "userName", "accessKeyId", "secr
 
 import json
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.models import Account, Policy, SupportPlan, User
@@ -23,7 +23,7 @@ from core.errors import SupportApiError
 class Command(BaseCommand):
     help = "Create an API user (and its account if needed); print its access key as JSON."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--account-id", required=True)
         parser.add_argument("--plan", default="business", help="Plan for a new account.")
         parser.add_argument("--email", help="Root email for a new account.")

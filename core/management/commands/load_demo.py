@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from demo.loader import demo_load
 
@@ -7,7 +7,7 @@ from demo.loader import demo_load
 class Command(BaseCommand):
     help = "Load the demo tenant (only when SUPPORTCENTER_DEMO is on, unless --force)."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--force", action="store_true", help="Load even if DEMO is off.")
 
     def handle(self, *args: object, **options: object) -> None:

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from demo.loader import sign_ins
 
@@ -29,7 +29,7 @@ def _free_port() -> int:
 class Command(BaseCommand):
     help = "Start the web server, a Celery worker and Celery beat; stop them all on Ctrl-C."
 
-    def add_arguments(self, parser):  # type: ignore[no-untyped-def]
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", default=os.environ.get("PORT", "8000"))
         parser.add_argument("--web-workers", type=int, default=2)
