@@ -20,6 +20,7 @@ import time
 from bench.api import (
     ROOT,
     Result,
+    api_user,
     database_name,
     free_port,
     measure,
@@ -49,13 +50,7 @@ from advisor.checks import REGISTRY
 from advisor.models import CheckResource, CheckResult, CheckState
 from core.services import database_optimize
 
-out = StringIO()
-call_command("create_api_user", "--account-id", "999900002222", "--plan", "enterprise", stdout=out)
-user = json.loads(out.getvalue())
-account = Account.objects.get(account_id="999900002222")
-root = account.users.get(kind="root")
-root.set_password("bench-password-1")
-root.save(update_fields=["password"])
+{api_user}
 now = timezone.now()
 with transaction.atomic():
     for spec in REGISTRY.values():
@@ -123,7 +118,13 @@ def main(argv: list[str]) -> None:
         MOTO_EC2_LOAD_DEFAULT_AMIS="false",
     )
     subprocess.run([sys.executable, "manage.py", "bootstrap"], cwd=ROOT, env=env, check=True)
-    user = run_json(env, SEED.format(history=args.history, resources=args.resources, big=BIG_CHECK))
+    seed = SEED.format(
+        api_user=api_user("999900002222"),
+        history=args.history,
+        resources=args.resources,
+        big=BIG_CHECK,
+    )
+    user = run_json(env, seed)
     port = free_port()
     web = start_web(env, port)
     base = f"http://127.0.0.1:{port}"

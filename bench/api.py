@@ -92,6 +92,20 @@ def page_getter(base: str, jar, expect: str = ""):  # type: ignore[no-untyped-de
     return getter
 
 
+def api_user(account_id: str) -> str:
+    """Seed-script lines: an enterprise account with an API user (`user`, the JSON that
+    create_api_user prints) and a root user (`root`) whose password is bench-password-1."""
+    return f"""
+out = StringIO()
+call_command("create_api_user", "--account-id", "{account_id}", "--plan", "enterprise", stdout=out)
+user = json.loads(out.getvalue())
+account = Account.objects.get(account_id="{account_id}")
+root = account.users.get(kind="root")
+root.set_password("bench-password-1")
+root.save(update_fields=["password"])
+"""
+
+
 def scratch_env(data_dir: Path | None = None, **overrides: str) -> dict[str, str]:
     """The environment of a benchmark's own Support Center: a scratch data directory (or the
     given one), a random secret key, no demo tenant; `overrides` add SUPPORTCENTER_* settings."""
@@ -208,13 +222,7 @@ from catalog.models import Category, Service
 from cases.models import Case, Communication
 from core import ids
 from core.services import sequence_next
-out = StringIO()
-call_command("create_api_user", "--account-id", "999900001111", "--plan", "enterprise", stdout=out)
-user = json.loads(out.getvalue())
-account = Account.objects.get(account_id="999900001111")
-root = account.users.get(kind="root")
-root.set_password("bench-password-1")
-root.save(update_fields=["password"])
+{api_user("999900001111")}
 service = Service.objects.get(code="amazon-elastic-compute-cloud-linux")
 category = Category.objects.get(service=service, code="instance-issue")
 severity = Severity.objects.get(code="normal")

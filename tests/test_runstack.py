@@ -139,19 +139,24 @@ def test_bootstrap_and_runstack(tmp_path) -> None:
         )
         _wait_for(lambda: "beat: Starting" in log_path.read_text(), 30, "beat")
 
-        # The demo tenant's first Trusted Advisor runs (queued by bootstrap) compute against the
-        # sample environment in the worker and all succeed.
-        def advisor_states() -> dict[str, int]:
+        def counts(model: str, field: str) -> dict[str, int]:
+            """Rows of `model` per value of `field`, read by a separate process."""
             script = (
-                "import django, json; django.setup(); from django.db.models import Count; "
-                "from advisor.models import CheckState; print(json.dumps(dict("
-                "CheckState.objects.values_list('refresh_status').annotate(n=Count('id')))))"
+                "import django, json; django.setup(); from django.apps import apps; "
+                "from django.db.models import Count; print(json.dumps(dict("
+                f"apps.get_model('{model}').objects.values_list('{field}')"
+                ".annotate(n=Count('id')))))"
             )
             done = subprocess.run(
                 [python, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
             )
             assert done.returncode == 0, done.stderr
             return json.loads(done.stdout.strip().splitlines()[-1])
+
+        # The demo tenant's first Trusted Advisor runs (queued by bootstrap) compute against the
+        # sample environment in the worker and all succeed.
+        def advisor_states() -> dict[str, int]:
+            return counts("advisor.CheckState", "refresh_status")
 
         _wait_for(
             lambda: set(advisor_states()) <= {"success", "abandoned"},
@@ -164,16 +169,7 @@ def test_bootstrap_and_runstack(tmp_path) -> None:
 
         # Their item events reach the demo rule's SQS queue in the sample environment.
         def deliveries() -> dict[str, int]:
-            script = (
-                "import django, json; django.setup(); from django.db.models import Count; "
-                "from events.models import EventDelivery; print(json.dumps(dict("
-                "EventDelivery.objects.values_list('status').annotate(n=Count('id')))))"
-            )
-            done = subprocess.run(
-                [python, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True
-            )
-            assert done.returncode == 0, done.stderr
-            return json.loads(done.stdout.strip().splitlines()[-1])
+            return counts("events.EventDelivery", "status")
 
         _wait_for(
             lambda: (
