@@ -445,5 +445,8 @@ def target_confirm(request: HttpRequest, token: str) -> HttpResponse:
         )
     # The link is a credential: keep the page out of caches and its URL out of Referer headers.
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # same-origin, not no-referrer: with no-referrer the browser sends `Origin: null` on the
+    # Confirm POST and CSRF protection refuses it; same-origin still keeps the token out of
+    # any other site's Referer.
+    response["Referrer-Policy"] = "same-origin"
     return response

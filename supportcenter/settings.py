@@ -195,6 +195,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.HtmxVaryMiddleware",
     "accounts.middleware.PrincipalMiddleware",
     # Last, as django-axes asks: it turns lockouts raised during sign-in into responses.
     "axes.middleware.AxesMiddleware",

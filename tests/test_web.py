@@ -107,3 +107,10 @@ def test_case_text_is_read_only_in_admin(admin_client_) -> None:
         reverse("admin:cases_case_change", args=[case.pk]), {"subject": "changed"}
     )
     assert response.status_code == 403
+
+
+def test_pages_vary_on_hx_request(client, reference_data) -> None:
+    """A page and its htmx fragment share a URL; caches must keep them apart (Back/Forward
+    after an htmx update would otherwise show the fragment as the page)."""
+    response = client.get("/signin/")
+    assert "HX-Request" in response["Vary"]

@@ -59,3 +59,38 @@ def test_rule_with_a_webhook_receives_a_case_event(
     page.get_by_role("button", name="Disable").click()
     page.get_by_role("button", name="Enable").wait_for()
     assert EventRule.objects.get(account=account).enabled is False
+
+
+def test_email_target_is_confirmed_from_the_link_and_enter_saves_the_rule(
+    page,  # noqa: F811
+    live_server,
+    reference_data,
+) -> None:
+    """The confirmation page's Confirm button works in a real browser (CSRF with the page's
+    referrer policy), and Enter in the rule form creates the rule rather than loading a
+    starter pattern."""
+    from events import services
+    from events.models import ConfirmationStatus, EventTarget
+    from events.services.confirmation import confirmation_token
+
+    account = factories.make_account("business")
+    sign_in_root(page, live_server, account)
+    page.goto(f"{live_server.url}/events/create/")
+    page.get_by_label("Name").fill("by-enter")
+    page.get_by_label("Event pattern (JSON)").fill('{"source": ["aws.support"]}')
+    page.get_by_label("Name").press("Enter")
+    page.wait_for_url(re.compile(r"/events/rules/by-enter/$"))
+
+    rule = EventRule.objects.get(account=account, name="by-enter")
+    root = factories.principal(factories.root_of(account))
+    target, _ = services.target_create(rule=rule, actor=root, kind="email", email="ops@example.com")
+    # The recipient is usually not signed in: a fresh browser context.
+    other = page.context.browser.new_context()
+    visitor = other.new_page()
+    visitor.goto(f"{live_server.url}/events/confirm/{confirmation_token(target)}/")
+    visitor.get_by_role("button", name="Confirm").click()
+    visitor.wait_for_load_state()
+    assert "CSRF verification failed" not in visitor.content()
+    other.close()
+    target = EventTarget.objects.get(pk=target.pk)
+    assert target.confirmation_status == ConfirmationStatus.CONFIRMED

@@ -85,7 +85,7 @@ def test_an_email_target_receives_nothing_until_its_recipient_confirms(
     # The link's page asks; GET changes nothing (mail scanners follow links).
     page = client.get(link)
     assert page.status_code == 200
-    assert page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "no-referrer"
+    assert page["Cache-Control"] == "no-store" and page["Referrer-Policy"] == "same-origin"
     body = page.content.decode()
     assert "ops@example.com" in body and '<button type="submit" class="primary">Confirm' in body
     target.refresh_from_db()
