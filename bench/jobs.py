@@ -11,6 +11,7 @@ its own, which reports its wall time and peak resident memory.
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import platform
 import re
@@ -161,22 +162,25 @@ def main(argv: list[str]) -> None:
 
         getter = page_getter(base, jar, "Case queue")
 
-        first = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        pages = int(
-            re.search(r"Page 1 of ([\d,]+)", first.open(base + "/console/").read().decode())
-            .group(1)
-            .replace(",", "")
-        )
+        # Keyset pages: follow "Next" up to 100 pages deep to measure a deep page too.
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        path, depth = "/console/", 0
+        for depth in range(1, 101):  # noqa: B007 (depth is reported below)
+            page = opener.open(base + path, timeout=60).read().decode()
+            found = re.search(r'href="(\?[^"]*cursor=[^"]+)" rel="next"', page)
+            if found is None:
+                break
+            path = "/console/" + html.unescape(found.group(1))
         page_rows = [
             measure(
                 "queue, first page", "Support Center", args.calls, args.threads, getter("/console/")
             ),
             measure(
-                f"queue, page {pages // 2:,}",
+                f"queue, {depth} pages deep",
                 "Support Center",
                 args.calls,
                 args.threads,
-                getter(f"/console/?page={pages // 2}"),
+                getter(path),
             ),
             measure(
                 "queue, breached filter",

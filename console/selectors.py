@@ -3,16 +3,37 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import User
 from cases.lifecycle import OPEN_STATUSES
 from cases.models import Case, CaseStatus
+from cases.selectors import (
+    Cursor,
+    KeysetPage,
+    SortKey,
+    cursor_load,
+    keyset_order,
+    keyset_page,
+)
 
 ACTIVE = [s.value for s in OPEN_STATUSES]
+
+# Unanswered cases first (NULLS FIRST on every database), then by deadline, age and number: the
+# order of the case_engineer_queue index (cases/migrations/0002), so a page is a seek into the
+# index instead of a sort. The deadline is nullable (the model allows it, though case_create always
+# sets one); its NULLs go where that index, declared without NULLS FIRST/LAST, puts them: first
+# on SQLite, last on PostgreSQL. display_id is unique, so no two cases share a sort key.
+QUEUE_ORDER = (
+    SortKey("first_responded_at", nulls_first=True),
+    SortKey("first_response_due_at"),
+    SortKey("created_at"),
+    SortKey("display_id"),
+)
 
 
 def queue(
@@ -27,8 +48,9 @@ def queue(
     service_ids: list[int] | None = None,
     now: datetime | None = None,
 ) -> QuerySet[Case]:
-    """Unassigned and active cases, earliest first-response deadline first (cases already
-    answered after the rest, by age)."""
+    """Unassigned and active cases in QUEUE_ORDER: unanswered cases first, earliest
+    first-response deadline first, then the answered ones. `queue_page` reads it a page at a
+    time."""
     now = now or timezone.now()
     queryset = Case.objects.filter(status__in=ACTIVE).select_related(
         "account", "account__plan", "severity", "service", "assignee"
@@ -54,14 +76,20 @@ def queue(
         queryset = queryset.filter(contact_method__in=contact_methods)
     if service_ids is not None:
         queryset = queryset.filter(service_id__in=service_ids)
-    # Unanswered cases first (NULLS FIRST on every database), then by deadline: the order of
-    # the case_engineer_queue index, so a page is read off the index instead of sorted.
-    return queryset.order_by(
-        F("first_responded_at").asc(nulls_first=True),
-        "first_response_due_at",
-        "created_at",
-        "display_id",
-    )
+    return keyset_order(queryset, QUEUE_ORDER)
+
+
+def queue_page(queryset: QuerySet[Case], *, cursor: Cursor | None, limit: int) -> KeysetPage:
+    """One page of `queue()` in QUEUE_ORDER, after or before `cursor`: keyset paging, as cheap
+    deep in the queue as at its head. One query; two for the page that runs from the unanswered
+    cases into the answered ones (three on PostgreSQL going forwards: there, unanswered cases
+    without a deadline are a range of their own, after those with one)."""
+    return keyset_page(queryset, QUEUE_ORDER, cursor=cursor, limit=limit)
+
+
+def queue_cursor_load(data: dict[str, Any]) -> Cursor:
+    """A queue cursor back from its token's data; ValueError if it is not one."""
+    return cursor_load(Case, QUEUE_ORDER, data)
 
 
 def engineers() -> QuerySet[User]:
