@@ -12,9 +12,35 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
-from accounts import access
+from accounts import access, policy
+from catalog.reference import MANAGED_POLICIES
 
 View = Callable[..., HttpResponseBase]
+
+
+def policies_allowing(action: str | None) -> list[str]:
+    """The managed policies that allow `action`, in the catalog's order: what the "no access"
+    page suggests attaching (events:PutRule -> AmazonEventBridgeFullAccess; a read such as
+    trustedadvisor:DescribeCheckItems -> the full and the read-only policy). Evaluated
+    against the policy documents themselves, so the advice cannot name a policy that would
+    not help; empty when none does (cloudtrail:*, iam:*, the engineers' console)."""
+    if not action or ":" not in action:
+        return []
+    return [
+        row["name"]
+        for row in MANAGED_POLICIES
+        if policy.evaluate([row["document"]], action).allowed
+    ]
+
+
+def no_access(
+    request: HttpRequest, action: str | None, *, suggest_policies: bool = True
+) -> HttpResponse:
+    """The "no access" page (403) naming the action needed and, for an account's IAM users,
+    the managed policies that grant it (no policy helps someone outside an account)."""
+    policies = policies_allowing(action) if suggest_policies else []
+    context = {"action": action, "policies": policies}
+    return render(request, "accounts/no_access.html", context, status=403)
 
 
 def _sign_in_again(request: HttpRequest) -> HttpResponse:
@@ -45,9 +71,9 @@ def customer_required(action: str | None = None) -> Callable[[View], View]:
             if principal.user is None:
                 return _sign_in_again(request)
             if not principal.is_customer:
-                return render(request, "accounts/no_access.html", {"action": action}, status=403)
+                return no_access(request, action, suggest_policies=False)
             if action is not None and not access.is_allowed(principal, action):
-                return render(request, "accounts/no_access.html", {"action": action}, status=403)
+                return no_access(request, action)
             return view(request, *args, **kwargs)
 
         return wrapped
@@ -64,7 +90,7 @@ def root_required(view: View) -> View:
         if principal.user is None:
             return redirect_to_login(request.get_full_path())
         if not principal.user.is_root:
-            return render(request, "accounts/no_access.html", {"action": "iam:*"}, status=403)
+            return no_access(request, "iam:*")
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -79,7 +105,7 @@ def engineer_required(view: View) -> View:
         if principal.user is None:
             return _sign_in_again(request)
         if not principal.is_engineer or not principal.user.is_staff:
-            return render(request, "accounts/no_access.html", {"action": "console"}, status=403)
+            return no_access(request, "console", suggest_policies=False)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Account
 from events.models import DeliveryPurpose, DeliveryStatus, EventDelivery, EventRule, EventTarget
@@ -19,26 +19,35 @@ def rule_list_for_account(account: Account) -> QuerySet[EventRule]:
 
 
 def rule_targets(rule: EventRule) -> list[EventTarget]:
-    """A rule's targets, each with counts of its event deliveries by status (confirmation
-    emails are not counted; the delivery log lists them) (one query)."""
-    events = Q(deliveries__purpose=DeliveryPurpose.EVENT)
+    """A rule's targets (one query), each with counts of its deliveries by status (the
+    confirmation emails included, as in the delivery log the counts link to) and the status,
+    attempts and last error of its latest confirmation email (`confirmation_delivery_status`,
+    `_attempts`, `_error`; None without one)."""
+    latest_confirmation = EventDelivery.objects.filter(
+        target=OuterRef("pk"), purpose=DeliveryPurpose.CONFIRMATION
+    ).order_by("-created_at", "-id")[:1]
     return list(
         EventTarget.objects.filter(rule=rule)
         .annotate(
             delivered_count=Count(
-                "deliveries", filter=events & Q(deliveries__status=DeliveryStatus.DELIVERED)
+                "deliveries", filter=Q(deliveries__status=DeliveryStatus.DELIVERED)
             ),
-            failed_count=Count(
-                "deliveries", filter=events & Q(deliveries__status=DeliveryStatus.FAILED)
-            ),
+            failed_count=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.FAILED)),
             waiting_count=Count(
                 "deliveries",
-                filter=events
-                & Q(deliveries__status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
+                filter=Q(deliveries__status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING]),
             ),
+            confirmation_delivery_status=Subquery(latest_confirmation.values("status")),
+            confirmation_delivery_attempts=Subquery(latest_confirmation.values("attempts")),
+            confirmation_delivery_error=Subquery(latest_confirmation.values("last_error")),
         )
         .order_by("created_at", "id")
     )
+
+
+def rule_target_count(rule: EventRule) -> int:
+    """How many targets deleting `rule` removes (one query)."""
+    return EventTarget.objects.filter(rule=rule).count()
 
 
 def delivery_page(

@@ -3,9 +3,14 @@ page (state, targets, delete, resend an email target's confirmation), each targe
 with replay, and the public page an emailed confirmation link opens.
 
 Function views, each parse -> access -> service -> render. Every page works without JavaScript;
-htmx swaps the pattern field for a starter, the rule's header when it is enabled or disabled,
-and the delivery log's pages. Tenant objects come only from the `access_event_*` loaders, which
-answer 404 for other accounts' rules exactly as for missing ones. Webhook URLs (which may carry
+htmx swaps the pattern field for a starter (on the "Use starter pattern" button only, never on
+choosing one), the rule's header when it is enabled or disabled, and the delivery log's pages.
+Deleting a rule or removing a target asks first: a GET confirmation page without JavaScript,
+htmx's confirm dialog with it. A new webhook's signing secret goes through the session
+(Post/Redirect/Get) so that reloading the page cannot create a second target.
+
+Tenant objects come only from the `access_event_*` loaders, which answer 404 for other
+accounts' rules exactly as for missing ones. Webhook URLs (which may carry
 a secret in their path) are shown whole only to people allowed to change targets
 (events:PutTargets); others see scheme, host and port.
 """
@@ -19,14 +24,16 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access
-from accounts.decorators import customer_required
+from accounts.decorators import customer_required, no_access
 from audit import services as audit
 from audit.services import EVENTS_SOURCE, AuditEventName
+from core import crypto
 from core.errors import ResourceNotFoundException, SupportApiError
 from core.forms import add_service_error
 from events import selectors, services
@@ -44,9 +51,14 @@ from events.services import confirmation
 from events.services.sending import event_text
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from django.utils.datastructures import MultiValueDict
 
 PAGE_SIZE = 20
+# Session key: new webhooks' signing secrets (encrypted) by target primary key, waiting to be
+# shown once on the rule's page.
+NEW_SECRETS_SESSION_KEY = "events.new_webhook_secrets"
 
 
 def _principal(request: HttpRequest) -> Any:
@@ -142,12 +154,15 @@ def rule_create(request: HttpRequest) -> HttpResponse:
 @require_GET
 @customer_required("events:PutRule")
 def rule_starter(request: HttpRequest) -> HttpResponse:
-    """The pattern field filled with a starter (htmx); without htmx, the create page with it."""
+    """The pattern field filled with a starter (htmx, from the "Use starter pattern" button);
+    without htmx, the create page with it."""
     starter = request.GET.get("starter", "")
-    # "Write my own" keeps whatever is in the field.
-    text = starter_text(starter) or request.GET.get("event_pattern", "")
-    form = RuleForm(initial={"starter": starter, "event_pattern": text})
+    text = starter_text(starter)
     if request.htmx:  # type: ignore[attr-defined]
+        if not text:
+            # "Write my own": nothing to swap in, the typed pattern stays (204: htmx swaps nothing).
+            return HttpResponse(status=204)
+        form = RuleForm(initial={"starter": starter, "event_pattern": text})
         return render(request, "events/rule_form.html#pattern-field", {"form": form})
     return redirect(f"{reverse('events:create')}?{urlencode({'starter': starter})}")
 
@@ -192,9 +207,25 @@ def _shown_destination(target: EventTarget, *, can_change: bool) -> str:
     return target.destination if can_change else target.redacted_destination
 
 
+def _confirmation_state(target: EventTarget) -> str | None:
+    """Where the latest confirmation email stands: "sending" (not tried yet, or being sent),
+    "retrying" (a try failed, another is due), "sent" or "failed"; None without one."""
+    status = getattr(target, "confirmation_delivery_status", None)
+    if status is None:
+        return None
+    if status == DeliveryStatus.DELIVERED:
+        return "sent"
+    if status == DeliveryStatus.FAILED:
+        return "failed"
+    if status == DeliveryStatus.PENDING and getattr(target, "confirmation_delivery_attempts", 0):
+        return "retrying"
+    return "sending"
+
+
 def _targets(request: HttpRequest, rule: EventRule) -> list[EventTarget]:
     """The rule's targets, each with what this person may see of its destination and, for
-    email targets pending confirmation, whether a confirmation email may be asked for now."""
+    email targets pending confirmation, how the confirmation email is doing and whether
+    another may be asked for now."""
     targets = selectors.rule_targets(rule)
     can_change = _can(request, "events:PutTargets")
     for target in targets:
@@ -203,7 +234,33 @@ def _targets(request: HttpRequest, rule: EventRule) -> list[EventTarget]:
         available_at = confirmation.resend_available_at(target) if pending else None
         target.resend_available_at = available_at  # type: ignore[attr-defined]
         target.can_resend = can_change and pending and available_at is None  # type: ignore[attr-defined]
+        target.confirmation_state = _confirmation_state(target) if pending else None  # type: ignore[attr-defined]
     return targets
+
+
+def _remember_new_secret(request: HttpRequest, target: EventTarget, secret: str) -> None:
+    """Keep a new webhook's signing secret for the rule's page to show once. Encrypted, as
+    the target's copy is: the session store must not hold it in the clear."""
+    stored = dict(request.session.get(NEW_SECRETS_SESSION_KEY, {}))
+    stored[str(target.pk)] = crypto.encrypt(secret)
+    request.session[NEW_SECRETS_SESSION_KEY] = stored
+
+
+def _pop_new_secrets(request: HttpRequest, targets: list[EventTarget]) -> list[dict[str, str]]:
+    """The signing secrets waiting to be shown for these targets, removed from the session
+    (shown once). Each: {"target_id", "secret"}."""
+    stored = request.session.get(NEW_SECRETS_SESSION_KEY)
+    if not stored:
+        return []
+    remaining = dict(stored)
+    shown = [
+        {"target_id": target.target_id, "secret": crypto.decrypt(remaining.pop(str(target.pk)))}
+        for target in targets
+        if str(target.pk) in remaining
+    ]
+    if shown:
+        request.session[NEW_SECRETS_SESSION_KEY] = remaining
+    return shown
 
 
 def _rule_context(request: HttpRequest, rule: EventRule, **extra: object) -> dict[str, object]:
@@ -225,7 +282,13 @@ def _rule_context(request: HttpRequest, rule: EventRule, **extra: object) -> dic
 @customer_required("events:DescribeRule")
 def rule_detail(request: HttpRequest, name: str) -> HttpResponse:
     rule = _load_rule(request, name, "events:DescribeRule")
-    return render(request, "events/rule_detail.html", _rule_context(request, rule))
+    context = _rule_context(request, rule)
+    new_secrets = _pop_new_secrets(request, cast("list[EventTarget]", context["targets"]))
+    response = render(request, "events/rule_detail.html", {**context, "new_secrets": new_secrets})
+    if new_secrets:
+        # Shown once: keep the page out of every cache (and the back button's).
+        response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_POST
@@ -235,7 +298,7 @@ def rule_set_state(request: HttpRequest, name: str) -> HttpResponse:
     enabled = request.POST.get("enabled") == "1"
     action = "events:EnableRule" if enabled else "events:DisableRule"
     if not _can(request, action):
-        return render(request, "accounts/no_access.html", {"action": action}, status=403)
+        return no_access(request, action)
     rule = _load_rule(request, name, action)
     services.rule_set_enabled(rule=rule, actor=_principal(request), enabled=enabled)
     if request.htmx:  # type: ignore[attr-defined]
@@ -248,10 +311,15 @@ def rule_set_state(request: HttpRequest, name: str) -> HttpResponse:
     return redirect("events:rule", name=rule.name)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @customer_required("events:DeleteRule")
 def rule_delete(request: HttpRequest, name: str) -> HttpResponse:
+    """GET: the confirmation page (what deleting removes) for browsers without JavaScript;
+    POST deletes (htmx posts directly, after its confirm dialog)."""
     rule = _load_rule(request, name, "events:DeleteRule")
+    if request.method == "GET":
+        context = {"rule": rule, "target_count": selectors.rule_target_count(rule)}
+        return render(request, "events/delete_confirm.html", context)
     services.rule_delete(rule=rule, actor=_principal(request))
     messages.success(request, _("Rule %(name)s deleted.") % {"name": name})
     if request.htmx:  # type: ignore[attr-defined]
@@ -296,17 +364,12 @@ def target_create(request: HttpRequest, name: str) -> HttpResponse:
                     % {"id": target.target_id, "email": target.email},
                 )
                 return redirect("events:rule", name=rule.name)
-            if not secret:
-                messages.success(request, _("Target %(id)s added.") % {"id": target.target_id})
-                return redirect("events:rule", name=rule.name)
-            # The signing secret is shown on this response only; it is stored encrypted.
-            response = render(
-                request,
-                "events/rule_detail.html",
-                _rule_context(request, rule, new_target=target, new_secret=secret),
-            )
-            response["Cache-Control"] = "no-store"
-            return response
+            if secret:
+                # Post/Redirect/Get: the rule's page shows the secret once, and reloading it
+                # cannot post the form (and create a target) again.
+                _remember_new_secret(request, target, secret)
+            messages.success(request, _("Target %(id)s added.") % {"id": target.target_id})
+            return redirect("events:rule", name=rule.name)
     context = _rule_context(request, rule, target_form=form)
     return render(request, "events/rule_detail.html", context, status=400)
 
@@ -337,12 +400,22 @@ def target_resend_confirmation(request: HttpRequest, name: str, target_id: str) 
     return redirect("events:rule", name=name)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @customer_required("events:RemoveTargets")
 def target_delete(request: HttpRequest, name: str, target_id: str) -> HttpResponse:
+    """GET: the confirmation page for browsers without JavaScript; POST removes the target
+    and its delivery log (htmx posts directly, after its confirm dialog)."""
     target = _load_target(request, name, target_id, "events:RemoveTargets")
+    if request.method == "GET":
+        context = {"rule": target.rule, "target": target}
+        return render(request, "events/delete_confirm.html", context)
     services.target_delete(target=target, actor=_principal(request))
     messages.success(request, _("Target %(id)s removed.") % {"id": target_id})
+    if request.htmx:  # type: ignore[attr-defined]
+        # The whole rule page again (targets, counts and the message), not a fragment.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("events:rule", args=[name])
+        return response
     return redirect("events:rule", name=name)
 
 
@@ -357,6 +430,8 @@ def delivery_log(request: HttpRequest, name: str, target_id: str) -> HttpRespons
     can_replay = _can(request, "events:StartReplay")
     for delivery in page.object_list:
         delivery.event_json = event_text(delivery.event)
+        # A replay is a new delivery of the same event: the event's own time, not the replay's.
+        delivery.event_time = _event_time(delivery)
         # The service refuses the others; the button is only offered where it would work.
         delivery.can_replay = (
             can_replay
@@ -376,6 +451,14 @@ def delivery_log(request: HttpRequest, name: str, target_id: str) -> HttpRespons
     if request.htmx:  # type: ignore[attr-defined]
         return render(request, "events/delivery_log.html#deliveries", context)
     return render(request, "events/delivery_log.html", context)
+
+
+def _event_time(delivery: EventDelivery) -> datetime:
+    """When the delivered event happened (its envelope's "time"); the delivery's creation
+    if the envelope has no usable time."""
+    value = delivery.event.get("time") if isinstance(delivery.event, dict) else None
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    return parsed if parsed is not None and parsed.tzinfo is not None else delivery.created_at
 
 
 @require_POST

@@ -1,5 +1,6 @@
 """The event rule pages in a real browser (Playwright driving Debian's chromium): a starter
-pattern loaded by htmx, a webhook whose secret shows once, a delivery in the log."""
+pattern loaded by htmx from its button (choosing one changes nothing), a webhook whose secret
+shows once, a delivery in the log, a target removed after htmx's confirm dialog."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from events.models import EventDelivery, EventRule
+from events.models import EventDelivery, EventRule, EventTarget
 from events.tasks import event_delivery_attempt_task
 from tests import factories
 from tests.test_browser import CHROMIUM, browser, htmx_settled, page, sign_in_root  # noqa: F401
@@ -31,9 +32,15 @@ def test_rule_with_a_webhook_receives_a_case_event(
     page.get_by_role("link", name="Event rules").click()
     page.get_by_role("link", name="Create rule").click()
     page.get_by_label("Name").fill("case-updates")
-    with page.expect_response(lambda r: "/events/starter/" in r.url):
-        page.get_by_label("Starter pattern").select_option("support")
+    # Choosing a starter leaves the typed pattern alone; only the button replaces it.
+    page.get_by_label("Event pattern (JSON)").fill('{"mine": ["typed"]}')
+    page.get_by_label("Starter pattern").select_option("support")
     htmx_settled(page)
+    assert page.get_by_label("Event pattern (JSON)").input_value() == '{"mine": ["typed"]}'
+    with page.expect_response(lambda r: "/events/starter/" in r.url):
+        page.get_by_role("button", name="Use starter pattern").click()
+    htmx_settled(page)
+    assert page.url.endswith("/events/create/")  # htmx swapped the field, nothing was posted
     pattern = page.get_by_label("Event pattern (JSON)").input_value()
     assert json.loads(pattern)["detail-type"] == ["Support Case Update"]
     page.get_by_role("button", name="Create rule").click()
@@ -43,8 +50,12 @@ def test_rule_with_a_webhook_receives_a_case_event(
     page.get_by_label("Target type").select_option("webhook")
     page.get_by_label("Webhook URL").fill(webhook.url)
     page.get_by_role("button", name="Add target").click()
-    secret = page.locator("#new-webhook-secret").inner_text()
+    page.wait_for_url(re.compile(r"/events/rules/case-updates/$"))
+    secret = page.locator(".new-webhook-secret").inner_text()
     assert secret.startswith("whsec_")
+    page.reload()  # Post/Redirect/Get: a reload neither posts again nor shows the secret
+    assert secret not in page.content()
+    assert EventTarget.objects.filter(rule__account=account).count() == 1
 
     case = factories.make_case(account, subject="Seen by a webhook")
     delivery = EventDelivery.objects.get()
@@ -59,6 +70,16 @@ def test_rule_with_a_webhook_receives_a_case_event(
     page.get_by_role("button", name="Disable").click()
     page.get_by_role("button", name="Enable").wait_for()
     assert EventRule.objects.get(account=account).enabled is False
+
+    # With JavaScript "Remove" asks in a dialog, then posts (no confirmation page).
+    target_id = EventTarget.objects.get(rule__account=account).target_id
+    dialogs: list[str] = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.accept()))
+    page.get_by_role("button", name="Remove").click()
+    page.get_by_text("No targets: matching events are not sent anywhere yet.").wait_for()
+    assert page.url.endswith("/events/rules/case-updates/")
+    assert dialogs == [f"Remove target {target_id}? This removes its delivery log."]
+    assert not EventTarget.objects.filter(rule__account=account).exists()
 
 
 def test_email_target_is_confirmed_from_the_link_and_enter_saves_the_rule(

@@ -243,7 +243,11 @@ def test_the_console_shows_the_status_and_offers_a_resend(
         page = root_client.get(reverse("events:rule", args=[rule.name])).content.decode()
         resend = reverse("events:target-resend-confirmation", args=[rule.name, target.target_id])
         assert "Pending confirmation" in page
-        assert "you can resend it after" in page and f'action="{resend}"' not in page
+        # Its email is in the outbox, not sent yet (the task runs after commit).
+        assert "Confirmation email queued." in page and "Confirmation email sent." not in page
+        available = timezone.localtime(start + confirmation.RESEND_INTERVAL)
+        assert f"You can resend it after {available:%Y-%m-%d %H:%M:%S} UTC." in page
+        assert f'action="{resend}"' not in page
         refused = root_client.post(resend, follow=True)
         assert escape(confirmation.MSG_RESEND_LIMIT.format(minutes=10)) in (
             refused.content.decode()
@@ -304,3 +308,72 @@ def test_deliveries_from_before_confirmation_was_required_are_not_sent(
     with pytest.raises(ValidationException) as raised:
         services.delivery_replay(delivery=delivery, actor=root)
     assert raised.value.message == services.MSG_REPLAY_UNCONFIRMED
+
+
+def test_the_rule_page_shows_how_each_confirmation_email_is_doing(
+    root_client, business_account, root, settings, django_assert_num_queries
+) -> None:
+    rule = make_rule(business_account, root, pattern=PATTERN)
+
+    def add(email: str) -> EventTarget:
+        return services.target_create(rule=rule, actor=root, kind="email", email=email)[0]
+
+    def latest(target: EventTarget) -> EventDelivery:
+        return EventDelivery.objects.filter(
+            target=target, purpose=DeliveryPurpose.CONFIRMATION
+        ).latest("created_at", "id")
+
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        sent = add("sent@example.com")
+        assert event_delivery_attempt_task(str(latest(sent).delivery_id)) is True
+        # From here on the mail server refuses connections.
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+        retrying = add("retrying@example.com")
+        assert event_delivery_attempt_task(str(latest(retrying).delivery_id)) is False
+        failed = add("failed@example.com")
+        resent = add("resent@example.com")
+        for target in (failed, resent):
+            delivery = latest(target)
+            for _ in range(delivery_module.MAX_ATTEMPTS):
+                if delivery.next_attempt_at > timezone.now():
+                    traveller.move_to(delivery.next_attempt_at)
+                event_delivery_attempt_task(str(delivery.delivery_id))
+                delivery.refresh_from_db()
+            assert delivery.status == DeliveryStatus.FAILED
+        # A new confirmation email after the failed one, not tried yet: the latest counts.
+        services.target_confirmation_resend(target=resent, actor=root)
+        confirmed = add_email(rule, "confirmed@example.com", root)
+        root_client.force_login(factories.root_of(business_account))  # a day later: sign in
+        # 1 session; 2 user with account; 3 the rule; 4 the targets with their delivery
+        # counts and latest confirmation email: the same whatever the number of targets.
+        with django_assert_num_queries(4):
+            response = root_client.get(reverse("events:rule", args=[rule.name]))
+    page = response.content.decode()
+    targets = {t.target_id: t for t in response.context["targets"]}
+    assert {tid: t.confirmation_state for tid, t in targets.items()} == {
+        sent.target_id: "sent",
+        retrying.target_id: "retrying",
+        failed.target_id: "failed",
+        resent.target_id: "sending",
+        confirmed.target_id: None,
+    }
+    assert page.count("Confirmation email sent.") == 1
+    assert page.count("Confirmation email queued.") == 1
+    retry_error = latest(retrying).last_error
+    assert "ConnectionRefusedError" in retry_error
+    assert escape(f"Confirmation email not delivered yet ({retry_error}); retrying.") in page
+    failure = latest(failed).last_error
+    assert escape(f"Confirmation email could not be delivered: {failure}") in page
+    # The Deliveries cell counts the confirmation emails too (the log it links to lists them).
+    counts = {
+        tid: (t.delivered_count, t.failed_count, t.waiting_count) for tid, t in targets.items()
+    }
+    assert counts == {
+        sent.target_id: (1, 0, 0),
+        retrying.target_id: (0, 0, 1),
+        failed.target_id: (0, 1, 0),
+        resent.target_id: (0, 1, 1),
+        confirmed.target_id: (0, 0, 1),
+    }
+    assert "0 delivered, 1 failed, 1 waiting" in page

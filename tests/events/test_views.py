@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -116,11 +117,9 @@ def test_starter_patterns_with_and_without_htmx(root_client) -> None:
     body = partial.content.decode()
     assert "<html" not in body and 'id="pattern-field"' in body
     assert "Trusted Advisor Check Item Refresh Notification" in body
-    # "Write my own" keeps what is in the field.
-    mine = root_client.get(
-        reverse("events:starter"), {"starter": "", "event_pattern": '{"mine": [1]}'}, **HTMX
-    )
-    assert "{&quot;mine&quot;: [1]}" in mine.content.decode()
+    # "Write my own" has nothing to swap in: 204, so htmx leaves the typed pattern alone.
+    mine = root_client.get(reverse("events:starter"), {"starter": ""}, **HTMX)
+    assert mine.status_code == 204 and mine.content == b""
     # Without JavaScript the button posts the form back, keeping the name.
     posted = root_client.post(
         reverse("events:create"),
@@ -190,15 +189,27 @@ def test_enable_disable_and_delete(root_client, business_account) -> None:
 def test_webhook_secret_is_shown_once(root_client, business_account) -> None:
     rule = make_rule(business_account, name="case-updates")
     url = reverse("events:target-create", args=[rule.name])
+    rule_url = reverse("events:rule", args=[rule.name])
     response = root_client.post(url, {"kind": "webhook", "url": "https://hooks.example.com/in"})
-    assert response.status_code == 200
-    assert response["Cache-Control"] == "no-store"
-    secret = response.context["new_secret"]
-    assert secret.startswith("whsec_") and secret in response.content.decode()
+    # Post/Redirect/Get: the secret is not in the POST's response.
+    assert response.status_code == 302 and response["Location"] == rule_url
     target = EventTarget.objects.get()
-    assert crypto.decrypt(target.secret_encrypted) == secret
-    again = root_client.get(reverse("events:rule", args=[rule.name])).content.decode()
-    assert secret not in again and "https://hooks.example.com/in" in again
+    secret = crypto.decrypt(target.secret_encrypted)
+    assert secret.startswith("whsec_")
+    # The session holds it encrypted only, until the rule's page shows it.
+    assert secret not in json.dumps(dict(root_client.session))
+    shown = root_client.get(rule_url)
+    assert shown["Cache-Control"] == "no-store"
+    assert shown.content.decode().count(secret) == 1
+    assert shown.context["new_secrets"] == [{"target_id": target.target_id, "secret": secret}]
+    assert f"Target {target.target_id} added." in shown.content.decode()
+    # Reloading the page shows it no more, and creates nothing.
+    again = root_client.get(rule_url)
+    assert secret not in again.content.decode() and "https://hooks.example.com/in" in (
+        again.content.decode()
+    )
+    assert "no-store" not in again.get("Cache-Control", "")
+    assert EventTarget.objects.count() == 1
     # Other kinds have no secret: back to the rule's page.
     email = root_client.post(url, {"kind": "email", "email": "ops@example.com"})
     assert email.status_code == 302
@@ -209,7 +220,7 @@ def test_webhook_secret_is_shown_once(root_client, business_account) -> None:
         event_name="PutTargets", error_code="ValidationException"
     ).exists()
     removed = root_client.post(reverse("events:target-delete", args=[rule.name, target.target_id]))
-    assert removed.status_code == 302
+    assert removed.status_code == 302 and removed["Location"] == rule_url
     assert list(EventTarget.objects.values_list("kind", flat=True)) == ["email"]
 
 
@@ -244,6 +255,9 @@ def test_other_accounts_rules_are_not_found(client, business_account, other_acco
         reverse("events:rule", args=["mine"]),
         reverse("events:edit", args=["mine"]),
         reverse("events:deliveries", args=["mine", target.target_id]),
+        # The confirmation pages of a delete.
+        reverse("events:delete", args=["mine"]),
+        reverse("events:target-delete", args=["mine", target.target_id]),
     ]
     posts = [
         reverse("events:state", args=["mine"]),
@@ -290,6 +304,7 @@ def test_iam_users_need_an_events_policy(client, business_account) -> None:
         == 403
     )
     assert client.post(reverse("events:delete", args=["case-updates"])).status_code == 403
+    assert client.get(reverse("events:delete", args=["case-updates"])).status_code == 403
     assert EventRule.objects.get().enabled
     writer = factories.make_iam_user(business_account, policy="AmazonEventBridgeFullAccess")
     client.force_login(writer)
@@ -414,3 +429,120 @@ def test_rule_page_query_count_does_not_depend_on_targets(
         response = root_client.get(url)
     assert response.status_code == 200
     assert len(response.context["targets"]) == count
+
+
+def test_deleting_asks_first_and_get_changes_nothing(root_client, business_account, root) -> None:
+    rule = make_rule(business_account, root, name="case-updates")
+    first, _ = add_webhook(rule, "https://hooks.example.com/1", root)
+    add_webhook(rule, "https://hooks.example.com/2", root)
+    rule_url = reverse("events:rule", args=[rule.name])
+    delete_url = reverse("events:delete", args=[rule.name])
+    remove_url = reverse("events:target-delete", args=[rule.name, first.target_id])
+    question = "Delete rule case-updates? This removes its 2 targets and their delivery logs."
+    remove_question = f"Remove target {first.target_id}? This removes its delivery log."
+    # The buttons open the confirmation pages (a GET form); with htmx, a dialog, then a POST.
+    detail = root_client.get(rule_url).content.decode()
+    for url, asked in ((delete_url, question), (remove_url, remove_question)):
+        button = (
+            rf'<form method="get" action="{re.escape(url)}" class="inline">\s*'
+            rf'<button type="submit" hx-post="{re.escape(url)}" hx-confirm="{re.escape(asked)}">'
+        )
+        assert re.search(button, detail), url
+    # Without JavaScript: a page that says what goes, with a POST button.
+    page = root_client.get(delete_url)
+    assert page.status_code == 200
+    assert question in page.content.decode()
+    assert f'<form method="post" action="{delete_url}">' in page.content.decode()
+    target_page = root_client.get(remove_url)
+    assert target_page.status_code == 200
+    assert remove_question in target_page.content.decode()
+    assert f'<form method="post" action="{remove_url}">' in target_page.content.decode()
+    # Neither GET changed anything.
+    assert EventRule.objects.count() == 1 and EventTarget.objects.count() == 2
+    assert not AuditEvent.objects.filter(event_name__in=["DeleteRule", "RemoveTargets"]).exists()
+    # htmx posts after its dialog: the whole rule page comes back (not a fragment).
+    removed = root_client.post(remove_url, **HTMX)
+    assert removed.status_code == 204 and removed["HX-Redirect"] == rule_url
+    assert EventTarget.objects.count() == 1
+    singular = root_client.get(delete_url).content.decode()
+    assert "Delete rule case-updates? This removes its 1 target and its delivery log." in singular
+    # The page's own button deletes.
+    deleted = root_client.post(delete_url)
+    assert deleted.status_code == 302 and deleted["Location"] == reverse("events:rules")
+    assert not EventRule.objects.exists() and not EventTarget.objects.exists()
+
+
+def test_choosing_a_starter_never_replaces_the_typed_pattern(root_client, business_account) -> None:
+    rule = make_rule(business_account, name="case-updates")
+    edit_url = reverse("events:edit", args=[rule.name])
+    starter_url = reverse("events:starter")
+    for url in (reverse("events:create"), edit_url):
+        page = root_client.get(url).content.decode()
+        # Nothing listens to the select; only the button fetches a starter (the choice alone).
+        assert 'hx-trigger="change"' not in page
+        assert (
+            f'name="use_starter" value="1" hx-get="{starter_url}" hx-include="#id_starter" '
+            'hx-target="#pattern-field"'
+        ) in page
+    typed = '{"mine": ["typed"]}'
+    # Without JavaScript, the button with "Write my own" on the edit page keeps the text...
+    kept = root_client.post(
+        edit_url, {"starter": "", "event_pattern": typed, "description": "", "use_starter": "1"}
+    )
+    assert kept.status_code == 200
+    assert kept.context["form"]["event_pattern"].value() == typed
+    # ...a chosen starter replaces it, and nothing is saved until "Save rule".
+    replaced = root_client.post(
+        edit_url,
+        {
+            "starter": "trustedadvisor",
+            "event_pattern": typed,
+            "description": "",
+            "use_starter": "1",
+        },
+    )
+    assert replaced.context["form"]["event_pattern"].value() == json.dumps(
+        STARTERS["trustedadvisor"], indent=2
+    )
+    rule.refresh_from_db()
+    assert rule.event_pattern == STARTERS["support"]
+
+
+def test_delivery_log_times_have_a_zone_and_replays_keep_the_event_time(
+    root_client, business_account, root
+) -> None:
+    rule = make_rule(business_account, root, name="case-updates")
+    target, _ = add_webhook(rule, "https://hooks.example.com/in", root)
+    published = timezone.now().replace(microsecond=0)
+    with time_machine.travel(published, tick=False) as traveller:
+        factories.make_case(business_account, root)
+        original = EventDelivery.objects.get()
+        DeliveryAttempt.objects.create(
+            delivery=original,
+            number=1,
+            started_at=published,
+            duration_ms=5,
+            succeeded=False,
+            error="HTTP 500",
+        )
+        EventDelivery.objects.filter(pk=original.pk).update(
+            status=DeliveryStatus.FAILED, attempts=1, last_error="HTTP 500"
+        )
+        original.refresh_from_db()
+        traveller.shift(timedelta(hours=2))
+        replay = services.delivery_replay(delivery=original, actor=root)
+        retry_at = published + timedelta(hours=2, minutes=1)
+        EventDelivery.objects.filter(pk=replay.pk).update(attempts=1, next_attempt_at=retry_at)
+        response = root_client.get(reverse("events:deliveries", args=[rule.name, target.target_id]))
+    page = response.content.decode()
+    shown = {d.delivery_id: d for d in response.context["page"].object_list}
+    # The replay shows its event's time; when it was queued is shown apart, and labelled.
+    assert shown[replay.delivery_id].event_time == published
+    assert shown[original.delivery_id].event_time == published
+    assert f"{published:%Y-%m-%d %H:%M:%S} UTC" in page
+    queued = published + timedelta(hours=2)
+    assert f"replay queued {queued:%Y-%m-%d %H:%M:%S} UTC" in page
+    assert f"next try {retry_at:%Y-%m-%d %H:%M:%S} UTC" in page
+    assert ">Event time<" in page and ">Published<" not in page
+    # Every time on the page names its zone: the event times (2) and the attempt's start.
+    assert page.count(f"{published:%Y-%m-%d %H:%M:%S} UTC") == 3
