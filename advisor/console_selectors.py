@@ -7,6 +7,8 @@ account it is given.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import QuerySet
 
 from accounts.models import Account
@@ -44,3 +46,11 @@ def check_resources_filtered(
 def is_busy(state: CheckState | None) -> bool:
     """A run is waiting for a worker or running."""
     return state is not None and state.refresh_status in BUSY
+
+
+def any_busy(account: Account, check_ids: Iterable[str]) -> bool:
+    """Whether any of the account's given checks has a run waiting or running (one query): the
+    dashboard's progress poll."""
+    return CheckState.objects.filter(
+        account=account, check_id__in=list(check_ids), refresh_status__in=BUSY
+    ).exists()

@@ -7,7 +7,14 @@ would). Permission flags for the templates are decided here, never in templates.
 Refresh progress on the check page: the Refresh button answers with the `refresh` region; while
 the run is enqueued or processing that region polls `check_progress` every 2 s. The first answer
 that is terminal has no poll trigger (so polling stops) and carries the `advisor-refreshed`
-client event, on which the `check-result` region reloads itself.
+client event, on which the `check-result` region reloads itself. The dashboard works the same
+way, except that only the small `checks-progress` element polls (the dashboard URL with
+`?part=progress`), so focus and reading position in the list survive; the list reloads once,
+on the event.
+
+Screen readers hear progress from one persistent live region per page (`refresh-announcer`,
+`checks-notice`), outside the swapped regions; responses update it out of band, and the check
+page's poll does so only when the status differs from the one the page last showed (`shown`).
 """
 
 from __future__ import annotations
@@ -72,8 +79,11 @@ CATEGORY_LABELS = {
 }
 # The download's own columns stay English whatever the page language, like the check's
 # metadata headings that follow them (API facts): a file's columns must not depend on who
-# downloaded it.
-CSV_COLUMNS = ("Status", "Region", "Resource ID", "Is Excluded")
+# downloaded it. Named apart from the metadata headings (many checks have their own "Region"
+# and "Status"), so every column of the file has a unique header.
+CSV_COLUMNS = ("Resource Status", "Resource Region", "Resource ID", "Excluded")
+# The dashboard's poll asks for its progress element only (`?part=progress`).
+PROGRESS_PART = "progress"
 # A cell a spreadsheet would run as a formula (OWASP "CSV injection"); plain numbers are data.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
@@ -125,19 +135,37 @@ def _dashboard_context(request: HttpRequest, **extra: object) -> dict[str, Any]:
         "busy": busy,
         "full_plan": account.plan.full_trusted_advisor,
         "plan_name": account.plan.name,
+        # Savings come from cost-optimization checks only; without one (Basic, Developer) the
+        # dashboard says where they come from instead of showing $0.00.
+        "has_cost_checks": any(spec.category == "cost_optimizing" for spec in specs),
         "can_refresh": connection is not None and _allowed(request, REFRESH),
         "can_connect": _allowed(request, UPDATE_CONNECTION),
         **extra,
     }
 
 
+def _dashboard_progress(request: HttpRequest) -> HttpResponse:
+    """The poll while checks refresh: only the small progress element, so the list (and the
+    focus in it) stays put. The first answer with nothing left running stops the poll and tells
+    the list to reload itself once."""
+    account = _account(request)
+    check_ids = [spec.id for spec in services.checks_available(account)]
+    busy = console_selectors.any_busy(account, check_ids)
+    response = render(request, "advisor/dashboard.html#checks-progress", {"busy": busy})
+    if not busy:
+        trigger_client_event(response, REFRESHED_EVENT)
+    return response
+
+
 @require_GET
 @customer_required(DESCRIBE_SUMMARIES)
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = _dashboard_context(request)
     if request.htmx:  # type: ignore[attr-defined]
-        # The poll while checks refresh: the counts and the list, not the chart.
-        return render(request, "advisor/dashboard.html#checks", context)
+        if request.GET.get("part") == PROGRESS_PART:
+            return _dashboard_progress(request)
+        # The reload once every run has finished: the counts and the list, not the chart.
+        return render(request, "advisor/dashboard.html#checks", _dashboard_context(request))
+    context = _dashboard_context(request)
     context["history"] = selectors.flagged_history(_account(request), context["check_ids"])
     return render(request, "advisor/dashboard.html", context)
 
@@ -177,10 +205,12 @@ def dashboard_refresh(request: HttpRequest) -> HttpResponse:
         else:
             skipped += 1
     notice = _refresh_all_notice(queued, skipped)
+    # Nothing queued is not a success: say so in the neutral (info) style.
+    level, tag = (messages.SUCCESS, "success") if queued else (messages.INFO, "info")
     if request.htmx:  # type: ignore[attr-defined]
-        context = _dashboard_context(request, notice=notice)
+        context = _dashboard_context(request, notice=notice, notice_tag=tag)
         return render(request, "advisor/dashboard.html#checks", context)
-    messages.success(request, notice)
+    messages.add_message(request, level, notice)
     return redirect("advisor:dashboard")
 
 
@@ -273,6 +303,9 @@ def check_progress(request: HttpRequest, check_id: str) -> HttpResponse:
     state = console_selectors.check_state_get(account, spec.id)
     connected = selectors.aws_connection_get(account) is not None
     context = {"spec": spec, **_refresh_context(request, state, connected=connected)}
+    # The status the page shows now (the poll's own parameter; anything else just counts as
+    # different). Screen readers hear a change once, not every poll.
+    context["announce"] = request.GET.get("shown") != context["refresh_status"]
     response = render(request, "advisor/check.html#refresh", context)
     if not context["busy"]:
         # Terminal: the poll stops (the region has no trigger now); the results reload.
@@ -309,6 +342,7 @@ def check_refresh(request: HttpRequest, check_id: str) -> HttpResponse:
         context = {
             "spec": spec,
             **_refresh_context(request, state, connected=connected, refresh_notice=notice),
+            "announce": True,  # the answer to a button press: always heard
         }
         return render(request, "advisor/check.html#refresh", context)
     if notice:

@@ -24,6 +24,14 @@ class SupportApiError(Exception):
     def __str__(self) -> str:
         return self.message
 
+    @property
+    def display_message(self) -> str:
+        """The message in the active language, for pages. The AWS API always answers in
+        English (as AWS does); messages marked with gettext_noop have translations."""
+        from django.utils.translation import gettext
+
+        return gettext(self.message)
+
 
 # --- Errors in botocore's support model -----------------------------------------------------
 

@@ -21,6 +21,6 @@ def add_service_error(form: forms.Form, error: SupportApiError) -> None:
     """Show a service's error next to its field (or at the top of the form)."""
     field = FIELD_ALIASES.get(error.field or "", error.field)
     if field and field in form.fields:
-        form.add_error(field, error.message)
+        form.add_error(field, error.display_message)
     else:
-        form.add_error(None, error.message)
+        form.add_error(None, error.display_message)

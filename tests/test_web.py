@@ -114,3 +114,79 @@ def test_pages_vary_on_hx_request(client, reference_data) -> None:
     after an htmx update would otherwise show the fragment as the page)."""
     response = client.get("/signin/")
     assert "HX-Request" in response["Vary"]
+
+
+# --- main navigation ----------------------------------------------------------------------------
+
+NAV = {
+    "cases": ("cases:list", "Your support cases"),
+    "create_case": ("cases:create", "Create case"),
+    "iam": ("accounts:iam", "IAM"),
+    "advisor": ("advisor:dashboard", "Trusted Advisor"),
+    "event_history": ("audit:history", "Event history"),
+    "event_rules": ("events:rules", "Event rules"),
+}
+
+
+def _nav_link(section: str) -> str:
+    name, label = NAV[section]
+    return f'<a href="{reverse(name)}">{label}</a>'
+
+
+@pytest.mark.parametrize(
+    ("policy", "shown"),
+    [
+        ("AWSSupportAccess", {"cases", "create_case"}),
+        ("SupportCenterReadOnlyAccess", {"cases", "advisor"}),
+        ("SupportCenterTrustedAdvisorAccess", {"advisor"}),
+        ("AmazonEventBridgeReadOnlyAccess", {"event_rules"}),
+        (None, set()),
+        ("root", set(NAV)),
+    ],
+)
+def test_navigation_links_only_pages_the_user_may_open(
+    client, reference_data, policy, shown
+) -> None:
+    """Every link shown opens (200) and every link hidden would have been a 403: the links use
+    the very actions the views require."""
+    account = factories.make_account("business")
+    if policy == "root":
+        client.force_login(factories.root_of(account))
+    else:
+        client.force_login(factories.make_iam_user(account, policy=policy))
+    page = client.get("/").content.decode()
+    for section, (name, _label) in NAV.items():
+        if section in shown:
+            assert _nav_link(section) in page, section
+            assert client.get(reverse(name)).status_code == 200, section
+        else:
+            assert _nav_link(section) not in page, section
+            assert client.get(reverse(name)).status_code == 403, section
+
+
+def test_navigation_for_engineers_and_visitors(client, reference_data) -> None:
+    page = client.get("/").content.decode()
+    assert all(_nav_link(section) not in page for section in NAV)
+    client.force_login(factories.make_engineer())
+    page = client.get("/").content.decode()
+    assert all(_nav_link(section) not in page for section in NAV)
+    assert f'<a href="{reverse("console:queue")}">' in page
+
+
+def test_navigation_costs_no_query_of_its_own(
+    client, reference_data, django_assert_num_queries
+) -> None:
+    """The decision reuses the policy documents the view has read; the htmx fragments that never
+    draw the navigation do not decide at all."""
+    account = factories.make_account("business")
+    client.force_login(factories.make_iam_user(account, policy="SupportCenterReadOnlyAccess"))
+    url = reverse("advisor:dashboard")
+    # 1 session; 2 user with account and plan; 3-4 the user's and its groups' policies (read
+    # once for the view and all six links); 5 check states; 6 AWS connection; 7 history.
+    with django_assert_num_queries(7):
+        response = client.get(url)
+    assert _nav_link("advisor") in response.content.decode()
+    assert _nav_link("create_case") not in response.content.decode()
+    # 1 session; 2 user; 3-4 policies (the view's own check); 5 whether a run is under way.
+    with django_assert_num_queries(5):
+        client.get(url, {"part": "progress"}, HTTP_HX_REQUEST="true")

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_noop as N_
 
 from accounts.models import Account
 from accounts.principals import Principal
@@ -18,11 +19,13 @@ from core import crypto
 from core.errors import InvalidAwsConnection
 
 MSG_BAD_REGION = "Unknown region: {region}."
-MSG_NO_REGIONS = "Choose at least one region."
-MSG_BAD_ROLE_ARN = "Enter a role ARN such as arn:aws:iam::123456789012:role/SupportCenterAdvisor."
-MSG_BAD_KEY_ID = "Enter an access key ID (16 to 128 letters and digits)."
-MSG_NO_SECRET = "Enter the secret access key."
-MSG_NO_SAMPLE = "The sample environment is not available on this installation."
+MSG_NO_REGIONS = N_("Choose at least one region.")
+MSG_BAD_ROLE_ARN = N_(
+    "Enter a role ARN such as arn:aws:iam::123456789012:role/SupportCenterAdvisor."
+)
+MSG_BAD_KEY_ID = N_("Enter an access key ID (16 to 128 letters and digits).")
+MSG_NO_SECRET = N_("Enter the secret access key.")
+MSG_NO_SAMPLE = N_("The sample environment is not available on this installation.")
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 KEY_ID_RE = re.compile(r"^[A-Z0-9]{16,128}$")
 

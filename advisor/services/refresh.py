@@ -27,6 +27,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from accounts.models import Account
 from accounts.principals import Principal
@@ -51,8 +52,8 @@ from core.errors import InvalidAwsConnection, InvalidParameterValueException
 
 logger = logging.getLogger(__name__)
 
-MSG_NOT_CONNECTED = "No AWS environment is connected to this account."
-MSG_TIMED_OUT = "The refresh did not finish in time."
+MSG_NOT_CONNECTED = N_("No AWS environment is connected to this account.")
+MSG_TIMED_OUT = N_("The refresh did not finish in time.")
 # Item statuses as EventBridge events spell them.
 EVENT_STATUS = {"ok": "OK", "warning": "WARN", "error": "ERROR"}
 BATCH_SIZE = 500

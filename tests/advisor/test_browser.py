@@ -11,10 +11,12 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from django.utils import timezone
 
 from accounts.principals import SYSTEM
 from advisor import services as advisor
@@ -117,6 +119,10 @@ def test_trusted_advisor_console(
     page.wait_for_url(re.compile(rf"/checks/{data.SG}/$"))
     expect(page.locator("#count-flagged")).to_have_text("2")
     row = page.get_by_role("row").filter(has_text="sg-0000000000000000a")
+    # Labelled by the row's own cells (status and columns), not by the ARN.
+    expect(row.get_by_role("checkbox")).to_have_accessible_name(
+        "Select Action recommended us-east-1 ssh-open sg-0000000000000000a tcp Red 22"
+    )
     row.get_by_role("checkbox").check()
     with page.expect_response(lambda r: "/exclude/" in r.url):
         page.get_by_role("button", name="Exclude selected").click()
@@ -133,6 +139,9 @@ def test_trusted_advisor_console(
         page.get_by_role("button", name="Refresh", exact=True).click()
     expect(page.locator("#refresh-status")).to_have_attribute("data-status", "enqueued")
     expect(page.locator("#refresh progress")).to_be_visible()
+    # Said once in the page's live region, and promised only now that JavaScript keeps it.
+    expect(page.locator("#refresh-announcer")).to_have_text("Refresh status: Enqueued")
+    expect(page.get_by_text("The results below update when the refresh finishes.")).to_be_visible()
     state = CheckState.objects.get(account=account, check_id=data.SG)
     assert state.refresh_status == "enqueued"
     with page.expect_response(lambda r: "/progress/" in r.url):
@@ -143,8 +152,21 @@ def test_trusted_advisor_console(
     expect(page.locator("#count-flagged")).to_have_text("3")  # the reloaded results
     expect(page.locator("#count-excluded")).to_have_text("1")
     expect(page.locator("#count-processed")).to_have_text("7")
-    expect(page.get_by_role("button", name="Refresh", exact=True)).to_be_disabled()
+    expect(page.locator("#refresh-announcer")).to_have_text("Refresh status: Success")
+    refresh = page.get_by_role("button", name="Refresh", exact=True)
+    expect(refresh).to_be_disabled()
+    expect(refresh).to_have_css("opacity", "0.55")  # and it looks it
     expect(page.locator("#refresh-wait")).to_contain_text("You can refresh this check again")
+
+    # When the minimum interval is over, the button comes back on its own.
+    CheckState.objects.filter(pk=state.pk).update(
+        next_refreshable_at=timezone.now() + timedelta(seconds=2)
+    )
+    page.reload()
+    expect(refresh).to_be_disabled()
+    expect(refresh).to_be_enabled(timeout=10_000)
+    expect(refresh).to_have_css("opacity", "1")
+    expect(page.locator("#refresh-wait")).to_be_hidden()
 
     # The same page in Japanese.
     page.get_by_label("Language").select_option("ja")
@@ -161,3 +183,64 @@ def test_trusted_advisor_console(
     expect(page.locator("#refresh-status")).to_contain_text("更新ステータス")
     expect(page.get_by_text("フラグ付きのリソース").first).to_be_visible()
     expect(page.locator(".ta-description")).to_contain_text("推奨されるアクション")
+
+
+def test_dashboard_keeps_focus_while_checks_refresh_and_fits_a_phone(
+    page: Page,  # noqa: F811 (the fixture imported from tests.test_browser)
+    live_server: LiveServer,
+    reference_data: None,
+    moto_url: str,
+    settings: Settings,
+    specs: None,
+) -> None:
+    from playwright.sync_api import expect
+
+    settings.ADVISOR_AWS_ENDPOINT_URL = moto_url
+    account = factories.make_account("business")
+    advisor.aws_connection_set(
+        account=account,
+        actor=SYSTEM,
+        mode="keys",
+        access_key_id=KEY_ID,
+        secret_access_key="secret",
+        regions=["us-east-1"],
+    )
+    data.seed(account)
+    sign_in_root(page, live_server, account)
+    page.goto(f"{live_server.url}/trusted-advisor/")
+
+    # The focus ring: dark blue on the page, orange on the dark top bar.
+    page.keyboard.press("Tab")  # the skip link
+    expect(page.locator(".skip-link")).to_have_css("outline-color", "rgb(11, 83, 148)")
+    page.keyboard.press("Tab")  # the brand link in the top bar
+    expect(page.locator(".brand")).to_have_css("outline-color", "rgb(255, 153, 0)")
+
+    # Refresh all: the answer keeps the focus on the button and speaks in the live region.
+    with page.expect_response(lambda r: r.url.endswith("/refresh/")):
+        page.get_by_role("button", name="Refresh all checks").click()
+    htmx_settled(page)
+    expect(page.locator("#checks-notice")).to_have_text("3 checks queued for refresh.")
+    expect(page.locator("#refresh-all")).to_be_focused()
+    expect(page.get_by_text("this list updates by itself")).to_be_visible()
+
+    # While the runs wait, only the progress element polls: the focus stays where it was.
+    link = page.locator(f"#check-link-{data.SG}")
+    link.focus()
+    with page.expect_response(lambda r: "part=progress" in r.url):
+        pass
+    htmx_settled(page)
+    expect(link).to_be_focused()
+    for state in CheckState.objects.filter(account=account):
+        assert advisor_check_run_task(state.pk) is True
+    # Every run has finished: the list reloads once (the focus survives that too) and stops.
+    expect(page.locator("#checks-progress progress")).to_have_count(0)
+    expect(page.locator("#checks")).to_contain_text("4 of 7")  # the new security group run
+    expect(link).to_be_focused()
+
+    # A phone: the header wraps instead of pushing the navigation and sign-out off-screen.
+    page.set_viewport_size({"width": 390, "height": 844})
+    for path in ("/trusted-advisor/", f"/trusted-advisor/checks/{data.SG}/"):
+        page.goto(f"{live_server.url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+        expect(page.get_by_role("button", name="Sign out")).to_be_in_viewport()
+        expect(page.get_by_role("link", name="Event rules")).to_be_in_viewport()

@@ -444,3 +444,23 @@ def test_item_events_cost_constant_queries(
                     spec=REGISTRY[EIP_CHECK],
                     evaluation=Evaluation(rows=rows, processed=count),
                 )
+
+
+def test_connection_errors_read_in_the_users_language(business_account):
+    from django import forms
+    from django.utils import translation
+
+    from core.forms import add_service_error
+
+    with pytest.raises(InvalidAwsConnection) as raised:
+        connect_keys(business_account, access_key_id="nope")
+    assert raised.value.message == advisor.MSG_BAD_KEY_ID  # the API's English
+
+    class Form(forms.Form):
+        access_key_id = forms.CharField()
+
+    form = Form(data={"access_key_id": "nope"})
+    form.is_valid()
+    with translation.override("ja"):
+        add_service_error(form, raised.value)
+    assert form.errors["access_key_id"] != [advisor.MSG_BAD_KEY_ID]

@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from datetime import timedelta
+from html.parser import HTMLParser
 
 import pytest
 from django.http import HttpResponse
@@ -21,6 +23,7 @@ from django.utils import timezone
 from accounts.models import Account
 from advisor import services as advisor
 from advisor import views
+from advisor.checks.base import catalog
 from advisor.models import AwsConnection, CheckState, RefreshStatus, ResourceExclusion
 from audit.models import AuditEvent
 from core import crypto
@@ -69,6 +72,53 @@ def resource_ids(account: Account, check_id: str = SG) -> dict[str, str]:
 
 def text(response: HttpResponse) -> str:
     return response.content.decode()
+
+
+class _Labels(HTMLParser):
+    """The text inside each element with an id (aria-hidden parts left out, as the accessible
+    name leaves them out), and each checkbox's aria-labelledby ids."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: dict[str, str] = {}
+        self.checkboxes: list[list[str]] = []
+        self._open: list[str | None] = []
+        self._hidden: list[bool] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "input":
+            if values.get("type") == "checkbox":
+                self.checkboxes.append((values.get("aria-labelledby") or "").split())
+            return
+        if tag in ("br", "img", "meta", "link"):
+            return
+        self._open.append(values.get("id"))
+        self._hidden.append(values.get("aria-hidden") == "true")
+        if values.get("id"):
+            self.texts[values["id"] or ""] = ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag not in ("input", "br", "img", "meta", "link") and self._open:
+            self._open.pop()
+            self._hidden.pop()
+
+    def handle_data(self, data: str) -> None:
+        if any(self._hidden):
+            return
+        for element_id in self._open:
+            if element_id:
+                self.texts[element_id] += data
+
+
+def checkbox_labels(page: str) -> list[str]:
+    """Each checkbox's accessible name as aria-labelledby builds it (ids that exist only)."""
+    parser = _Labels()
+    parser.feed(page)
+    return [
+        " ".join(" ".join(parser.texts[i].split()) for i in ids if i in parser.texts)
+        for ids in parser.checkboxes
+    ]
 
 
 # --- access --------------------------------------------------------------------------------------
@@ -190,7 +240,11 @@ def test_dashboard_counts_categories_savings_and_history(root_client, business_a
     assert 'id="count-ok">0<' in page
     assert 'id="count-not-available">0<' in page
     assert 'id="savings">$7.20<' in page
+    assert "Cost optimization checks come with" not in page
     assert "Cost optimization" in page and "Security" in page
+    # The category chips say their status in words too, not by icon and colour alone.
+    assert '<span class="visually-hidden">Action recommended:</span> 2</span>' in page
+    assert '<span class="visually-hidden">Investigation recommended:</span> 0</span>' in page
     assert "Fault tolerance" not in page  # no check of that category is registered
     for spec_id in (SG, EIP, MFA):
         assert check_url("check", spec_id) in page
@@ -219,11 +273,19 @@ def test_basic_plan_sees_core_checks_and_the_upgrade_note(client, reference_data
     account = factories.make_account("basic")
     client.force_login(factories.root_of(account))
     data.store(account, SG, [data.sg_row("error", "ssh-open", "sg-0000000000000000a")])
-    page = text(client.get(reverse("advisor:dashboard")))
+    response = client.get(reverse("advisor:dashboard"))
+    page = text(response)
     assert check_url("check", SG) in page and check_url("check", MFA) in page
     assert check_url("check", EIP) not in page
     assert "Business and Enterprise plans unlock all Trusted Advisor checks" in page
     assert client.get(check_url("check", EIP)).status_code == 404
+    # No cost-optimization check, so no savings to estimate: say where they come from instead.
+    assert response.context["has_cost_checks"] is False
+    assert 'id="savings"' not in page and "$0.00" not in page
+    assert (
+        '<p id="savings-upgrade">Cost optimization checks come with the Business and Enterprise '
+        "plans.</p>" in page
+    )
 
 
 def test_refresh_all_queues_every_check_then_skips_them(
@@ -241,9 +303,72 @@ def test_refresh_all_queues_every_check_then_skips_them(
     assert callbacks == []
     page = text(again)
     assert "<html" not in page and 'id="checks"' in page
-    assert "0 checks queued for refresh. 3 skipped" in page
-    # While checks refresh, the list polls itself.
+    # Nothing queued is news, not success; it goes to the page's live region, out of band.
+    assert (
+        '<div id="checks-notice" hx-swap-oob="innerHTML"><p class="message info">'
+        "0 checks queued for refresh. 3 skipped" in page
+    )
+    assert "message success" not in page
+    # While checks refresh, the progress element polls (not the list).
     assert 'hx-trigger="every 3s"' in page and "Refreshing" in page
+
+
+def test_refresh_all_notice_is_success_only_when_something_was_queued(
+    root_client, business_account
+) -> None:
+    data.connect_sample(business_account)
+    first = text(root_client.post(reverse("advisor:refresh-all"), follow=True))
+    assert '<li class="message success">3 checks queued for refresh.</li>' in first
+    second = text(root_client.post(reverse("advisor:refresh-all"), follow=True))
+    assert '<li class="message info">0 checks queued for refresh. 3 skipped' in second
+    CheckState.objects.filter(check_id=SG).update(
+        refresh_status=RefreshStatus.SUCCESS, next_refreshable_at=None
+    )
+    third = text(root_client.post(reverse("advisor:refresh-all"), **HTMX))
+    assert '<p class="message success">1 check queued for refresh. 2 skipped' in third
+
+
+def test_dashboard_polls_only_its_progress_element_while_checks_refresh(
+    root_client, business_account, other_account, django_assert_num_queries
+) -> None:
+    data.seed(business_account)
+    data.connect_sample(business_account)
+    url = reverse("advisor:dashboard")
+    root_client.post(reverse("advisor:refresh-all"))  # all three enqueued
+    page = text(root_client.get(url))
+    # The list does not poll (a re-render every 3 s would take the keyboard focus away); it
+    # reloads once, on the event. Nothing in it is a live region.
+    assert (
+        f'<div id="checks" hx-get="{url}" hx-trigger="advisor-refreshed from:body" '
+        'hx-swap="outerHTML">' in page
+    )
+    assert "aria-live" not in page
+    assert f'hx-get="{url}?part=progress" hx-trigger="every 3s"' in page
+    # "Updates by itself" only where JavaScript will do it (advisor.js shows it).
+    assert (
+        "<span data-js-only hidden>Checks are refreshing; this list updates by itself.</span>"
+        in page
+    )
+
+    # 1 session; 2 user with account and plan; 3 whether any run is still under way.
+    with django_assert_num_queries(3):
+        polled = root_client.get(url, {"part": "progress"}, **HTMX)
+    body = text(polled).strip()
+    assert body.startswith('<div id="checks-progress"') and "ta-checks" not in body
+    assert 'hx-trigger="every 3s"' in body and "HX-Trigger" not in polled
+
+    # Another account's runs are not ours to wait for.
+    CheckState.objects.filter(account=business_account).update(refresh_status=RefreshStatus.SUCCESS)
+    CheckState.objects.create(
+        account=other_account, check_id=SG, refresh_status=RefreshStatus.ENQUEUED
+    )
+    done = root_client.get(url, {"part": "progress"}, **HTMX)
+    assert "every 3s" not in text(done) and "<progress" not in text(done)
+    assert json.loads(done["HX-Trigger"]) == {views.REFRESHED_EVENT: {}}
+    reloaded = text(root_client.get(url, **HTMX))
+    assert reloaded.strip().startswith('<div id="checks"') and "every 3s" not in reloaded
+    # Without htmx the parameter changes nothing: the whole page.
+    assert "<html" in text(root_client.get(url, {"part": "progress"}))
 
 
 # --- check page ----------------------------------------------------------------------------------
@@ -257,6 +382,9 @@ def test_check_page_summary_filters_and_htmx_partial(root_client, business_accou
     assert 'id="count-processed">5<' in page and 'id="count-flagged">2<' in page
     for heading in ("Security Group Name", "Security Group ID", "Ports"):
         assert f'<th scope="col">{heading}</th>' in page
+    # Our column is named apart from the check's own "Status" column.
+    assert '<th scope="col">Result</th>' in page
+    assert page.count('<th scope="col">Status</th>') == 1
     assert all(f"sg-0000000000000000{c}" in page for c in "abc")
 
     red = root_client.get(check_url("check"), {"status": "error"}, **HTMX)
@@ -321,6 +449,22 @@ def test_exclude_needs_a_valid_selection(root_client, business_account) -> None:
     assert not ResourceExclusion.objects.exists()
 
 
+def test_resource_checkboxes_are_labelled_by_their_own_row(root_client, business_account) -> None:
+    # One security group, two rows (two open ports): the same ARN, so the ARN can't label them.
+    data.store(
+        business_account,
+        SG,
+        [
+            data.sg_row("error", "ssh-open", "sg-0000000000000000a", ports="22"),
+            data.sg_row("warning", "ssh-open", "sg-0000000000000000a", ports="8080"),
+        ],
+    )
+    labels = checkbox_labels(text(root_client.get(check_url("check"))))
+    assert len(labels) == 2 and labels[0] != labels[1]
+    assert labels[0].startswith("Select Action recommended us-east-1 ssh-open")
+    assert labels[0].endswith(" 22") and labels[1].endswith(" 8080")
+
+
 def test_check_page_paginates(root_client, business_account) -> None:
     rows = [data.sg_row("warning", f"group-{i:03d}", f"sg-{i:017d}") for i in range(60)]
     data.store(business_account, SG, rows)
@@ -354,10 +498,10 @@ def test_csv_download(root_client, business_account) -> None:
     assert response["Content-Disposition"] == f'attachment; filename="trusted-advisor-{SG}.csv"'
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0] == [
-        "Status",
-        "Region",
+        "Resource Status",
+        "Resource Region",
         "Resource ID",
-        "Is Excluded",
+        "Excluded",
         "Region",
         "Security Group Name",
         "Security Group ID",
@@ -380,6 +524,13 @@ def test_csv_safe(value: str | None, expected: str) -> None:
     assert views.csv_safe(value) == expected
 
 
+def test_csv_headers_are_unique_for_every_check() -> None:
+    """Our columns never repeat a check's own (many have "Region" and "Status")."""
+    for check_id, facts in catalog().items():
+        header = [*views.CSV_COLUMNS, *facts["metadata"]]
+        assert len(set(header)) == len(header), check_id
+
+
 # --- refresh -------------------------------------------------------------------------------------
 
 
@@ -397,6 +548,10 @@ def test_refresh_enqueues_and_the_progress_partial_follows_it(
     assert "<html" not in body and 'id="refresh"' in body
     assert 'data-status="enqueued"' in body and "<progress" in body
     assert 'hx-trigger="every 2s"' in body
+    assert (
+        "<span data-js-only hidden>The results below update when the refresh finishes.</span>"
+        in body
+    )
 
     # The worker claims it: still polling, no reload yet.
     CheckState.objects.filter(pk=state.pk).update(refresh_status=RefreshStatus.PROCESSING)
@@ -410,7 +565,10 @@ def test_refresh_enqueues_and_the_progress_partial_follows_it(
     assert 'data-status="success"' in text(done) and "every 2s" not in text(done)
     assert json.loads(done["HX-Trigger"]) == {views.REFRESHED_EVENT: {}}
     assert "You can refresh this check again in" in text(done)
-    assert "disabled" in text(done)  # inside the minimum interval
+    assert "disabled" in text(done)  # inside the minimum interval ...
+    # ... which advisor.js waits out before it enables the button again.
+    wait = re.search(r'data-refreshable-in="(\d+)"', text(done))
+    assert wait is not None and 0 < int(wait.group(1)) <= 300_000
     reloaded = text(root_client.get(check_url("check"), **HTMX))
     assert 'id="count-flagged">0<' in reloaded
 
@@ -423,6 +581,25 @@ def test_refresh_enqueues_and_the_progress_partial_follows_it(
     # Without htmx the progress URL is the page.
     plain = root_client.get(check_url("check-progress"))
     assert plain.status_code == 302 and plain["Location"] == check_url("check")
+
+
+def test_refresh_status_is_announced_once_per_change(root_client, business_account) -> None:
+    data.seed(business_account)
+    data.connect_sample(business_account)
+    page = text(root_client.get(check_url("check")))
+    # One persistent live region, outside the region the poll replaces; empty at first.
+    assert '<p id="refresh-announcer" class="visually-hidden" role="status"></p>' in page
+    assert page.count('role="status"') == 1
+    posted = text(root_client.post(check_url("check-refresh"), **HTMX))
+    announcement = '<p id="refresh-announcer" hx-swap-oob="innerHTML">Refresh status: '
+    assert announcement + "Enqueued</p>" in posted
+    assert f'hx-get="{check_url("check-progress")}?shown=enqueued"' in posted
+    unchanged = text(root_client.get(check_url("check-progress"), {"shown": "enqueued"}, **HTMX))
+    assert "refresh-announcer" not in unchanged
+    CheckState.objects.filter(check_id=SG).update(refresh_status=RefreshStatus.PROCESSING)
+    changed = text(root_client.get(check_url("check-progress"), {"shown": "enqueued"}, **HTMX))
+    assert announcement + "Processing</p>" in changed
+    assert "?shown=processing" in changed
 
 
 def test_abandoned_refresh_shows_the_reason(root_client, business_account) -> None:
