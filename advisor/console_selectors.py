@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 
 from accounts.models import Account
 from advisor.models import CheckResource, CheckResult, CheckState, RefreshStatus
-from advisor.selectors import check_resources, check_states
+from advisor.selectors import check_resources
 
 # The resource filters of the check page: every listed row, the red ones, the yellow ones (both
 # without the excluded rows, which no longer count), and the excluded ones.
@@ -23,12 +23,6 @@ FILTER_WARNING = "warning"
 FILTER_EXCLUDED = "excluded"
 RESOURCE_FILTERS = (FILTER_ALL, FILTER_ERROR, FILTER_WARNING, FILTER_EXCLUDED)
 BUSY = (RefreshStatus.ENQUEUED, RefreshStatus.PROCESSING)
-
-
-def check_state_get(account: Account, check_id: str) -> CheckState | None:
-    """The account's state for one check with its latest result (one query), or None when the
-    check was never refreshed."""
-    return check_states(account, [check_id]).get(check_id)
 
 
 def check_resources_filtered(

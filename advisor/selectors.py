@@ -28,6 +28,12 @@ def check_states(account: Account, check_ids: Iterable[str]) -> dict[str, CheckS
     return {s.check_id: s for s in states.select_related("latest_result")}
 
 
+def check_state_get(account: Account, check_id: str) -> CheckState | None:
+    """The account's state for one check with its latest result (one query), or None when the
+    check was never refreshed."""
+    return check_states(account, [check_id]).get(check_id)
+
+
 def check_resources(result: CheckResult | None) -> QuerySet[CheckResource]:
     if result is None:
         return CheckResource.objects.none()

@@ -254,7 +254,7 @@ def _check_context(
 ) -> dict[str, Any]:
     account = _account(request)
     status_filter, page_number = _filters(filter_form)
-    state = console_selectors.check_state_get(account, spec.id)
+    state = selectors.check_state_get(account, spec.id)
     result = state.latest_result if state is not None else None
     resources = console_selectors.check_resources_filtered(result, status_filter)
     page = Paginator(resources, PAGE_SIZE).get_page(page_number)
@@ -300,7 +300,7 @@ def check_progress(request: HttpRequest, check_id: str) -> HttpResponse:
     if not request.htmx:  # type: ignore[attr-defined]
         return redirect("advisor:check", check_id=spec.id)
     account = _account(request)
-    state = console_selectors.check_state_get(account, spec.id)
+    state = selectors.check_state_get(account, spec.id)
     connected = selectors.aws_connection_get(account) is not None
     context = {"spec": spec, **_refresh_context(request, state, connected=connected)}
     # The status the page shows now (the poll's own parameter; anything else just counts as
@@ -428,7 +428,7 @@ def csv_safe(value: object) -> str:
 def check_download(request: HttpRequest, check_id: str) -> HttpResponseBase:
     """Every row of the latest result (excluded ones marked), streamed in the check's order."""
     spec = _load_spec(request, check_id)
-    state = console_selectors.check_state_get(_account(request), spec.id)
+    state = selectors.check_state_get(_account(request), spec.id)
     rows = selectors.check_resource_values(state.latest_result if state is not None else None)
     writer = csv.writer(_Echo())
 

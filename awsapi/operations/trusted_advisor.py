@@ -100,7 +100,7 @@ def describe_trusted_advisor_checks(ctx: CallContext, body: dict[str, Any]) -> d
 @operation("DescribeTrustedAdvisorCheckResult", read_only=True)
 def describe_trusted_advisor_check_result(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
     spec = advisor.check_available(ctx.account, body["checkId"])
-    state = selectors.check_states(ctx.account, [spec.id]).get(spec.id)
+    state = selectors.check_state_get(ctx.account, spec.id)
     result = state.latest_result if state is not None else None
     account_level = not spec.metadata
     flagged = []

@@ -8,7 +8,6 @@ page has to pick the result up on its own, as it would from a real worker.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from datetime import timedelta
@@ -18,37 +17,35 @@ from typing import TYPE_CHECKING
 import pytest
 from django.utils import timezone
 
-from accounts.principals import SYSTEM
-from advisor import services as advisor
 from advisor.checks.base import Environment, Evaluation
 from advisor.models import CheckState
 from advisor.tasks import advisor_check_run_task
 from tests import factories
 from tests.advisor import console_data as data
+from tests.moto_aws import MotoAccount, connect_keys
 from tests.test_browser import CHROMIUM, browser, htmx_settled, page, sign_in_root  # noqa: F401
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
-    from pytest_django.fixtures import Settings
     from pytest_django.live_server_helper import LiveServer
 
-os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-moto_server = pytest.importorskip("moto.server")
+    from accounts.models import Account
+
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
 )
 
-KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SG_NAME = "Security Groups - Specific Ports Unrestricted"
 
 
-@pytest.fixture(scope="module")
-def moto_url() -> Iterator[str]:
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+@pytest.fixture
+def account(aws: MotoAccount, reference_data: None) -> Account:
+    """A business account connected with an access key to the (wiped) moto account, with the
+    console's sample results."""
+    account = factories.make_account("business")
+    connect_keys(account)
+    data.seed(account)
+    return account
 
 
 def _next_run(env: Environment) -> Evaluation:
@@ -79,23 +76,11 @@ def test_trusted_advisor_console(
     page: Page,  # noqa: F811 (the fixture imported from tests.test_browser)
     live_server: LiveServer,
     reference_data: None,
-    moto_url: str,
-    settings: Settings,
+    account: Account,
     specs: None,
 ) -> None:
     from playwright.sync_api import expect
 
-    settings.ADVISOR_AWS_ENDPOINT_URL = moto_url
-    account = factories.make_account("business")
-    advisor.aws_connection_set(
-        account=account,
-        actor=SYSTEM,
-        mode="keys",
-        access_key_id=KEY_ID,
-        secret_access_key="secret",
-        regions=["us-east-1"],
-    )
-    data.seed(account)
     sign_in_root(page, live_server, account)
 
     # The dashboard: counts, the list by category and the chart (vendored Chart.js).
@@ -189,23 +174,11 @@ def test_dashboard_keeps_focus_while_checks_refresh_and_fits_a_phone(
     page: Page,  # noqa: F811 (the fixture imported from tests.test_browser)
     live_server: LiveServer,
     reference_data: None,
-    moto_url: str,
-    settings: Settings,
+    account: Account,
     specs: None,
 ) -> None:
     from playwright.sync_api import expect
 
-    settings.ADVISOR_AWS_ENDPOINT_URL = moto_url
-    account = factories.make_account("business")
-    advisor.aws_connection_set(
-        account=account,
-        actor=SYSTEM,
-        mode="keys",
-        access_key_id=KEY_ID,
-        secret_access_key="secret",
-        regions=["us-east-1"],
-    )
-    data.seed(account)
     sign_in_root(page, live_server, account)
     page.goto(f"{live_server.url}/trusted-advisor/")
 

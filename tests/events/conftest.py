@@ -202,20 +202,19 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, list[str]]]
 
 
 @pytest.fixture
-def moto_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Any, str]]:
-    """A moto server as the account's connected AWS environment (advisor.connection is
-    replaced, so no AwsConnection is needed)."""
-    moto_server = pytest.importorskip("moto.server")
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
+def moto_aws(moto_server_url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
+    """The run's moto server, wiped, as the account's connected AWS environment
+    (advisor.connection is replaced, so no AwsConnection is needed)."""
+    import requests
+
+    requests.post(f"{moto_server_url}/moto-api/reset", timeout=10).raise_for_status()
     session = boto3.Session(
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
     )
-    monkeypatch.setattr("advisor.connection.aws_session", lambda account: (session, endpoint))
-    yield session, endpoint
-    server.stop()
+    monkeypatch.setattr(
+        "advisor.connection.aws_session", lambda account: (session, moto_server_url)
+    )
+    return session, moto_server_url
 
 
 def make_rule(
