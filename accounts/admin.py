@@ -9,80 +9,13 @@ from django.http import HttpRequest
 
 from accounts import policy as policy_eval
 from accounts import services
-from accounts.models import (
-    AccessKey,
-    AccessKeyStatus,
-    Account,
-    IamGroup,
-    PlanSeverity,
-    Policy,
-    Severity,
-    SupportPlan,
-    User,
-)
+from accounts.models import AccessKey, AccessKeyStatus, Account, IamGroup, Policy, User
 from accounts.principals import Principal
 
 
 def _actor(request: HttpRequest) -> Principal:
     # The admin site only serves signed-in staff users.
     return getattr(request, "principal", None) or Principal(user=cast(User, request.user))
-
-
-class PlanSeverityInline(admin.TabularInline):
-    """The plan x severity matrix: one row per severity offered, with its first-response target."""
-
-    model = PlanSeverity
-    extra = 0
-    fields = ("severity", "response_minutes")
-    ordering = ("severity__level",)
-
-
-@admin.register(SupportPlan)
-class SupportPlanAdmin(admin.ModelAdmin):
-    list_display = (
-        "name",
-        "code",
-        "allows_technical",
-        "allows_chat",
-        "allows_phone",
-        "allows_cc",
-        "api_access",
-        "full_trusted_advisor",
-        "business_hours_only",
-    )
-    inlines = [PlanSeverityInline]
-    fieldsets = (
-        (None, {"fields": ("code", "name", "position")}),
-        (
-            "Case types",
-            {
-                "fields": (
-                    "allows_account_and_billing",
-                    "allows_service_limit_increase",
-                    "allows_technical",
-                )
-            },
-        ),
-        ("Contact methods", {"fields": ("allows_web", "allows_chat", "allows_phone")}),
-        (
-            "Features",
-            {"fields": ("allows_cc", "api_access", "full_trusted_advisor", "business_hours_only")},
-        ),
-    )
-
-
-@admin.register(Severity)
-class SeverityAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "level")
-    ordering = ("level",)
-
-
-@admin.register(PlanSeverity)
-class PlanSeverityAdmin(admin.ModelAdmin):
-    list_display = ("plan", "severity", "response_minutes")
-    list_editable = ("response_minutes",)
-    list_filter = ("plan", "severity")
-    ordering = ("plan__position", "severity__level")
 
 
 class UserInline(admin.TabularInline):

@@ -13,7 +13,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from accounts import access, policy
-from catalog.reference import MANAGED_POLICIES
+from accounts.managed_policies import MANAGED_POLICIES
 
 View = Callable[..., HttpResponseBase]
 

@@ -14,13 +14,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts import policy as policy_eval
+from accounts.managed_policies import MANAGED_POLICIES
 from accounts.models import (
     AccessKey,
     AccessKeyStatus,
     Account,
     IamGroup,
     Policy,
-    SupportPlan,
     User,
     UserKind,
     user_name_validator,
@@ -28,6 +28,7 @@ from accounts.models import (
 from accounts.principals import Principal
 from audit import services as audit
 from audit.services import IAM_SOURCE, AuditEventName
+from catalog.models import SupportPlan
 from core import crypto, ids
 from core.errors import (
     EntityAlreadyExists,
@@ -36,9 +37,6 @@ from core.errors import (
     MalformedPolicyDocument,
 )
 
-MANAGED_SUPPORT_POLICY = "AWSSupportAccess"
-MANAGED_READ_ONLY_POLICY = "SupportCenterReadOnlyAccess"
-MANAGED_TRUSTED_ADVISOR_POLICY = "TrustedAdvisorFullAccess"
 MAX_ACCESS_KEYS_PER_USER = 2
 
 MSG_ACCOUNT_ID = "An account id is exactly 12 digits."
@@ -474,3 +472,18 @@ def console_sign_in_record(*, user: User, actor: Principal, success: bool) -> No
         response_elements={"ConsoleLogin": "Success" if success else "Failure"},
         error_message="" if success else "Failed authentication",
     )
+
+
+@transaction.atomic
+def managed_policies_load() -> int:
+    """Create the managed policies that are missing; returns how many. Existing ones are left as
+    operators edited them, so running it twice changes nothing."""
+    created = 0
+    for row in MANAGED_POLICIES:
+        _, was_created = Policy.objects.get_or_create(
+            account=None,
+            name=row["name"],
+            defaults={"document": row["document"], "description": row["description"]},
+        )
+        created += int(was_created)
+    return created

@@ -217,7 +217,8 @@ from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from io import StringIO
-from accounts.models import Account, Severity
+from accounts.models import Account
+from catalog.models import Severity
 from catalog.models import Category, Service
 from cases.models import Case, Communication
 from core import ids

@@ -35,7 +35,7 @@ django.setup()
 from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
-from accounts.models import SupportPlan
+from catalog.models import SupportPlan
 from accounts.principals import SYSTEM
 from accounts.services import account_create
 from audit.models import AuditEvent

@@ -42,7 +42,8 @@ django.setup()
 from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
-from accounts.models import Account, Severity, SupportPlan
+from accounts.models import Account
+from catalog.models import Severity, SupportPlan
 from accounts.principals import SYSTEM
 from accounts.services import account_create, engineer_create
 from catalog.models import Category, Service

@@ -9,9 +9,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import CaseType, ContactMethod, PlanSeverity, SupportPlan
 from cases.models import CallbackWhen, CaseStatus, Language
-from catalog.models import Category, Service
+from catalog.models import CaseType, Category, ContactMethod, PlanSeverity, Service, SupportPlan
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise

@@ -9,8 +9,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Account, CaseType, ContactMethod, Severity, User
-from catalog.models import Category, Service
+from accounts.models import Account, User
+from catalog.models import CaseType, Category, ContactMethod, Service, Severity
 from core.models import TimestampedModel
 
 

@@ -1,4 +1,12 @@
-"""The service catalog DescribeServices returns: services and their categories."""
+"""Reference data: what the rest of Support Center is configured with, edited in the admin.
+
+- `CaseType` and `ContactMethod`: the fixed choices of the case form and the API.
+- `Severity`: the levels a case can have (`code` is the API's severityCode).
+- `SupportPlan`: decides case types, severities (with first-response targets through
+  `PlanSeverity`, the plan x severity matrix), contact methods, CC lists, API access and the
+  Trusted Advisor set.
+- `Service` and `Category`: the service catalog DescribeServices returns.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +14,107 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import CaseType
 from core.models import TimestampedModel
+
+
+class CaseType(models.TextChoices):
+    ACCOUNT_AND_BILLING = "account-and-billing", _("Account and billing")
+    SERVICE_LIMIT_INCREASE = "service-limit-increase", _("Service limit increase")
+    TECHNICAL = "technical", _("Technical")
+
+
+class ContactMethod(models.TextChoices):
+    WEB = "web", _("Web")
+    CHAT = "chat", _("Chat")
+    PHONE = "phone", _("Phone")
+
+
+class Severity(TimestampedModel):
+    """A severity level; `code` is the API's severityCode."""
+
+    code = models.CharField(max_length=16, unique=True)
+    name = models.CharField(max_length=100)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=100, blank=True)
+    # 1 = lowest; orders lists and the engineers' queue.
+    level = models.PositiveSmallIntegerField(unique=True)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["level"]
+        verbose_name_plural = "severities"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class SupportPlan(TimestampedModel):
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField(default=0, help_text=_("Order in lists."))
+    allows_account_and_billing = models.BooleanField(_("account and billing cases"), default=True)
+    allows_service_limit_increase = models.BooleanField(
+        _("service limit increase cases"), default=True
+    )
+    allows_technical = models.BooleanField(_("technical cases"), default=False)
+    allows_web = models.BooleanField(_("web contact"), default=True)
+    allows_chat = models.BooleanField(_("chat contact"), default=False)
+    allows_phone = models.BooleanField(_("phone contact"), default=False)
+    allows_cc = models.BooleanField(_("CC lists (additional contacts)"), default=False)
+    api_access = models.BooleanField(_("AWS Support API access"), default=False)
+    full_trusted_advisor = models.BooleanField(_("all Trusted Advisor checks"), default=False)
+    business_hours_only = models.BooleanField(
+        _("response targets count business hours"),
+        default=False,
+        help_text=_("Weekdays 08:00-18:00 in the account's time zone, without public holidays."),
+    )
+    severities = models.ManyToManyField(
+        Severity, through="catalog.PlanSeverity", related_name="plans", blank=True
+    )
+
+    class Meta:
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def case_types(self) -> list[str]:
+        allowed = {
+            CaseType.ACCOUNT_AND_BILLING: self.allows_account_and_billing,
+            CaseType.SERVICE_LIMIT_INCREASE: self.allows_service_limit_increase,
+            CaseType.TECHNICAL: self.allows_technical,
+        }
+        return [str(t) for t, ok in allowed.items() if ok]
+
+    def contact_methods(self) -> list[str]:
+        allowed = {
+            ContactMethod.WEB: self.allows_web,
+            ContactMethod.CHAT: self.allows_chat,
+            ContactMethod.PHONE: self.allows_phone,
+        }
+        return [str(m) for m, ok in allowed.items() if ok]
+
+
+class PlanSeverity(TimestampedModel):
+    """One cell of the plan x severity matrix: the severity is offered with this target."""
+
+    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="plan_severities")
+    severity = models.ForeignKey(Severity, on_delete=models.PROTECT, related_name="plan_severities")
+    response_minutes = models.PositiveIntegerField(
+        help_text=_("First-response target in minutes (business minutes on business-hours plans).")
+    )
+
+    class Meta:
+        ordering = ["plan__position", "severity__level"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "severity"], name="plan_severity_unique"),
+            models.CheckConstraint(
+                condition=Q(response_minutes__gt=0), name="plan_severity_positive_target"
+            ),
+        ]
+        verbose_name = "response-time target"
+
+    def __str__(self) -> str:
+        return f"{self.plan.code}/{self.severity.code}: {self.response_minutes} min"
 
 
 class Service(TimestampedModel):

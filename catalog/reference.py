@@ -124,64 +124,6 @@ PLANS: list[dict[str, Any]] = [
     },
 ]
 
-MANAGED_POLICIES: list[dict[str, Any]] = [
-    {
-        "name": "AWSSupportAccess",
-        "description": "Full access to Support Center and the AWS Support API.",
-        "document": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {"Effect": "Allow", "Action": ["support:*", "support-console:*"], "Resource": "*"}
-            ],
-        },
-    },
-    {
-        "name": "SupportCenterTrustedAdvisorAccess",
-        "description": "Full access to Trusted Advisor: results, refreshes, exclusions and the "
-        "AWS connection.",
-        "document": {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": ["trustedadvisor:*"], "Resource": "*"}],
-        },
-    },
-    {
-        "name": "AmazonEventBridgeFullAccess",
-        "description": "Create and change event rules and their targets; replay deliveries.",
-        "document": {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": ["events:*"], "Resource": "*"}],
-        },
-    },
-    {
-        "name": "AmazonEventBridgeReadOnlyAccess",
-        "description": "See event rules, their targets and delivery logs; change nothing.",
-        "document": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": ["events:Describe*", "events:List*"],
-                    "Resource": "*",
-                }
-            ],
-        },
-    },
-    {
-        "name": "SupportCenterReadOnlyAccess",
-        "description": "Read cases and Trusted Advisor results; change nothing.",
-        "document": {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Action": ["support:Describe*", "trustedadvisor:Describe*"],
-                    "Resource": "*",
-                }
-            ],
-        },
-    },
-]
-
 SERVICES_FILE = Path(__file__).resolve().parent / "data" / "services.json"
 
 

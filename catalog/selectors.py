@@ -6,8 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 
-from accounts.models import PlanSeverity, SupportPlan
-from catalog.models import Category, Service
+from catalog.models import Category, PlanSeverity, Service, SupportPlan
 
 if TYPE_CHECKING:
     from typing import TypedDict

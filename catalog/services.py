@@ -6,9 +6,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
-from accounts.models import PlanSeverity, Policy, Severity, SupportPlan
 from catalog import reference
-from catalog.models import Category, Service
+from catalog.models import Category, PlanSeverity, Service, Severity, SupportPlan
 
 
 @dataclass
@@ -21,9 +20,9 @@ class LoadResult:
 
 @transaction.atomic
 def reference_data_load() -> LoadResult:
-    """Create the severities, plans, response-time matrix, managed policies and service catalog
-    that are missing. Existing rows are left as they are (operators edit them in the admin), so
-    running it twice changes nothing.
+    """Create the severities, plans, response-time matrix and service catalog that are missing.
+    Existing rows are left as they are (operators edit them in the admin), so running it twice
+    changes nothing. The managed IAM policies are accounts' (`managed_policies_load`).
     """
     result = LoadResult()
     severities: dict[str, Severity] = {}
@@ -46,13 +45,6 @@ def reference_data_load() -> LoadResult:
                     defaults={"response_minutes": reference.TARGETS[code]},
                 )
                 result.add(cell_created)
-    for row in reference.MANAGED_POLICIES:
-        _, created = Policy.objects.get_or_create(
-            account=None,
-            name=row["name"],
-            defaults={"document": row["document"], "description": row["description"]},
-        )
-        result.add(created)
     for row in reference.services():
         service, created = Service.objects.get_or_create(
             code=row["code"],

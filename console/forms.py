@@ -6,9 +6,9 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Severity, SupportPlan, User
+from accounts.models import User
 from cases.models import CaseStatus
-from catalog.models import Service
+from catalog.models import Service, Severity, SupportPlan
 
 NEXT_STATUSES = [
     (CaseStatus.PENDING_CUSTOMER_ACTION.value, _("Pending customer action (ask for information)")),

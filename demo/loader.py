@@ -13,11 +13,12 @@ from typing import cast
 
 from django.db import transaction
 
-from accounts.models import Account, Policy, SupportPlan, User
+from accounts.models import Account, Policy, User
 from accounts.principals import SYSTEM, Principal
 from accounts.services import account_create, engineer_create, iam_user_create
 from cases import services as case_services
 from cases.models import CaseStatus
+from catalog.models import SupportPlan
 
 DEMO_PASSWORD = "support-center-demo"
 ENGINEER_EMAIL = "engineer@example.com"

@@ -5,6 +5,7 @@ import os
 import pytest
 
 from accounts.principals import Principal
+from accounts.services import managed_policies_load
 from catalog.services import reference_data_load
 from tests import factories
 
@@ -27,15 +28,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """Load the reference data once; each test's transaction rolls back on top of it."""
     with django_db_blocker.unblock():
         reference_data_load()
+        managed_policies_load()
 
 
 @pytest.fixture
 def reference_data(db):
     # Transactional tests flush the tables; put the reference data back when that happened.
-    from accounts.models import SupportPlan
+    from catalog.models import SupportPlan
 
     if not SupportPlan.objects.exists():
         reference_data_load()
+        managed_policies_load()
 
 
 @pytest.fixture

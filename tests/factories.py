@@ -6,11 +6,12 @@ import itertools
 
 import factory
 
-from accounts.models import Account, Policy, SupportPlan, User
+from accounts.models import Account, Policy, User
 from accounts.principals import SYSTEM, Principal
 from accounts.services import account_create, engineer_create, iam_user_create
 from cases import services as case_services
 from cases.models import Case
+from catalog.models import SupportPlan
 
 _account_ids = itertools.count(100000000001)
 _counter = itertools.count(1)
@@ -76,7 +77,7 @@ class SeverityFactory(factory.django.DjangoModelFactory):
     """For tests about the model itself (the reference data covers the rest)."""
 
     class Meta:
-        model = "accounts.Severity"
+        model = "catalog.Severity"
 
     code = factory.Sequence(lambda n: f"sev{n}")
     name = factory.Sequence(lambda n: f"Severity {n}")

@@ -8,10 +8,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from accounts.models import AccessKey, Account, PlanSeverity, SupportPlan, User
+from accounts.models import AccessKey, Account, User
 from accounts.services import access_key_secret
 from cases.models import Case, Communication
-from catalog.models import Category, Service
+from catalog.models import Category, PlanSeverity, Service, SupportPlan
 
 
 def run(*args: str) -> str:

@@ -7,7 +7,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from accounts.models import PlanSeverity, Policy, SupportPlan
+from accounts.models import Policy
+from catalog.models import PlanSeverity, SupportPlan
 from tests import factories
 
 
@@ -38,12 +39,12 @@ def admin_client_(client, reference_data):
 
 def test_admin_edits_the_plan_severity_matrix(admin_client_) -> None:
     plan = SupportPlan.objects.get(code="business")
-    url = reverse("admin:accounts_supportplan_change", args=[plan.pk])
+    url = reverse("admin:catalog_supportplan_change", args=[plan.pk])
     page = admin_client_.get(url)
     assert page.status_code == 200
     assert b"Production system down" in page.content
     cell = PlanSeverity.objects.get(plan=plan, severity__code="urgent")
-    changelist = reverse("admin:accounts_planseverity_changelist")
+    changelist = reverse("admin:catalog_planseverity_changelist")
     rows = list(PlanSeverity.objects.order_by("plan__position", "severity__level"))
     data = {
         "form-TOTAL_FORMS": str(len(rows)),
@@ -84,7 +85,7 @@ def test_admin_refuses_malformed_policies(admin_client_) -> None:
         "accounts_account",
         "accounts_user",
         "accounts_accesskey",
-        "accounts_severity",
+        "catalog_severity",
         "catalog_service",
         "cases_case",
         "audit_auditevent",

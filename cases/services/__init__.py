@@ -16,7 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account, CaseType, ContactMethod, PlanSeverity, User
+from accounts.models import Account, User
 from accounts.principals import Principal
 from audit import services as audit
 from audit.services import AuditEventName
@@ -56,7 +56,7 @@ from cases.services.validation import (
     clean_cc_addresses,
     safe_file_name,
 )
-from catalog.models import Category, Service
+from catalog.models import CaseType, Category, ContactMethod, PlanSeverity, Service
 from core import ids
 from core.errors import (
     CaseCreationLimitExceeded,
@@ -149,7 +149,7 @@ def _resolve_catalog(
         .first()
     )
     if cell is None:
-        from accounts.models import Severity
+        from catalog.models import Severity
 
         known = Severity.objects.filter(code=severity_code).exists()
         message = (

@@ -107,7 +107,7 @@ def test_evaluate(policies, action, expected) -> None:
 
 
 def test_managed_support_policy_allows_support_only() -> None:
-    from catalog.reference import MANAGED_POLICIES
+    from accounts.managed_policies import MANAGED_POLICIES
 
     document = next(p["document"] for p in MANAGED_POLICIES if p["name"] == "AWSSupportAccess")
     assert evaluate([document], "support:CreateCase").allowed

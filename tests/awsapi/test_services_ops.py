@@ -88,7 +88,7 @@ def test_create_case_options_by_plan_and_calendar(make_client, reference_data) -
 
 def test_business_hours_plan_lists_holidays(make_client, reference_data, settings) -> None:
     # The Developer plan has no API access by default; an operator may grant it in the admin.
-    from accounts.models import SupportPlan
+    from catalog.models import SupportPlan
 
     SupportPlan.objects.filter(code="developer").update(api_access=True)
     account = factories.make_account("developer", country="US", time_zone="America/New_York")

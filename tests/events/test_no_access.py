@@ -1,5 +1,5 @@
 """The "no access" page names the managed policies that would grant the missing action (read
-from catalog.reference.MANAGED_POLICIES), not AWSSupportAccess for everything."""
+from accounts.managed_policies.MANAGED_POLICIES), not AWSSupportAccess for everything."""
 
 from __future__ import annotations
 

@@ -8,15 +8,16 @@ import json
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from accounts.models import Account, Policy, SupportPlan, User
+from accounts.managed_policies import MANAGED_SUPPORT_POLICY
+from accounts.models import Account, Policy, User
 from accounts.principals import principal_for_cli
 from accounts.services import (
-    MANAGED_SUPPORT_POLICY,
     access_key_create,
     account_create,
     iam_user_create,
     policy_attach_to_user,
 )
+from catalog.models import SupportPlan
 from core.errors import SupportApiError
 
 
