@@ -21,7 +21,7 @@ NAV_ACTIONS: dict[str, str] = {
     "cases": "support:DescribeCases",  # cases.views.case_list
     "create_case": "support:CreateCase",  # cases.views.case_create
     "advisor": "trustedadvisor:DescribeCheckSummaries",  # advisor.views.dashboard
-    "event_history": "cloudtrail:LookupEvents",  # audit.views.event_history
+    "event_history": "cloudtrail:LookupEvents",  # cloudtrail.views.event_history
     "event_rules": "events:ListRules",  # events.views.rule_list
 }
 CACHE_ATTR = "_nav_sections"

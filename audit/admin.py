@@ -12,12 +12,12 @@ class AuditEventAdmin(admin.ModelAdmin):
         "event_time",
         "event_name",
         "event_source",
-        "account",
+        "recipient_account_id",
         "principal_arn",
         "error_code",
     )
     list_filter = ("event_source", "event_type", "read_only")
-    search_fields = ("event_name", "principal_arn", "access_key_id", "account__account_id")
+    search_fields = ("event_name", "principal_arn", "access_key_id", "recipient_account_id")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

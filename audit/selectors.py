@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from audit.actors import AuditedAccount
 from audit.models import AuditEvent
-
-if TYPE_CHECKING:
-    from accounts.models import Account
 
 EVENT_VERSION = "1.11"
 
@@ -49,9 +47,7 @@ def to_cloudtrail(event: AuditEvent) -> dict[str, Any]:
         "readOnly": event.read_only,
         "eventType": event.event_type,
         "managementEvent": True,
-        "recipientAccountId": (
-            cast("Account", event.account).account_id if event.account_id else None
-        ),
+        "recipientAccountId": event.recipient_account_id or None,
         "eventCategory": "Management",
     }
     if event.resources:
@@ -65,7 +61,7 @@ def to_cloudtrail(event: AuditEvent) -> dict[str, Any]:
 
 
 def history_for_account(
-    account: Account,
+    account: AuditedAccount,
     *,
     attribute: str = "",
     value: str = "",
@@ -76,8 +72,8 @@ def history_for_account(
     filtered by at most one lookup attribute and a time range."""
     window_start = timezone.now() - timedelta(days=settings.SUPPORTCENTER_EVENT_HISTORY_DAYS)
     queryset = AuditEvent.objects.filter(
-        account=account, event_time__gte=window_start
-    ).select_related("account")
+        recipient_account_id=account.account_id, event_time__gte=window_start
+    )
     if attribute in LOOKUP_ATTRIBUTES and value != "":
         column = LOOKUP_ATTRIBUTES[attribute]
         if column == "read_only":

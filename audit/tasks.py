@@ -4,14 +4,7 @@ from celery import shared_task
 
 
 @shared_task(acks_late=True)
-def trails_deliver_task() -> int:
-    from audit.services.trails import trails_deliver
-
-    return trails_deliver()
-
-
-@shared_task(acks_late=True)
 def audit_events_purge_task() -> int:
-    from audit.services.trails import audit_events_purge
+    from audit.services import audit_events_purge
 
     return audit_events_purge()

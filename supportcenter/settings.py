@@ -176,6 +176,7 @@ INSTALLED_APPS = [
     "catalog",
     "cases",
     "audit",
+    "cloudtrail",
     "awsapi",
     "notifications",
     "console",
@@ -387,7 +388,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     },
     # https://crontab.guru/#*/5_*_*_*_* : every 5 minutes
     "trails-deliver": {
-        "task": "audit.tasks.trails_deliver_task",
+        "task": "cloudtrail.tasks.trails_deliver_task",
         "schedule": crontab(minute="*/5"),
     },
     # https://crontab.guru/#15_4_*_*_* : daily at 04:15 UTC

@@ -15,7 +15,7 @@ urlpatterns = [
     path("_support/", include("awsapi.urls")),
     path("support/cases/", include("cases.urls")),
     path("console/", include("console.urls")),
-    path("cloudtrail/", include("audit.urls")),
+    path("cloudtrail/", include("cloudtrail.urls")),
     path("events/", include("events.urls")),
     path("trusted-advisor/", include("advisor.urls")),
     path("", include("accounts.urls")),

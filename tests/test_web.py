@@ -124,7 +124,7 @@ NAV = {
     "create_case": ("cases:create", "Create case"),
     "iam": ("accounts:iam", "IAM"),
     "advisor": ("advisor:dashboard", "Trusted Advisor"),
-    "event_history": ("audit:history", "Event history"),
+    "event_history": ("cloudtrail:history", "Event history"),
     "event_rules": ("events:rules", "Event rules"),
 }
 

@@ -46,7 +46,9 @@ def test_key_connection_stores_the_secret_encrypted(business_account, root, aws)
     connection = connect_keys(business_account, actor=root)
     assert connection.secret_access_key_encrypted != "secret"
     assert crypto.decrypt(connection.secret_access_key_encrypted) == "secret"
-    record = AuditEvent.objects.get(account=business_account, event_name="UpdateAwsConnection")
+    record = AuditEvent.objects.get(
+        recipient_account_id=business_account.account_id, event_name="UpdateAwsConnection"
+    )
     assert record.event_source == "trustedadvisor.amazonaws.com"
     assert "secret" not in str(record.request_parameters)
     # Saving again without a secret keeps the stored one.
@@ -156,7 +158,9 @@ def test_refresh_state_machine(
     assert state.refresh_status == "success"
     assert state.latest_result.status == "warning"
     assert CheckResult.objects.filter(account=business_account).count() == 1
-    record = AuditEvent.objects.get(account=business_account, event_name="RefreshCheck")
+    record = AuditEvent.objects.get(
+        recipient_account_id=business_account.account_id, event_name="RefreshCheck"
+    )
     assert record.event_source == "trustedadvisor.amazonaws.com"
     assert record.resource_name == EIP_CHECK
 

@@ -246,7 +246,9 @@ def test_every_call_is_audited_without_case_text(support, api_user) -> None:
     with pytest.raises(ClientError):
         support.resolve_case(caseId="case-000000000000-abcd-2026-0123456789abcdef")
     records = list(
-        AuditEvent.objects.filter(account=api_user.account, access_key_id=api_user.access_key_id)
+        AuditEvent.objects.filter(
+            recipient_account_id=api_user.account.account_id, access_key_id=api_user.access_key_id
+        )
         .order_by("id")
         .values("event_name", "read_only", "error_code", "response_elements", "event_type")
     )

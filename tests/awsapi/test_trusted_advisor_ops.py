@@ -111,7 +111,7 @@ def test_refresh_cycle_result_and_summaries(ta, aws, api_user, django_capture_on
     assert 0 < again["status"]["millisUntilNextRefreshable"] <= 300_000
     assert CheckState.objects.get(check_id=EIP_CHECK).latest_result.pk
     events = AuditEvent.objects.filter(
-        account=api_user.account, event_name="RefreshTrustedAdvisorCheck"
+        recipient_account_id=api_user.account.account_id, event_name="RefreshTrustedAdvisorCheck"
     )
     assert events.count() == 2  # both calls recorded, once each
 

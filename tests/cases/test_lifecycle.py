@@ -46,7 +46,8 @@ def test_transition_table_for_engineers(business_account, engineer, old, new) ->
         assert (event.kind, event.from_status, event.to_status) == ("status-changed", old, new)
         assert event.actor_arn == engineer.arn
         assert AuditEvent.objects.filter(
-            account=business_account, event_name=lifecycle._event_name(old, new)
+            recipient_account_id=business_account.account_id,
+            event_name=lifecycle._event_name(old, new),
         ).exists()
     else:
         with pytest.raises(InvalidCaseTransition) as excinfo:

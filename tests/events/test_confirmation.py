@@ -100,7 +100,7 @@ def test_an_email_target_receives_nothing_until_its_recipient_confirms(
     assert target.confirmation_status == ConfirmationStatus.CONFIRMED
     assert target.confirmed_at is not None
     record = AuditEvent.objects.get(event_name=confirmation.CONFIRM_TARGET)
-    assert record.account == business_account
+    assert record.recipient_account_id == business_account.account_id
     assert record.event_source == "events.amazonaws.com"
     assert record.source_ip == "198.51.100.7"
     assert record.principal_arn == "anonymous"

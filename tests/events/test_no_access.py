@@ -82,7 +82,7 @@ def test_trusted_advisor_actions_name_the_trusted_advisor_policies(
 
 def test_without_a_matching_policy_the_page_names_none(client, business_account, engineer) -> None:
     client.force_login(factories.make_iam_user(business_account))
-    page = _advice(client.get(reverse("audit:trails")))  # cloudtrail:DescribeTrails
+    page = _advice(client.get(reverse("cloudtrail:trails")))  # cloudtrail:DescribeTrails
     assert NO_ADVICE in page and "<li><code>" not in page and "AWSSupportAccess" not in page
     # Support engineers have no account to attach policies in.
     client.force_login(engineer.user)

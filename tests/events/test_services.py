@@ -41,7 +41,9 @@ TA_DETAIL = {
 
 def audit_names(account: Any) -> list[str]:
     return list(
-        AuditEvent.objects.filter(account=account, event_source="events.amazonaws.com")
+        AuditEvent.objects.filter(
+            recipient_account_id=account.account_id, event_source="events.amazonaws.com"
+        )
         .order_by("id")
         .values_list("event_name", flat=True)
     )

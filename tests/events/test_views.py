@@ -99,7 +99,7 @@ def test_a_bad_pattern_keeps_the_text_and_shows_the_error(
     assert not EventRule.objects.exists()
     failure = AuditEvent.objects.get(event_name="PutRule")
     assert failure.error_code == "InvalidEventPatternException"
-    assert failure.account == business_account
+    assert failure.recipient_account_id == business_account.account_id
 
 
 def test_duplicate_names_are_a_field_error(root_client, business_account) -> None:

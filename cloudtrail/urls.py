@@ -1,8 +1,8 @@
 from django.urls import path
 
-from audit import views
+from cloudtrail import views
 
-app_name = "audit"
+app_name = "cloudtrail"
 
 urlpatterns = [
     path("", views.event_history, name="history"),

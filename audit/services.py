@@ -1,65 +1,48 @@
 """Writing the audit trail.
 
 `record()` is called *inside* the calling service's transaction, so the record commits or rolls
-back with the change it describes. Failed calls are recorded by the API or view layer after the
-rollback, in a transaction of their own. Never from signals.
+back with the change it describes. A refused action is recorded after its rollback, in a
+transaction of its own, by `record_failure`. Never from signals.
 """
 
 from __future__ import annotations
 
-import enum
 import uuid
-from typing import Any, cast
+from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Account
-from accounts.principals import Principal
+from audit.actors import Actor, AuditedAccount
 from audit.models import AuditEvent, AuditEventType
+from audit.names import (
+    CLOUDTRAIL_SOURCE,
+    EVENTS_SOURCE,
+    IAM_SOURCE,
+    SIGNIN_SOURCE,
+    SUPPORT_SOURCE,
+    TRUSTED_ADVISOR_SOURCE,
+    AuditEventName,
+)
 
-SUPPORT_SOURCE = "support.amazonaws.com"
-TRUSTED_ADVISOR_SOURCE = "trustedadvisor.amazonaws.com"
-SIGNIN_SOURCE = "signin.amazonaws.com"
-IAM_SOURCE = "iam.amazonaws.com"
-EVENTS_SOURCE = "events.amazonaws.com"
-
-
-class AuditEventName(enum.StrEnum):
-    # Support (API operation names; console actions reuse them)
-    CREATE_CASE = "CreateCase"
-    ADD_COMMUNICATION_TO_CASE = "AddCommunicationToCase"
-    RESOLVE_CASE = "ResolveCase"
-    REOPEN_CASE = "ReopenCase"
-    ADD_ATTACHMENTS_TO_SET = "AddAttachmentsToSet"
-    ADD_CC_TO_CASE = "AddCcEmailAddressesToCase"
-    UPDATE_CASE_STATUS = "UpdateCaseStatus"
-    ASSIGN_CASE = "AssignCase"
-    # IAM
-    CREATE_ACCOUNT = "CreateAccount"
-    CREATE_USER = "CreateUser"
-    CREATE_GROUP = "CreateGroup"
-    ADD_USER_TO_GROUP = "AddUserToGroup"
-    CREATE_POLICY = "CreatePolicy"
-    ATTACH_USER_POLICY = "AttachUserPolicy"
-    ATTACH_GROUP_POLICY = "AttachGroupPolicy"
-    CREATE_ACCESS_KEY = "CreateAccessKey"
-    UPDATE_ACCESS_KEY = "UpdateAccessKey"
-    DELETE_ACCESS_KEY = "DeleteAccessKey"
-    # EventBridge (rules over Support Center's events)
-    PUT_RULE = "PutRule"
-    DELETE_RULE = "DeleteRule"
-    ENABLE_RULE = "EnableRule"
-    DISABLE_RULE = "DisableRule"
-    PUT_TARGETS = "PutTargets"
-    REMOVE_TARGETS = "RemoveTargets"
-    START_REPLAY = "StartReplay"
-    # Our own: EventBridge has no email-target confirmation (SNS's is ConfirmSubscription).
-    CONFIRM_TARGET = "ConfirmTarget"
-    RESEND_TARGET_CONFIRMATION = "ResendTargetConfirmation"
+__all__ = [
+    "CLOUDTRAIL_SOURCE",
+    "EVENTS_SOURCE",
+    "IAM_SOURCE",
+    "SIGNIN_SOURCE",
+    "SUPPORT_SOURCE",
+    "TRUSTED_ADVISOR_SOURCE",
+    "AuditEventName",
+    "audit_events_purge",
+    "record",
+    "record_failure",
+    "user_identity",
+]
 
 
-def user_identity(actor: Principal) -> dict[str, Any]:
+def user_identity(actor: Actor) -> dict[str, Any]:
     """CloudTrail's `userIdentity` for the actor."""
     user = actor.user
     if user is None:
@@ -71,7 +54,7 @@ def user_identity(actor: Principal) -> dict[str, Any]:
         return identity
     identity["type"] = "Root" if user.is_root else "IAMUser"
     # Customers (root and IAM users) always have an account.
-    identity["accountId"] = cast(Account, user.account).account_id
+    identity["accountId"] = user.account.account_id if user.account is not None else ""
     if user.is_iam:
         identity["userName"] = user.user_name
     if actor.access_key_id:
@@ -82,7 +65,7 @@ def user_identity(actor: Principal) -> dict[str, Any]:
     return identity
 
 
-def _event_type(actor: Principal, event_source: str) -> str:
+def _event_type(actor: Actor, event_source: str) -> str:
     if event_source == SIGNIN_SOURCE:
         return AuditEventType.CONSOLE_SIGN_IN
     if actor.via == "api":
@@ -119,9 +102,9 @@ def resources_for(
 
 def record(
     *,
-    actor: Principal,
+    actor: Actor,
     event_name: str,
-    account: Account | None,
+    account: AuditedAccount | None,
     event_source: str = SUPPORT_SOURCE,
     request_parameters: dict[str, Any] | None = None,
     response_elements: dict[str, Any] | None = None,
@@ -140,7 +123,7 @@ def record(
         event_name=str(event_name),
         event_type=_event_type(actor, event_source),
         aws_region=settings.SUPPORTCENTER_AUDIT_REGION,
-        account=account,
+        recipient_account_id=account.account_id if account is not None else "",
         user_identity=user_identity(actor),
         principal_arn=actor.arn,
         user_name=user.identity_name if user is not None else "",
@@ -161,16 +144,14 @@ def record(
 
 def record_failure(
     *,
-    actor: Principal,
+    actor: Actor,
     event_name: str,
-    account: Account | None,
+    account: AuditedAccount | None,
     error: Exception,
     event_source: str = SUPPORT_SOURCE,
     request_parameters: dict[str, Any] | None = None,
 ) -> None:
     """Record a refused action after its transaction rolled back (in a transaction of its own)."""
-    from django.db import transaction
-
     with transaction.atomic():
         record(
             actor=actor,
@@ -181,3 +162,20 @@ def record_failure(
             error_code=getattr(error, "code", type(error).__name__),
             error_message=getattr(error, "message", str(error)),
         )
+
+
+def audit_events_purge(*, batch_size: int = 5000) -> int:
+    """Delete audit records past the retention, in batches; safe to run twice."""
+    cutoff = timezone.now() - timedelta(days=settings.SUPPORTCENTER_AUDIT_RETENTION_DAYS)
+    deleted = 0
+    while True:
+        batch = list(
+            AuditEvent.objects.filter(event_time__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not batch:
+            return deleted
+        with transaction.atomic():
+            AuditEvent.objects.filter(pk__in=batch).delete()
+        deleted += len(batch)

@@ -9,9 +9,10 @@ import boto3
 import pytest
 from django.urls import reverse
 
-from audit.models import Trail
-from audit.services import trails
-from audit.tasks import audit_events_purge_task, trails_deliver_task
+from audit.tasks import audit_events_purge_task
+from cloudtrail import services as trails
+from cloudtrail.models import Trail
+from cloudtrail.tasks import trails_deliver_task
 from tests import factories
 
 
@@ -121,10 +122,12 @@ def test_trail_validation_and_page(client, business_account, root) -> None:
             actor=root,
         )
     client.force_login(factories.root_of(business_account))
-    response = client.post(reverse("audit:trails"), {"name": "web-trail", "destination": "local"})
+    response = client.post(
+        reverse("cloudtrail:trails"), {"name": "web-trail", "destination": "local"}
+    )
     assert response.status_code == 302
     assert Trail.objects.filter(name="web-trail").exists()
-    page = client.post(reverse("audit:trail-verify", args=["web-trail"]))
+    page = client.post(reverse("cloudtrail:trail-verify", args=["web-trail"]))
     assert b"digest chain is unbroken" in page.content
 
 

@@ -26,8 +26,10 @@ from django.utils import timezone
 from accounts.models import Account
 from accounts.principals import Principal
 from audit import services as audit
-from audit.models import AuditEvent, Trail, TrailDelivery, TrailDestination
+from audit.models import AuditEvent
+from audit.names import CLOUDTRAIL_SOURCE, AuditEventName
 from audit.selectors import to_cloudtrail
+from cloudtrail.models import Trail, TrailDelivery, TrailDestination
 from core import crypto
 from core.errors import EntityAlreadyExists, InvalidParameterValueException
 
@@ -141,8 +143,8 @@ def trail_create(
     )
     audit.record(
         actor=actor,
-        event_name="CreateTrail",
-        event_source="cloudtrail.amazonaws.com",
+        event_name=AuditEventName.CREATE_TRAIL,
+        event_source=CLOUDTRAIL_SOURCE,
         account=account,
         request_parameters={"name": name, "destination": destination, "s3BucketName": s3_bucket},
     )
@@ -166,9 +168,9 @@ def trail_deliver(trail: Trail) -> int:
     """Deliver one trail's new records (one file of at most BATCH records). Returns how many
     records were delivered; failures are recorded on the trail and retried next time."""
     events = list(
-        AuditEvent.objects.filter(account=trail.account, pk__gt=trail.last_event_pk)
-        .select_related("account")
-        .order_by("pk")[:BATCH]
+        AuditEvent.objects.filter(
+            recipient_account_id=trail.account.account_id, pk__gt=trail.last_event_pk
+        ).order_by("pk")[:BATCH]
     )
     if not events:
         return 0
@@ -270,22 +272,3 @@ def trail_verify(trail: Trail) -> list[str]:
             problems.append(f"{delivery.log_key}: the log file does not match its digest")
         previous = digest_hash
     return problems
-
-
-def audit_events_purge(*, batch_size: int = 5000) -> int:
-    """Delete audit records past the retention, in batches; safe to run twice."""
-    from datetime import timedelta
-
-    cutoff = timezone.now() - timedelta(days=settings.SUPPORTCENTER_AUDIT_RETENTION_DAYS)
-    deleted = 0
-    while True:
-        batch = list(
-            AuditEvent.objects.filter(event_time__lt=cutoff)
-            .order_by("pk")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not batch:
-            return deleted
-        with transaction.atomic():
-            AuditEvent.objects.filter(pk__in=batch).delete()
-        deleted += len(batch)

@@ -17,9 +17,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import customer_required
 from audit import selectors
-from audit.forms import LookupForm, TrailForm
-from audit.models import AuditEvent, Trail
-from audit.services import trails
+from audit.models import AuditEvent
+from cloudtrail import services as trails
+from cloudtrail.forms import LookupForm, TrailForm
+from cloudtrail.models import Trail
 from core import pagination
 from core.errors import SupportApiError, ValidationException
 from core.forms import add_service_error
@@ -85,23 +86,21 @@ def event_history(request: HttpRequest) -> HttpResponse:
     query.pop("cursor", None)
     context = {"form": form, "rows": rows, "next_token": next_token, "query": query.urlencode()}
     if request.htmx:  # type: ignore[attr-defined]
-        return render(request, "audit/event_history.html#results", context)
-    return render(request, "audit/event_history.html", context)
+        return render(request, "cloudtrail/event_history.html#results", context)
+    return render(request, "cloudtrail/event_history.html", context)
 
 
 @require_GET
 @customer_required("cloudtrail:LookupEvents")
 def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
     account = request.principal.account  # type: ignore[attr-defined]
-    event = (
-        AuditEvent.objects.filter(account=account, event_id=event_id)
-        .select_related("account")
-        .first()
-    )
+    event = AuditEvent.objects.filter(
+        recipient_account_id=account.account_id, event_id=event_id
+    ).first()
     if event is None:
         raise Http404(_("Event not found."))
     record = json.dumps(selectors.to_cloudtrail(event), indent=2, ensure_ascii=False)
-    return render(request, "audit/event_detail.html", {"event": event, "record": record})
+    return render(request, "cloudtrail/event_detail.html", {"event": event, "record": record})
 
 
 @require_GET
@@ -166,9 +165,9 @@ def trail_list(request: HttpRequest) -> HttpResponse:
             except SupportApiError as error:
                 add_service_error(form, error)
             else:
-                return redirect("audit:trails")
+                return redirect("cloudtrail:trails")
     items = Trail.objects.filter(account=principal.account).order_by("name")
-    return render(request, "audit/trails.html", {"form": form, "trails": items})
+    return render(request, "cloudtrail/trails.html", {"form": form, "trails": items})
 
 
 @require_POST
@@ -181,6 +180,6 @@ def trail_verify(request: HttpRequest, name: str) -> HttpResponse:
     items = Trail.objects.filter(account=trail.account).order_by("name")
     return render(
         request,
-        "audit/trails.html",
+        "cloudtrail/trails.html",
         {"form": TrailForm(), "trails": items, "verified": trail, "problems": problems},
     )

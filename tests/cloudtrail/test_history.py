@@ -98,23 +98,23 @@ def test_lookup_one_attribute_and_time_range(root_client, business_account, root
     iam = factories.make_iam_user(business_account, user_name="auditor")
     services.case_add_communication(case=case, actor=factories.principal(iam), body="hello")
     page = root_client.get(
-        reverse("audit:history"), {"attribute": "EventName", "value": "ResolveCase"}
+        reverse("cloudtrail:history"), {"attribute": "EventName", "value": "ResolveCase"}
     )
     assert b"ResolveCase" in page.content and b"CreateCase" not in page.content
     by_user = root_client.get(
-        reverse("audit:history"), {"attribute": "Username", "value": "auditor"}
+        reverse("cloudtrail:history"), {"attribute": "Username", "value": "auditor"}
     )
     assert b"AddCommunicationToCase" in by_user.content and b"ResolveCase" not in by_user.content
     by_resource = root_client.get(
-        reverse("audit:history"),
+        reverse("cloudtrail:history"),
         {"attribute": "ResourceName", "value": case.case_id},
         HTTP_HX_REQUEST="true",
     )
     assert b"CreateCase" in by_resource.content and b"<html" not in by_resource.content
-    future = root_client.get(reverse("audit:history"), {"start": "2999-01-01T00:00"})
+    future = root_client.get(reverse("cloudtrail:history"), {"start": "2999-01-01T00:00"})
     assert b"No events match." in future.content
     event = AuditEvent.objects.filter(event_name="ResolveCase").first()
-    detail = root_client.get(reverse("audit:event", args=[event.event_id]))
+    detail = root_client.get(reverse("cloudtrail:event", args=[event.event_id]))
     assert b"&quot;eventName&quot;: &quot;ResolveCase&quot;" in detail.content
 
 
@@ -122,25 +122,25 @@ def test_history_is_per_account_and_needs_permission(
     client, business_account, other_account
 ) -> None:
     theirs = factories.make_case(other_account)
-    event = AuditEvent.objects.filter(account=other_account).first()
+    event = AuditEvent.objects.filter(recipient_account_id=other_account.account_id).first()
     client.force_login(factories.root_of(business_account))
-    assert theirs.case_id.encode() not in client.get(reverse("audit:history")).content
-    assert client.get(reverse("audit:event", args=[event.event_id])).status_code == 404
+    assert theirs.case_id.encode() not in client.get(reverse("cloudtrail:history")).content
+    assert client.get(reverse("cloudtrail:event", args=[event.event_id])).status_code == 404
     client.force_login(factories.make_iam_user(business_account))  # AWSSupportAccess only
-    assert client.get(reverse("audit:history")).status_code == 403
+    assert client.get(reverse("cloudtrail:history")).status_code == 403
 
 
 def test_downloads_and_the_ninety_day_window(root_client, business_account, root) -> None:
     with time_machine.travel(timezone.now() - timedelta(days=100)):
         factories.make_case(business_account, root, subject="ancient")
     factories.make_case(business_account, root)
-    data = json.loads(root_client.get(reverse("audit:download", args=["json"])).content)
+    data = json.loads(root_client.get(reverse("cloudtrail:download", args=["json"])).content)
     names = [r["eventName"] for r in data["Records"]]
     assert names.count("CreateCase") == 1  # the 100-day-old one is outside the window
-    response = root_client.get(reverse("audit:download", args=["csv"]))
+    response = root_client.get(reverse("cloudtrail:download", args=["csv"]))
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
     assert rows[0][0] == "eventTime" and len(rows) == len(data["Records"]) + 1
-    assert root_client.get(reverse("audit:download", args=["xml"])).status_code == 404
+    assert root_client.get(reverse("cloudtrail:download", args=["xml"])).status_code == 404
 
 
 @pytest.mark.parametrize("count", [10, 120])
@@ -156,7 +156,7 @@ def test_history_query_count_is_constant(
                 event_name="DescribeCases",
                 event_type="AwsApiCall",
                 aws_region="us-east-1",
-                account=business_account,
+                recipient_account_id=business_account.account_id,
                 read_only=True,
             )
             for i in range(count)
@@ -164,7 +164,7 @@ def test_history_query_count_is_constant(
     )
     # 1 session; 2 user with account and plan; 3 one page of records (keyset).
     with django_assert_num_queries(3):
-        response = root_client.get(reverse("audit:history"))
+        response = root_client.get(reverse("cloudtrail:history"))
     assert response.status_code == 200
     if count > 50:
         assert b"Older events" in response.content
