@@ -17,7 +17,7 @@ from advisor.console_selectors import (
     FILTER_EXCLUDED,
     FILTER_WARNING,
 )
-from advisor.models import ConnectionMode
+from connections.models import ConnectionMode
 
 RESOURCE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_SELECTED = 1000

@@ -1,4 +1,5 @@
-"""Trusted Advisor data: the AWS environment an account connects, and check results with history.
+"""Trusted Advisor data: check results with their history (the AWS environment an account
+connects is `connections.AwsConnection`).
 
 `CheckState` is the live row per (account, check): the refresh status machine and a pointer to the
 latest result. Every successful run adds a `CheckResult` (history, for the dashboard's chart) with
@@ -12,34 +13,6 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 from core.models import TimestampedModel
-
-
-class ConnectionMode(models.TextChoices):
-    KEYS = "keys", _("Access key")
-    ROLE = "role", _("Role to assume")
-    SAMPLE = "sample", _("Sample environment")
-
-
-class AwsConnection(TimestampedModel):
-    """How Support Center reaches an account's AWS environment. Secrets are encrypted at rest."""
-
-    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="aws_connection")
-    mode = models.CharField(max_length=8, choices=ConnectionMode.choices)
-    access_key_id = models.CharField(max_length=128, blank=True)
-    secret_access_key_encrypted = models.TextField(blank=True)
-    role_arn = models.CharField(max_length=2048, blank=True)
-    external_id = models.CharField(max_length=1224, blank=True)
-    regions = models.JSONField(default=list)
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(
-                condition=models.Q(mode__in=ConnectionMode.values), name="aws_connection_mode_valid"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.account_id} ({self.mode})"
 
 
 class RefreshStatus(models.TextChoices):

@@ -13,13 +13,9 @@ from django.utils import timezone
 
 from accounts.models import Account
 from advisor.checks.base import CheckSpec
-from advisor.models import AwsConnection, CheckResource, CheckResult, CheckState, CheckStatus
+from advisor.models import CheckResource, CheckResult, CheckState, CheckStatus
 
 CATEGORIES = ("cost_optimizing", "security", "fault_tolerance", "performance", "service_limits")
-
-
-def aws_connection_get(account: Account) -> AwsConnection | None:
-    return AwsConnection.objects.filter(account=account).first()
 
 
 def check_states(account: Account, check_ids: Iterable[str]) -> dict[str, CheckState]:

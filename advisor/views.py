@@ -52,8 +52,10 @@ from advisor.forms import (
     ResourceFilterForm,
     ResourceSelectionForm,
 )
-from advisor.models import AwsConnection, CheckState, ConnectionMode, RefreshStatus
-from audit import services as audit
+from advisor.models import CheckState, RefreshStatus
+from connections import selectors as connection_selectors
+from connections import services as connection_services
+from connections.models import AwsConnection, ConnectionMode
 from core.errors import InvalidParameterValueException, SupportApiError
 from core.forms import add_service_error
 
@@ -127,7 +129,7 @@ def _dashboard_context(request: HttpRequest, **extra: object) -> dict[str, Any]:
     for category in data["categories"]:
         category["label"] = CATEGORY_LABELS.get(category["code"], category["code"])
         busy = busy or any(console_selectors.is_busy(row.state) for row in category["checks"])
-    connection = selectors.aws_connection_get(account)
+    connection = connection_selectors.aws_connection_get(account)
     return {
         "data": data,
         "check_ids": [spec.id for spec in specs],
@@ -260,7 +262,7 @@ def _check_context(
     page = Paginator(resources, PAGE_SIZE).get_page(page_number)
     base_url = reverse("advisor:check", args=[spec.id])
     query = _check_query(status_filter, page.number)
-    connected = selectors.aws_connection_get(account) is not None
+    connected = connection_selectors.aws_connection_get(account) is not None
     return {
         "spec": spec,
         "description": spec.description_html(),
@@ -301,7 +303,7 @@ def check_progress(request: HttpRequest, check_id: str) -> HttpResponse:
         return redirect("advisor:check", check_id=spec.id)
     account = _account(request)
     state = selectors.check_state_get(account, spec.id)
-    connected = selectors.aws_connection_get(account) is not None
+    connected = connection_selectors.aws_connection_get(account) is not None
     context = {"spec": spec, **_refresh_context(request, state, connected=connected)}
     # The status the page shows now (the poll's own parameter; anything else just counts as
     # different). Screen readers hear a change once, not every poll.
@@ -338,7 +340,7 @@ def check_refresh(request: HttpRequest, check_id: str) -> HttpResponse:
     )
     notice = _refresh_notice(state, _was_queued(state, started))
     if request.htmx:  # type: ignore[attr-defined]
-        connected = selectors.aws_connection_get(account) is not None
+        connected = connection_selectors.aws_connection_get(account) is not None
         context = {
             "spec": spec,
             **_refresh_context(request, state, connected=connected, refresh_notice=notice),
@@ -471,7 +473,7 @@ def _connection_initial(current: AwsConnection | None) -> dict[str, Any]:
 def _connection_form(*args: Any, **kwargs: Any) -> ConnectionForm:
     return ConnectionForm(
         *args,
-        regions=services.known_regions(),
+        regions=connection_services.known_regions(),
         sample=settings.ADVISOR_SAMPLE_ENABLED,
         **kwargs,
     )
@@ -485,7 +487,7 @@ def _connection_context(
         "connection": current,
         "has_secret": bool(current is not None and current.secret_access_key_encrypted),
         # Shown, never typed: the role's trust policy must require exactly this value.
-        "external_id": services.external_id_for(account),
+        "external_id": connection_services.external_id_for(account),
     }
 
 
@@ -494,7 +496,7 @@ def _connection_context(
 def connection(request: HttpRequest) -> HttpResponse:
     principal = request.principal  # type: ignore[attr-defined]
     account = _account(request)
-    current = selectors.aws_connection_get(account)
+    current = connection_selectors.aws_connection_get(account)
     if request.method != "POST":
         form = _connection_form(initial=_connection_initial(current))
         return render(
@@ -504,17 +506,9 @@ def connection(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         data = dict(form.cleaned_data)  # add_service_error drops the field it flags
         try:
-            services.aws_connection_set(account=account, actor=principal, **data)
+            connection_services.aws_connection_set(account=account, actor=principal, **data)
         except SupportApiError as error:
             add_service_error(form, error)
-            audit.record_failure(
-                actor=principal,
-                event_name="UpdateAwsConnection",
-                account=account,
-                error=error,
-                event_source=services.TRUSTED_ADVISOR_SOURCE,
-                request_parameters={"mode": data["mode"], "regions": data["regions"]},
-            )
         else:
             messages.success(
                 request, _("AWS environment saved. Refresh the checks to see their results.")
@@ -526,7 +520,7 @@ def connection(request: HttpRequest) -> HttpResponse:
 @require_POST
 @customer_required(UPDATE_CONNECTION)
 def connection_delete(request: HttpRequest) -> HttpResponse:
-    deleted = services.aws_connection_delete(
+    deleted = connection_services.aws_connection_delete(
         account=_account(request),
         actor=request.principal,  # type: ignore[attr-defined]
     )
@@ -543,7 +537,9 @@ def connection_test(request: HttpRequest) -> HttpResponse:
     """Reach the environment once and report the AWS account id, or why it failed."""
     outcome: dict[str, str] = {}
     try:
-        outcome["test_account_id"] = services.aws_connection_verify(account=_account(request))
+        outcome["test_account_id"] = connection_services.aws_connection_verify(
+            account=_account(request)
+        )
     except SupportApiError as error:
         outcome["test_error"] = error.message
     except Exception:

@@ -6,9 +6,13 @@ body size cap for the operation -> SigV4 -> JSON -> operation -> rate limit -> p
 
 A handler runs in one transaction. `dryRun` runs it and rolls back, then answers
 `DryRunOperationException`. Mutating calls are remembered by (access key, invocation id) in the
-same transaction, so botocore's retries of a committed call get the first answer. Every call
-writes exactly one audit record named after the operation: mutating services write theirs inside
-their transaction; reads and failures are recorded here.
+same transaction, so botocore's retries of a committed call get the first answer.
+
+Every call writes exactly one audit record named after the operation. Who writes it is declared
+with the operation (`audited_by_service`): an operation that acts through a service that records
+its own action (CreateCase, ResolveCase, ...) leaves its record to that service, inside the
+service's transaction; reads, and the few actions whose services record only what the consoles
+do, are recorded here. A failed call, whatever failed, is recorded here after its rollback.
 """
 
 from __future__ import annotations
@@ -29,7 +33,6 @@ from accounts.models import AccessKey, Account
 from accounts.principals import Principal
 from accounts.services import access_key_touch
 from audit import services as audit
-from audit.models import AuditEvent
 from awsapi import auth, model, protocol, throttling
 from awsapi.models import IdempotencyRecord
 from awsapi.services import idempotency_record_store
@@ -85,6 +88,8 @@ class OperationSpec:
     read_only: bool
     max_body: int
     idempotent: bool
+    # Whether the service the handler calls writes the call's audit record (else the dispatcher).
+    audited_by_service: bool = False
 
 
 REGISTRY: dict[str, OperationSpec] = {}
@@ -96,13 +101,16 @@ def operation(
     read_only: bool = False,
     max_body: int = DEFAULT_MAX_BODY,
     idempotent: bool = False,
+    audited_by_service: bool | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register a handler for an operation of botocore's support model."""
+    """Register a handler for an operation of botocore's support model. Mutating operations'
+    services record the call unless `audited_by_service=False`; reads never do."""
     if name not in model.operation_names():
         raise ValueError(f"{name} is not an operation of the support model")
+    by_service = not read_only if audited_by_service is None else audited_by_service
 
     def register(handler: Handler) -> Handler:
-        REGISTRY[name] = OperationSpec(name, handler, read_only, max_body, idempotent)
+        REGISTRY[name] = OperationSpec(name, handler, read_only, max_body, idempotent, by_service)
         return handler
 
     return register
@@ -298,12 +306,7 @@ def _run(
             result = model.serialize_output(spec.handler(ctx, params), output_shape) or {}
             if dry_run:
                 raise _DryRunRollback()
-            if (
-                spec.read_only
-                or not AuditEvent.objects.filter(
-                    request_id=request_id, event_name=spec.name
-                ).exists()
-            ):
+            if not spec.audited_by_service:
                 audit.record(
                     actor=principal,
                     event_name=spec.name,

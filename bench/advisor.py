@@ -83,7 +83,7 @@ import json, time, django
 django.setup()
 import boto3
 from django.utils import timezone
-from advisor import sample
+from connections import sample
 from advisor.checks import REGISTRY
 from advisor.checks.base import Environment
 

@@ -20,19 +20,42 @@ Who may take an edge (`allowed_transitions`):
   opened by replying (done by the communications service, not by a button).
 
 Resolving a case that is already resolved is a no-op that returns ``(resolved, resolved)``, as
-AWS's ResolveCase does; every other same-state change is an `InvalidCaseTransition`.
+AWS's ResolveCase does (it is still the actor's action, and audited as one); every other
+same-state change is an `InvalidCaseTransition`.
+
+What a status change causes beyond the case row happens here and nowhere else, whichever
+interface caused it (`_after`). The `Cause` of a change decides which of these it gets:
+
+    cause            audit record of its own   status email   Support Case Update event
+    ACTION           yes                       yes            ResolveCase / ReopenCase
+    ASSIGNMENT       yes                       yes            (never resolves or reopens)
+    SUPPORT_REPLY    yes                       no             ResolveCase
+    CUSTOMER_REPLY   no                        no             ReopenCase
+    AUTO_RESOLVE     yes                       yes            ResolveCase
+
+A reply's own audit record, email and AddCommunicationToCase event are written by the
+communications service; they cover a change the reply implies (a customer's reply hands the
+case back to Support or reopens it), but not a status an engineer chose with the reply.
+Every change also writes a `CaseEvent` (the case's history). Events are published for the
+changes customers' rules can name: to resolved (ResolveCase) and to reopened (ReopenCase).
 """
 
 from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.principals import Principal
 from audit import services as audit
-from audit.services import AuditEventName
+from audit.names import AuditEventName
+from cases.effects import case_email_enqueue, case_event_publish
 from cases.models import Case, CaseEvent, CaseEventKind, CaseStatus
 from core.errors import ConcurrentCaseUpdate, InvalidCaseTransition
+from events.kinds import CaseEventName
 
 S = CaseStatus
 
@@ -57,6 +80,35 @@ CUSTOMER_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.OPENED: frozenset({S.RESOLVED}),
     S.RESOLVED: frozenset({S.REOPENED}),
     S.REOPENED: frozenset({S.RESOLVED}),
+}
+
+
+class Cause(enum.Enum):
+    """Why a case's status changes; decides what else the change causes (see the table above)."""
+
+    ACTION = "action"
+    ASSIGNMENT = "assigned"
+    SUPPORT_REPLY = "support reply"
+    CUSTOMER_REPLY = "customer reply"
+    AUTO_RESOLVE = "auto-resolve"
+
+
+@dataclass(frozen=True)
+class _Effects:
+    audit: bool
+    email: bool
+
+
+EFFECTS: dict[Cause, _Effects] = {
+    Cause.ACTION: _Effects(audit=True, email=True),
+    Cause.ASSIGNMENT: _Effects(audit=True, email=True),
+    Cause.SUPPORT_REPLY: _Effects(audit=True, email=False),
+    Cause.CUSTOMER_REPLY: _Effects(audit=False, email=False),
+    Cause.AUTO_RESOLVE: _Effects(audit=True, email=True),
+}
+EVENTS: dict[CaseStatus, CaseEventName] = {
+    S.RESOLVED: CaseEventName.RESOLVE_CASE,
+    S.REOPENED: CaseEventName.REOPEN_CASE,
 }
 
 MSG_INVALID = "A case cannot move from {old} to {new}."
@@ -88,15 +140,55 @@ def _event_name(old: CaseStatus, new: CaseStatus) -> str:
     return AuditEventName.UPDATE_CASE_STATUS
 
 
-def transition_many(
-    case_ids: list[int], *, from_status: CaseStatus, to: CaseStatus, actor: Principal, reason: str
-) -> list[int]:
-    """Set-based: move those of `case_ids` still in `from_status` to `to`, with their case events.
+def _after(
+    case: Case,
+    old: CaseStatus,
+    new: CaseStatus,
+    *,
+    actor: Principal,
+    cause: Cause,
+    reason: str,
+    note: str = "",
+) -> None:
+    """Everything a status change causes besides the row and its `CaseEvent`, by `cause`: the
+    audit record, the status email (with `note`, the text the change added, if any) and the
+    Support Case Update event. Inside the change's transaction."""
+    effects = EFFECTS[cause]
+    if effects.audit:
+        parameters: dict[str, object] = {"caseId": case.case_id, "status": new.value}
+        if reason:
+            parameters["reason"] = reason
+        audit.record(
+            actor=actor,
+            event_name=_event_name(old, new),
+            account=case.account,
+            request_parameters=parameters,
+            response_elements={"initialCaseStatus": old.value, "finalCaseStatus": new.value},
+        )
+    if old == new:
+        return
+    if effects.email:
+        case_email_enqueue(case=case, kind="status", body=note, origin="support" if note else "")
+    if new in EVENTS:
+        case_event_publish(case=case, event_name=EVENTS[new])
 
-    For jobs over many cases (auto-resolve). Preconditions: inside a transaction in which the
-    caller locked the rows (select_for_update skip_locked on PostgreSQL; SQLite's IMMEDIATE
-    transactions hold the write lock). Returns the ids that moved. Raises `InvalidCaseTransition`
-    for an edge not in the table.
+
+def transition_many(
+    case_ids: list[int],
+    *,
+    from_status: CaseStatus,
+    to: CaseStatus,
+    actor: Principal,
+    cause: Cause,
+    note: Callable[[Case], str] | None = None,
+) -> list[Case]:
+    """Set-based: move those of `case_ids` still in `from_status` to `to`, with their case
+    events and, per case, what the change causes (`_after`; `note(case)` is the text its email
+    carries). For jobs over many cases (auto-resolve).
+
+    Preconditions: inside a transaction in which the caller locked the rows (select_for_update
+    skip_locked on PostgreSQL; SQLite's IMMEDIATE transactions hold the write lock). Returns the
+    cases that moved. Raises `InvalidCaseTransition` for an edge not in the table.
     """
     if to not in TRANSITIONS[from_status]:
         raise InvalidCaseTransition(MSG_INVALID.format(old=from_status.label, new=to.label))
@@ -110,6 +202,7 @@ def transition_many(
     if to == S.RESOLVED:
         fields["resolved_at"] = now
     Case.objects.filter(pk__in=moving, status=from_status).update(**fields)
+    reason = cause.value
     CaseEvent.objects.bulk_create(
         [
             CaseEvent(
@@ -125,7 +218,20 @@ def transition_many(
             for pk in moving
         ]
     )
-    return moving
+    cases = list(
+        Case.objects.filter(pk__in=moving).select_related("account", "severity", "submitter")
+    )
+    for case in cases:
+        _after(
+            case,
+            from_status,
+            to,
+            actor=actor,
+            cause=cause,
+            reason=reason,
+            note=note(case) if note is not None else "",
+        )
+    return cases
 
 
 @transaction.atomic
@@ -134,21 +240,22 @@ def transition(
     *,
     to: CaseStatus | str,
     actor: Principal,
-    reason: str = "",
-    audit_record: bool = True,
+    cause: Cause = Cause.ACTION,
 ) -> tuple[str, str]:
     """Move `case` to `to` and return ``(initial status, final status)``.
 
     Preconditions: `case` was loaded through an access function for `actor`. The update is
     conditional on the status the caller saw, so of two concurrent changes only one wins.
-    Side effects: a `CaseEvent` and (unless the caller audits the whole operation itself) an
-    audit record, in this transaction; `case` is updated in memory.
+    Side effects, in this transaction: a `CaseEvent`, and what `cause` calls for (`_after`: an
+    audit record, the status email, the Support Case Update event); `case` is updated in memory.
     Raises: `InvalidCaseTransition` for an edge not in the table or not open to the actor;
     `ConcurrentCaseUpdate` when the stored status is no longer the one `case` holds.
     """
     old = CaseStatus(case.status)
     new = CaseStatus(to)
+    reason = "" if cause is Cause.ACTION else cause.value
     if old == new == S.RESOLVED:
+        _after(case, old, new, actor=actor, cause=cause, reason=reason)
         return old.value, new.value
     if new not in TRANSITIONS[old]:
         raise InvalidCaseTransition(MSG_INVALID.format(old=old.label, new=new.label))
@@ -174,12 +281,5 @@ def transition(
         to_status=new,
         reason=reason[:500],
     )
-    if audit_record:
-        audit.record(
-            actor=actor,
-            event_name=_event_name(old, new),
-            account=case.account,
-            request_parameters={"caseId": case.case_id, "status": new.value},
-            response_elements={"initialCaseStatus": old.value, "finalCaseStatus": new.value},
-        )
+    _after(case, old, new, actor=actor, cause=cause, reason=reason)
     return old.value, new.value

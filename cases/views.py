@@ -21,7 +21,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import access
 from accounts.decorators import customer_required
-from audit import services as audit
 from cases import lifecycle, selectors, services
 from cases.forms import SORTS, CaseCreateForm, CaseFilterForm, CcForm, ReplyForm, split_addresses
 from cases.models import Case, CaseStatus, Communication
@@ -132,16 +131,6 @@ def case_create(request: HttpRequest) -> HttpResponse:
             )
         except SupportApiError as error:
             add_service_error(form, error)
-            audit.record_failure(
-                actor=principal,
-                event_name="CreateCase",
-                account=principal.account,
-                error=error,
-                request_parameters={
-                    "serviceCode": data["service"],
-                    "severityCode": data["severity"],
-                },
-            )
         else:
             messages.success(request, _("Case %(id)s created.") % {"id": case.display_id})
             return redirect("cases:detail", case_id=case.case_id)
@@ -244,13 +233,6 @@ def case_reply(request: HttpRequest, case_id: str) -> HttpResponse:
             )
         except SupportApiError as error:
             add_service_error(form, error)
-            audit.record_failure(
-                actor=principal,
-                event_name="AddCommunicationToCase",
-                account=case.account,
-                error=error,
-                request_parameters={"caseId": case.case_id},
-            )
         else:
             return _after_action(request, case)
     context = _detail_context(request, case, reply_form=form)

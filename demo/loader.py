@@ -16,9 +16,13 @@ from django.db import transaction
 from accounts.models import Account, Policy, User
 from accounts.principals import SYSTEM, Principal
 from accounts.services import account_create, engineer_create, iam_user_create
+from advisor import services as advisor
 from cases import services as case_services
 from cases.models import CaseStatus
 from catalog.models import SupportPlan
+from connections import sample
+from connections import services as connections
+from events import services as events
 
 DEMO_PASSWORD = "support-center-demo"
 ENGINEER_EMAIL = "engineer@example.com"
@@ -156,16 +160,11 @@ def _cases_for(demo: DemoAccount, root: User, iam: User, engineer: User) -> None
 def _advisor_for(account: Account) -> None:
     """Connect the moto sample environment and queue a first run of every check the plan has,
     so Trusted Advisor shows results as soon as the worker is up."""
-    from advisor import sample
-    from advisor import services as advisor
-
-    advisor.aws_connection_set(
+    connections.aws_connection_set(
         account=account, actor=SYSTEM, mode="sample", regions=list(sample.SAMPLE_REGIONS)
     )
     # A rule that sends the account's Trusted Advisor and case events to a queue in the sample
     # environment, so the delivery log fills as soon as the first runs finish.
-    from events import services as events
-
     rule = events.rule_create(
         account=account,
         actor=SYSTEM,

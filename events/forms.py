@@ -9,8 +9,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from events.kinds import CASE_DETAIL_TYPE, CASE_SOURCE, TA_DETAIL_TYPE, TA_SOURCE
 from events.models import TargetKind
-from events.services.publish import CASE_DETAIL_TYPE, CASE_SOURCE, TA_DETAIL_TYPE, TA_SOURCE
 
 # Patterns to start from, one per kind of event Support Center publishes.
 STARTERS: dict[str, dict[str, object]] = {

@@ -31,8 +31,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts import access
 from accounts.decorators import customer_required, no_access
-from audit import services as audit
-from audit.services import EVENTS_SOURCE, AuditEventName
 from core import crypto
 from core.errors import ResourceNotFoundException, SupportApiError
 from core.forms import add_service_error
@@ -108,17 +106,6 @@ def _with_starter(form: RuleForm) -> RuleForm:
     return RuleForm(data, initial=form.initial, editing=form.fields["name"].disabled)
 
 
-def _record_put_rule_failure(request: HttpRequest, name: str, error: SupportApiError) -> None:
-    audit.record_failure(
-        actor=_principal(request),
-        event_name=AuditEventName.PUT_RULE,
-        event_source=EVENTS_SOURCE,
-        account=_principal(request).account,
-        error=error,
-        request_parameters={"name": name},
-    )
-
-
 @require_http_methods(["GET", "POST"])
 @customer_required("events:PutRule")
 def rule_create(request: HttpRequest) -> HttpResponse:
@@ -143,7 +130,6 @@ def rule_create(request: HttpRequest) -> HttpResponse:
             )
         except SupportApiError as error:
             add_service_error(form, error)
-            _record_put_rule_failure(request, data["name"], error)
         else:
             messages.success(request, _("Rule %(name)s created.") % {"name": rule.name})
             return redirect("events:rule", name=rule.name)
@@ -190,7 +176,6 @@ def rule_edit(request: HttpRequest, name: str) -> HttpResponse:
             )
         except SupportApiError as error:
             add_service_error(form, error)
-            _record_put_rule_failure(request, rule.name, error)
         else:
             messages.success(request, _("Rule %(name)s saved.") % {"name": rule.name})
             return redirect("events:rule", name=rule.name)
@@ -343,16 +328,7 @@ def target_create(request: HttpRequest, name: str) -> HttpResponse:
         try:
             target, secret = services.target_create(rule=rule, actor=principal, **form.cleaned_data)
         except SupportApiError as error:
-            kind = form.cleaned_data["kind"]
             add_service_error(form, error)
-            audit.record_failure(
-                actor=principal,
-                event_name=AuditEventName.PUT_TARGETS,
-                event_source=EVENTS_SOURCE,
-                account=rule.account,
-                error=error,
-                request_parameters={"rule": rule.name, "kind": kind},
-            )
         else:
             if target.kind == TargetKind.EMAIL:
                 messages.success(
@@ -383,14 +359,6 @@ def target_resend_confirmation(request: HttpRequest, name: str, target_id: str) 
     try:
         services.target_confirmation_resend(target=target, actor=principal)
     except SupportApiError as error:
-        audit.record_failure(
-            actor=principal,
-            event_name=confirmation.RESEND_TARGET_CONFIRMATION,
-            event_source=EVENTS_SOURCE,
-            account=target.rule.account,
-            error=error,
-            request_parameters={"rule": target.rule.name, "ids": [target.target_id]},
-        )
         messages.error(request, error.message)
     else:
         messages.success(
@@ -475,18 +443,6 @@ def delivery_replay(
     try:
         replay = services.delivery_replay(delivery=delivery, actor=_principal(request))
     except SupportApiError as error:
-        audit.record_failure(
-            actor=_principal(request),
-            event_name=AuditEventName.START_REPLAY,
-            event_source=EVENTS_SOURCE,
-            account=delivery.target.rule.account,
-            error=error,
-            request_parameters={
-                "rule": name,
-                "target": target_id,
-                "deliveryId": str(delivery.delivery_id),
-            },
-        )
         messages.error(request, error.message)
     else:
         messages.success(request, _("Replay %(id)s queued.") % {"id": str(replay.delivery_id)[:8]})

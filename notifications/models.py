@@ -1,5 +1,6 @@
 """The email outbox: one row per message, written in the same transaction as the change it
-reports, and sent afterwards by a task and by a periodic sweep (each message once)."""
+reports, and sent afterwards by a task and by a periodic sweep (each message once; see
+core.outbox). What a message says and whom it goes to is decided by the app that writes it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import Account
 from core.models import TimestampedModel
 
 
@@ -22,9 +24,12 @@ class NotificationStatus(models.TextChoices):
 class Notification(TimestampedModel):
     # Also the Message-ID's local part, so a duplicate delivery is recognisable.
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    case = models.ForeignKey(
-        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+    # The account the message is about (none for messages to Support Center's own staff).
+    account = models.ForeignKey(
+        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
     )
+    # What the message is about, e.g. a case id: messages go when their topic is purged.
+    topic = models.CharField(max_length=128, blank=True, db_index=True)
     kind = models.CharField(max_length=32)
     recipients = models.JSONField(default=list)
     subject = models.CharField(max_length=300)

@@ -1,122 +1,87 @@
-"""Case-update emails through a transactional outbox.
+"""Emails through a transactional outbox (core.outbox).
 
-A `Notification` row is written in the same transaction as the change it reports (so a rollback
-sends nothing and a broker outage loses nothing). After commit a task is queued to send it; a
-periodic sweep sends whatever is still due (the broker was down, a worker died, SMTP failed).
-Sending claims the row first (pending -> sending, a conditional update), so two workers never
-send the same message; a message stuck in "sending" is released after a while. Every message
-carries a Message-ID derived from the row, so a rare duplicate is recognisable. No reply-by-email:
-the message links to the case.
+`notification_enqueue` writes a `Notification` in the same transaction as the change it reports
+(so a rollback sends nothing and a broker outage loses nothing) and queues its send task after
+commit; the sweep (every minute) sends whatever is still due: the broker was down, a worker
+died, SMTP failed. Sending claims the row first, so two workers never send the same message.
+Every message carries a Message-ID derived from the row, so a rare duplicate is recognisable.
+
+What a message says and whom it goes to is the writer's business (case emails are composed in
+`cases.effects`); this app only keeps and sends them.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
-from django.db.models import F
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
+from accounts.models import Account
+from core.outbox import Outbox, OutboxPolicy
 from notifications.models import Notification, NotificationStatus
-
-if TYPE_CHECKING:
-    from cases.models import Case
+from notifications.tasks import notification_send_task
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 STUCK_AFTER = timedelta(minutes=10)
 
-
-def case_recipients(case: Case) -> list[str]:
-    """The submitter, the CC list and the account's contact address, each once."""
-    candidates: list[str] = []
-    if case.submitter is not None and case.submitter.email:
-        candidates.append(case.submitter.email)
-    elif "@" in (case.submitted_by or ""):
-        candidates.append(case.submitted_by)
-    candidates += list(case.cc_email_addresses or [])
-    if case.account.contact_email:
-        candidates.append(case.account.contact_email)
-    seen: set[str] = set()
-    result = []
-    for address in candidates:
-        if address.lower() not in seen:
-            seen.add(address.lower())
-            result.append(address)
-    return result
+OUTBOX = Outbox(
+    Notification,
+    task=notification_send_task,
+    done=NotificationStatus.SENT,
+    policy=OutboxPolicy(
+        max_attempts=MAX_ATTEMPTS,
+        # 1, 2, 4 ... minutes after each failed try, at most an hour.
+        backoff=lambda attempts: timedelta(minutes=min(60, 2 ** (attempts - 1))),
+        stuck_after=STUCK_AFTER,
+        # SMTP is quick and bounded by EMAIL_TIMEOUT: the sweep sends due messages itself.
+        sweep_batch=200,
+    ),
+)
 
 
-def case_url(case: Case) -> str:
-    return settings.SITE_URL.rstrip("/") + reverse("cases:detail", args=[case.case_id])
-
-
-def _render(case: Case, kind: str, body: str, origin: str) -> tuple[str, str, str]:
-    context = {
-        "case": case,
-        "kind": kind,
-        "body": body,
-        "origin": origin,
-        "url": case_url(case),
-        "status": case.get_status_display(),
-    }
-    with translation.override(case.language or "en"):
-        subject = render_to_string("notifications/case_update_subject.txt", context)
-        text = render_to_string("notifications/case_update.txt", context)
-        html = render_to_string("notifications/case_update.html", context)
-    return " ".join(subject.split())[:300], text, html
-
-
-def notification_enqueue_case_update(
+def notification_enqueue(
     *,
-    case: Case,
+    recipients: Sequence[str],
+    subject: str,
+    body_text: str,
+    body_html: str = "",
     kind: str,
-    body: str = "",
-    origin: str = "",
+    topic: str = "",
+    account: Account | None = None,
 ) -> Notification | None:
-    """Queue the email for a case update; call inside the change's transaction.
+    """Queue one email; call it inside the transaction of the change it reports.
 
-    `kind` is "created", "correspondence" or "status". Returns None when nobody is to be told.
-    Side effect: after commit, a send task is queued (best effort; the sweep covers failures).
+    `topic` names what the message is about (a case id) so it can be discarded with it. Returns
+    None when there is nobody to send it to. Side effect: after commit, a send task is queued
+    (best effort; the sweep covers failures).
     """
-    recipients = case_recipients(case)
     if not recipients:
         return None
-    subject, text, html = _render(case, kind, body, origin)
     notification = Notification.objects.create(
-        case=case,
+        account=account,
+        topic=topic,
         kind=kind,
-        recipients=recipients,
-        subject=subject,
-        body_text=text,
-        body_html=html,
+        recipients=list(recipients),
+        subject=" ".join(subject.split())[:300],
+        body_text=body_text,
+        body_html=body_html,
         next_attempt_at=timezone.now(),
     )
-    notification_id = str(notification.id)
-    transaction.on_commit(lambda: _dispatch(notification_id))
+    OUTBOX.dispatch_on_commit([str(notification.pk)])
     return notification
 
 
-def _dispatch(notification_id: str) -> None:
-    """Queue the send task, failing fast when the broker is down (kombu would otherwise retry
-    the connection for a long time inside the request)."""
-    from notifications.tasks import notification_send_task
-
-    try:
-        with notification_send_task.app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
-            notification_send_task.apply_async(
-                args=[notification_id], connection=connection, retry=False
-            )
-    except Exception:  # broker down: the row stays pending and the sweep sends it later
-        logger.warning("could not queue notification %s; the sweep will send it", notification_id)
+def notifications_discard(*, topics: Iterable[str]) -> int:
+    """Delete every message about `topics` (sent or not), e.g. when their cases are purged;
+    call it inside the purge's transaction. Returns how many."""
+    return Notification.objects.filter(topic__in=list(topics)).delete()[0]
 
 
 def _message_id(notification: Notification) -> str:
@@ -128,22 +93,11 @@ def notification_send(*, notification_id: str) -> bool:
     """Send one notification if it is due and nobody else has claimed it. Returns whether this
     call sent it. Safe to call twice: the second call finds it claimed or sent."""
     now = timezone.now()
-    claimed = Notification.objects.filter(
-        pk=notification_id,
-        status=NotificationStatus.PENDING,
-        next_attempt_at__lte=now,
-        attempts__lt=MAX_ATTEMPTS,
-    ).update(status=NotificationStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    if not claimed:
+    if not OUTBOX.claim(notification_id, now):
         return False
     notification = Notification.objects.filter(pk=notification_id).first()
-    if notification is None:  # its case was purged in between
+    if notification is None:  # its topic was purged in between
         return False
-    # Later updates are conditioned on this claim, so a claim released by the sweep and taken by
-    # another worker is never overwritten by this one.
-    mine = Notification.objects.filter(
-        pk=notification.pk, status=NotificationStatus.SENDING, claimed_at=now
-    )
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,
@@ -156,42 +110,14 @@ def notification_send(*, notification_id: str) -> bool:
     try:
         message.send()
     except Exception as exc:  # SMTP, network, or anything else: retry later, never lose it
-        failed = notification.attempts >= MAX_ATTEMPTS
-        mine.update(
-            status=NotificationStatus.FAILED if failed else NotificationStatus.PENDING,
-            # Back off: 1, 2, 4 ... minutes, at most an hour.
-            next_attempt_at=now + timedelta(minutes=min(60, 2 ** (notification.attempts - 1))),
-            last_error=str(exc)[:500],
-        )
+        OUTBOX.settle(notification, claimed_at=now, ok=False, error=str(exc))
         logger.warning("sending notification %s failed: %s", notification.pk, exc)
         return False
-    mine.update(status=NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
+    OUTBOX.settle(notification, claimed_at=now, ok=True, done_fields={"sent_at": timezone.now()})
     return True
 
 
-def notifications_sweep(*, batch_size: int = 200) -> int:
+def notifications_sweep() -> int:
     """Send every due notification, releasing ones stuck in "sending" first. Returns how many
     this run sent."""
-    now = timezone.now()
-    stuck = Notification.objects.filter(
-        status=NotificationStatus.SENDING, claimed_at__lt=now - STUCK_AFTER
-    )
-    # A worker died mid-send: try again, unless it has used up its attempts.
-    stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=NotificationStatus.FAILED, last_error="gave up after repeated interrupted sends"
-    )
-    stuck.filter(attempts__lt=MAX_ATTEMPTS).update(status=NotificationStatus.PENDING)
-    sent = 0
-    last_seen = None
-    while True:
-        due = Notification.objects.filter(
-            status=NotificationStatus.PENDING, next_attempt_at__lte=now
-        ).order_by("created_at", "id")
-        if last_seen is not None:
-            due = due.filter(created_at__gte=last_seen[0]).exclude(pk__in=last_seen[1])
-        batch = list(due.values_list("pk", "created_at")[:batch_size])
-        if not batch:
-            return sent
-        for pk, _ in batch:
-            sent += notification_send(notification_id=str(pk))
-        last_seen = (batch[-1][1], [pk for pk, _ in batch])
+    return OUTBOX.sweep_send(lambda key: notification_send(notification_id=key))

@@ -177,6 +177,7 @@ INSTALLED_APPS = [
     "cases",
     "audit",
     "cloudtrail",
+    "connections",
     "awsapi",
     "notifications",
     "console",
@@ -198,6 +199,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.HtmxVaryMiddleware",
     "accounts.middleware.PrincipalMiddleware",
+    # Records the actions a page refused, after the view's transaction is over.
+    "audit.middleware.RefusedActionsMiddleware",
     # Last, as django-axes asks: it turns lockouts raised during sign-in into responses.
     "axes.middleware.AxesMiddleware",
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from django.utils import translation
 
 from accounts.principals import Principal
 from accounts.services import managed_policies_load
@@ -21,6 +22,14 @@ def _media_root(settings, tmp_path):
             "OPTIONS": {"location": str(tmp_path / "media")},
         },
     }
+
+
+@pytest.fixture(autouse=True)
+def _fresh_language():
+    """Each test starts in the default language: the test client runs requests in this thread,
+    and a request's language (Accept-Language: ja) would otherwise stay active for later tests."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="session")
@@ -65,7 +74,7 @@ def engineer(reference_data) -> Principal:
 def moto_server_url():
     """One in-process moto server for the run (moto's state is per process anyway)."""
     os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
-    from advisor.sample import start_server
+    from connections.sample import start_server
 
     server, url = start_server()
     yield url

@@ -12,7 +12,7 @@ import boto3
 
 from accounts.models import Account
 from accounts.principals import SYSTEM
-from advisor.models import AwsConnection
+from connections.models import AwsConnection
 
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
 SECRET = "secret"
@@ -33,7 +33,7 @@ class MotoAccount:
 
 def connect_keys(account: Account, **kwargs: Any) -> AwsConnection:
     """Connect `account` to moto with an access key (keyword arguments override the defaults)."""
-    from advisor import services as advisor
+    from connections import services as connections
 
     params: dict[str, Any] = {
         "account": account,
@@ -44,4 +44,4 @@ def connect_keys(account: Account, **kwargs: Any) -> AwsConnection:
         "regions": ["us-east-1"],
     }
     params.update(kwargs)
-    return advisor.aws_connection_set(**params)
+    return connections.aws_connection_set(**params)

@@ -139,9 +139,9 @@ def test_trusted_advisor_over_http_like_aws_sample_code(live_server, credentials
     terminal, then read the result and the summaries. The worker is the test (it runs the
     queued task), the sample environment is moto started in this process."""
     from accounts.models import Account
-    from advisor import services as advisor
     from advisor.models import CheckState
     from advisor.tasks import advisor_check_run_task
+    from connections import services as connections
 
     key_id, secret = credentials
     client = boto3.client(
@@ -152,7 +152,9 @@ def test_trusted_advisor_over_http_like_aws_sample_code(live_server, credentials
         aws_secret_access_key=secret,
     )
     account = Account.objects.get(users__access_keys__access_key_id=key_id)
-    advisor.aws_connection_set(account=account, actor=SYSTEM, mode="sample", regions=["us-east-1"])
+    connections.aws_connection_set(
+        account=account, actor=SYSTEM, mode="sample", regions=["us-east-1"]
+    )
     checks = client.describe_trusted_advisor_checks(language="en")["checks"]
     sg = next(c for c in checks if c["name"] == "Security Groups - Specific Ports Unrestricted")
     status = client.refresh_trusted_advisor_check(checkId=sg["id"])["status"]

@@ -15,7 +15,6 @@ from advisor.checks import pricing
 from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row, check
 from advisor.checks.ec2 import instances
 from advisor.checks.helpers import (
-    DAY,
     MetricQuery,
     Series,
     age_status,
@@ -31,6 +30,7 @@ from advisor.checks.helpers import (
     try_read,
     whole_days,
 )
+from connections.metrics import DAY
 
 SNAPSHOT_YELLOW_AFTER = timedelta(days=7)
 SNAPSHOT_RED_AFTER = timedelta(days=30)

@@ -41,13 +41,12 @@ from advisor.checks.base import (
     Evaluate,
     Evaluation,
 )
+from connections.metrics import DAY, window_end
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 P = ParamSpec("P")
-
-DAY = timedelta(days=1)
 
 # The console names of the regions, for the S3 check's "Region Name" column.
 REGION_NAMES = {
@@ -288,12 +287,6 @@ def paginate(client: Any, operation: str, key: str, **params: Any) -> Iterator[d
 
 def arn(service: str, region: str | None, account: str, resource: str) -> str:
     return f"arn:aws:{service}:{region or ''}:{account}:{resource}"
-
-
-def window_end(now: datetime) -> datetime:
-    # CloudWatch rounds a start time within the last 15 days down to five minutes; a window that
-    # starts on the hour is not moved, so day i of the series is exactly [start + i, start + i + 1).
-    return now.replace(minute=0, second=0, microsecond=0)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from botocore.exceptions import ClientError
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -34,7 +35,6 @@ from accounts.principals import Principal
 from advisor import checks as check_registry
 from advisor.checks.base import OK, CheckSpec, Environment, Evaluation, catalog, worst
 from advisor.models import (
-    AwsConnection,
     CheckResource,
     CheckResult,
     CheckState,
@@ -48,7 +48,11 @@ from advisor.services.availability import (
     resource_id_for,
 )
 from audit import services as audit
+from connections.selectors import aws_connection_get
+from connections.sessions import caller_account_id, session_for
 from core.errors import InvalidAwsConnection, InvalidParameterValueException
+from events.kinds import TA_DETAIL_TYPE, TA_SOURCE
+from events.services import events_publish
 
 logger = logging.getLogger(__name__)
 
@@ -208,8 +212,6 @@ class RunSuperseded(Exception):
 
 
 def _error_message(error: Exception) -> str:
-    from botocore.exceptions import ClientError
-
     if isinstance(error, ClientError):
         info = error.response.get("Error", {})
         return f"{info.get('Code', 'Error')}: {info.get('Message', '')}"[:2000]
@@ -217,9 +219,7 @@ def _error_message(error: Exception) -> str:
 
 
 def _evaluate(account: Account, spec: CheckSpec) -> Evaluation:
-    from advisor.connection import caller_account_id, session_for
-
-    connection = AwsConnection.objects.filter(account=account).first()
+    connection = aws_connection_get(account)
     if connection is None:
         raise InvalidAwsConnection(MSG_NOT_CONNECTED)
     session, endpoint_url = session_for(connection)
@@ -325,7 +325,6 @@ def _publish_item_changes(
 ) -> None:
     """One event per item whose status changed since the previous run; an item that was
     flagged and is no longer listed has become OK."""
-    from events.services.publish import TA_DETAIL_TYPE, TA_SOURCE, events_publish
 
     before: dict[str, CheckResource] = {}
     if previous_result_id is not None:

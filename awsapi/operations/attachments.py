@@ -87,9 +87,16 @@ def _expiry(timestamp: int) -> str:
 
 @operation("GetAttachmentUploadLinks", idempotent=True)
 def get_attachment_upload_links(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
+    requested = body.get("uploadRange") or {}
     if body.get("uploadId"):
         upload = access.access_upload(
             ctx.principal, body["uploadId"], action="support:GetAttachmentUploadLinks"
+        )
+        start, end = uploads.upload_links_grant(
+            upload=upload,
+            actor=ctx.principal,
+            start=requested.get("startIndex"),
+            end=requested.get("endIndex"),
         )
     else:
         if body.get("fileSizeBytes") is None:
@@ -109,10 +116,9 @@ def get_attachment_upload_links(ctx: CallContext, body: dict[str, Any]) -> dict[
             file_name=body.get("fileName") or "",
             file_size=body["fileSizeBytes"],
         )
-    requested = body.get("uploadRange") or {}
-    start, end = uploads.upload_range(
-        upload, requested.get("startIndex"), requested.get("endIndex")
-    )
+        start, end = uploads.upload_range(
+            upload, requested.get("startIndex"), requested.get("endIndex")
+        )
     links = []
     ttl = settings.SUPPORTCENTER_PRESIGNED_URL_TTL_SECONDS
     for index in range(start, end):

@@ -142,7 +142,9 @@ def describe_trusted_advisor_check_summaries(
     return {"summaries": summaries}
 
 
-@operation("RefreshTrustedAdvisorCheck")
+# The service records only console refreshes (as the console's RefreshCheck); an API call is
+# recorded here, busy or not.
+@operation("RefreshTrustedAdvisorCheck", audited_by_service=False)
 def refresh_trusted_advisor_check(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
     state = advisor.advisor_check_refresh(
         account=ctx.account, check_id=body["checkId"], actor=ctx.principal

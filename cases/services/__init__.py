@@ -19,8 +19,11 @@ from django.utils import timezone
 from accounts.models import Account, User
 from accounts.principals import Principal
 from audit import services as audit
-from audit.services import AuditEventName
+from audit.names import AuditEventName
+from audit.refusals import audit_refusals
 from cases import lifecycle, sla
+from cases.effects import case_email_enqueue, case_event_publish
+from cases.lifecycle import Cause
 from cases.models import (
     AttachmentSet,
     AttachmentUpload,
@@ -52,6 +55,7 @@ from cases.services.validation import (
     MSG_SUBJECT_EMPTY,
     _clean_body,
     _clean_subject,
+    _describe_case,
     _submitted_by,
     clean_cc_addresses,
     safe_file_name,
@@ -64,8 +68,7 @@ from core.errors import (
 )
 from core.redaction import redact
 from core.services import sequence_next
-from events.services import CaseEventName, case_event_publish
-from notifications.services import notification_enqueue_case_update
+from events.kinds import CaseEventName
 
 # The public face of the case services, whatever sub-module holds each piece.
 __all__ = [
@@ -119,6 +122,12 @@ def _check_case_creation_limit(account: Account) -> None:
         raise CaseCreationLimitExceeded(MSG_CASE_LIMIT.format(limit=limit))
 
 
+def _describe_new_case(
+    *, account: Account, service_code: str = "", severity_code: str = "", **_: object
+) -> tuple[Account, dict[str, object]]:
+    return account, {"serviceCode": service_code, "severityCode": severity_code}
+
+
 # --- cases --------------------------------------------------------------------------------------
 
 
@@ -161,6 +170,7 @@ def _resolve_catalog(
     return service, category, cell
 
 
+@audit_refusals(AuditEventName.CREATE_CASE, describe=_describe_new_case)
 @transaction.atomic
 def case_create(
     *,
@@ -299,38 +309,36 @@ def case_create(
         },
         response_elements={"caseId": case.case_id},
     )
-    notification_enqueue_case_update(case=case, kind="created", body=clean_body, origin="customer")
+    case_email_enqueue(case=case, kind="created", body=clean_body, origin="customer")
     case_event_publish(case=case, event_name=CaseEventName.CREATE_CASE)
     return case
 
 
+@audit_refusals(AuditEventName.RESOLVE_CASE, describe=_describe_case)
 @transaction.atomic
 def case_resolve(*, case: Case, actor: Principal) -> tuple[str, str]:
-    """Resolve a case; returns (initialCaseStatus, finalCaseStatus) like ResolveCase.
-    Notifies the case's contacts when the status changed."""
-    old, new = lifecycle.transition(case, to=CaseStatus.RESOLVED, actor=actor)
-    if old != new:
-        notification_enqueue_case_update(case=case, kind="status")
-        case_event_publish(case=case, event_name=CaseEventName.RESOLVE_CASE)
-    return old, new
+    """Resolve a case; returns (initialCaseStatus, finalCaseStatus) like ResolveCase. What the
+    change causes (audit record, email, event) is `lifecycle.transition`'s."""
+    return lifecycle.transition(case, to=CaseStatus.RESOLVED, actor=actor)
 
 
+@audit_refusals(AuditEventName.REOPEN_CASE, describe=_describe_case)
 @transaction.atomic
 def case_reopen(*, case: Case, actor: Principal) -> tuple[str, str]:
-    old, new = lifecycle.transition(case, to=CaseStatus.REOPENED, actor=actor)
-    notification_enqueue_case_update(case=case, kind="status")
-    case_event_publish(case=case, event_name=CaseEventName.REOPEN_CASE)
-    return old, new
+    """Reopen a resolved case (see `case_resolve`)."""
+    return lifecycle.transition(case, to=CaseStatus.REOPENED, actor=actor)
 
 
+@audit_refusals(AuditEventName.ASSIGN_CASE, describe=_describe_case)
 @transaction.atomic
 def case_assign(*, case: Case, engineer: User, actor: Principal) -> Case:
     """Assign a case to an engineer; an unassigned case moves to work in progress."""
     if not engineer.is_engineer or not engineer.is_active:
         raise InvalidParameterValueException("Cases can only be assigned to support engineers.")
     if case.status in (CaseStatus.UNASSIGNED, CaseStatus.REOPENED):
-        lifecycle.transition(case, to=CaseStatus.WORK_IN_PROGRESS, actor=actor, reason="assigned")
-        notification_enqueue_case_update(case=case, kind="status")
+        lifecycle.transition(
+            case, to=CaseStatus.WORK_IN_PROGRESS, actor=actor, cause=Cause.ASSIGNMENT
+        )
     case.assignee = engineer
     case.save(update_fields=["assignee", "updated_at"])
     CaseEvent.objects.create(
@@ -349,6 +357,7 @@ def case_assign(*, case: Case, engineer: User, actor: Principal) -> Case:
     return case
 
 
+@audit_refusals(AuditEventName.CREATE_CASE, describe=_describe_new_case)
 def case_create_with_files(
     *, actor: Principal, account: Account, files: Sequence[NewAttachment], **fields: object
 ) -> Case:

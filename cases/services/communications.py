@@ -10,8 +10,11 @@ from django.utils import timezone
 
 from accounts.principals import Principal
 from audit import services as audit
-from audit.services import AuditEventName
+from audit.names import AuditEventName
+from audit.refusals import audit_refusals
 from cases import lifecycle
+from cases.effects import case_email_enqueue, case_event_publish
+from cases.lifecycle import Cause
 from cases.models import (
     AttachmentSet,
     AttachmentUpload,
@@ -29,13 +32,12 @@ from cases.services.attachments import (
     _use_attachment_set,
     _with_new_attachments,
 )
-from cases.services.validation import _clean_body, _submitted_by, clean_cc_addresses
+from cases.services.validation import _clean_body, _describe_case, _submitted_by, clean_cc_addresses
 from core import ids
 from core.errors import (
     InvalidParameterValueException,
 )
-from events.services import CaseEventName, case_event_publish
-from notifications.services import notification_enqueue_case_update
+from events.kinds import CaseEventName
 
 MSG_CC_PLAN = "The {plan} support plan does not include additional contacts (CC)."
 MSG_NOT_SUPPORT = "Only support engineers can reply as Support."
@@ -103,6 +105,7 @@ def _communication_add(
     return communication
 
 
+@audit_refusals(AuditEventName.ADD_COMMUNICATION_TO_CASE, describe=_describe_case)
 @transaction.atomic
 def case_add_communication(
     *,
@@ -126,16 +129,12 @@ def case_add_communication(
     _use_attachment_set(attachment_set, case.account)
     attachment_set = _attach_uploads(uploads, case.account, attachment_set)
     now = timezone.now()
-    # The reply's own audit record covers the status change it causes.
+    # A reply to a resolved case reopens it; one to a case waiting for the customer hands it
+    # back to Support. The reply's own audit record and email cover the change.
     if case.status == CaseStatus.RESOLVED:
-        lifecycle.transition(
-            case, to=CaseStatus.REOPENED, actor=actor, reason="customer reply", audit_record=False
-        )
-        case_event_publish(case=case, event_name=CaseEventName.REOPEN_CASE)
+        lifecycle.transition(case, to=CaseStatus.REOPENED, actor=actor, cause=Cause.CUSTOMER_REPLY)
     elif case.status == CaseStatus.PENDING_CUSTOMER_ACTION:
-        lifecycle.transition(
-            case, to=CaseStatus.OPENED, actor=actor, reason="customer reply", audit_record=False
-        )
+        lifecycle.transition(case, to=CaseStatus.OPENED, actor=actor, cause=Cause.CUSTOMER_REPLY)
     communication = _communication_add(
         case=case,
         actor=actor,
@@ -159,15 +158,14 @@ def case_add_communication(
         request_parameters=request_parameters,
         response_elements={"result": True},
     )
-    notification_enqueue_case_update(
-        case=case, kind="correspondence", body=clean_body, origin="customer"
-    )
+    case_email_enqueue(case=case, kind="correspondence", body=clean_body, origin="customer")
     case_event_publish(
         case=case, event_name=CaseEventName.ADD_COMMUNICATION_TO_CASE, communication=communication
     )
     return communication
 
 
+@audit_refusals(AuditEventName.ADD_COMMUNICATION_TO_CASE, describe=_describe_case)
 @transaction.atomic
 def case_support_reply(
     *,
@@ -190,9 +188,7 @@ def case_support_reply(
     now = timezone.now()
     target = CaseStatus(next_status)
     if target != CaseStatus(case.status):
-        lifecycle.transition(case, to=target, actor=actor, reason="support reply")
-        if target == CaseStatus.RESOLVED:
-            case_event_publish(case=case, event_name=CaseEventName.RESOLVE_CASE)
+        lifecycle.transition(case, to=target, actor=actor, cause=Cause.SUPPORT_REPLY)
     elif target == CaseStatus.PENDING_CUSTOMER_ACTION:
         # Asking the customer again restarts the auto-resolve clock, which counts from when
         # the case started waiting for them (status_changed_at).
@@ -230,15 +226,14 @@ def case_support_reply(
         request_parameters={"caseId": case.case_id, "status": target.value},
         response_elements={"result": True},
     )
-    notification_enqueue_case_update(
-        case=case, kind="correspondence", body=clean_body, origin="support"
-    )
+    case_email_enqueue(case=case, kind="correspondence", body=clean_body, origin="support")
     case_event_publish(
         case=case, event_name=CaseEventName.ADD_COMMUNICATION_TO_CASE, communication=communication
     )
     return communication
 
 
+@audit_refusals(AuditEventName.ADD_CC_TO_CASE, describe=_describe_case)
 @transaction.atomic
 def case_add_cc(*, case: Case, actor: Principal, cc_email_addresses: Iterable[str]) -> Case:
     """Add CC addresses to a case (at most 10 in all)."""
@@ -255,6 +250,7 @@ def case_add_cc(*, case: Case, actor: Principal, cc_email_addresses: Iterable[st
     return case
 
 
+@audit_refusals(AuditEventName.ADD_COMMUNICATION_TO_CASE, describe=_describe_case)
 def case_reply_with_files(
     *,
     case: Case,
@@ -278,6 +274,7 @@ def case_reply_with_files(
     )
 
 
+@audit_refusals(AuditEventName.ADD_INTERNAL_NOTE, describe=_describe_case)
 @transaction.atomic
 def case_internal_note_add(*, case: Case, actor: Principal, body: str) -> InternalNote:
     """A note for support engineers only (customers and the API never see it)."""
@@ -286,7 +283,7 @@ def case_internal_note_add(*, case: Case, actor: Principal, body: str) -> Intern
     note = InternalNote.objects.create(case=case, author=actor.user, body=_clean_body(body))
     audit.record(
         actor=actor,
-        event_name="AddInternalNote",
+        event_name=AuditEventName.ADD_INTERNAL_NOTE,
         account=case.account,
         request_parameters={"caseId": case.case_id},
     )

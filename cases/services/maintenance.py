@@ -14,7 +14,9 @@ from django.utils.translation import gettext, gettext_noop
 
 from accounts.principals import SYSTEM
 from audit import services as audit
+from audit.names import AuditEventName
 from cases import lifecycle
+from cases.lifecycle import Cause
 from cases.models import (
     Attachment,
     AttachmentSet,
@@ -25,8 +27,7 @@ from cases.models import (
     CommunicationOrigin,
 )
 from core import ids
-from events.services import CaseEventName, case_event_publish
-from notifications.services import notification_enqueue_case_update
+from notifications.services import notifications_discard
 
 AUTO_RESOLVE_MESSAGE = gettext_noop(
     "We have not heard back from you for {days} days, so this case was resolved automatically. "
@@ -34,12 +35,19 @@ AUTO_RESOLVE_MESSAGE = gettext_noop(
 )
 
 
+def _auto_resolve_note(case: Case, days: int) -> str:
+    """The note an auto-resolved case gets, as correspondence and in its email, in its language."""
+    with translation.override(case.language or "en"):
+        return gettext(AUTO_RESOLVE_MESSAGE).format(days=days)
+
+
 def cases_auto_resolve(*, batch_size: int = 500, now: datetime | None = None) -> int:
     """Resolve cases pending customer action with no customer reply for the configured days.
 
-    Each batch: claim the rows, move them through `lifecycle.transition_many`, add the
-    explanatory correspondence, queue the notifications and write the audit records, in one
-    transaction. Returns how many cases were resolved.
+    Each batch, in one transaction: claim the rows and move them through
+    `lifecycle.transition_many` (which writes what each change causes: audit record, email with
+    the explanatory note, event), then add the note as correspondence. Returns how many cases
+    were resolved.
     """
     now = now or timezone.now()
     days = settings.SUPPORTCENTER_AUTO_RESOLVE_DAYS
@@ -60,44 +68,23 @@ def cases_auto_resolve(*, batch_size: int = 500, now: datetime | None = None) ->
                 from_status=CaseStatus.PENDING_CUSTOMER_ACTION,
                 to=CaseStatus.RESOLVED,
                 actor=SYSTEM,
-                reason="auto-resolve",
-            )
-            cases = list(
-                Case.objects.filter(pk__in=moved).select_related("account", "severity", "submitter")
+                cause=Cause.AUTO_RESOLVE,
+                note=lambda case: _auto_resolve_note(case, days),
             )
             stamp = timezone.now()
-            bodies = {}
-            for case in cases:
-                with translation.override(case.language or "en"):
-                    bodies[case.pk] = gettext(AUTO_RESOLVE_MESSAGE).format(days=days)
             Communication.objects.bulk_create(
                 [
                     Communication(
                         case=case,
                         communication_id=ids.communication_id_new(),
-                        body=bodies[case.pk],
+                        body=_auto_resolve_note(case, days),
                         origin=CommunicationOrigin.SUPPORT,
                         submitted_by="Amazon Web Services",
                         created_at=stamp,
                     )
-                    for case in cases
+                    for case in moved
                 ]
             )
-            for case in cases:
-                notification_enqueue_case_update(
-                    case=case, kind="status", body=bodies[case.pk], origin="support"
-                )
-                case_event_publish(case=case, event_name=CaseEventName.RESOLVE_CASE)
-                audit.record(
-                    actor=SYSTEM,
-                    event_name="ResolveCase",
-                    account=case.account,
-                    request_parameters={"caseId": case.case_id, "reason": "auto-resolve"},
-                    response_elements={
-                        "initialCaseStatus": CaseStatus.PENDING_CUSTOMER_ACTION.value,
-                        "finalCaseStatus": CaseStatus.RESOLVED.value,
-                    },
-                )
         resolved += len(moved)
 
 
@@ -111,15 +98,16 @@ def cases_purge(*, batch_size: int = 1000, now: datetime | None = None) -> int:
     purged = 0
     while True:
         with transaction.atomic():
-            batch = list(
+            rows = list(
                 Case.objects.select_for_update(skip_locked=True)
                 # A case still being worked on is kept, however old: only resolved history goes.
                 .filter(created_at__lt=cutoff, status=CaseStatus.RESOLVED)
                 .order_by("pk")
-                .values_list("pk", flat=True)[:batch_size]
+                .values_list("pk", "case_id")[:batch_size]
             )
-            if not batch:
+            if not rows:
                 return purged
+            batch = [pk for pk, _case_id in rows]
             set_ids = list(
                 Communication.objects.filter(
                     case_id__in=batch, attachment_set__isnull=False
@@ -131,11 +119,12 @@ def cases_purge(*, batch_size: int = 1000, now: datetime | None = None) -> int:
                 )
             )
             AttachmentUpload.objects.filter(attachment__attachment_set_id__in=set_ids).delete()
+            notifications_discard(topics=[case_id for _pk, case_id in rows])
             Case.objects.filter(pk__in=batch).delete()
             AttachmentSet.objects.filter(pk__in=set_ids).delete()
             audit.record(
                 actor=SYSTEM,
-                event_name="PurgeCases",
+                event_name=AuditEventName.PURGE_CASES,
                 account=None,
                 request_parameters={"createdBefore": cutoff.isoformat(), "batchSize": batch_size},
                 response_elements={"purgedCases": len(batch)},

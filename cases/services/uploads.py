@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts.models import Account
 from accounts.principals import Principal
 from audit import services as audit
+from audit.names import AuditEventName
 from cases.models import AttachmentUpload, AttachmentUploadPart, UploadStatus
 from cases.services.validation import safe_file_name
 from core.errors import InvalidParameterValueException
@@ -131,7 +132,7 @@ def upload_start(
     )
     audit.record(
         actor=actor,
-        event_name="GetAttachmentUploadLinks",
+        event_name=AuditEventName.GET_ATTACHMENT_UPLOAD_LINKS,
         account=account,
         request_parameters={"fileSizeBytes": file_size},
         response_elements={"uploadId": upload.upload_id},
@@ -156,6 +157,26 @@ def upload_range(
         end = min(start + MAX_URLS_PER_CALL, total + 1)
     if not (1 <= start <= total and start < end <= total + 1 and end - start <= MAX_URLS_PER_CALL):
         raise InvalidParameterValueException(MSG_RANGE.format(total=total), field="uploadRange")
+    return start, end
+
+
+@transaction.atomic
+def upload_links_grant(
+    *, upload: AttachmentUpload, actor: Principal, start: int | None, end: int | None
+) -> tuple[int, int]:
+    """Hand out more part links for an upload that was started earlier: returns the part
+    range (see `upload_range`) and writes an audit record, as `upload_start` does for the first
+    links. Raises `InvalidParameterValueException` for a range outside the upload."""
+    start, end = upload_range(upload, start, end)
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.GET_ATTACHMENT_UPLOAD_LINKS,
+        account=upload.account,
+        request_parameters={
+            "uploadId": upload.upload_id,
+            "uploadRange": {"startIndex": start, "endIndex": end},
+        },
+    )
     return start, end
 
 
@@ -287,7 +308,7 @@ def upload_complete(
             )
     audit.record(
         actor=actor,
-        event_name="CompleteAttachmentUpload",
+        event_name=AuditEventName.COMPLETE_ATTACHMENT_UPLOAD,
         account=upload.account,
         request_parameters={"uploadId": upload.upload_id},
         response_elements={"uploadStatus": upload.status},
@@ -353,7 +374,7 @@ def _s3_complete(
             upload.save(update_fields=["status", "updated_at"])
     audit.record(
         actor=actor,
-        event_name="CompleteAttachmentUpload",
+        event_name=AuditEventName.COMPLETE_ATTACHMENT_UPLOAD,
         account=upload.account,
         request_parameters={"uploadId": upload.upload_id},
         response_elements={"uploadStatus": upload.status},

@@ -9,7 +9,8 @@ from collections.abc import Iterable, Sequence
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
-from accounts.models import User
+from accounts.models import Account, User
+from cases.models import Case
 from core.errors import (
     InvalidParameterValueException,
 )
@@ -98,3 +99,8 @@ def _submitted_by(user: User | None) -> str:
 
 
 # --- attachments --------------------------------------------------------------------------------
+
+
+def _describe_case(*, case: Case, **_: object) -> tuple[Account, dict[str, object]]:
+    """What the record of a refused action on `case` says about it (`audit_refusals`)."""
+    return case.account, {"caseId": case.case_id}

@@ -27,13 +27,15 @@ from django.utils import timezone
 from accounts.models import Account
 from accounts.principals import Principal
 from audit import services as audit
-from audit.services import EVENTS_SOURCE, AuditEventName
+from audit.names import EVENTS_SOURCE, AuditEventName
+from audit.refusals import audit_refusals
 from core import crypto
 from core.errors import (
     LimitExceededException,
     ResourceAlreadyExistsException,
     ValidationException,
 )
+from events.kinds import CASE_DETAIL_TYPE, CASE_SOURCE, TA_DETAIL_TYPE, TA_SOURCE, CaseEventName
 from events.models import (
     ConfirmationStatus,
     DeliveryPurpose,
@@ -53,39 +55,26 @@ from events.services.confirmation import (
     target_confirmation_resend,
     target_for_confirmation,
 )
-from events.services.delivery import (
-    BACKOFF,
-    MAX_ATTEMPTS,
-    deliveries_sweep,
-    delivery_attempt,
-)
-from events.services.publish import (
-    CASE_DETAIL_TYPE,
-    CASE_SOURCE,
-    TA_DETAIL_TYPE,
-    TA_SOURCE,
-    CaseEventName,
-    case_event_publish,
-    dispatch_on_commit,
-    event_publish,
-)
+from events.services.delivery import deliveries_sweep, delivery_attempt
+from events.services.outbox import BACKOFF, DELIVERIES, MAX_ATTEMPTS
+from events.services.publish import event_publish, events_publish
 from events.services.webhook import is_private_host, webhook_signature
 
 __all__ = [
-    "BACKOFF",
     "CASE_DETAIL_TYPE",
     "CASE_SOURCE",
-    "MAX_ATTEMPTS",
     "TA_DETAIL_TYPE",
     "TA_SOURCE",
     "CaseEventName",
+    "BACKOFF",
+    "MAX_ATTEMPTS",
     "ConfirmationLinkExpired",
     "ConfirmationLinkInvalid",
-    "case_event_publish",
     "deliveries_sweep",
     "delivery_attempt",
     "delivery_replay",
     "event_publish",
+    "events_publish",
     "rule_create",
     "rule_delete",
     "rule_set_enabled",
@@ -166,6 +155,11 @@ def _record_put_rule(rule: EventRule, actor: Principal) -> None:
     )
 
 
+@audit_refusals(
+    AuditEventName.PUT_RULE,
+    event_source=EVENTS_SOURCE,
+    describe=lambda *, account, name, **_: (account, {"name": name}),
+)
 @transaction.atomic
 def rule_create(
     *,
@@ -213,6 +207,11 @@ def rule_create(
     return rule
 
 
+@audit_refusals(
+    AuditEventName.PUT_RULE,
+    event_source=EVENTS_SOURCE,
+    describe=lambda *, rule, **_: (rule.account, {"name": rule.name}),
+)
 @transaction.atomic
 def rule_update(
     *, rule: EventRule, actor: Principal, event_pattern: str | dict[str, Any], description: str
@@ -314,6 +313,11 @@ def _audit_destination(target: EventTarget) -> dict[str, str]:
     return {"id": target.target_id, "arn": target.arn}
 
 
+@audit_refusals(
+    AuditEventName.PUT_TARGETS,
+    event_source=EVENTS_SOURCE,
+    describe=lambda *, rule, kind, **_: (rule.account, {"rule": rule.name, "kind": kind}),
+)
 @transaction.atomic
 def target_create(
     *,
@@ -409,6 +413,18 @@ def target_delete(*, target: EventTarget, actor: Principal) -> None:
 # --- replay --------------------------------------------------------------------------------------
 
 
+@audit_refusals(
+    AuditEventName.START_REPLAY,
+    event_source=EVENTS_SOURCE,
+    describe=lambda *, delivery, **_: (
+        delivery.target.rule.account,
+        {
+            "rule": delivery.target.rule.name,
+            "target": delivery.target.target_id,
+            "deliveryId": str(delivery.delivery_id),
+        },
+    ),
+)
 @transaction.atomic
 def delivery_replay(*, delivery: EventDelivery, actor: Principal) -> EventDelivery:
     """Send a delivered or failed event to its target again, as a new delivery with its own id
@@ -464,5 +480,5 @@ def delivery_replay(*, delivery: EventDelivery, actor: Principal) -> EventDelive
         response_elements={"deliveryId": str(replay.delivery_id)},
         resources=_rule_resources(rule.name),
     )
-    dispatch_on_commit([str(replay.delivery_id)])
+    DELIVERIES.dispatch_on_commit([str(replay.delivery_id)])
     return replay

@@ -5,7 +5,7 @@
   delivery with purpose "confirmation" is the email asking for that (`send_confirmation`: its
   signed link is made when it is sent, so it is valid for 3 days from then).
 - sns / sqs: Publish / SendMessage of the event JSON in the account's connected AWS environment
-  (`advisor.connection.aws_session`), in the region of the target's ARN. FIFO topics and queues
+  (`connections.sessions.aws_session`), in the region of the target's ARN. FIFO topics and queues
   get the rule's name as their message group and the delivery id as deduplication id.
 
 SMTP and AWS errors never escape: they become a failed `Outcome`, retried later.
@@ -16,11 +16,14 @@ from __future__ import annotations
 import json
 from typing import Any, cast
 
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from connections import sessions
 from core.errors import SupportApiError
 from events.models import ConfirmationStatus, EventDelivery, EventTarget
 from events.services.sending import Outcome, event_body, event_text, ordered_event
@@ -126,11 +129,7 @@ def send_confirmation(delivery: EventDelivery, target: EventTarget) -> Outcome:
 
 def _aws_client(target: EventTarget, service: str) -> Any:
     """A client for the target's region in the account's connected AWS environment."""
-    from botocore.config import Config
-
-    from advisor.connection import aws_session  # the advisor app owns the connection
-
-    session, endpoint_url = aws_session(target.rule.account)
+    session, endpoint_url = sessions.aws_session(target.rule.account)
     region = target.arn.split(":")[3]
     return session.client(
         service,
@@ -141,8 +140,6 @@ def _aws_client(target: EventTarget, service: str) -> Any:
 
 
 def _aws_call(call: Any) -> Outcome:
-    from botocore.exceptions import BotoCoreError, ClientError
-
     try:
         response = call()
     except SupportApiError as error:  # AwsConnectionNotConfigured and the like

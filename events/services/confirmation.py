@@ -30,7 +30,8 @@ from django.utils.translation import gettext as _
 
 from accounts.principals import Principal
 from audit import services as audit
-from audit.services import EVENTS_SOURCE, AuditEventName
+from audit.names import EVENTS_SOURCE, AuditEventName
+from audit.refusals import audit_refusals
 from core.errors import (
     ConfirmationLinkExpired,
     ConfirmationLinkInvalid,
@@ -45,7 +46,8 @@ from events.models import (
     EventTarget,
     TargetKind,
 )
-from events.services.publish import dispatch_on_commit, event_envelope
+from events.services.outbox import DELIVERIES
+from events.services.publish import event_envelope
 
 CONFIRMATION_SALT = "events.email-target-confirmation"
 CONFIRMATION_MAX_AGE = timedelta(days=3)
@@ -180,7 +182,7 @@ def confirmation_request(*, target: EventTarget) -> EventDelivery:
         next_attempt_at=now,
         queued_at=now,
     )
-    dispatch_on_commit([str(delivery.delivery_id)])
+    DELIVERIES.dispatch_on_commit([str(delivery.delivery_id)])
     return delivery
 
 
@@ -192,6 +194,14 @@ def resend_available_at(target: EventTarget) -> Any:
     return available if available > timezone.now() else None
 
 
+@audit_refusals(
+    RESEND_TARGET_CONFIRMATION,
+    event_source=EVENTS_SOURCE,
+    describe=lambda *, target, **_: (
+        target.rule.account,
+        {"rule": target.rule.name, "ids": [target.target_id]},
+    ),
+)
 @transaction.atomic
 def target_confirmation_resend(*, target: EventTarget, actor: Principal) -> EventDelivery:
     """Send an email target's confirmation email again ("Resend confirmation").

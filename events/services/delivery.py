@@ -34,11 +34,9 @@ from __future__ import annotations
 
 import logging
 import time as clock
-from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.principals import Principal
@@ -46,42 +44,38 @@ from events.models import (
     ConfirmationStatus,
     DeliveryAttempt,
     DeliveryPurpose,
-    DeliveryStatus,
     EventDelivery,
     TargetKind,
 )
 from events.services.channels import send_confirmation, send_email, send_sns, send_sqs
-from events.services.publish import dispatch_deliveries
+from events.services.outbox import (
+    BACKOFF,
+    DELIVERIES,
+    MAX_ATTEMPTS,
+    MSG_GAVE_UP,
+    REQUEUE_AFTER,
+    STUCK_AFTER,
+    SWEEP_BATCH,
+    backoff_after,
+)
 from events.services.sending import EXCERPT_LIMIT, Outcome, error_text
 from events.services.webhook import send_webhook
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 6
-# The wait after the 1st, 2nd, ... failed attempt.
-BACKOFF = (
-    timedelta(minutes=1),
-    timedelta(minutes=5),
-    timedelta(minutes=30),
-    timedelta(hours=2),
-    timedelta(hours=6),
-)
-# A claim older than this is taken to be a dead worker's. It must comfortably exceed the longest
-# attempt: the webhook deadline (webhook.WEBHOOK_DEADLINE_SECONDS, plus the resolver's own
-# timeouts), and the SNS/SQS and SMTP clients' timeouts.
-STUCK_AFTER = timedelta(minutes=10)
-# The sweep queues at most this many due deliveries a run (the oldest first).
-SWEEP_BATCH = 200
-# A due delivery whose task was queued this long ago and has not run is queued again.
-REQUEUE_AFTER = timedelta(minutes=5)
+__all__ = [
+    "BACKOFF",
+    "MAX_ATTEMPTS",
+    "MSG_GAVE_UP",
+    "REQUEUE_AFTER",
+    "STUCK_AFTER",
+    "SWEEP_BATCH",
+    "backoff_after",
+    "deliveries_sweep",
+    "delivery_attempt",
+]
 
-MSG_GAVE_UP = "gave up after repeated interrupted attempts"
 MSG_UNCONFIRMED = "Not sent: the email address has not confirmed that it wants these emails."
-
-
-def backoff_after(attempts: int) -> timedelta:
-    """The wait after `attempts` failed attempts."""
-    return BACKOFF[min(attempts, len(BACKOFF)) - 1]
 
 
 def delivery_attempt(*, delivery_id: str, actor: Principal) -> bool:
@@ -92,15 +86,7 @@ def delivery_attempt(*, delivery_id: str, actor: Principal) -> bool:
     not in the audit trail. Network and AWS errors never escape: they become a failed attempt.
     """
     now = timezone.now()
-    claimed = EventDelivery.objects.filter(
-        delivery_id=delivery_id,
-        status=DeliveryStatus.PENDING,
-        next_attempt_at__lte=now,
-        attempts__lt=MAX_ATTEMPTS,
-    ).update(
-        status=DeliveryStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1, updated_at=now
-    )
-    if not claimed:
+    if not DELIVERIES.claim(delivery_id, now):
         return False
     delivery = (
         EventDelivery.objects.select_related("target", "target__rule", "target__rule__account")
@@ -132,25 +118,14 @@ def _record(
 ) -> None:
     # Conditioned on this worker's claim: a claim released by the sweep and taken by another
     # worker is never overwritten by this one (and a deleted delivery is left alone).
-    mine = EventDelivery.objects.filter(
-        pk=delivery.pk, status=DeliveryStatus.SENDING, claimed_at=claimed_at
+    updated = DELIVERIES.settle(
+        delivery,
+        claimed_at=claimed_at,
+        ok=outcome.ok,
+        error=outcome.error[:500] or f"HTTP {outcome.http_status}",
+        done_fields={"delivered_at": timezone.now()},
     )
-    finished = timezone.now()
-    if outcome.ok:
-        updated = mine.update(
-            status=DeliveryStatus.DELIVERED,
-            delivered_at=finished,
-            last_error="",
-            updated_at=finished,
-        )
-    else:
-        gave_up = delivery.attempts >= MAX_ATTEMPTS
-        updated = mine.update(
-            status=DeliveryStatus.FAILED if gave_up else DeliveryStatus.PENDING,
-            next_attempt_at=finished + backoff_after(delivery.attempts),
-            last_error=outcome.error[:500] or f"HTTP {outcome.http_status}",
-            updated_at=finished,
-        )
+    if not outcome.ok:
         logger.info("delivery %s attempt %d failed", delivery.delivery_id, delivery.attempts)
     if updated:
         DeliveryAttempt.objects.create(
@@ -175,32 +150,7 @@ def deliveries_sweep(*, actor: Principal, batch_size: int | None = None) -> int:
     Side effects: deliveries' `queued_at`; tasks on the broker (none if it is down: the next
     run tries again).
     """
-    now = timezone.now()
-    stuck = EventDelivery.objects.filter(
-        status=DeliveryStatus.SENDING, claimed_at__lt=now - STUCK_AFTER
-    )
-    stuck.filter(attempts__gte=MAX_ATTEMPTS).update(
-        status=DeliveryStatus.FAILED, last_error=MSG_GAVE_UP, updated_at=now
-    )
-    stuck.filter(attempts__lt=MAX_ATTEMPTS).update(
-        status=DeliveryStatus.PENDING, next_attempt_at=now, updated_at=now
-    )
-    not_waiting = (
-        Q(queued_at__isnull=True)
-        | Q(queued_at__lt=F("next_attempt_at"))
-        | Q(queued_at__lt=now - REQUEUE_AFTER)
-    )
-    due = (
-        EventDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-        .filter(not_waiting)
-        .order_by("next_attempt_at", "id")
-    )
-    batch = list(due.values_list("pk", "delivery_id")[: batch_size or SWEEP_BATCH])
-    if not batch:
-        return 0
-    EventDelivery.objects.filter(pk__in=[pk for pk, _id in batch]).update(queued_at=now)
-    dispatch_deliveries([str(delivery_id) for _pk, delivery_id in batch])
-    return len(batch)
+    return DELIVERIES.sweep_queue(batch_size=batch_size)
 
 
 # --- dispatch by target kind ---------------------------------------------------------------------

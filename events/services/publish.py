@@ -10,11 +10,10 @@ skipped, never allowed to fail the case update that published the event.
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -28,29 +27,9 @@ from events.models import (
     EventTarget,
 )
 from events.pattern import matches
-
-if TYPE_CHECKING:
-    from cases.models import Case, Communication
+from events.services.outbox import DELIVERIES
 
 logger = logging.getLogger(__name__)
-
-# Trusted Advisor's event (published by the advisor app).
-TA_SOURCE = "aws.trustedadvisor"
-TA_DETAIL_TYPE = "Trusted Advisor Check Item Refresh Notification"
-# AWS Support's case events.
-CASE_SOURCE = "aws.support"
-CASE_DETAIL_TYPE = "Support Case Update"
-
-
-class CaseEventName(enum.StrEnum):
-    CREATE_CASE = "CreateCase"
-    ADD_COMMUNICATION_TO_CASE = "AddCommunicationToCase"
-    RESOLVE_CASE = "ResolveCase"
-    REOPEN_CASE = "ReopenCase"
-
-
-# Communication origins as the case events spell them.
-CASE_ORIGINS = {"customer": "CUSTOMER", "support": "AWS"}
 
 
 def event_envelope(
@@ -168,7 +147,7 @@ def events_publish(
                 )
     if deliveries:
         EventDelivery.objects.bulk_create(deliveries, batch_size=500)
-        dispatch_on_commit([str(d.delivery_id) for d in deliveries])
+        DELIVERIES.dispatch_on_commit([str(d.delivery_id) for d in deliveries])
     return events
 
 
@@ -180,61 +159,3 @@ def _rule_matches(pattern: dict[str, Any], event: dict[str, Any], target: EventT
             "could not match rule %s of account %s", target.rule.name, event["account"]
         )
         return False
-
-
-def dispatch_on_commit(delivery_ids: Sequence[str]) -> None:
-    """After the current transaction commits, queue a delivery task for each id."""
-    ids = list(delivery_ids)
-    transaction.on_commit(lambda: dispatch_deliveries(ids))
-
-
-def dispatch_deliveries(delivery_ids: list[str]) -> None:
-    """Queue the delivery tasks now (after a commit, or from the sweep), failing fast when the
-    broker is down (kombu would otherwise retry the connection for a long time inside the
-    request). Raises nothing: rows the broker did not take are queued again by the sweep."""
-    from events.tasks import event_delivery_attempt_task
-
-    try:
-        with event_delivery_attempt_task.app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
-            for delivery_id in delivery_ids:
-                event_delivery_attempt_task.apply_async(
-                    args=[delivery_id], connection=connection, retry=False
-                )
-    except Exception:  # broker down: the rows stay pending and the sweep delivers them
-        logger.warning("could not queue %d event deliveries; the sweep will", len(delivery_ids))
-
-
-# --- Support case events -------------------------------------------------------------------------
-
-
-def _communication_event_id(communication: Communication) -> str:
-    """AWS's form, `ekko:us-east-1:<uuid>`, with our communication id written as a UUID."""
-    raw = communication.communication_id
-    try:
-        shown = str(uuid.UUID(hex=raw))
-    except ValueError:
-        shown = raw
-    return f"ekko:{EVENTS_REGION}:{shown}"
-
-
-def case_event_publish(
-    *, case: Case, event_name: str, communication: Communication | None = None
-) -> dict[str, Any]:
-    """Publish a "Support Case Update" event (source aws.support) for `case`.
-
-    `event_name` is a `CaseEventName`. `communication` is the correspondence the event reports
-    (AddCommunicationToCase): it fills `communication-id` and `origin` (CUSTOMER or AWS); both
-    are empty for the other events, as in AWS's samples. Call it inside the case service's
-    transaction; see `event_publish` for the side effects.
-    """
-    detail = {
-        "case-id": case.case_id,
-        "display-id": str(case.display_id),
-        "communication-id": _communication_event_id(communication) if communication else "",
-        "event-name": str(CaseEventName(event_name)),
-        "origin": CASE_ORIGINS.get(communication.origin, "") if communication else "",
-    }
-    return event_publish(
-        account=case.account, source=CASE_SOURCE, detail_type=CASE_DETAIL_TYPE, detail=detail
-    )

@@ -27,8 +27,8 @@ import requests  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from advisor.checks.base import Environment  # noqa: E402
-from advisor.checks.helpers import DAY, window_end  # noqa: E402
-from advisor.sample import SAMPLE_ACCOUNT_ID, SAMPLE_CREDENTIALS  # noqa: E402
+from connections.metrics import DAY, window_end  # noqa: E402
+from connections.sample import SAMPLE_ACCOUNT_ID, SAMPLE_CREDENTIALS  # noqa: E402
 
 MakeEnv = Callable[..., Environment]
 AwsClient = Callable[..., Any]

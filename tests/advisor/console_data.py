@@ -11,7 +11,9 @@ from accounts.models import Account
 from accounts.principals import SYSTEM
 from advisor import services as advisor
 from advisor.checks.base import REGISTRY, CheckSpec, Environment, Evaluation, Row, catalog
-from advisor.models import AwsConnection, CheckResult, CheckState
+from advisor.models import CheckResult, CheckState
+from connections import services as connections
+from connections.models import AwsConnection
 
 SG = "HCP4007jGY"  # Security Groups - Specific Ports Unrestricted (security, core)
 EIP = "Z4AUBRNSmz"  # Unassociated Elastic IP Addresses (cost optimizing, not core)
@@ -95,7 +97,7 @@ def store(
 
 
 def connect_sample(account: Account) -> AwsConnection:
-    return advisor.aws_connection_set(
+    return connections.aws_connection_set(
         account=account, actor=SYSTEM, mode="sample", regions=["us-east-1"]
     )
 

@@ -13,7 +13,6 @@ from botocore.exceptions import ClientError
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from advisor import sample
 from advisor.checks import REGISTRY, pricing
 from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, catalog
 from advisor.checks.ebs import snapshot_age_status
@@ -32,7 +31,8 @@ from advisor.checks.limits import RegionalQuota, regional_quota_value
 from advisor.checks.rds import days_since_connection
 from advisor.checks.s3 import ALL_USERS, AUTHENTICATED_USERS, LOG_DELIVERY
 from advisor.checks.security_groups import port_range_status
-from advisor.sample import IMAGE_ID, SAMPLE_ACCOUNT_ID, SAMPLE_REGIONS
+from connections import sample
+from connections.sample import IMAGE_ID, SAMPLE_ACCOUNT_ID, SAMPLE_REGIONS
 from tests.advisor.conftest import AwsClient, MakeEnv, put_daily
 
 # CloudWatch tests write their history relative to this instant; age tests use the creation

@@ -15,9 +15,9 @@ import boto3
 import requests
 from django.utils import timezone
 
-from advisor import sample
 from advisor.checks import REGISTRY
 from advisor.checks.base import ERROR, OK, WARNING
+from connections import sample
 from tests.advisor.conftest import AwsClient, MakeEnv
 
 ROOT = Path(__file__).resolve().parents[2]

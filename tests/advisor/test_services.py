@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.principals import SYSTEM
 from advisor import services as advisor
 from advisor.checks.base import Evaluation, Row
-from advisor.models import AwsConnection, CheckResult, CheckState, ResourceExclusion
+from advisor.models import CheckResult, CheckState, ResourceExclusion
 from advisor.tasks import (
     advisor_check_run_task,
     advisor_refresh_scheduled_task,
@@ -20,6 +20,8 @@ from advisor.tasks import (
     advisor_results_purge_task,
 )
 from audit.models import AuditEvent
+from connections import services as connections
+from connections.models import AwsConnection
 from core import crypto
 from core.errors import (
     AwsConnectionNotConfigured,
@@ -56,7 +58,7 @@ def test_key_connection_stores_the_secret_encrypted(business_account, root, aws)
     connection.refresh_from_db()
     assert crypto.decrypt(connection.secret_access_key_encrypted) == "secret"
     assert connection.regions == ["eu-west-1"]
-    assert advisor.aws_connection_verify(account=business_account) == "123456789012"
+    assert connections.aws_connection_verify(account=business_account) == "123456789012"
 
 
 @pytest.mark.parametrize(
@@ -79,13 +81,13 @@ def test_bad_connections_are_refused_and_change_nothing(business_account, kwargs
 def test_a_new_key_needs_its_secret(business_account):
     with pytest.raises(InvalidAwsConnection) as raised:
         connect_keys(business_account, secret_access_key="")
-    assert raised.value.message == advisor.MSG_NO_SECRET
+    assert raised.value.message == connections.MSG_NO_SECRET
 
 
 def test_role_connection_assumes_the_role_with_the_accounts_external_id(
     business_account, other_account, aws, monkeypatch
 ):
-    connection = advisor.aws_connection_set(
+    connection = connections.aws_connection_set(
         account=business_account,
         actor=SYSTEM,
         mode="role",
@@ -94,9 +96,9 @@ def test_role_connection_assumes_the_role_with_the_accounts_external_id(
     )
     # The external id is Support Center's, one per account, never chosen by the customer (so
     # one tenant can't make Support Center assume another tenant's role).
-    assert connection.external_id == advisor.external_id_for(business_account)
+    assert connection.external_id == connections.external_id_for(business_account)
     assert connection.external_id.startswith("sc-")
-    assert advisor.external_id_for(other_account) != connection.external_id
+    assert connections.external_id_for(other_account) != connection.external_id
     # Support Center's own credentials (the environment's) assume the customer's role with it;
     # moto puts the assumed session in the role's account.
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
@@ -112,7 +114,7 @@ def test_role_connection_assumes_the_role_with_the_accounts_external_id(
         return original(self, operation, params)
 
     monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
-    assert advisor.aws_connection_verify(account=business_account) == "210987654321"
+    assert connections.aws_connection_verify(account=business_account) == "210987654321"
     assert sent[0]["ExternalId"] == connection.external_id
     assert sent[0]["RoleArn"] == "arn:aws:iam::210987654321:role/SupportCenterAdvisor"
 
@@ -120,21 +122,21 @@ def test_role_connection_assumes_the_role_with_the_accounts_external_id(
 def test_sample_environment_only_when_enabled(business_account, settings):
     settings.ADVISOR_SAMPLE_ENABLED = False
     with pytest.raises(InvalidAwsConnection) as raised:
-        advisor.aws_connection_set(
+        connections.aws_connection_set(
             account=business_account, actor=SYSTEM, mode="sample", regions=["us-east-1"]
         )
-    assert raised.value.message == advisor.MSG_NO_SAMPLE
+    assert raised.value.message == connections.MSG_NO_SAMPLE
 
 
 def test_verify_without_connection(business_account):
     with pytest.raises(AwsConnectionNotConfigured):
-        advisor.aws_connection_verify(account=business_account)
+        connections.aws_connection_verify(account=business_account)
 
 
 def test_delete_connection(business_account, aws):
     connect_keys(business_account)
-    assert advisor.aws_connection_delete(account=business_account, actor=SYSTEM) is True
-    assert advisor.aws_connection_delete(account=business_account, actor=SYSTEM) is False
+    assert connections.aws_connection_delete(account=business_account, actor=SYSTEM) is True
+    assert connections.aws_connection_delete(account=business_account, actor=SYSTEM) is False
 
 
 def test_refresh_state_machine(
@@ -458,7 +460,7 @@ def test_connection_errors_read_in_the_users_language(business_account):
 
     with pytest.raises(InvalidAwsConnection) as raised:
         connect_keys(business_account, access_key_id="nope")
-    assert raised.value.message == advisor.MSG_BAD_KEY_ID  # the API's English
+    assert raised.value.message == connections.MSG_BAD_KEY_ID  # the API's English
 
     class Form(forms.Form):
         access_key_id = forms.CharField()
@@ -467,4 +469,4 @@ def test_connection_errors_read_in_the_users_language(business_account):
     form.is_valid()
     with translation.override("ja"):
         add_service_error(form, raised.value)
-    assert form.errors["access_key_id"] != [advisor.MSG_BAD_KEY_ID]
+    assert form.errors["access_key_id"] != [connections.MSG_BAD_KEY_ID]

@@ -24,8 +24,10 @@ from accounts.models import Account
 from advisor import services as advisor
 from advisor import views
 from advisor.checks.base import catalog
-from advisor.models import AwsConnection, CheckState, RefreshStatus, ResourceExclusion
+from advisor.models import CheckState, RefreshStatus, ResourceExclusion
 from audit.models import AuditEvent
+from connections import services as connections
+from connections.models import AwsConnection
 from core import crypto
 from core.errors import InvalidAwsConnection
 from tests import factories
@@ -636,7 +638,7 @@ def test_connection_form_keys_role_sample_and_errors(root_client, business_accou
     assert "No AWS environment is connected yet." in text(page)
     assert page.context["form"]["mode"].value() == "sample"
     # The external id is the account's own, shown and never typed.
-    assert page.context["external_id"] == advisor.external_id_for(business_account)
+    assert page.context["external_id"] == connections.external_id_for(business_account)
     assert f'<code id="external-id">{page.context["external_id"]}</code>' in text(page)
 
     url = reverse("advisor:connection")
@@ -644,18 +646,18 @@ def test_connection_form_keys_role_sample_and_errors(root_client, business_accou
         url, {"mode": "keys", "access_key_id": "nope", "regions": ["us-east-1"]}
     )
     assert bad_key.status_code == 200
-    assert bad_key.context["form"].errors["access_key_id"] == [advisor.MSG_BAD_KEY_ID]
+    assert bad_key.context["form"].errors["access_key_id"] == [connections.MSG_BAD_KEY_ID]
     assert 'value="nope"' in text(bad_key)  # what was typed is kept
     assert AuditEvent.objects.get(event_name="UpdateAwsConnection").error_code == (
         InvalidAwsConnection.code
     )
 
     no_regions = root_client.post(url, {"mode": "sample"})
-    assert no_regions.context["form"].errors["regions"] == [advisor.MSG_NO_REGIONS]
+    assert no_regions.context["form"].errors["regions"] == [connections.MSG_NO_REGIONS]
     bad_role = root_client.post(
         url, {"mode": "role", "role_arn": "arn:nope", "regions": ["us-east-1"]}
     )
-    assert bad_role.context["form"].errors["role_arn"] == [advisor.MSG_BAD_ROLE_ARN]
+    assert bad_role.context["form"].errors["role_arn"] == [connections.MSG_BAD_ROLE_ARN]
     assert not AwsConnection.objects.exists()
 
     saved = root_client.post(
@@ -701,7 +703,7 @@ def test_test_connection_reports_the_account_or_the_error(
     assert "has not connected an AWS environment" in text(missing)
 
     data.connect_sample(business_account)
-    monkeypatch.setattr(advisor, "aws_connection_verify", lambda *, account: "123456789012")
+    monkeypatch.setattr(connections, "aws_connection_verify", lambda *, account: "123456789012")
     works = root_client.post(url, **HTMX)
     assert "Connection works: AWS account 123456789012." in text(works)
     plain = root_client.post(url, follow=True)
@@ -710,13 +712,13 @@ def test_test_connection_reports_the_account_or_the_error(
     def broken(*, account: Account) -> str:
         raise InvalidAwsConnection("InvalidClientTokenId: The security token is not valid.")
 
-    monkeypatch.setattr(advisor, "aws_connection_verify", broken)
+    monkeypatch.setattr(connections, "aws_connection_verify", broken)
     assert "The security token is not valid." in text(root_client.post(url, **HTMX))
 
     def crashed(*, account: Account) -> str:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(advisor, "aws_connection_verify", crashed)
+    monkeypatch.setattr(connections, "aws_connection_verify", crashed)
     response = root_client.post(url, **HTMX)
     assert response.status_code == 200
     assert "The connection could not be tested." in text(response)

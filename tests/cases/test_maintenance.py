@@ -31,7 +31,7 @@ def test_auto_resolve_after_six_days_without_a_reply(business_account, root, eng
         services.case_add_communication(case=answered, actor=root, body="Here they are.")
     with time_machine.travel(start + timedelta(days=6) - timedelta(minutes=1), tick=False):
         assert cases_auto_resolve_task() == 0
-    notifications_before = Notification.objects.filter(case=waiting).count()
+    notifications_before = Notification.objects.filter(topic=waiting.case_id).count()
     with time_machine.travel(start + timedelta(days=6, minutes=1), tick=False):
         assert cases_auto_resolve_task() == 1
         assert cases_auto_resolve_task() == 0
@@ -47,7 +47,7 @@ def test_auto_resolve_after_six_days_without_a_reply(business_account, root, eng
         "resolved",
         "auto-resolve",
     )
-    assert Notification.objects.filter(case=waiting).count() == notifications_before + 1
+    assert Notification.objects.filter(topic=waiting.case_id).count() == notifications_before + 1
     assert (
         AuditEvent.objects.filter(
             event_name="ResolveCase", request_parameters__reason="auto-resolve"

@@ -204,7 +204,7 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, list[str]]]
 @pytest.fixture
 def moto_aws(moto_server_url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any, str]:
     """The run's moto server, wiped, as the account's connected AWS environment
-    (advisor.connection is replaced, so no AwsConnection is needed)."""
+    (connections.sessions.aws_session is replaced, so no AwsConnection is needed)."""
     import requests
 
     requests.post(f"{moto_server_url}/moto-api/reset", timeout=10).raise_for_status()
@@ -212,7 +212,7 @@ def moto_aws(moto_server_url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Any
         aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
     )
     monkeypatch.setattr(
-        "advisor.connection.aws_session", lambda account: (session, moto_server_url)
+        "connections.sessions.aws_session", lambda account: (session, moto_server_url)
     )
     return session, moto_server_url
 

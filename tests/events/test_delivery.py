@@ -324,7 +324,7 @@ def test_aws_errors_are_logged_attempts(moto_aws, business_account, root, monkey
     def not_connected(account):  # type: ignore[no-untyped-def]
         raise AwsConnectionNotConfigured()
 
-    monkeypatch.setattr("advisor.connection.aws_session", not_connected)
+    monkeypatch.setattr("connections.sessions.aws_session", not_connected)
     publish(business_account)
     second = EventDelivery.objects.exclude(pk=delivery.pk).get()
     assert event_delivery_attempt_task(str(second.delivery_id)) is False

@@ -17,7 +17,7 @@ def test_each_update_mails_the_contacts_once(smtp, business_account, root, engin
     account = business_account
     root_user = factories.root_of(account)
     case = factories.make_case(account, root, cc_email_addresses=["ops@example.com"])
-    notification = Notification.objects.get(case=case)
+    notification = Notification.objects.get(topic=case.case_id)
     assert notification.status == "pending"
     # The task and the sweep may both run: the message still arrives once.
     assert notification_send_task(str(notification.id)) is True
@@ -58,7 +58,7 @@ def test_smtp_failures_are_retried_with_backoff(
     with time_machine.travel(start, tick=False):
         case = factories.make_case(business_account, root)
         assert notifications_sweep_task() == 0
-    notification = Notification.objects.get(case=case)
+    notification = Notification.objects.get(topic=case.case_id)
     assert (notification.status, notification.attempts) == ("pending", 1)
     assert notification.next_attempt_at > start
     assert notification.last_error
@@ -82,7 +82,9 @@ def test_smtp_failures_are_retried_with_backoff(
 
 def test_stuck_sends_are_released(smtp, business_account, root) -> None:
     case = factories.make_case(business_account, root)
-    Notification.objects.filter(case=case).update(status="sending", claimed_at=timezone.now())
+    Notification.objects.filter(topic=case.case_id).update(
+        status="sending", claimed_at=timezone.now()
+    )
     assert notifications_sweep_task() == 0
     with time_machine.travel(timezone.now() + timedelta(minutes=11), tick=False):
         assert notifications_sweep_task() == 1

@@ -1,4 +1,5 @@
-"""The sample AWS environment: a moto server seeded with resources that trip most checks.
+"""The sample AWS environment: a moto server seeded with resources that trip most Trusted Advisor
+checks.
 
 The demo and the tests connect accounts to it instead of a real AWS account. Its contents are a
 small, plausible estate in two regions with deliberate mistakes: security groups open to the
@@ -32,7 +33,7 @@ from botocore.exceptions import ClientError  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from advisor.checks.helpers import DAY, window_end  # noqa: E402
+from connections.metrics import DAY, window_end  # noqa: E402
 
 if TYPE_CHECKING:
     from moto.server import ThreadedMotoServer

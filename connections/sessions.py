@@ -14,7 +14,8 @@ from botocore.config import Config
 from django.conf import settings
 
 from accounts.models import Account
-from advisor.models import AwsConnection, ConnectionMode
+from connections import sample
+from connections.models import AwsConnection, ConnectionMode
 from core import crypto
 from core.errors import AwsConnectionNotConfigured
 
@@ -32,8 +33,6 @@ def session_for(connection: AwsConnection) -> tuple[Any, str | None]:
     Raises botocore's ClientError / BotoCoreError when a role cannot be assumed.
     """
     if connection.mode == ConnectionMode.SAMPLE:
-        from advisor import sample
-
         session = boto3.Session(**sample.SAMPLE_CREDENTIALS, region_name=HOME_REGION)
         return session, sample.endpoint()
     if connection.mode == ConnectionMode.KEYS:

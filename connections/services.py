@@ -1,4 +1,7 @@
-"""Connecting an account's AWS environment: access key, role (with our external id), sample."""
+"""Connecting an account's AWS environment: access key, role (with our external id), sample.
+
+Changes are recorded under Trusted Advisor's event source, as AWS's console does: the connection
+is set up on the Trusted Advisor pages."""
 
 from __future__ import annotations
 
@@ -6,15 +9,20 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import transaction
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_noop as N_
 
 from accounts.models import Account
 from accounts.principals import Principal
-from advisor.models import AwsConnection, ConnectionMode
-from advisor.services.availability import TRUSTED_ADVISOR_SOURCE
 from audit import services as audit
+from audit.names import TRUSTED_ADVISOR_SOURCE, AuditEventName
+from audit.refusals import audit_refusals
+from connections.models import AwsConnection, ConnectionMode
+from connections.sessions import aws_session, caller_account_id
 from core import crypto
 from core.errors import InvalidAwsConnection
 
@@ -31,11 +39,17 @@ KEY_ID_RE = re.compile(r"^[A-Z0-9]{16,128}$")
 
 
 def known_regions() -> list[str]:
-    import boto3
-
     return sorted(boto3.session.Session().get_available_regions("ec2"))
 
 
+@audit_refusals(
+    AuditEventName.UPDATE_AWS_CONNECTION,
+    event_source=TRUSTED_ADVISOR_SOURCE,
+    describe=lambda *, account, mode, regions, **_: (
+        account,
+        {"mode": mode, "regions": list(regions)},
+    ),
+)
 @transaction.atomic
 def aws_connection_set(
     *,
@@ -100,7 +114,7 @@ def aws_connection_set(
         connection.save(update_fields=[*fields, "updated_at"])
     audit.record(
         actor=actor,
-        event_name="UpdateAwsConnection",
+        event_name=AuditEventName.UPDATE_AWS_CONNECTION,
         account=account,
         event_source=TRUSTED_ADVISOR_SOURCE,
         request_parameters={
@@ -116,8 +130,6 @@ def aws_connection_set(
 def external_id_for(account: Account) -> str:
     """The external id Support Center sends when it assumes this account's role: the stored one,
     or one derived from the secret key (stable, unguessable, different for every account)."""
-    from django.utils.crypto import salted_hmac
-
     stored = (
         AwsConnection.objects.filter(account=account)
         .exclude(external_id="")
@@ -137,7 +149,7 @@ def aws_connection_delete(*, account: Account, actor: Principal) -> bool:
     if deleted:
         audit.record(
             actor=actor,
-            event_name="DeleteAwsConnection",
+            event_name=AuditEventName.DELETE_AWS_CONNECTION,
             account=account,
             event_source=TRUSTED_ADVISOR_SOURCE,
         )
@@ -149,10 +161,6 @@ def aws_connection_verify(*, account: Account) -> str:
 
     Raises AwsConnectionNotConfigured, or InvalidAwsConnection with AWS's message.
     """
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from advisor.connection import aws_session, caller_account_id
-
     session, endpoint_url = aws_session(account)
     try:
         return caller_account_id(session, endpoint_url)

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from advisor import sample
+from connections import sample
 
 
 class Command(BaseCommand):

@@ -1,0 +1,133 @@
+"""What a case change sends beyond the case's own tables, written in the change's transaction:
+
+- the email to the case's contacts (the submitter, the CC list and the account's contact
+  address), composed here in the case's language and queued in the notifications outbox;
+- the "Support Case Update" event (source aws.support) that the account's event rules match.
+
+Both are outboxes: a rolled-back change sends nothing, and the sending happens after commit.
+Status changes reach these through `cases.lifecycle` only; creation and correspondence call them
+from their services.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from cases.models import Case, Communication, CommunicationOrigin
+from events.kinds import CASE_DETAIL_TYPE, CASE_SOURCE, CaseEventName
+from events.models import EVENTS_REGION
+from events.services import event_publish
+from notifications.models import Notification
+from notifications.services import notification_enqueue
+
+# Communication origins as the case events spell them.
+CASE_ORIGINS = {CommunicationOrigin.CUSTOMER: "CUSTOMER", CommunicationOrigin.SUPPORT: "AWS"}
+
+
+# --- email -------------------------------------------------------------------------------------
+
+
+def case_recipients(case: Case) -> list[str]:
+    """The submitter, the CC list and the account's contact address, each once."""
+    candidates: list[str] = []
+    if case.submitter is not None and case.submitter.email:
+        candidates.append(case.submitter.email)
+    elif "@" in (case.submitted_by or ""):
+        candidates.append(case.submitted_by)
+    candidates += list(case.cc_email_addresses or [])
+    if case.account.contact_email:
+        candidates.append(case.account.contact_email)
+    seen: set[str] = set()
+    result = []
+    for address in candidates:
+        if address.lower() not in seen:
+            seen.add(address.lower())
+            result.append(address)
+    return result
+
+
+def case_url(case: Case) -> str:
+    return settings.SITE_URL.rstrip("/") + reverse("cases:detail", args=[case.case_id])
+
+
+def _render(case: Case, kind: str, body: str, origin: str) -> tuple[str, str, str]:
+    # Everything in the case's language, the status label included: the language active where
+    # the change happened (an engineer's Japanese console) is not the recipient's.
+    with translation.override(case.language or "en"):
+        context = {
+            "case": case,
+            "kind": kind,
+            "body": body,
+            "origin": origin,
+            "url": case_url(case),
+            "status": case.get_status_display(),
+        }
+        subject = render_to_string("cases/email/case_update_subject.txt", context)
+        text = render_to_string("cases/email/case_update.txt", context)
+        html = render_to_string("cases/email/case_update.html", context)
+    return subject, text, html
+
+
+def case_email_enqueue(
+    *, case: Case, kind: str, body: str = "", origin: str = ""
+) -> Notification | None:
+    """Queue the email about a case update; call it inside the change's transaction.
+
+    `kind` is "created", "correspondence" or "status"; `body` is the text the update added, by
+    `origin` ("customer" or "support"). Returns None when nobody is to be told.
+    """
+    recipients = case_recipients(case)
+    if not recipients:
+        return None
+    subject, text, html = _render(case, kind, body, origin)
+    return notification_enqueue(
+        recipients=recipients,
+        subject=subject,
+        body_text=text,
+        body_html=html,
+        kind=kind,
+        topic=case.case_id,
+        account=case.account,
+    )
+
+
+# --- events ------------------------------------------------------------------------------------
+
+
+def _communication_event_id(communication: Communication) -> str:
+    """AWS's form, `ekko:us-east-1:<uuid>`, with our communication id written as a UUID."""
+    raw = communication.communication_id
+    try:
+        shown = str(uuid.UUID(hex=raw))
+    except ValueError:
+        shown = raw
+    return f"ekko:{EVENTS_REGION}:{shown}"
+
+
+def case_event_publish(
+    *, case: Case, event_name: CaseEventName, communication: Communication | None = None
+) -> dict[str, Any]:
+    """Publish a "Support Case Update" event for `case`; call it inside the change's transaction.
+
+    `communication` is the correspondence the event reports (AddCommunicationToCase): it fills
+    `communication-id` and `origin` (CUSTOMER or AWS); both are empty for the other events, as
+    in AWS's samples. See `events.services.event_publish` for the side effects.
+    """
+    detail = {
+        "case-id": case.case_id,
+        "display-id": str(case.display_id),
+        "communication-id": _communication_event_id(communication) if communication else "",
+        "event-name": str(CaseEventName(event_name)),
+        "origin": CASE_ORIGINS.get(CommunicationOrigin(communication.origin), "")
+        if communication
+        else "",
+    }
+    return event_publish(
+        account=case.account, source=CASE_SOURCE, detail_type=CASE_DETAIL_TYPE, detail=detail
+    )
