@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +13,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
 from accounts import access, policy
+from accounts.http import SupportRequest
 from accounts.managed_policies import MANAGED_POLICIES
 
 View = Callable[..., HttpResponseBase]
@@ -67,7 +68,7 @@ def customer_required(action: str | None = None) -> Callable[[View], View]:
     def decorator(view: View) -> View:
         @wraps(view)
         def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            principal = request.principal  # type: ignore[attr-defined]
+            principal = cast(SupportRequest, request).principal
             if principal.user is None:
                 return _sign_in_again(request)
             if not principal.is_customer:
@@ -86,7 +87,7 @@ def root_required(view: View) -> View:
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        principal = request.principal  # type: ignore[attr-defined]
+        principal = cast(SupportRequest, request).principal
         if principal.user is None:
             return redirect_to_login(request.get_full_path())
         if not principal.user.is_root:
@@ -101,7 +102,7 @@ def engineer_required(view: View) -> View:
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        principal = request.principal  # type: ignore[attr-defined]
+        principal = cast(SupportRequest, request).principal
         if principal.user is None:
             return _sign_in_again(request)
         if not principal.is_engineer or not principal.user.is_staff:

@@ -1,13 +1,28 @@
-"""Attach `request.principal` (the acting user plus request facts for the audit trail)."""
+"""Page requests: who is acting (`request.principal`), and what a service's refusal looks like.
+
+- `PrincipalMiddleware` attaches the acting user plus the request facts the audit trail records
+  (`accounts.http.SupportRequest` types them for views).
+- `ServiceErrorMiddleware` turns a `SupportApiError` a view did not handle into the page it means:
+  "not found" errors (missing and not-yours alike) into a 404, `AccessDeniedException` into the
+  no-access page (403), anything else into an error page (400, or the error's own status) that
+  shows the message. Views catch service errors themselves only to show them on a form, with the
+  user's input kept.
+"""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from typing import cast
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.defaults import page_not_found
 
+from accounts.decorators import no_access
+from accounts.http import SupportRequest
 from accounts.principals import Principal
+from core.errors import AccessDeniedException, SupportApiError
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -19,14 +34,32 @@ class PrincipalMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        typed = cast(SupportRequest, request)
         user = getattr(request, "user", None)
-        request_id = str(uuid.uuid4())
-        request.request_id = request_id  # type: ignore[attr-defined]
-        request.principal = Principal(  # type: ignore[attr-defined]
+        typed.request_id = str(uuid.uuid4())
+        typed.principal = Principal(
             user=user if user is not None and user.is_authenticated else None,
             via="console",
             source_ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:1000],
-            request_id=request_id,
+            request_id=typed.request_id,
         )
         return self.get_response(request)
+
+
+class ServiceErrorMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not isinstance(exception, SupportApiError):
+            return None
+        if exception.not_found:
+            return page_not_found(request, Http404(exception.display_message))
+        if isinstance(exception, AccessDeniedException):
+            return no_access(request, exception.action)
+        status = exception.http_status if 400 <= exception.http_status < 500 else 400
+        return render(request, "core/error.html", {"error": exception}, status=status)

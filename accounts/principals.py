@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
+from core.errors import AccessDeniedException
+
 if TYPE_CHECKING:
     from typing import TypedDict, Unpack
 
@@ -20,6 +22,9 @@ if TYPE_CHECKING:
         source_ip: str
         user_agent: str
         request_id: str
+
+
+MSG_SIGNED_IN = "This needs a signed-in customer of an active account."
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,21 @@ class Principal:
     @property
     def is_customer(self) -> bool:
         return self.user is not None and not self.user.is_engineer
+
+    def require_user(self) -> User:
+        """The signed-in user; `AccessDeniedException` for the system and anonymous callers.
+        Views behind `customer_required` / `engineer_required` always have one."""
+        if self.user is None:
+            raise AccessDeniedException(MSG_SIGNED_IN)
+        return self.user
+
+    def require_account(self) -> Account:
+        """The account a customer acts in; `AccessDeniedException` for anyone else. Views behind
+        `customer_required` always have one."""
+        user = self.require_user()
+        if user.is_engineer or user.account is None:
+            raise AccessDeniedException(MSG_SIGNED_IN)
+        return user.account
 
     @property
     def arn(self) -> str:

@@ -7,8 +7,7 @@ import dataclasses
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.db import transaction
-from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import access, services
+from accounts import access, selectors, services
 from accounts.decorators import root_required
 from accounts.forms import (
     AccountIdForm,
@@ -28,7 +27,8 @@ from accounts.forms import (
     PolicyCreateForm,
     RootSignInForm,
 )
-from accounts.models import AccessKey, Account, IamGroup, Policy, User
+from accounts.http import SupportRequest
+from accounts.models import Account, User
 from accounts.principals import Principal
 from core.errors import NoSuchEntity, SupportApiError
 from core.forms import add_service_error
@@ -36,7 +36,7 @@ from core.forms import add_service_error
 MSG_BAD_SIGN_IN = gettext_noop("The sign-in details are not correct.")
 
 
-def _next_url(request: HttpRequest) -> str:
+def _next_url(request: SupportRequest) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -45,9 +45,9 @@ def _next_url(request: HttpRequest) -> str:
     return reverse("cases:list")
 
 
-def _signed_in(request: HttpRequest, user: User) -> HttpResponse:
+def _signed_in(request: SupportRequest, user: User) -> HttpResponse:
     login(request, user)  # rotates the session key
-    actor = dataclasses.replace(request.principal, user=user)  # type: ignore[attr-defined]
+    actor = dataclasses.replace(request.principal, user=user)
     services.console_sign_in_record(user=user, actor=actor, success=True)
     response = redirect("console:queue" if user.is_engineer else _next_url(request))
     if user.language:
@@ -55,8 +55,8 @@ def _signed_in(request: HttpRequest, user: User) -> HttpResponse:
     return response
 
 
-def _record_failure(request: HttpRequest, login_key: str) -> None:
-    user = User.objects.filter(login=login_key).select_related("account").first()
+def _record_failure(request: SupportRequest, login_key: str) -> None:
+    user = selectors.user_by_login(login_key)
     if user is not None and user.account is not None:
         services.console_sign_in_record(
             user=user,
@@ -71,7 +71,7 @@ def _record_failure(request: HttpRequest, login_key: str) -> None:
 
 
 @require_http_methods(["GET", "POST"])
-def sign_in(request: HttpRequest) -> HttpResponse:
+def sign_in(request: SupportRequest) -> HttpResponse:
     """Root users (email) and support engineers; IAM users are pointed to their account's page."""
     form = RootSignInForm(request.POST or None)
     account_form = (
@@ -95,7 +95,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def iam_sign_in(request: HttpRequest, account_id: str) -> HttpResponse:
+def iam_sign_in(request: SupportRequest, account_id: str) -> HttpResponse:
     """An account's own sign-in page for its IAM users."""
     form = IamSignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -117,7 +117,7 @@ def iam_sign_in(request: HttpRequest, account_id: str) -> HttpResponse:
 
 
 @require_POST
-def sign_out(request: HttpRequest) -> HttpResponse:
+def sign_out(request: SupportRequest) -> HttpResponse:
     logout(request)
     return redirect("home")
 
@@ -125,26 +125,17 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 # --- IAM (root user only) --------------------------------------------------------------------
 
 
-def _account(request: HttpRequest) -> Account:
-    return request.principal.user.account  # type: ignore[attr-defined]
+def _account(request: SupportRequest) -> Account:
+    return request.principal.require_account()
 
 
 @require_GET
 @root_required
-def iam_home(request: HttpRequest) -> HttpResponse:
+def iam_home(request: SupportRequest) -> HttpResponse:
     account = _account(request)
-    users = (
-        User.objects.filter(account=account, kind="iam")
-        .annotate(key_count=Count("access_keys", distinct=True))
-        .prefetch_related("policies", "iam_groups")
-        .order_by("user_name")
-    )
-    groups = (
-        IamGroup.objects.filter(account=account)
-        .annotate(member_count=Count("members", distinct=True))
-        .prefetch_related("policies")
-    )
-    policies = Policy.objects.filter(account=account).order_by("name")
+    users = selectors.iam_users_for_account(account)
+    groups = selectors.groups_for_account(account)
+    policies = selectors.customer_policies(account)
     return render(
         request,
         "accounts/iam_home.html",
@@ -154,7 +145,7 @@ def iam_home(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @root_required
-def iam_user_create(request: HttpRequest) -> HttpResponse:
+def iam_user_create(request: SupportRequest) -> HttpResponse:
     account = _account(request)
     form = IamUserCreateForm(request.POST or None, initial={"policy": "AWSSupportAccess"})
     if request.method == "POST" and form.is_valid():
@@ -170,9 +161,9 @@ def iam_user_create(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/iam_user_create.html", {"form": form})
 
 
-def _create_iam_user(request: HttpRequest, account: Account, data: dict) -> User:
+def _create_iam_user(request: SupportRequest, account: Account, data: dict) -> User:
     """The user, its policy and its password; the caller holds one transaction for all."""
-    principal = request.principal  # type: ignore[attr-defined]
+    principal = request.principal
     policies = (
         [access.access_policy_for_account(principal, data["policy"])] if data["policy"] else []
     )
@@ -188,18 +179,17 @@ def _create_iam_user(request: HttpRequest, account: Account, data: dict) -> User
     return user
 
 
-def _user_page(request: HttpRequest, user: User, **extra: object) -> HttpResponse:
+def _user_page(request: SupportRequest, user: User, **extra: object) -> HttpResponse:
     account = _account(request)
     attached = list(user.policies.all())
-    available = Policy.objects.filter(account__isnull=True) | Policy.objects.filter(account=account)
     context = {
         "iam_user": user,
         "attached": attached,
         "attach_form": AttachPolicyForm(
-            policies=available.exclude(pk__in=[p.pk for p in attached]).order_by("name")
+            policies=selectors.attachable_policies(account, besides=attached)
         ),
         "password_form": PasswordForm(),
-        "keys": AccessKey.objects.filter(user=user).order_by("created_at"),
+        "keys": selectors.access_keys_of(user),
         "sign_in_url": request.build_absolute_uri(
             reverse("accounts:iam-sign-in", args=[account.account_id])
         ),
@@ -208,25 +198,18 @@ def _user_page(request: HttpRequest, user: User, **extra: object) -> HttpRespons
     return render(request, "accounts/iam_user.html", context)
 
 
-def _load_iam_user(request: HttpRequest, user_name: str) -> User:
-    try:
-        return access.access_iam_user(request.principal, user_name)  # type: ignore[attr-defined]
-    except SupportApiError:
-        raise Http404(_("User not found.")) from None
-
-
 @require_GET
 @root_required
-def iam_user(request: HttpRequest, user_name: str) -> HttpResponse:
-    return _user_page(request, _load_iam_user(request, user_name))
+def iam_user(request: SupportRequest, user_name: str) -> HttpResponse:
+    return _user_page(request, access.access_iam_user(request.principal, user_name))
 
 
 @require_POST
 @root_required
-def iam_user_action(request: HttpRequest, user_name: str, action: str) -> HttpResponse:
+def iam_user_action(request: SupportRequest, user_name: str, action: str) -> HttpResponse:
     """Actions on an IAM user: attach/detach a policy, set the password, manage keys, delete."""
-    principal = request.principal  # type: ignore[attr-defined]
-    user = _load_iam_user(request, user_name)
+    principal = request.principal
+    user = access.access_iam_user(request.principal, user_name)
     try:
         if action == "attach-policy":
             policy = access.access_policy_for_account(principal, request.POST.get("policy", ""))
@@ -267,7 +250,7 @@ def iam_user_action(request: HttpRequest, user_name: str, action: str) -> HttpRe
 
 @require_http_methods(["GET", "POST"])
 @root_required
-def iam_policy_create(request: HttpRequest) -> HttpResponse:
+def iam_policy_create(request: SupportRequest) -> HttpResponse:
     form = PolicyCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -276,7 +259,7 @@ def iam_policy_create(request: HttpRequest) -> HttpResponse:
                 name=form.cleaned_data["name"],
                 description=form.cleaned_data["description"],
                 document=form.cleaned_data["document"],
-                actor=request.principal,  # type: ignore[attr-defined]
+                actor=request.principal,
             )
         except SupportApiError as error:
             add_service_error(form, error)
@@ -288,14 +271,14 @@ def iam_policy_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @root_required
-def iam_group_create(request: HttpRequest) -> HttpResponse:
+def iam_group_create(request: SupportRequest) -> HttpResponse:
     form = GroupCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             group = services.group_create(
                 account=_account(request),
                 name=form.cleaned_data["name"],
-                actor=request.principal,  # type: ignore[attr-defined]
+                actor=request.principal,
             )
         except SupportApiError as error:
             add_service_error(form, error)
@@ -306,12 +289,9 @@ def iam_group_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @root_required
-def iam_group(request: HttpRequest, name: str) -> HttpResponse:
-    principal = request.principal  # type: ignore[attr-defined]
-    try:
-        group = access.access_group(principal, name)
-    except SupportApiError:
-        raise Http404(_("Group not found.")) from None
+def iam_group(request: SupportRequest, name: str) -> HttpResponse:
+    principal = request.principal
+    group = access.access_group(principal, name)
     account = _account(request)
     if request.method == "POST":
         try:
@@ -333,16 +313,9 @@ def iam_group(request: HttpRequest, name: str) -> HttpResponse:
             "group": group,
             "members": members,
             "policies": policies,
-            "candidates": User.objects.filter(account=account, kind="iam")
-            .exclude(pk__in=[m.pk for m in members])
-            .order_by("user_name"),
+            "candidates": selectors.iam_users_outside(group, members),
             "attach_form": AttachPolicyForm(
-                policies=(
-                    Policy.objects.filter(account__isnull=True)
-                    | Policy.objects.filter(account=account)
-                )
-                .exclude(pk__in=[p.pk for p in policies])
-                .order_by("name")
+                policies=selectors.attachable_policies(account, besides=policies)
             ),
         },
     )

@@ -29,7 +29,7 @@ from typing import Any, cast
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -43,7 +43,9 @@ from django_htmx.http import trigger_client_event
 
 from accounts import access
 from accounts.decorators import customer_required
+from accounts.http import SupportRequest
 from accounts.models import Account
+from advisor import access as advisor_access
 from advisor import console_selectors, selectors, services
 from advisor.checks.base import CheckSpec
 from advisor.console_selectors import FILTER_ALL
@@ -56,7 +58,7 @@ from advisor.models import CheckState, RefreshStatus
 from connections import selectors as connection_selectors
 from connections import services as connection_services
 from connections.models import AwsConnection, ConnectionMode
-from core.errors import InvalidParameterValueException, SupportApiError
+from core.errors import SupportApiError
 from core.forms import add_service_error
 
 logger = logging.getLogger(__name__)
@@ -91,21 +93,12 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 NUMBER_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
-def _account(request: HttpRequest) -> Account:
-    return request.principal.account  # type: ignore[attr-defined]
+def _account(request: SupportRequest) -> Account:
+    return request.principal.require_account()
 
 
-def _allowed(request: HttpRequest, action: str) -> bool:
-    return access.is_allowed(request.principal, action)  # type: ignore[attr-defined]
-
-
-def _load_spec(request: HttpRequest, check_id: str) -> CheckSpec:
-    """The check if the account's plan includes it; 404 for unknown ids and for checks outside
-    the plan alike."""
-    try:
-        return services.check_available(_account(request), check_id)
-    except InvalidParameterValueException:
-        raise Http404(_("Check not found.")) from None
+def _allowed(request: SupportRequest, action: str) -> bool:
+    return access.is_allowed(request.principal, action)
 
 
 def _was_queued(state: CheckState, since: datetime) -> bool:
@@ -121,7 +114,7 @@ def _was_queued(state: CheckState, since: datetime) -> bool:
 # --- dashboard ----------------------------------------------------------------------------------
 
 
-def _dashboard_context(request: HttpRequest, **extra: object) -> dict[str, Any]:
+def _dashboard_context(request: SupportRequest, **extra: object) -> dict[str, Any]:
     account = _account(request)
     specs = services.checks_available(account)
     data = selectors.dashboard(account, specs)
@@ -146,7 +139,7 @@ def _dashboard_context(request: HttpRequest, **extra: object) -> dict[str, Any]:
     }
 
 
-def _dashboard_progress(request: HttpRequest) -> HttpResponse:
+def _dashboard_progress(request: SupportRequest) -> HttpResponse:
     """The poll while checks refresh: only the small progress element, so the list (and the
     focus in it) stays put. The first answer with nothing left running stops the poll and tells
     the list to reload itself once."""
@@ -161,8 +154,8 @@ def _dashboard_progress(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @customer_required(DESCRIBE_SUMMARIES)
-def dashboard(request: HttpRequest) -> HttpResponse:
-    if request.htmx:  # type: ignore[attr-defined]
+def dashboard(request: SupportRequest) -> HttpResponse:
+    if request.htmx:
         if request.GET.get("part") == PROGRESS_PART:
             return _dashboard_progress(request)
         # The reload once every run has finished: the counts and the list, not the chart.
@@ -193,10 +186,10 @@ def _refresh_all_notice(queued: int, skipped: int) -> str:
 
 @require_POST
 @customer_required(REFRESH)
-def dashboard_refresh(request: HttpRequest) -> HttpResponse:
+def dashboard_refresh(request: SupportRequest) -> HttpResponse:
     """Refresh every check of the plan; those inside the minimum interval or already running
     are left alone by the service and counted as skipped."""
-    principal = request.principal  # type: ignore[attr-defined]
+    principal = request.principal
     account = _account(request)
     started = timezone.now()
     queued = skipped = 0
@@ -209,7 +202,7 @@ def dashboard_refresh(request: HttpRequest) -> HttpResponse:
     notice = _refresh_all_notice(queued, skipped)
     # Nothing queued is not a success: say so in the neutral (info) style.
     level, tag = (messages.SUCCESS, "success") if queued else (messages.INFO, "info")
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         context = _dashboard_context(request, notice=notice, notice_tag=tag)
         return render(request, "advisor/dashboard.html#checks", context)
     messages.add_message(request, level, notice)
@@ -220,7 +213,7 @@ def dashboard_refresh(request: HttpRequest) -> HttpResponse:
 
 
 def _refresh_context(
-    request: HttpRequest, state: CheckState | None, *, connected: bool, **extra: object
+    request: SupportRequest, state: CheckState | None, *, connected: bool, **extra: object
 ) -> dict[str, Any]:
     """What the `refresh` region shows: the status, the abandoned reason, the wait."""
     busy = console_selectors.is_busy(state)
@@ -252,7 +245,7 @@ def _check_query(status_filter: str, page: int | None = None) -> str:
 
 
 def _check_context(
-    request: HttpRequest, spec: CheckSpec, filter_form: ResourceFilterForm, **extra: object
+    request: SupportRequest, spec: CheckSpec, filter_form: ResourceFilterForm, **extra: object
 ) -> dict[str, Any]:
     account = _account(request)
     status_filter, page_number = _filters(filter_form)
@@ -286,20 +279,20 @@ def _check_context(
 
 @require_GET
 @customer_required(DESCRIBE_ITEMS)
-def check_detail(request: HttpRequest, check_id: str) -> HttpResponse:
-    spec = _load_spec(request, check_id)
+def check_detail(request: SupportRequest, check_id: str) -> HttpResponse:
+    spec = advisor_access.access_check(request.principal, check_id)
     context = _check_context(request, spec, ResourceFilterForm(request.GET or None))
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "advisor/check.html#check-result", context)
     return render(request, "advisor/check.html", context)
 
 
 @require_GET
 @customer_required(DESCRIBE_ITEMS)
-def check_progress(request: HttpRequest, check_id: str) -> HttpResponse:
+def check_progress(request: SupportRequest, check_id: str) -> HttpResponse:
     """The `refresh` region, polled while a run is under way (the page itself without htmx)."""
-    spec = _load_spec(request, check_id)
-    if not request.htmx:  # type: ignore[attr-defined]
+    spec = advisor_access.access_check(request.principal, check_id)
+    if not request.htmx:
         return redirect("advisor:check", check_id=spec.id)
     account = _account(request)
     state = selectors.check_state_get(account, spec.id)
@@ -329,17 +322,17 @@ def _refresh_notice(state: CheckState, queued: bool) -> str:
 
 @require_POST
 @customer_required(REFRESH)
-def check_refresh(request: HttpRequest, check_id: str) -> HttpResponse:
-    spec = _load_spec(request, check_id)
+def check_refresh(request: SupportRequest, check_id: str) -> HttpResponse:
+    spec = advisor_access.access_check(request.principal, check_id)
     account = _account(request)
     started = timezone.now()
     state = services.advisor_check_refresh(
         account=account,
         check_id=spec.id,
-        actor=request.principal,  # type: ignore[attr-defined]
+        actor=request.principal,
     )
     notice = _refresh_notice(state, _was_queued(state, started))
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         connected = connection_selectors.aws_connection_get(account) is not None
         context = {
             "spec": spec,
@@ -352,9 +345,9 @@ def check_refresh(request: HttpRequest, check_id: str) -> HttpResponse:
     return redirect("advisor:check", check_id=spec.id)
 
 
-def _set_excluded(request: HttpRequest, check_id: str, *, excluded: bool) -> HttpResponse:
-    spec = _load_spec(request, check_id)
-    principal = request.principal  # type: ignore[attr-defined]
+def _set_excluded(request: SupportRequest, check_id: str, *, excluded: bool) -> HttpResponse:
+    spec = advisor_access.access_check(request.principal, check_id)
+    principal = request.principal
     filter_form = ResourceFilterForm(request.POST)
     selection = ResourceSelectionForm(request.POST)
     notice = error = ""
@@ -364,7 +357,7 @@ def _set_excluded(request: HttpRequest, check_id: str, *, excluded: bool) -> Htt
     else:
         try:
             changed = services.advisor_resources_set_excluded(
-                account=principal.account,
+                account=principal.require_account(),
                 check_id=spec.id,
                 resource_ids=selection.cleaned_data["resource_ids"],
                 excluded=excluded,
@@ -384,7 +377,7 @@ def _set_excluded(request: HttpRequest, check_id: str, *, excluded: bool) -> Htt
                     changed,
                 )
             notice = text % {"count": changed}
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         context = _check_context(
             request, spec, filter_form, action_notice=notice, action_error=error
         )
@@ -400,13 +393,13 @@ def _set_excluded(request: HttpRequest, check_id: str, *, excluded: bool) -> Htt
 
 @require_POST
 @customer_required(EXCLUDE)
-def check_exclude(request: HttpRequest, check_id: str) -> HttpResponse:
+def check_exclude(request: SupportRequest, check_id: str) -> HttpResponse:
     return _set_excluded(request, check_id, excluded=True)
 
 
 @require_POST
 @customer_required(INCLUDE)
-def check_include(request: HttpRequest, check_id: str) -> HttpResponse:
+def check_include(request: SupportRequest, check_id: str) -> HttpResponse:
     return _set_excluded(request, check_id, excluded=False)
 
 
@@ -427,9 +420,9 @@ def csv_safe(value: object) -> str:
 
 @require_GET
 @customer_required(DESCRIBE_ITEMS)
-def check_download(request: HttpRequest, check_id: str) -> HttpResponseBase:
+def check_download(request: SupportRequest, check_id: str) -> HttpResponseBase:
     """Every row of the latest result (excluded ones marked), streamed in the check's order."""
-    spec = _load_spec(request, check_id)
+    spec = advisor_access.access_check(request.principal, check_id)
     state = selectors.check_state_get(_account(request), spec.id)
     rows = selectors.check_resource_values(state.latest_result if state is not None else None)
     writer = csv.writer(_Echo())
@@ -493,8 +486,8 @@ def _connection_context(
 
 @require_http_methods(["GET", "POST"])
 @customer_required(UPDATE_CONNECTION)
-def connection(request: HttpRequest) -> HttpResponse:
-    principal = request.principal  # type: ignore[attr-defined]
+def connection(request: SupportRequest) -> HttpResponse:
+    principal = request.principal
     account = _account(request)
     current = connection_selectors.aws_connection_get(account)
     if request.method != "POST":
@@ -519,10 +512,10 @@ def connection(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @customer_required(UPDATE_CONNECTION)
-def connection_delete(request: HttpRequest) -> HttpResponse:
+def connection_delete(request: SupportRequest) -> HttpResponse:
     deleted = connection_services.aws_connection_delete(
         account=_account(request),
-        actor=request.principal,  # type: ignore[attr-defined]
+        actor=request.principal,
     )
     if deleted:
         messages.success(request, _("AWS environment disconnected. Earlier results are kept."))
@@ -533,7 +526,7 @@ def connection_delete(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @customer_required(UPDATE_CONNECTION)
-def connection_test(request: HttpRequest) -> HttpResponse:
+def connection_test(request: SupportRequest) -> HttpResponse:
     """Reach the environment once and report the AWS account id, or why it failed."""
     outcome: dict[str, str] = {}
     try:
@@ -547,7 +540,7 @@ def connection_test(request: HttpRequest) -> HttpResponse:
         # sample environment that cannot start): say so on the page instead of a 500.
         logger.exception("AWS connection test failed for %s", _account(request).account_id)
         outcome["test_error"] = _("The connection could not be tested. Try again later.")
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "advisor/connection.html#connection-test", outcome)
     if "test_error" in outcome:
         messages.error(

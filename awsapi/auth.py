@@ -22,18 +22,17 @@ from django.utils import timezone
 
 from accounts.models import AccessKey, AccessKeyStatus
 from accounts.services import access_key_secret
-from core.errors import SupportApiError
+from core.errors import (
+    IncompleteSignatureException,
+    InvalidSignatureException,
+    MissingAuthenticationTokenException,
+    UnrecognizedClientException,
+)
 
 SERVICE = "support"
 MAX_SKEW = timedelta(minutes=15)
 ALGORITHM = "AWS4-HMAC-SHA256"
 
-MSG_MISSING = "Missing Authentication Token"
-MSG_INVALID_SIGNATURE = (
-    "The request signature we calculated does not match the signature you provided. Check your "
-    "AWS Secret Access Key and signing method. Consult the service documentation for details."
-)
-MSG_UNRECOGNIZED = "The security token included in the request is invalid."
 MSG_SKEW = "Signature expired: {date} is now earlier than {earliest} ({now} - 15 min.)"
 MSG_SKEW_FUTURE = "Signature not yet current: {date} is still later than {latest} ({now} + 15 min.)"
 MSG_SCOPE_DATE = (
@@ -43,28 +42,6 @@ MSG_SCOPE_DATE = (
 
 _AUTH_RE = re.compile(r"^AWS4-HMAC-SHA256\s+(?P<params>.+)$", re.DOTALL)
 _DATE_FORMAT = "%Y%m%dT%H%M%SZ"
-
-
-class MissingAuthenticationTokenException(SupportApiError):
-    code = "MissingAuthenticationTokenException"
-    http_status = 403
-    default_message = MSG_MISSING
-
-
-class IncompleteSignatureException(SupportApiError):
-    code = "IncompleteSignatureException"
-
-
-class InvalidSignatureException(SupportApiError):
-    code = "InvalidSignatureException"
-    http_status = 403
-    default_message = MSG_INVALID_SIGNATURE
-
-
-class UnrecognizedClientException(SupportApiError):
-    code = "UnrecognizedClientException"
-    http_status = 403
-    default_message = MSG_UNRECOGNIZED
 
 
 @dataclass(frozen=True)

@@ -39,9 +39,13 @@ from awsapi.services import idempotency_record_store
 from core.errors import (
     DryRunOperationException,
     InternalServerError,
+    InvalidHostException,
+    RequestEntityTooLargeException,
+    SerializationException,
     SubscriptionRequiredException,
     SupportApiError,
     ThrottlingException,
+    UnknownOperationException,
 )
 
 logger = logging.getLogger(__name__)
@@ -49,19 +53,6 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_BODY = 256 * 1024
 # Members never copied into audit records: case text, addresses, file contents.
 SENSITIVE_MEMBERS = frozenset({"subject", "communicationBody", "ccEmailAddresses", "data"})
-
-
-class UnknownOperationException(SupportApiError):
-    code = "UnknownOperationException"
-
-
-class InvalidHostException(SupportApiError):
-    code = "InvalidHostException"
-
-
-class RequestEntityTooLargeException(SupportApiError):
-    code = "RequestEntityTooLargeException"
-    http_status = 413
 
 
 @dataclass
@@ -218,7 +209,7 @@ def handle(request: HttpRequest) -> HttpResponse:
             request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
             != protocol.CONTENT_TYPE
         ):
-            raise model.SerializationException(
+            raise SerializationException(
                 f"Content-Type must be {protocol.CONTENT_TYPE} for AWS API calls."
             )
         parsed_auth, amz_date, key = auth.identify(request)

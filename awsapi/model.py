@@ -15,13 +15,9 @@ import botocore.session
 from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.validate import ParamValidator
 
-from core.errors import SupportApiError, ValidationException
+from core.errors import SerializationException, ValidationException
 
 TARGET_PREFIX = "AWSSupport_20130415"
-
-
-class SerializationException(SupportApiError):
-    code = "SerializationException"
 
 
 @lru_cache(maxsize=1)

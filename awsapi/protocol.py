@@ -7,8 +7,7 @@ from typing import Any
 
 from django.http import HttpResponse
 
-from awsapi.model import SerializationException
-from core.errors import SupportApiError, ValidationException
+from core.errors import SerializationException, SupportApiError, ValidationException
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 

@@ -13,7 +13,7 @@ from django.http.response import HttpResponseBase
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
-from accounts import access
+from cases import access as case_access
 from cases.services import uploads
 from core import presign
 from core.errors import SupportApiError
@@ -45,7 +45,7 @@ def upload_part(request: HttpRequest, upload_id: str, part_index: int) -> HttpRe
     except ValueError:
         return _error("MissingContentLength", "A Content-Length header is required.", 411)
     try:
-        upload = access.access_upload_for_link(upload_id)
+        upload = case_access.access_upload_for_link(upload_id)
         etag = uploads.upload_part_store(
             upload=upload, part_index=part_index, stream=request, content_length=length
         )
@@ -66,7 +66,7 @@ def attachment_download(request: HttpRequest, attachment_id: str) -> HttpRespons
     ):
         return _error("AccessDenied", MSG_LINK, 403)
     try:
-        attachment = access.access_attachment_for_link(attachment_id)
+        attachment = case_access.access_attachment_for_link(attachment_id)
         handle = default_storage.open(attachment.storage_key, "rb")
     except SupportApiError as exc:
         return _error(exc.code, exc.message, 404)

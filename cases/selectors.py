@@ -32,8 +32,8 @@ from django.db.models.expressions import OrderBy
 from django.db.models.functions import RowNumber
 from django.utils.dateparse import parse_datetime
 
-from accounts import access
 from accounts.principals import Principal
+from cases import access
 from cases.models import Attachment, Case, CaseStatus, Communication
 
 if TYPE_CHECKING:

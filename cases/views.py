@@ -11,7 +11,7 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import FileResponse, HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,14 +19,15 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import access
+from accounts import access as account_access
 from accounts.decorators import customer_required
-from cases import lifecycle, selectors, services
+from accounts.http import SupportRequest
+from cases import access, lifecycle, selectors, services
 from cases.forms import SORTS, CaseCreateForm, CaseFilterForm, CcForm, ReplyForm, split_addresses
-from cases.models import Case, CaseStatus, Communication
+from cases.models import Case, CaseStatus
 from cases.services import NewAttachment
-from catalog.selectors import severity_cells_for_plan
-from core.errors import AttachmentIdNotFound, CaseIdNotFound, SupportApiError
+from catalog.selectors import service_list, severity_cells_for_plan
+from core.errors import SupportApiError
 from core.forms import add_service_error
 
 PAGE_SIZE = 20
@@ -36,11 +37,13 @@ def _files(uploaded: list) -> list[NewAttachment]:
     return [NewAttachment(file_name=f.name, data=f.read()) for f in uploaded]
 
 
-def _load_case(request: HttpRequest, case_id: str, action: str) -> Case:
-    try:
-        return access.access_case_by_case_id(request.principal, case_id, action=action)  # type: ignore[attr-defined]
-    except CaseIdNotFound:
-        raise Http404(_("Case not found.")) from None
+# --- home and list ----------------------------------------------------------------------------
+
+
+@require_GET
+def home(request: SupportRequest) -> HttpResponse:
+    """The landing page: what Support Center covers, and the way in."""
+    return render(request, "cases/home.html", {"service_count": service_list().count()})
 
 
 # --- list ---------------------------------------------------------------------------------------
@@ -48,9 +51,9 @@ def _load_case(request: HttpRequest, case_id: str, action: str) -> Case:
 
 @require_GET
 @customer_required("support:DescribeCases")
-def case_list(request: HttpRequest) -> HttpResponse:
-    principal = request.principal  # type: ignore[attr-defined]
-    plan = principal.account.plan
+def case_list(request: SupportRequest) -> HttpResponse:
+    principal = request.principal
+    plan = principal.require_account().plan
     severities = [(c.severity.code, c.severity.name) for c in severity_cells_for_plan(plan)]
     form = CaseFilterForm(request.GET or None, severities=severities)
     filters = form.cleaned_data if form.is_valid() else {}
@@ -75,7 +78,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     context = {"form": form, "page": page, "query": query.urlencode()}
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "cases/case_list.html#results", context)
     return render(request, "cases/case_list.html", context)
 
@@ -84,27 +87,28 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 def _create_form(
-    request: HttpRequest,
+    request: SupportRequest,
     data: QueryDict | None = None,
     files: MultiValueDict[str, UploadedFile] | None = None,
 ) -> CaseCreateForm:
-    principal = request.principal  # type: ignore[attr-defined]
+    principal = request.principal
     initial = {"language": request.LANGUAGE_CODE if request.LANGUAGE_CODE in ("en", "ja") else "en"}
-    if principal.user.email and principal.user.is_iam:
-        initial["cc"] = principal.user.email
+    user = principal.require_user()
+    if user.email and user.is_iam:
+        initial["cc"] = user.email
     return CaseCreateForm(
         data,
         files,
-        plan=principal.account.plan,
-        is_iam_user=principal.user.is_iam,
+        plan=principal.require_account().plan,
+        is_iam_user=principal.require_user().is_iam,
         initial=initial,
     )
 
 
 @require_http_methods(["GET", "POST"])
 @customer_required("support:CreateCase")
-def case_create(request: HttpRequest) -> HttpResponse:
-    principal = request.principal  # type: ignore[attr-defined]
+def case_create(request: SupportRequest) -> HttpResponse:
+    principal = request.principal
     form = _create_form(request, request.POST or None, request.FILES or None)
     if request.method == "POST" and "refresh" in request.POST:
         # Without JavaScript, "Show categories" posts the whole form back: show it again for
@@ -115,7 +119,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
         try:
             case = services.case_create_with_files(
                 actor=principal,
-                account=principal.account,
+                account=principal.require_account(),
                 files=_files(data["attachments"]),
                 subject=data["subject"],
                 service_code=data["service"],
@@ -139,13 +143,13 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @customer_required("support:CreateCase")
-def case_create_options(request: HttpRequest) -> HttpResponse:
+def case_create_options(request: SupportRequest) -> HttpResponse:
     """The service, category and help part of the create form for the current choices (htmx).
     The form is unbound (the choices come in as initial values), so nothing is flagged yet."""
-    principal = request.principal  # type: ignore[attr-defined]
+    principal = request.principal
     form = CaseCreateForm(
-        plan=principal.account.plan,
-        is_iam_user=principal.user.is_iam,
+        plan=principal.require_account().plan,
+        is_iam_user=principal.require_user().is_iam,
         initial={key: request.GET.get(key, "") for key in ("case_type", "service", "category")},
     )
     # The smallest region that changes: the category list after a service, the help and prompt
@@ -153,26 +157,26 @@ def case_create_options(request: HttpRequest) -> HttpResponse:
     part = {"category": "category-block", "help": "category-help"}.get(
         request.GET.get("part", ""), "catalog"
     )
-    template = f"cases/case_create.html#{part}" if request.htmx else "cases/case_create.html"  # type: ignore[attr-defined]
+    template = f"cases/case_create.html#{part}" if request.htmx else "cases/case_create.html"
     return render(request, template, {"form": form})
 
 
 # --- detail and actions -------------------------------------------------------------------------
 
 
-def _detail_context(request: HttpRequest, case: Case, **extra: object) -> dict[str, object]:
-    principal = request.principal  # type: ignore[attr-defined]
+def _detail_context(request: SupportRequest, case: Case, **extra: object) -> dict[str, object]:
+    principal = request.principal
     allowed = lifecycle.allowed_transitions(case, principal)
     return {
         "case": case,
         "communications": selectors.case_communications(case),
         "reply_form": extra.pop("reply_form", None) or ReplyForm(),
         "cc_form": extra.pop("cc_form", None) or CcForm(),
-        "can_reply": access.is_allowed(principal, "support:AddCommunicationToCase"),
+        "can_reply": account_access.is_allowed(principal, "support:AddCommunicationToCase"),
         "can_resolve": CaseStatus.RESOLVED in allowed
-        and access.is_allowed(principal, "support:ResolveCase"),
+        and account_access.is_allowed(principal, "support:ResolveCase"),
         "can_reopen": CaseStatus.REOPENED in allowed
-        and access.is_allowed(principal, "support:AddCommunicationToCase"),
+        and account_access.is_allowed(principal, "support:AddCommunicationToCase"),
         "is_open": lifecycle.is_open(case.status),
         "sla_overdue": case.first_responded_at is None
         and case.first_response_due_at is not None
@@ -183,16 +187,18 @@ def _detail_context(request: HttpRequest, case: Case, **extra: object) -> dict[s
 
 @require_GET
 @customer_required("support:DescribeCases")
-def case_detail(request: HttpRequest, case_id: str) -> HttpResponse:
-    case = _load_case(request, case_id, "support:DescribeCases")
+def case_detail(request: SupportRequest, case_id: str) -> HttpResponse:
+    case = access.access_case_by_case_id(request.principal, case_id, action="support:DescribeCases")
     return render(request, "cases/case_detail.html", _detail_context(request, case))
 
 
 @require_GET
 @customer_required("support:DescribeCommunications")
-def case_messages(request: HttpRequest, case_id: str) -> HttpResponse:
+def case_messages(request: SupportRequest, case_id: str) -> HttpResponse:
     """The correspondence region alone, polled by the chat panel (and usable as a page)."""
-    case = _load_case(request, case_id, "support:DescribeCommunications")
+    case = access.access_case_by_case_id(
+        request.principal, case_id, action="support:DescribeCommunications"
+    )
     return render(
         request,
         "cases/case_detail.html#correspondence",
@@ -200,16 +206,16 @@ def case_messages(request: HttpRequest, case_id: str) -> HttpResponse:
     )
 
 
-def _render_invalid(request: HttpRequest, context: dict[str, object]) -> HttpResponse:
+def _render_invalid(request: SupportRequest, context: dict[str, object]) -> HttpResponse:
     """The page (400) or, for htmx, its body region with the errors (200: htmx swaps only
     successful responses)."""
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "cases/case_detail.html#case-body", context)
     return render(request, "cases/case_detail.html", context, status=400)
 
 
-def _after_action(request: HttpRequest, case: Case, **extra: object) -> HttpResponse:
-    if request.htmx:  # type: ignore[attr-defined]
+def _after_action(request: SupportRequest, case: Case, **extra: object) -> HttpResponse:
+    if request.htmx:
         case.refresh_from_db()
         return render(
             request, "cases/case_detail.html#case-body", _detail_context(request, case, **extra)
@@ -219,9 +225,11 @@ def _after_action(request: HttpRequest, case: Case, **extra: object) -> HttpResp
 
 @require_POST
 @customer_required("support:AddCommunicationToCase")
-def case_reply(request: HttpRequest, case_id: str) -> HttpResponse:
-    principal = request.principal  # type: ignore[attr-defined]
-    case = _load_case(request, case_id, "support:AddCommunicationToCase")
+def case_reply(request: SupportRequest, case_id: str) -> HttpResponse:
+    principal = request.principal
+    case = access.access_case_by_case_id(
+        request.principal, case_id, action="support:AddCommunicationToCase"
+    )
     form = ReplyForm(request.POST, request.FILES)
     if form.is_valid():
         try:
@@ -241,9 +249,11 @@ def case_reply(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @require_POST
 @customer_required("support:AddCommunicationToCase")
-def case_add_cc(request: HttpRequest, case_id: str) -> HttpResponse:
-    principal = request.principal  # type: ignore[attr-defined]
-    case = _load_case(request, case_id, "support:AddCommunicationToCase")
+def case_add_cc(request: SupportRequest, case_id: str) -> HttpResponse:
+    principal = request.principal
+    case = access.access_case_by_case_id(
+        request.principal, case_id, action="support:AddCommunicationToCase"
+    )
     form = CcForm(request.POST)
     if form.is_valid():
         try:
@@ -262,12 +272,12 @@ def case_add_cc(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @require_POST
 @customer_required("support:ResolveCase")
-def case_resolve(request: HttpRequest, case_id: str) -> HttpResponse:
-    case = _load_case(request, case_id, "support:ResolveCase")
+def case_resolve(request: SupportRequest, case_id: str) -> HttpResponse:
+    case = access.access_case_by_case_id(request.principal, case_id, action="support:ResolveCase")
     try:
-        services.case_resolve(case=case, actor=request.principal)  # type: ignore[attr-defined]
+        services.case_resolve(case=case, actor=request.principal)
     except SupportApiError as error:
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             return _after_action(request, case, action_error=error.message)
         messages.error(request, error.message)
     return _after_action(request, case)
@@ -275,12 +285,14 @@ def case_resolve(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @require_POST
 @customer_required("support:AddCommunicationToCase")
-def case_reopen(request: HttpRequest, case_id: str) -> HttpResponse:
-    case = _load_case(request, case_id, "support:AddCommunicationToCase")
+def case_reopen(request: SupportRequest, case_id: str) -> HttpResponse:
+    case = access.access_case_by_case_id(
+        request.principal, case_id, action="support:AddCommunicationToCase"
+    )
     try:
-        services.case_reopen(case=case, actor=request.principal)  # type: ignore[attr-defined]
+        services.case_reopen(case=case, actor=request.principal)
     except SupportApiError as error:
-        if request.htmx:  # type: ignore[attr-defined]
+        if request.htmx:
             return _after_action(request, case, action_error=error.message)
         messages.error(request, error.message)
     return _after_action(request, case)
@@ -288,18 +300,14 @@ def case_reopen(request: HttpRequest, case_id: str) -> HttpResponse:
 
 @require_GET
 @customer_required("support:DescribeAttachment")
-def attachment_download(request: HttpRequest, case_id: str, attachment_id: str) -> HttpResponseBase:
+def attachment_download(
+    request: SupportRequest, case_id: str, attachment_id: str
+) -> HttpResponseBase:
     """An attachment of one of the account's cases, always as a download, never rendered."""
-    case = _load_case(request, case_id, "support:DescribeAttachment")
-    try:
-        attachment = access.access_attachment(request.principal, attachment_id)  # type: ignore[attr-defined]
-    except AttachmentIdNotFound:
-        raise Http404(_("Attachment not found.")) from None
-    belongs = Communication.objects.filter(
-        case=case, attachment_set_id=attachment.attachment_set_id
-    ).exists()
-    if not belongs:
-        raise Http404(_("Attachment not found."))
+    case = access.access_case_by_case_id(
+        request.principal, case_id, action="support:DescribeAttachment"
+    )
+    attachment = access.access_case_attachment(request.principal, case, attachment_id)
     response = FileResponse(
         default_storage.open(attachment.storage_key, "rb"),
         as_attachment=True,

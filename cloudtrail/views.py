@@ -9,18 +9,20 @@ from datetime import datetime
 from typing import cast
 
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import authorize
 from accounts.decorators import customer_required
+from accounts.http import SupportRequest
 from audit import selectors
 from audit.models import AuditEvent
+from cloudtrail import access
 from cloudtrail import services as trails
 from cloudtrail.forms import LookupForm, TrailForm
-from cloudtrail.models import Trail
 from core import pagination
 from core.errors import SupportApiError, ValidationException
 from core.forms import add_service_error
@@ -41,10 +43,10 @@ CSV_COLUMNS = [
 ]
 
 
-def _history(request: HttpRequest) -> tuple[LookupForm, QuerySet[AuditEvent]]:
+def _history(request: SupportRequest) -> tuple[LookupForm, QuerySet[AuditEvent]]:
     form = LookupForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    account = request.principal.account  # type: ignore[attr-defined]
+    account = request.principal.require_account()
     queryset = selectors.history_for_account(
         account,
         attribute=filters.get("attribute", ""),
@@ -55,16 +57,16 @@ def _history(request: HttpRequest) -> tuple[LookupForm, QuerySet[AuditEvent]]:
     return form, queryset
 
 
-def _scope(request: HttpRequest) -> dict[str, str]:
+def _scope(request: SupportRequest) -> dict[str, str]:
     return {
-        "account": request.principal.account.account_id,  # type: ignore[attr-defined]
+        "account": request.principal.require_account().account_id,
         **{k: request.GET.get(k, "") for k in ("attribute", "value", "start", "end")},
     }
 
 
 @require_GET
 @customer_required("cloudtrail:LookupEvents")
-def event_history(request: HttpRequest) -> HttpResponse:
+def event_history(request: SupportRequest) -> HttpResponse:
     form, queryset = _history(request)
     cursor: tuple[datetime, int] | None = None
     if request.GET.get("cursor"):
@@ -85,27 +87,22 @@ def event_history(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("cursor", None)
     context = {"form": form, "rows": rows, "next_token": next_token, "query": query.urlencode()}
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "cloudtrail/event_history.html#results", context)
     return render(request, "cloudtrail/event_history.html", context)
 
 
 @require_GET
 @customer_required("cloudtrail:LookupEvents")
-def event_detail(request: HttpRequest, event_id: str) -> HttpResponse:
-    account = request.principal.account  # type: ignore[attr-defined]
-    event = AuditEvent.objects.filter(
-        recipient_account_id=account.account_id, event_id=event_id
-    ).first()
-    if event is None:
-        raise Http404(_("Event not found."))
+def event_detail(request: SupportRequest, event_id: str) -> HttpResponse:
+    event = access.access_audit_event(request.principal, event_id)
     record = json.dumps(selectors.to_cloudtrail(event), indent=2, ensure_ascii=False)
     return render(request, "cloudtrail/event_detail.html", {"event": event, "record": record})
 
 
 @require_GET
 @customer_required("cloudtrail:LookupEvents")
-def event_download(request: HttpRequest, fmt: str) -> HttpResponseBase:
+def event_download(request: SupportRequest, fmt: str) -> HttpResponseBase:
     if fmt not in ("json", "csv"):
         raise Http404(_("Unknown format."))
     queryset = _history(request)[1]
@@ -149,35 +146,30 @@ def event_download(request: HttpRequest, fmt: str) -> HttpResponseBase:
 
 @require_http_methods(["GET", "POST"])
 @customer_required("cloudtrail:DescribeTrails")
-def trail_list(request: HttpRequest) -> HttpResponse:
-    principal = request.principal  # type: ignore[attr-defined]
+def trail_list(request: SupportRequest) -> HttpResponse:
+    principal = request.principal
     form = TrailForm(request.POST or None)
     if request.method == "POST":
-        from accounts import access
-
-        if not access.is_allowed(principal, "cloudtrail:CreateTrail"):
-            return render(
-                request, "accounts/no_access.html", {"action": "cloudtrail:CreateTrail"}, status=403
-            )
+        authorize(principal, "cloudtrail:CreateTrail")
         if form.is_valid():
             try:
-                trails.trail_create(account=principal.account, actor=principal, **form.cleaned_data)
+                trails.trail_create(
+                    account=principal.require_account(), actor=principal, **form.cleaned_data
+                )
             except SupportApiError as error:
                 add_service_error(form, error)
             else:
                 return redirect("cloudtrail:trails")
-    items = Trail.objects.filter(account=principal.account).order_by("name")
+    items = access.trails_for_principal(principal)
     return render(request, "cloudtrail/trails.html", {"form": form, "trails": items})
 
 
 @require_POST
 @customer_required("cloudtrail:DescribeTrails")
-def trail_verify(request: HttpRequest, name: str) -> HttpResponse:
-    trail = Trail.objects.filter(account=request.principal.account, name=name).first()  # type: ignore[attr-defined]
-    if trail is None:
-        raise Http404(_("Trail not found."))
+def trail_verify(request: SupportRequest, name: str) -> HttpResponse:
+    trail = access.access_trail(request.principal, name)
     problems = trails.trail_verify(trail)
-    items = Trail.objects.filter(account=trail.account).order_by("name")
+    items = access.trails_for_principal(request.principal)
     return render(
         request,
         "cloudtrail/trails.html",

@@ -6,15 +6,17 @@ from typing import cast
 
 from django.contrib import messages
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts import access
+from accounts import access as account_access
 from accounts.decorators import engineer_required
+from accounts.http import SupportRequest
 from accounts.models import User
+from cases import access as case_access
 from cases import selectors as case_selectors
 from cases import services as case_services
 from cases.models import Case
@@ -22,14 +24,14 @@ from cases.selectors import Cursor, cursor_dump
 from console import selectors
 from console.forms import AssignForm, EngineerReplyForm, NoteForm, QueueFilterForm
 from core import pagination
-from core.errors import CaseIdNotFound, SupportApiError, ValidationException
+from core.errors import SupportApiError, ValidationException
 from core.forms import add_service_error
 
 PAGE_SIZE = 25
 
 
 def _queue_page(
-    request: HttpRequest, *, template: str, contact_methods: tuple[str, ...] = ()
+    request: SupportRequest, *, template: str, contact_methods: tuple[str, ...] = ()
 ) -> HttpResponse:
     engineers = list(selectors.engineers())
     form = QueueFilterForm(request.GET or None, engineers=engineers)
@@ -64,7 +66,7 @@ def _queue_page(
         "next_token": _token(page.next_cursor, scope),
         "previous_token": _token(page.previous_cursor, scope),
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, f"{template}#results", context)
     return render(request, template, context)
 
@@ -84,7 +86,7 @@ def _token(cursor: Cursor | None, scope: dict[str, object]) -> str:
     return pagination.encode(cursor_dump(cursor), scope) if cursor else ""
 
 
-def _covered_services(request: HttpRequest) -> list[int] | None:
+def _covered_services(request: SupportRequest) -> list[int] | None:
     # engineer_required: the user is a signed-in engineer.
     ids = list(cast(User, request.user).services.values_list("pk", flat=True))
     return ids or None
@@ -92,25 +94,18 @@ def _covered_services(request: HttpRequest) -> list[int] | None:
 
 @require_GET
 @engineer_required
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: SupportRequest) -> HttpResponse:
     return _queue_page(request, template="console/queue.html")
 
 
 @require_GET
 @engineer_required
-def realtime(request: HttpRequest) -> HttpResponse:
+def realtime(request: SupportRequest) -> HttpResponse:
     """Chat and phone-callback requests: a queue of their own."""
     return _queue_page(request, template="console/realtime.html", contact_methods=("chat", "phone"))
 
 
-def _load(request: HttpRequest, case_id: str) -> Case:
-    try:
-        return access.access_case_by_case_id(request.principal, case_id)  # type: ignore[attr-defined]
-    except CaseIdNotFound:
-        raise Http404(_("Case not found.")) from None
-
-
-def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict[str, object]:
+def _case_context(request: SupportRequest, case: Case, **forms: object) -> dict[str, object]:
     engineers = list(selectors.engineers())
     label, overdue = selectors.time_left(case, timezone.now())
     return {
@@ -130,25 +125,29 @@ def _case_context(request: HttpRequest, case: Case, **forms: object) -> dict[str
 
 @require_GET
 @engineer_required
-def case(request: HttpRequest, case_id: str) -> HttpResponse:
-    return render(request, "console/case.html", _case_context(request, _load(request, case_id)))
+def case(request: SupportRequest, case_id: str) -> HttpResponse:
+    return render(
+        request,
+        "console/case.html",
+        _case_context(request, case_access.access_case_by_case_id(request.principal, case_id)),
+    )
 
 
 @require_POST
 @engineer_required
-def case_action(request: HttpRequest, case_id: str, action: str) -> HttpResponse:
+def case_action(request: SupportRequest, case_id: str, action: str) -> HttpResponse:
     """claim, assign, reply (with the next status) and note."""
-    principal = request.principal  # type: ignore[attr-defined]
-    item = _load(request, case_id)
+    principal = request.principal
+    item = case_access.access_case_by_case_id(request.principal, case_id)
     try:
         if action == "claim":
-            case_services.case_assign(case=item, engineer=principal.user, actor=principal)
+            case_services.case_assign(case=item, engineer=principal.require_user(), actor=principal)
         elif action == "assign":
             form: Form = AssignForm(request.POST, engineers=list(selectors.engineers()))
             if not form.is_valid():
                 messages.error(request, _("Choose an engineer to assign the case to."))
             else:
-                engineer = User.objects.get(login=form.cleaned_data["engineer"], kind="engineer")
+                engineer = account_access.access_engineer(principal, form.cleaned_data["engineer"])
                 case_services.case_assign(case=item, engineer=engineer, actor=principal)
         elif action == "reply":
             form = EngineerReplyForm(request.POST)
@@ -196,5 +195,5 @@ def case_action(request: HttpRequest, case_id: str, action: str) -> HttpResponse
 
 @require_GET
 @engineer_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: SupportRequest) -> HttpResponse:
     return render(request, "console/dashboard.html", {"data": selectors.dashboard()})

@@ -1,19 +1,26 @@
-"""The one error hierarchy that services raise.
+"""The one error hierarchy that services and the AWS API's protocol layer raise.
 
 Each class carries the AWS error name as `code` (what the AWS API renders as `__type`) and an HTTP
-status. HTML views turn them into form errors or messages. Where AWS has no name for a condition we
-use our own, in AWS's naming style. Messages that tests assert are module constants.
+status. The AWS API renders them as AWS's JSON errors (`awsapi.protocol`); pages show them on the
+form they belong to, or `accounts.middleware.ServiceErrorMiddleware` turns them into the page they
+mean (`not_found` ones into a 404, `AccessDeniedException` into the no-access page). Where AWS has
+no name for a condition we use our own, in AWS's naming style. Messages that tests assert are
+module constants.
 """
 
 from __future__ import annotations
 
 from typing import ClassVar
 
+from django.utils.translation import gettext
+
 
 class SupportApiError(Exception):
     code: ClassVar[str] = "InternalServerError"
     http_status: ClassVar[int] = 400
     default_message: ClassVar[str] = ""
+    # "Does not exist" (and, by the same answer, "not yours"): a 404 on pages.
+    not_found: ClassVar[bool] = False
 
     def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
         self.message = message or self.default_message or self.code
@@ -28,8 +35,6 @@ class SupportApiError(Exception):
     def display_message(self) -> str:
         """The message in the active language, for pages. The AWS API always answers in
         English (as AWS does); messages marked with gettext_noop have translations."""
-        from django.utils.translation import gettext
-
         return gettext(self.message)
 
 
@@ -38,6 +43,7 @@ class SupportApiError(Exception):
 
 class AttachmentIdNotFound(SupportApiError):
     code = "AttachmentIdNotFound"
+    not_found = True
 
 
 class AttachmentLimitExceeded(SupportApiError):
@@ -50,6 +56,7 @@ class AttachmentSetExpired(SupportApiError):
 
 class AttachmentSetIdNotFound(SupportApiError):
     code = "AttachmentSetIdNotFound"
+    not_found = True
 
 
 class AttachmentSetSizeLimitExceeded(SupportApiError):
@@ -62,6 +69,7 @@ class CaseCreationLimitExceeded(SupportApiError):
 
 class CaseIdNotFound(SupportApiError):
     code = "CaseIdNotFound"
+    not_found = True
 
 
 class DescribeAttachmentLimitExceeded(SupportApiError):
@@ -86,6 +94,7 @@ class ThrottlingException(SupportApiError):
 
 class UploadIdNotFound(SupportApiError):
     code = "UploadIdNotFound"
+    not_found = True
 
 
 # --- Common AWS errors (not in the support model, but what AWS answers) ----------------------
@@ -103,12 +112,66 @@ class AccessDeniedException(SupportApiError):
     code = "AccessDeniedException"
     http_status = 400
 
+    def __init__(self, message: str | None = None, *, action: str | None = None) -> None:
+        super().__init__(message)
+        # The IAM action that was refused, for the no-access page.
+        self.action = action
+
 
 class SubscriptionRequiredException(SupportApiError):
     code = "SubscriptionRequiredException"
     default_message = (
         "Amazon Web Services Premium Support Subscription is required to use this service."
     )
+
+
+# --- The AWS JSON protocol and SigV4 (what AWS's endpoints answer) -----------------------------
+
+MSG_MISSING_TOKEN = "Missing Authentication Token"
+MSG_INVALID_SIGNATURE = (
+    "The request signature we calculated does not match the signature you provided. Check your "
+    "AWS Secret Access Key and signing method. Consult the service documentation for details."
+)
+MSG_UNRECOGNIZED_CLIENT = "The security token included in the request is invalid."
+
+
+class SerializationException(SupportApiError):
+    code = "SerializationException"
+
+
+class UnknownOperationException(SupportApiError):
+    code = "UnknownOperationException"
+
+
+class InvalidHostException(SupportApiError):
+    code = "InvalidHostException"
+
+
+class RequestEntityTooLargeException(SupportApiError):
+    code = "RequestEntityTooLargeException"
+    http_status = 413
+
+
+class MissingAuthenticationTokenException(SupportApiError):
+    code = "MissingAuthenticationTokenException"
+    http_status = 403
+    default_message = MSG_MISSING_TOKEN
+
+
+class IncompleteSignatureException(SupportApiError):
+    code = "IncompleteSignatureException"
+
+
+class InvalidSignatureException(SupportApiError):
+    code = "InvalidSignatureException"
+    http_status = 403
+    default_message = MSG_INVALID_SIGNATURE
+
+
+class UnrecognizedClientException(SupportApiError):
+    code = "UnrecognizedClientException"
+    http_status = 403
+    default_message = MSG_UNRECOGNIZED_CLIENT
 
 
 # --- Our own, where AWS has no name -----------------------------------------------------------
@@ -130,6 +193,7 @@ class EntityAlreadyExists(SupportApiError):
 
 class NoSuchEntity(SupportApiError):
     code = "NoSuchEntity"
+    not_found = True
 
 
 class LimitExceeded(SupportApiError):
@@ -150,6 +214,7 @@ class InvalidEventPatternException(SupportApiError):
 
 class ResourceNotFoundException(SupportApiError):
     code = "ResourceNotFoundException"
+    not_found = True
 
 
 class ResourceAlreadyExistsException(SupportApiError):
@@ -160,7 +225,25 @@ class LimitExceededException(SupportApiError):
     code = "LimitExceededException"
 
 
+# --- CloudTrail (AWS's error names) ----------------------------------------------------------
+
+
+class TrailNotFoundException(SupportApiError):
+    code = "TrailNotFoundException"
+    not_found = True
+
+
 # --- Trusted Advisor -------------------------------------------------------------------------
+
+
+class CheckNotAvailable(InvalidParameterValueException):
+    """An unknown check id, or one outside the account's plan: the API answers
+    InvalidParameterValueException, as AWS does; pages answer 404."""
+
+    not_found = True
+
+
+# --- AWS connections -------------------------------------------------------------------------
 
 
 class AwsConnectionNotConfigured(SupportApiError):

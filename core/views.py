@@ -1,16 +1,10 @@
+"""Probes: liveness and database reachability."""
+
 from __future__ import annotations
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.http import require_GET
-
-from catalog.selectors import service_list
-
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "core/home.html", {"service_count": service_list().count()})
 
 
 @require_GET

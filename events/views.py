@@ -21,7 +21,7 @@ import json
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
@@ -29,12 +29,13 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts import access
+from accounts import access as account_access
 from accounts.decorators import customer_required, no_access
+from accounts.http import SupportRequest
 from core import crypto
-from core.errors import ResourceNotFoundException, SupportApiError
+from core.errors import SupportApiError
 from core.forms import add_service_error
-from events import selectors, services
+from events import access, selectors, services
 from events.forms import RuleForm, TargetForm, starter_text
 from events.models import (
     ConfirmationStatus,
@@ -59,26 +60,8 @@ PAGE_SIZE = 20
 NEW_SECRETS_SESSION_KEY = "events.new_webhook_secrets"
 
 
-def _principal(request: HttpRequest) -> Any:
-    return request.principal  # type: ignore[attr-defined]
-
-
-def _load_rule(request: HttpRequest, name: str, action: str) -> EventRule:
-    try:
-        return access.access_event_rule(_principal(request), name, action=action)
-    except ResourceNotFoundException:
-        raise Http404(_("Rule not found.")) from None
-
-
-def _load_target(request: HttpRequest, name: str, target_id: str, action: str) -> EventTarget:
-    try:
-        return access.access_event_target(_principal(request), name, target_id, action=action)
-    except ResourceNotFoundException:
-        raise Http404(_("Target not found.")) from None
-
-
-def _can(request: HttpRequest, action: str) -> bool:
-    return access.is_allowed(_principal(request), action)
+def _can(request: SupportRequest, action: str) -> bool:
+    return account_access.is_allowed(request.principal, action)
 
 
 # --- list ---------------------------------------------------------------------------------------
@@ -86,8 +69,8 @@ def _can(request: HttpRequest, action: str) -> bool:
 
 @require_GET
 @customer_required("events:ListRules")
-def rule_list(request: HttpRequest) -> HttpResponse:
-    rules = selectors.rule_list_for_account(_principal(request).account)
+def rule_list(request: SupportRequest) -> HttpResponse:
+    rules = selectors.rule_list_for_account(request.principal.require_account())
     return render(
         request,
         "events/rule_list.html",
@@ -108,8 +91,8 @@ def _with_starter(form: RuleForm) -> RuleForm:
 
 @require_http_methods(["GET", "POST"])
 @customer_required("events:PutRule")
-def rule_create(request: HttpRequest) -> HttpResponse:
-    principal = _principal(request)
+def rule_create(request: SupportRequest) -> HttpResponse:
+    principal = request.principal
     starter = request.GET.get("starter", "")
     form = RuleForm(
         request.POST or None, initial={"starter": starter, "event_pattern": starter_text(starter)}
@@ -122,7 +105,7 @@ def rule_create(request: HttpRequest) -> HttpResponse:
         data = dict(form.cleaned_data)  # add_error() below removes fields from cleaned_data
         try:
             rule = services.rule_create(
-                account=principal.account,
+                account=principal.require_account(),
                 actor=principal,
                 name=data["name"],
                 description=data["description"],
@@ -139,12 +122,12 @@ def rule_create(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @customer_required("events:PutRule")
-def rule_starter(request: HttpRequest) -> HttpResponse:
+def rule_starter(request: SupportRequest) -> HttpResponse:
     """The pattern field filled with a starter (htmx, from the "Use starter pattern" button);
     without htmx, the create page with it."""
     starter = request.GET.get("starter", "")
     text = starter_text(starter)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         if not text:
             # "Write my own": nothing to swap in, the typed pattern stays (204: htmx swaps nothing).
             return HttpResponse(status=204)
@@ -155,9 +138,9 @@ def rule_starter(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @customer_required("events:PutRule")
-def rule_edit(request: HttpRequest, name: str) -> HttpResponse:
-    principal = _principal(request)
-    rule = _load_rule(request, name, "events:PutRule")
+def rule_edit(request: SupportRequest, name: str) -> HttpResponse:
+    principal = request.principal
+    rule = access.access_event_rule(request.principal, name, action="events:PutRule")
     initial = {
         "name": rule.name,
         "description": rule.description,
@@ -207,7 +190,7 @@ def _confirmation_state(target: EventTarget) -> str | None:
     return "sending"
 
 
-def _targets(request: HttpRequest, rule: EventRule) -> list[EventTarget]:
+def _targets(request: SupportRequest, rule: EventRule) -> list[EventTarget]:
     """The rule's targets, each with what this person may see of its destination and, for
     email targets pending confirmation, how the confirmation email is doing and whether
     another may be asked for now."""
@@ -223,7 +206,7 @@ def _targets(request: HttpRequest, rule: EventRule) -> list[EventTarget]:
     return targets
 
 
-def _remember_new_secret(request: HttpRequest, target: EventTarget, secret: str) -> None:
+def _remember_new_secret(request: SupportRequest, target: EventTarget, secret: str) -> None:
     """Keep a new webhook's signing secret for the rule's page to show once. Encrypted, as
     the target's copy is: the session store must not hold it in the clear."""
     stored = dict(request.session.get(NEW_SECRETS_SESSION_KEY, {}))
@@ -231,7 +214,7 @@ def _remember_new_secret(request: HttpRequest, target: EventTarget, secret: str)
     request.session[NEW_SECRETS_SESSION_KEY] = stored
 
 
-def _pop_new_secrets(request: HttpRequest, targets: list[EventTarget]) -> list[dict[str, str]]:
+def _pop_new_secrets(request: SupportRequest, targets: list[EventTarget]) -> list[dict[str, str]]:
     """The signing secrets waiting to be shown for these targets, removed from the session
     (shown once). Each: {"target_id", "secret"}."""
     stored = request.session.get(NEW_SECRETS_SESSION_KEY)
@@ -248,7 +231,7 @@ def _pop_new_secrets(request: HttpRequest, targets: list[EventTarget]) -> list[d
     return shown
 
 
-def _rule_context(request: HttpRequest, rule: EventRule, **extra: object) -> dict[str, object]:
+def _rule_context(request: SupportRequest, rule: EventRule, **extra: object) -> dict[str, object]:
     return {
         "rule": rule,
         "pattern": json.dumps(rule.event_pattern, indent=2, ensure_ascii=False),
@@ -265,8 +248,8 @@ def _rule_context(request: HttpRequest, rule: EventRule, **extra: object) -> dic
 
 @require_GET
 @customer_required("events:DescribeRule")
-def rule_detail(request: HttpRequest, name: str) -> HttpResponse:
-    rule = _load_rule(request, name, "events:DescribeRule")
+def rule_detail(request: SupportRequest, name: str) -> HttpResponse:
+    rule = access.access_event_rule(request.principal, name, action="events:DescribeRule")
     context = _rule_context(request, rule)
     new_secrets = _pop_new_secrets(request, cast("list[EventTarget]", context["targets"]))
     response = render(request, "events/rule_detail.html", {**context, "new_secrets": new_secrets})
@@ -278,15 +261,15 @@ def rule_detail(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_POST
 @customer_required()
-def rule_set_state(request: HttpRequest, name: str) -> HttpResponse:
+def rule_set_state(request: SupportRequest, name: str) -> HttpResponse:
     """Enable (enabled=1) or disable (enabled=0) a rule; EnableRule / DisableRule."""
     enabled = request.POST.get("enabled") == "1"
     action = "events:EnableRule" if enabled else "events:DisableRule"
     if not _can(request, action):
         return no_access(request, action)
-    rule = _load_rule(request, name, action)
-    services.rule_set_enabled(rule=rule, actor=_principal(request), enabled=enabled)
-    if request.htmx:  # type: ignore[attr-defined]
+    rule = access.access_event_rule(request.principal, name, action=action)
+    services.rule_set_enabled(rule=rule, actor=request.principal, enabled=enabled)
+    if request.htmx:
         return render(request, "events/rule_detail.html#rule-header", _rule_context(request, rule))
     messages.success(
         request,
@@ -298,16 +281,16 @@ def rule_set_state(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @customer_required("events:DeleteRule")
-def rule_delete(request: HttpRequest, name: str) -> HttpResponse:
+def rule_delete(request: SupportRequest, name: str) -> HttpResponse:
     """GET: the confirmation page (what deleting removes) for browsers without JavaScript;
     POST deletes (htmx posts directly, after its confirm dialog)."""
-    rule = _load_rule(request, name, "events:DeleteRule")
+    rule = access.access_event_rule(request.principal, name, action="events:DeleteRule")
     if request.method == "GET":
         context = {"rule": rule, "target_count": selectors.rule_target_count(rule)}
         return render(request, "events/delete_confirm.html", context)
-    services.rule_delete(rule=rule, actor=_principal(request))
+    services.rule_delete(rule=rule, actor=request.principal)
     messages.success(request, _("Rule %(name)s deleted.") % {"name": name})
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         # The confirmed htmx delete: the whole page goes to the list, not a fragment.
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse("events:rules")
@@ -320,9 +303,9 @@ def rule_delete(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_POST
 @customer_required("events:PutTargets")
-def target_create(request: HttpRequest, name: str) -> HttpResponse:
-    principal = _principal(request)
-    rule = _load_rule(request, name, "events:PutTargets")
+def target_create(request: SupportRequest, name: str) -> HttpResponse:
+    principal = request.principal
+    rule = access.access_event_rule(request.principal, name, action="events:PutTargets")
     form = TargetForm(request.POST)
     if form.is_valid():
         try:
@@ -352,10 +335,12 @@ def target_create(request: HttpRequest, name: str) -> HttpResponse:
 
 @require_POST
 @customer_required("events:PutTargets")
-def target_resend_confirmation(request: HttpRequest, name: str, target_id: str) -> HttpResponse:
+def target_resend_confirmation(request: SupportRequest, name: str, target_id: str) -> HttpResponse:
     """Send an email target's confirmation email again (rate-limited by the service)."""
-    principal = _principal(request)
-    target = _load_target(request, name, target_id, "events:PutTargets")
+    principal = request.principal
+    target = access.access_event_target(
+        request.principal, name, target_id, action="events:PutTargets"
+    )
     try:
         services.target_confirmation_resend(target=target, actor=principal)
     except SupportApiError as error:
@@ -370,16 +355,18 @@ def target_resend_confirmation(request: HttpRequest, name: str, target_id: str) 
 
 @require_http_methods(["GET", "POST"])
 @customer_required("events:RemoveTargets")
-def target_delete(request: HttpRequest, name: str, target_id: str) -> HttpResponse:
+def target_delete(request: SupportRequest, name: str, target_id: str) -> HttpResponse:
     """GET: the confirmation page for browsers without JavaScript; POST removes the target
     and its delivery log (htmx posts directly, after its confirm dialog)."""
-    target = _load_target(request, name, target_id, "events:RemoveTargets")
+    target = access.access_event_target(
+        request.principal, name, target_id, action="events:RemoveTargets"
+    )
     if request.method == "GET":
         context = {"rule": target.rule, "target": target}
         return render(request, "events/delete_confirm.html", context)
-    services.target_delete(target=target, actor=_principal(request))
+    services.target_delete(target=target, actor=request.principal)
     messages.success(request, _("Target %(id)s removed.") % {"id": target_id})
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         # The whole rule page again (targets, counts and the message), not a fragment.
         response = HttpResponse(status=204)
         response["HX-Redirect"] = reverse("events:rule", args=[name])
@@ -392,8 +379,10 @@ def target_delete(request: HttpRequest, name: str, target_id: str) -> HttpRespon
 
 @require_GET
 @customer_required("events:ListTargetsByRule")
-def delivery_log(request: HttpRequest, name: str, target_id: str) -> HttpResponse:
-    target = _load_target(request, name, target_id, "events:ListTargetsByRule")
+def delivery_log(request: SupportRequest, name: str, target_id: str) -> HttpResponse:
+    target = access.access_event_target(
+        request.principal, name, target_id, action="events:ListTargetsByRule"
+    )
     page = selectors.delivery_page(target, request.GET.get("page"), PAGE_SIZE)
     can_replay = _can(request, "events:StartReplay")
     for delivery in page.object_list:
@@ -416,7 +405,7 @@ def delivery_log(request: HttpRequest, name: str, target_id: str) -> HttpRespons
         "page": page,
         "query": "",
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "events/delivery_log.html#deliveries", context)
     return render(request, "events/delivery_log.html", context)
 
@@ -432,16 +421,13 @@ def _event_time(delivery: EventDelivery) -> datetime:
 @require_POST
 @customer_required("events:StartReplay")
 def delivery_replay(
-    request: HttpRequest, name: str, target_id: str, delivery_id: str
+    request: SupportRequest, name: str, target_id: str, delivery_id: str
 ) -> HttpResponse:
+    delivery = access.access_event_delivery(
+        request.principal, name, target_id, str(delivery_id), action="events:StartReplay"
+    )
     try:
-        delivery: EventDelivery = access.access_event_delivery(
-            _principal(request), name, target_id, str(delivery_id), action="events:StartReplay"
-        )
-    except ResourceNotFoundException:
-        raise Http404(_("Delivery not found.")) from None
-    try:
-        replay = services.delivery_replay(delivery=delivery, actor=_principal(request))
+        replay = services.delivery_replay(delivery=delivery, actor=request.principal)
     except SupportApiError as error:
         messages.error(request, error.message)
     else:
@@ -453,7 +439,7 @@ def delivery_replay(
 
 
 @require_http_methods(["GET", "POST"])
-def target_confirm(request: HttpRequest, token: str) -> HttpResponse:
+def target_confirm(request: SupportRequest, token: str) -> HttpResponse:
     """The page an email target's confirmation link opens; anyone holding the link may use it
     (the signed token is the access check). GET shows what is being confirmed and a Confirm
     button; only the POST confirms (mail scanners follow links). A bad or expired link gets a
@@ -471,7 +457,7 @@ def target_confirm(request: HttpRequest, token: str) -> HttpResponse:
     else:
         confirmed_now = False
         if request.method == "POST":
-            confirmed_now = services.target_confirm(target=target, actor=_principal(request))
+            confirmed_now = services.target_confirm(target=target, actor=request.principal)
         response = render(
             request,
             "events/confirm.html",

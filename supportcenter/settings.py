@@ -183,6 +183,8 @@ INSTALLED_APPS = [
     "console",
     "advisor",
     "events",
+    "demo",
+    "ops",
 ]
 
 MIDDLEWARE = [
@@ -199,6 +201,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.HtmxVaryMiddleware",
     "accounts.middleware.PrincipalMiddleware",
+    # Service errors a view did not show on a form become the page they mean (404, 403, 400).
+    "accounts.middleware.ServiceErrorMiddleware",
     # Records the actions a page refused, after the view's transaction is over.
     "audit.middleware.RefusedActionsMiddleware",
     # Last, as django-axes asks: it turns lockouts raised during sign-in into responses.

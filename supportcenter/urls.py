@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from cases import views as case_views
 from core import views as core_views
 
 admin.site.site_header = "Support Center administration"
 admin.site.site_title = "Support Center admin"
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", case_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("livez", core_views.livez, name="livez"),
     path("admin/", admin.site.urls),

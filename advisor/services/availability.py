@@ -8,7 +8,7 @@ import hashlib
 from accounts.models import Account
 from advisor import checks as check_registry
 from advisor.checks.base import CheckSpec
-from core.errors import InvalidParameterValueException
+from core.errors import CheckNotAvailable
 
 TRUSTED_ADVISOR_SOURCE = "trustedadvisor.amazonaws.com"
 MSG_UNKNOWN_CHECK = "Unknown ID: {check_id}"
@@ -21,14 +21,14 @@ MSG_PREMIUM_REQUIRED = (
 def check_available(account: Account, check_id: str) -> CheckSpec:
     """The check `check_id` if the account's plan includes it.
 
-    Raises InvalidParameterValueException with the real API's wording for unknown ids and for
-    checks outside a Basic or Developer plan's core set.
+    Raises `CheckNotAvailable` (an InvalidParameterValueException) with the real API's wording
+    for unknown ids and for checks outside a Basic or Developer plan's core set.
     """
     spec = check_registry.REGISTRY.get(check_id)
     if spec is None:
-        raise InvalidParameterValueException(MSG_UNKNOWN_CHECK.format(check_id=check_id))
+        raise CheckNotAvailable(MSG_UNKNOWN_CHECK.format(check_id=check_id))
     if not spec.core and not account.plan.full_trusted_advisor:
-        raise InvalidParameterValueException(MSG_PREMIUM_REQUIRED.format(check_id=check_id))
+        raise CheckNotAvailable(MSG_PREMIUM_REQUIRED.format(check_id=check_id))
     return spec
 
 

@@ -11,10 +11,10 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
-from accounts import access
 from awsapi import throttling
 from awsapi.dispatch import CallContext, operation
 from awsapi.operations.cases import iso
+from cases import access as case_access
 from cases import services as case_services
 from cases.services import NewAttachment, uploads
 from core import presign
@@ -33,7 +33,7 @@ MSG_DESCRIBE_LIMIT = "The limit for DescribeAttachment calls in a short period h
 def add_attachments_to_set(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
     attachment_set = None
     if body.get("attachmentSetId"):
-        attachment_set = access.access_attachment_set(
+        attachment_set = case_access.access_attachment_set(
             ctx.principal, body["attachmentSetId"], action="support:AddAttachmentsToSet"
         )
     files = [
@@ -57,7 +57,7 @@ def add_attachments_to_set(ctx: CallContext, body: dict[str, Any]) -> dict[str, 
 
 @operation("DescribeAttachment", read_only=True)
 def describe_attachment(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
-    attachment = access.access_attachment(
+    attachment = case_access.access_attachment(
         ctx.principal, body["attachmentId"], action="support:DescribeAttachment"
     )
     if not throttling.hit(
@@ -89,7 +89,7 @@ def _expiry(timestamp: int) -> str:
 def get_attachment_upload_links(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
     requested = body.get("uploadRange") or {}
     if body.get("uploadId"):
-        upload = access.access_upload(
+        upload = case_access.access_upload(
             ctx.principal, body["uploadId"], action="support:GetAttachmentUploadLinks"
         )
         start, end = uploads.upload_links_grant(
@@ -141,7 +141,7 @@ def get_attachment_upload_links(ctx: CallContext, body: dict[str, Any]) -> dict[
 
 @operation("CompleteAttachmentUpload", idempotent=True)
 def complete_attachment_upload(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
-    upload = access.access_upload(
+    upload = case_access.access_upload(
         ctx.principal, body["uploadId"], action="support:CompleteAttachmentUpload"
     )
     status = uploads.upload_complete(
@@ -152,7 +152,7 @@ def complete_attachment_upload(ctx: CallContext, body: dict[str, Any]) -> dict[s
 
 @operation("DescribeAttachmentUploadStatus", read_only=True)
 def describe_attachment_upload_status(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
-    upload = access.access_upload(
+    upload = case_access.access_upload(
         ctx.principal, body["uploadId"], action="support:DescribeAttachmentUploadStatus"
     )
     total, done = uploads.upload_progress(upload)
@@ -165,7 +165,7 @@ def describe_attachment_upload_status(ctx: CallContext, body: dict[str, Any]) ->
 
 @operation("GetAttachmentDownloadLink", read_only=True)
 def get_attachment_download_link(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
-    attachment = access.access_attachment(
+    attachment = case_access.access_attachment(
         ctx.principal, body["attachmentId"], action="support:GetAttachmentDownloadLink"
     )
     ttl = settings.SUPPORTCENTER_PRESIGNED_URL_TTL_SECONDS

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils.dateparse import parse_date, parse_datetime
 
-from accounts import access
 from awsapi.dispatch import CallContext, operation
+from cases import access as case_access
 from cases import selectors
 from cases import services as case_services
 from cases.models import Case, Communication
@@ -75,11 +75,11 @@ def _communications_scope(ctx: CallContext, case: Case, after: Any, before: Any)
 def create_case(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
     attachment_set = None
     if body.get("attachmentSetId"):
-        attachment_set = access.access_attachment_set(
+        attachment_set = case_access.access_attachment_set(
             ctx.principal, body["attachmentSetId"], action="support:CreateCase"
         )
     upload_list = [
-        access.access_upload(ctx.principal, upload_id, action="support:CreateCase")
+        case_access.access_upload(ctx.principal, upload_id, action="support:CreateCase")
         for upload_id in body.get("uploadIds") or []
     ]
     case = case_services.case_create(
@@ -139,13 +139,13 @@ def describe_cases(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
         # Unknown ids and other accounts' ids answer alike. A resolved case left out only
         # because includeResolvedCases is false is not an error.
         known = set(
-            access.cases_for_principal(ctx.principal)
+            case_access.cases_for_principal(ctx.principal)
             .filter(case_id__in=case_ids)
             .values_list("case_id", flat=True)
         )
         missing = [case_id for case_id in case_ids if case_id not in known]
         if missing:
-            raise CaseIdNotFound(access.MSG_CASE_NOT_FOUND.format(case_id=missing[0]))
+            raise CaseIdNotFound(case_access.MSG_CASE_NOT_FOUND.format(case_id=missing[0]))
     if display_id is not None and not page.items and cursor is None:
         raise CaseIdNotFound(f"Case with display ID {display_id} was not found.")
     recent = selectors.recent_communications(page.items) if include_communications else {}
@@ -184,7 +184,7 @@ def describe_cases(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
 
 @operation("DescribeCommunications", read_only=True)
 def describe_communications(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
-    case = access.access_case_by_case_id(
+    case = case_access.access_case_by_case_id(
         ctx.principal, body["caseId"], action="support:DescribeCommunications"
     )
     after = parse_time(body.get("afterTime"), "afterTime")
@@ -210,16 +210,16 @@ def describe_communications(ctx: CallContext, body: dict[str, Any]) -> dict[str,
 def add_communication_to_case(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
     if not body.get("caseId"):
         raise CaseIdNotFound(MSG_CASE_ID_REQUIRED)
-    case = access.access_case_by_case_id(
+    case = case_access.access_case_by_case_id(
         ctx.principal, body["caseId"], action="support:AddCommunicationToCase"
     )
     attachment_set = None
     if body.get("attachmentSetId"):
-        attachment_set = access.access_attachment_set(
+        attachment_set = case_access.access_attachment_set(
             ctx.principal, body["attachmentSetId"], action="support:AddCommunicationToCase"
         )
     upload_list = [
-        access.access_upload(ctx.principal, upload_id, action="support:AddCommunicationToCase")
+        case_access.access_upload(ctx.principal, upload_id, action="support:AddCommunicationToCase")
         for upload_id in body.get("uploadIds") or []
     ]
     case_services.case_add_communication(
@@ -237,7 +237,7 @@ def add_communication_to_case(ctx: CallContext, body: dict[str, Any]) -> dict[st
 def resolve_case(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
     if not body.get("caseId"):
         raise CaseIdNotFound(MSG_CASE_ID_REQUIRED)
-    case = access.access_case_by_case_id(
+    case = case_access.access_case_by_case_id(
         ctx.principal, body["caseId"], action="support:ResolveCase"
     )
     old, new = case_services.case_resolve(case=case, actor=ctx.principal)

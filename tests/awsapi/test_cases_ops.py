@@ -8,6 +8,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from audit.models import AuditEvent
+from cases import access as case_access
 from cases.models import Case, Communication
 from core.redaction import REDACTED
 
@@ -223,11 +224,10 @@ def test_recent_communications_page_into_describe_communications(support) -> Non
 
 
 def test_engineer_replies_show_up_and_customer_reply_hands_back(support, engineer) -> None:
-    from accounts import access
     from cases.services import case_support_reply
 
     case_id = create(support)
-    case = access.access_case_by_case_id(engineer, case_id)
+    case = case_access.access_case_by_case_id(engineer, case_id)
     case_support_reply(
         case=case, actor=engineer, body="Which region?", next_status="pending-customer-action"
     )

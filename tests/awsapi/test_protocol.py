@@ -15,9 +15,9 @@ from accounts.models import AccessKey
 from accounts.principals import SYSTEM
 from accounts.services import access_key_set_status
 from audit.models import AuditEvent
-from awsapi import auth
 from awsapi.models import IdempotencyRecord
 from cases.models import Case
+from core.errors import MSG_INVALID_SIGNATURE
 from tests import factories
 from tests.awsapi.conftest import _Raw, call_with_body, django_meta, forward, make_api_user
 
@@ -39,7 +39,7 @@ def test_signature_failures(make_client, api_user) -> None:
     with pytest.raises(ClientError) as excinfo:
         make_client(api_user, secret="x" * 40).describe_services()
     assert code_of(excinfo) == "InvalidSignatureException"
-    assert excinfo.value.response["Error"]["Message"] == auth.MSG_INVALID_SIGNATURE
+    assert excinfo.value.response["Error"]["Message"] == MSG_INVALID_SIGNATURE
 
     unknown = make_api_user(api_user.account)
     AccessKey.objects.filter(access_key_id=unknown.access_key_id).delete()

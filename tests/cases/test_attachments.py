@@ -9,7 +9,7 @@ import time_machine
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from accounts import access
+from cases import access as case_access
 from cases import services
 from cases.models import Attachment, AttachmentSet, Communication
 from cases.services import NewAttachment
@@ -123,14 +123,14 @@ def test_sets_and_attachments_are_per_account(business_account, other_account, r
         actor=factories.principal(factories.root_of(other_account)),
     )
     with pytest.raises(AttachmentSetIdNotFound):
-        access.access_attachment_set(root, theirs.attachment_set_id)
+        case_access.access_attachment_set(root, theirs.attachment_set_id)
     with pytest.raises(AttachmentSetIdNotFound):
         factories.make_case(business_account, root, attachment_set=theirs)
     attachment = theirs.attachments.get()
     with pytest.raises(AttachmentIdNotFound):
-        access.access_attachment(root, attachment.attachment_id)
+        case_access.access_attachment(root, attachment.attachment_id)
     owner = factories.principal(factories.root_of(other_account))
-    assert access.access_attachment(owner, attachment.attachment_id) == attachment
+    assert case_access.access_attachment(owner, attachment.attachment_id) == attachment
 
 
 def test_expired_unused_sets_are_purged_with_their_files(business_account, root) -> None:

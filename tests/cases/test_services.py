@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 
-from accounts import access
 from audit.models import AuditEvent
+from cases import access as case_access
 from cases import services
 from cases.models import Case, CaseEvent, CaseStatus, Communication
 from core.errors import (
@@ -221,42 +221,42 @@ def test_failed_reply_leaves_nothing_behind(business_account, root, engineer) ->
 def test_access_isolates_accounts(business_account, other_account, root) -> None:
     mine = factories.make_case(business_account, root)
     theirs = factories.make_case(other_account)
-    assert access.access_case_by_case_id(root, mine.case_id) == mine
+    assert case_access.access_case_by_case_id(root, mine.case_id) == mine
     with pytest.raises(CaseIdNotFound) as not_yours:
-        access.access_case_by_case_id(root, theirs.case_id)
+        case_access.access_case_by_case_id(root, theirs.case_id)
     with pytest.raises(CaseIdNotFound) as missing:
-        access.access_case_by_case_id(root, "case-000000000000-abcd-2026-0123456789abcdef")
+        case_access.access_case_by_case_id(root, "case-000000000000-abcd-2026-0123456789abcdef")
     # "Not yours" reads exactly like "does not exist", apart from the id itself.
     assert not_yours.value.message.replace(theirs.case_id, "X") == missing.value.message.replace(
         "case-000000000000-abcd-2026-0123456789abcdef", "X"
     )
     with pytest.raises(CaseIdNotFound):
-        access.access_case_by_display_id(root, theirs.display_id)
-    assert list(access.cases_for_principal(root)) == [mine]
+        case_access.access_case_by_display_id(root, theirs.display_id)
+    assert list(case_access.cases_for_principal(root)) == [mine]
 
 
 def test_iam_users_need_a_policy(business_account) -> None:
     case = factories.make_case(business_account)
     allowed = factories.principal(factories.make_iam_user(business_account))
-    assert access.access_case_by_case_id(allowed, case.case_id) == case
+    assert case_access.access_case_by_case_id(allowed, case.case_id) == case
     no_policy = factories.principal(factories.make_iam_user(business_account, policy=None))
     with pytest.raises(AccessDeniedException) as excinfo:
-        access.access_case_by_case_id(no_policy, case.case_id)
+        case_access.access_case_by_case_id(no_policy, case.case_id)
     assert "is not authorized to perform: support:DescribeCases" in excinfo.value.message
     read_only = factories.principal(
         factories.make_iam_user(business_account, policy="SupportCenterReadOnlyAccess")
     )
-    assert access.access_case_by_case_id(read_only, case.case_id) == case
+    assert case_access.access_case_by_case_id(read_only, case.case_id) == case
     with pytest.raises(AccessDeniedException):
-        access.access_case_by_case_id(read_only, case.case_id, action="support:ResolveCase")
+        case_access.access_case_by_case_id(read_only, case.case_id, action="support:ResolveCase")
 
 
 def test_anonymous_sees_nothing(business_account) -> None:
     case = factories.make_case(business_account)
     anonymous = factories.principal(None)  # type: ignore[arg-type]
     with pytest.raises(AccessDeniedException):
-        access.access_case_by_case_id(anonymous, case.case_id)
-    assert not access.cases_for_principal(anonymous).exists()
+        case_access.access_case_by_case_id(anonymous, case.case_id)
+    assert not case_access.cases_for_principal(anonymous).exists()
 
 
 def test_own_address_is_not_an_additional_contact(reference_data) -> None:

@@ -7,9 +7,9 @@ import uuid
 
 import pytest
 
-from accounts import access
 from accounts.principals import SYSTEM
 from core.errors import AccessDeniedException, ResourceNotFoundException
+from events import access as event_access
 from events.models import EventDelivery
 from tests import factories
 from tests.events.conftest import add_webhook, make_rule
@@ -20,31 +20,35 @@ def test_loaders_scope_by_account(business_account, other_account, root, enginee
     target, _ = add_webhook(rule, "https://hooks.example.com/in", root)
     factories.make_case(business_account, root)
     delivery = EventDelivery.objects.get()
-    assert access.access_event_rule(root, "mine") == rule
-    assert access.access_event_target(root, "mine", target.target_id) == target
+    assert event_access.access_event_rule(root, "mine") == rule
+    assert event_access.access_event_target(root, "mine", target.target_id) == target
     assert (
-        access.access_event_delivery(root, "mine", target.target_id, str(delivery.delivery_id))
+        event_access.access_event_delivery(
+            root, "mine", target.target_id, str(delivery.delivery_id)
+        )
         == delivery
     )
-    assert access.access_event_rule(SYSTEM, "mine") == rule
+    assert event_access.access_event_rule(SYSTEM, "mine") == rule
 
     intruder = factories.principal(factories.root_of(other_account))
     attempts = [
         (
-            lambda p: access.access_event_rule(p, "mine"),
-            access.MSG_RULE_NOT_FOUND.format(name="mine"),
+            lambda p: event_access.access_event_rule(p, "mine"),
+            event_access.MSG_RULE_NOT_FOUND.format(name="mine"),
         ),
         (
-            lambda p: access.access_event_rule(p, "nope"),
-            access.MSG_RULE_NOT_FOUND.format(name="nope"),
+            lambda p: event_access.access_event_rule(p, "nope"),
+            event_access.MSG_RULE_NOT_FOUND.format(name="nope"),
         ),
         (
-            lambda p: access.access_event_target(p, "mine", target.target_id),
-            access.MSG_RULE_NOT_FOUND.format(name="mine"),
+            lambda p: event_access.access_event_target(p, "mine", target.target_id),
+            event_access.MSG_RULE_NOT_FOUND.format(name="mine"),
         ),
         (
-            lambda p: access.access_event_delivery(p, "mine", target.target_id, str(uuid.uuid4())),
-            access.MSG_RULE_NOT_FOUND.format(name="mine"),
+            lambda p: event_access.access_event_delivery(
+                p, "mine", target.target_id, str(uuid.uuid4())
+            ),
+            event_access.MSG_RULE_NOT_FOUND.format(name="mine"),
         ),
     ]
     for principal in (intruder, engineer):
@@ -53,24 +57,24 @@ def test_loaders_scope_by_account(business_account, other_account, root, enginee
                 load(principal)
             assert raised.value.message == message
     with pytest.raises(ResourceNotFoundException) as raised:
-        access.access_event_target(root, "mine", "webhook-00000000")
-    assert raised.value.message == access.MSG_TARGET_NOT_FOUND.format(
+        event_access.access_event_target(root, "mine", "webhook-00000000")
+    assert raised.value.message == event_access.MSG_TARGET_NOT_FOUND.format(
         target_id="webhook-00000000", name="mine"
     )
     for bad in ("not-a-uuid", str(uuid.uuid4())):
         with pytest.raises(ResourceNotFoundException) as raised:
-            access.access_event_delivery(root, "mine", target.target_id, bad)
-        assert raised.value.message == access.MSG_DELIVERY_NOT_FOUND.format(delivery_id=bad)
+            event_access.access_event_delivery(root, "mine", target.target_id, bad)
+        assert raised.value.message == event_access.MSG_DELIVERY_NOT_FOUND.format(delivery_id=bad)
 
 
 def test_loaders_check_the_policy(business_account) -> None:
     make_rule(business_account, name="mine")
     support_only = factories.principal(factories.make_iam_user(business_account))
     with pytest.raises(AccessDeniedException):
-        access.access_event_rule(support_only, "mine")
+        event_access.access_event_rule(support_only, "mine")
     reader = factories.principal(
         factories.make_iam_user(business_account, policy="AmazonEventBridgeReadOnlyAccess")
     )
-    assert access.access_event_rule(reader, "mine").name == "mine"
+    assert event_access.access_event_rule(reader, "mine").name == "mine"
     with pytest.raises(AccessDeniedException):
-        access.access_event_rule(reader, "mine", action="events:DeleteRule")
+        event_access.access_event_rule(reader, "mine", action="events:DeleteRule")
