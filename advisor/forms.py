@@ -31,11 +31,11 @@ FILTER_CHOICES = [
 
 
 class ResourceFilterForm(forms.Form):
-    """The check page's status filter and page number (also carried by the exclusion form, so
-    the page comes back as it was)."""
+    """The check page's status filter and the page's cursor (`core.paging`; also carried by the
+    exclusion form, so the page comes back as it was)."""
 
     status = forms.ChoiceField(label=_("Show"), choices=FILTER_CHOICES, required=False)
-    page = forms.IntegerField(min_value=1, required=False, widget=forms.HiddenInput)
+    cursor = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
 
 
 class ResourceIdsField(forms.Field):

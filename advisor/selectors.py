@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Account
 from advisor.checks.base import CheckSpec
 from advisor.models import CheckResource, CheckResult, CheckState, CheckStatus
+from core.paging import SortKey
 
 CATEGORIES = ("cost_optimizing", "security", "fault_tolerance", "performance", "service_limits")
 
@@ -28,6 +29,10 @@ def check_state_get(account: Account, check_id: str) -> CheckState | None:
     """The account's state for one check with its latest result (one query), or None when the
     check was never refreshed."""
     return check_states(account, [check_id]).get(check_id)
+
+
+# A result's rows in the check's order (position), the primary key breaking ties.
+RESOURCE_ORDER = (SortKey("position"), SortKey("id"))
 
 
 def check_resources(result: CheckResult | None) -> QuerySet[CheckResource]:

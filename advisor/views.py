@@ -28,7 +28,6 @@ from typing import Any, cast
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
@@ -54,12 +53,13 @@ from advisor.forms import (
     ResourceFilterForm,
     ResourceSelectionForm,
 )
-from advisor.models import CheckState, RefreshStatus
+from advisor.models import CheckResource, CheckState, RefreshStatus
 from connections import selectors as connection_selectors
 from connections import services as connection_services
 from connections.models import AwsConnection, ConnectionMode
 from core.errors import SupportApiError
 from core.forms import add_service_error
+from core.paging import cursor_from_token, keyset_page, page_token
 
 logger = logging.getLogger(__name__)
 
@@ -230,17 +230,17 @@ def _refresh_context(
     }
 
 
-def _filters(form: ResourceFilterForm) -> tuple[str, int | None]:
+def _filters(form: ResourceFilterForm) -> tuple[str, str]:
     data = form.cleaned_data if form.is_valid() else {}
-    return data.get("status") or FILTER_ALL, data.get("page")
+    return data.get("status") or FILTER_ALL, data.get("cursor") or ""
 
 
-def _check_query(status_filter: str, page: int | None = None) -> str:
-    params: dict[str, str | int] = {}
+def _check_query(status_filter: str, cursor: str = "") -> str:
+    params: dict[str, str] = {}
     if status_filter != FILTER_ALL:
         params["status"] = status_filter
-    if page and page > 1:
-        params["page"] = page
+    if cursor:
+        params["cursor"] = cursor
     return urlencode(params)
 
 
@@ -248,13 +248,22 @@ def _check_context(
     request: SupportRequest, spec: CheckSpec, filter_form: ResourceFilterForm, **extra: object
 ) -> dict[str, Any]:
     account = _account(request)
-    status_filter, page_number = _filters(filter_form)
+    status_filter, token = _filters(filter_form)
     state = selectors.check_state_get(account, spec.id)
     result = state.latest_result if state is not None else None
     resources = console_selectors.check_resources_filtered(result, status_filter)
-    page = Paginator(resources, PAGE_SIZE).get_page(page_number)
+    # A cursor belongs to one result of this check and one filter: after a refresh (a new
+    # result) or with another filter, the table starts at its first page.
+    scope = {
+        "list": "check-resources",
+        "result": result.pk if result else 0,
+        "status": status_filter,
+    }
+    order = selectors.RESOURCE_ORDER
+    cursor = cursor_from_token(token, CheckResource, order, scope, strict=False)
+    page = keyset_page(resources, order, cursor=cursor, limit=PAGE_SIZE)
     base_url = reverse("advisor:check", args=[spec.id])
-    query = _check_query(status_filter, page.number)
+    query = _check_query(status_filter, token if cursor is not None else "")
     connected = connection_selectors.aws_connection_get(account) is not None
     return {
         "spec": spec,
@@ -266,9 +275,12 @@ def _check_context(
         "account_level": not spec.metadata,
         "filter_form": filter_form,
         "status_filter": status_filter,
-        "page": page,
+        "resources": page.items,
+        "cursor": token if cursor is not None else "",
         # The pager keeps the filter; the region reloads itself at the same filter and page.
         "query": _check_query(status_filter),
+        "next_token": page_token(page.next_cursor, scope),
+        "previous_token": page_token(page.previous_cursor, scope),
         "results_url": f"{base_url}?{query}" if query else base_url,
         "can_exclude": _allowed(request, EXCLUDE),
         "can_include": _allowed(request, INCLUDE),

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from audit.actors import AuditedAccount
 from audit.models import AuditEvent
+from core.paging import SortKey
 
 EVENT_VERSION = "1.11"
 
@@ -60,6 +61,10 @@ def to_cloudtrail(event: AuditEvent) -> dict[str, Any]:
     return record
 
 
+# Event history, newest first (the audit_account_* indexes end with it).
+HISTORY_ORDER = (SortKey("event_time", descending=True), SortKey("id", descending=True))
+
+
 def history_for_account(
     account: AuditedAccount,
     *,
@@ -69,7 +74,8 @@ def history_for_account(
     end: datetime | None = None,
 ) -> QuerySet[AuditEvent]:
     """The account's records of the last 90 days (the event-history window), newest first,
-    filtered by at most one lookup attribute and a time range."""
+    filtered by at most one lookup attribute and a time range; page it in `HISTORY_ORDER`
+    (`core.paging`)."""
     window_start = timezone.now() - timedelta(days=settings.SUPPORTCENTER_EVENT_HISTORY_DAYS)
     queryset = AuditEvent.objects.filter(
         recipient_account_id=account.account_id, event_time__gte=window_start
@@ -84,17 +90,4 @@ def history_for_account(
         queryset = queryset.filter(event_time__gte=start)
     if end is not None:
         queryset = queryset.filter(event_time__lte=end)
-    return queryset.order_by("-event_time", "-id")
-
-
-def page_after(
-    queryset: QuerySet[AuditEvent], cursor: tuple[datetime, int] | None, limit: int
-) -> tuple[list[AuditEvent], tuple[datetime, int] | None]:
-    """Keyset paging (constant cost at any depth): the page after `cursor`, and the next cursor."""
-    if cursor is not None:
-        moment, pk = cursor
-        queryset = queryset.filter(Q(event_time__lt=moment) | Q(event_time=moment, id__lt=pk))
-    rows = list(queryset[: limit + 1])
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return rows, ((rows[-1].event_time, rows[-1].pk) if more and rows else None)
+    return queryset

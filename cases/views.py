@@ -23,12 +23,13 @@ from accounts import access as account_access
 from accounts.decorators import customer_required
 from accounts.http import SupportRequest
 from cases import access, lifecycle, selectors, services
-from cases.forms import SORTS, CaseCreateForm, CaseFilterForm, CcForm, ReplyForm, split_addresses
+from cases.forms import CaseCreateForm, CaseFilterForm, CcForm, ReplyForm, split_addresses
 from cases.models import Case, CaseStatus
 from cases.services import NewAttachment
 from catalog.selectors import service_list, severity_cells_for_plan
 from core.errors import SupportApiError
 from core.forms import add_service_error
+from core.paging import read_page
 
 PAGE_SIZE = 20
 
@@ -60,7 +61,7 @@ def case_list(request: SupportRequest) -> HttpResponse:
     zone = timezone.get_current_timezone()
     after = filters.get("created_after")
     before = filters.get("created_before")
-    queryset = selectors.case_list_for_principal(
+    queryset, keys = selectors.case_list_for_principal(
         principal,
         q=filters.get("q", ""),
         state=filters.get("state") or "open",
@@ -70,14 +71,12 @@ def case_list(request: SupportRequest) -> HttpResponse:
         created_before=datetime.combine(before + timedelta(days=1), time.min, tzinfo=zone)
         if before
         else None,
-        order=SORTS.get(filters.get("sort") or "newest", SORTS["newest"])[0],
+        sort=filters.get("sort") or "newest",
     )
-    page = selectors.IdPaginator(queryset, PAGE_SIZE, related=("service", "severity")).get_page(
-        request.GET.get("page")
-    )
-    query = request.GET.copy()
-    query.pop("page", None)
-    context = {"form": form, "page": page, "query": query.urlencode()}
+    # A cursor belongs to this account's list with these filters; any other's shows page one.
+    scope = {"list": "cases", "account": principal.require_account().account_id, **filters}
+    page, links = read_page(request.GET, queryset, keys, scope, limit=PAGE_SIZE)
+    context = {"form": form, "cases": page.items, **links}
     if request.htmx:
         return render(request, "cases/case_list.html#results", context)
     return render(request, "cases/case_list.html", context)

@@ -5,8 +5,6 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from datetime import datetime
-from typing import cast
 
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -23,9 +21,9 @@ from audit.models import AuditEvent
 from cloudtrail import access
 from cloudtrail import services as trails
 from cloudtrail.forms import LookupForm, TrailForm
-from core import pagination
-from core.errors import SupportApiError, ValidationException
+from core.errors import SupportApiError
 from core.forms import add_service_error
+from core.paging import keyset_order, read_page
 
 PAGE_SIZE = 50
 DOWNLOAD_LIMIT = 10_000
@@ -68,25 +66,10 @@ def _scope(request: SupportRequest) -> dict[str, str]:
 @customer_required("cloudtrail:LookupEvents")
 def event_history(request: SupportRequest) -> HttpResponse:
     form, queryset = _history(request)
-    cursor: tuple[datetime, int] | None = None
-    if request.GET.get("cursor"):
-        try:
-            raw = pagination.decode(request.GET["cursor"], _scope(request))
-            from django.utils.dateparse import parse_datetime
-
-            # The cursor is signed and holds our own isoformat(), which always parses.
-            cursor = (cast(datetime, parse_datetime(raw["t"])), int(raw["id"]))
-        except (ValidationException, KeyError, TypeError, ValueError):
-            cursor = None
-    rows, following = selectors.page_after(queryset, cursor, PAGE_SIZE)
-    next_token = (
-        pagination.encode({"t": following[0].isoformat(), "id": following[1]}, _scope(request))
-        if following
-        else ""
+    page, links = read_page(
+        request.GET, queryset, selectors.HISTORY_ORDER, _scope(request), limit=PAGE_SIZE
     )
-    query = request.GET.copy()
-    query.pop("cursor", None)
-    context = {"form": form, "rows": rows, "next_token": next_token, "query": query.urlencode()}
+    context = {"form": form, "rows": page.items, **links}
     if request.htmx:
         return render(request, "cloudtrail/event_history.html#results", context)
     return render(request, "cloudtrail/event_history.html", context)
@@ -106,7 +89,7 @@ def event_download(request: SupportRequest, fmt: str) -> HttpResponseBase:
     if fmt not in ("json", "csv"):
         raise Http404(_("Unknown format."))
     queryset = _history(request)[1]
-    events = queryset[:DOWNLOAD_LIMIT]
+    events = keyset_order(queryset, selectors.HISTORY_ORDER)[:DOWNLOAD_LIMIT]
     if fmt == "json":
         body = json.dumps(
             {"Records": [selectors.to_cloudtrail(e) for e in events]}, ensure_ascii=False

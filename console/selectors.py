@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -12,14 +11,7 @@ from django.utils import timezone
 from accounts.models import User
 from cases.lifecycle import OPEN_STATUSES
 from cases.models import Case, CaseStatus
-from cases.selectors import (
-    Cursor,
-    KeysetPage,
-    SortKey,
-    cursor_load,
-    keyset_order,
-    keyset_page,
-)
+from core.paging import Cursor, KeysetPage, SortKey, keyset_order, keyset_page
 
 ACTIVE = [s.value for s in OPEN_STATUSES]
 
@@ -49,8 +41,10 @@ def queue(
     now: datetime | None = None,
 ) -> QuerySet[Case]:
     """Unassigned and active cases in QUEUE_ORDER: unanswered cases first, earliest
-    first-response deadline first, then the answered ones. `queue_page` reads it a page at a
-    time."""
+    first-response deadline first, then the answered ones. Read a page at a time with
+    `core.paging` (keyset: as cheap deep in the queue as at its head; one query, two for the
+    page that runs from the unanswered cases into the answered ones, three on PostgreSQL going
+    forwards, where unanswered cases without a deadline are a range of their own)."""
     now = now or timezone.now()
     queryset = Case.objects.filter(status__in=ACTIVE).select_related(
         "account", "account__plan", "severity", "service", "assignee"
@@ -80,16 +74,8 @@ def queue(
 
 
 def queue_page(queryset: QuerySet[Case], *, cursor: Cursor | None, limit: int) -> KeysetPage:
-    """One page of `queue()` in QUEUE_ORDER, after or before `cursor`: keyset paging, as cheap
-    deep in the queue as at its head. One query; two for the page that runs from the unanswered
-    cases into the answered ones (three on PostgreSQL going forwards: there, unanswered cases
-    without a deadline are a range of their own, after those with one)."""
+    """One page of `queue()` in QUEUE_ORDER, after or before `cursor`."""
     return keyset_page(queryset, QUEUE_ORDER, cursor=cursor, limit=limit)
-
-
-def queue_cursor_load(data: dict[str, Any]) -> Cursor:
-    """A queue cursor back from its token's data; ValueError if it is not one."""
-    return cursor_load(Case, QUEUE_ORDER, data)
 
 
 def engineers() -> QuerySet[User]:

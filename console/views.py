@@ -20,12 +20,11 @@ from cases import access as case_access
 from cases import selectors as case_selectors
 from cases import services as case_services
 from cases.models import Case
-from cases.selectors import Cursor, cursor_dump
 from console import selectors
 from console.forms import AssignForm, EngineerReplyForm, NoteForm, QueueFilterForm
-from core import pagination
-from core.errors import SupportApiError, ValidationException
+from core.errors import SupportApiError
 from core.forms import add_service_error
+from core.paging import read_page
 
 PAGE_SIZE = 25
 
@@ -52,38 +51,12 @@ def _queue_page(
     # A cursor belongs to one queue and one set of filters; any other's is refused. Blank filters
     # are left out: the first page's form is unbound and has none.
     scope = {"contact_methods": list(contact_methods), **{k: v for k, v in filters.items() if v}}
-    page = selectors.queue_page(
-        queryset, cursor=_cursor(request.GET.get("cursor", ""), scope), limit=PAGE_SIZE
-    )
+    page, links = read_page(request.GET, queryset, selectors.QUEUE_ORDER, scope, limit=PAGE_SIZE)
     rows = [(case, *selectors.time_left(case, now)) for case in page.items]
-    query = request.GET.copy()
-    query.pop("cursor", None)
-    query.pop("page", None)  # offset links from before keyset paging
-    context = {
-        "form": form,
-        "rows": rows,
-        "query": query.urlencode(),
-        "next_token": _token(page.next_cursor, scope),
-        "previous_token": _token(page.previous_cursor, scope),
-    }
+    context = {"form": form, "rows": rows, **links}
     if request.htmx:
         return render(request, f"{template}#results", context)
     return render(request, template, context)
-
-
-def _cursor(token: str, scope: dict[str, object]) -> Cursor | None:
-    """The cursor in a `cursor` parameter; None (the first page) if it is missing, altered or
-    another query's."""
-    if not token:
-        return None
-    try:
-        return selectors.queue_cursor_load(pagination.decode(token, scope))
-    except (ValidationException, ValueError):
-        return None
-
-
-def _token(cursor: Cursor | None, scope: dict[str, object]) -> str:
-    return pagination.encode(cursor_dump(cursor), scope) if cursor else ""
 
 
 def _covered_services(request: SupportRequest) -> list[int] | None:

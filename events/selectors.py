@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Page, Paginator
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from accounts.models import Account
+from core.paging import SortKey
 from events.models import DeliveryPurpose, DeliveryStatus, EventDelivery, EventRule, EventTarget
 
 
@@ -50,14 +50,11 @@ def rule_target_count(rule: EventRule) -> int:
     return EventTarget.objects.filter(rule=rule).count()
 
 
-def delivery_page(
-    target: EventTarget, number: int | str | None, per_page: int
-) -> Page[EventDelivery]:
-    """One page of a target's deliveries, newest first, with their attempts: three queries
-    (count, page, attempts) whatever the page size."""
-    queryset = (
-        EventDelivery.objects.filter(target=target)
-        .prefetch_related("attempt_log")
-        .order_by("-created_at", "-id")
-    )
-    return Paginator(queryset, per_page).get_page(number)
+# A target's delivery log, newest first (the event_delivery_log index).
+DELIVERY_ORDER = (SortKey("created_at", descending=True), SortKey("id", descending=True))
+
+
+def deliveries_of(target: EventTarget) -> QuerySet[EventDelivery]:
+    """A target's deliveries with their attempts, to page in `DELIVERY_ORDER` (`core.paging`):
+    two queries a page (the page, its attempts) whatever its size."""
+    return EventDelivery.objects.filter(target=target).prefetch_related("attempt_log")

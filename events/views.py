@@ -35,6 +35,7 @@ from accounts.http import SupportRequest
 from core import crypto
 from core.errors import SupportApiError
 from core.forms import add_service_error
+from core.paging import read_page
 from events import access, selectors, services
 from events.forms import RuleForm, TargetForm, starter_text
 from events.models import (
@@ -383,9 +384,16 @@ def delivery_log(request: SupportRequest, name: str, target_id: str) -> HttpResp
     target = access.access_event_target(
         request.principal, name, target_id, action="events:ListTargetsByRule"
     )
-    page = selectors.delivery_page(target, request.GET.get("page"), PAGE_SIZE)
+    scope = {"list": "deliveries", "target": target.pk}
+    page, links = read_page(
+        request.GET,
+        selectors.deliveries_of(target),
+        selectors.DELIVERY_ORDER,
+        scope,
+        limit=PAGE_SIZE,
+    )
     can_replay = _can(request, "events:StartReplay")
-    for delivery in page.object_list:
+    for delivery in page.items:
         delivery.event_json = event_text(delivery.event)
         # A replay is a new delivery of the same event: the event's own time, not the replay's.
         delivery.event_time = _event_time(delivery)
@@ -402,8 +410,8 @@ def delivery_log(request: SupportRequest, name: str, target_id: str) -> HttpResp
         "shown_destination": _shown_destination(
             target, can_change=_can(request, "events:PutTargets")
         ),
-        "page": page,
-        "query": "",
+        "deliveries": page.items,
+        **links,
     }
     if request.htmx:
         return render(request, "events/delivery_log.html#deliveries", context)

@@ -12,8 +12,8 @@ from cases import access as case_access
 from cases import selectors
 from cases import services as case_services
 from cases.models import Case, Communication
-from core import pagination
 from core.errors import CaseIdNotFound, ValidationException
+from core.paging import cursor_from_token, page_token
 
 MSG_CASE_ID_REQUIRED = "A caseId is required."
 DEFAULT_PAGE = 100
@@ -123,7 +123,9 @@ def describe_cases(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
         "resolved": include_resolved,
         "language": language,
     }
-    cursor = pagination.decode(body["nextToken"], scope) if body.get("nextToken") else None
+    cursor = cursor_from_token(
+        body.get("nextToken"), Case, selectors.CASE_PAGE_ORDER, scope, strict=True
+    )
     page = selectors.case_page_for_principal(
         ctx.principal,
         case_ids=case_ids,
@@ -170,7 +172,7 @@ def describe_cases(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
                 "communications": [communication_shape(c, case.case_id) for c in items]
             }
             if total > len(items) and items:
-                recent_shape["nextToken"] = pagination.encode(
+                recent_shape["nextToken"] = page_token(
                     selectors.communication_cursor_after(items[-1]),
                     _communications_scope(ctx, case, None, None),
                 )
@@ -178,7 +180,7 @@ def describe_cases(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
         cases.append(details)
     result: dict[str, Any] = {"cases": cases}
     if page.next_cursor is not None:
-        result["nextToken"] = pagination.encode(page.next_cursor, scope)
+        result["nextToken"] = page_token(page.next_cursor, scope)
     return result
 
 
@@ -190,7 +192,9 @@ def describe_communications(ctx: CallContext, body: dict[str, Any]) -> dict[str,
     after = parse_time(body.get("afterTime"), "afterTime")
     before = parse_time(body.get("beforeTime"), "beforeTime")
     scope = _communications_scope(ctx, case, body.get("afterTime"), body.get("beforeTime"))
-    cursor = pagination.decode(body["nextToken"], scope) if body.get("nextToken") else None
+    cursor = cursor_from_token(
+        body.get("nextToken"), Communication, selectors.COMMUNICATION_ORDER, scope, strict=True
+    )
     page = selectors.communication_page(
         case,
         after=after,
@@ -202,7 +206,7 @@ def describe_communications(ctx: CallContext, body: dict[str, Any]) -> dict[str,
         "communications": [communication_shape(c, case.case_id) for c in page.items]
     }
     if page.next_cursor is not None:
-        result["nextToken"] = pagination.encode(page.next_cursor, scope)
+        result["nextToken"] = page_token(page.next_cursor, scope)
     return result
 
 

@@ -14,9 +14,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case
-from cases.selectors import Cursor
 from cases.services import case_support_reply
 from console.views import PAGE_SIZE
+from core.paging import Cursor
 from tests import factories
 
 LINK = re.compile(r'<a href="(\?[^"]*)" rel="(prev|next)">')
