@@ -1,9 +1,16 @@
+"""Accounts, users and IAM in the admin. Every write is a service call with the operator as
+actor, so it is audited and obeys the rules the customer pages and the API obey (a group's
+members and a principal's customer policies stay in their account). The forms run the services'
+checks first, so a refusal shows next to its field before anything is written."""
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -11,11 +18,31 @@ from accounts import policy as policy_eval
 from accounts import services
 from accounts.models import AccessKey, AccessKeyStatus, Account, IamGroup, Policy, User
 from accounts.principals import Principal
+from accounts.services.validation import clean_country, clean_time_zone
+from core.admin import ServiceBackedAdmin, adopt, fresh
+from core.errors import SupportApiError
+from core.forms import add_service_error
+
+# Who an operator is and what they see of any user; what they may change depends on the kind.
+USER_READONLY = ("login", "kind", "account", "user_name", "email", "principal_id", "last_login")
+ENGINEER_ONLY = ("is_staff", "is_superuser", "services")
 
 
 def _actor(request: HttpRequest) -> Principal:
     # The admin site only serves signed-in staff users.
     return getattr(request, "principal", None) or Principal(user=cast(User, request.user))
+
+
+def _checked(check: Callable[[str], str], value: str) -> str:
+    try:
+        return check(value)
+    except SupportApiError as error:
+        raise forms.ValidationError(error.display_message) from None
+
+
+def _by_pk(items: Iterable[Any]) -> list[Any]:
+    # A stable order, so the audit records of one save come out the same way every time.
+    return sorted(items, key=lambda item: item.pk)
 
 
 class UserInline(admin.TabularInline):
@@ -31,8 +58,21 @@ class UserInline(admin.TabularInline):
         return False
 
 
+class AccountForm(forms.ModelForm):
+    class Meta:
+        model = Account
+        fields = ("name", "plan", "country", "time_zone", "contact_email", "is_active")
+
+    def clean_country(self) -> str:
+        return _checked(clean_country, self.cleaned_data["country"])
+
+    def clean_time_zone(self) -> str:
+        return _checked(clean_time_zone, self.cleaned_data["time_zone"])
+
+
 @admin.register(Account)
-class AccountAdmin(admin.ModelAdmin):
+class AccountAdmin(ServiceBackedAdmin):
+    form = AccountForm
     list_display = ("account_id", "name", "plan", "country", "time_zone", "is_active", "created_at")
     list_filter = ("plan", "is_active", "country")
     search_fields = ("account_id", "name", "contact_email")
@@ -44,13 +84,59 @@ class AccountAdmin(admin.ModelAdmin):
         # or sign-up), never as a bare row.
         return False
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Deleting an account would take its cases and history with it; deactivate it instead.
+        return False
+
+    def save_model(self, request: HttpRequest, obj: Account, form: Any, change: Any) -> None:
+        actor, data = _actor(request), form.cleaned_data
+        account = fresh(obj)
+        if account.plan_id != data["plan"].pk:
+            services.account_set_plan(account=account, plan=data["plan"], actor=actor)
+        services.account_update(
+            account=account,
+            actor=actor,
+            name=data["name"],
+            contact_email=data["contact_email"],
+            country=data["country"],
+            time_zone=data["time_zone"],
+            is_active=data["is_active"],
+        )
+        adopt(obj, account)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: Any) -> None:
+        # The users inline edits one thing: whether each user is active.
+        for user_form in formset.initial_forms:
+            if "is_active" in user_form.changed_data:
+                user = services.user_update(
+                    user=fresh(user_form.instance),
+                    is_active=user_form.cleaned_data["is_active"],
+                    actor=_actor(request),
+                )
+                adopt(user_form.instance, user)
+
+
+class UserForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("display_name", "is_active", "is_staff", "is_superuser", "services", "policies")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            for policy in cleaned.get("policies", ()):
+                services.check_policy_account(account=self.instance.account, policy=policy)
+        except SupportApiError as error:
+            add_service_error(self, error)
+        return cleaned
+
 
 @admin.register(User)
-class UserAdmin(admin.ModelAdmin):
+class UserAdmin(ServiceBackedAdmin):
+    form = UserForm
     list_display = ("login", "kind", "account", "email", "is_active", "is_staff")
     list_filter = ("kind", "is_active", "is_staff")
     search_fields = ("login", "email", "user_name", "account__account_id")
-    readonly_fields = ("login", "kind", "account", "user_name", "principal_id", "last_login")
     fields = (
         "login",
         "kind",
@@ -68,8 +154,51 @@ class UserAdmin(admin.ModelAdmin):
     )
     filter_horizontal = ("services", "policies")
 
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
+        readonly: tuple[str, ...] = USER_READONLY
+        if obj is None or not obj.is_engineer:
+            readonly += ENGINEER_ONLY
+        if obj is None or not obj.is_iam:
+            # Root users may do everything and engineers act as staff: policies are IAM users'.
+            readonly += ("policies",)
+        return readonly
+
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
+        # Only IAM users are deleted (with their keys); a root user goes with its account.
+        return obj is None or obj.is_iam
+
+    def save_model(self, request: HttpRequest, obj: User, form: Any, change: Any) -> None:
+        user = fresh(obj)
+        flags = ("display_name", "is_active", "is_staff", "is_superuser")
+        services.user_update(
+            user=user,
+            actor=_actor(request),
+            **{name: form.cleaned_data[name] for name in flags if name in form.cleaned_data},
+        )
+        adopt(obj, user)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: Any) -> None:
+        actor, user, data = _actor(request), form.instance, form.cleaned_data
+        if "services" in data:
+            services.engineer_set_services(user=user, services=data["services"], actor=actor)
+        if "policies" in data:
+            wanted, current = set(data["policies"]), set(user.policies.all())
+            for policy in _by_pk(wanted - current):
+                services.policy_attach_to_user(user=user, policy=policy, actor=actor)
+            for policy in _by_pk(current - wanted):
+                services.policy_detach_from_user(user=user, policy=policy, actor=actor)
+        super().save_related(request, form, formsets, change)
+
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
+        services.iam_user_delete(user=obj, actor=_actor(request))
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset.select_related("account"):
+            services.iam_user_delete(user=user, actor=_actor(request))
 
 
 class PolicyForm(forms.ModelForm):
@@ -88,22 +217,116 @@ class PolicyForm(forms.ModelForm):
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(ServiceBackedAdmin):
     form = PolicyForm
     list_display = ("name", "account", "description")
     list_filter = (("account", admin.EmptyFieldListFilter),)
     search_fields = ("name", "account__account_id")
 
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: Policy | None = None
+    ) -> tuple[str, ...]:
+        # Users, groups and audit records name a policy by its ARN: account and name stay.
+        return ("account", "name") if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: Policy, form: Any, change: Any) -> None:
+        data = form.cleaned_data
+        if change:
+            saved = services.policy_update(
+                policy=fresh(obj),
+                document=data["document"],
+                description=data["description"],
+                actor=_actor(request),
+            )
+        else:
+            saved = services.policy_create(
+                account=data["account"],
+                name=data["name"],
+                document=data["document"],
+                description=data["description"],
+                actor=_actor(request),
+            )
+        adopt(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: Policy) -> None:
+        services.policy_delete(policy=obj, actor=_actor(request))
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Policy]) -> None:
+        for policy in queryset.select_related("account"):
+            services.policy_delete(policy=policy, actor=_actor(request))
+
+
+class IamGroupForm(forms.ModelForm):
+    class Meta:
+        model = IamGroup
+        fields = ("account", "name", "members", "policies")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        # On a new group the account comes from the form; an existing group keeps its own.
+        account = cleaned.get("account") if self.instance.pk is None else self.instance.account
+        if account is None:
+            return cleaned
+        checks: list[tuple[Callable[..., None], str, str]] = [
+            (services.check_member_account, "members", "user"),
+            (services.check_policy_account, "policies", "policy"),
+        ]
+        for check, field, argument in checks:
+            try:
+                for item in cleaned.get(field, ()):
+                    check(account=account, **{argument: item})
+            except SupportApiError as error:
+                add_service_error(self, error)
+        return cleaned
+
 
 @admin.register(IamGroup)
-class IamGroupAdmin(admin.ModelAdmin):
+class IamGroupAdmin(ServiceBackedAdmin):
+    form = IamGroupForm
     list_display = ("name", "account")
     search_fields = ("name", "account__account_id")
     filter_horizontal = ("members", "policies")
 
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: IamGroup | None = None
+    ) -> tuple[str, ...]:
+        return ("account", "name") if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: IamGroup, form: Any, change: Any) -> None:
+        if change:
+            return  # account and name are read-only; membership is save_related's
+        data = form.cleaned_data
+        group = services.group_create(
+            account=data["account"], name=data["name"], actor=_actor(request)
+        )
+        adopt(obj, group)
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: Any) -> None:
+        actor, group, data = _actor(request), form.instance, form.cleaned_data
+        wanted, current = set(data["members"]), set(group.members.all())
+        for user in _by_pk(wanted - current):
+            services.group_add_user(group=group, user=user, actor=actor)
+        for user in _by_pk(current - wanted):
+            services.group_remove_user(group=group, user=user, actor=actor)
+        wanted, current = set(data["policies"]), set(group.policies.all())
+        for policy in _by_pk(wanted - current):
+            services.group_attach_policy(group=group, policy=policy, actor=actor)
+        for policy in _by_pk(current - wanted):
+            services.group_detach_policy(group=group, policy=policy, actor=actor)
+        super().save_related(request, form, formsets, change)
+
+    def delete_model(self, request: HttpRequest, obj: IamGroup) -> None:
+        services.group_delete(group=obj, actor=_actor(request))
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[IamGroup]) -> None:
+        for group in queryset.select_related("account"):
+            services.group_delete(group=group, actor=_actor(request))
+
 
 @admin.register(AccessKey)
-class AccessKeyAdmin(admin.ModelAdmin):
+class AccessKeyAdmin(ServiceBackedAdmin):
     list_display = ("access_key_id", "user", "status", "created_at", "last_used_at")
     list_filter = ("status",)
     search_fields = ("access_key_id", "user__login")
@@ -115,18 +338,29 @@ class AccessKeyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
+    def has_change_permission(self, request: HttpRequest, obj: AccessKey | None = None) -> bool:
+        # Nothing on the form is editable; the status changes through the actions below.
+        return False
+
+    def delete_model(self, request: HttpRequest, obj: AccessKey) -> None:
+        services.access_key_delete(access_key=obj, actor=_actor(request))
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[AccessKey]) -> None:
+        for key in queryset.select_related("user__account"):
+            services.access_key_delete(access_key=key, actor=_actor(request))
+
     @admin.action(description="Deactivate the selected keys")
     def deactivate(self, request: HttpRequest, queryset: QuerySet[AccessKey]) -> None:
-        for key in queryset.select_related("user__account"):
-            services.access_key_set_status(
-                access_key=key, status=AccessKeyStatus.INACTIVE, actor=_actor(request)
-            )
+        self._set_status(request, queryset, AccessKeyStatus.INACTIVE)
         self.message_user(request, "Keys deactivated.", messages.SUCCESS)
 
     @admin.action(description="Activate the selected keys")
     def activate(self, request: HttpRequest, queryset: QuerySet[AccessKey]) -> None:
-        for key in queryset.select_related("user__account"):
-            services.access_key_set_status(
-                access_key=key, status=AccessKeyStatus.ACTIVE, actor=_actor(request)
-            )
+        self._set_status(request, queryset, AccessKeyStatus.ACTIVE)
         self.message_user(request, "Keys activated.", messages.SUCCESS)
+
+    @transaction.atomic
+    def _set_status(self, request: HttpRequest, queryset: QuerySet[AccessKey], status: str) -> None:
+        for key in queryset.select_related("user__account"):
+            services.access_key_set_status(access_key=key, status=status, actor=_actor(request))

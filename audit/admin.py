@@ -1,13 +1,14 @@
-from typing import Any
+"""Audit records are evidence: operators read them here and never add, change or delete one
+(old records leave only through the retention purge, `audit_events_purge`)."""
 
 from django.contrib import admin
-from django.http import HttpRequest
 
 from audit.models import AuditEvent
+from core.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = (
         "event_time",
         "event_name",
@@ -18,12 +19,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     )
     list_filter = ("event_source", "event_type", "read_only")
     search_fields = ("event_name", "principal_arn", "access_key_id", "recipient_account_id")
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False

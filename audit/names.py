@@ -46,6 +46,22 @@ class AuditEventName(enum.StrEnum):
     UPDATE_ACCESS_KEY = "UpdateAccessKey"
     DELETE_ACCESS_KEY = "DeleteAccessKey"
     CONSOLE_LOGIN = "ConsoleLogin"
+    UPDATE_USER = "UpdateUser"
+    REMOVE_USER_FROM_GROUP = "RemoveUserFromGroup"
+    DETACH_GROUP_POLICY = "DetachGroupPolicy"
+    DELETE_GROUP = "DeleteGroup"
+    DELETE_POLICY = "DeletePolicy"
+    # IAM: ours, for what operators change in the admin (IAM has no such calls).
+    UPDATE_ACCOUNT = "UpdateAccount"
+    UPDATE_POLICY = "UpdatePolicy"
+    UPDATE_ENGINEER_SERVICES = "UpdateEngineerServices"
+    # Reference data (catalog), changed by operators in the admin: Put creates or updates.
+    PUT_SUPPORT_PLAN = "PutSupportPlan"
+    PUT_RESPONSE_TIME_TARGET = "PutResponseTimeTarget"
+    DELETE_RESPONSE_TIME_TARGET = "DeleteResponseTimeTarget"
+    PUT_SEVERITY = "PutSeverity"
+    PUT_SERVICE = "PutService"
+    PUT_CATEGORY = "PutCategory"
     # EventBridge (rules over Support Center's events)
     PUT_RULE = "PutRule"
     DELETE_RULE = "DeleteRule"

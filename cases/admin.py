@@ -6,17 +6,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from cases.models import Attachment, AttachmentSet, Case, CaseEvent, Communication
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+from core.admin import ReadOnlyAdmin
 
 
 class CommunicationInline(admin.StackedInline):

@@ -1,27 +1,100 @@
-from django.contrib import admin
+"""Reference data in the admin. Every change is a catalog service call with the operator as
+actor: validated as the models validate, and audited (the plans, the plan x severity matrix,
+severities, services and categories decide what every customer may do).
 
+Reference rows are never deleted here: accounts and cases keep pointing at them (services and
+categories are retired with their active flag instead). A plan's severities are the exception:
+removing one from the matrix only stops offering it to new cases.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.contrib import admin
+from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+
+from audit.actors import Actor
+from catalog import services
 from catalog.models import Category, PlanSeverity, Service, Severity, SupportPlan
+from core.admin import ServiceBackedAdmin, adopt, fresh
+
+MSG_NO_PRINCIPAL = "The admin needs accounts.middleware.PrincipalMiddleware to know who acts."
+
+
+def _actor(request: HttpRequest) -> Actor:
+    # The principal is set by the accounts app's middleware, above this app in the layers.
+    principal = getattr(request, "principal", None)
+    if principal is None:
+        raise ImproperlyConfigured(MSG_NO_PRINCIPAL)
+    return cast(Actor, principal)
+
+
+def _values(form: Any, fields: frozenset[str]) -> dict[str, Any]:
+    """The form's values for the fields a service accepts (read-only fields are not on the
+    form; an inline's id, parent and delete box are not the service's)."""
+    return {name: value for name, value in form.cleaned_data.items() if name in fields}
+
+
+class NoDeleteAdmin(ServiceBackedAdmin):
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class CategoryInline(admin.TabularInline):
     model = Category
     extra = 0
     fields = ("code", "name", "name_ja", "extra_field_label", "is_active")
+    can_delete = False
 
 
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(NoDeleteAdmin):
     list_display = ("name", "code", "case_type", "is_active")
     list_filter = ("case_type", "is_active")
     search_fields = ("name", "code")
     inlines = [CategoryInline]
 
+    def save_model(self, request: HttpRequest, obj: Service, form: Any, change: Any) -> None:
+        saved = services.service_save(
+            service=fresh(obj) if change else None,
+            values=_values(form, services.SERVICE_FIELDS),
+            actor=_actor(request),
+        )
+        adopt(obj, saved)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: Any) -> None:
+        for category_form in formset.forms:
+            if not category_form.has_changed():
+                continue
+            instance = category_form.instance
+            saved = services.category_save(
+                category=fresh(instance) if instance.pk is not None else None,
+                values={
+                    **_values(category_form, services.CATEGORY_FIELDS - {"service"}),
+                    "service": form.instance,
+                },
+                actor=_actor(request),
+            )
+            adopt(instance, saved)
+
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(NoDeleteAdmin):
     list_display = ("name", "code", "service", "is_active")
     list_filter = ("service__case_type", "is_active")
     search_fields = ("name", "code", "service__code")
+
+    def save_model(self, request: HttpRequest, obj: Category, form: Any, change: Any) -> None:
+        saved = services.category_save(
+            category=fresh(obj) if change else None,
+            values=_values(form, services.CATEGORY_FIELDS),
+            actor=_actor(request),
+        )
+        adopt(obj, saved)
 
 
 class PlanSeverityInline(admin.TabularInline):
@@ -34,7 +107,7 @@ class PlanSeverityInline(admin.TabularInline):
 
 
 @admin.register(SupportPlan)
-class SupportPlanAdmin(admin.ModelAdmin):
+class SupportPlanAdmin(NoDeleteAdmin):
     list_display = (
         "name",
         "code",
@@ -66,16 +139,82 @@ class SupportPlanAdmin(admin.ModelAdmin):
         ),
     )
 
+    def save_model(self, request: HttpRequest, obj: SupportPlan, form: Any, change: Any) -> None:
+        saved = services.support_plan_save(
+            plan=fresh(obj) if change else None,
+            values=_values(form, services.PLAN_FIELDS),
+            actor=_actor(request),
+        )
+        adopt(obj, saved)
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: Any) -> None:
+        plan, actor = form.instance, _actor(request)
+        deleted = [cell_form for cell_form in formset.deleted_forms if cell_form.instance.pk]
+        changed = [
+            cell_form
+            for cell_form in formset.forms
+            if cell_form.has_changed() and cell_form not in formset.deleted_forms
+        ]
+        # Every severity that leaves the plan goes before any arrives, so that two rows
+        # swapping their severities do not remove the cell the other has just set.
+        moved = [f for f in changed if f.instance.pk and "severity" in f.changed_data]
+        for cell_form in [*deleted, *moved]:
+            old = fresh(cell_form.instance)
+            services.plan_severity_remove(plan=plan, severity=old.severity, actor=actor)
+        for cell_form in changed:
+            cell = services.plan_severity_set(
+                plan=plan,
+                severity=cell_form.cleaned_data["severity"],
+                response_minutes=cell_form.cleaned_data["response_minutes"],
+                actor=actor,
+            )
+            adopt(cell_form.instance, cell)
+
 
 @admin.register(Severity)
-class SeverityAdmin(admin.ModelAdmin):
+class SeverityAdmin(NoDeleteAdmin):
     list_display = ("name", "code", "level")
     ordering = ("level",)
 
+    def save_model(self, request: HttpRequest, obj: Severity, form: Any, change: Any) -> None:
+        saved = services.severity_save(
+            severity=fresh(obj) if change else None,
+            values=_values(form, services.SEVERITY_FIELDS),
+            actor=_actor(request),
+        )
+        adopt(obj, saved)
+
 
 @admin.register(PlanSeverity)
-class PlanSeverityAdmin(admin.ModelAdmin):
+class PlanSeverityAdmin(ServiceBackedAdmin):
     list_display = ("plan", "severity", "response_minutes")
+    # The changelist's inline editing saves each changed row through save_model below.
     list_editable = ("response_minutes",)
     list_filter = ("plan", "severity")
     ordering = ("plan__position", "severity__level")
+
+    def get_readonly_fields(
+        self, request: HttpRequest, obj: PlanSeverity | None = None
+    ) -> tuple[str, ...]:
+        # A cell is its plan and severity; another pair is another cell (add it instead).
+        return ("plan", "severity") if obj is not None else ()
+
+    def save_model(self, request: HttpRequest, obj: PlanSeverity, form: Any, change: Any) -> None:
+        cell = fresh(obj) if change else obj
+        saved = services.plan_severity_set(
+            plan=cell.plan,
+            severity=cell.severity,
+            response_minutes=form.cleaned_data["response_minutes"],
+            actor=_actor(request),
+        )
+        adopt(obj, saved)
+
+    def delete_model(self, request: HttpRequest, obj: PlanSeverity) -> None:
+        services.plan_severity_remove(plan=obj.plan, severity=obj.severity, actor=_actor(request))
+
+    @transaction.atomic
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[PlanSeverity]) -> None:
+        for cell in queryset.select_related("plan", "severity"):
+            services.plan_severity_remove(
+                plan=cell.plan, severity=cell.severity, actor=_actor(request)
+            )

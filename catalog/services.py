@@ -1,13 +1,24 @@
-"""Writes for the service catalog and the reference data."""
+"""Writes for the service catalog and the reference data: the loader that seeds it, and the
+edits operators make in the admin (validated as the models validate, each with its audit record;
+reference data belongs to no account, so the records have none)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Model
 
+from audit import services as audit
+from audit.actors import Actor
+from audit.names import AuditEventName
 from catalog import reference
 from catalog.models import Category, PlanSeverity, Service, Severity, SupportPlan
+from core.errors import InvalidParameterValueException
 
 
 @dataclass
@@ -69,3 +80,256 @@ def reference_data_load() -> LoadResult:
             )
             result.add(created)
     return result
+
+
+# --- Operators' edits (the admin) ----------------------------------------------------------------
+
+MSG_UNKNOWN_FIELDS = "{model} has no editable field(s) {fields}."
+MSG_TARGET_MINUTES = "A response-time target is a whole number of minutes above zero."
+MSG_HELP_LINKS = (
+    'Help links are a list of {"title": ..., "url": ...} with an http or https URL each.'
+)
+
+PLAN_FIELDS = frozenset(
+    {
+        "code",
+        "name",
+        "position",
+        "allows_account_and_billing",
+        "allows_service_limit_increase",
+        "allows_technical",
+        "allows_web",
+        "allows_chat",
+        "allows_phone",
+        "allows_cc",
+        "api_access",
+        "full_trusted_advisor",
+        "business_hours_only",
+    }
+)
+SEVERITY_FIELDS = frozenset({"code", "name", "name_ja", "level", "description"})
+SERVICE_FIELDS = frozenset({"code", "name", "name_ja", "case_type", "is_active"})
+CATEGORY_FIELDS = frozenset(
+    {"service", "code", "name", "name_ja", "help_links", "extra_field_label", "is_active"}
+)
+
+_http_url = URLValidator(schemes=["http", "https"])
+
+
+def _apply(instance: Model, values: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
+    """Set `values` on `instance`, validate it as the model does (field rules, uniqueness,
+    constraints) and save it; returns what changed (everything for a new row)."""
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise InvalidParameterValueException(
+            MSG_UNKNOWN_FIELDS.format(model=type(instance).__name__, fields=", ".join(unknown)),
+            field=unknown[0],
+        )
+    creating = instance._state.adding
+    changed = {}
+    for field, value in values.items():
+        if creating or getattr(instance, field) != value:
+            setattr(instance, field, value)
+            changed[field] = value
+    if not changed:
+        return changed
+    try:
+        instance.full_clean()
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise InvalidParameterValueException(
+            " ".join(messages), field=None if field == NON_FIELD_ERRORS else field
+        ) from None
+    instance.save()
+    return changed
+
+
+def _record_put(
+    *,
+    actor: Actor,
+    event_name: AuditEventName,
+    key: dict[str, str],
+    created: bool,
+    changed: dict[str, Any],
+) -> None:
+    # Reference data belongs to no account; model instances are named by their code.
+    changes = {
+        field: getattr(value, "code", str(value)) if isinstance(value, Model) else value
+        for field, value in changed.items()
+    }
+    audit.record(
+        actor=actor,
+        event_name=event_name,
+        account=None,
+        request_parameters={**key, "created": created, "changes": changes},
+    )
+
+
+@transaction.atomic
+def support_plan_save(
+    *, plan: SupportPlan | None, values: Mapping[str, Any], actor: Actor
+) -> SupportPlan:
+    """Create a support plan (`plan=None`) or change one; `values` holds fields of
+    `PLAN_FIELDS`. What a plan allows applies to every account on it from the next request.
+
+    Raises `InvalidParameterValueException` for an unknown field, a malformed or taken code, or
+    any other value the model refuses. Writes a PutSupportPlan audit record with what changed,
+    and nothing when nothing did.
+    """
+    target = plan if plan is not None else SupportPlan()
+    created = target._state.adding
+    changed = _apply(target, values, PLAN_FIELDS)
+    if changed:
+        _record_put(
+            actor=actor,
+            event_name=AuditEventName.PUT_SUPPORT_PLAN,
+            key={"planCode": target.code},
+            created=created,
+            changed=changed,
+        )
+    return target
+
+
+@transaction.atomic
+def plan_severity_set(
+    *, plan: SupportPlan, severity: Severity, response_minutes: int, actor: Actor
+) -> PlanSeverity:
+    """Offer `severity` on `plan` with this first-response target, or change the target. It
+    applies to cases opened from now on (open cases keep the due time they were given).
+
+    Raises `InvalidParameterValueException` unless the target is a whole number of minutes
+    above zero. Writes a PutResponseTimeTarget audit record with the previous target, and
+    nothing when the target is unchanged.
+    """
+    if (
+        isinstance(response_minutes, bool)
+        or not isinstance(response_minutes, int)
+        or response_minutes <= 0
+    ):
+        raise InvalidParameterValueException(MSG_TARGET_MINUTES, field="response_minutes")
+    cell = PlanSeverity.objects.select_for_update().filter(plan=plan, severity=severity).first()
+    previous = cell.response_minutes if cell is not None else None
+    if cell is None:
+        cell = PlanSeverity.objects.create(
+            plan=plan, severity=severity, response_minutes=response_minutes
+        )
+    elif previous == response_minutes:
+        return cell
+    else:
+        cell.response_minutes = response_minutes
+        cell.save(update_fields=["response_minutes", "updated_at"])
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.PUT_RESPONSE_TIME_TARGET,
+        account=None,
+        request_parameters={
+            "planCode": plan.code,
+            "severityCode": severity.code,
+            "responseMinutes": response_minutes,
+            "previousResponseMinutes": previous,
+        },
+    )
+    return cell
+
+
+@transaction.atomic
+def plan_severity_remove(*, plan: SupportPlan, severity: Severity, actor: Actor) -> None:
+    """Stop offering `severity` on `plan` (open cases keep theirs). Writes a
+    DeleteResponseTimeTarget audit record; nothing happens if the plan did not offer it."""
+    cell = PlanSeverity.objects.select_for_update().filter(plan=plan, severity=severity).first()
+    if cell is None:
+        return
+    previous = cell.response_minutes
+    cell.delete()
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.DELETE_RESPONSE_TIME_TARGET,
+        account=None,
+        request_parameters={
+            "planCode": plan.code,
+            "severityCode": severity.code,
+            "previousResponseMinutes": previous,
+        },
+    )
+
+
+@transaction.atomic
+def severity_save(
+    *, severity: Severity | None, values: Mapping[str, Any], actor: Actor
+) -> Severity:
+    """Create a severity (`severity=None`) or change one; `values` holds fields of
+    `SEVERITY_FIELDS`. Raises `InvalidParameterValueException` for an unknown field, a taken
+    code or level, or any other value the model refuses. Writes a PutSeverity audit record with
+    what changed."""
+    target = severity if severity is not None else Severity()
+    created = target._state.adding
+    changed = _apply(target, values, SEVERITY_FIELDS)
+    if changed:
+        _record_put(
+            actor=actor,
+            event_name=AuditEventName.PUT_SEVERITY,
+            key={"severityCode": target.code},
+            created=created,
+            changed=changed,
+        )
+    return target
+
+
+@transaction.atomic
+def service_save(*, service: Service | None, values: Mapping[str, Any], actor: Actor) -> Service:
+    """Create a service (`service=None`) or change one; `values` holds fields of
+    `SERVICE_FIELDS`. An inactive service is no longer offered to new cases. Raises
+    `InvalidParameterValueException` for an unknown field, a taken code, an unknown case type or
+    any other value the model refuses. Writes a PutService audit record with what changed."""
+    target = service if service is not None else Service()
+    created = target._state.adding
+    changed = _apply(target, values, SERVICE_FIELDS)
+    if changed:
+        _record_put(
+            actor=actor,
+            event_name=AuditEventName.PUT_SERVICE,
+            key={"serviceCode": target.code},
+            created=created,
+            changed=changed,
+        )
+    return target
+
+
+def _check_help_links(links: Any) -> None:
+    # The links become hrefs on the create-case page: only web URLs, never javascript: or data:.
+    if not isinstance(links, list):
+        raise InvalidParameterValueException(MSG_HELP_LINKS, field="help_links")
+    for link in links:
+        if not isinstance(link, dict) or set(link) != {"title", "url"}:
+            raise InvalidParameterValueException(MSG_HELP_LINKS, field="help_links")
+        if not isinstance(link["title"], str) or not isinstance(link["url"], str):
+            raise InvalidParameterValueException(MSG_HELP_LINKS, field="help_links")
+        try:
+            _http_url(link["url"])
+        except ValidationError:
+            raise InvalidParameterValueException(MSG_HELP_LINKS, field="help_links") from None
+
+
+@transaction.atomic
+def category_save(
+    *, category: Category | None, values: Mapping[str, Any], actor: Actor
+) -> Category:
+    """Create a category (`category=None`, with `service` among the values) or change one;
+    `values` holds fields of `CATEGORY_FIELDS`. An inactive category is no longer offered to new
+    cases. Raises `InvalidParameterValueException` for an unknown field, a code taken in the
+    service, help links that are not web links, or any other value the model refuses. Writes a
+    PutCategory audit record with what changed."""
+    if "help_links" in values:
+        _check_help_links(values["help_links"])
+    target = category if category is not None else Category()
+    created = target._state.adding
+    changed = _apply(target, values, CATEGORY_FIELDS)
+    if changed:
+        _record_put(
+            actor=actor,
+            event_name=AuditEventName.PUT_CATEGORY,
+            key={"serviceCode": target.service.code, "categoryCode": target.code},
+            created=created,
+            changed=changed,
+        )
+    return target

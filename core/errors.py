@@ -204,6 +204,12 @@ class MalformedPolicyDocument(SupportApiError):
     code = "MalformedPolicyDocument"
 
 
+class DeleteConflict(SupportApiError):
+    """IAM's answer to deleting a policy or a group that is still in use."""
+
+    code = "DeleteConflict"
+
+
 # --- EventBridge (AWS's error names) ----------------------------------------------------------
 
 

@@ -17,7 +17,7 @@ FIELD_ALIASES = {
 }
 
 
-def add_service_error(form: forms.Form, error: SupportApiError) -> None:
+def add_service_error(form: forms.BaseForm, error: SupportApiError) -> None:
     """Show a service's error next to its field (or at the top of the form)."""
     field = FIELD_ALIASES.get(error.field or "", error.field)
     if field and field in form.fields:

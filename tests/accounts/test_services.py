@@ -174,3 +174,52 @@ def test_group_members_stay_in_their_account(business_account, other_account) ->
     stranger = factories.make_iam_user(other_account)
     with pytest.raises(InvalidParameterValueException):
         services.group_add_user(group=group, user=stranger, actor=SYSTEM)
+
+
+def test_principals_only_get_their_own_accounts_policies(business_account, other_account) -> None:
+    user = factories.make_iam_user(business_account, policy=None)
+    group = services.group_create(account=business_account, name="team", actor=SYSTEM)
+    theirs = services.policy_create(
+        account=other_account,
+        name="theirs",
+        document={"Statement": [{"Effect": "Allow", "Action": "support:*", "Resource": "*"}]},
+        actor=SYSTEM,
+    )
+    message = services.MSG_POLICY_OTHER_ACCOUNT.format(name="theirs")
+    with pytest.raises(InvalidParameterValueException, match=message):
+        services.policy_attach_to_user(user=user, policy=theirs, actor=SYSTEM)
+    with pytest.raises(InvalidParameterValueException, match=message):
+        services.group_attach_policy(group=group, policy=theirs, actor=SYSTEM)
+    assert not user.policies.exists()
+    assert not group.policies.exists()
+    assert not AuditEvent.objects.filter(event_name__in=["AttachUserPolicy", "AttachGroupPolicy"])
+
+
+def test_only_iam_users_join_groups(business_account) -> None:
+    group = services.group_create(account=business_account, name="team", actor=SYSTEM)
+    with pytest.raises(InvalidParameterValueException, match="Only IAM users"):
+        services.group_add_user(group=group, user=factories.root_of(business_account), actor=SYSTEM)
+    assert not group.members.exists()
+
+
+def test_customers_never_become_staff(business_account) -> None:
+    root = factories.root_of(business_account)
+    with pytest.raises(InvalidParameterValueException, match="Only support engineers"):
+        services.user_update(user=root, is_staff=True, actor=SYSTEM)
+    with pytest.raises(InvalidParameterValueException, match="Only support engineers"):
+        services.engineer_set_services(user=root, services=[], actor=SYSTEM)
+    root.refresh_from_db()
+    assert not root.is_staff
+
+
+def test_account_update_records_only_what_changed(business_account) -> None:
+    services.account_update(account=business_account, name=business_account.name, actor=SYSTEM)
+    assert not AuditEvent.objects.filter(event_name="UpdateAccount").exists()
+    with pytest.raises(InvalidParameterValueException, match="valid email"):
+        services.account_update(account=business_account, contact_email="nope", actor=SYSTEM)
+    services.account_update(account=business_account, name="  Renamed  ", actor=SYSTEM)
+    record = AuditEvent.objects.get(event_name="UpdateAccount")
+    assert record.request_parameters == {
+        "accountId": business_account.account_id,
+        "name": "Renamed",
+    }

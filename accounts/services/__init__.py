@@ -1,72 +1,101 @@
-"""Writes for accounts, IAM principals, policies and access keys."""
+"""Writes for accounts, IAM principals, policies and access keys: accounts, users and access
+keys here; IAM policies and groups in `iam`; what operators change in the admin (an account's plan
+and settings, users' flags, the services an engineer covers) in `operators`; input checks shared
+with the admin's forms in `validation`.
+
+Every function is one transaction with its audit record (`audit.services.record`).
+"""
 
 from __future__ import annotations
 
-import json
-import zoneinfo
 from collections.abc import Iterable
-from typing import Any
 
-import holidays
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
-from accounts import policy as policy_eval
 from accounts.managed_policies import MANAGED_POLICIES
 from accounts.models import (
     AccessKey,
     AccessKeyStatus,
     Account,
-    IamGroup,
     Policy,
     User,
     UserKind,
     user_name_validator,
 )
 from accounts.principals import Principal
+from accounts.services.iam import (
+    MSG_GROUP_OTHER_ACCOUNT,
+    MSG_POLICY_OTHER_ACCOUNT,
+    check_member_account,
+    check_policy_account,
+    group_add_user,
+    group_attach_policy,
+    group_create,
+    group_delete,
+    group_detach_policy,
+    group_remove_user,
+    policy_attach_to_user,
+    policy_create,
+    policy_delete,
+    policy_detach_from_user,
+    policy_update,
+)
+from accounts.services.operators import (
+    account_set_plan,
+    account_update,
+    engineer_set_services,
+    user_update,
+)
+from accounts.services.validation import clean_email, validate_account_fields
 from audit import services as audit
-from audit.services import IAM_SOURCE, AuditEventName
+from audit.names import IAM_SOURCE, SIGNIN_SOURCE, AuditEventName
 from catalog.models import SupportPlan
 from core import crypto, ids
-from core.errors import (
-    EntityAlreadyExists,
-    InvalidParameterValueException,
-    LimitExceeded,
-    MalformedPolicyDocument,
-)
+from core.errors import EntityAlreadyExists, InvalidParameterValueException, LimitExceeded
+
+__all__ = [
+    "MAX_ACCESS_KEYS_PER_USER",
+    "MSG_GROUP_OTHER_ACCOUNT",
+    "MSG_POLICY_OTHER_ACCOUNT",
+    "access_key_create",
+    "access_key_delete",
+    "access_key_secret",
+    "access_key_set_status",
+    "access_key_touch",
+    "account_create",
+    "account_set_plan",
+    "account_update",
+    "check_member_account",
+    "check_policy_account",
+    "console_sign_in_record",
+    "engineer_create",
+    "engineer_set_services",
+    "group_add_user",
+    "group_attach_policy",
+    "group_create",
+    "group_delete",
+    "group_detach_policy",
+    "group_remove_user",
+    "iam_user_create",
+    "iam_user_delete",
+    "iam_user_set_password",
+    "managed_policies_load",
+    "policy_attach_to_user",
+    "policy_create",
+    "policy_delete",
+    "policy_detach_from_user",
+    "policy_update",
+    "user_update",
+]
 
 MAX_ACCESS_KEYS_PER_USER = 2
 
-MSG_ACCOUNT_ID = "An account id is exactly 12 digits."
 MSG_ACCOUNT_EXISTS = "Account {account_id} already exists."
-MSG_COUNTRY = "Unknown country code {country!r}; use an ISO 3166 code such as US or JP."
-MSG_TIME_ZONE = "Unknown time zone {time_zone!r}; use an IANA name such as Asia/Tokyo."
-MSG_EMAIL = "Enter a valid email address."
 MSG_EMAIL_TAKEN = "A user with this email address already exists."
 MSG_USER_EXISTS = "User with name {user_name} already exists."
 MSG_ACCESS_KEY_LIMIT = "Cannot exceed quota for AccessKeysPerUser: {limit}."
-
-
-def _validate_email(value: str, field: str = "email") -> str:
-    value = value.strip()
-    try:
-        validate_email(value)
-    except ValidationError:
-        raise InvalidParameterValueException(MSG_EMAIL, field=field) from None
-    return value
-
-
-def _validate_account_fields(account_id: str, country: str, time_zone: str) -> None:
-    if not ids.ACCOUNT_ID_RE.match(account_id or ""):
-        raise InvalidParameterValueException(MSG_ACCOUNT_ID, field="account_id")
-    if country.upper() not in holidays.list_supported_countries():
-        raise InvalidParameterValueException(MSG_COUNTRY.format(country=country), field="country")
-    if time_zone not in zoneinfo.available_timezones():
-        raise InvalidParameterValueException(
-            MSG_TIME_ZONE.format(time_zone=time_zone), field="time_zone"
-        )
 
 
 @transaction.atomic
@@ -87,8 +116,8 @@ def account_create(
     Raises `InvalidParameterValueException` for a malformed id, country, time zone or email and
     `EntityAlreadyExists` when the id or the root email is taken. Writes an audit record.
     """
-    _validate_account_fields(account_id, country, time_zone)
-    root_email = _validate_email(root_email, "root_email")
+    validate_account_fields(account_id, country, time_zone)
+    root_email = clean_email(root_email, "root_email")
     if Account.objects.filter(account_id=account_id).exists():
         raise EntityAlreadyExists(MSG_ACCOUNT_EXISTS.format(account_id=account_id))
     if User.objects.filter(login=root_email.lower()).exists():
@@ -122,19 +151,6 @@ def account_create(
 
 
 @transaction.atomic
-def account_set_plan(*, account: Account, plan: SupportPlan, actor: Principal) -> Account:
-    account.plan = plan
-    account.save(update_fields=["plan", "updated_at"])
-    audit.record(
-        actor=actor,
-        event_name="UpdateSupportPlan",
-        account=account,
-        request_parameters={"plan": plan.code},
-    )
-    return account
-
-
-@transaction.atomic
 def iam_user_create(
     *,
     account: Account,
@@ -154,7 +170,7 @@ def iam_user_create(
     except ValidationError as exc:
         raise InvalidParameterValueException(str(exc.messages[0]), field="user_name") from None
     if email:
-        email = _validate_email(email)
+        email = clean_email(email)
     login = f"{account.account_id}/{user_name}".lower()
     if User.objects.filter(login=login).exists():
         raise EntityAlreadyExists(MSG_USER_EXISTS.format(user_name=user_name), field="user_name")
@@ -200,7 +216,7 @@ def engineer_create(
     is_superuser: bool = False,
 ) -> User:
     """Create a support engineer (staff, not a customer of any account)."""
-    email = _validate_email(email)
+    email = clean_email(email)
     if User.objects.filter(login=email.lower()).exists():
         raise EntityAlreadyExists(MSG_EMAIL_TAKEN, field="email")
     user = User(
@@ -222,110 +238,6 @@ def engineer_create(
         request_parameters={"userName": email, "kind": "engineer"},
     )
     return user
-
-
-def _parse_document(document: str | dict[str, Any]) -> dict[str, Any]:
-    errors = policy_eval.validate_document(document)
-    if errors:
-        raise MalformedPolicyDocument(" ".join(errors), field="document")
-    return json.loads(document) if isinstance(document, str) else document
-
-
-@transaction.atomic
-def policy_create(
-    *,
-    account: Account | None,
-    name: str,
-    document: str | dict[str, Any],
-    actor: Principal,
-    description: str = "",
-) -> Policy:
-    """Create a customer policy (or a managed one with `account=None`), validated on save.
-
-    Raises `MalformedPolicyDocument` with every problem found, `EntityAlreadyExists` on a name
-    clash.
-    """
-    parsed = _parse_document(document)
-    name = name.strip()
-    if not name:
-        raise InvalidParameterValueException("A policy needs a name.", field="name")
-    if account is not None and Policy.objects.filter(account__isnull=True, name=name).exists():
-        raise EntityAlreadyExists(
-            f"{name} is the name of a managed policy; choose another name.", field="name"
-        )
-    if Policy.objects.filter(account=account, name=name).exists():
-        raise EntityAlreadyExists(f"A policy called {name} already exists.", field="name")
-    created = Policy.objects.create(
-        account=account, name=name, document=parsed, description=description
-    )
-    audit.record(
-        actor=actor,
-        event_name=AuditEventName.CREATE_POLICY,
-        event_source=IAM_SOURCE,
-        account=account,
-        request_parameters={"policyName": name},
-        response_elements={"policy": {"arn": created.arn}},
-    )
-    return created
-
-
-@transaction.atomic
-def policy_attach_to_user(*, user: User, policy: Policy, actor: Principal) -> None:
-    user.policies.add(policy)
-    audit.record(
-        actor=actor,
-        event_name=AuditEventName.ATTACH_USER_POLICY,
-        event_source=IAM_SOURCE,
-        account=user.account,
-        request_parameters={"userName": user.user_name, "policyArn": policy.arn},
-    )
-
-
-@transaction.atomic
-def group_create(*, account: Account, name: str, actor: Principal) -> IamGroup:
-    try:
-        user_name_validator(name)
-    except ValidationError as exc:
-        raise InvalidParameterValueException(str(exc.messages[0]), field="name") from None
-    try:
-        with transaction.atomic():
-            group = IamGroup.objects.create(account=account, name=name)
-    except IntegrityError:
-        raise EntityAlreadyExists(f"Group with name {name} already exists.", field="name") from None
-    audit.record(
-        actor=actor,
-        event_name=AuditEventName.CREATE_GROUP,
-        event_source=IAM_SOURCE,
-        account=account,
-        request_parameters={"groupName": name},
-    )
-    return group
-
-
-@transaction.atomic
-def group_add_user(*, group: IamGroup, user: User, actor: Principal) -> None:
-    if user.account_id != group.account_id:
-        raise InvalidParameterValueException("The user and the group are in different accounts.")
-    group.members.add(user)
-    audit.record(
-        actor=actor,
-        event_name=AuditEventName.ADD_USER_TO_GROUP,
-        event_source=IAM_SOURCE,
-        account=group.account,
-        request_parameters={"groupName": group.name, "userName": user.user_name},
-    )
-
-
-@transaction.atomic
-def group_attach_policy(*, group: IamGroup, policy: Policy, actor: Principal) -> None:
-    group.policies.add(policy)
-    audit.record(
-        actor=actor,
-        event_name=AuditEventName.ATTACH_GROUP_POLICY,
-        event_source=IAM_SOURCE,
-        account=group.account,
-        request_parameters={"groupName": group.name, "policyArn": policy.arn},
-    )
 
 
 @transaction.atomic
@@ -424,7 +336,9 @@ def iam_user_set_password(*, user: User, password: str | None, actor: Principal)
     user.save(update_fields=["password", "updated_at"])
     audit.record(
         actor=actor,
-        event_name="UpdateLoginProfile" if password else "DeleteLoginProfile",
+        event_name=(
+            AuditEventName.UPDATE_LOGIN_PROFILE if password else AuditEventName.DELETE_LOGIN_PROFILE
+        ),
         event_source=IAM_SOURCE,
         account=user.account,
         request_parameters={"userName": user.user_name},
@@ -441,22 +355,10 @@ def iam_user_delete(*, user: User, actor: Principal) -> None:
     user.delete()
     audit.record(
         actor=actor,
-        event_name="DeleteUser",
+        event_name=AuditEventName.DELETE_USER,
         event_source=IAM_SOURCE,
         account=account,
         request_parameters={"userName": name},
-    )
-
-
-@transaction.atomic
-def policy_detach_from_user(*, user: User, policy: Policy, actor: Principal) -> None:
-    user.policies.remove(policy)
-    audit.record(
-        actor=actor,
-        event_name="DetachUserPolicy",
-        event_source=IAM_SOURCE,
-        account=user.account,
-        request_parameters={"userName": user.user_name, "policyArn": policy.arn},
     )
 
 
@@ -465,8 +367,8 @@ def console_sign_in_record(*, user: User, actor: Principal, success: bool) -> No
     """CloudTrail's ConsoleLogin record for a sign-in attempt on a known user."""
     audit.record(
         actor=actor,
-        event_name="ConsoleLogin",
-        event_source="signin.amazonaws.com",
+        event_name=AuditEventName.CONSOLE_LOGIN,
+        event_source=SIGNIN_SOURCE,
         account=user.account,
         request_parameters=None,
         response_elements={"ConsoleLogin": "Success" if success else "Failure"},

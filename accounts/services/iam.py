@@ -1,0 +1,291 @@
+"""Writes for IAM policies and groups.
+
+A principal only ever holds what its own account owns: a group's members are users of the
+group's account, and a customer policy is attached only to users and groups of the account that
+owns it (managed policies, which have no account, go anywhere). `check_member_account` and
+`check_policy_account` state these rules once; the services enforce them, and the admin's forms
+call them to show the refusal next to the field. Deleting a policy or a group that is still in
+use is refused, as IAM refuses it (`DeleteConflict`).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from accounts import policy as policy_eval
+from accounts.models import Account, IamGroup, Policy, User, user_name_validator
+from accounts.principals import Principal
+from audit import services as audit
+from audit.names import IAM_SOURCE, AuditEventName
+from core.errors import (
+    DeleteConflict,
+    EntityAlreadyExists,
+    InvalidParameterValueException,
+    MalformedPolicyDocument,
+)
+
+MSG_POLICY_NAME_EMPTY = "A policy needs a name."
+MSG_POLICY_NAME_MANAGED = "{name} is the name of a managed policy; choose another name."
+MSG_POLICY_EXISTS = "A policy called {name} already exists."
+MSG_POLICY_OTHER_ACCOUNT = "Policy {name} belongs to another account."
+MSG_POLICY_IN_USE = (
+    "Policy {name} is attached to {users} user(s) and {groups} group(s); detach it first."
+)
+MSG_GROUP_EXISTS = "Group with name {name} already exists."
+MSG_GROUP_OTHER_ACCOUNT = "The user and the group are in different accounts."
+MSG_GROUP_MEMBER_KIND = "Only IAM users can be members of a group."
+MSG_GROUP_IN_USE = (
+    "Group {name} has {members} member(s) and {policies} attached policy(ies); remove them first."
+)
+
+
+def check_member_account(*, account: Account | None, user: User) -> None:
+    """Raise `InvalidParameterValueException` unless `user` is an IAM user of `account` (the
+    group's)."""
+    if account is None or user.account_id != account.pk:
+        raise InvalidParameterValueException(MSG_GROUP_OTHER_ACCOUNT, field="members")
+    if not user.is_iam:
+        raise InvalidParameterValueException(MSG_GROUP_MEMBER_KIND, field="members")
+
+
+def check_policy_account(*, account: Account | None, policy: Policy) -> None:
+    """Raise `InvalidParameterValueException` unless `policy` is managed or owned by `account`
+    (the account of the user or group it is attached to; None for an engineer)."""
+    if policy.account_id is None:
+        return
+    if account is None or policy.account_id != account.pk:
+        raise InvalidParameterValueException(
+            MSG_POLICY_OTHER_ACCOUNT.format(name=policy.name), field="policies"
+        )
+
+
+def _parse_document(document: str | dict[str, Any]) -> dict[str, Any]:
+    errors = policy_eval.validate_document(document)
+    if errors:
+        raise MalformedPolicyDocument(" ".join(errors), field="document")
+    return json.loads(document) if isinstance(document, str) else document
+
+
+@transaction.atomic
+def policy_create(
+    *,
+    account: Account | None,
+    name: str,
+    document: str | dict[str, Any],
+    actor: Principal,
+    description: str = "",
+) -> Policy:
+    """Create a customer policy (or a managed one with `account=None`), validated on save.
+
+    Raises `MalformedPolicyDocument` with every problem found, `EntityAlreadyExists` on a name
+    clash. Writes a CreatePolicy audit record.
+    """
+    parsed = _parse_document(document)
+    name = name.strip()
+    if not name:
+        raise InvalidParameterValueException(MSG_POLICY_NAME_EMPTY, field="name")
+    if account is not None and Policy.objects.filter(account__isnull=True, name=name).exists():
+        raise EntityAlreadyExists(MSG_POLICY_NAME_MANAGED.format(name=name), field="name")
+    if Policy.objects.filter(account=account, name=name).exists():
+        raise EntityAlreadyExists(MSG_POLICY_EXISTS.format(name=name), field="name")
+    created = Policy.objects.create(
+        account=account, name=name, document=parsed, description=description
+    )
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.CREATE_POLICY,
+        event_source=IAM_SOURCE,
+        account=account,
+        request_parameters={"policyName": name},
+        response_elements={"policy": {"arn": created.arn}},
+    )
+    return created
+
+
+@transaction.atomic
+def policy_update(
+    *,
+    policy: Policy,
+    actor: Principal,
+    document: str | dict[str, Any] | None = None,
+    description: str | None = None,
+) -> Policy:
+    """Replace a policy's document and/or description (None leaves it as it is). The name and
+    the owning account never change: other records name the policy by its ARN.
+
+    Raises `MalformedPolicyDocument` with every problem found. Writes an UpdatePolicy audit
+    record with what changed, and nothing when nothing did.
+    """
+    changed: dict[str, Any] = {}
+    if document is not None:
+        parsed = _parse_document(document)
+        if parsed != policy.document:
+            policy.document = parsed
+            changed["policyDocument"] = parsed
+    if description is not None and description != policy.description:
+        policy.description = description
+        changed["description"] = description
+    if not changed:
+        return policy
+    policy.save(update_fields=["document", "description", "updated_at"])
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.UPDATE_POLICY,
+        event_source=IAM_SOURCE,
+        account=policy.account,
+        request_parameters={"policyName": policy.name, "policyArn": policy.arn, **changed},
+    )
+    return policy
+
+
+@transaction.atomic
+def policy_delete(*, policy: Policy, actor: Principal) -> None:
+    """Delete a policy that nothing uses.
+
+    Raises `DeleteConflict` while it is attached to a user or a group (deleting it would
+    silently change what they may do). Writes a DeletePolicy audit record.
+    """
+    users, groups = policy.users.count(), policy.groups.count()
+    if users or groups:
+        raise DeleteConflict(MSG_POLICY_IN_USE.format(name=policy.name, users=users, groups=groups))
+    account, name, arn = policy.account, policy.name, policy.arn
+    policy.delete()
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.DELETE_POLICY,
+        event_source=IAM_SOURCE,
+        account=account,
+        request_parameters={"policyName": name, "policyArn": arn},
+    )
+
+
+@transaction.atomic
+def policy_attach_to_user(*, user: User, policy: Policy, actor: Principal) -> None:
+    """Attach `policy` to `user`. Raises `InvalidParameterValueException` for another account's
+    customer policy. Writes an AttachUserPolicy audit record."""
+    check_policy_account(account=user.account, policy=policy)
+    user.policies.add(policy)
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.ATTACH_USER_POLICY,
+        event_source=IAM_SOURCE,
+        account=user.account,
+        request_parameters={"userName": user.user_name, "policyArn": policy.arn},
+    )
+
+
+@transaction.atomic
+def policy_detach_from_user(*, user: User, policy: Policy, actor: Principal) -> None:
+    """Detach `policy` from `user`. Writes a DetachUserPolicy audit record."""
+    user.policies.remove(policy)
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.DETACH_USER_POLICY,
+        event_source=IAM_SOURCE,
+        account=user.account,
+        request_parameters={"userName": user.user_name, "policyArn": policy.arn},
+    )
+
+
+@transaction.atomic
+def group_create(*, account: Account, name: str, actor: Principal) -> IamGroup:
+    """Create an empty group. Raises `InvalidParameterValueException` for a malformed name and
+    `EntityAlreadyExists` when the account has a group of that name. Writes a CreateGroup
+    audit record."""
+    try:
+        user_name_validator(name)
+    except ValidationError as exc:
+        raise InvalidParameterValueException(str(exc.messages[0]), field="name") from None
+    try:
+        with transaction.atomic():
+            group = IamGroup.objects.create(account=account, name=name)
+    except IntegrityError:
+        raise EntityAlreadyExists(MSG_GROUP_EXISTS.format(name=name), field="name") from None
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.CREATE_GROUP,
+        event_source=IAM_SOURCE,
+        account=account,
+        request_parameters={"groupName": name},
+    )
+    return group
+
+
+@transaction.atomic
+def group_delete(*, group: IamGroup, actor: Principal) -> None:
+    """Delete an empty group. Raises `DeleteConflict` while it has members or policies (as IAM
+    does). Writes a DeleteGroup audit record."""
+    members, policies = group.members.count(), group.policies.count()
+    if members or policies:
+        raise DeleteConflict(
+            MSG_GROUP_IN_USE.format(name=group.name, members=members, policies=policies)
+        )
+    account, name = group.account, group.name
+    group.delete()
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.DELETE_GROUP,
+        event_source=IAM_SOURCE,
+        account=account,
+        request_parameters={"groupName": name},
+    )
+
+
+@transaction.atomic
+def group_add_user(*, group: IamGroup, user: User, actor: Principal) -> None:
+    """Add `user` to `group`. Raises `InvalidParameterValueException` for a user of another
+    account. Writes an AddUserToGroup audit record."""
+    check_member_account(account=group.account, user=user)
+    group.members.add(user)
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.ADD_USER_TO_GROUP,
+        event_source=IAM_SOURCE,
+        account=group.account,
+        request_parameters={"groupName": group.name, "userName": user.user_name},
+    )
+
+
+@transaction.atomic
+def group_remove_user(*, group: IamGroup, user: User, actor: Principal) -> None:
+    """Remove `user` from `group`. Writes a RemoveUserFromGroup audit record."""
+    group.members.remove(user)
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.REMOVE_USER_FROM_GROUP,
+        event_source=IAM_SOURCE,
+        account=group.account,
+        request_parameters={"groupName": group.name, "userName": user.user_name},
+    )
+
+
+@transaction.atomic
+def group_attach_policy(*, group: IamGroup, policy: Policy, actor: Principal) -> None:
+    """Attach `policy` to `group`. Raises `InvalidParameterValueException` for another account's
+    customer policy. Writes an AttachGroupPolicy audit record."""
+    check_policy_account(account=group.account, policy=policy)
+    group.policies.add(policy)
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.ATTACH_GROUP_POLICY,
+        event_source=IAM_SOURCE,
+        account=group.account,
+        request_parameters={"groupName": group.name, "policyArn": policy.arn},
+    )
+
+
+@transaction.atomic
+def group_detach_policy(*, group: IamGroup, policy: Policy, actor: Principal) -> None:
+    """Detach `policy` from `group`. Writes a DetachGroupPolicy audit record."""
+    group.policies.remove(policy)
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.DETACH_GROUP_POLICY,
+        event_source=IAM_SOURCE,
+        account=group.account,
+        request_parameters={"groupName": group.name, "policyArn": policy.arn},
+    )

@@ -1,0 +1,52 @@
+"""Input checks shared by the account services (and by the admin's forms, which show their
+messages next to the field before anything is written)."""
+
+from __future__ import annotations
+
+import zoneinfo
+
+import holidays
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from core import ids
+from core.errors import InvalidParameterValueException
+
+MSG_ACCOUNT_ID = "An account id is exactly 12 digits."
+MSG_COUNTRY = "Unknown country code {country!r}; use an ISO 3166 code such as US or JP."
+MSG_TIME_ZONE = "Unknown time zone {time_zone!r}; use an IANA name such as Asia/Tokyo."
+MSG_EMAIL = "Enter a valid email address."
+
+
+def clean_email(value: str, field: str = "email") -> str:
+    """The address without surrounding blanks; `InvalidParameterValueException` if malformed."""
+    value = value.strip()
+    try:
+        validate_email(value)
+    except ValidationError:
+        raise InvalidParameterValueException(MSG_EMAIL, field=field) from None
+    return value
+
+
+def clean_country(country: str) -> str:
+    """The upper-case ISO 3166 code; `InvalidParameterValueException` for a country whose public
+    holidays we do not know (business-hours targets need them)."""
+    if country.upper() not in holidays.list_supported_countries():
+        raise InvalidParameterValueException(MSG_COUNTRY.format(country=country), field="country")
+    return country.upper()
+
+
+def clean_time_zone(time_zone: str) -> str:
+    """The IANA name unchanged; `InvalidParameterValueException` for an unknown one."""
+    if time_zone not in zoneinfo.available_timezones():
+        raise InvalidParameterValueException(
+            MSG_TIME_ZONE.format(time_zone=time_zone), field="time_zone"
+        )
+    return time_zone
+
+
+def validate_account_fields(account_id: str, country: str, time_zone: str) -> None:
+    if not ids.ACCOUNT_ID_RE.match(account_id or ""):
+        raise InvalidParameterValueException(MSG_ACCOUNT_ID, field="account_id")
+    clean_country(country)
+    clean_time_zone(time_zone)

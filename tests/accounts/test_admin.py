@@ -1,0 +1,171 @@
+"""Users, policies, groups and access keys in the admin: every change through the services,
+audited with the operator's identity."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.urls import reverse
+
+from accounts import services as account_services
+from accounts.models import AccessKey, IamGroup, Policy, User
+from accounts.principals import SYSTEM
+from accounts.services.iam import MSG_POLICY_IN_USE
+from accounts.services.operators import MSG_SELF_LOCKOUT
+from audit.models import AuditEvent
+from catalog.models import Service
+from tests import factories
+from tests.admin_pages import (
+    OPERATOR_ARN,
+    SUPPORT_POLICY,
+    change_url,
+    customer_policy,
+    delete_url,
+    make_operator,
+    post_change,
+    records,
+)
+
+
+@pytest.fixture
+def operator(reference_data) -> User:
+    return make_operator()
+
+
+@pytest.fixture
+def admin_client_(client, operator):
+    client.force_login(operator)
+    return client
+
+
+def test_deleting_a_group_in_use_is_refused_with_a_message(admin_client_, business_account) -> None:
+    group = account_services.group_create(account=business_account, name="team", actor=SYSTEM)
+    alice = factories.make_iam_user(business_account, user_name="alice")
+    account_services.group_add_user(group=group, user=alice, actor=SYSTEM)
+    response = admin_client_.post(delete_url(group), {"post": "yes"}, follow=True)
+    assert b"Group team has 1 member(s)" in response.content
+    assert IamGroup.objects.filter(pk=group.pk).exists()
+    assert records("DeleteGroup") == []
+
+    account_services.group_remove_user(group=group, user=alice, actor=SYSTEM)
+    response = admin_client_.post(delete_url(group), {"post": "yes"})
+    assert response.status_code == 302
+    assert not IamGroup.objects.exists()
+    [record] = records("DeleteGroup")
+    assert (record.principal_arn, record.request_parameters) == (
+        OPERATOR_ARN,
+        {"groupName": "team"},
+    )
+
+
+def test_user_policies_and_flags_change_through_the_services(
+    admin_client_, business_account
+) -> None:
+    alice = factories.make_iam_user(business_account, user_name="alice")
+    managed = Policy.objects.get(account=None, name="AWSSupportAccess")
+    ours = customer_policy(business_account, "ours")
+    # A customer is never made staff: the flag is not on a customer's form, so it is ignored.
+    response = post_change(
+        admin_client_, alice, policies=[str(ours.pk)], is_active=False, is_staff="on"
+    )
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert (alice.is_active, alice.is_staff, list(alice.policies.all())) == (False, False, [ours])
+    audited = [
+        (r.event_name, r.principal_arn, r.request_parameters)
+        for r in AuditEvent.objects.filter(recipient_account_id=business_account.account_id)
+        .exclude(principal_arn="system")
+        .order_by("pk")
+    ]
+    assert audited == [
+        ("UpdateUser", OPERATOR_ARN, {"userName": "alice", "isActive": False}),
+        ("AttachUserPolicy", OPERATOR_ARN, {"userName": "alice", "policyArn": ours.arn}),
+        ("DetachUserPolicy", OPERATOR_ARN, {"userName": "alice", "policyArn": managed.arn}),
+    ]
+
+
+def test_operators_cannot_lock_themselves_out(admin_client_, operator) -> None:
+    response = post_change(admin_client_, operator, is_active=False)
+    assert response.status_code == 302
+    page = admin_client_.get(response["Location"])
+    assert MSG_SELF_LOCKOUT.encode() in page.content
+    operator.refresh_from_db()
+    assert operator.is_active
+    assert records("UpdateUser") == []
+
+
+def test_engineer_services_are_audited(admin_client_, operator) -> None:
+    engineer = factories.make_engineer(email="eng@example.com")
+    ec2 = Service.objects.get(code="amazon-elastic-compute-cloud-linux")
+    response = post_change(admin_client_, engineer, services=[str(ec2.pk)])
+    assert response.status_code == 302
+    assert list(engineer.services.all()) == [ec2]
+    [record] = records("UpdateEngineerServices")
+    assert (record.principal_arn, record.recipient_account_id, record.request_parameters) == (
+        OPERATOR_ARN,
+        "",
+        {"userName": "eng@example.com", "serviceCodes": [ec2.code]},
+    )
+
+
+def test_policies_are_created_updated_and_deleted_through_the_services(
+    admin_client_, business_account
+) -> None:
+    response = admin_client_.post(
+        reverse("admin:accounts_policy_add"),
+        {
+            "account": str(business_account.pk),
+            "name": "ours",
+            "description": "",
+            "document": json.dumps(SUPPORT_POLICY),
+        },
+    )
+    assert response.status_code == 302
+    policy = Policy.objects.get(account=business_account, name="ours")
+    [created] = records("CreatePolicy")
+    assert (created.principal_arn, created.recipient_account_id) == (
+        OPERATOR_ARN,
+        business_account.account_id,
+    )
+
+    response = post_change(admin_client_, policy, description="Support for the team")
+    assert response.status_code == 302
+    policy.refresh_from_db()
+    assert policy.description == "Support for the team"
+    [updated] = records("UpdatePolicy")
+    assert updated.request_parameters == {
+        "policyName": "ours",
+        "policyArn": policy.arn,
+        "description": "Support for the team",
+    }
+
+    alice = factories.make_iam_user(business_account, user_name="alice", policy=None)
+    account_services.policy_attach_to_user(user=alice, policy=policy, actor=SYSTEM)
+    response = admin_client_.post(delete_url(policy), {"post": "yes"}, follow=True)
+    assert (MSG_POLICY_IN_USE.format(name="ours", users=1, groups=0)).encode() in response.content
+    assert Policy.objects.filter(pk=policy.pk).exists()
+
+    account_services.policy_detach_from_user(user=alice, policy=policy, actor=SYSTEM)
+    response = admin_client_.post(delete_url(policy), {"post": "yes"})
+    assert response.status_code == 302
+    assert not Policy.objects.filter(pk=policy.pk).exists()
+    [deleted] = records("DeletePolicy")
+    assert (deleted.principal_arn, deleted.request_parameters) == (
+        OPERATOR_ARN,
+        {"policyName": "ours", "policyArn": policy.arn},
+    )
+
+
+def test_access_keys_are_deleted_through_the_service(admin_client_, business_account) -> None:
+    alice = factories.make_iam_user(business_account, user_name="alice")
+    key, _ = account_services.access_key_create(user=alice, actor=SYSTEM)
+    assert admin_client_.post(change_url(key), {"status": "Inactive"}).status_code == 403
+    response = admin_client_.post(delete_url(key), {"post": "yes"})
+    assert response.status_code == 302
+    assert not AccessKey.objects.exists()
+    [record] = records("DeleteAccessKey")
+    assert (record.principal_arn, record.request_parameters) == (
+        OPERATOR_ARN,
+        {"accessKeyId": key.access_key_id},
+    )

@@ -1,0 +1,102 @@
+"""Reference data in the admin: changes through the catalog services, audited with the
+operator's identity; reference rows are never deleted."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from accounts.models import User
+from catalog.models import PlanSeverity, Service, SupportPlan
+from tests.admin_pages import OPERATOR_ARN, delete_url, make_operator, post_change, records
+
+
+@pytest.fixture
+def operator(reference_data) -> User:
+    return make_operator()
+
+
+@pytest.fixture
+def admin_client_(client, operator):
+    client.force_login(operator)
+    return client
+
+
+def test_the_matrix_changelist_saves_through_the_service(admin_client_) -> None:
+    rows = list(PlanSeverity.objects.order_by("plan__position", "severity__level"))
+    cell = next(row for row in rows if (row.plan.code, row.severity.code) == ("developer", "low"))
+    data = {
+        "form-TOTAL_FORMS": str(len(rows)),
+        "form-INITIAL_FORMS": str(len(rows)),
+        "_save": "Save",
+    }
+    for index, row in enumerate(rows):
+        data[f"form-{index}-id"] = str(row.pk)
+        minutes = 0 if row.pk == cell.pk else row.response_minutes
+        data[f"form-{index}-response_minutes"] = str(minutes)
+    refused = admin_client_.post(reverse("admin:catalog_planseverity_changelist"), data)
+    assert refused.status_code == 200
+    assert records("PutResponseTimeTarget") == []
+
+    data[f"form-{rows.index(cell)}-response_minutes"] = "600"
+    response = admin_client_.post(reverse("admin:catalog_planseverity_changelist"), data)
+    assert response.status_code == 302
+    [record] = records("PutResponseTimeTarget")
+    assert record.principal_arn == OPERATOR_ARN
+    assert record.request_parameters == {
+        "planCode": "developer",
+        "severityCode": "low",
+        "responseMinutes": 600,
+        "previousResponseMinutes": cell.response_minutes,
+    }
+
+
+def test_removing_a_severity_from_a_plan_is_audited(admin_client_) -> None:
+    cell = PlanSeverity.objects.get(plan__code="business", severity__code="urgent")
+    response = admin_client_.post(delete_url(cell), {"post": "yes"})
+    assert response.status_code == 302
+    assert not PlanSeverity.objects.filter(pk=cell.pk).exists()
+    [record] = records("DeleteResponseTimeTarget")
+    assert (record.principal_arn, record.request_parameters) == (
+        OPERATOR_ARN,
+        {
+            "planCode": "business",
+            "severityCode": "urgent",
+            "previousResponseMinutes": cell.response_minutes,
+        },
+    )
+
+
+def test_service_and_plan_edits_are_audited(admin_client_) -> None:
+    service = Service.objects.get(code="amazon-elastic-compute-cloud-linux")
+    response = post_change(admin_client_, service, name="EC2 (Linux)", is_active=False)
+    assert response.status_code == 302
+    service.refresh_from_db()
+    assert (service.name, service.is_active) == ("EC2 (Linux)", False)
+    [record] = records("PutService")
+    assert (record.principal_arn, record.request_parameters) == (
+        OPERATOR_ARN,
+        {
+            "serviceCode": service.code,
+            "created": False,
+            "changes": {"name": "EC2 (Linux)", "is_active": False},
+        },
+    )
+
+    plan = SupportPlan.objects.get(code="developer")
+    response = post_change(admin_client_, plan, api_access="on")
+    assert response.status_code == 302
+    plan.refresh_from_db()
+    assert plan.api_access
+    [record] = records("PutSupportPlan")
+    assert record.request_parameters == {
+        "planCode": "developer",
+        "created": False,
+        "changes": {"api_access": True},
+    }
+
+
+def test_reference_rows_cannot_be_deleted(admin_client_) -> None:
+    plan = SupportPlan.objects.get(code="developer")
+    assert admin_client_.post(delete_url(plan), {"post": "yes"}).status_code == 403
+    assert SupportPlan.objects.filter(pk=plan.pk).exists()

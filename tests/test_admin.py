@@ -1,0 +1,305 @@
+"""The admin site writes through the services: operators' changes are audited with their
+identity and obey the rules the customer pages and the API obey. More in
+tests/accounts/test_admin.py (users, policies, groups, keys) and tests/catalog/test_admin.py
+(reference data)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from accounts import services as account_services
+from accounts.models import Account, IamGroup, User
+from accounts.principals import SYSTEM
+from accounts.services.iam import MSG_GROUP_OTHER_ACCOUNT
+from audit.models import AuditEvent
+from catalog.models import PlanSeverity, SupportPlan
+from events import services as event_services
+from events.models import EventRule
+from tests import factories
+from tests.admin_pages import (
+    OPERATOR_ARN,
+    change_url,
+    customer_policy,
+    delete_url,
+    form_data,
+    make_operator,
+    post_change,
+    records,
+)
+
+
+@pytest.fixture
+def operator(reference_data) -> User:
+    return make_operator()
+
+
+@pytest.fixture
+def admin_client_(client, operator):
+    client.force_login(operator)
+    return client
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+def test_changing_an_accounts_plan_is_audited_with_the_operator(
+    admin_client_, business_account
+) -> None:
+    enterprise = SupportPlan.objects.get(code="enterprise")
+    response = post_change(admin_client_, business_account, plan=str(enterprise.pk))
+    assert response.status_code == 302
+    business_account.refresh_from_db()
+    assert business_account.plan == enterprise
+    [record] = records("UpdateSupportPlan")
+    assert (record.principal_arn, record.recipient_account_id, record.request_parameters) == (
+        OPERATOR_ARN,
+        business_account.account_id,
+        {"plan": "enterprise"},
+    )
+    assert record.user_identity["invokedBy"] == "support.amazonaws.com"
+    # Only the plan changed: no UpdateAccount record for untouched settings.
+    assert records("UpdateAccount") == []
+
+
+def test_account_settings_are_validated_and_audited(admin_client_, business_account) -> None:
+    refused = post_change(admin_client_, business_account, country="XX")
+    assert refused.status_code == 200
+    assert b"Unknown country code" in refused.content
+    business_account.refresh_from_db()
+    assert business_account.country == "US"
+    assert records("UpdateAccount") == []
+
+    response = post_change(
+        admin_client_, business_account, country="jp", time_zone="Asia/Tokyo", is_active=False
+    )
+    assert response.status_code == 302
+    business_account.refresh_from_db()
+    assert (business_account.country, business_account.time_zone) == ("JP", "Asia/Tokyo")
+    assert not business_account.is_active
+    [record] = records("UpdateAccount")
+    assert record.principal_arn == OPERATOR_ARN
+    assert record.recipient_account_id == business_account.account_id
+    assert record.request_parameters == {
+        "accountId": business_account.account_id,
+        "country": "JP",
+        "timeZone": "Asia/Tokyo",
+        "isActive": False,
+    }
+    assert records("UpdateSupportPlan") == []
+
+
+def test_deactivating_a_user_from_the_account_page_is_audited(
+    admin_client_, business_account
+) -> None:
+    alice = factories.make_iam_user(business_account, user_name="alice")
+    page = admin_client_.get(change_url(business_account))
+    data = form_data(page)
+    forms = page.context["inline_admin_formsets"][0].formset.forms
+    [index] = [i for i, form in enumerate(forms) if form.instance.pk == alice.pk]
+    data.pop(f"users-{index}-is_active")
+    response = admin_client_.post(change_url(business_account), data)
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert not alice.is_active
+    [record] = records("UpdateUser")
+    assert (record.principal_arn, record.recipient_account_id, record.request_parameters) == (
+        OPERATOR_ARN,
+        business_account.account_id,
+        {"userName": "alice", "isActive": False},
+    )
+
+
+def test_accounts_cannot_be_deleted_from_the_admin(admin_client_, business_account) -> None:
+    response = admin_client_.post(delete_url(business_account), {"post": "yes"})
+    assert response.status_code == 403
+    assert Account.objects.filter(pk=business_account.pk).exists()
+
+
+# --- IAM groups: the cross-account rule ---------------------------------------------------------
+
+
+def test_a_group_refuses_another_accounts_user(
+    admin_client_, business_account, other_account
+) -> None:
+    group = account_services.group_create(account=business_account, name="team", actor=SYSTEM)
+    stranger = factories.make_iam_user(other_account, user_name="stranger")
+    response = post_change(admin_client_, group, members=[str(stranger.pk)])
+    assert response.status_code == 200
+    assert MSG_GROUP_OTHER_ACCOUNT.encode() in response.content
+    assert list(group.members.all()) == []
+    assert records("AddUserToGroup") == []
+
+
+def test_a_new_group_refuses_another_accounts_user(
+    admin_client_, business_account, other_account
+) -> None:
+    stranger = factories.make_iam_user(other_account, user_name="stranger")
+    response = admin_client_.post(
+        reverse("admin:accounts_iamgroup_add"),
+        {"account": str(business_account.pk), "name": "team", "members": [str(stranger.pk)]},
+    )
+    assert response.status_code == 200
+    assert MSG_GROUP_OTHER_ACCOUNT.encode() in response.content
+    assert not IamGroup.objects.exists()
+    assert records("CreateGroup") == records("AddUserToGroup") == []
+
+
+def test_group_membership_in_the_same_account_is_audited(admin_client_, business_account) -> None:
+    alice = factories.make_iam_user(business_account, user_name="alice")
+    response = admin_client_.post(
+        reverse("admin:accounts_iamgroup_add"),
+        {"account": str(business_account.pk), "name": "team", "members": [str(alice.pk)]},
+    )
+    assert response.status_code == 302
+    group = IamGroup.objects.get()
+    assert (group.account, group.name, list(group.members.all())) == (
+        business_account,
+        "team",
+        [alice],
+    )
+    account_id = business_account.account_id
+    audited = [
+        (r.event_name, r.principal_arn, r.recipient_account_id, r.request_parameters)
+        for r in records("CreateGroup") + records("AddUserToGroup")
+    ]
+    assert audited == [
+        ("CreateGroup", OPERATOR_ARN, account_id, {"groupName": "team"}),
+        ("AddUserToGroup", OPERATOR_ARN, account_id, {"groupName": "team", "userName": "alice"}),
+    ]
+
+    response = post_change(admin_client_, group, members=[])
+    assert response.status_code == 302
+    assert list(group.members.all()) == []
+    [removed] = records("RemoveUserFromGroup")
+    assert (removed.principal_arn, removed.recipient_account_id) == (OPERATOR_ARN, account_id)
+    assert removed.request_parameters == {"groupName": "team", "userName": "alice"}
+
+
+def test_a_group_refuses_another_accounts_policy(
+    admin_client_, business_account, other_account
+) -> None:
+    group = account_services.group_create(account=business_account, name="team", actor=SYSTEM)
+    theirs = customer_policy(other_account, "theirs")
+    ours = customer_policy(business_account, "ours")
+    response = post_change(admin_client_, group, policies=[str(theirs.pk)])
+    assert response.status_code == 200
+    assert b"Policy theirs belongs to another account." in response.content
+    assert list(group.policies.all()) == []
+    assert records("AttachGroupPolicy") == []
+
+    response = post_change(admin_client_, group, policies=[str(ours.pk)])
+    assert response.status_code == 302
+    assert list(group.policies.all()) == [ours]
+    [record] = records("AttachGroupPolicy")
+    assert (record.principal_arn, record.request_parameters) == (
+        OPERATOR_ARN,
+        {"groupName": "team", "policyArn": ours.arn},
+    )
+
+
+# --- users and policies -------------------------------------------------------------------------
+
+
+def test_a_user_refuses_another_accounts_policy(
+    admin_client_, business_account, other_account
+) -> None:
+    alice = factories.make_iam_user(business_account, user_name="alice", policy=None)
+    theirs = customer_policy(other_account, "theirs")
+    response = post_change(admin_client_, alice, policies=[str(theirs.pk)])
+    assert response.status_code == 200
+    assert b"Policy theirs belongs to another account." in response.content
+    assert list(alice.policies.all()) == []
+    assert records("AttachUserPolicy") == []
+
+
+# --- reference data -----------------------------------------------------------------------------
+
+
+def test_a_plans_response_time_target_edit_is_audited(admin_client_) -> None:
+    plan = SupportPlan.objects.get(code="business")
+    page = admin_client_.get(change_url(plan))
+    data = form_data(page)
+    forms = page.context["inline_admin_formsets"][0].formset.forms
+    [index] = [i for i, form in enumerate(forms) if form.instance.severity.code == "urgent"]
+    previous = forms[index].instance.response_minutes
+    data[f"plan_severities-{index}-response_minutes"] = "45"
+    response = admin_client_.post(change_url(plan), data)
+    assert response.status_code == 302
+    assert PlanSeverity.objects.get(plan=plan, severity__code="urgent").response_minutes == 45
+    [record] = records("PutResponseTimeTarget")
+    assert (record.principal_arn, record.recipient_account_id, record.request_parameters) == (
+        OPERATOR_ARN,
+        "",
+        {
+            "planCode": "business",
+            "severityCode": "urgent",
+            "responseMinutes": 45,
+            "previousResponseMinutes": previous,
+        },
+    )
+    # The plan's own fields did not change, so the plan has no record.
+    assert records("PutSupportPlan") == []
+
+
+# --- read-only admins ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def history(business_account) -> dict[str, Any]:
+    root = factories.principal(factories.root_of(business_account))
+    case = factories.make_case(business_account, root)
+    rule = event_services.rule_create(
+        account=business_account,
+        actor=root,
+        name="case-updates",
+        event_pattern={"source": ["aws.support"]},
+    )
+    return {"audit": AuditEvent.objects.order_by("pk").first(), "case": case, "rule": rule}
+
+
+@pytest.mark.parametrize("name", ["audit", "case", "rule"])
+def test_read_only_admins_refuse_changes_and_deletes(admin_client_, history, name) -> None:
+    obj = history[name]
+    model = type(obj)
+    before = model.objects.values().get(pk=obj.pk)
+    assert admin_client_.get(change_url(obj)).status_code == 200
+    assert admin_client_.post(change_url(obj), {"name": "changed"}).status_code == 403
+    assert admin_client_.post(delete_url(obj), {"post": "yes"}).status_code == 403
+    add_url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_add")
+    assert admin_client_.post(add_url, {}).status_code == 403
+    assert model.objects.values().get(pk=obj.pk) == before
+    assert EventRule.objects.count() == 1
+
+
+ADDABLE = {"accounts.Policy", "accounts.IamGroup"} | {
+    f"catalog.{name}" for name in ("Service", "Category", "SupportPlan", "Severity", "PlanSeverity")
+}
+
+
+def test_every_admin_page_renders(admin_client_, history) -> None:
+    """Every project model's changelist, add page and the change page of its rows answer (the
+    add page only where operators may add), and every project admin writes through services or
+    not at all."""
+    from django.contrib import admin
+
+    from core.admin import ReadOnlyAdmin, ServiceBackedAdmin
+
+    factories.make_iam_user(history["case"].account, user_name="alice")
+    account_services.group_create(account=history["case"].account, name="team", actor=SYSTEM)
+    checked = set()
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        if opts.app_label in ("auth", "axes"):
+            continue  # Django's and django-axes' own admins
+        checked.add(opts.label)
+        assert isinstance(model_admin, ReadOnlyAdmin | ServiceBackedAdmin), opts.label
+        prefix = f"admin:{opts.app_label}_{opts.model_name}"
+        assert admin_client_.get(reverse(f"{prefix}_changelist")).status_code == 200, opts.label
+        add = admin_client_.get(reverse(f"{prefix}_add"))
+        assert add.status_code == (200 if opts.label in ADDABLE else 403), opts.label
+        for row in model._default_manager.all()[:5]:
+            assert admin_client_.get(change_url(row)).status_code == 200, (opts.label, row)
+    assert ADDABLE < checked
