@@ -40,11 +40,13 @@ run: setup $(SUPPORTCENTER_DATA_DIR)/secret_key
 test: setup-test
 	$(BIN)/python -m pytest
 
-# mypy checks the packages listed in pyproject.toml's [tool.mypy] `files`.
+# mypy checks the packages listed in pyproject.toml's [tool.mypy] `files`; lint-imports checks
+# the apps' layers (.importlinter).
 lint: setup-test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: setup-test
 	$(BIN)/python -m bench api
