@@ -6,11 +6,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
+from django.utils.http import urlencode
 
 from accounts import access, policy
 from accounts.http import SupportRequest
@@ -49,11 +52,6 @@ def _sign_in_again(request: HttpRequest) -> HttpResponse:
     there, not the fragment, and it comes back to the page afterwards."""
     htmx = getattr(request, "htmx", None)
     if htmx:
-        from urllib.parse import urlsplit
-
-        from django.conf import settings
-        from django.utils.http import urlencode
-
         page = urlsplit(htmx.current_url or "/").path if htmx.current_url else "/"
         response = HttpResponse(status=204)
         response["HX-Redirect"] = f"{settings.LOGIN_URL}?{urlencode({'next': page})}"

@@ -2,6 +2,8 @@
 
 from celery import shared_task
 
+from accounts.principals import SYSTEM
+
 
 @shared_task(acks_late=True)
 def advisor_check_run_task(state_pk: int) -> bool:
@@ -12,7 +14,6 @@ def advisor_check_run_task(state_pk: int) -> bool:
 
 @shared_task(acks_late=True)
 def advisor_refresh_scheduled_task() -> int:
-    from accounts.principals import SYSTEM
     from advisor.services import advisor_refresh_scheduled
 
     return advisor_refresh_scheduled(actor=SYSTEM)

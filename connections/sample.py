@@ -19,6 +19,7 @@ import json
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -120,8 +121,6 @@ def _wait_until_seeded(url: str, timeout: float = 60.0) -> None:
     """Wait for the operator-run server's seed to finish (runstack starts the worker alongside
     it, so the first check may come a moment before the marker exists). Checked once per
     process; after the timeout, go on and let the check fail on its own terms."""
-    import time
-
     if url in _ready:
         return
     s3 = boto3.Session(**SAMPLE_CREDENTIALS).client("s3", region_name="us-east-1", endpoint_url=url)

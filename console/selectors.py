@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.timesince import timeuntil
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from cases.lifecycle import OPEN_STATUSES
@@ -84,9 +86,6 @@ def engineers() -> QuerySet[User]:
 
 def time_left(case: Case, now: datetime) -> tuple[str, bool]:
     """The first-response clock in plain words, and whether it is overdue."""
-    from django.utils.timesince import timeuntil
-    from django.utils.translation import gettext as _
-
     if case.first_responded_at is not None:
         return (_("Answered, met") if case.first_response_met else _("Answered, breached")), False
     if case.first_response_due_at is None:
@@ -127,8 +126,6 @@ def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
 
     by_severity = attainment("severity__name", "severity__level")
     by_plan = attainment("account__plan__name", "account__plan__position")
-    from django.utils.translation import gettext as _
-
     buckets = [
         (_("under 1 day"), now - timedelta(days=1), now + timedelta(days=1)),
         (_("1-3 days"), now - timedelta(days=3), now - timedelta(days=1)),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import F
 
 from core.models import Sequence
@@ -23,7 +24,5 @@ def sequence_next(name: str, *, start: int) -> int:
 def database_optimize() -> None:
     """Refresh the query planner's statistics. SQLite never gathers them on its own, and
     without them it picks the wrong index for the engineers' queue once tables are large."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")

@@ -3,10 +3,11 @@ sends; the sweep queues attempt tasks (see events.services.delivery)."""
 
 from celery import shared_task
 
+from accounts.principals import SYSTEM
+
 
 @shared_task(acks_late=True)
 def event_delivery_attempt_task(delivery_id: str) -> bool:
-    from accounts.principals import SYSTEM
     from events.services import delivery_attempt
 
     return delivery_attempt(delivery_id=delivery_id, actor=SYSTEM)
@@ -14,7 +15,6 @@ def event_delivery_attempt_task(delivery_id: str) -> bool:
 
 @shared_task(acks_late=True)
 def event_deliveries_sweep_task() -> int:
-    from accounts.principals import SYSTEM
     from events.services import deliveries_sweep
 
     return deliveries_sweep(actor=SYSTEM)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -324,8 +325,6 @@ def iam_user_set_password(*, user: User, password: str | None, actor: Principal)
     """Set (or with None remove) an IAM user's console password, checked by Django's
     password validators. Raises `InvalidParameterValueException`."""
     if password:
-        from django.contrib.auth.password_validation import validate_password
-
         try:
             validate_password(password, user)
         except ValidationError as exc:

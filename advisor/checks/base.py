@@ -21,7 +21,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from botocore.config import Config
 from django.utils.functional import Promise
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 CATALOG_PATH = Path(__file__).resolve().parent.parent / "data" / "catalog.json"
 
@@ -96,8 +100,6 @@ class Environment:
         region = region or "us-east-1"
         key = (service, region)
         if key not in self._clients:
-            from botocore.config import Config
-
             self._clients[key] = self.session.client(
                 service,
                 region_name=region,
@@ -125,10 +127,6 @@ class CheckSpec:
 
     def description_html(self) -> str:
         """The API's `description`: HTML with the three sections consumers look for."""
-        from django.utils.html import escape, format_html, format_html_join
-        from django.utils.safestring import mark_safe
-        from django.utils.translation import gettext as _
-
         criteria = format_html_join("", "{}<br>\n", ((str(c),) for c in self.criteria))
         links = format_html_join(
             mark_safe("<br>\n"),

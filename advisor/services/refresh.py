@@ -47,10 +47,12 @@ from advisor.services.availability import (
     check_available,
     resource_id_for,
 )
+from advisor.tasks import advisor_check_run_task
 from audit import services as audit
 from connections.selectors import aws_connection_get
 from connections.sessions import caller_account_id, session_for
 from core.errors import InvalidAwsConnection, InvalidParameterValueException
+from core.outbox import queue_tasks, queue_tasks_on_commit
 from events.kinds import TA_DETAIL_TYPE, TA_SOURCE
 from events.services import events_publish
 
@@ -125,21 +127,14 @@ def refresh(*, account: Account, check_id: str, actor: Principal) -> tuple[Check
             request_parameters={"checkId": check_id},
             resources=[{"ResourceType": "AWS::TrustedAdvisor::Check", "ResourceName": check_id}],
         )
-    state_pk = state.pk
-    transaction.on_commit(lambda: dispatch(state_pk))
+    queue_tasks_on_commit(advisor_check_run_task, [state.pk])
     return state, True
 
 
 def dispatch(state_pk: int) -> None:
-    """Queue the run; when the broker is down the row stays enqueued and the sweep retries."""
-    from advisor.tasks import advisor_check_run_task
-
-    try:
-        with advisor_check_run_task.app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
-            advisor_check_run_task.apply_async(args=[state_pk], connection=connection, retry=False)
-    except Exception:
-        logger.warning("could not queue check run %s; the sweep will retry", state_pk)
+    """Queue the run now; when the broker is down the row stays enqueued and the sweep
+    retries."""
+    queue_tasks(advisor_check_run_task, [state_pk])
 
 
 def _stuck(now: Any) -> Q:

@@ -60,7 +60,7 @@ from cases.services.validation import (
     clean_cc_addresses,
     safe_file_name,
 )
-from catalog.models import CaseType, Category, ContactMethod, PlanSeverity, Service
+from catalog.models import CaseType, Category, ContactMethod, PlanSeverity, Service, Severity
 from core import ids
 from core.errors import (
     CaseCreationLimitExceeded,
@@ -158,8 +158,6 @@ def _resolve_catalog(
         .first()
     )
     if cell is None:
-        from catalog.models import Severity
-
         known = Severity.objects.filter(code=severity_code).exists()
         message = (
             MSG_SEVERITY_PLAN.format(code=severity_code, plan=plan.name)

@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from connections import sessions
 from core.errors import SupportApiError
 from events.models import ConfirmationStatus, EventDelivery, EventTarget
+from events.services.confirmation import confirmation_email
 from events.services.sending import Outcome, event_body, event_text, ordered_event
 
 # --- email ---------------------------------------------------------------------------------------
@@ -104,8 +105,6 @@ def send_email(delivery: EventDelivery, target: EventTarget) -> Outcome:
 def send_confirmation(delivery: EventDelivery, target: EventTarget) -> Outcome:
     """The email asking the recipient to confirm (its link is signed now, so it is valid for
     CONFIRMATION_MAX_AGE from this send)."""
-    from events.services.confirmation import confirmation_email
-
     if target.confirmation_status != ConfirmationStatus.PENDING:
         # Confirmed while this waited: there is nothing to ask any more.
         return Outcome(ok=True, response_excerpt=_("Not sent: the address is already confirmed."))

@@ -1,0 +1,60 @@
+"""What the Trusted Advisor pages share: the IAM actions they check, labels, small helpers."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from django.utils.translation import gettext_lazy
+
+from accounts import access
+from accounts.http import SupportRequest
+from accounts.models import Account
+from advisor.models import CheckState, RefreshStatus
+
+PAGE_SIZE = 50
+REFRESHED_EVENT = "advisor-refreshed"
+
+# IAM actions (the real Trusted Advisor console's names, plus our own for the connection).
+DESCRIBE_SUMMARIES = "trustedadvisor:DescribeCheckSummaries"
+DESCRIBE_ITEMS = "trustedadvisor:DescribeCheckItems"
+REFRESH = "trustedadvisor:RefreshCheck"
+EXCLUDE = "trustedadvisor:ExcludeCheckItems"
+INCLUDE = "trustedadvisor:IncludeCheckItems"
+UPDATE_CONNECTION = "trustedadvisor:UpdateAwsConnection"
+
+CATEGORY_LABELS = {
+    "cost_optimizing": gettext_lazy("Cost optimization"),
+    "security": gettext_lazy("Security"),
+    "fault_tolerance": gettext_lazy("Fault tolerance"),
+    "performance": gettext_lazy("Performance"),
+    "service_limits": gettext_lazy("Service limits"),
+}
+# The download's own columns stay English whatever the page language, like the check's
+# metadata headings that follow them (API facts): a file's columns must not depend on who
+# downloaded it. Named apart from the metadata headings (many checks have their own "Region"
+# and "Status"), so every column of the file has a unique header.
+CSV_COLUMNS = ("Resource Status", "Resource Region", "Resource ID", "Excluded")
+# The dashboard's poll asks for its progress element only (`?part=progress`).
+PROGRESS_PART = "progress"
+# A cell a spreadsheet would run as a formula (OWASP "CSV injection"); plain numbers are data.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+NUMBER_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
+
+
+def account_of(request: SupportRequest) -> Account:
+    return request.principal.require_account()
+
+
+def allowed(request: SupportRequest, action: str) -> bool:
+    return access.is_allowed(request.principal, action)
+
+
+def was_queued(state: CheckState, since: datetime) -> bool:
+    """Whether `advisor_check_refresh` started a run now (it returns the state unchanged inside
+    the minimum interval or while a run is already under way)."""
+    return (
+        state.refresh_status == RefreshStatus.ENQUEUED
+        and state.refresh_requested_at is not None
+        and state.refresh_requested_at >= since
+    )
