@@ -5,6 +5,8 @@
 - `make_env(endpoint, regions=("us-east-1",), now=None)`: an `advisor.checks.base.Environment`
   for moto's account; `make_environment` is the same function for direct import.
 - `aws_client(service, region="us-east-1")`: a boto3 client on the reset server, for setup.
+- `console_specs`: only console_data's few specs are registered (the console view tests use it
+  on every test); `root_client`: the test client signed in as `business_account`'s root.
 
 moto keeps its state per process, not per server: every in-process moto server (the sample's
 included) sees the same resources, and a reset wipes them all.
@@ -16,7 +18,7 @@ import os
 
 os.environ.setdefault("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
 
-from collections.abc import Callable, Sequence  # noqa: E402
+from collections.abc import Callable, Iterator, Sequence  # noqa: E402
 from datetime import datetime  # noqa: E402
 from functools import cache  # noqa: E402
 from typing import Any  # noqa: E402
@@ -24,11 +26,15 @@ from typing import Any  # noqa: E402
 import boto3  # noqa: E402
 import pytest  # noqa: E402
 import requests  # noqa: E402
+from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from accounts.models import Account  # noqa: E402
 from advisor.checks.base import Environment  # noqa: E402
 from connections.metrics import DAY, window_end  # noqa: E402
 from connections.sample import SAMPLE_ACCOUNT_ID, SAMPLE_CREDENTIALS  # noqa: E402
+from tests import factories  # noqa: E402
+from tests.advisor import console_data as data  # noqa: E402
 
 MakeEnv = Callable[..., Environment]
 AwsClient = Callable[..., Any]
@@ -98,4 +104,16 @@ def aws_client(moto_endpoint: str) -> AwsClient:
     def client(service: str, region: str = "us-east-1") -> Any:
         return _session().client(service, region_name=region, endpoint_url=moto_endpoint)
 
+    return client
+
+
+@pytest.fixture
+def console_specs() -> Iterator[None]:
+    with data.registry(data.default_specs()):
+        yield
+
+
+@pytest.fixture
+def root_client(client: Client, business_account: Account) -> Client:
+    client.force_login(factories.root_of(business_account))
     return client

@@ -1,6 +1,6 @@
 """Fixtures for the events tests: real HTTP and HTTPS servers on loopback for webhooks, a fake
 resolver for webhook host names, a moto server standing in for the customer's AWS environment,
-and a rule helper.
+rule and target helpers, and for the console: `root_client` and the `HTMX` request headers.
 
 Webhooks to loopback are refused unless EVENTS_ALLOW_PRIVATE_WEBHOOKS is on (the SSRF guard),
 so tests that deliver to the `webhook` receiver also ask for `allow_private_webhooks`.
@@ -286,6 +286,9 @@ def add_webhook(
         kind="webhook",
         url=url,
     )
+
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
