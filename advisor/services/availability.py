@@ -8,9 +8,18 @@ import hashlib
 from accounts.models import Account
 from advisor import checks as check_registry
 from advisor.checks.base import CheckSpec
+from audit.names import TRUSTED_ADVISOR_SOURCE
 from core.errors import CheckNotAvailable
 
-TRUSTED_ADVISOR_SOURCE = "trustedadvisor.amazonaws.com"
+__all__ = [
+    "MSG_PREMIUM_REQUIRED",
+    "MSG_UNKNOWN_CHECK",
+    "TRUSTED_ADVISOR_SOURCE",
+    "check_available",
+    "checks_available",
+    "resource_id_for",
+]
+
 MSG_UNKNOWN_CHECK = "Unknown ID: {check_id}"
 MSG_PREMIUM_REQUIRED = (
     "Unknown ID: Account requires a Premium Support Plan for access to Trusted Advisor check: "

@@ -12,6 +12,7 @@ from advisor.models import CheckState, ResourceExclusion
 from advisor.services.availability import TRUSTED_ADVISOR_SOURCE, check_available
 from advisor.services.refresh import summarise
 from audit import services as audit
+from audit.names import AuditEventName
 
 
 @transaction.atomic
@@ -79,7 +80,11 @@ def advisor_resources_set_excluded(
     if wanted:
         audit.record(
             actor=actor,
-            event_name="ExcludeCheckItems" if excluded else "IncludeCheckItems",
+            event_name=(
+                AuditEventName.EXCLUDE_CHECK_ITEMS
+                if excluded
+                else AuditEventName.INCLUDE_CHECK_ITEMS
+            ),
             account=account,
             event_source=TRUSTED_ADVISOR_SOURCE,
             request_parameters={"checkId": check_id, "resourceIds": wanted[:50]},

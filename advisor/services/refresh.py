@@ -49,6 +49,7 @@ from advisor.services.availability import (
 )
 from advisor.tasks import advisor_check_run_task
 from audit import services as audit
+from audit.names import AuditEventName
 from connections.selectors import aws_connection_get
 from connections.sessions import caller_account_id, session_for
 from core.errors import InvalidAwsConnection, InvalidParameterValueException
@@ -121,7 +122,7 @@ def refresh(*, account: Account, check_id: str, actor: Principal) -> tuple[Check
     if actor.via not in ("api", "system"):
         audit.record(
             actor=actor,
-            event_name="RefreshCheck",
+            event_name=AuditEventName.REFRESH_CHECK,
             account=account,
             event_source=TRUSTED_ADVISOR_SOURCE,
             request_parameters={"checkId": check_id},
