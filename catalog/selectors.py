@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 
-from catalog.models import Category, PlanSeverity, Service, SupportPlan
+from catalog.models import Category, PlanSeverity, Service, Severity, SupportPlan
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -58,6 +58,21 @@ def category_for(service_code: str, category_code: str) -> Category | None:
         )
         .first()
     )
+
+
+def plan_choices() -> list[tuple[str, str]]:
+    """(code, name) of every support plan, in their order."""
+    return list(SupportPlan.objects.order_by("position", "code").values_list("code", "name"))
+
+
+def severity_choices() -> list[tuple[str, str]]:
+    """(code, name) of every severity, lowest first."""
+    return list(Severity.objects.order_by("level").values_list("code", "name"))
+
+
+def service_choices() -> list[tuple[str, str]]:
+    """(code, name) of every active service, by name."""
+    return list(Service.objects.filter(is_active=True).order_by("name").values_list("code", "name"))
 
 
 def plan_get(code: str) -> SupportPlan:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cases.models import CaseStatus
-from catalog.models import Service, Severity, SupportPlan
+from catalog.selectors import plan_choices, service_choices, severity_choices
 
 NEXT_STATUSES = [
     (CaseStatus.PENDING_CUSTOMER_ACTION.value, _("Pending customer action (ask for information)")),
@@ -30,14 +30,17 @@ class QueueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, engineers: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["plan"]).choices = [("", _("Any plan"))] + [
-            (p.code, p.name) for p in SupportPlan.objects.order_by("position")
+        cast(forms.ChoiceField, self.fields["plan"]).choices = [
+            ("", _("Any plan")),
+            *plan_choices(),
         ]
-        cast(forms.ChoiceField, self.fields["severity"]).choices = [("", _("Any severity"))] + [
-            (s.code, s.name) for s in Severity.objects.order_by("level")
+        cast(forms.ChoiceField, self.fields["severity"]).choices = [
+            ("", _("Any severity")),
+            *severity_choices(),
         ]
-        cast(forms.ChoiceField, self.fields["service"]).choices = [("", _("Any service"))] + [
-            (s.code, s.name) for s in Service.objects.filter(is_active=True).order_by("name")
+        cast(forms.ChoiceField, self.fields["service"]).choices = [
+            ("", _("Any service")),
+            *service_choices(),
         ]
         cast(forms.ChoiceField, self.fields["assignee"]).choices = [
             ("", _("Anyone")),
