@@ -1,8 +1,8 @@
 """Trusted Advisor operations: parse -> check availability -> selector/service -> shape.
 
-Shapes follow botocore's model; see ../shared/spec/trusted-advisor-notes.md for the value
-semantics (OK rows listed for checks with a Green criterion, account-level checks without
-`region`/`metadata`, `costOptimizing` on every check).
+Shapes follow botocore's model, with the values AWS answers: OK rows are listed for checks whose
+criteria have a Green status, account-level checks have no `region` or `metadata`, and every
+check carries `categorySpecificSummary.costOptimizing`.
 """
 
 from __future__ import annotations
