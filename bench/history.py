@@ -94,7 +94,7 @@ def main(argv: list[str]) -> None:
         path, depth = "/cloudtrail/", 0
         for depth in range(1, 101):  # noqa: B007 (depth is reported below)
             page = opener.open(base + path, timeout=60).read().decode()
-            found = re.search(r'href="(\?[^"]*cursor=[^"]+)"', page)
+            found = re.search(r'href="(\?[^"]*cursor=[^"]+)" rel="next"', page)
             if found is None:
                 break
             path = "/cloudtrail/" + html.unescape(found.group(1))

@@ -7,6 +7,7 @@ case's detail page, with many cases in the database, through gunicorn and a sign
 from __future__ import annotations
 
 import argparse
+import html
 import http.cookiejar
 import os
 import platform
@@ -64,13 +65,20 @@ def main(argv: list[str]) -> None:
         listing = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
         first = listing.open(f"{base}/support/cases/", timeout=30).read().decode()
         case_url = re.search(r'href="(/support/cases/case-[^"]+/)"', first).group(1)
-        last_page = args.cases // 20
+        # The list pages by keyset: follow "Next" up to 100 pages deep to measure a deep page.
+        deep, depth = "/support/cases/", 0
+        for depth in range(1, 101):  # noqa: B007 (depth is reported below)
+            page = listing.open(base + deep, timeout=60).read().decode()
+            found = re.search(r'href="(\?[^"]*cursor=[^"]+)" rel="next"', page)
+            if found is None:
+                break
+            deep = "/support/cases/" + html.unescape(found.group(1))
 
         getter = page_getter(base, jar, "")
 
         rows = [
             ("case list, first page", "/support/cases/"),
-            (f"case list, page {last_page:,}", f"/support/cases/?page={last_page}"),
+            (f"case list, page {depth:,} (Next links)", deep),
             ("case list, severity filter", "/support/cases/?severity=normal&state=all"),
             ("case list, search", "/support/cases/?q=Seeded+case+99999&state=all"),
             ("case detail", case_url),
