@@ -55,7 +55,9 @@ def _queue_page(
     rows = [(case, *selectors.time_left(case, now)) for case in page.items]
     context = {"form": form, "rows": rows, **links}
     if request.htmx:
-        return render(request, f"{template}#results", context)
+        # The results region is defined once, in the queue's template, which the real-time
+        # queue's template extends (a partial is looked up in the named template only).
+        return render(request, "console/queue.html#results", context)
     return render(request, template, context)
 
 

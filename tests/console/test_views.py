@@ -50,6 +50,13 @@ def test_queue_orders_by_deadline_and_filters(
     assert b"<html" not in filtered.content
     realtime = engineer_client.get(reverse("console:realtime"))
     assert b"chat one" in realtime.content and b"low one" not in realtime.content
+    # A filter changed with JavaScript on: the real-time queue answers with its results region.
+    narrowed = engineer_client.get(
+        reverse("console:realtime"), {"plan": "business"}, HTTP_HX_REQUEST="true"
+    )
+    assert narrowed.status_code == 200
+    assert b'id="results"' in narrowed.content and b"<html" not in narrowed.content
+    assert b"low one" not in narrowed.content
     del low, critical, chat
 
 
