@@ -59,6 +59,7 @@ clean:
 
 # Refresh the Japanese catalogue after changing interface strings (needs GNU gettext), then
 # translate the new entries in locale/ja/LC_MESSAGES/django.po.
+# The test settings need no secret key or data directory.
 messages: setup-test
-	$(BIN)/python manage.py makemessages -l ja --ignore=.venv --ignore=tests --ignore=bench --ignore=var
-	$(BIN)/python manage.py compilemessages -l ja --ignore=.venv
+	DJANGO_SETTINGS_MODULE=supportcenter.settings_test $(BIN)/python manage.py makemessages -l ja --ignore=.venv --ignore=tests --ignore=bench --ignore=var
+	DJANGO_SETTINGS_MODULE=supportcenter.settings_test $(BIN)/python manage.py compilemessages -l ja --ignore=.venv

@@ -21,6 +21,7 @@ class AuditEventName(enum.StrEnum):
     RESOLVE_CASE = "ResolveCase"
     ADD_ATTACHMENTS_TO_SET = "AddAttachmentsToSet"
     GET_ATTACHMENT_UPLOAD_LINKS = "GetAttachmentUploadLinks"
+    DESCRIBE_ATTACHMENT = "DescribeAttachment"
     COMPLETE_ATTACHMENT_UPLOAD = "CompleteAttachmentUpload"
     # Support: ours, for what only the consoles and jobs do.
     REOPEN_CASE = "ReopenCase"

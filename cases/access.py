@@ -8,11 +8,18 @@ condition sits on its own line so coverage shows that every branch is tested.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from accounts.access import authorize, customer_account
 from accounts.principals import Principal
-from cases.models import Attachment, AttachmentSet, AttachmentUpload, Case, Communication
+from cases.models import (
+    Attachment,
+    AttachmentSet,
+    AttachmentUpload,
+    Case,
+    Communication,
+    InternalNote,
+)
 from core.errors import (
     AttachmentIdNotFound,
     AttachmentSetIdNotFound,
@@ -66,7 +73,8 @@ def access_case_by_display_id(
 def access_attachment_set(
     principal: Principal, attachment_set_id: str, *, action: str = "support:AddAttachmentsToSet"
 ) -> AttachmentSet:
-    """An attachment set of the principal's account; `AttachmentSetIdNotFound` otherwise."""
+    """An attachment set of the principal's account; `AttachmentSetIdNotFound` otherwise (and
+    for the sets of engineers' internal notes, which customers never see)."""
     authorize(principal, action)
     account = customer_account(principal)
     queryset = AttachmentSet.objects.select_related("account")
@@ -74,7 +82,7 @@ def access_attachment_set(
         if account is None:
             queryset = queryset.none()
         else:
-            queryset = queryset.filter(account=account)
+            queryset = queryset.filter(account=account, internal_note__isnull=True)
     try:
         return queryset.get(attachment_set_id=attachment_set_id)
     except AttachmentSet.DoesNotExist:
@@ -86,7 +94,8 @@ def access_attachment_set(
 def access_attachment(
     principal: Principal, attachment_id: str, *, action: str = "support:DescribeAttachment"
 ) -> Attachment:
-    """An attachment of the principal's account; `AttachmentIdNotFound` otherwise."""
+    """An attachment of the principal's account; `AttachmentIdNotFound` otherwise (and for the
+    files of engineers' internal notes, which customers never see)."""
     authorize(principal, action)
     account = customer_account(principal)
     queryset = Attachment.objects.select_related("attachment_set", "attachment_set__account")
@@ -94,7 +103,9 @@ def access_attachment(
         if account is None:
             queryset = queryset.none()
         else:
-            queryset = queryset.filter(attachment_set__account=account)
+            queryset = queryset.filter(
+                attachment_set__account=account, attachment_set__internal_note__isnull=True
+            )
     try:
         return queryset.get(attachment_id=attachment_id)
     except Attachment.DoesNotExist:
@@ -140,12 +151,14 @@ def access_case_attachment(
     *,
     action: str = "support:DescribeAttachment",
 ) -> Attachment:
-    """An attachment of `case`'s correspondence (`case` loaded with an access function for
-    `principal`); `AttachmentIdNotFound` for another case's attachment as for a missing one."""
+    """An attachment of `case`'s correspondence, or, for engineers, of its internal notes
+    (`case` loaded with an access function for `principal`); `AttachmentIdNotFound` for another
+    case's attachment as for a missing one."""
     attachment = access_attachment(principal, attachment_id, action=action)
-    belongs = Communication.objects.filter(
-        case=case, attachment_set_id=attachment.attachment_set_id
-    ).exists()
+    in_case = Q(case=case, attachment_set_id=attachment.attachment_set_id)
+    belongs = Communication.objects.filter(in_case).exists() or (
+        principal.is_engineer and InternalNote.objects.filter(in_case).exists()
+    )
     if not belongs:
         raise AttachmentIdNotFound(MSG_ATTACHMENT_NOT_FOUND.format(attachment_id=attachment_id))
     return attachment

@@ -19,7 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from cases.models import Case, Communication, CommunicationOrigin
+from cases.models import AttachmentSet, Case, Communication, CommunicationOrigin
 from events.kinds import CASE_DETAIL_TYPE, CASE_SOURCE, CaseEventName
 from events.models import EVENTS_REGION
 from events.services import event_publish
@@ -56,7 +56,9 @@ def case_url(case: Case) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("cases:detail", args=[case.case_id])
 
 
-def _render(case: Case, kind: str, body: str, origin: str) -> tuple[str, str, str]:
+def _render(
+    case: Case, kind: str, body: str, origin: str, files: list[tuple[str, str]]
+) -> tuple[str, str, str]:
     # Everything in the case's language, the status label included: the language active where
     # the change happened (an engineer's Japanese console) is not the recipient's.
     with translation.override(case.language or "en"):
@@ -67,6 +69,8 @@ def _render(case: Case, kind: str, body: str, origin: str) -> tuple[str, str, st
             "origin": origin,
             "url": case_url(case),
             "status": case.get_status_display(),
+            # (file name, link): the links open the case's page after sign-in.
+            "files": files,
         }
         subject = render_to_string("cases/email/case_update_subject.txt", context)
         text = render_to_string("cases/email/case_update.txt", context)
@@ -75,17 +79,30 @@ def _render(case: Case, kind: str, body: str, origin: str) -> tuple[str, str, st
 
 
 def case_email_enqueue(
-    *, case: Case, kind: str, body: str = "", origin: str = ""
+    *,
+    case: Case,
+    kind: str,
+    body: str = "",
+    origin: str = "",
+    attachment_set: AttachmentSet | None = None,
 ) -> Notification | None:
     """Queue the email about a case update; call it inside the change's transaction.
 
     `kind` is "created", "correspondence" or "status"; `body` is the text the update added, by
-    `origin` ("customer" or "support"). Returns None when nobody is to be told.
+    `origin` ("customer" or "support"), with the files of `attachment_set` listed as links
+    (never attached: the files stay behind the sign-in). Returns None when nobody is to be told.
     """
     recipients = case_recipients(case)
     if not recipients:
         return None
-    subject, text, html = _render(case, kind, body, origin)
+    files = []
+    if attachment_set is not None:
+        base = settings.SITE_URL.rstrip("/")
+        files = [
+            (a.file_name, base + reverse("cases:attachment", args=[case.case_id, a.attachment_id]))
+            for a in attachment_set.attachments.order_by("created_at", "id")
+        ]
+    subject, text, html = _render(case, kind, body, origin, files)
     return notification_enqueue(
         recipients=recipients,
         subject=subject,

@@ -273,6 +273,17 @@ class InternalNote(TimestampedModel):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="internal_notes")
     author = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     body = models.TextField()
+    # Files for engineers only: customers' attachment loaders leave these sets out.
+    attachment_set = models.OneToOneField(
+        AttachmentSet,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="internal_note",
+    )
+
+    # Only on notes loaded by cases.selectors (one query for their attachments).
+    attachment_list: list[Attachment]
 
     class Meta:
         ordering = ["-created_at", "-id"]

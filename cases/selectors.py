@@ -27,7 +27,7 @@ from django.db.models.functions import RowNumber
 
 from accounts.principals import Principal
 from cases import access
-from cases.models import Attachment, Case, CaseStatus, Communication
+from cases.models import Attachment, Case, CaseStatus, Communication, InternalNote
 from core.paging import Cursor, KeysetPage, SortKey, cursor_after, keyset_page
 
 RECENT_COMMUNICATIONS = 5
@@ -106,7 +106,7 @@ def recent_communications(
     return result
 
 
-def _attach_attachments(communications: Sequence[Communication]) -> None:
+def _attach_attachments(communications: Sequence[Communication | InternalNote]) -> None:
     set_ids = [c.attachment_set_id for c in communications if c.attachment_set_id]
     by_set: dict[int | None, list[Attachment]] = defaultdict(list)
     if set_ids:
@@ -207,3 +207,32 @@ def case_communications(case: Case) -> list[Communication]:
     )
     _attach_attachments(communications)
     return communications
+
+
+def case_internal_notes(case: Case) -> list[InternalNote]:
+    """A case's internal notes, newest first, with their authors and files (two queries)."""
+    notes = list(
+        InternalNote.objects.filter(case=case)
+        .select_related("author")
+        .order_by("-created_at", "-id")
+    )
+    _attach_attachments(notes)
+    return notes
+
+
+# What a browser may show of an attachment rather than download it: raster images and plain
+# text, served with their own type, nosniff and a sandboxing CSP. SVG can carry script, so it
+# is never previewed; anything else is a download.
+PREVIEW_IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+PREVIEW_TEXT_SUFFIXES = (".txt", ".log", ".csv", ".json", ".out", ".err")
+
+
+def attachment_preview(attachment: Attachment) -> str | None:
+    """ "image" or "text" when `attachment` can be shown in the browser, else None."""
+    if attachment.content_type in PREVIEW_IMAGE_TYPES:
+        return "image"
+    if attachment.content_type == "text/plain" or attachment.file_name.lower().endswith(
+        PREVIEW_TEXT_SUFFIXES
+    ):
+        return "text"
+    return None

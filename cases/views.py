@@ -9,9 +9,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 
 from django.contrib import messages
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -24,18 +23,14 @@ from accounts.decorators import customer_required
 from accounts.http import SupportRequest
 from cases import access, lifecycle, selectors, services
 from cases.forms import CaseCreateForm, CaseFilterForm, CcForm, ReplyForm, split_addresses
+from cases.http import attachment_response, new_attachments
 from cases.models import Case, CaseStatus
-from cases.services import NewAttachment
 from catalog.selectors import service_list, severity_cells_for_plan
 from core.errors import SupportApiError
 from core.forms import add_service_error
 from core.paging import read_page
 
 PAGE_SIZE = 20
-
-
-def _files(uploaded: list) -> list[NewAttachment]:
-    return [NewAttachment(file_name=f.name, data=f.read()) for f in uploaded]
 
 
 # --- home and list ----------------------------------------------------------------------------
@@ -119,7 +114,7 @@ def case_create(request: SupportRequest) -> HttpResponse:
             case = services.case_create_with_files(
                 actor=principal,
                 account=principal.require_account(),
-                files=_files(data["attachments"]),
+                files=new_attachments(data["attachments"]),
                 subject=data["subject"],
                 service_code=data["service"],
                 category_code=data["category"],
@@ -236,7 +231,7 @@ def case_reply(request: SupportRequest, case_id: str) -> HttpResponse:
                 case=case,
                 actor=principal,
                 body=form.cleaned_data["body"],
-                files=_files(form.cleaned_data["attachments"]),
+                files=new_attachments(form.cleaned_data["attachments"]),
             )
         except SupportApiError as error:
             add_service_error(form, error)
@@ -307,13 +302,5 @@ def attachment_download(
         request.principal, case_id, action="support:DescribeAttachment"
     )
     attachment = access.access_case_attachment(request.principal, case, attachment_id)
-    response = FileResponse(
-        default_storage.open(attachment.storage_key, "rb"),
-        as_attachment=True,
-        filename=attachment.file_name,
-        content_type="application/octet-stream",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    handle = services.attachment_open(attachment=attachment, actor=request.principal)
+    return attachment_response(handle, attachment, inline=False)

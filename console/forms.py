@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from cases.forms import attachments_field
 from cases.models import CaseStatus
 from catalog.selectors import plan_choices, service_choices, severity_choices
 
@@ -53,6 +54,7 @@ class EngineerReplyForm(forms.Form):
         label=_("Reply to the customer"), max_length=8000, widget=forms.Textarea(attrs={"rows": 6})
     )
     next_status = forms.ChoiceField(label=_("Then set the case to"), choices=NEXT_STATUSES)
+    attachments = attachments_field(_("Attachments for the customer"))
 
 
 class NoteForm(forms.Form):
@@ -61,6 +63,7 @@ class NoteForm(forms.Form):
         max_length=8000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    attachments = attachments_field(_("Attachments (engineers only)"))
 
 
 class AssignForm(forms.Form):

@@ -7,6 +7,7 @@ from typing import cast
 from django.contrib import messages
 from django.forms import Form
 from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from accounts.models import User
 from cases import access as case_access
 from cases import selectors as case_selectors
 from cases import services as case_services
+from cases.http import attachment_response, new_attachments
 from cases.models import Case
 from console import selectors
 from console.forms import AssignForm, EngineerReplyForm, NoteForm, QueueFilterForm
@@ -86,7 +88,7 @@ def _case_context(request: SupportRequest, case: Case, **forms: object) -> dict[
     return {
         "case": case,
         "communications": case_selectors.case_communications(case),
-        "notes": list(case.internal_notes.select_related("author")),
+        "notes": case_selectors.case_internal_notes(case),
         "reply_form": forms.get("reply_form") or EngineerReplyForm(),
         "note_form": forms.get("note_form") or NoteForm(),
         # engineer_required: the user is a signed-in engineer.
@@ -125,7 +127,7 @@ def case_action(request: SupportRequest, case_id: str, action: str) -> HttpRespo
                 engineer = account_access.access_engineer(principal, form.cleaned_data["engineer"])
                 case_services.case_assign(case=item, engineer=engineer, actor=principal)
         elif action == "reply":
-            form = EngineerReplyForm(request.POST)
+            form = EngineerReplyForm(request.POST, request.FILES)
             if not form.is_valid():
                 return render(
                     request,
@@ -134,11 +136,12 @@ def case_action(request: SupportRequest, case_id: str, action: str) -> HttpRespo
                     status=400,
                 )
             try:
-                case_services.case_support_reply(
+                case_services.case_support_reply_with_files(
                     case=item,
                     actor=principal,
                     body=form.cleaned_data["body"],
                     next_status=form.cleaned_data["next_status"],
+                    files=new_attachments(form.cleaned_data["attachments"]),
                 )
             except SupportApiError as error:
                 add_service_error(form, error)
@@ -149,7 +152,7 @@ def case_action(request: SupportRequest, case_id: str, action: str) -> HttpRespo
                     status=400,
                 )
         elif action == "note":
-            form = NoteForm(request.POST)
+            form = NoteForm(request.POST, request.FILES)
             if not form.is_valid():
                 return render(
                     request,
@@ -157,15 +160,37 @@ def case_action(request: SupportRequest, case_id: str, action: str) -> HttpRespo
                     _case_context(request, item, note_form=form),
                     status=400,
                 )
-            if form.is_valid():
-                case_services.case_internal_note_add(
-                    case=item, actor=principal, body=form.cleaned_data["body"]
+            try:
+                case_services.case_internal_note_add_with_files(
+                    case=item,
+                    actor=principal,
+                    body=form.cleaned_data["body"],
+                    files=new_attachments(form.cleaned_data["attachments"]),
+                )
+            except SupportApiError as error:
+                add_service_error(form, error)
+                return render(
+                    request,
+                    "console/case.html",
+                    _case_context(request, item, note_form=form),
+                    status=400,
                 )
         else:
             raise Http404(_("Unknown action."))
     except SupportApiError as error:
         messages.error(request, error.message)
     return redirect("console:case", case_id=item.case_id)
+
+
+@require_GET
+@engineer_required
+def attachment(request: SupportRequest, case_id: str, attachment_id: str) -> HttpResponseBase:
+    """Any attachment of a case, the customer's or an engineer's: a download, or with
+    `?preview=1` an image or plain text shown in the browser (sandboxed). Audited."""
+    item = case_access.access_case_by_case_id(request.principal, case_id)
+    found = case_access.access_case_attachment(request.principal, item, attachment_id)
+    handle = case_services.attachment_open(attachment=found, actor=request.principal)
+    return attachment_response(handle, found, inline=request.GET.get("preview") == "1")
 
 
 @require_GET

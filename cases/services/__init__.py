@@ -41,6 +41,7 @@ from cases.services.attachments import (
     _attach_uploads,
     _use_attachment_set,
     _with_new_attachments,
+    attachment_open,
     attachment_set_add,
 )
 from cases.services.communications import (
@@ -48,8 +49,10 @@ from cases.services.communications import (
     case_add_cc,
     case_add_communication,
     case_internal_note_add,
+    case_internal_note_add_with_files,
     case_reply_with_files,
     case_support_reply,
+    case_support_reply_with_files,
 )
 from cases.services.validation import (
     MSG_SUBJECT_EMPTY,
@@ -72,6 +75,7 @@ from events.kinds import CaseEventName
 
 # The public face of the case services, whatever sub-module holds each piece.
 __all__ = [
+    "attachment_open",
     "MSG_SUBJECT_EMPTY",
     "NewAttachment",
     "attachment_set_add",
@@ -81,10 +85,12 @@ __all__ = [
     "case_create",
     "case_create_with_files",
     "case_internal_note_add",
+    "case_internal_note_add_with_files",
     "case_reopen",
     "case_reply_with_files",
     "case_resolve",
     "case_support_reply",
+    "case_support_reply_with_files",
     "clean_cc_addresses",
     "safe_file_name",
 ]
@@ -307,7 +313,13 @@ def case_create(
         },
         response_elements={"caseId": case.case_id},
     )
-    case_email_enqueue(case=case, kind="created", body=clean_body, origin="customer")
+    case_email_enqueue(
+        case=case,
+        kind="created",
+        body=clean_body,
+        origin="customer",
+        attachment_set=attachment_set,
+    )
     case_event_publish(case=case, event_name=CaseEventName.CREATE_CASE)
     return case
 

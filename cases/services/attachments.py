@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.files.base import ContentFile
+from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
@@ -28,6 +28,7 @@ from cases.models import (
 from cases.services.validation import safe_file_name
 from core import ids
 from core.errors import (
+    AttachmentIdNotFound,
     AttachmentLimitExceeded,
     AttachmentSetExpired,
     AttachmentSetIdNotFound,
@@ -49,6 +50,7 @@ MSG_ATTACHMENT_EMPTY = "Attachment {name} is empty."
 MSG_ATTACHMENT_NONE = "Add at least one attachment."
 MSG_UPLOAD_NOT_READY = "Upload {upload_id} is not ready; complete it first."
 MSG_UPLOAD_USED = "Upload {upload_id} is already attached to a case."
+MSG_FILE_GONE = "The file {name} is no longer available."
 
 
 @dataclass(frozen=True)
@@ -239,6 +241,28 @@ def _attach_uploads(
                 MSG_UPLOAD_USED.format(upload_id=upload.upload_id), field="uploadIds"
             )
     return attachment_set
+
+
+def attachment_open(*, attachment: Attachment, actor: Principal) -> File:
+    """The attachment's file, opened for reading, for a download or a preview on a page.
+
+    Preconditions: `attachment` was loaded with an access function for `actor` (a customer of
+    its account, or a support engineer). Side effect: a DescribeAttachment audit record (read
+    only) naming who opened which file, in the account's trail: customers see when Support
+    opened their files. Raises `AttachmentIdNotFound` when the file is gone from storage.
+    """
+    try:
+        handle = default_storage.open(attachment.storage_key, "rb")
+    except OSError:
+        raise AttachmentIdNotFound(MSG_FILE_GONE.format(name=attachment.file_name)) from None
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.DESCRIBE_ATTACHMENT,
+        account=attachment.attachment_set.account,
+        request_parameters={"attachmentId": attachment.attachment_id},
+        read_only=True,
+    )
+    return handle
 
 
 def attachment_sets_purge_expired(*, batch_size: int = 500) -> int:

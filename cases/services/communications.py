@@ -158,7 +158,13 @@ def case_add_communication(
         request_parameters=request_parameters,
         response_elements={"result": True},
     )
-    case_email_enqueue(case=case, kind="correspondence", body=clean_body, origin="customer")
+    case_email_enqueue(
+        case=case,
+        kind="correspondence",
+        body=clean_body,
+        origin="customer",
+        attachment_set=attachment_set,
+    )
     case_event_publish(
         case=case, event_name=CaseEventName.ADD_COMMUNICATION_TO_CASE, communication=communication
     )
@@ -226,7 +232,13 @@ def case_support_reply(
         request_parameters={"caseId": case.case_id, "status": target.value},
         response_elements={"result": True},
     )
-    case_email_enqueue(case=case, kind="correspondence", body=clean_body, origin="support")
+    case_email_enqueue(
+        case=case,
+        kind="correspondence",
+        body=clean_body,
+        origin="support",
+        attachment_set=attachment_set,
+    )
     case_event_publish(
         case=case, event_name=CaseEventName.ADD_COMMUNICATION_TO_CASE, communication=communication
     )
@@ -276,15 +288,76 @@ def case_reply_with_files(
 
 @audit_refusals(AuditEventName.ADD_INTERNAL_NOTE, describe=_describe_case)
 @transaction.atomic
-def case_internal_note_add(*, case: Case, actor: Principal, body: str) -> InternalNote:
-    """A note for support engineers only (customers and the API never see it)."""
+def case_internal_note_add(
+    *,
+    case: Case,
+    actor: Principal,
+    body: str,
+    attachment_set: AttachmentSet | None = None,
+) -> InternalNote:
+    """A note for support engineers only (customers and the API never see it, nor its files:
+    the customers' attachment loaders leave a note's set out).
+    Raises `InvalidParameterValueException` (not an engineer, bad body), attachment-set errors."""
     if not actor.is_engineer:
         raise InvalidParameterValueException(MSG_NOT_SUPPORT)
-    note = InternalNote.objects.create(case=case, author=actor.user, body=_clean_body(body))
+    clean_body = _clean_body(body)
+    _use_attachment_set(attachment_set, case.account)
+    note = InternalNote.objects.create(
+        case=case, author=actor.user, body=clean_body, attachment_set=attachment_set
+    )
+    parameters: dict[str, object] = {"caseId": case.case_id}
+    if attachment_set is not None:
+        parameters["attachmentSetId"] = attachment_set.attachment_set_id
     audit.record(
         actor=actor,
         event_name=AuditEventName.ADD_INTERNAL_NOTE,
         account=case.account,
-        request_parameters={"caseId": case.case_id},
+        request_parameters=parameters,
     )
     return note
+
+
+@audit_refusals(AuditEventName.ADD_COMMUNICATION_TO_CASE, describe=_describe_case)
+def case_support_reply_with_files(
+    *,
+    case: Case,
+    actor: Principal,
+    body: str,
+    next_status: str,
+    files: Sequence[NewAttachment],
+) -> Communication:
+    """`case_support_reply` with files uploaded in the same request (the console), in the
+    customers' limits (three files, 5 MB each) and storage."""
+    if not actor.is_engineer:
+        # Before any file is stored under the customer's account.
+        raise InvalidParameterValueException(MSG_NOT_SUPPORT)
+    return _with_new_attachments(
+        account=case.account,
+        actor=actor,
+        files=files,
+        write=lambda attachment_set: case_support_reply(
+            case=case,
+            actor=actor,
+            body=body,
+            next_status=next_status,
+            attachment_set=attachment_set,
+        ),
+    )
+
+
+@audit_refusals(AuditEventName.ADD_INTERNAL_NOTE, describe=_describe_case)
+def case_internal_note_add_with_files(
+    *, case: Case, actor: Principal, body: str, files: Sequence[NewAttachment]
+) -> InternalNote:
+    """`case_internal_note_add` with files uploaded in the same request (the console)."""
+    if not actor.is_engineer:
+        # Before any file is stored under the customer's account.
+        raise InvalidParameterValueException(MSG_NOT_SUPPORT)
+    return _with_new_attachments(
+        account=case.account,
+        actor=actor,
+        files=files,
+        write=lambda attachment_set: case_internal_note_add(
+            case=case, actor=actor, body=body, attachment_set=attachment_set
+        ),
+    )
