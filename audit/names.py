@@ -30,6 +30,8 @@ class AuditEventName(enum.StrEnum):
     ASSIGN_CASE = "AssignCase"
     ADD_INTERNAL_NOTE = "AddInternalNote"
     PURGE_CASES = "PurgeCases"
+    UPDATE_CASE_CLASSIFICATION = "UpdateCaseClassification"
+    RECORD_CALLBACK = "RecordCallback"
     # IAM and sign-in (AWS's names)
     CREATE_ACCOUNT = "CreateAccount"
     UPDATE_SUPPORT_PLAN = "UpdateSupportPlan"

@@ -49,7 +49,9 @@ def _case(principal: Principal, action: str, **lookup: object) -> Case:
     try:
         return (
             cases_for_principal(principal)
-            .select_related("account", "account__plan", "service", "category", "severity")
+            .select_related(
+                "account", "account__plan", "service", "category", "severity", "assignee"
+            )
             .get(**lookup)
         )
     except Case.DoesNotExist:

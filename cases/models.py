@@ -183,6 +183,8 @@ class CaseEventKind(models.TextChoices):
     CC_ADDED = "cc-added", _("CC addresses added")
     ASSIGNED = "assigned", _("Assigned")
     FIRST_RESPONSE = "first-response", _("First response")
+    RECLASSIFIED = "reclassified", _("Severity, service or category changed")
+    CALLBACK = "callback", _("Phone callback")
 
 
 class CaseEvent(TimestampedModel):

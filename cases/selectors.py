@@ -27,7 +27,14 @@ from django.db.models.functions import RowNumber
 
 from accounts.principals import Principal
 from cases import access
-from cases.models import Attachment, Case, CaseStatus, Communication, InternalNote
+from cases.models import (
+    Attachment,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    Communication,
+    InternalNote,
+)
 from core.paging import Cursor, KeysetPage, SortKey, cursor_after, keyset_page
 
 RECENT_COMMUNICATIONS = 5
@@ -207,6 +214,20 @@ def case_communications(case: Case) -> list[Communication]:
     )
     _attach_attachments(communications)
     return communications
+
+
+def case_timeline(case: Case) -> list[CaseEvent]:
+    """A case's history, oldest first, with who did what (one query): creation, status changes,
+    assignments, correspondence, CC additions, first response, reclassifications, callbacks."""
+    return list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("id"))
+
+
+def open_cases_of_account(case: Case, *, limit: int = 5) -> tuple[list[Case], int]:
+    """The account's other open cases, newest first (at most `limit`), and how many there are:
+    two queries, whatever the account's size."""
+    others = Case.objects.filter(account_id=case.account_id).exclude(pk=case.pk)
+    others = others.exclude(status=CaseStatus.RESOLVED)
+    return list(others.select_related("severity").order_by("-created_at")[:limit]), others.count()
 
 
 def case_internal_notes(case: Case) -> list[InternalNote]:

@@ -8,8 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from cases.forms import attachments_field
-from cases.models import CaseStatus
-from catalog.selectors import plan_choices, service_choices, severity_choices
+from cases.models import Case, CaseStatus
+from catalog.selectors import (
+    plan_choices,
+    service_choices,
+    service_list,
+    severity_cells_for_plan,
+    severity_choices,
+)
 
 NEXT_STATUSES = [
     (CaseStatus.PENDING_CUSTOMER_ACTION.value, _("Pending customer action (ask for information)")),
@@ -73,4 +79,50 @@ class AssignForm(forms.Form):
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["engineer"]).choices = [
             (e.login, e.display_name or e.email) for e in engineers
+        ]
+
+
+class CallbackForm(forms.Form):
+    reached = forms.TypedChoiceField(
+        label=_("Outcome"),
+        choices=[("yes", _("Reached the customer")), ("no", _("No answer"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    outcome = forms.CharField(
+        label=_("What was said or tried"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class ReclassifyForm(forms.Form):
+    """A case's severity, service and category, as the account's plan offers them."""
+
+    severity = forms.ChoiceField(label=_("Severity"))
+    classification = forms.ChoiceField(label=_("Service and category"))
+    reason = forms.CharField(label=_("Reason (the customer is told)"), max_length=500)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        plan = case.account.plan
+        kwargs.setdefault(
+            "initial",
+            {
+                "severity": case.severity.code,
+                "classification": f"{case.service.code}/{case.category.code}",
+            },
+        )
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["severity"]).choices = [
+            (cell.severity.code, cell.severity.name) for cell in severity_cells_for_plan(plan)
+        ]
+        cast(forms.ChoiceField, self.fields["classification"]).choices = [
+            (
+                service.name,
+                [
+                    (f"{service.code}/{category.code}", category.name)
+                    for category in service.active_categories
+                ],
+            )
+            for service in service_list(case_types=plan.case_types())
         ]

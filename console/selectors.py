@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
@@ -11,8 +12,12 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from advisor import selectors as advisor_selectors
+from advisor.services import checks_available
+from cases import selectors as case_selectors
 from cases.lifecycle import OPEN_STATUSES
 from cases.models import Case, CaseStatus
+from connections.selectors import aws_connection_get
 from core.paging import Cursor, KeysetPage, SortKey, keyset_order, keyset_page
 
 ACTIVE = [s.value for s in OPEN_STATUSES]
@@ -78,6 +83,19 @@ def queue(
 def queue_page(queryset: QuerySet[Case], *, cursor: Cursor | None, limit: int) -> KeysetPage:
     """One page of `queue()` in QUEUE_ORDER, after or before `cursor`."""
     return keyset_page(queryset, QUEUE_ORDER, cursor=cursor, limit=limit)
+
+
+def account_panel(case: Case) -> dict[str, Any]:
+    """What an engineer wants to know about the case's account: its plan and whereabouts (on
+    the case already), its other open cases, and, when it has connected its AWS environment,
+    its latest Trusted Advisor results (four queries)."""
+    others, open_count = case_selectors.open_cases_of_account(case)
+    account = case.account
+    advisor = None
+    if aws_connection_get(account) is not None:
+        summary = advisor_selectors.dashboard(account, checks_available(account))
+        advisor = {"totals": summary["totals"], "savings": summary["savings"]}
+    return {"account": account, "others": others, "open_count": open_count, "advisor": advisor}
 
 
 def engineers() -> QuerySet[User]:

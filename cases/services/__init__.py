@@ -44,6 +44,14 @@ from cases.services.attachments import (
     attachment_open,
     attachment_set_add,
 )
+from cases.services.catalog import (
+    MSG_CASE_TYPE_PLAN,
+    MSG_CATEGORY,
+    MSG_SERVICE,
+    MSG_SEVERITY,
+    MSG_SEVERITY_PLAN,
+    resolve_catalog,
+)
 from cases.services.communications import (
     MSG_CC_PLAN,
     case_add_cc,
@@ -54,6 +62,7 @@ from cases.services.communications import (
     case_support_reply,
     case_support_reply_with_files,
 )
+from cases.services.support import case_callback_record, case_reclassify
 from cases.services.validation import (
     MSG_SUBJECT_EMPTY,
     _clean_body,
@@ -63,7 +72,7 @@ from cases.services.validation import (
     clean_cc_addresses,
     safe_file_name,
 )
-from catalog.models import CaseType, Category, ContactMethod, PlanSeverity, Service, Severity
+from catalog.models import CaseType, ContactMethod
 from core import ids
 from core.errors import (
     CaseCreationLimitExceeded,
@@ -75,6 +84,13 @@ from events.kinds import CaseEventName
 
 # The public face of the case services, whatever sub-module holds each piece.
 __all__ = [
+    "MSG_CASE_TYPE_PLAN",
+    "MSG_CATEGORY",
+    "MSG_SERVICE",
+    "MSG_SEVERITY",
+    "MSG_SEVERITY_PLAN",
+    "case_callback_record",
+    "case_reclassify",
     "attachment_open",
     "MSG_SUBJECT_EMPTY",
     "NewAttachment",
@@ -103,11 +119,6 @@ ISSUE_TYPES = {
     "customer-service": {CaseType.ACCOUNT_AND_BILLING, CaseType.SERVICE_LIMIT_INCREASE},
 }
 
-MSG_SERVICE = "Invalid service code: {code}."
-MSG_CATEGORY = "Invalid category code {code} for service {service}."
-MSG_SEVERITY = "Invalid severity code: {code}."
-MSG_SEVERITY_PLAN = "Severity {code} is not available on the {plan} support plan."
-MSG_CASE_TYPE_PLAN = "The {plan} support plan does not include {case_type} cases."
 MSG_ISSUE_TYPE = "Invalid issue type {issue_type} for service {service}."
 MSG_LANGUAGE = "Invalid language: {language}. Supported languages are en and ja."
 MSG_CONTACT_METHOD = "Contact method {method} is not available on the {plan} support plan."
@@ -135,43 +146,6 @@ def _describe_new_case(
 
 
 # --- cases --------------------------------------------------------------------------------------
-
-
-def _resolve_catalog(
-    *, account: Account, service_code: str, category_code: str, severity_code: str
-) -> tuple[Service, Category, PlanSeverity]:
-    plan = account.plan
-    service = Service.objects.filter(code=service_code, is_active=True).first()
-    if service is None:
-        raise InvalidParameterValueException(
-            MSG_SERVICE.format(code=service_code), field="service_code"
-        )
-    if service.case_type not in plan.case_types():
-        raise InvalidParameterValueException(
-            MSG_CASE_TYPE_PLAN.format(
-                plan=plan.name, case_type=CaseType(service.case_type).label.lower()
-            ),
-            field="case_type",
-        )
-    category = Category.objects.filter(service=service, code=category_code, is_active=True).first()
-    if category is None:
-        raise InvalidParameterValueException(
-            MSG_CATEGORY.format(code=category_code, service=service_code), field="category_code"
-        )
-    cell = (
-        PlanSeverity.objects.select_related("severity")
-        .filter(plan=plan, severity__code=severity_code)
-        .first()
-    )
-    if cell is None:
-        known = Severity.objects.filter(code=severity_code).exists()
-        message = (
-            MSG_SEVERITY_PLAN.format(code=severity_code, plan=plan.name)
-            if known
-            else MSG_SEVERITY.format(code=severity_code)
-        )
-        raise InvalidParameterValueException(message, field="severity_code")
-    return service, category, cell
 
 
 @audit_refusals(AuditEventName.CREATE_CASE, describe=_describe_new_case)
@@ -209,7 +183,7 @@ def case_create(
     `UploadIdNotFound`, `CaseCreationLimitExceeded` (more than the configured cases per hour).
     """
     plan = account.plan
-    service, category, cell = _resolve_catalog(
+    service, category, cell = resolve_catalog(
         account=account,
         service_code=service_code,
         category_code=category_code,

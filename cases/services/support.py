@@ -1,0 +1,175 @@
+"""What support engineers do to a case besides replying: correct its severity, service and
+category, and record a phone callback."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop
+
+from accounts.principals import Principal
+from audit import services as audit
+from audit.names import AuditEventName
+from audit.refusals import audit_refusals
+from cases import sla
+from cases.effects import case_email_enqueue
+from cases.models import Case, CaseEvent, CaseEventKind
+from cases.services.catalog import resolve_catalog
+from cases.services.validation import _describe_case
+from catalog.models import Category, ContactMethod, Service, Severity
+from core.errors import InvalidParameterValueException
+
+MSG_NOT_SUPPORT = "Only support engineers can do this."
+MSG_REASON = gettext_noop("Say why the case changes (at most 500 characters).")
+MSG_UNCHANGED = gettext_noop("Nothing to change: choose another severity, service or category.")
+MSG_NOT_PHONE = gettext_noop("Only phone cases have callbacks.")
+MSG_OUTCOME = gettext_noop("Note how the call went (at most 2,000 characters).")
+# The customer's email, in the case's language.
+CHANGE_LINE = gettext_noop("{field}: {old} → {new}")
+REASON_LINE = gettext_noop("Reason: {reason}")
+
+
+def _require_engineer(actor: Principal) -> None:
+    if not actor.is_engineer:
+        raise InvalidParameterValueException(MSG_NOT_SUPPORT)
+
+
+@audit_refusals(AuditEventName.UPDATE_CASE_CLASSIFICATION, describe=_describe_case)
+@transaction.atomic
+def case_reclassify(
+    *,
+    case: Case,
+    actor: Principal,
+    severity_code: str,
+    service_code: str,
+    category_code: str,
+    reason: str,
+) -> Case:
+    """Correct a case's severity, service and category (an engineer's decision, with a reason).
+
+    Preconditions: `case` was loaded with an access function for `actor`, a support engineer.
+    The new values must be open to the account's plan, as when the case was created. Until the
+    first response, the first-response deadline is recomputed from the case's creation with the
+    new severity's target (it may be overdue at once).
+    Side effects: a `CaseEvent` (reclassified) with the old and new values, an audit record
+    (UpdateCaseClassification), and an email telling the customer what changed and why.
+    Raises `InvalidParameterValueException` (not an engineer, no reason, nothing changed, a value
+    the plan does not offer).
+    """
+    _require_engineer(actor)
+    reason = " ".join((reason or "").split())
+    if not reason or len(reason) > 500:
+        raise InvalidParameterValueException(MSG_REASON, field="reason")
+    account = case.account
+    service, category, cell = resolve_catalog(
+        account=account,
+        service_code=service_code,
+        category_code=category_code,
+        severity_code=severity_code,
+    )
+    before: dict[str, Severity | Service | Category] = {
+        "severity": case.severity,
+        "service": case.service,
+        "category": case.category,
+    }
+    after: dict[str, Severity | Service | Category] = {
+        "severity": cell.severity,
+        "service": service,
+        "category": category,
+    }
+    changed = [name for name in before if before[name].pk != after[name].pk]
+    if not changed:
+        raise InvalidParameterValueException(MSG_UNCHANGED)
+    case.severity, case.service, case.category = cell.severity, service, category
+    case.case_type = service.case_type
+    fields = ["severity", "service", "category", "case_type", "updated_at"]
+    if case.first_responded_at is None:
+        case.first_response_due_at = sla.first_response_deadline(
+            case.created_at,
+            cell.response_minutes,
+            business_hours_only=account.plan.business_hours_only,
+            time_zone=account.time_zone,
+            country=account.country,
+        )
+        fields.append("first_response_due_at")
+    case.save(update_fields=fields)
+    codes = {name: (before[name].code, after[name].code) for name in changed}
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEventKind.RECLASSIFIED,
+        actor=actor.user,
+        actor_arn=actor.arn,
+        reason=reason,
+        data={name: {"from": old, "to": new} for name, (old, new) in codes.items()},
+    )
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.UPDATE_CASE_CLASSIFICATION,
+        account=account,
+        request_parameters={
+            "caseId": case.case_id,
+            **{f"{name}Code": new for name, (_old, new) in codes.items()},
+        },
+    )
+    with translation.override(case.language or "en"):
+        labels = {
+            "severity": gettext("Severity"),
+            "service": gettext("Service"),
+            "category": gettext("Category"),
+        }
+        lines = [
+            gettext(CHANGE_LINE).format(
+                field=labels[name], old=before[name].name, new=after[name].name
+            )
+            for name in changed
+        ]
+        lines.append(gettext(REASON_LINE).format(reason=reason))
+    case_email_enqueue(case=case, kind="changed", body="\n".join(lines), origin="support")
+    return case
+
+
+@audit_refusals(AuditEventName.RECORD_CALLBACK, describe=_describe_case)
+@transaction.atomic
+def case_callback_record(*, case: Case, actor: Principal, reached: bool, outcome: str) -> Case:
+    """Record a phone callback and how it went (for engineers; the customer is not emailed).
+
+    A callback that reached the customer is the case's first response if there was none yet:
+    it stops the first-response clock and records whether the deadline was met.
+    Side effects: a `CaseEvent` (callback), a first-response event when it was one, an audit
+    record (RecordCallback). Raises `InvalidParameterValueException` (not an engineer, not a
+    phone case, no or too long outcome note).
+    """
+    _require_engineer(actor)
+    if case.contact_method != ContactMethod.PHONE:
+        raise InvalidParameterValueException(MSG_NOT_PHONE)
+    outcome = (outcome or "").strip()
+    if not outcome or len(outcome) > 2000:
+        raise InvalidParameterValueException(MSG_OUTCOME, field="outcome")
+    now = timezone.now()
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEventKind.CALLBACK,
+        actor=actor.user,
+        actor_arn=actor.arn,
+        data={"reached": reached, "outcome": outcome},
+    )
+    if reached and case.first_responded_at is None:
+        case.first_responded_at = now
+        case.first_response_met = (
+            case.first_response_due_at is None or now <= case.first_response_due_at
+        )
+        case.save(update_fields=["first_responded_at", "first_response_met", "updated_at"])
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEventKind.FIRST_RESPONSE,
+            actor=actor.user,
+            actor_arn=actor.arn,
+            data={"met": case.first_response_met},
+        )
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.RECORD_CALLBACK,
+        account=case.account,
+        request_parameters={"caseId": case.case_id, "reached": reached},
+    )
+    return case

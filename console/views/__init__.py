@@ -1,0 +1,7 @@
+"""The support engineers' console: the queues, a case and its actions, the dashboard."""
+
+from console.views.case import attachment, case, case_action
+from console.views.dashboard import dashboard
+from console.views.queue import PAGE_SIZE, queue, realtime
+
+__all__ = ["PAGE_SIZE", "attachment", "case", "case_action", "dashboard", "queue", "realtime"]

@@ -1,0 +1,186 @@
+"""A case in the console: everything the customer gave, the timeline, the account, and the
+actions (claim, assign, reply, note, CC, reclassify, callback, reopen, resolve by reply)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.forms import Form
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import access as account_access
+from accounts.decorators import engineer_required
+from accounts.http import SupportRequest
+from cases import access as case_access
+from cases import lifecycle
+from cases import selectors as case_selectors
+from cases import services as case_services
+from cases.forms import CcForm, split_addresses
+from cases.http import attachment_response, new_attachments
+from cases.models import Case, CaseStatus
+from console import selectors
+from console.forms import (
+    AssignForm,
+    CallbackForm,
+    EngineerReplyForm,
+    NoteForm,
+    ReclassifyForm,
+)
+from core.errors import SupportApiError
+from core.forms import add_service_error
+
+# The forms of the case page, by the action that posts them (each kept on a failed post).
+FORMS: dict[str, Callable[..., Form]] = {
+    "reply": EngineerReplyForm,
+    "note": NoteForm,
+    "cc": CcForm,
+    "callback": CallbackForm,
+}
+
+
+def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[str, Any]:
+    user = request.principal.require_user()
+    label, overdue = selectors.time_left(case, timezone.now())
+    allowed = lifecycle.allowed_transitions(case, request.principal)
+    return {
+        "case": case,
+        "communications": case_selectors.case_communications(case),
+        "notes": case_selectors.case_internal_notes(case),
+        "timeline": case_selectors.case_timeline(case),
+        "account_panel": selectors.account_panel(case),
+        "reply_form": forms.get("reply") or EngineerReplyForm(),
+        "note_form": forms.get("note") or NoteForm(),
+        "cc_form": forms.get("cc") or CcForm(),
+        "callback_form": forms.get("callback") or CallbackForm(),
+        "reclassify_form": forms.get("reclassify") or ReclassifyForm(case=case),
+        "assign_form": AssignForm(
+            engineers=selectors.engineers(), initial={"engineer": user.login}
+        ),
+        "can_claim": case.assignee_id != user.pk,
+        "can_reopen": CaseStatus.REOPENED in allowed,
+        "is_phone": case.contact_method == "phone",
+        "time_left": label,
+        "overdue": overdue,
+    }
+
+
+def _invalid(request: SupportRequest, case: Case, action: str, form: Form) -> HttpResponse:
+    """The case page again, the failed form kept with its errors and what was typed."""
+    context = _case_context(request, case, **{action: form})
+    return render(request, "console/case.html", context, status=400)
+
+
+@require_GET
+@engineer_required
+def case(request: SupportRequest, case_id: str) -> HttpResponse:
+    item = case_access.access_case_by_case_id(request.principal, case_id)
+    return render(request, "console/case.html", _case_context(request, item))
+
+
+@require_POST
+@engineer_required
+def case_action(request: SupportRequest, case_id: str, action: str) -> HttpResponse:
+    """The case page's actions. A form that does not validate, or that a service refuses, comes
+    back on the page with its errors; refusals of buttons without a form come back as a
+    message."""
+    principal = request.principal
+    item = case_access.access_case_by_case_id(principal, case_id)
+    if action == "claim":
+        return _button(request, item, lambda: _claim(request, item))
+    if action == "assign":
+        return _button(request, item, lambda: _assign(request, item))
+    if action == "reopen":
+        return _button(request, item, lambda: case_services.case_reopen(case=item, actor=principal))
+    if action == "reclassify":
+        form: Form = ReclassifyForm(request.POST, case=item)
+    elif action in FORMS:
+        form = FORMS[action](request.POST, request.FILES)
+    else:
+        raise Http404(_("Unknown action."))
+    if not form.is_valid():
+        return _invalid(request, item, action, form)
+    data = dict(form.cleaned_data)  # add_service_error removes the field it flags
+    try:
+        _perform(request, item, action, data)
+    except SupportApiError as error:
+        add_service_error(form, error)
+        return _invalid(request, item, action, form)
+    return redirect("console:case", case_id=item.case_id)
+
+
+def _perform(request: SupportRequest, item: Case, action: str, data: dict[str, Any]) -> None:
+    principal = request.principal
+    if action == "reply":
+        case_services.case_support_reply_with_files(
+            case=item,
+            actor=principal,
+            body=data["body"],
+            next_status=data["next_status"],
+            files=new_attachments(data["attachments"]),
+        )
+    elif action == "note":
+        case_services.case_internal_note_add_with_files(
+            case=item,
+            actor=principal,
+            body=data["body"],
+            files=new_attachments(data["attachments"]),
+        )
+    elif action == "cc":
+        case_services.case_add_cc(
+            case=item, actor=principal, cc_email_addresses=split_addresses(data["cc"])
+        )
+    elif action == "callback":
+        case_services.case_callback_record(
+            case=item, actor=principal, reached=data["reached"], outcome=data["outcome"]
+        )
+    else:
+        service_code, category_code = data["classification"].split("/", 1)
+        case_services.case_reclassify(
+            case=item,
+            actor=principal,
+            severity_code=data["severity"],
+            service_code=service_code,
+            category_code=category_code,
+            reason=data["reason"],
+        )
+
+
+def _button(request: SupportRequest, item: Case, act: Callable[[], object]) -> HttpResponse:
+    try:
+        act()
+    except SupportApiError as error:
+        messages.error(request, error.display_message)
+    return redirect("console:case", case_id=item.case_id)
+
+
+def _claim(request: SupportRequest, item: Case) -> None:
+    case_services.case_assign(
+        case=item, engineer=request.principal.require_user(), actor=request.principal
+    )
+
+
+def _assign(request: SupportRequest, item: Case) -> None:
+    form = AssignForm(request.POST, engineers=selectors.engineers())
+    if not form.is_valid():
+        messages.error(request, _("Choose an engineer to assign the case to."))
+        return
+    engineer = account_access.access_engineer(request.principal, form.cleaned_data["engineer"])
+    case_services.case_assign(case=item, engineer=engineer, actor=request.principal)
+
+
+@require_GET
+@engineer_required
+def attachment(request: SupportRequest, case_id: str, attachment_id: str) -> HttpResponseBase:
+    """Any attachment of a case, the customer's or an engineer's: a download, or with
+    `?preview=1` an image or plain text shown in the browser (sandboxed). Audited."""
+    item = case_access.access_case_by_case_id(request.principal, case_id)
+    found = case_access.access_case_attachment(request.principal, item, attachment_id)
+    handle = case_services.attachment_open(attachment=found, actor=request.principal)
+    return attachment_response(handle, found, inline=request.GET.get("preview") == "1")

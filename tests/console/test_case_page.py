@@ -1,0 +1,195 @@
+"""The console's case page: everything the customer gave, the timeline, the account panel, and
+the engineers' actions beyond replying (reclassify, callback, reopen, CC)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from cases import services
+from cases.models import Case, CaseEvent
+from events.models import EventDelivery
+from notifications.models import Notification
+from tests import factories
+from tests.advisor import console_data as advisor_data
+from tests.events.conftest import add_webhook, make_rule
+
+
+@pytest.fixture
+def engineer_client(client, engineer):
+    client.force_login(engineer.user)
+    return client
+
+
+def _action(case: Case, name: str) -> str:
+    return reverse("console:case-action", args=[case.case_id, name])
+
+
+def test_the_page_shows_what_the_customer_gave_and_the_account(
+    engineer_client, engineer, business_account, root
+) -> None:
+    phone = factories.make_case(
+        business_account,
+        root,
+        contact_method="phone",
+        callback_number="+1 206 555 0100",
+        callback_when="now",
+        cc_email_addresses=["ops@example.com"],
+        language="ja",
+        extra_field_value="i-0123456789abcdef0",
+    )
+    factories.make_case(business_account, root, subject="Second open case")
+    services.case_assign(case=phone, engineer=engineer.user, actor=engineer)
+    page = engineer_client.get(reverse("console:case", args=[phone.case_id])).content.decode()
+    assert "ops@example.com" in page
+    assert 'href="tel:+1 206 555 0100"' in page
+    assert "Japanese" in page
+    assert "i-0123456789abcdef0" in page
+    assert "Record the call" in page  # a phone case offers the callback form
+    # The timeline, oldest first: created, then the assignment's status change and assignment.
+    timeline = page[page.index('id="timeline-heading"') :]
+    assert timeline.index("Case created") < timeline.index("Status changed")
+    assert timeline.index("Status changed") < timeline.index("Assigned")
+    # The account panel: plan, other open cases, Trusted Advisor not connected.
+    panel = page[page.index('id="account-heading"') : page.index('id="timeline-heading"')]
+    assert "Business" in panel and business_account.account_id in panel
+    assert "1 other open case" in panel and "Second open case" in panel
+    assert "has not connected an AWS environment" in panel
+    japanese = engineer_client.get(
+        reverse("console:case", args=[phone.case_id]), HTTP_ACCEPT_LANGUAGE="ja"
+    ).content.decode()
+    assert "タイムライン" in japanese and "ほかに未解決のケースが 1 件" in japanese
+
+
+def test_the_account_panel_sums_up_trusted_advisor(engineer_client, business_account, root) -> None:
+    advisor_data.seed(business_account)
+    advisor_data.connect_sample(business_account)
+    case = factories.make_case(business_account, root)
+    page = engineer_client.get(reverse("console:case", args=[case.case_id])).content.decode()
+    panel = page[page.index('id="account-heading"') : page.index('id="timeline-heading"')]
+    assert "Action recommended:" in panel
+
+
+@pytest.mark.parametrize("replies", [1, 15])
+def test_the_case_page_query_count_is_constant(
+    engineer_client, engineer, business_account, root, replies, django_assert_num_queries
+) -> None:
+    case = factories.make_case(business_account, root)
+    for index in range(replies):
+        services.case_support_reply(
+            case=case, actor=engineer, body=f"Reply {index}", next_status="opened"
+        )
+    # 1 session; 2 user; 3 the case with account, plan, service, category, severity and
+    # assignee; 4 correspondence with authors (their attachments: none here, no query);
+    # 5 notes; 6 timeline with actors; 7-8 other open cases and their count; 9 the AWS
+    # connection; 10 the plan's severities and 11-12 services with their categories (the
+    # reclassify form); 13 engineers (the assign form).
+    with django_assert_num_queries(13):
+        response = engineer_client.get(reverse("console:case", args=[case.case_id]))
+    assert response.status_code == 200
+
+
+def test_engineers_reclassify_a_case_with_a_reason(
+    engineer_client, engineer, business_account, root
+) -> None:
+    case = factories.make_case(business_account, root, severity_code="low")
+    response = engineer_client.post(
+        _action(case, "reclassify"),
+        {
+            "severity": "urgent",
+            "classification": "amazon-elastic-compute-cloud-linux/instance-issue",
+            "reason": "The production site is down.",
+        },
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.severity.code == "urgent"
+    # Not answered yet: the deadline follows the new target (Business, urgent: one hour).
+    assert case.first_response_due_at == case.created_at + timedelta(minutes=60)
+    event = CaseEvent.objects.get(case=case, kind="reclassified")
+    assert event.data == {"severity": {"from": "low", "to": "urgent"}}
+    assert event.reason == "The production site is down."
+    record = AuditEvent.objects.get(event_name="UpdateCaseClassification")
+    assert record.principal_arn == engineer.arn
+    assert record.request_parameters == {"caseId": case.case_id, "severityCode": "urgent"}
+    email = Notification.objects.get(topic=case.case_id, kind="changed")
+    assert "Reason: The production site is down." in email.body_text
+    assert "Production system down" in email.body_text
+
+
+def test_a_refused_reclassification_keeps_the_form(engineer_client, business_account, root) -> None:
+    case = factories.make_case(business_account, root, severity_code="low")
+    # Business offers no "critical" severity; and a reason is required.
+    response = engineer_client.post(
+        _action(case, "reclassify"),
+        {
+            "severity": "critical",
+            "classification": "amazon-elastic-compute-cloud-linux/instance-issue",
+            "reason": "Kept text",
+        },
+    )
+    assert response.status_code == 400
+    assert "Kept text" in response.content.decode()
+    unchanged = engineer_client.post(
+        _action(case, "reclassify"),
+        {
+            "severity": "low",
+            "classification": "amazon-elastic-compute-cloud-linux/instance-issue",
+            "reason": "No change",
+        },
+    )
+    assert unchanged.status_code == 400
+    assert "Nothing to change" in unchanged.content.decode()
+    case.refresh_from_db()
+    assert case.severity.code == "low"
+    assert not CaseEvent.objects.filter(case=case, kind="reclassified").exists()
+    assert AuditEvent.objects.filter(
+        event_name="UpdateCaseClassification", error_code="InvalidParameterValueException"
+    ).exists()
+
+
+def test_a_callback_that_reached_the_customer_is_the_first_response(
+    engineer_client, engineer, business_account, root
+) -> None:
+    case = factories.make_case(
+        business_account,
+        root,
+        contact_method="phone",
+        callback_number="+1 206 555 0100",
+        callback_when="now",
+    )
+    response = engineer_client.post(
+        _action(case, "callback"), {"reached": "yes", "outcome": "Walked through the restart."}
+    )
+    assert response.status_code == 302
+    case.refresh_from_db()
+    assert case.first_responded_at is not None and case.first_response_met is True
+    callback = CaseEvent.objects.get(case=case, kind="callback")
+    assert callback.data == {"reached": True, "outcome": "Walked through the restart."}
+    assert AuditEvent.objects.filter(event_name="RecordCallback").count() == 1
+    web = factories.make_case(business_account, root)
+    refused = engineer_client.post(_action(web, "callback"), {"reached": "no", "outcome": "x"})
+    assert refused.status_code == 400
+    assert "Only phone cases have callbacks." in refused.content.decode()
+
+
+def test_engineers_reopen_resolved_cases_and_add_cc(
+    engineer_client, business_account, root
+) -> None:
+    rule = make_rule(business_account, root, pattern={"source": ["aws.support"]})
+    add_webhook(rule, "https://hooks.example.com/in", root)
+    case = factories.make_case(business_account, root)
+    services.case_resolve(case=case, actor=root)
+    assert b"Reopen" in engineer_client.get(reverse("console:case", args=[case.case_id])).content
+    assert engineer_client.post(_action(case, "reopen")).status_code == 302
+    case.refresh_from_db()
+    assert case.status == "reopened"
+    names = [d.event["detail"]["event-name"] for d in EventDelivery.objects.order_by("id")]
+    assert names[-1] == "ReopenCase"
+    added = engineer_client.post(_action(case, "cc"), {"cc": "boss@example.com"})
+    assert added.status_code == 302
+    case.refresh_from_db()
+    assert case.cc_email_addresses == ["boss@example.com"]
