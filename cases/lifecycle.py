@@ -52,6 +52,7 @@ from django.utils import timezone
 from accounts.principals import Principal
 from audit import services as audit
 from audit.names import AuditEventName
+from cases import alerts
 from cases.effects import case_email_enqueue, case_event_publish
 from cases.models import Case, CaseEvent, CaseEventKind, CaseStatus
 from core.errors import ConcurrentCaseUpdate, InvalidCaseTransition
@@ -171,6 +172,10 @@ def _after(
         case_email_enqueue(case=case, kind="status", body=note, origin="support" if note else "")
     if new in EVENTS:
         case_event_publish(case=case, event_name=EVENTS[new])
+    if new == S.REOPENED and cause is Cause.ACTION and actor.is_customer:
+        # The customer reopened the case with the button; a reopening reply alerts as a reply.
+        stamp = case.status_changed_at.isoformat() if case.status_changed_at else ""
+        alerts.alert_customer_activity(case, event=f"reopen:{case.case_id}:{stamp}")
 
 
 def transition_many(

@@ -65,6 +65,10 @@ class Case(TimestampedModel):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
     )
     first_response_due_at = models.DateTimeField(null=True, blank=True)
+    # When engineers are warned that the first response is due (the severity's share of the
+    # target), and when they were: each case's warning goes out once.
+    first_response_warn_at = models.DateTimeField(null=True, blank=True)
+    sla_warned_at = models.DateTimeField(null=True, blank=True)
     first_responded_at = models.DateTimeField(null=True, blank=True)
     # None until the first engineer response; then whether it came before the deadline.
     first_response_met = models.BooleanField(null=True, blank=True)
@@ -79,6 +83,12 @@ class Case(TimestampedModel):
             models.Index(fields=["account", "status"], name="case_account_status"),
             models.Index(fields=["status", "first_response_due_at"], name="case_queue"),
             models.Index(fields=["status", "status_changed_at"], name="case_status_age"),
+            # The SLA-warning job: unanswered cases not warned yet, by when they are due one.
+            models.Index(
+                fields=["first_response_warn_at"],
+                condition=Q(first_responded_at__isnull=True, sla_warned_at__isnull=True),
+                name="case_sla_warning_due",
+            ),
             # case_engineer_queue (first_responded_at NULLS FIRST, first_response_due_at,
             # created_at, display_id) is created per database in migration 0002: SQLite puts
             # NULLs first on its own and refuses the NULLS FIRST clause in an index.

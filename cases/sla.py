@@ -84,3 +84,28 @@ def business_hours_open(moment: datetime, *, time_zone: str, country: str) -> bo
         return False
     open_at, close_at = business_window(day, tz)
     return open_at <= moment.astimezone(UTC) < close_at
+
+
+def first_response_clock(
+    start: datetime,
+    response_minutes: int,
+    *,
+    warning_percent: int,
+    business_hours_only: bool,
+    time_zone: str,
+    country: str,
+) -> tuple[datetime, datetime]:
+    """(deadline, warning time): when the first response is due, and when engineers are warned
+    that it soon will be (`warning_percent` of the target gone, counted the same way)."""
+    warning_minutes = max(1, response_minutes * warning_percent // 100)
+    due, warn = (
+        first_response_deadline(
+            start,
+            minutes,
+            business_hours_only=business_hours_only,
+            time_zone=time_zone,
+            country=country,
+        )
+        for minutes in (response_minutes, warning_minutes)
+    )
+    return due, warn

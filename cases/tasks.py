@@ -29,3 +29,10 @@ def cases_purge_task() -> int:
     from cases.services.maintenance import cases_purge
 
     return cases_purge()
+
+
+@shared_task(acks_late=True)
+def cases_sla_warn_task() -> int:
+    from cases.services.maintenance import cases_sla_warn
+
+    return cases_sla_warn()

@@ -173,7 +173,7 @@ class SupportPlanAdmin(NoDeleteAdmin):
 
 @admin.register(Severity)
 class SeverityAdmin(NoDeleteAdmin):
-    list_display = ("name", "code", "level")
+    list_display = ("name", "code", "level", "sla_warning_percent")
     ordering = ("level",)
 
     def save_model(self, request: HttpRequest, obj: Severity, form: Any, change: Any) -> None:

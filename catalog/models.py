@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -38,6 +39,12 @@ class Severity(TimestampedModel):
     # 1 = lowest; orders lists and the engineers' queue.
     level = models.PositiveSmallIntegerField(unique=True)
     description = models.TextField(blank=True)
+    # When engineers are warned that a first response is due: this share of the target gone.
+    sla_warning_percent = models.PositiveSmallIntegerField(
+        _("warn engineers after this share of the response target (percent)"),
+        default=50,
+        validators=[MinValueValidator(1), MaxValueValidator(99)],
+    )
 
     class Meta:
         ordering = ["level"]

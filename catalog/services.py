@@ -107,7 +107,9 @@ PLAN_FIELDS = frozenset(
         "business_hours_only",
     }
 )
-SEVERITY_FIELDS = frozenset({"code", "name", "name_ja", "level", "description"})
+SEVERITY_FIELDS = frozenset(
+    {"code", "name", "name_ja", "level", "description", "sla_warning_percent"}
+)
 SERVICE_FIELDS = frozenset({"code", "name", "name_ja", "case_type", "is_active"})
 CATEGORY_FIELDS = frozenset(
     {"service", "code", "name", "name_ja", "help_links", "extra_field_label", "is_active"}

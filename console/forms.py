@@ -7,6 +7,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from cases.alerts import KINDS
 from cases.forms import attachments_field
 from cases.models import Case, CaseStatus
 from catalog.selectors import (
@@ -80,6 +81,16 @@ class AssignForm(forms.Form):
         cast(forms.ChoiceField, self.fields["engineer"]).choices = [
             (e.login, e.display_name or e.email) for e in engineers
         ]
+
+
+class InboxPreferenceForm(forms.Form):
+    email_kinds = forms.MultipleChoiceField(
+        label=_("Also send me an email for"),
+        required=False,
+        choices=list(KINDS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("New critical and urgent cases, and their SLA warnings, are always emailed."),
+    )
 
 
 class CallbackForm(forms.Form):

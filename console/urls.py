@@ -8,6 +8,11 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("realtime/", views.realtime, name="realtime"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("notifications/", views.inbox, name="inbox"),
+    path("notifications/count/", views.inbox_count, name="inbox-count"),
+    path("notifications/read-all/", views.inbox_read_all, name="inbox-read-all"),
+    path("notifications/settings/", views.inbox_settings, name="inbox-settings"),
+    path("notifications/<int:item_id>/open/", views.inbox_open, name="inbox-open"),
     path("cases/<str:case_id>/", views.case, name="case"),
     path(
         "cases/<str:case_id>/attachments/<str:attachment_id>/",

@@ -1,11 +1,13 @@
-"""The email outbox: one row per message, written in the same transaction as the change it
-reports, and sent afterwards by a task and by a periodic sweep (each message once; see
-core.outbox). What a message says and whom it goes to is decided by the app that writes it."""
+"""What people are told: the email outbox (one row per message, written in the same transaction
+as the change it reports, and sent afterwards by a task and by a periodic sweep, each message
+once; see core.outbox) and the console's inbox with its per-person email preferences. What a
+message says and whom it goes to is decided by the app that writes it."""
 
 from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -56,3 +58,52 @@ class Notification(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.id} ({self.status})"
+
+
+class InboxItem(TimestampedModel):
+    """Something a person should look at, shown in their console (the header's counter and the
+    notifications page). Written in the transaction of the change it reports; one per
+    recipient and event (`dedupe_key`), so a retried change never notifies twice."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_items"
+    )
+    kind = models.CharField(max_length=32)
+    # What it is about (a case id): items go when their topic is purged.
+    topic = models.CharField(max_length=128, blank=True, db_index=True)
+    title = models.CharField(max_length=300)
+    url = models.CharField(max_length=500)
+    dedupe_key = models.CharField(max_length=200)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "dedupe_key"], name="inbox_item_once_per_event"
+            )
+        ]
+        indexes = [
+            # The notifications page, newest first, and the header's unread count.
+            models.Index(fields=["recipient", "-created_at", "-id"], name="inbox_recent"),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="inbox_unread",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.recipient_id}: {self.title}"
+
+
+class InboxPreference(TimestampedModel):
+    """Which kinds of inbox item a person also gets by email (all of them by default)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="inbox_preference"
+    )
+    email_kinds = models.JSONField(default=list)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {', '.join(self.email_kinds)}"

@@ -383,6 +383,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "notifications.tasks.notifications_sweep_task",
         "schedule": crontab(),
     },
+    # https://crontab.guru/#*_*_*_*_* : every minute
+    "cases-sla-warn": {
+        "task": "cases.tasks.cases_sla_warn_task",
+        "schedule": crontab(minute="*"),
+    },
     # https://crontab.guru/#*/10_*_*_*_* : every 10 minutes
     "cases-auto-resolve": {
         "task": "cases.tasks.cases_auto_resolve_task",

@@ -21,7 +21,7 @@ from accounts.principals import Principal
 from audit import services as audit
 from audit.names import AuditEventName
 from audit.refusals import audit_refusals
-from cases import lifecycle, sla
+from cases import alerts, lifecycle, sla
 from cases.effects import case_email_enqueue, case_event_publish
 from cases.lifecycle import Cause
 from cases.models import (
@@ -226,6 +226,14 @@ def case_create(
     attachment_set = _attach_uploads(uploads, account, attachment_set)
 
     now = timezone.now()
+    due, warn = sla.first_response_clock(
+        now,
+        cell.response_minutes,
+        warning_percent=cell.severity.sla_warning_percent,
+        business_hours_only=plan.business_hours_only,
+        time_zone=account.time_zone,
+        country=account.country,
+    )
     case = Case.objects.create(
         account=account,
         case_id=ids.case_id_new(account.account_id, now),
@@ -244,13 +252,8 @@ def case_create(
         submitter=actor.user,
         submitted_by=_submitted_by(actor.user),
         cc_email_addresses=cc,
-        first_response_due_at=sla.first_response_deadline(
-            now,
-            cell.response_minutes,
-            business_hours_only=plan.business_hours_only,
-            time_zone=account.time_zone,
-            country=account.country,
-        ),
+        first_response_due_at=due,
+        first_response_warn_at=warn,
         last_customer_activity_at=now,
         status_changed_at=now,
         created_at=now,
@@ -295,6 +298,7 @@ def case_create(
         attachment_set=attachment_set,
     )
     case_event_publish(case=case, event_name=CaseEventName.CREATE_CASE)
+    alerts.alert_new_case(case)
     return case
 
 
@@ -325,7 +329,7 @@ def case_assign(*, case: Case, engineer: User, actor: Principal) -> Case:
         )
     case.assignee = engineer
     case.save(update_fields=["assignee", "updated_at"])
-    CaseEvent.objects.create(
+    assigned = CaseEvent.objects.create(
         case=case,
         kind=CaseEventKind.ASSIGNED,
         actor=actor.user,
@@ -338,6 +342,7 @@ def case_assign(*, case: Case, engineer: User, actor: Principal) -> Case:
         account=case.account,
         request_parameters={"caseId": case.case_id, "assignee": engineer.login},
     )
+    alerts.alert_assigned(case, by=actor.user, event=f"{case.case_id}:{assigned.pk}")
     return case
 
 

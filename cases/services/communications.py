@@ -12,7 +12,7 @@ from accounts.principals import Principal
 from audit import services as audit
 from audit.names import AuditEventName
 from audit.refusals import audit_refusals
-from cases import lifecycle
+from cases import alerts, lifecycle
 from cases.effects import case_email_enqueue, case_event_publish
 from cases.lifecycle import Cause
 from cases.models import (
@@ -165,6 +165,7 @@ def case_add_communication(
         origin="customer",
         attachment_set=attachment_set,
     )
+    alerts.alert_customer_activity(case, event=communication.communication_id)
     case_event_publish(
         case=case, event_name=CaseEventName.ADD_COMMUNICATION_TO_CASE, communication=communication
     )

@@ -15,7 +15,7 @@ from django.utils.translation import gettext, gettext_noop
 from accounts.principals import SYSTEM
 from audit import services as audit
 from audit.names import AuditEventName
-from cases import lifecycle
+from cases import alerts, lifecycle
 from cases.lifecycle import Cause
 from cases.models import (
     Attachment,
@@ -86,6 +86,38 @@ def cases_auto_resolve(*, batch_size: int = 500, now: datetime | None = None) ->
                 ]
             )
         resolved += len(moved)
+
+
+def cases_sla_warn(*, batch_size: int = 500, now: datetime | None = None) -> int:
+    """Warn engineers about first responses about to be missed: every open, unanswered case
+    whose warning time (`Case.first_response_warn_at`, the severity's share of its target) has
+    come, once (`sla_warned_at`). Each batch claims its cases with a conditional UPDATE before it
+    alerts, in one transaction, so two workers never warn about one case twice. Returns how
+    many cases were warned about."""
+    now = now or timezone.now()
+    warned = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Case.objects.select_for_update(skip_locked=True)
+                .filter(
+                    first_responded_at__isnull=True,
+                    sla_warned_at__isnull=True,
+                    first_response_warn_at__lte=now,
+                    status__in=list(lifecycle.OPEN_STATUSES),
+                )
+                .order_by("first_response_warn_at", "pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not due:
+                return warned
+            Case.objects.filter(pk__in=due, sla_warned_at__isnull=True).update(sla_warned_at=now)
+            cases = Case.objects.filter(pk__in=due).select_related(
+                "account", "account__plan", "severity", "service", "assignee"
+            )
+            for case in cases:
+                alerts.alert_sla(case)
+        warned += len(due)
 
 
 def cases_purge(*, batch_size: int = 1000, now: datetime | None = None) -> int:

@@ -84,14 +84,15 @@ def case_reclassify(
     case.case_type = service.case_type
     fields = ["severity", "service", "category", "case_type", "updated_at"]
     if case.first_responded_at is None:
-        case.first_response_due_at = sla.first_response_deadline(
+        case.first_response_due_at, case.first_response_warn_at = sla.first_response_clock(
             case.created_at,
             cell.response_minutes,
+            warning_percent=cell.severity.sla_warning_percent,
             business_hours_only=account.plan.business_hours_only,
             time_zone=account.time_zone,
             country=account.country,
         )
-        fields.append("first_response_due_at")
+        fields += ["first_response_due_at", "first_response_warn_at"]
     case.save(update_fields=fields)
     codes = {name: (before[name].code, after[name].code) for name in changed}
     CaseEvent.objects.create(

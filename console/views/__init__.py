@@ -2,6 +2,20 @@
 
 from console.views.case import attachment, case, case_action
 from console.views.dashboard import dashboard
+from console.views.inbox import inbox, inbox_count, inbox_open, inbox_read_all, inbox_settings
 from console.views.queue import PAGE_SIZE, queue, realtime
 
-__all__ = ["PAGE_SIZE", "attachment", "case", "case_action", "dashboard", "queue", "realtime"]
+__all__ = [
+    "PAGE_SIZE",
+    "attachment",
+    "case",
+    "case_action",
+    "dashboard",
+    "inbox",
+    "inbox_count",
+    "inbox_open",
+    "inbox_read_all",
+    "inbox_settings",
+    "queue",
+    "realtime",
+]

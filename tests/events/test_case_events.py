@@ -11,6 +11,7 @@ from cases import services as case_services
 from cases.models import Case, CaseStatus, Communication
 from cases.services.maintenance import cases_auto_resolve
 from events.models import DeliveryPurpose, EventDelivery
+from notifications.services import inbox_preference_set
 from tests import factories
 from tests.events.conftest import add_email, make_rule
 
@@ -34,6 +35,8 @@ def test_create_reply_resolve_reopen(
     business_account, root, engineer, django_capture_on_commit_callbacks
 ) -> None:
     watch_all_case_events(business_account)
+    # The engineer's own alerts stay in the console here (tests/console/test_inbox.py).
+    inbox_preference_set(user=engineer.user, email_kinds=[])
     with django_capture_on_commit_callbacks() as callbacks:
         case = factories.make_case(business_account, root)
     # The case's notification and the event's deliveries both wait for the commit.

@@ -1,0 +1,99 @@
+"""Telling support engineers what needs them, in their console inbox and by email
+(`notifications.services.inbox_notify`, each event once per engineer):
+
+- a new case, to the engineers who cover its service (everyone, when nobody does);
+- a customer's reply to, or reopening of, a case assigned to you;
+- a case assigned to you (by someone else);
+- a first response about to be missed (the severity's share of the target gone), to the
+  assignee, or to the covering engineers while nobody has the case.
+
+Engineers choose which kinds they also get by email; a critical or urgent case's new-case and
+SLA alerts are always emailed. Called inside the transaction of the change (and by the SLA job).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User, UserKind
+from cases.models import Case
+from notifications.services import Email, inbox_notify
+
+NEW_CASE = "new-case"
+CUSTOMER_REPLY = "customer-reply"
+ASSIGNED = "assigned"
+SLA_WARNING = "sla-warning"
+KINDS = {
+    NEW_CASE: _("A new case"),
+    CUSTOMER_REPLY: _("A customer replied to or reopened your case"),
+    ASSIGNED: _("A case was assigned to you"),
+    SLA_WARNING: _("A first response is due soon"),
+}
+# Severities whose alerts go by email whatever the engineer's preferences (their levels).
+ALWAYS_EMAILED_LEVELS = 4  # urgent (4) and critical (5)
+
+
+def _engineers() -> QuerySet[User]:
+    return User.objects.filter(kind=UserKind.ENGINEER, is_active=True).order_by("pk")
+
+
+def covering_engineers(case: Case) -> list[User]:
+    """The engineers who cover the case's service, or every engineer when nobody does."""
+    covering = list(_engineers().filter(services=case.service_id))
+    return covering or list(_engineers())
+
+
+def _notify(case: Case, recipients: Iterable[User], kind: str, dedupe_key: str) -> None:
+    path = reverse("console:case", args=[case.case_id])
+    url = settings.SITE_URL.rstrip("/") + path
+
+    def email(engineer: User) -> Email:
+        context = {"case": case, "kind": kind, "url": url}
+        with translation.override(engineer.language or "en"):
+            context["what"] = str(KINDS[kind])
+            subject = render_to_string("cases/email/engineer_alert_subject.txt", context)
+            text = render_to_string("cases/email/engineer_alert.txt", context)
+            html = render_to_string("cases/email/engineer_alert.html", context)
+        return Email(subject=subject, body_text=text, body_html=html)
+
+    inbox_notify(
+        recipients=recipients,
+        kind=kind,
+        topic=case.case_id,
+        title=f"{case.display_id}: {case.subject}",
+        url=path,
+        dedupe_key=dedupe_key,
+        email=email,
+        always_email=kind in (NEW_CASE, SLA_WARNING)
+        and case.severity.level >= ALWAYS_EMAILED_LEVELS,
+        account=case.account,
+    )
+
+
+def alert_new_case(case: Case) -> None:
+    _notify(case, covering_engineers(case), NEW_CASE, f"{NEW_CASE}:{case.case_id}")
+
+
+def alert_customer_activity(case: Case, *, event: str) -> None:
+    """A customer's reply or reopening (`event` names it uniquely, e.g. the communication id),
+    for the engineer the case is assigned to."""
+    if case.assignee is not None:
+        _notify(case, [case.assignee], CUSTOMER_REPLY, f"{CUSTOMER_REPLY}:{event}")
+
+
+def alert_assigned(case: Case, *, by: User | None, event: str) -> None:
+    """The case was assigned to its assignee, by `by` (who is not told about their own act)."""
+    if case.assignee is not None and case.assignee != by:
+        _notify(case, [case.assignee], ASSIGNED, f"{ASSIGNED}:{event}")
+
+
+def alert_sla(case: Case) -> None:
+    recipients = [case.assignee] if case.assignee is not None else covering_engineers(case)
+    _notify(case, recipients, SLA_WARNING, f"{SLA_WARNING}:{case.case_id}")

@@ -1,0 +1,81 @@
+"""The engineers' inbox: what needs them (a new case, a customer's reply, an assignment, an SLA
+about to be missed), the header's live counter, and which kinds also come by email."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.decorators import engineer_required
+from accounts.http import SupportRequest
+from cases.alerts import KINDS
+from console.forms import InboxPreferenceForm
+from core.paging import read_page
+from notifications import selectors, services
+
+PAGE_SIZE = 30
+
+
+@require_GET
+@engineer_required
+def inbox(request: SupportRequest) -> HttpResponse:
+    user = request.principal.require_user()
+    unread_only = request.GET.get("show") == "unread"
+    queryset = selectors.inbox_for(user, unread_only=unread_only)
+    scope = {"list": "inbox", "user": user.pk, "unread": unread_only}
+    page, links = read_page(request.GET, queryset, selectors.INBOX_ORDER, scope, limit=PAGE_SIZE)
+    context = {
+        "items": page.items,
+        "kinds": {kind: str(label) for kind, label in KINDS.items()},
+        "unread_only": unread_only,
+        **links,
+    }
+    return render(request, "console/inbox.html", context)
+
+
+@require_GET
+@engineer_required
+def inbox_count(request: SupportRequest) -> HttpResponse:
+    """The header's counter, polled by htmx."""
+    count = selectors.unread_count(request.principal.require_user())
+    return render(request, "console/inbox_count.html", {"inbox_unread": count})
+
+
+@require_POST
+@engineer_required
+def inbox_open(request: SupportRequest, item_id: int) -> HttpResponse:
+    """Mark an item read and go to what it is about."""
+    user = request.principal.require_user()
+    item = selectors.inbox_item_get(user, item_id)
+    if item is None:
+        raise Http404(_("Notification not found."))
+    services.inbox_mark_read(user=user, item_ids=[item.pk])
+    if not url_has_allowed_host_and_scheme(item.url, allowed_hosts={request.get_host()}):
+        return redirect("console:inbox")
+    return redirect(item.url)
+
+
+@require_POST
+@engineer_required
+def inbox_read_all(request: SupportRequest) -> HttpResponse:
+    changed = services.inbox_mark_read(user=request.principal.require_user())
+    messages.success(request, _("%(count)d marked as read.") % {"count": changed})
+    return redirect("console:inbox")
+
+
+@require_http_methods(["GET", "POST"])
+@engineer_required
+def inbox_settings(request: SupportRequest) -> HttpResponse:
+    user = request.principal.require_user()
+    chosen = selectors.email_kinds_of(user)
+    initial = {"email_kinds": list(KINDS) if chosen is None or "*" in chosen else chosen}
+    form = InboxPreferenceForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.inbox_preference_set(user=user, email_kinds=form.cleaned_data["email_kinds"])
+        messages.success(request, _("Email preferences saved."))
+        return redirect("console:inbox-settings")
+    return render(request, "console/inbox_settings.html", {"form": form})
