@@ -4,8 +4,8 @@
 - a new case, to the engineers who cover its service (everyone, when nobody does);
 - a customer's reply to, or reopening of, a case assigned to you;
 - a case assigned to you (by someone else);
-- a first response about to be missed (the severity's share of the target gone), to the
-  assignee, or to the covering engineers while nobody has the case.
+- a first response or a next reply about to be missed (the severity's share of the target
+  gone), to the assignee, or to the covering engineers while nobody has the case.
 
 Engineers choose which kinds they also get by email; a critical or urgent case's new-case and
 SLA alerts are always emailed. Called inside the transaction of the change (and by the SLA job).
@@ -30,12 +30,17 @@ NEW_CASE = "new-case"
 CUSTOMER_REPLY = "customer-reply"
 ASSIGNED = "assigned"
 SLA_WARNING = "sla-warning"
+NEXT_REPLY_WARNING = "next-reply-warning"
 KINDS = {
     NEW_CASE: _("A new case"),
     CUSTOMER_REPLY: _("A customer replied to or reopened your case"),
     ASSIGNED: _("A case was assigned to you"),
     SLA_WARNING: _("A first response is due soon"),
+    NEXT_REPLY_WARNING: _("A next reply is due soon"),
 }
+# The kinds that are SLA warnings (emailed for critical and urgent cases whatever the
+# preferences).
+URGENT_KINDS = (NEW_CASE, SLA_WARNING, NEXT_REPLY_WARNING)
 # Severities whose alerts go by email whatever the engineer's preferences (their levels).
 ALWAYS_EMAILED_LEVELS = 4  # urgent (4) and critical (5)
 
@@ -71,8 +76,7 @@ def _notify(case: Case, recipients: Iterable[User], kind: str, dedupe_key: str) 
         url=path,
         dedupe_key=dedupe_key,
         email=email,
-        always_email=kind in (NEW_CASE, SLA_WARNING)
-        and case.severity.level >= ALWAYS_EMAILED_LEVELS,
+        always_email=kind in URGENT_KINDS and case.severity.level >= ALWAYS_EMAILED_LEVELS,
         account=case.account,
     )
 
@@ -94,6 +98,17 @@ def alert_assigned(case: Case, *, by: User | None, event: str) -> None:
         _notify(case, [case.assignee], ASSIGNED, f"{ASSIGNED}:{event}")
 
 
+def _owners(case: Case) -> list[User]:
+    return [case.assignee] if case.assignee is not None else covering_engineers(case)
+
+
 def alert_sla(case: Case) -> None:
-    recipients = [case.assignee] if case.assignee is not None else covering_engineers(case)
-    _notify(case, recipients, SLA_WARNING, f"{SLA_WARNING}:{case.case_id}")
+    _notify(case, _owners(case), SLA_WARNING, f"{SLA_WARNING}:{case.case_id}")
+
+
+def alert_next_reply(case: Case) -> None:
+    """A next reply about to be missed; once per run of the clock (named by its start)."""
+    started = case.next_reply_started_at.isoformat() if case.next_reply_started_at else ""
+    _notify(
+        case, _owners(case), NEXT_REPLY_WARNING, f"{NEXT_REPLY_WARNING}:{case.case_id}:{started}"
+    )

@@ -52,7 +52,7 @@ from django.utils import timezone
 from accounts.principals import Principal
 from audit import services as audit
 from audit.names import AuditEventName
-from cases import alerts
+from cases import alerts, clocks
 from cases.effects import case_email_enqueue, case_event_publish
 from cases.models import Case, CaseEvent, CaseEventKind, CaseStatus
 from core.errors import ConcurrentCaseUpdate, InvalidCaseTransition
@@ -206,6 +206,8 @@ def transition_many(
     fields: dict[str, object] = {"status": to, "updated_at": now, "status_changed_at": now}
     if to == S.RESOLVED:
         fields["resolved_at"] = now
+    if to not in clocks.SUPPORT_TURN:
+        fields.update(clocks.STOPPED)
     Case.objects.filter(pk__in=moving, status=from_status).update(**fields)
     reason = cause.value
     CaseEvent.objects.bulk_create(
@@ -224,9 +226,16 @@ def transition_many(
         ]
     )
     cases = list(
-        Case.objects.filter(pk__in=moving).select_related("account", "severity", "submitter")
+        Case.objects.filter(pk__in=moving).select_related(
+            "account", "account__plan", "severity", "submitter"
+        )
     )
     for case in cases:
+        started = clocks.on_status_change(case, from_status, to, now)
+        if started:
+            Case.objects.filter(pk=case.pk).update(**started)
+            for name, value in started.items():
+                setattr(case, name, value)
         _after(
             case,
             from_status,
@@ -251,8 +260,9 @@ def transition(
 
     Preconditions: `case` was loaded through an access function for `actor`. The update is
     conditional on the status the caller saw, so of two concurrent changes only one wins.
-    Side effects, in this transaction: a `CaseEvent`, and what `cause` calls for (`_after`: an
-    audit record, the status email, the Support Case Update event); `case` is updated in memory.
+    Side effects, in this transaction: a `CaseEvent`, the next-reply clock kept in step
+    (`cases.clocks`), and what `cause` calls for (`_after`: an audit record, the status email,
+    the Support Case Update event); `case` is updated in memory.
     Raises: `InvalidCaseTransition` for an edge not in the table or not open to the actor;
     `ConcurrentCaseUpdate` when the stored status is no longer the one `case` holds.
     """
@@ -272,6 +282,7 @@ def transition(
         fields["resolved_at"] = now
     elif old == S.RESOLVED:
         fields["resolved_at"] = None
+    fields.update(clocks.on_status_change(case, old, new, now))
     updated = Case.objects.filter(pk=case.pk, status=old).update(**fields)
     if updated == 0:
         raise ConcurrentCaseUpdate()

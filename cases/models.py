@@ -72,6 +72,15 @@ class Case(TimestampedModel):
     first_responded_at = models.DateTimeField(null=True, blank=True)
     # None until the first engineer response; then whether it came before the deadline.
     first_response_met = models.BooleanField(null=True, blank=True)
+    # The next-reply clock (`cases.clocks`): after the first response, it runs while the case
+    # waits for Support and is empty while it waits for the customer or is resolved. The warning
+    # time is emptied once engineers have been warned.
+    next_reply_started_at = models.DateTimeField(null=True, blank=True)
+    next_reply_due_at = models.DateTimeField(null=True, blank=True)
+    next_reply_warn_at = models.DateTimeField(null=True, blank=True)
+    # Replies measured against the next-reply target, and how many of them came late.
+    next_replies = models.PositiveIntegerField(default=0)
+    next_replies_missed = models.PositiveIntegerField(default=0)
     last_customer_activity_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
@@ -88,6 +97,12 @@ class Case(TimestampedModel):
                 fields=["first_response_warn_at"],
                 condition=Q(first_responded_at__isnull=True, sla_warned_at__isnull=True),
                 name="case_sla_warning_due",
+            ),
+            # The same job's next-reply warnings.
+            models.Index(
+                fields=["next_reply_warn_at"],
+                condition=Q(next_reply_warn_at__isnull=False),
+                name="case_next_reply_warning_due",
             ),
             # case_engineer_queue (first_responded_at NULLS FIRST, first_response_due_at,
             # created_at, display_id) is created per database in migration 0002: SQLite puts
@@ -195,6 +210,7 @@ class CaseEventKind(models.TextChoices):
     FIRST_RESPONSE = "first-response", _("First response")
     RECLASSIFIED = "reclassified", _("Severity, service or category changed")
     CALLBACK = "callback", _("Phone callback")
+    NEXT_REPLY = "next-reply", _("Next reply")
 
 
 class CaseEvent(TimestampedModel):

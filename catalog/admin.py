@@ -98,11 +98,12 @@ class CategoryAdmin(NoDeleteAdmin):
 
 
 class PlanSeverityInline(admin.TabularInline):
-    """The plan x severity matrix: one row per severity offered, with its first-response target."""
+    """The plan x severity matrix: one row per severity offered, with its first-response and
+    next-reply targets."""
 
     model = PlanSeverity
     extra = 0
-    fields = ("severity", "response_minutes")
+    fields = ("severity", "response_minutes", "next_reply_minutes")
     ordering = ("severity__level",)
 
 
@@ -166,6 +167,7 @@ class SupportPlanAdmin(NoDeleteAdmin):
                 plan=plan,
                 severity=cell_form.cleaned_data["severity"],
                 response_minutes=cell_form.cleaned_data["response_minutes"],
+                next_reply_minutes=cell_form.cleaned_data["next_reply_minutes"],
                 actor=actor,
             )
             adopt(cell_form.instance, cell)
@@ -187,9 +189,9 @@ class SeverityAdmin(NoDeleteAdmin):
 
 @admin.register(PlanSeverity)
 class PlanSeverityAdmin(ServiceBackedAdmin):
-    list_display = ("plan", "severity", "response_minutes")
+    list_display = ("plan", "severity", "response_minutes", "next_reply_minutes")
     # The changelist's inline editing saves each changed row through save_model below.
-    list_editable = ("response_minutes",)
+    list_editable = ("response_minutes", "next_reply_minutes")
     list_filter = ("plan", "severity")
     ordering = ("plan__position", "severity__level")
 
@@ -205,6 +207,7 @@ class PlanSeverityAdmin(ServiceBackedAdmin):
             plan=cell.plan,
             severity=cell.severity,
             response_minutes=form.cleaned_data["response_minutes"],
+            next_reply_minutes=form.cleaned_data["next_reply_minutes"],
             actor=_actor(request),
         )
         adopt(obj, saved)

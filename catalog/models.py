@@ -109,6 +109,14 @@ class PlanSeverity(TimestampedModel):
     response_minutes = models.PositiveIntegerField(
         help_text=_("First-response target in minutes (business minutes on business-hours plans).")
     )
+    # Once Support has answered, how long a customer waits for each further reply: the clock
+    # runs while the case waits for Support and stops while it waits for the customer.
+    next_reply_minutes = models.PositiveIntegerField(
+        help_text=_(
+            "Next-reply target in minutes, after the first response, while the case waits for "
+            "Support (business minutes on business-hours plans)."
+        )
+    )
 
     class Meta:
         ordering = ["plan__position", "severity__level"]
@@ -117,11 +125,17 @@ class PlanSeverity(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(response_minutes__gt=0), name="plan_severity_positive_target"
             ),
+            models.CheckConstraint(
+                condition=Q(next_reply_minutes__gt=0), name="plan_severity_positive_next_reply"
+            ),
         ]
         verbose_name = "response-time target"
 
     def __str__(self) -> str:
-        return f"{self.plan.code}/{self.severity.code}: {self.response_minutes} min"
+        return (
+            f"{self.plan.code}/{self.severity.code}: {self.response_minutes} min, "
+            f"then {self.next_reply_minutes} min"
+        )
 
 
 class Service(TimestampedModel):

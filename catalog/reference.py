@@ -55,6 +55,9 @@ SEVERITIES: list[dict[str, Any]] = [
 
 # First-response targets in minutes.
 TARGETS = {"low": 24 * 60, "normal": 12 * 60, "high": 4 * 60, "urgent": 60, "critical": 15}
+# Our defaults for the replies after the first: the severity's first-response target, but never
+# under an hour (an engineer working a critical case needs time to find something to say).
+NEXT_REPLY_TARGETS = {code: max(minutes, 60) for code, minutes in TARGETS.items()}
 
 PLANS: list[dict[str, Any]] = [
     {

@@ -53,7 +53,10 @@ def reference_data_load() -> LoadResult:
                 _, cell_created = PlanSeverity.objects.get_or_create(
                     plan=plan,
                     severity=severities[code],
-                    defaults={"response_minutes": reference.TARGETS[code]},
+                    defaults={
+                        "response_minutes": reference.TARGETS[code],
+                        "next_reply_minutes": reference.NEXT_REPLY_TARGETS[code],
+                    },
                 )
                 result.add(cell_created)
     for row in reference.services():
@@ -192,34 +195,50 @@ def support_plan_save(
     return target
 
 
+def _minutes(value: object, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise InvalidParameterValueException(MSG_TARGET_MINUTES, field=field)
+    return value
+
+
 @transaction.atomic
 def plan_severity_set(
-    *, plan: SupportPlan, severity: Severity, response_minutes: int, actor: Actor
+    *,
+    plan: SupportPlan,
+    severity: Severity,
+    response_minutes: int,
+    next_reply_minutes: int | None = None,
+    actor: Actor,
 ) -> PlanSeverity:
-    """Offer `severity` on `plan` with this first-response target, or change the target. It
-    applies to cases opened from now on (open cases keep the due time they were given).
+    """Offer `severity` on `plan` with these targets, or change them: the first response, and
+    each reply after it while the case waits for Support (`next_reply_minutes`; when not given,
+    a new cell takes our default for the severity, or the first-response target, and an existing
+    one keeps its own). Targets apply to clocks started from now on (open cases keep the due
+    times they were given).
 
-    Raises `InvalidParameterValueException` unless the target is a whole number of minutes
-    above zero. Writes a PutResponseTimeTarget audit record with the previous target, and
-    nothing when the target is unchanged.
+    Raises `InvalidParameterValueException` unless each target is a whole number of minutes
+    above zero. Writes a PutResponseTimeTarget audit record with the previous targets, and
+    nothing when they are unchanged.
     """
-    if (
-        isinstance(response_minutes, bool)
-        or not isinstance(response_minutes, int)
-        or response_minutes <= 0
-    ):
-        raise InvalidParameterValueException(MSG_TARGET_MINUTES, field="response_minutes")
+    _minutes(response_minutes, "response_minutes")
+    if next_reply_minutes is not None:
+        _minutes(next_reply_minutes, "next_reply_minutes")
     cell = PlanSeverity.objects.select_for_update().filter(plan=plan, severity=severity).first()
-    previous = cell.response_minutes if cell is not None else None
+    previous = (cell.response_minutes, cell.next_reply_minutes) if cell is not None else None
     if cell is None:
         cell = PlanSeverity.objects.create(
-            plan=plan, severity=severity, response_minutes=response_minutes
+            plan=plan,
+            severity=severity,
+            response_minutes=response_minutes,
+            next_reply_minutes=next_reply_minutes
+            or reference.NEXT_REPLY_TARGETS.get(severity.code, response_minutes),
         )
-    elif previous == response_minutes:
-        return cell
     else:
-        cell.response_minutes = response_minutes
-        cell.save(update_fields=["response_minutes", "updated_at"])
+        wanted = (response_minutes, next_reply_minutes or cell.next_reply_minutes)
+        if wanted == previous:
+            return cell
+        cell.response_minutes, cell.next_reply_minutes = wanted
+        cell.save(update_fields=["response_minutes", "next_reply_minutes", "updated_at"])
     audit.record(
         actor=actor,
         event_name=AuditEventName.PUT_RESPONSE_TIME_TARGET,
@@ -227,8 +246,10 @@ def plan_severity_set(
         request_parameters={
             "planCode": plan.code,
             "severityCode": severity.code,
-            "responseMinutes": response_minutes,
-            "previousResponseMinutes": previous,
+            "responseMinutes": cell.response_minutes,
+            "nextReplyMinutes": cell.next_reply_minutes,
+            "previousResponseMinutes": previous[0] if previous else None,
+            "previousNextReplyMinutes": previous[1] if previous else None,
         },
     )
     return cell

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.timesince import timeuntil
@@ -72,6 +73,8 @@ def queue(
         queryset = queryset.filter(
             Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
             | Q(first_response_met=False)
+            | Q(next_reply_due_at__lt=now)
+            | Q(next_replies_missed__gt=0)
         )
     if contact_methods:
         queryset = queryset.filter(contact_method__in=contact_methods)
@@ -102,15 +105,38 @@ def engineers() -> QuerySet[User]:
     return User.objects.filter(kind="engineer", is_active=True).order_by("login")
 
 
-def time_left(case: Case, now: datetime) -> tuple[str, bool]:
-    """The first-response clock in plain words, and whether it is overdue."""
+@dataclass(frozen=True)
+class Clock:
+    """An SLA clock in plain words for the queue and the case page."""
+
+    label: str
+    overdue: bool = False
+
+
+def _countdown(due: datetime, now: datetime) -> Clock:
+    if due >= now:
+        return Clock(_("%(time)s left") % {"time": timeuntil(due, now)})
+    return Clock(_("Overdue by %(time)s") % {"time": timeuntil(now, due)}, overdue=True)
+
+
+def first_response_clock(case: Case, now: datetime) -> Clock:
     if case.first_responded_at is not None:
-        return (_("Answered, met") if case.first_response_met else _("Answered, breached")), False
+        return Clock(_("Answered, met") if case.first_response_met else _("Answered, breached"))
     if case.first_response_due_at is None:
-        return "—", False
-    if case.first_response_due_at >= now:
-        return _("%(time)s left") % {"time": timeuntil(case.first_response_due_at, now)}, False
-    return _("Overdue by %(time)s") % {"time": timeuntil(now, case.first_response_due_at)}, True
+        return Clock("—")
+    return _countdown(case.first_response_due_at, now)
+
+
+def next_reply_clock(case: Case, now: datetime) -> Clock | None:
+    """The next-reply clock once the case is answered (None before): counting down while the
+    case waits for Support, paused while it waits for the customer."""
+    if case.first_responded_at is None:
+        return None
+    if case.next_reply_due_at is not None:
+        return _countdown(case.next_reply_due_at, now)
+    if case.status == CaseStatus.PENDING_CUSTOMER_ACTION:
+        return Clock(_("Paused, waiting for the customer"))
+    return Clock("—")
 
 
 def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
@@ -131,15 +157,35 @@ def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
     }
 
     def attainment(field: str, order: str) -> dict[str, list]:
+        """Per severity or plan: the share of first responses, and of next replies, on time."""
         rows = (
             Case.objects.filter(first_response_met__isnull=False)
             .values(field, order)
-            .annotate(met=Count("id", filter=Q(first_response_met=True)), total=Count("id"))
+            .annotate(
+                met=Count("id", filter=Q(first_response_met=True)),
+                total=Count("id"),
+                replies=Sum("next_replies"),
+                missed=Sum("next_replies_missed"),
+            )
             .order_by(order)
         )
+        table = [
+            {
+                "label": row[field],
+                "first": round(100 * row["met"] / row["total"], 1),
+                "answered": row["total"],
+                "next": round(100 * (row["replies"] - row["missed"]) / row["replies"], 1)
+                if row["replies"]
+                else None,
+                "replies": row["replies"] or 0,
+            }
+            for row in rows
+        ]
         return {
-            "labels": [row[field] for row in rows],
-            "values": [round(100 * row["met"] / row["total"], 1) for row in rows],
+            "labels": [row["label"] for row in table],
+            "values": [row["first"] for row in table],
+            "next_reply": [row["next"] for row in table],
+            "rows": table,
         }
 
     by_severity = attainment("severity__name", "severity__level")
@@ -167,6 +213,11 @@ def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
         overdue=Count(
             "id", filter=Q(first_responded_at__isnull=True, first_response_due_at__lt=now)
         ),
+        next_reply_soon=Count(
+            "id",
+            filter=Q(next_reply_due_at__gte=now, next_reply_due_at__lt=now + timedelta(hours=1)),
+        ),
+        next_reply_overdue=Count("id", filter=Q(next_reply_due_at__lt=now)),
         open_total=Count("id"),
         unassigned=Count("id", filter=Q(status=CaseStatus.UNASSIGNED)),
     )
@@ -181,6 +232,8 @@ def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
         "backlog": backlog,
         "breaching_soon": aggregates["breaching_soon"],
         "overdue": aggregates["overdue"],
+        "next_reply_soon": aggregates["next_reply_soon"],
+        "next_reply_overdue": aggregates["next_reply_overdue"],
         "open_total": aggregates["open_total"],
         "unassigned": aggregates["unassigned"],
     }

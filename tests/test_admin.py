@@ -237,7 +237,9 @@ def test_a_plans_response_time_target_edit_is_audited(admin_client_) -> None:
             "planCode": "business",
             "severityCode": "urgent",
             "responseMinutes": 45,
+            "nextReplyMinutes": 60,
             "previousResponseMinutes": previous,
+            "previousNextReplyMinutes": 60,
         },
     )
     # The plan's own fields did not change, so the plan has no record.

@@ -56,6 +56,7 @@ def test_admin_edits_the_plan_severity_matrix(admin_client_) -> None:
         data[f"form-{index}-response_minutes"] = (
             "30" if row.pk == cell.pk else str(row.response_minutes)
         )
+        data[f"form-{index}-next_reply_minutes"] = str(row.next_reply_minutes)
     response = admin_client_.post(changelist, data)
     assert response.status_code == 302
     cell.refresh_from_db()

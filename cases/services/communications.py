@@ -12,7 +12,7 @@ from accounts.principals import Principal
 from audit import services as audit
 from audit.names import AuditEventName
 from audit.refusals import audit_refusals
-from cases import alerts, lifecycle
+from cases import alerts, clocks, lifecycle
 from cases.effects import case_email_enqueue, case_event_publish
 from cases.lifecycle import Cause
 from cases.models import (
@@ -143,7 +143,7 @@ def case_add_communication(
         attachment_set=attachment_set,
         now=now,
     )
-    fields = ["last_customer_activity_at", "updated_at"]
+    fields = ["last_customer_activity_at", "updated_at", *clocks.ensure_running(case, now)]
     case.last_customer_activity_at = now
     if _cc_added(case, actor, merged_cc):
         fields.append("cc_email_addresses")
@@ -194,6 +194,8 @@ def case_support_reply(
     _use_attachment_set(attachment_set, case.account)
     now = timezone.now()
     target = CaseStatus(next_status)
+    # Read before the status change, which empties the clock when the case goes to the customer.
+    next_reply_due = case.next_reply_due_at
     if target != CaseStatus(case.status):
         lifecycle.transition(case, to=target, actor=actor, cause=Cause.SUPPORT_REPLY)
     elif target == CaseStatus.PENDING_CUSTOMER_ACTION:
@@ -208,7 +210,11 @@ def case_support_reply(
         attachment_set=attachment_set,
         now=now,
     )
-    fields = ["updated_at", "status_changed_at"]
+    fields = [
+        "updated_at",
+        "status_changed_at",
+        *clocks.measure(case, actor, now, due=next_reply_due),
+    ]
     if case.assignee_id is None:
         case.assignee = actor.user
         fields.append("assignee")
@@ -225,7 +231,8 @@ def case_support_reply(
             actor_arn=actor.arn,
             data={"met": case.first_response_met},
         )
-    case.save(update_fields=fields)
+    fields += clocks.resume(case, now)
+    case.save(update_fields=list(dict.fromkeys(fields)))
     audit.record(
         actor=actor,
         event_name=AuditEventName.ADD_COMMUNICATION_TO_CASE,

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -89,12 +90,17 @@ def cases_auto_resolve(*, batch_size: int = 500, now: datetime | None = None) ->
 
 
 def cases_sla_warn(*, batch_size: int = 500, now: datetime | None = None) -> int:
-    """Warn engineers about first responses about to be missed: every open, unanswered case
-    whose warning time (`Case.first_response_warn_at`, the severity's share of its target) has
-    come, once (`sla_warned_at`). Each batch claims its cases with a conditional UPDATE before it
-    alerts, in one transaction, so two workers never warn about one case twice. Returns how
-    many cases were warned about."""
+    """Warn engineers about replies about to be missed, once each: first responses (open,
+    unanswered cases whose `first_response_warn_at`, the severity's share of the target, has
+    come; marked with `sla_warned_at`) and next replies (cases with Support whose
+    `next_reply_warn_at` has come; emptied, so each run of the clock warns once). Each batch
+    claims its cases with a conditional UPDATE before it alerts, in one transaction, so two
+    workers never warn about one case twice. Returns how many warnings went out."""
     now = now or timezone.now()
+    return _first_response_warn(batch_size, now) + _next_reply_warn(batch_size, now)
+
+
+def _first_response_warn(batch_size: int, now: datetime) -> int:
     warned = 0
     while True:
         with transaction.atomic():
@@ -112,12 +118,33 @@ def cases_sla_warn(*, batch_size: int = 500, now: datetime | None = None) -> int
             if not due:
                 return warned
             Case.objects.filter(pk__in=due, sla_warned_at__isnull=True).update(sla_warned_at=now)
-            cases = Case.objects.filter(pk__in=due).select_related(
-                "account", "account__plan", "severity", "service", "assignee"
-            )
-            for case in cases:
+            for case in _for_alerts(due):
                 alerts.alert_sla(case)
         warned += len(due)
+
+
+def _next_reply_warn(batch_size: int, now: datetime) -> int:
+    warned = 0
+    while True:
+        with transaction.atomic():
+            due = list(
+                Case.objects.select_for_update(skip_locked=True)
+                .filter(next_reply_warn_at__lte=now)
+                .order_by("next_reply_warn_at", "pk")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if not due:
+                return warned
+            Case.objects.filter(pk__in=due).update(next_reply_warn_at=None)
+            for case in _for_alerts(due):
+                alerts.alert_next_reply(case)
+        warned += len(due)
+
+
+def _for_alerts(pks: list[int]) -> QuerySet[Case]:
+    return Case.objects.filter(pk__in=pks).select_related(
+        "account", "account__plan", "severity", "service", "assignee"
+    )
 
 
 def cases_purge(*, batch_size: int = 1000, now: datetime | None = None) -> int:

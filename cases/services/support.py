@@ -11,7 +11,7 @@ from accounts.principals import Principal
 from audit import services as audit
 from audit.names import AuditEventName
 from audit.refusals import audit_refusals
-from cases import sla
+from cases import clocks, sla
 from cases.effects import case_email_enqueue
 from cases.models import Case, CaseEvent, CaseEventKind
 from cases.services.catalog import resolve_catalog
@@ -93,6 +93,7 @@ def case_reclassify(
             country=account.country,
         )
         fields += ["first_response_due_at", "first_response_warn_at"]
+    fields += clocks.reclassified(case)
     case.save(update_fields=fields)
     codes = {name: (before[name].code, after[name].code) for name in changed}
     CaseEvent.objects.create(
@@ -134,8 +135,10 @@ def case_reclassify(
 def case_callback_record(*, case: Case, actor: Principal, reached: bool, outcome: str) -> Case:
     """Record a phone callback and how it went (for engineers; the customer is not emailed).
 
-    A callback that reached the customer is the case's first response if there was none yet:
-    it stops the first-response clock and records whether the deadline was met.
+    A callback that reached the customer is a reply: the case's first response if there was none
+    yet (it stops the first-response clock and records whether the deadline was met), and one
+    measured against a running next-reply clock, which restarts while the case stays with
+    Support (`cases.clocks`).
     Side effects: a `CaseEvent` (callback), a first-response event when it was one, an audit
     record (RecordCallback). Raises `InvalidParameterValueException` (not an engineer, not a
     phone case, no or too long outcome note).
@@ -154,19 +157,23 @@ def case_callback_record(*, case: Case, actor: Principal, reached: bool, outcome
         actor_arn=actor.arn,
         data={"reached": reached, "outcome": outcome},
     )
-    if reached and case.first_responded_at is None:
-        case.first_responded_at = now
-        case.first_response_met = (
-            case.first_response_due_at is None or now <= case.first_response_due_at
-        )
-        case.save(update_fields=["first_responded_at", "first_response_met", "updated_at"])
-        CaseEvent.objects.create(
-            case=case,
-            kind=CaseEventKind.FIRST_RESPONSE,
-            actor=actor.user,
-            actor_arn=actor.arn,
-            data={"met": case.first_response_met},
-        )
+    if reached:
+        fields = ["updated_at", *clocks.measure(case, actor, now, due=case.next_reply_due_at)]
+        if case.first_responded_at is None:
+            case.first_responded_at = now
+            case.first_response_met = (
+                case.first_response_due_at is None or now <= case.first_response_due_at
+            )
+            fields += ["first_responded_at", "first_response_met"]
+            CaseEvent.objects.create(
+                case=case,
+                kind=CaseEventKind.FIRST_RESPONSE,
+                actor=actor.user,
+                actor_arn=actor.arn,
+                data={"met": case.first_response_met},
+            )
+        fields += clocks.resume(case, now)
+        case.save(update_fields=list(dict.fromkeys(fields)))
     audit.record(
         actor=actor,
         event_name=AuditEventName.RECORD_CALLBACK,

@@ -47,7 +47,7 @@ FORMS: dict[str, Callable[..., Form]] = {
 
 def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[str, Any]:
     user = request.principal.require_user()
-    label, overdue = selectors.time_left(case, timezone.now())
+    now = timezone.now()
     allowed = lifecycle.allowed_transitions(case, request.principal)
     return {
         "case": case,
@@ -66,8 +66,8 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
         "can_claim": case.assignee_id != user.pk,
         "can_reopen": CaseStatus.REOPENED in allowed,
         "is_phone": case.contact_method == "phone",
-        "time_left": label,
-        "overdue": overdue,
+        "first_response": selectors.first_response_clock(case, now),
+        "next_reply": selectors.next_reply_clock(case, now),
     }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.decorators import engineer_required
@@ -14,4 +15,9 @@ from console import selectors
 @require_GET
 @engineer_required
 def dashboard(request: SupportRequest) -> HttpResponse:
-    return render(request, "console/dashboard.html", {"data": selectors.dashboard()})
+    data = selectors.dashboard()
+    attainment = [
+        (_("Replies on time, by severity"), "chart-severity", data["by_severity"]),
+        (_("Replies on time, by plan"), "chart-plan", data["by_plan"]),
+    ]
+    return render(request, "console/dashboard.html", {"data": data, "attainment": attainment})

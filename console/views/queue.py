@@ -43,7 +43,10 @@ def _queue_page(
     # are left out: the first page's form is unbound and has none.
     scope = {"contact_methods": list(contact_methods), **{k: v for k, v in filters.items() if v}}
     page, links = read_page(request.GET, queryset, selectors.QUEUE_ORDER, scope, limit=PAGE_SIZE)
-    rows = [(case, *selectors.time_left(case, now)) for case in page.items]
+    rows = [
+        (case, selectors.first_response_clock(case, now), selectors.next_reply_clock(case, now))
+        for case in page.items
+    ]
     context = {"form": form, "rows": rows, **links}
     if request.htmx:
         # The results region is defined once, in the queue's template, which the real-time

@@ -5,10 +5,16 @@
   function data(id) { return JSON.parse(document.getElementById(id).textContent); }
   function draw(canvasId, dataId, type, label, max) {
     var series = data(dataId);
-    new Chart(document.getElementById(canvasId), {
+    var canvas = document.getElementById(canvasId);
+    var datasets = [{ label: canvas.dataset.label || label, data: series.values, backgroundColor: "#ff9900", borderColor: "#ec7211" }];
+    // Attainment charts carry the next replies' share beside the first responses'.
+    if (series.next_reply) {
+      datasets.push({ label: canvas.dataset.nextLabel, data: series.next_reply, backgroundColor: "#0073bb", borderColor: "#005a92" });
+    }
+    new Chart(canvas, {
       type: type,
-      data: { labels: series.labels, datasets: [{ label: label, data: series.values, backgroundColor: "#ff9900", borderColor: "#ec7211" }] },
-      options: { scales: { y: { beginAtZero: true, max: max } }, plugins: { legend: { display: false } } }
+      data: { labels: series.labels, datasets: datasets },
+      options: { scales: { y: { beginAtZero: true, max: max } }, plugins: { legend: { display: datasets.length > 1 } } }
     });
   }
   draw("chart-new", "data-new", "line", "cases");

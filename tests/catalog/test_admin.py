@@ -34,11 +34,13 @@ def test_the_matrix_changelist_saves_through_the_service(admin_client_) -> None:
         data[f"form-{index}-id"] = str(row.pk)
         minutes = 0 if row.pk == cell.pk else row.response_minutes
         data[f"form-{index}-response_minutes"] = str(minutes)
+        data[f"form-{index}-next_reply_minutes"] = str(row.next_reply_minutes)
     refused = admin_client_.post(reverse("admin:catalog_planseverity_changelist"), data)
     assert refused.status_code == 200
     assert records("PutResponseTimeTarget") == []
 
     data[f"form-{rows.index(cell)}-response_minutes"] = "600"
+    data[f"form-{rows.index(cell)}-next_reply_minutes"] = "480"
     response = admin_client_.post(reverse("admin:catalog_planseverity_changelist"), data)
     assert response.status_code == 302
     [record] = records("PutResponseTimeTarget")
@@ -47,8 +49,12 @@ def test_the_matrix_changelist_saves_through_the_service(admin_client_) -> None:
         "planCode": "developer",
         "severityCode": "low",
         "responseMinutes": 600,
+        "nextReplyMinutes": 480,
         "previousResponseMinutes": cell.response_minutes,
+        "previousNextReplyMinutes": cell.next_reply_minutes,
     }
+    cell.refresh_from_db()
+    assert (cell.response_minutes, cell.next_reply_minutes) == (600, 480)
 
 
 def test_removing_a_severity_from_a_plan_is_audited(admin_client_) -> None:

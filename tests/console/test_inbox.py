@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.principals import SYSTEM
 from cases import services
-from cases.alerts import ASSIGNED, CUSTOMER_REPLY, NEW_CASE, SLA_WARNING
+from cases.alerts import ASSIGNED, CUSTOMER_REPLY, KINDS, NEW_CASE, SLA_WARNING
 from cases.services.maintenance import cases_purge, cases_sla_warn
 from catalog.models import Service
 from notifications.models import InboxItem, Notification
@@ -108,9 +108,11 @@ def test_the_sla_warning_goes_out_once(business_account, root, reference_data) -
     assert (SLA_WARNING, f"{SLA_WARNING}:{case.case_id}") in _items(engineer.user)
     assert _emails_to("sla@example.com") == [NEW_CASE, SLA_WARNING]
     answered = factories.make_case(business_account, root, severity_code="urgent")
-    services.case_support_reply(case=answered, actor=engineer, body="On it.", next_status="opened")
+    services.case_support_reply(
+        case=answered, actor=engineer, body="Which region?", next_status="pending-customer-action"
+    )
     with time_machine.travel(start + timedelta(hours=2), tick=False):
-        assert cases_sla_warn() == 0  # answered cases need no warning
+        assert cases_sla_warn() == 0  # answered, and waiting for the customer
 
 
 def test_purged_cases_take_their_notifications_along(
@@ -170,7 +172,7 @@ def test_opening_an_item_marks_it_read_and_goes_to_the_case(
 def test_engineers_choose_what_comes_by_email(engineer_client, engineer) -> None:
     url = reverse("console:inbox-settings")
     page = engineer_client.get(url).content.decode()
-    assert page.count("checked") == 4  # every kind, until the engineer chooses
+    assert page.count("checked") == len(KINDS)  # every kind, until the engineer chooses
     saved = engineer_client.post(url, {"email_kinds": [ASSIGNED, SLA_WARNING]})
     assert saved.status_code == 302
     assert engineer.user.inbox_preference.email_kinds == [ASSIGNED, SLA_WARNING]
