@@ -2,6 +2,8 @@
 
 - `PrincipalMiddleware` attaches the acting user plus the request facts the audit trail records
   (`accounts.http.SupportRequest` types them for views).
+- `ViewerTimeZoneMiddleware` shows times in the viewer's zone (`User.viewing_time_zone`; UTC for
+  anonymous visitors).
 - `ServiceErrorMiddleware` turns a `SupportApiError` a view did not handle into the page it means:
   "not found" errors (missing and not-yours alike) into a 404, `AccessDeniedException` into the
   no-access page (403), anything else into an error page (400, or the error's own status) that
@@ -14,9 +16,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from typing import cast
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.defaults import page_not_found
 
 from accounts.decorators import no_access
@@ -45,6 +49,22 @@ class PrincipalMiddleware:
             request_id=typed.request_id,
         )
         return self.get_response(request)
+
+
+class ViewerTimeZoneMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        name = user.viewing_time_zone if user is not None and user.is_authenticated else "UTC"
+        try:
+            zone = ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            # A zone the system's database no longer knows: UTC rather than no page.
+            zone = ZoneInfo("UTC")
+        with timezone.override(zone):
+            return self.get_response(request)
 
 
 class ServiceErrorMiddleware:

@@ -96,6 +96,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     services = models.ManyToManyField("catalog.Service", blank=True, related_name="engineers")
     policies = models.ManyToManyField("accounts.Policy", blank=True, related_name="users")
     language = models.CharField(max_length=8, blank=True)
+    # An engineer's own time zone for the pages and emails they read (blank: UTC); customers
+    # read their account's.
+    time_zone = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -104,6 +107,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     REQUIRED_FIELDS = ["email"]
 
     objects = UserManager()
+
+    @property
+    def viewing_time_zone(self) -> str:
+        """The zone this person reads times in: the account's for customers, their own (or
+        UTC) for engineers and operators."""
+        if self.account is not None:
+            return self.account.time_zone
+        return self.time_zone or "UTC"
 
     class Meta:
         ordering = ["login"]

@@ -14,12 +14,13 @@ SLA alerts are always emailed. Called inside the transaction of the change (and 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, UserKind
@@ -61,7 +62,11 @@ def _notify(case: Case, recipients: Iterable[User], kind: str, dedupe_key: str) 
 
     def email(engineer: User) -> Email:
         context = {"case": case, "kind": kind, "url": url}
-        with translation.override(engineer.language or "en"):
+        # In the engineer's language and time zone, whoever's action caused the alert.
+        with (
+            translation.override(engineer.language or "en"),
+            timezone.override(ZoneInfo(engineer.viewing_time_zone)),
+        ):
             context["what"] = str(KINDS[kind])
             subject = render_to_string("cases/email/engineer_alert_subject.txt", context)
             text = render_to_string("cases/email/engineer_alert.txt", context)

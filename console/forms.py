@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Iterable
 from typing import Any, cast
 
@@ -83,7 +84,17 @@ class AssignForm(forms.Form):
         ]
 
 
-class InboxPreferenceForm(forms.Form):
+def _time_zones() -> list[tuple[str, str]]:
+    return [("", "UTC"), *((zone, zone) for zone in sorted(zoneinfo.available_timezones()))]
+
+
+class EngineerSettingsForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        required=False,
+        choices=_time_zones,
+        help_text=_("Times in the console and in your emails are shown in it (UTC on hover)."),
+    )
     email_kinds = forms.MultipleChoiceField(
         label=_("Also send me an email for"),
         required=False,

@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import RedirectView
 
 from console import views
 
@@ -11,7 +12,11 @@ urlpatterns = [
     path("notifications/", views.inbox, name="inbox"),
     path("notifications/count/", views.inbox_count, name="inbox-count"),
     path("notifications/read-all/", views.inbox_read_all, name="inbox-read-all"),
-    path("notifications/settings/", views.inbox_settings, name="inbox-settings"),
+    path("settings/", views.engineer_settings, name="settings"),
+    path(
+        "notifications/settings/",
+        RedirectView.as_view(pattern_name="console:settings", permanent=True),
+    ),
     path("notifications/<int:item_id>/open/", views.inbox_open, name="inbox-open"),
     path("cases/<str:case_id>/", views.case, name="case"),
     path(

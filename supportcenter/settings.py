@@ -201,6 +201,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.HtmxVaryMiddleware",
     "accounts.middleware.PrincipalMiddleware",
+    "accounts.middleware.ViewerTimeZoneMiddleware",
     # Service errors a view did not show on a form become the page they mean (404, 403, 400).
     "accounts.middleware.ServiceErrorMiddleware",
     # Records the actions a page refused, after the view's transaction is over.

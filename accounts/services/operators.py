@@ -22,6 +22,7 @@ from core.errors import InvalidParameterValueException
 
 MSG_ACCOUNT_NAME_EMPTY = "An account needs a name."
 MSG_STAFF_ENGINEERS_ONLY = "Only support engineers can be staff or superusers."
+MSG_CUSTOMER_TIME_ZONE = "Customers see times in their account's time zone."
 MSG_SERVICES_ENGINEERS_ONLY = "Only support engineers cover services."
 MSG_SELF_LOCKOUT = "You cannot deactivate yourself or take away your own staff or superuser flag."
 
@@ -97,11 +98,14 @@ def user_update(
     is_active: bool | None = None,
     is_staff: bool | None = None,
     is_superuser: bool | None = None,
+    time_zone: str | None = None,
 ) -> User:
-    """Change a user's display name and flags (None leaves one as it is). An inactive user can
-    no longer sign in or act; staff engineers open the engineers' console, superusers this admin.
+    """Change a user's display name, flags and (engineers) time zone; None leaves one as it is,
+    a blank time zone means UTC. An inactive user can no longer sign in or act; staff engineers
+    open the engineers' console, superusers this admin.
 
-    Raises `InvalidParameterValueException` when a customer would become staff or superuser
+    Raises `InvalidParameterValueException` for an unknown time zone or one given to a customer
+    (customers read their account's), when a customer would become staff or superuser
     (they must never reach the engineers' pages), and when operators would deactivate themselves
     or drop their own staff or superuser flag (locking themselves out). Writes an UpdateUser
     audit record with what changed.
@@ -115,6 +119,10 @@ def user_update(
         wanted["is_staff"] = is_staff
     if is_superuser is not None:
         wanted["is_superuser"] = is_superuser
+    if time_zone is not None:
+        if time_zone and not user.is_engineer:
+            raise InvalidParameterValueException(MSG_CUSTOMER_TIME_ZONE, field="time_zone")
+        wanted["time_zone"] = clean_time_zone(time_zone) if time_zone else ""
     changed = {field: value for field, value in wanted.items() if getattr(user, field) != value}
     if not changed:
         return user

@@ -2,7 +2,7 @@
 
 from console.views.case import attachment, case, case_action
 from console.views.dashboard import dashboard
-from console.views.inbox import inbox, inbox_count, inbox_open, inbox_read_all, inbox_settings
+from console.views.inbox import engineer_settings, inbox, inbox_count, inbox_open, inbox_read_all
 from console.views.queue import PAGE_SIZE, queue, realtime
 
 __all__ = [
@@ -15,7 +15,7 @@ __all__ = [
     "inbox_count",
     "inbox_open",
     "inbox_read_all",
-    "inbox_settings",
+    "engineer_settings",
     "queue",
     "realtime",
 ]

@@ -1,9 +1,11 @@
 """The engineers' inbox: what needs them (a new case, a customer's reply, an assignment, an SLA
-about to be missed), the header's live counter, and which kinds also come by email."""
+about to be missed), the header's live counter, and the engineer's settings (time zone, which
+kinds also come by email)."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -12,8 +14,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.decorators import engineer_required
 from accounts.http import SupportRequest
+from accounts.services import user_update
 from cases.alerts import KINDS
-from console.forms import InboxPreferenceForm
+from console.forms import EngineerSettingsForm
 from core.paging import read_page
 from notifications import selectors, services
 
@@ -69,13 +72,21 @@ def inbox_read_all(request: SupportRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @engineer_required
-def inbox_settings(request: SupportRequest) -> HttpResponse:
+def engineer_settings(request: SupportRequest) -> HttpResponse:
+    """The engineer's own settings: their time zone, and which alerts also come by email."""
     user = request.principal.require_user()
     chosen = selectors.email_kinds_of(user)
-    initial = {"email_kinds": list(KINDS) if chosen is None or "*" in chosen else chosen}
-    form = InboxPreferenceForm(request.POST or None, initial=initial)
+    initial = {
+        "time_zone": user.time_zone,
+        "email_kinds": list(KINDS) if chosen is None or "*" in chosen else chosen,
+    }
+    form = EngineerSettingsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        services.inbox_preference_set(user=user, email_kinds=form.cleaned_data["email_kinds"])
-        messages.success(request, _("Email preferences saved."))
-        return redirect("console:inbox-settings")
-    return render(request, "console/inbox_settings.html", {"form": form})
+        with transaction.atomic():
+            user_update(
+                user=user, actor=request.principal, time_zone=form.cleaned_data["time_zone"]
+            )
+            services.inbox_preference_set(user=user, email_kinds=form.cleaned_data["email_kinds"])
+        messages.success(request, _("Settings saved."))
+        return redirect("console:settings")
+    return render(request, "console/settings.html", {"form": form})

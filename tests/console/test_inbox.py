@@ -170,7 +170,7 @@ def test_opening_an_item_marks_it_read_and_goes_to_the_case(
 
 
 def test_engineers_choose_what_comes_by_email(engineer_client, engineer) -> None:
-    url = reverse("console:inbox-settings")
+    url = reverse("console:settings")
     page = engineer_client.get(url).content.decode()
     assert page.count("checked") == len(KINDS)  # every kind, until the engineer chooses
     saved = engineer_client.post(url, {"email_kinds": [ASSIGNED, SLA_WARNING]})

@@ -201,8 +201,10 @@ def test_delivery_log_times_have_a_zone_and_replays_keep_the_event_time(
     assert shown[original.delivery_id].event_time == published
     assert f"{published:%Y-%m-%d %H:%M:%S} UTC" in page
     queued = published + timedelta(hours=2)
-    assert f"replay queued {queued:%Y-%m-%d %H:%M:%S} UTC" in page
-    assert f"next try {retry_at:%Y-%m-%d %H:%M:%S} UTC" in page
+    assert "replay queued <time" in page
+    assert f"{queued:%Y-%m-%d %H:%M:%S} UTC</time>" in page
+    assert "next try <time" in page
+    assert f"{retry_at:%Y-%m-%d %H:%M:%S} UTC</time>" in page
     assert ">Event time<" in page and ">Published<" not in page
     # Every time on the page names its zone: the event times (2) and the attempt's start.
-    assert page.count(f"{published:%Y-%m-%d %H:%M:%S} UTC") == 3
+    assert page.count(f"{published:%Y-%m-%d %H:%M:%S} UTC</time>") == 3
