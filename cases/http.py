@@ -1,4 +1,5 @@
-"""Serving an attachment to a browser, safely, for the customers' pages and the console."""
+"""HTTP pieces the customers' pages and the console share: serving an attachment to a browser
+safely, uploads, and the answer to a chat's poll."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ from collections.abc import Iterable
 
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.http import FileResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
 
-from cases.models import Attachment
+from cases import lifecycle, selectors
+from cases.models import Attachment, Case
 from cases.selectors import attachment_preview
 from cases.services import NewAttachment
 
@@ -42,3 +45,28 @@ def attachment_response(handle: File, attachment: Attachment, *, inline: bool) -
 def new_attachments(uploaded: Iterable[UploadedFile]) -> list[NewAttachment]:
     """A form's uploaded files, read for the attachment services."""
     return [NewAttachment(file_name=f.name or "", data=f.read()) for f in uploaded]
+
+
+def chat_poll_response(request: HttpRequest, case: Case, *, audience: str) -> HttpResponse:
+    """A chat poll's answer for `audience` (the customer's page or the engineer's console)."""
+    log = selectors.chat_log(
+        case,
+        after_message=_cursor(request.GET.get("m")),
+        after_event=_cursor(request.GET.get("e")),
+    )
+    live = lifecycle.is_open(case.status)
+    if not log.entries and live:
+        return HttpResponse(status=204)
+    context = {
+        "case": case,
+        "log": log,
+        "live": live,
+        "audience": audience,
+        "poll_url": request.path,
+    }
+    return render(request, "cases/chat.html#chat-entries", context)
+
+
+def _cursor(value: str | None) -> int:
+    # A malformed cursor reads from the start: the poller then gets the whole log again.
+    return int(value) if value and value.isdigit() and len(value) < 19 else 0

@@ -13,6 +13,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpResponse, QueryDict
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
@@ -23,8 +24,9 @@ from accounts.decorators import customer_required
 from accounts.http import SupportRequest
 from cases import access, lifecycle, selectors, services
 from cases.forms import CaseCreateForm, CaseFilterForm, CcForm, ReplyForm, split_addresses
-from cases.http import attachment_response, new_attachments
+from cases.http import attachment_response, chat_poll_response, new_attachments
 from cases.models import Case, CaseStatus
+from catalog.models import ContactMethod
 from catalog.selectors import service_list, severity_cells_for_plan
 from core.errors import SupportApiError
 from core.forms import add_service_error
@@ -161,9 +163,13 @@ def case_create_options(request: SupportRequest) -> HttpResponse:
 def _detail_context(request: SupportRequest, case: Case, **extra: object) -> dict[str, object]:
     principal = request.principal
     allowed = lifecycle.allowed_transitions(case, principal)
+    chat = case.contact_method == ContactMethod.CHAT
     return {
         "case": case,
-        "communications": selectors.case_communications(case),
+        # A chat reads oldest first and live; other cases list their correspondence newest first.
+        "chat": selectors.chat_log(case) if chat else None,
+        "chat_poll_url": reverse("cases:messages", args=[case.case_id]),
+        "communications": [] if chat else selectors.case_communications(case),
         "reply_form": extra.pop("reply_form", None) or ReplyForm(),
         "cc_form": extra.pop("cc_form", None) or CcForm(),
         "can_reply": account_access.is_allowed(principal, "support:AddCommunicationToCase"),
@@ -189,15 +195,19 @@ def case_detail(request: SupportRequest, case_id: str) -> HttpResponse:
 @require_GET
 @customer_required("support:DescribeCommunications")
 def case_messages(request: SupportRequest, case_id: str) -> HttpResponse:
-    """The correspondence region alone, polled by the chat panel (and usable as a page)."""
+    """The conversation alone: for a chat, the lines after the poll's cursors (`m`, `e`; 204
+    when there are none and the case is still open, which leaves the page as it is); for other
+    cases, the correspondence region."""
     case = access.access_case_by_case_id(
         request.principal, case_id, action="support:DescribeCommunications"
     )
-    return render(
-        request,
-        "cases/case_detail.html#correspondence",
-        {"case": case, "communications": selectors.case_communications(case)},
-    )
+    if case.contact_method != ContactMethod.CHAT:
+        return render(
+            request,
+            "cases/case_detail.html#correspondence",
+            {"case": case, "communications": selectors.case_communications(case)},
+        )
+    return chat_poll_response(request, case, audience="customer")
 
 
 def _render_invalid(request: SupportRequest, context: dict[str, object]) -> HttpResponse:

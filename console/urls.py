@@ -24,5 +24,6 @@ urlpatterns = [
         views.attachment,
         name="attachment",
     ),
+    path("cases/<str:case_id>/chat/", views.case_chat, name="chat"),
     path("cases/<str:case_id>/<slug:action>/", views.case_action, name="case-action"),
 ]

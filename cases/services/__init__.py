@@ -334,7 +334,8 @@ def case_assign(*, case: Case, engineer: User, actor: Principal) -> Case:
         kind=CaseEventKind.ASSIGNED,
         actor=actor.user,
         actor_arn=actor.arn,
-        data={"assignee": engineer.login},
+        # The name is what a chat's customer sees join (kept as it was then).
+        data={"assignee": engineer.login, "name": engineer.display_name},
     )
     audit.record(
         actor=actor,

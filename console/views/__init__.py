@@ -1,6 +1,6 @@
 """The support engineers' console: the queues, a case and its actions, the dashboard."""
 
-from console.views.case import attachment, case, case_action
+from console.views.case import attachment, case, case_action, case_chat
 from console.views.dashboard import dashboard
 from console.views.inbox import engineer_settings, inbox, inbox_count, inbox_open, inbox_read_all
 from console.views.queue import PAGE_SIZE, queue, realtime
@@ -10,6 +10,7 @@ __all__ = [
     "attachment",
     "case",
     "case_action",
+    "case_chat",
     "dashboard",
     "inbox",
     "inbox_count",

@@ -23,8 +23,9 @@ from cases import lifecycle
 from cases import selectors as case_selectors
 from cases import services as case_services
 from cases.forms import CcForm, split_addresses
-from cases.http import attachment_response, new_attachments
+from cases.http import attachment_response, chat_poll_response, new_attachments
 from cases.models import Case, CaseStatus
+from catalog.models import ContactMethod
 from console import selectors
 from console.forms import (
     AssignForm,
@@ -49,9 +50,13 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
     user = request.principal.require_user()
     now = timezone.now()
     allowed = lifecycle.allowed_transitions(case, request.principal)
+    chat = case.contact_method == ContactMethod.CHAT
     return {
         "case": case,
-        "communications": case_selectors.case_communications(case),
+        # A chat reads oldest first and live, as the customer sees it.
+        "chat": case_selectors.chat_log(case) if chat else None,
+        "is_open": lifecycle.is_open(case.status),
+        "communications": [] if chat else case_selectors.case_communications(case),
         "notes": case_selectors.case_internal_notes(case),
         "timeline": case_selectors.case_timeline(case),
         "account_panel": selectors.account_panel(case),
@@ -173,6 +178,14 @@ def _assign(request: SupportRequest, item: Case) -> None:
         return
     engineer = account_access.access_engineer(request.principal, form.cleaned_data["engineer"])
     case_services.case_assign(case=item, engineer=engineer, actor=request.principal)
+
+
+@require_GET
+@engineer_required
+def case_chat(request: SupportRequest, case_id: str) -> HttpResponse:
+    """A chat's new lines since the poll's cursors (polled by the case page)."""
+    item = case_access.access_case_by_case_id(request.principal, case_id)
+    return chat_poll_response(request, item, audience="engineer")
 
 
 @require_GET
