@@ -260,6 +260,14 @@ def chat_log(case: Case, *, after_message: int = 0, after_event: int = 0) -> Cha
     )
 
 
+def latest_communication_pk(case: Case) -> int:
+    """The row id of the case's newest message (0 when none): what a reply was written against."""
+    return (
+        Communication.objects.filter(case=case).order_by("-pk").values_list("pk", flat=True).first()
+        or 0
+    )
+
+
 def case_timeline(case: Case) -> list[CaseEvent]:
     """A case's history, oldest first, with who did what (one query): creation, status changes,
     assignments, correspondence, CC additions, first response, reclassifications, callbacks."""

@@ -59,10 +59,17 @@ class QueueFilterForm(forms.Form):
 
 class EngineerReplyForm(forms.Form):
     body = forms.CharField(
-        label=_("Reply to the customer"), max_length=8000, widget=forms.Textarea(attrs={"rows": 6})
+        label=_("Reply to the customer"),
+        max_length=8000,
+        # data-typing-signal: typing here shows other engineers on the case that you are.
+        widget=forms.Textarea(attrs={"rows": 6, "data-typing-signal": ""}),
     )
     next_status = forms.ChoiceField(label=_("Then set the case to"), choices=NEXT_STATUSES)
     attachments = attachments_field(_("Attachments for the customer"))
+    # The newest message the engineer had on screen, and whether they chose to send over a
+    # newer one (the collision check; see console.views.case).
+    seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
 
 class NoteForm(forms.Form):

@@ -19,6 +19,7 @@ from cases import selectors as case_selectors
 from cases.lifecycle import OPEN_STATUSES
 from cases.models import Case, CaseStatus
 from connections.selectors import aws_connection_get
+from console.models import TYPING_WINDOW, VIEWING_WINDOW, CaseViewer
 from core.paging import Cursor, KeysetPage, SortKey, keyset_order, keyset_page
 
 ACTIVE = [s.value for s in OPEN_STATUSES]
@@ -237,3 +238,27 @@ def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
         "open_total": aggregates["open_total"],
         "unassigned": aggregates["unassigned"],
     }
+
+
+@dataclass(frozen=True)
+class Viewer:
+    name: str
+    typing: bool
+
+
+def case_viewers(case: Case, *, excluding: User, now: datetime | None = None) -> list[Viewer]:
+    """The other engineers who have `case` open now, and whether each is typing (one query)."""
+    now = now or timezone.now()
+    rows = (
+        CaseViewer.objects.filter(case=case, seen_at__gte=now - VIEWING_WINDOW)
+        .exclude(engineer=excluding)
+        .select_related("engineer")
+        .order_by("engineer__login")
+    )
+    return [
+        Viewer(
+            name=row.engineer.display_name or row.engineer.email,
+            typing=row.typing_at is not None and row.typing_at >= now - TYPING_WINDOW,
+        )
+        for row in rows
+    ]

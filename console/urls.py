@@ -25,5 +25,6 @@ urlpatterns = [
         name="attachment",
     ),
     path("cases/<str:case_id>/chat/", views.case_chat, name="chat"),
+    path("cases/<str:case_id>/presence/", views.case_presence, name="presence"),
     path("cases/<str:case_id>/<slug:action>/", views.case_action, name="case-action"),
 ]

@@ -1,6 +1,6 @@
 """The support engineers' console: the queues, a case and its actions, the dashboard."""
 
-from console.views.case import attachment, case, case_action, case_chat
+from console.views.case import attachment, case, case_action, case_chat, case_presence
 from console.views.dashboard import dashboard
 from console.views.inbox import engineer_settings, inbox, inbox_count, inbox_open, inbox_read_all
 from console.views.queue import PAGE_SIZE, queue, realtime
@@ -11,6 +11,7 @@ __all__ = [
     "case",
     "case_action",
     "case_chat",
+    "case_presence",
     "dashboard",
     "inbox",
     "inbox_count",

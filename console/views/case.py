@@ -27,6 +27,7 @@ from cases.http import attachment_response, chat_poll_response, new_attachments
 from cases.models import Case, CaseStatus
 from catalog.models import ContactMethod
 from console import selectors
+from console import services as console_services
 from console.forms import (
     AssignForm,
     CallbackForm,
@@ -50,17 +51,20 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
     user = request.principal.require_user()
     now = timezone.now()
     allowed = lifecycle.allowed_transitions(case, request.principal)
-    chat = case.contact_method == ContactMethod.CHAT
+    chat_log = case_selectors.chat_log(case) if case.contact_method == ContactMethod.CHAT else None
+    communications = [] if chat_log else case_selectors.case_communications(case)
+    # The newest message on screen: a reply sent after a newer one arrived asks to be confirmed.
+    seen = chat_log.after_message if chat_log else max((c.pk for c in communications), default=0)
     return {
         "case": case,
         # A chat reads oldest first and live, as the customer sees it.
-        "chat": case_selectors.chat_log(case) if chat else None,
+        "chat": chat_log,
         "is_open": lifecycle.is_open(case.status),
-        "communications": [] if chat else case_selectors.case_communications(case),
+        "communications": communications,
         "notes": case_selectors.case_internal_notes(case),
         "timeline": case_selectors.case_timeline(case),
         "account_panel": selectors.account_panel(case),
-        "reply_form": forms.get("reply") or EngineerReplyForm(),
+        "reply_form": forms.get("reply") or EngineerReplyForm(initial={"seen": seen}),
         "note_form": forms.get("note") or NoteForm(),
         "cc_form": forms.get("cc") or CcForm(),
         "callback_form": forms.get("callback") or CallbackForm(),
@@ -112,12 +116,31 @@ def case_action(request: SupportRequest, case_id: str, action: str) -> HttpRespo
     if not form.is_valid():
         return _invalid(request, item, action, form)
     data = dict(form.cleaned_data)  # add_service_error removes the field it flags
+    if action == "reply" and not data["confirm"] and data["seen"] is not None:
+        latest = case_selectors.latest_communication_pk(item)
+        if latest > data["seen"]:
+            return _reply_over_newer(request, item, latest)
     try:
         _perform(request, item, action, data)
     except SupportApiError as error:
         add_service_error(form, error)
         return _invalid(request, item, action, form)
     return redirect("console:case", case_id=item.case_id)
+
+
+def _reply_over_newer(request: SupportRequest, item: Case, latest: int) -> HttpResponse:
+    """The page again, with the newer message on it and the reply kept, asking the engineer to
+    send it anyway (no reply silently crosses one they have not read)."""
+    data = request.POST.copy()
+    data["seen"], data["confirm"] = str(latest), "on"
+    form = EngineerReplyForm(data)
+    form.is_valid()
+    message = _("A newer message arrived while you wrote (below). Send yours anyway, or change it.")
+    if request.FILES:
+        message += " " + _("Attach your files again: browsers do not keep them.")
+    form.add_error(None, message)
+    context = _case_context(request, item, reply=form)
+    return render(request, "console/case.html", context, status=409)
 
 
 def _perform(request: SupportRequest, item: Case, action: str, data: dict[str, Any]) -> None:
@@ -178,6 +201,20 @@ def _assign(request: SupportRequest, item: Case) -> None:
         return
     engineer = account_access.access_engineer(request.principal, form.cleaned_data["engineer"])
     case_services.case_assign(case=item, engineer=engineer, actor=request.principal)
+
+
+@require_POST
+@engineer_required
+def case_presence(request: SupportRequest, case_id: str) -> HttpResponse:
+    """The case page's presence poll: records that this engineer has the case open (and is
+    typing, when the page says so) and answers with the other engineers who have it open."""
+    item = case_access.access_case_by_case_id(request.principal, case_id)
+    user = request.principal.require_user()
+    console_services.presence_touch(
+        case=item, engineer=user, typing=request.POST.get("typing") == "1"
+    )
+    viewers = selectors.case_viewers(item, excluding=user)
+    return render(request, "console/presence.html", {"viewers": viewers})
 
 
 @require_GET

@@ -39,4 +39,21 @@
       event.preventDefault();
     }
   });
+
+  // The console's collision notice: the presence poll says whether this engineer is typing a
+  // reply (a hidden flag it sends), and is nudged at once when typing starts.
+  var typingTimer = null;
+  var lastSignal = 0;
+  document.addEventListener("input", function (event) {
+    var target = event.target;
+    var flag = document.getElementById("typing-flag");
+    if (!flag || !target.hasAttribute || !target.hasAttribute("data-typing-signal")) return;
+    flag.value = "1";
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { flag.value = ""; }, 10000);
+    if (Date.now() - lastSignal > 5000) {
+      lastSignal = Date.now();
+      document.body.dispatchEvent(new CustomEvent("typing"));
+    }
+  });
 })();
