@@ -25,5 +25,8 @@ urlpatterns = [
         name="attachment",
     ),
     path("cases/<str:case_id>/chat/", views.case_chat, name="chat"),
+    # Before case-action, whose <action> would take these.
+    path("cases/<str:case_id>/macro/", views.case_macro, name="case-macro"),
+    path("cases/<str:case_id>/macro/insert/", views.case_macro_insert, name="case-macro-insert"),
     path("cases/<str:case_id>/<slug:action>/", views.case_action, name="case-action"),
 ]

@@ -3,6 +3,7 @@
 from console.views.case import attachment, case, case_action, case_chat
 from console.views.dashboard import dashboard
 from console.views.inbox import engineer_settings, inbox, inbox_count, inbox_open, inbox_read_all
+from console.views.macros import case_macro, case_macro_insert
 from console.views.queue import PAGE_SIZE, queue, realtime
 
 __all__ = [
@@ -11,6 +12,8 @@ __all__ = [
     "case",
     "case_action",
     "case_chat",
+    "case_macro",
+    "case_macro_insert",
     "dashboard",
     "inbox",
     "inbox_count",
