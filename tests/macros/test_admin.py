@@ -74,6 +74,15 @@ def test_an_unknown_placeholder_is_a_form_error(admin_client_, field) -> None:
     assert records("PutMacro") == []
 
 
+def test_the_error_is_translated(admin_client_) -> None:
+    response = admin_client_.post(
+        ADD_URL, _new(body="Hello {customer}."), HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    assert response.status_code == 200
+    [error] = response.context["adminform"].form.errors["body"]
+    assert error != MSG_UNKNOWN_PLACEHOLDER and "{customer_name}" in error
+
+
 def test_operators_edit_and_retire_a_macro(admin_client_) -> None:
     macro = factories.make_macro("Need logs", body="Logs, please.")
     response = post_change(
