@@ -65,6 +65,9 @@ class AuditEventName(enum.StrEnum):
     PUT_SEVERITY = "PutSeverity"
     PUT_SERVICE = "PutService"
     PUT_CATEGORY = "PutCategory"
+    # Canned responses (macros), changed by operators in the admin: Put creates or updates.
+    PUT_MACRO = "PutMacro"
+    DELETE_MACRO = "DeleteMacro"
     # EventBridge (rules over Support Center's events)
     PUT_RULE = "PutRule"
     DELETE_RULE = "DeleteRule"

@@ -18,6 +18,7 @@ from catalog.selectors import (
     severity_cells_for_plan,
     severity_choices,
 )
+from macros.models import Macro
 
 NEXT_STATUSES = [
     (CaseStatus.PENDING_CUSTOMER_ACTION.value, _("Pending customer action (ask for information)")),
@@ -155,3 +156,21 @@ class ReclassifyForm(forms.Form):
             )
             for service in service_list(case_types=plan.case_types())
         ]
+
+
+class MacroPickForm(forms.Form):
+    """The reply form's macro picker; `cleaned_data["macro"]` is the chosen `Macro`, one of
+    `macros` (the active ones, read once for the page)."""
+
+    macro = forms.TypedChoiceField(label=_("Canned response"), coerce=int, empty_value=None)
+
+    def __init__(self, *args: Any, macros: Iterable[Macro] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.macros = {macro.pk: macro for macro in macros}
+        cast(forms.ChoiceField, self.fields["macro"]).choices = [
+            ("", _("Choose a canned response")),
+            *((pk, macro.name) for pk, macro in self.macros.items()),
+        ]
+
+    def clean_macro(self) -> Macro:
+        return self.macros[self.cleaned_data["macro"]]

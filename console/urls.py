@@ -26,5 +26,8 @@ urlpatterns = [
     ),
     path("cases/<str:case_id>/chat/", views.case_chat, name="chat"),
     path("cases/<str:case_id>/presence/", views.case_presence, name="presence"),
+    # Before case-action, whose <action> would take these.
+    path("cases/<str:case_id>/macro/", views.case_macro, name="case-macro"),
+    path("cases/<str:case_id>/macro/insert/", views.case_macro_insert, name="case-macro-insert"),
     path("cases/<str:case_id>/<slug:action>/", views.case_action, name="case-action"),
 ]

@@ -183,6 +183,7 @@ INSTALLED_APPS = [
     "console",
     "advisor",
     "events",
+    "macros",
     "demo",
     "ops",
 ]

@@ -12,6 +12,8 @@ from accounts.services import account_create, engineer_create, iam_user_create
 from cases import services as case_services
 from cases.models import Case
 from catalog.models import SupportPlan
+from macros import services as macro_services
+from macros.models import Macro
 
 _account_ids = itertools.count(100000000001)
 _counter = itertools.count(1)
@@ -71,6 +73,15 @@ def make_case(account: Account, actor: Principal | None = None, **kwargs: object
     }
     fields.update(kwargs)
     return case_services.case_create(actor=actor, account=account, **fields)  # type: ignore[arg-type]
+
+
+def make_macro(name: str | None = None, **values: object) -> Macro:
+    fields: dict[str, object] = {
+        "name": name or f"Macro {next(_counter)}",
+        "body": "Hello {customer_name}, about case {display_id}: we are on it.",
+    }
+    fields.update(values)
+    return macro_services.macro_save(macro=None, values=fields, actor=SYSTEM)
 
 
 class SeverityFactory(factory.django.DjangoModelFactory):

@@ -1,7 +1,7 @@
 """The admin site writes through the services: operators' changes are audited with their
 identity and obey the rules the customer pages and the API obey. More in
-tests/accounts/test_admin.py (users, policies, groups, keys) and tests/catalog/test_admin.py
-(reference data)."""
+tests/accounts/test_admin.py (users, policies, groups, keys), tests/catalog/test_admin.py
+(reference data) and tests/macros/test_admin.py (canned responses)."""
 
 from __future__ import annotations
 
@@ -276,7 +276,7 @@ def test_read_only_admins_refuse_changes_and_deletes(admin_client_, history, nam
     assert EventRule.objects.count() == 1
 
 
-ADDABLE = {"accounts.Policy", "accounts.IamGroup"} | {
+ADDABLE = {"accounts.Policy", "accounts.IamGroup", "macros.Macro"} | {
     f"catalog.{name}" for name in ("Service", "Category", "SupportPlan", "Severity", "PlanSeverity")
 }
 
@@ -291,6 +291,7 @@ def test_every_admin_page_renders(admin_client_, history) -> None:
 
     factories.make_iam_user(history["case"].account, user_name="alice")
     account_services.group_create(account=history["case"].account, name="team", actor=SYSTEM)
+    factories.make_macro("Need logs")
     checked = set()
     for model, model_admin in admin.site._registry.items():
         opts = model._meta

@@ -32,11 +32,13 @@ from console.forms import (
     AssignForm,
     CallbackForm,
     EngineerReplyForm,
+    MacroPickForm,
     NoteForm,
     ReclassifyForm,
 )
 from core.errors import SupportApiError
 from core.forms import add_service_error
+from macros import selectors as macro_selectors
 
 # The forms of the case page, by the action that posts them (each kept on a failed post).
 FORMS: dict[str, Callable[..., Form]] = {
@@ -65,6 +67,8 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
         "timeline": case_selectors.case_timeline(case),
         "account_panel": selectors.account_panel(case),
         "reply_form": forms.get("reply") or EngineerReplyForm(initial={"seen": seen}),
+        "macro_form": forms.get("macro")
+        or MacroPickForm(macros=macro_selectors.macro_list_active()),
         "note_form": forms.get("note") or NoteForm(),
         "cc_form": forms.get("cc") or CcForm(),
         "callback_form": forms.get("callback") or CallbackForm(),

@@ -86,8 +86,10 @@ def test_the_case_page_query_count_is_constant(
     # assignee; 4 correspondence with authors (their attachments: none here, no query);
     # 5 notes; 6 timeline with actors; 7-8 other open cases and their count; 9 the AWS
     # connection; 10 the plan's severities and 11-12 services with their categories (the
-    # reclassify form); 13 engineers (the assign form).
-    with django_assert_num_queries(13):
+    # reclassify form); 13 engineers (the assign form); 14 the active macros (the reply form's
+    # picker).
+    factories.make_macro("Need logs")
+    with django_assert_num_queries(14):
         response = engineer_client.get(reverse("console:case", args=[case.case_id]))
     assert response.status_code == 200
 

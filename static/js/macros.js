@@ -1,0 +1,36 @@
+// The console's canned responses (templates/console/macro_picker.html). htmx fetches the chosen
+// macro, filled in for the case, into the picker's hidden element; this adds it to the reply
+// after what is already typed (never replacing it) and selects the macro's next status.
+// Without JavaScript the picker's Insert button does the same on the server
+// (console/views/macros.py, append_text: keep the two in step).
+(function () {
+  "use strict";
+  // The picker may be rendered more than once (a page swapped by htmx): listen once.
+  if (window.supportCenterMacros) return;
+  window.supportCenterMacros = true;
+
+  function appendText(typed, text) {
+    if (!typed.trim()) return text;
+    if (/\n\n$/.test(typed)) return typed + text;
+    return typed + (/\n$/.test(typed) ? "\n" : "\n\n") + text;
+  }
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var holder = event.detail.target;
+    if (!holder || !holder.hasAttribute("data-macro-target")) return;
+    var filled = holder.querySelector("[data-macro-text]");
+    var form = holder.closest("form");
+    holder.replaceChildren();
+    if (!filled || !form) return;
+    var body = form.elements.namedItem("body");
+    var status = form.elements.namedItem("next_status");
+    var picker = form.elements.namedItem("macro");
+    if (!body) return;
+    body.value = appendText(body.value, filled.textContent);
+    if (status && filled.dataset.nextStatus) status.value = filled.dataset.nextStatus;
+    // Back to "Choose", so that the same macro can be chosen again.
+    if (picker) picker.value = "";
+    body.focus();
+    body.setSelectionRange(body.value.length, body.value.length);
+  });
+})();
