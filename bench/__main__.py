@@ -6,6 +6,7 @@ BENCHMARKS = {
     "jobs": "bench.jobs",
     "history": "bench.history",
     "advisor": "bench.advisor",
+    "notifications": "bench.notifications",
 }
 
 

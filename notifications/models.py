@@ -86,10 +86,11 @@ class InboxItem(TimestampedModel):
         indexes = [
             # The notifications page, newest first, and the header's unread count.
             models.Index(fields=["recipient", "-created_at", "-id"], name="inbox_recent"),
+            # The unread ones, in the same order (the "unread" view and the capped count).
             models.Index(
-                fields=["recipient"],
+                fields=["recipient", "-created_at", "-id"],
                 condition=Q(read_at__isnull=True),
-                name="inbox_unread",
+                name="inbox_unread_recent",
             ),
         ]
 

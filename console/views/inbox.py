@@ -45,7 +45,8 @@ def inbox(request: SupportRequest) -> HttpResponse:
 def inbox_count(request: SupportRequest) -> HttpResponse:
     """The header's counter, polled by htmx."""
     count = selectors.unread_count(request.principal.require_user())
-    return render(request, "console/inbox_count.html", {"inbox_unread": count})
+    context = {"inbox_unread": count, "capped": count >= selectors.UNREAD_CAP}
+    return render(request, "console/inbox_count.html", context)
 
 
 @require_POST

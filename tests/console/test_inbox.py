@@ -150,6 +150,15 @@ def test_the_inbox_page_and_its_counter(
     assert f">{count}</span>" in counter.content.decode()
 
 
+def test_the_counter_stops_counting_at_a_hundred(engineer_client, engineer) -> None:
+    InboxItem.objects.bulk_create(
+        InboxItem(recipient=engineer.user, kind=NEW_CASE, title="t", url="/", dedupe_key=f"k{n}")
+        for n in range(120)
+    )
+    counter = engineer_client.get(reverse("console:inbox-count"), HTTP_HX_REQUEST="true")
+    assert ">99+</span>" in counter.content.decode()
+
+
 def test_opening_an_item_marks_it_read_and_goes_to_the_case(
     engineer_client, engineer, business_account, root
 ) -> None:
