@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account, User
@@ -104,6 +105,8 @@ class Case(TimestampedModel):
                 condition=Q(next_reply_warn_at__isnull=False),
                 name="case_next_reply_warning_due",
             ),
+            # The console's search by submitter address (compared lower-cased).
+            models.Index(Lower("submitted_by"), name="case_submitter_lower"),
             # case_engineer_queue (first_responded_at NULLS FIRST, first_response_due_at,
             # created_at, display_id) is created per database in migration 0002: SQLite puts
             # NULLs first on its own and refuses the NULLS FIRST clause in an index.
@@ -318,3 +321,19 @@ class InternalNote(TimestampedModel):
 
     def __str__(self) -> str:
         return f"note on {self.case.display_id}"
+
+
+class CaseSearch(models.Model):
+    """A case's searchable text, as `cases.search` prepares it (lower-cased words separated by
+    spaces, CJK characters one word each): the subject and the correspondence customers see,
+    never internal notes. The database's full-text engine indexes it: an FTS5 table kept by
+    triggers on SQLite, a GIN expression index on PostgreSQL (both made in migration 0008)."""
+
+    case = models.OneToOneField(
+        Case, primary_key=True, on_delete=models.CASCADE, related_name="search_text"
+    )
+    subject = models.TextField()
+    body = models.TextField()
+
+    def __str__(self) -> str:
+        return f"search text of case {self.pk}"

@@ -14,11 +14,8 @@ from datetime import datetime
 from django.db.models import Case as SqlCase
 from django.db.models import (
     Count,
-    Exists,
     F,
     IntegerField,
-    OuterRef,
-    Q,
     QuerySet,
     Value,
     When,
@@ -27,7 +24,7 @@ from django.db.models import (
 from django.db.models.functions import RowNumber
 
 from accounts.principals import Principal
-from cases import access
+from cases import access, search
 from cases.models import (
     Attachment,
     Case,
@@ -193,8 +190,8 @@ def case_list_for_principal(
     if created_before is not None:
         queryset = queryset.filter(created_at__lt=created_before)
     if q:
-        in_correspondence = Communication.objects.filter(case=OuterRef("pk"), body__icontains=q)
-        queryset = queryset.filter(Q(subject__icontains=q) | Exists(in_correspondence))
+        # Filtered by the full-text index; the list keeps its chosen order.
+        queryset = search.matching(queryset, q)
     keys = (*CASE_LIST_ORDERS.get(sort, CASE_LIST_ORDERS["newest"]), _TIE_BREAK)
     if state in ("open", "resolved"):
         # One group only: the plain order can walk the (account, created_at) index.

@@ -174,3 +174,18 @@ class MacroPickForm(forms.Form):
 
     def clean_macro(self) -> Macro:
         return self.macros[self.cleaned_data["macro"]]
+
+
+class CaseSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search cases"),
+        max_length=500,
+        required=False,
+        help_text=_("A case id or number, an account id, a submitter's email address, or words."),
+    )
+    state = forms.ChoiceField(
+        label=_("Cases"),
+        required=False,
+        choices=[("all", _("Open and resolved")), ("open", _("Open")), ("resolved", _("Resolved"))],
+    )
+    page = forms.IntegerField(required=False, min_value=1, max_value=40, widget=forms.HiddenInput)

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Lower, TruncDate
 from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
-from accounts.models import User
+from accounts.models import Account, User
 from advisor import selectors as advisor_selectors
 from advisor.services import checks_available
+from cases import search as case_search
 from cases import selectors as case_selectors
 from cases.lifecycle import OPEN_STATUSES
 from cases.models import Case, CaseStatus
@@ -82,6 +84,62 @@ def queue(
     if service_ids is not None:
         queryset = queryset.filter(service_id__in=service_ids)
     return keyset_order(queryset, QUEUE_ORDER)
+
+
+class SearchKind:
+    CASE_ID = "case-id"
+    NUMBER = "number"
+    EMAIL = "email"
+    TEXT = "text"
+
+
+_CASE_ID = re.compile(r"case-\d{12}-[a-z0-9]{4}-\d{4}-[0-9a-f]{16}")
+_NUMBER = re.compile(r"\d{1,18}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+")
+SEARCH_STATES = ("all", "open", "resolved")
+
+
+def search_kind(q: str) -> str:
+    """What the console's search box was given: a case id, a number (display id or account
+    id), a submitter's address, or words to look for in subjects and correspondence."""
+    if _CASE_ID.fullmatch(q.lower()):
+        return SearchKind.CASE_ID
+    if _NUMBER.fullmatch(q):
+        return SearchKind.NUMBER
+    if _EMAIL.fullmatch(q):
+        return SearchKind.EMAIL
+    return SearchKind.TEXT
+
+
+def search(q: str, *, state: str = "all") -> QuerySet[Case]:
+    """Every account's cases matching `q` (see `search_kind`), best first: by the full-text
+    engine's rank for words, newest first for identifiers. Each kind is answered from an index
+    (case id, display id, the accounts' and cases' account indexes, lower-cased submitter, the
+    full-text index); read a page with a slice (one query)."""
+    q = q.strip()
+    queryset = Case.objects.select_related(
+        "account", "account__plan", "severity", "service", "assignee"
+    )
+    if state == "open":
+        queryset = queryset.filter(status__in=ACTIVE)
+    elif state == "resolved":
+        queryset = queryset.filter(status=CaseStatus.RESOLVED)
+    newest = ("-created_at", "-display_id")
+    kind = search_kind(q)
+    if kind == SearchKind.CASE_ID:
+        return queryset.filter(case_id=q.lower()).order_by(*newest)
+    if kind == SearchKind.NUMBER:
+        match = Q(display_id=int(q))
+        if len(q) == 12:
+            match |= Q(account__in=Account.objects.filter(account_id=q))
+        return queryset.filter(match).order_by(*newest)
+    if kind == SearchKind.EMAIL:
+        return (
+            queryset.alias(submitter_lower=Lower("submitted_by"))
+            .filter(submitter_lower=q.lower())
+            .order_by(*newest)
+        )
+    return case_search.matching(queryset, q, ranked=True).order_by("search_rank", *newest)
 
 
 def queue_page(queryset: QuerySet[Case], *, cursor: Cursor | None, limit: int) -> KeysetPage:

@@ -8,6 +8,7 @@ app_name = "console"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("realtime/", views.realtime, name="realtime"),
+    path("search/", views.search, name="search"),
     path("dashboard/", views.dashboard, name="dashboard"),
     path("notifications/", views.inbox, name="inbox"),
     path("notifications/count/", views.inbox_count, name="inbox-count"),

@@ -86,6 +86,13 @@ def fill(apps) -> None:  # type: ignore[no-untyped-def]
         submitter=root,
         submitted_by="root@example.com",
     )
+    model("cases", "Communication").objects.create(
+        case=case,
+        communication_id="comm-probe-1",
+        body="Kernel panic after the resize.",
+        origin="customer",
+        submitted_by="root@example.com",
+    )
     model("notifications", "Notification").objects.create(
         case=case,
         kind="created",
@@ -127,6 +134,7 @@ def found() -> dict[str, object]:
     """What today's models see after the migration."""
     from accounts.models import Account
     from audit.models import AuditEvent
+    from cases import search
     from cases.models import Case
     from catalog.models import PlanSeverity, SupportPlan
     from cloudtrail.models import Trail
@@ -149,6 +157,11 @@ def found() -> dict[str, object]:
         "trail": [trail.name, trail.account.account_id, trail.deliveries.count()],
         "connection": [connection_row.account.account_id, connection_row.role_arn],
         "notification": [notification.topic, notification.account.account_id],
+        # The cases written before search are indexed by the migration that adds it.
+        "search": [
+            list(search.matching(Case.objects.all(), q).values_list("display_id", flat=True))
+            for q in ("unreach", "panic resiz", "unrelated")
+        ],
     }
 
 

@@ -76,4 +76,5 @@ def test_a_database_of_the_earlier_schema_migrates_without_losing_rows(
             "case-111122223333-muen-2026-0123456789abcdef",
             "111122223333",
         ],
+        "search": [[1000001], [1000001], []],
     }

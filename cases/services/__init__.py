@@ -21,7 +21,7 @@ from accounts.principals import Principal
 from audit import services as audit
 from audit.names import AuditEventName
 from audit.refusals import audit_refusals
-from cases import alerts, lifecycle, sla
+from cases import alerts, lifecycle, search, sla
 from cases.effects import case_email_enqueue, case_event_publish
 from cases.lifecycle import Cause
 from cases.models import (
@@ -268,6 +268,7 @@ def case_create(
         attachment_set=attachment_set,
         created_at=now,
     )
+    search.index_case(case, search.message_text(clean_body, attachment_set))
     CaseEvent.objects.create(
         case=case,
         kind=CaseEventKind.CREATED,

@@ -12,7 +12,7 @@ from accounts.principals import Principal
 from audit import services as audit
 from audit.names import AuditEventName
 from audit.refusals import audit_refusals
-from cases import alerts, clocks, lifecycle
+from cases import alerts, clocks, lifecycle, search
 from cases.effects import case_email_enqueue, case_event_publish
 from cases.lifecycle import Cause
 from cases.models import (
@@ -102,6 +102,7 @@ def _communication_add(
         actor_arn=actor.arn,
         data={"communicationId": communication.communication_id, "origin": origin},
     )
+    search.index_append([case.pk], search.message_text(body, attachment_set))
     return communication
 
 

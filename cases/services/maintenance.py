@@ -16,7 +16,7 @@ from django.utils.translation import gettext, gettext_noop
 from accounts.principals import SYSTEM
 from audit import services as audit
 from audit.names import AuditEventName
-from cases import alerts, lifecycle
+from cases import alerts, lifecycle, search
 from cases.lifecycle import Cause
 from cases.models import (
     Attachment,
@@ -73,12 +73,13 @@ def cases_auto_resolve(*, batch_size: int = 500, now: datetime | None = None) ->
                 note=lambda case: _auto_resolve_note(case, days),
             )
             stamp = timezone.now()
+            notes = {case.pk: _auto_resolve_note(case, days) for case in moved}
             Communication.objects.bulk_create(
                 [
                     Communication(
                         case=case,
                         communication_id=ids.communication_id_new(),
-                        body=_auto_resolve_note(case, days),
+                        body=notes[case.pk],
                         origin=CommunicationOrigin.SUPPORT,
                         submitted_by="Amazon Web Services",
                         created_at=stamp,
@@ -86,6 +87,9 @@ def cases_auto_resolve(*, batch_size: int = 500, now: datetime | None = None) ->
                     for case in moved
                 ]
             )
+            # One UPDATE per language's note, not per case.
+            for note in set(notes.values()):
+                search.index_append([pk for pk, text in notes.items() if text == note], note)
         resolved += len(moved)
 
 

@@ -5,6 +5,7 @@ from console.views.dashboard import dashboard
 from console.views.inbox import engineer_settings, inbox, inbox_count, inbox_open, inbox_read_all
 from console.views.macros import case_macro, case_macro_insert
 from console.views.queue import PAGE_SIZE, queue, realtime
+from console.views.search import search
 
 __all__ = [
     "PAGE_SIZE",
@@ -23,4 +24,5 @@ __all__ = [
     "engineer_settings",
     "queue",
     "realtime",
+    "search",
 ]

@@ -1,0 +1,47 @@
+"""The console's search: any account's cases by id, number, account, submitter or words."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from accounts.decorators import engineer_required
+from accounts.http import SupportRequest
+from console import selectors
+from console.forms import CaseSearchForm
+
+PAGE_SIZE = 25
+
+
+@require_GET
+@engineer_required
+def search(request: SupportRequest) -> HttpResponse:
+    """Results a page at a time (an offset: ranked results have no stable key to seek by; the
+    form caps it at 40 pages). One query a page, whatever the number of matches."""
+    form = CaseSearchForm(request.GET or None)
+    q, state, number = "", "all", 1
+    if form.is_valid():
+        q = form.cleaned_data["q"].strip()
+        state = form.cleaned_data["state"] or "all"
+        number = form.cleaned_data["page"] or 1
+    rows: list = []
+    more = False
+    if q:
+        start = (number - 1) * PAGE_SIZE
+        rows = list(selectors.search(q, state=state)[start : start + PAGE_SIZE + 1])
+        more = len(rows) > PAGE_SIZE and number < 40
+        rows = rows[:PAGE_SIZE]
+    context = {
+        "form": form,
+        "q": q,
+        "state": state,
+        "rows": rows,
+        "kind": selectors.search_kind(q) if q else "",
+        "page_number": number,
+        "previous_page": number - 1 if number > 1 else None,
+        "next_page": number + 1 if more else None,
+    }
+    if request.htmx:
+        return render(request, "console/search.html#results", context)
+    return render(request, "console/search.html", context)

@@ -1,0 +1,216 @@
+"""The console's search: cases of every account by id, number, account, submitter, or words
+in subjects and correspondence through the database's full-text engine (FTS5 on SQLite, text
+search on PostgreSQL); and the customers' case list on the same index, within their account."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cases import services
+from cases.models import Case
+from cases.services.maintenance import cases_auto_resolve, cases_purge
+from console import selectors
+from tests import factories
+
+URL = reverse("console:search")
+
+
+@pytest.fixture
+def engineer_client(client, engineer):
+    client.force_login(engineer.user)
+    return client
+
+
+def _found(client, q: str, **params: str) -> list[str]:
+    """The subjects listed for `q`, in the page's order."""
+    response = client.get(URL, {"q": q, **params})
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    return [case.subject for case in rows]
+
+
+def test_words_in_subjects_and_correspondence_ranked_subject_first(
+    engineer_client, engineer, business_account, other_account, root
+) -> None:
+    in_body = factories.make_case(business_account, root, subject="Slow instance")
+    services.case_add_communication(
+        case=in_body, actor=root, body="We see ThrottlingException on every call."
+    )
+    factories.make_case(
+        other_account,
+        factories.principal(factories.root_of(other_account)),
+        subject="Throttling on DescribeInstances",
+    )
+    factories.make_case(business_account, root, subject="Billing question")
+    # The subject's match ranks above the correspondence's; the last word matches as a prefix,
+    # case and accents do not matter, and every word must match.
+    assert _found(engineer_client, "throttling") == [
+        "Throttling on DescribeInstances",
+        "Slow instance",
+    ]
+    assert _found(engineer_client, "THROTTL") == [
+        "Throttling on DescribeInstances",
+        "Slow instance",
+    ]
+    assert _found(engineer_client, "throttling describeinst") == ["Throttling on DescribeInstances"]
+    assert _found(engineer_client, "throttling nowhere") == []
+    # A support reply is searchable too.
+    services.case_support_reply(
+        case=in_body, actor=engineer, body="Raise the café limit.", next_status="opened"
+    )
+    assert _found(engineer_client, "cafe") == ["Slow instance"]
+
+
+def test_japanese_words_and_file_names(engineer_client, engineer, business_account, root) -> None:
+    factories.make_case(
+        business_account, root, subject="本番環境で障害が発生しました", language="ja"
+    )
+    factories.make_case(business_account, root, subject="障がい者向けの設定", language="ja")
+    # Japanese has no spaces: a word is found inside a sentence, its characters side by side.
+    assert _found(engineer_client, "障害") == ["本番環境で障害が発生しました"]
+    assert _found(engineer_client, "環境") == ["本番環境で障害が発生しました"]
+    assert _found(engineer_client, "境環") == []
+    # A file's name is part of its message.
+    case = factories.make_case(business_account, root, subject="Crash")
+    engineer_client.post(
+        reverse("console:case-action", args=[case.case_id, "reply"]),
+        {
+            "body": "See the trace.",
+            "next_status": "pending-customer-action",
+            "attachments": [SimpleUploadedFile("kernel-oops.txt", b"x", "text/plain")],
+        },
+    )
+    assert _found(engineer_client, "kernel-oops.txt") == ["Crash"]
+
+
+def test_identifiers_find_cases_directly(
+    engineer_client, business_account, other_account, root
+) -> None:
+    first = factories.make_case(business_account, root, subject="First")
+    second = factories.make_case(business_account, root, subject="Second")
+    other = factories.make_case(
+        other_account, factories.principal(factories.root_of(other_account)), subject="Other"
+    )
+    assert _found(engineer_client, first.case_id) == ["First"]
+    assert _found(engineer_client, first.case_id.upper()) == ["First"]
+    assert _found(engineer_client, str(other.display_id)) == ["Other"]
+    # An account id lists the account's cases, newest first.
+    assert _found(engineer_client, business_account.account_id) == ["Second", "First"]
+    # The submitter's address, whatever its case.
+    assert _found(engineer_client, second.submitted_by.upper()) == ["Second", "First"]
+    assert _found(engineer_client, "nobody@example.com") == []
+
+
+def test_state_filter_and_pages(engineer_client, business_account, root) -> None:
+    cases = [factories.make_case(business_account, root, subject=f"Quota {i}") for i in range(27)]
+    services.case_resolve(case=cases[0], actor=root)
+    first = engineer_client.get(URL, {"q": "quota"})
+    assert len(first.context["rows"]) == 25 and first.context["next_page"] == 2
+    second = engineer_client.get(URL, {"q": "quota", "page": "2"})
+    assert len(second.context["rows"]) == 2 and second.context["next_page"] is None
+    assert 'rel="prev"' in second.content.decode()
+    assert _found(engineer_client, "quota", state="resolved") == ["Quota 0"]
+    assert len(_found(engineer_client, "quota 0", state="open")) == 0
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_query_count_does_not_depend_on_matches(
+    engineer_client, business_account, root, count
+) -> None:
+    for i in range(count):
+        case = factories.make_case(business_account, root, subject=f"Disk full {i}")
+        services.case_add_communication(case=case, actor=root, body="disk still full")
+    for q in ("disk full", business_account.account_id):
+        with CaptureQueriesContext(connection) as queries:
+            response = engineer_client.get(URL, {"q": q})
+        assert len(response.context["rows"]) == min(count, 25)
+        # Session, user, and the page of cases with everything a row shows.
+        assert len(queries) == 3, [query["sql"] for query in queries.captured_queries]
+
+
+@pytest.mark.parametrize(
+    "q",
+    ['"', "'", "*", "a AND OR NOT", "NEAR(a b)", "x:*", "\\", "(((", "-", "^", "col:val", "🙂"],
+)
+def test_query_syntax_is_never_an_error(engineer_client, business_account, root, q) -> None:
+    factories.make_case(business_account, root, subject="Plain words")
+    assert engineer_client.get(URL, {"q": q}).status_code == 200
+
+
+def test_internal_notes_are_not_searched(engineer_client, engineer, business_account, root) -> None:
+    case = factories.make_case(business_account, root, subject="Latency")
+    services.case_internal_note_add(case=case, actor=engineer, body="suspect flamingo deploy")
+    assert _found(engineer_client, "flamingo") == []
+
+
+def test_auto_resolve_notes_are_indexed_and_purged_cases_leave(
+    engineer_client, engineer, business_account, root
+) -> None:
+    case = factories.make_case(business_account, root, subject="Waiting")
+    services.case_support_reply(
+        case=case, actor=engineer, body="Please send logs.", next_status="pending-customer-action"
+    )
+    assert _found(engineer_client, "automatically") == []
+    later = timezone.now() + timedelta(days=8)
+    with time_machine.travel(later, tick=False):
+        assert cases_auto_resolve() == 1
+        engineer_client.force_login(engineer.user)
+        assert _found(engineer_client, "resolved automatically") == ["Waiting"]
+    with time_machine.travel(later + timedelta(days=400), tick=False):
+        assert cases_purge() == 1
+        engineer_client.force_login(engineer.user)
+        assert _found(engineer_client, "waiting") == []
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM cases_search_fts")
+            assert cursor.fetchone() == (0,)
+
+
+def test_customers_search_only_their_account(client, business_account, other_account, root) -> None:
+    factories.make_case(business_account, root, subject="Mine about walrus")
+    factories.make_case(
+        other_account,
+        factories.principal(factories.root_of(other_account)),
+        subject="Theirs about walrus",
+    )
+    client.force_login(factories.root_of(business_account))
+    page = client.get(reverse("cases:list"), {"q": "walrus", "state": "all"}).content.decode()
+    assert "Mine about walrus" in page and "Theirs about walrus" not in page
+    # Customers have no console search.
+    assert client.get(URL, {"q": "walrus"}).status_code == 403
+
+
+def test_the_search_box_is_in_every_console_page(engineer_client) -> None:
+    page = engineer_client.get(reverse("console:queue")).content.decode()
+    assert f'action="{URL}"' in page and 'name="q"' in page
+
+
+def test_cases_are_indexed_as_they_are_written(business_account, root) -> None:
+    case = factories.make_case(business_account, root, subject="Indexed", body="first words")
+    services.case_add_communication(case=case, actor=root, body="second words")
+    row = Case.objects.values_list("search_text__subject", "search_text__body").get(pk=case.pk)
+    assert row == ("indexed", "first words second words")
+
+
+def test_the_engine_answers_from_its_full_text_index(db) -> None:
+    queryset = selectors.search("throttling error")[:26]
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # On an empty table the planner would rather scan; the index must be usable.
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            expected = "case_search_vector"
+        else:
+            cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+            expected = "cases_search_fts VIRTUAL TABLE INDEX"
+        plan = "\n".join(str(row) for row in cursor.fetchall())
+    assert expected in plan, plan
