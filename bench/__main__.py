@@ -7,6 +7,7 @@ BENCHMARKS = {
     "history": "bench.history",
     "advisor": "bench.advisor",
     "notifications": "bench.notifications",
+    "search": "bench.search",
 }
 
 

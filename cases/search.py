@@ -5,9 +5,10 @@ Both engines index the same prepared text (`prepare`): lower-cased words of lett
 digits separated by single spaces, accents on Latin, Greek and Cyrillic letters dropped, and
 each Chinese, Japanese or Korean character a word of its own, since those languages do not put
 spaces between words. A query is prepared the same way, word by word: a word that prepares to
-several tokens ("i-0abc", "障害") must match them side by side, and the last token of each word
-matches as a prefix when it has three characters or more ("throttl" finds "throttling").
-Every word must match. Subjects weigh more than correspondence in the ranking.
+several tokens ("i-0abc", "障害") must match them side by side; a word ending in "*" matches as a
+prefix ("throttl*" finds "throttling"; at least two characters before the star, since a shorter
+prefix is most of the index). Every word must match. Subjects weigh more than correspondence in
+the ranking.
 
 The index is kept by the services that write cases and correspondence (`index_case`,
 `index_append`); migration 0008 made the engines' structures and filled them for older cases.
@@ -21,7 +22,7 @@ from collections.abc import Iterable
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import F, FloatField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import F, QuerySet, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Substr
 
@@ -33,7 +34,9 @@ MAX_BODY = 200_000
 MAX_WORDS = 12
 MAX_TOKENS_PER_WORD = 16
 MAX_QUERY_LENGTH = 500
-PREFIX_MIN = 3
+# How many matches `ranked` orders (the console shows at most 40 pages of 25).
+MAX_RANKED = 1000
+PREFIX_MIN = 2
 
 # Hiragana, katakana, CJK ideographs (with extension A and compatibility), half-width katakana,
 # Hangul syllables.
@@ -67,31 +70,32 @@ def prepare(text: str) -> str:
     return " ".join(_TOKEN.findall(spaced))
 
 
-def parse(q: str) -> list[list[str]]:
-    """The query's words, each as its prepared tokens; words that prepare to nothing (only
-    punctuation) are left out."""
+Phrase = tuple[list[str], bool]  # a word's tokens, and whether its last one is a prefix
+
+
+def parse(q: str) -> list[Phrase]:
+    """The query's words, each as its prepared tokens and whether it ends in a prefix; words
+    that prepare to nothing (only punctuation) are left out."""
     phrases = []
     for word in q[:MAX_QUERY_LENGTH].split()[:MAX_WORDS]:
         tokens = prepare(word).split()[:MAX_TOKENS_PER_WORD]
         if tokens:
-            phrases.append(tokens)
+            phrases.append((tokens, word.endswith("*") and len(tokens[-1]) >= PREFIX_MIN))
     return phrases
 
 
-def _sqlite_query(phrases: list[list[str]]) -> str:
+def _sqlite_query(phrases: list[Phrase]) -> str:
     # Tokens are letters and digits only, so quoting them needs no escaping.
-    parts = []
-    for tokens in phrases:
-        prefix = "*" if len(tokens[-1]) >= PREFIX_MIN else ""
-        parts.append('"' + " ".join(tokens) + '"' + prefix)
-    return " AND ".join(parts)
+    return " AND ".join(
+        '"' + " ".join(tokens) + '"' + ("*" if prefix else "") for tokens, prefix in phrases
+    )
 
 
-def _postgres_query(phrases: list[list[str]]) -> str:
+def _postgres_query(phrases: list[Phrase]) -> str:
     parts = []
-    for tokens in phrases:
+    for tokens, prefix in phrases:
         quoted = [f"'{token}'" for token in tokens]
-        if len(tokens[-1]) >= PREFIX_MIN:
+        if prefix:
             quoted[-1] += ":*"
         parts.append("(" + " <-> ".join(quoted) + ")")
     return " & ".join(parts)
@@ -101,50 +105,61 @@ def _vendor(queryset: QuerySet[Case]) -> str:
     return connections[queryset.db].vendor
 
 
-def matching(queryset: QuerySet[Case], q: str, *, ranked: bool = False) -> QuerySet[Case]:
-    """`queryset` narrowed to the cases whose subject or correspondence matches `q`; with
-    `ranked`, annotated with `search_rank` (lower is a better match, so order by it ascending).
-    An empty query matches nothing."""
-    phrases = parse(q)
-    if not phrases:
-        none = queryset.none()
-        return none.annotate(search_rank=Value(0.0)) if ranked else none
-    if _vendor(queryset) == "postgresql":
-        return _postgres_matching(queryset, _postgres_query(phrases), ranked=ranked)
-    match = _sqlite_query(phrases)
-    queryset = queryset.filter(
-        pk__in=RawSQL(f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", (match,))
-    )
-    if ranked:
-        # bm25 needs the row's full-text context: a correlated lookup by rowid, which FTS5
-        # answers from the query's own doclists (one seek per listed case).
-        rank = RawSQL(
-            f"SELECT {_SQLITE_RANK} FROM {SQLITE_TABLE} "
-            f"WHERE {SQLITE_TABLE} MATCH %s AND rowid = {Case._meta.db_table}.id",
-            (match,),
-            output_field=FloatField(),
-        )
-        queryset = queryset.annotate(search_rank=rank)
-    return queryset
-
-
-def _postgres_matching(queryset: QuerySet[Case], raw: str, *, ranked: bool) -> QuerySet[Case]:
-    # The same expression as migration 0008's GIN index, over cases_casesearch alone: through
-    # the case's (outer) join the planner could not use the index, COALESCE being non-strict.
-    vector = SearchVector("subject", config="simple", weight="A") + SearchVector(
+def _vector() -> SearchVector:
+    # The same expression as migration 0008's GIN index, so the planner uses the index. Always
+    # over cases_casesearch alone: through the case's (outer) join the planner could not use
+    # the index, COALESCE being non-strict.
+    return SearchVector("subject", config="simple", weight="A") + SearchVector(
         "body", config="simple", weight="B"
     )
-    query = SearchQuery(raw, config="simple", search_type="raw")
-    matches = CaseSearch.objects.alias(search_vector=vector).filter(search_vector=query)
-    queryset = queryset.filter(pk__in=matches.values("case_id"))
-    if ranked:
-        rank = (
-            CaseSearch.objects.filter(case_id=OuterRef("pk"))
-            .annotate(rank=-SearchRank(vector, query))
-            .values("rank")
+
+
+def matching(queryset: QuerySet[Case], q: str) -> QuerySet[Case]:
+    """`queryset` narrowed to the cases whose subject or correspondence matches `q` (every
+    match, in the queryset's own order). An empty query matches nothing."""
+    phrases = parse(q)
+    if not phrases:
+        return queryset.none()
+    if _vendor(queryset) == "postgresql":
+        query = SearchQuery(_postgres_query(phrases), config="simple", search_type="raw")
+        matches = CaseSearch.objects.alias(search_vector=_vector()).filter(search_vector=query)
+        return queryset.filter(pk__in=matches.values("case_id"))
+    match = _sqlite_query(phrases)
+    return queryset.filter(
+        pk__in=RawSQL(f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", (match,))
+    )
+
+
+def ranked(q: str, *, using: str = "default", limit: int = MAX_RANKED) -> list[int]:
+    """The pks of the newest `limit` cases matching `q`, best match first (ties: newest first).
+
+    One query, bounded whatever the number of matches: the engine walks its index newest case
+    first and scores only the cases it keeps, so a word in half the cases costs what a rare one
+    does. A query matching more than `limit` cases is ranked among its newest `limit` matches."""
+    phrases = parse(q)
+    if not phrases:
+        return []
+    if connections[using].vendor == "postgresql":
+        query = SearchQuery(_postgres_query(phrases), config="simple", search_type="raw")
+        rows = list(
+            CaseSearch.objects.using(using)
+            .alias(search_vector=_vector())
+            .filter(search_vector=query)
+            .annotate(rank=SearchRank(_vector(), query))
+            .order_by("-case_id")
+            .values_list("case_id", "rank")[:limit]
         )
-        queryset = queryset.annotate(search_rank=Subquery(rank, output_field=FloatField()))
-    return queryset
+        rows.sort(key=lambda row: -row[1])  # stable: equal ranks stay newest first
+        return [pk for pk, _rank in rows]
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"SELECT rowid, {_SQLITE_RANK} FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
+            "ORDER BY rowid DESC LIMIT %s",
+            (_sqlite_query(phrases), limit),
+        )
+        found = cursor.fetchall()
+    found.sort(key=lambda row: row[1])  # bm25: lower is better
+    return [pk for pk, _rank in found]
 
 
 def message_text(body: str, attachment_set: AttachmentSet | None) -> str:

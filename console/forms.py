@@ -181,7 +181,10 @@ class CaseSearchForm(forms.Form):
         label=_("Search cases"),
         max_length=500,
         required=False,
-        help_text=_("A case id or number, an account id, a submitter's email address, or words."),
+        help_text=_(
+            "A case id or number, an account id, a submitter's email address, or words "
+            "(end one with * to match its beginning)."
+        ),
     )
     state = forms.ChoiceField(
         label=_("Cases"),

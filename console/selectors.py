@@ -111,35 +111,46 @@ def search_kind(q: str) -> str:
     return SearchKind.TEXT
 
 
-def search(q: str, *, state: str = "all") -> QuerySet[Case]:
-    """Every account's cases matching `q` (see `search_kind`), best first: by the full-text
-    engine's rank for words, newest first for identifiers. Each kind is answered from an index
-    (case id, display id, the accounts' and cases' account indexes, lower-cased submitter, the
-    full-text index); read a page with a slice (one query)."""
+def search_page(
+    q: str, *, state: str = "all", number: int = 1, size: int = 25
+) -> tuple[list[Case], bool]:
+    """Page `number` of every account's cases matching `q` (see `search_kind`) and whether
+    another page follows: identifiers newest first, from their indexes (case id, display id,
+    the accounts' and cases' account indexes, the lower-cased submitter) in one query; words
+    best match first, ranked by the full-text engine among their newest
+    `cases.search.MAX_RANKED` matches, in two queries (three with a state filter). Bounded
+    work whatever the number of matches."""
     q = q.strip()
-    queryset = Case.objects.select_related(
+    cases = Case.objects.select_related(
         "account", "account__plan", "severity", "service", "assignee"
     )
     if state == "open":
-        queryset = queryset.filter(status__in=ACTIVE)
+        cases = cases.filter(status__in=ACTIVE)
     elif state == "resolved":
-        queryset = queryset.filter(status=CaseStatus.RESOLVED)
-    newest = ("-created_at", "-display_id")
+        cases = cases.filter(status=CaseStatus.RESOLVED)
+    start = (number - 1) * size
     kind = search_kind(q)
-    if kind == SearchKind.CASE_ID:
-        return queryset.filter(case_id=q.lower()).order_by(*newest)
-    if kind == SearchKind.NUMBER:
-        match = Q(display_id=int(q))
-        if len(q) == 12:
-            match |= Q(account__in=Account.objects.filter(account_id=q))
-        return queryset.filter(match).order_by(*newest)
-    if kind == SearchKind.EMAIL:
-        return (
-            queryset.alias(submitter_lower=Lower("submitted_by"))
-            .filter(submitter_lower=q.lower())
-            .order_by(*newest)
-        )
-    return case_search.matching(queryset, q, ranked=True).order_by("search_rank", *newest)
+    if kind != SearchKind.TEXT:
+        if kind == SearchKind.CASE_ID:
+            cases = cases.filter(case_id=q.lower())
+        elif kind == SearchKind.NUMBER:
+            match = Q(display_id=int(q))
+            if len(q) == 12:
+                match |= Q(account__in=Account.objects.filter(account_id=q))
+            cases = cases.filter(match)
+        else:
+            cases = cases.alias(submitter_lower=Lower("submitted_by")).filter(
+                submitter_lower=q.lower()
+            )
+        rows = list(cases.order_by("-created_at", "-display_id")[start : start + size + 1])
+        return rows[:size], len(rows) > size
+    order = case_search.ranked(q)
+    if state != "all":
+        kept = set(cases.filter(pk__in=order).values_list("pk", flat=True))
+        order = [pk for pk in order if pk in kept]
+    wanted = order[start : start + size]
+    by_pk = cases.in_bulk(wanted) if wanted else {}
+    return [by_pk[pk] for pk in wanted if pk in by_pk], len(order) > start + size
 
 
 def queue_page(queryset: QuerySet[Case], *, cursor: Cursor | None, limit: int) -> KeysetPage:

@@ -17,8 +17,8 @@ PAGE_SIZE = 25
 @require_GET
 @engineer_required
 def search(request: SupportRequest) -> HttpResponse:
-    """Results a page at a time (an offset: ranked results have no stable key to seek by; the
-    form caps it at 40 pages). One query a page, whatever the number of matches."""
+    """Results a page at a time (a page number: ranked results have no stable key to seek by;
+    the form caps it at 40 pages). A bounded number of queries, whatever the matches."""
     form = CaseSearchForm(request.GET or None)
     q, state, number = "", "all", 1
     if form.is_valid():
@@ -28,10 +28,8 @@ def search(request: SupportRequest) -> HttpResponse:
     rows: list = []
     more = False
     if q:
-        start = (number - 1) * PAGE_SIZE
-        rows = list(selectors.search(q, state=state)[start : start + PAGE_SIZE + 1])
-        more = len(rows) > PAGE_SIZE and number < 40
-        rows = rows[:PAGE_SIZE]
+        rows, more = selectors.search_page(q, state=state, number=number, size=PAGE_SIZE)
+        more = more and number < 40
     context = {
         "form": form,
         "q": q,

@@ -14,10 +14,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import search as case_search
 from cases import services
 from cases.models import Case
 from cases.services.maintenance import cases_auto_resolve, cases_purge
-from console import selectors
 from tests import factories
 
 URL = reverse("console:search")
@@ -42,7 +42,7 @@ def test_words_in_subjects_and_correspondence_ranked_subject_first(
 ) -> None:
     in_body = factories.make_case(business_account, root, subject="Slow instance")
     services.case_add_communication(
-        case=in_body, actor=root, body="We see ThrottlingException on every call."
+        case=in_body, actor=root, body="We see throttling (ThrottlingException) on every call."
     )
     factories.make_case(
         other_account,
@@ -50,17 +50,20 @@ def test_words_in_subjects_and_correspondence_ranked_subject_first(
         subject="Throttling on DescribeInstances",
     )
     factories.make_case(business_account, root, subject="Billing question")
-    # The subject's match ranks above the correspondence's; the last word matches as a prefix,
-    # case and accents do not matter, and every word must match.
+    # The subject's match ranks above the correspondence's; a word ending in a star matches as
+    # a prefix; case and accents do not matter; every word must match.
     assert _found(engineer_client, "throttling") == [
         "Throttling on DescribeInstances",
         "Slow instance",
     ]
-    assert _found(engineer_client, "THROTTL") == [
+    assert _found(engineer_client, "THROTTL") == []
+    assert _found(engineer_client, "THROTTL*") == [
         "Throttling on DescribeInstances",
         "Slow instance",
     ]
-    assert _found(engineer_client, "throttling describeinst") == ["Throttling on DescribeInstances"]
+    both = _found(engineer_client, "throttling describeinst*")
+    assert both == ["Throttling on DescribeInstances"]
+    assert _found(engineer_client, "throttlingexc*") == ["Slow instance"]
     assert _found(engineer_client, "throttling nowhere") == []
     # A support reply is searchable too.
     services.case_support_reply(
@@ -89,6 +92,8 @@ def test_japanese_words_and_file_names(engineer_client, engineer, business_accou
         },
     )
     assert _found(engineer_client, "kernel-oops.txt") == ["Crash"]
+    assert _found(engineer_client, "kernel-oo*") == ["Crash"]
+    assert _found(engineer_client, "k*") == []  # one letter is not a prefix
 
 
 def test_identifiers_find_cases_directly(
@@ -128,12 +133,17 @@ def test_query_count_does_not_depend_on_matches(
     for i in range(count):
         case = factories.make_case(business_account, root, subject=f"Disk full {i}")
         services.case_add_communication(case=case, actor=root, body="disk still full")
-    for q in ("disk full", business_account.account_id):
+    # Session and user, then: identifiers, the page of cases with everything a row shows;
+    # words, the ranked matches and that page; with a state filter, the filter as well.
+    for params, expected in (
+        ({"q": business_account.account_id}, 3),
+        ({"q": "disk full"}, 4),
+        ({"q": "disk full", "state": "open"}, 5),
+    ):
         with CaptureQueriesContext(connection) as queries:
-            response = engineer_client.get(URL, {"q": q})
+            response = engineer_client.get(URL, params)
         assert len(response.context["rows"]) == min(count, 25)
-        # Session, user, and the page of cases with everything a row shows.
-        assert len(queries) == 3, [query["sql"] for query in queries.captured_queries]
+        assert len(queries) == expected, [query["sql"] for query in queries.captured_queries]
 
 
 @pytest.mark.parametrize(
@@ -201,7 +211,7 @@ def test_cases_are_indexed_as_they_are_written(business_account, root) -> None:
 
 
 def test_the_engine_answers_from_its_full_text_index(db) -> None:
-    queryset = selectors.search("throttling error")[:26]
+    queryset = case_search.matching(Case.objects.order_by("-created_at"), "throttling error")[:26]
     sql, params = queryset.query.sql_with_params()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -214,3 +224,12 @@ def test_the_engine_answers_from_its_full_text_index(db) -> None:
             expected = "cases_search_fts VIRTUAL TABLE INDEX"
         plan = "\n".join(str(row) for row in cursor.fetchall())
     assert expected in plan, plan
+
+
+def test_ranking_is_bounded_to_the_newest_matches(business_account, root) -> None:
+    cases = [factories.make_case(business_account, root, subject=f"Echo {i}") for i in range(5)]
+    best = factories.make_case(business_account, root, subject="Echo echo echo")
+    # The best match first, then the others newest first; with a bound, only the newest ones.
+    assert case_search.ranked("echo")[0] == best.pk
+    assert case_search.ranked("echo", limit=3) == [best.pk, cases[4].pk, cases[3].pk]
+    assert case_search.ranked("") == [] and case_search.ranked('"*') == []
