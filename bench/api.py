@@ -220,7 +220,8 @@ from io import StringIO
 from accounts.models import Account
 from catalog.models import Severity
 from catalog.models import Category, Service
-from cases.models import Case, Communication
+from cases.models import Case, CaseSearch, Communication
+from cases.search import prepare
 from core import ids
 from core.services import sequence_next
 {api_user("999900001111")}
@@ -245,6 +246,8 @@ for offset in range(0, {cases}, batch):
             Communication(case=c, communication_id=ids.communication_id_new(), body="Seeded body.",
                 origin="customer", submitted_by="bench@example.com", created_at=c.created_at)
             for c in stored])
+        CaseSearch.objects.bulk_create([
+            CaseSearch(case=c, subject=prepare(c.subject), body="seeded body") for c in stored])
 user["rootEmail"] = root.email
 print(json.dumps(user))
 """

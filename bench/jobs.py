@@ -47,7 +47,7 @@ from catalog.models import Severity, SupportPlan
 from accounts.principals import SYSTEM
 from accounts.services import account_create, engineer_create
 from catalog.models import Category, Service
-from cases.models import Case, Communication
+from cases.models import Case, CaseSearch, Communication
 from core import ids
 from core.services import sequence_next
 
@@ -95,6 +95,9 @@ for offset in range(0, total, batch):
             Communication(case_id=pk, communication_id=ids.communication_id_new(), body="Seeded.",
                           origin="customer", submitted_by="bench@example.com", created_at=created)
             for pk, created in stored], batch_size=1000)
+        CaseSearch.objects.bulk_create([
+            CaseSearch(case_id=pk, subject="bench case", body="seeded") for pk, _ in stored],
+            batch_size=1000)
 print("seeded")
 """
 
