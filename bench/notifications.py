@@ -3,7 +3,7 @@ the unread view) and the header's unread counter, with many cases and a full inb
 gunicorn and a signed-in engineer; the trivial /livez view is the stack's ceiling in the same
 run.
 
-    python -m bench notifications [--cases 1000000] [--items 200000] [--calls 200]
+    python -m bench notifications [--cases 1000000] [--items 200000] [--calls 200] [--data-dir DIR]
 
 Every case gets a "new case" item in the engineer's inbox up to `--items` (the newest cases);
 one in ten is unread.
@@ -18,6 +18,7 @@ import platform
 import re
 import time
 import urllib.request
+from pathlib import Path
 
 from bench.api import (
     database_name,
@@ -57,7 +58,14 @@ for n, (case_id, display_id, created) in enumerate(cases.iterator(chunk_size=500
             InboxItem.objects.bulk_create(batch)
         batch = []
 InboxItem.objects.bulk_create(batch)
-print(json.dumps({{"items": InboxItem.objects.count()}}))
+print("{{}}")
+"""
+
+COUNT = """
+import json, django
+django.setup()
+from notifications.models import InboxItem
+print(json.dumps({"items": InboxItem.objects.count()}))
 """
 
 
@@ -81,13 +89,23 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--no-record", action="store_true")
+    parser.add_argument("--data-dir", help="Reuse the data directory a run seeded (its --cases).")
+    parser.add_argument("--seed-only", action="store_true", help="Seed, print the directory, stop.")
     args = parser.parse_args(argv)
-    env = scratch_env(SUPPORTCENTER_SIGNIN_FAILURE_LIMIT="1000")
-    started = time.perf_counter()
-    print(f"Seeding {args.cases:,} cases ...", flush=True)
-    seed(env, args.cases)
-    inbox = run_json(env, INBOX.format(password=PASSWORD, items=args.items))
-    load_seconds = time.perf_counter() - started
+    env = scratch_env(
+        Path(args.data_dir) if args.data_dir else None, SUPPORTCENTER_SIGNIN_FAILURE_LIMIT="1000"
+    )
+    load = "an earlier run"
+    if not args.data_dir:
+        started = time.perf_counter()
+        print(f"Seeding {args.cases:,} cases ...", flush=True)
+        seed(env, args.cases)
+        run_json(env, INBOX.format(password=PASSWORD, items=args.items))
+        load = f"{time.perf_counter() - started:,.0f} s"
+        print(f"Seeded in {load}; data directory {env['SUPPORTCENTER_DATA_DIR']}", flush=True)
+        if args.seed_only:
+            return
+    inbox = run_json(env, COUNT)
     port = free_port()
     web = start_web(env, port, workers=args.workers)
     base = f"http://127.0.0.1:{port}"
@@ -118,7 +136,7 @@ def main(argv: list[str]) -> None:
             f"### Engineers' notifications — {time.strftime('%Y-%m-%d')}",
             "",
             f"{args.cases:,} cases ({database_name()}); {inbox['items']:,} items in one "
-            f"engineer's inbox, one in ten unread (loaded in {load_seconds:,.0f} s); a signed-in "
+            f"engineer's inbox, one in ten unread (loaded in {load}); a signed-in "
             f"engineer; gunicorn with {args.workers} workers x 4 threads; {args.threads} client "
             f"threads; {args.calls} requests per row. Machine: {os.cpu_count()} cores, Python "
             f"{platform.python_version()}. Target: p95 at most 50 ms.",
