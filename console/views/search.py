@@ -25,6 +25,9 @@ def search(request: SupportRequest) -> HttpResponse:
         q = form.cleaned_data["q"].strip()
         state = form.cleaned_data["state"] or "all"
         number = form.cleaned_data["page"] or 1
+    elif form.is_bound:
+        # A page past the last one, or an over-long query: the first page of what was asked.
+        q = request.GET.get("q", "")[: CaseSearchForm.base_fields["q"].max_length or 0].strip()
     rows: list = []
     more = False
     if q:

@@ -123,6 +123,9 @@ def test_state_filter_and_pages(engineer_client, business_account, root) -> None
     assert len(second.context["rows"]) == 2 and second.context["next_page"] is None
     assert 'rel="prev"' in second.content.decode()
     assert _found(engineer_client, "quota", state="resolved") == ["Quota 0"]
+    # A page number out of range shows the first page, the query kept.
+    beyond = engineer_client.get(URL, {"q": "quota", "page": "99"})
+    assert len(beyond.context["rows"]) == 25 and 'value="quota"' in beyond.content.decode()
     assert len(_found(engineer_client, "quota 0", state="open")) == 0
 
 
