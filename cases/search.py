@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
 from django.db.models import F, QuerySet, Value
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import CombinedExpression, RawSQL
 from django.db.models.functions import Concat, Substr
 
 from cases.models import Attachment, AttachmentSet, Case, CaseSearch
@@ -105,7 +105,7 @@ def _vendor(queryset: QuerySet[Case]) -> str:
     return connections[queryset.db].vendor
 
 
-def _vector() -> SearchVector:
+def _vector() -> CombinedExpression:
     # The same expression as migration 0008's GIN index, so the planner uses the index. Always
     # over cases_casesearch alone: through the case's (outer) join the planner could not use
     # the index, COALESCE being non-strict.

@@ -176,10 +176,13 @@ class MacroPickForm(forms.Form):
         return self.macros[self.cleaned_data["macro"]]
 
 
+SEARCH_MAX_LENGTH = 500
+
+
 class CaseSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Search cases"),
-        max_length=500,
+        max_length=SEARCH_MAX_LENGTH,
         required=False,
         help_text=_(
             "A case id or number, an account id, a submitter's email address, or words "

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from accounts.decorators import engineer_required
 from accounts.http import SupportRequest
 from console import selectors
-from console.forms import CaseSearchForm
+from console.forms import SEARCH_MAX_LENGTH, CaseSearchForm
 
 PAGE_SIZE = 25
 
@@ -27,7 +27,7 @@ def search(request: SupportRequest) -> HttpResponse:
         number = form.cleaned_data["page"] or 1
     elif form.is_bound:
         # A page past the last one, or an over-long query: the first page of what was asked.
-        q = request.GET.get("q", "")[: CaseSearchForm.base_fields["q"].max_length or 0].strip()
+        q = request.GET.get("q", "")[:SEARCH_MAX_LENGTH].strip()
     rows: list = []
     more = False
     if q:
