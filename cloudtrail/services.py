@@ -6,7 +6,9 @@ SHA-256 and the SHA-256 of the previous digest, so removing, changing or reorder
 breaks the chain (`trail_verify`). A failed delivery is recorded on the trail (a
 `DeliveryProblem`: our words, never the endpoint's) and retried on the next run, from the same
 record; the details go to the log. Destinations (`cloudtrail.destinations`): a folder under the
-data directory, or an S3 bucket reached with the account's own AWS connection only.
+data directory, or an S3 bucket reached with the account's own AWS connection only. A disabled
+trail delivers nothing until it is enabled again; deleting one stops it for good (the files
+already delivered stay where they are).
 """
 
 from __future__ import annotations
@@ -114,7 +116,7 @@ def _clean_endpoint(url: str) -> str:
 
 
 def _check_s3_ready(account: Account, endpoint: str) -> str:
-    """What an S3 trail needs before it is created: an allowed endpoint (returned
+    """What an S3 trail needs before it is created or enabled: an allowed endpoint (returned
     cleaned), and the account's AWS connection (never the server's own credentials)."""
     endpoint = _clean_endpoint(endpoint)
     if aws_connection_get(account) is None:
@@ -199,6 +201,59 @@ def trail_create(
         resources=_resources(name),
     )
     return trail
+
+
+@audit_refusals(
+    AuditEventName.START_LOGGING,
+    event_source=CLOUDTRAIL_SOURCE,
+    describe=lambda *, trail, **_: (trail.account, {"name": trail.name}),
+)
+@transaction.atomic
+def trail_set_enabled(*, trail: Trail, actor: Principal, enabled: bool) -> Trail:
+    """Enable (StartLogging) or disable (StopLogging) a trail. A disabled trail delivers
+    nothing; once enabled again, the next run delivers every record it missed that is still
+    kept. Enabling an S3 trail checks again what creating one does (the account's AWS
+    connection, an allowed endpoint).
+
+    Preconditions: `trail` was loaded with `access_trail` for cloudtrail:StartLogging or
+    cloudtrail:StopLogging.
+    Side effects: an audit record, when the state changed.
+    Raises `InvalidParameterValueException` (enabling only).
+    """
+    if trail.enabled == enabled:
+        return trail
+    if enabled and trail.destination == TrailDestination.S3:
+        _check_s3_ready(trail.account, trail.s3_endpoint_url)
+    trail.enabled = enabled
+    trail.save(update_fields=["enabled"])
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.START_LOGGING if enabled else AuditEventName.STOP_LOGGING,
+        event_source=CLOUDTRAIL_SOURCE,
+        account=trail.account,
+        request_parameters={"name": trail.name},
+        resources=_resources(trail.name),
+    )
+    return trail
+
+
+@transaction.atomic
+def trail_delete(*, trail: Trail, actor: Principal) -> None:
+    """Delete a trail (DeleteTrail) and its delivery records; the files already delivered stay
+    where they are, and a run delivering it now records nothing more.
+
+    Preconditions: `trail` was loaded with `access_trail` for cloudtrail:DeleteTrail.
+    Side effects: an audit record (DeleteTrail).
+    """
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.DELETE_TRAIL,
+        event_source=CLOUDTRAIL_SOURCE,
+        account=trail.account,
+        request_parameters={"name": trail.name},
+        resources=_resources(trail.name),
+    )
+    trail.delete()
 
 
 def _paths(account_id: str, stamp: str, day: str, tag: str, trail_name: str) -> tuple[str, str]:

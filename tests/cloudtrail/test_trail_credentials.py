@@ -18,6 +18,7 @@ from cloudtrail import services as trails
 from cloudtrail.models import DeliveryProblem, Trail
 from cloudtrail.tasks import trails_deliver_task
 from connections import services as connections
+from core.errors import InvalidParameterValueException
 from tests import factories
 from tests.moto_aws import KEY_ID, connect_keys
 
@@ -110,3 +111,22 @@ def test_delivery_assumes_the_accounts_role_with_its_external_id(
     )
     assert trails_deliver_task() > 0
     assert len(_objects(aws, "logs")) == 2
+
+
+def test_enabling_an_s3_trail_needs_the_connection_again(
+    aws, root_client, business_account, root
+) -> None:
+    connect_keys(business_account)
+    trail = trails.trail_create(
+        account=business_account, name="s3-trail", destination="s3", actor=root, s3_bucket="logs"
+    )
+    trails.trail_set_enabled(trail=trail, actor=root, enabled=False)
+    connections.aws_connection_delete(account=business_account, actor=root)
+    with pytest.raises(InvalidParameterValueException, match="Connect this account"):
+        trails.trail_set_enabled(trail=trail, actor=root, enabled=True)
+    page = root_client.post(
+        reverse("cloudtrail:trail-state", args=["s3-trail"]), {"enabled": "1"}, follow=True
+    )
+    assert trails.MSG_NOT_CONNECTED in page.content.decode().replace("&#x27;", "'")
+    trail.refresh_from_db()
+    assert trail.enabled is False
