@@ -184,3 +184,34 @@ def test_a_silent_endpoint_is_given_up_at_the_deadline(
         for connection in accepted:
             connection.close()
         server.close()
+
+
+def test_an_allowed_endpoint_is_reached_at_the_address_that_was_vetted(
+    aws, business_account, root, settings, fake_dns, monkeypatch
+) -> None:
+    """An S3-compatible endpoint by name (moto here, on loopback, which the operator allowed):
+    every PUT and GET goes through the vetted, pinned connection, and the digest chain reads
+    back through it."""
+    settings.EVENTS_ALLOW_PRIVATE_WEBHOOKS = True
+    port = aws.url.rsplit(":", 1)[1]
+    endpoint = f"http://storage.tenant.example:{port}"
+    # moto reads the bucket from the path for this host, as S3-compatible stores do.
+    monkeypatch.setenv("MOTO_S3_CUSTOM_ENDPOINTS", endpoint)
+    lookups = fake_dns({"storage.tenant.example": ["127.0.0.1"]})
+    aws.client("s3").create_bucket(Bucket="audit-logs")
+    connect_keys(business_account)
+    trail = trails.trail_create(
+        account=business_account,
+        name="compatible",
+        destination="s3",
+        actor=root,
+        s3_bucket="audit-logs",
+        s3_prefix="support",
+        s3_endpoint_url=endpoint,
+    )
+    assert trails_deliver_task() > 0
+    assert len(lookups) == 2  # resolved once for each file
+    keys = [o["Key"] for o in aws.client("s3").list_objects_v2(Bucket="audit-logs")["Contents"]]
+    assert len(keys) == 2 and all(k.startswith("support/AWSLogs/") for k in keys)
+    assert trails.trail_verify(trail) == []
+    assert len(lookups) == 4
