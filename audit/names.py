@@ -87,3 +87,6 @@ class AuditEventName(enum.StrEnum):
     DELETE_AWS_CONNECTION = "DeleteAwsConnection"
     # CloudTrail
     CREATE_TRAIL = "CreateTrail"
+    DELETE_TRAIL = "DeleteTrail"
+    START_LOGGING = "StartLogging"
+    STOP_LOGGING = "StopLogging"

@@ -41,9 +41,9 @@ class TrailForm(forms.Form):
         label=_("S3 region"), required=False, max_length=32, initial="us-east-1"
     )
     s3_endpoint_url = forms.URLField(
-        label=_("S3 endpoint URL (for S3-compatible stores)"), required=False, assume_scheme="https"
-    )
-    s3_access_key_id = forms.CharField(label=_("S3 access key ID"), required=False, max_length=128)
-    s3_secret_access_key = forms.CharField(
-        label=_("S3 secret access key"), required=False, widget=forms.PasswordInput
+        label=_("S3 endpoint URL (for S3-compatible stores)"),
+        required=False,
+        assume_scheme="https",
+        max_length=300,
+        help_text=_("Leave empty for AWS. It must be a public internet host, reached over https."),
     )

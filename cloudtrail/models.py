@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
 
@@ -10,6 +11,59 @@ from accounts.models import Account
 class TrailDestination(models.TextChoices):
     LOCAL = "local", "Local directory"
     S3 = "s3", "S3 bucket"
+
+
+class DeliveryProblem(models.TextChoices):
+    """Why a trail's last delivery failed, as its owner reads it. Only these words reach the
+    page: what an endpoint answered (its body, its error codes and messages) never does, since
+    the endpoint may be a service the tenant wanted to read through us; the details are logged
+    for operators (`cloudtrail.services.trail_deliver`)."""
+
+    NOT_CONNECTED = (
+        "not_connected",
+        _(
+            "No AWS environment is connected to this account: connect one (Trusted Advisor, AWS "
+            "connection) or disable the trail."
+        ),
+    )
+    CONNECTION_FAILED = (
+        "connection_failed",
+        _(
+            "The account's AWS connection could not be used: check its access key, or its role's "
+            "trust policy and external ID."
+        ),
+    )
+    BLOCKED_ENDPOINT = (
+        "blocked_endpoint",
+        _(
+            "Nothing was sent: the S3 endpoint is not allowed. It must be a public internet host, "
+            "reached over https."
+        ),
+    )
+    UNRESOLVED = "unresolved", _("The S3 endpoint's host name did not resolve.")
+    UNREACHABLE = "unreachable", _("The S3 endpoint could not be reached.")
+    TIMED_OUT = "timed_out", _("The S3 endpoint did not answer in time.")
+    BAD_ANSWER = "bad_answer", _("The S3 endpoint's answer could not be read.")
+    NO_SUCH_BUCKET = "no_such_bucket", _("The bucket does not exist.")
+    ACCESS_DENIED = (
+        "access_denied",
+        _(
+            "Access denied: check the bucket policy and the permissions of the account's AWS "
+            "connection."
+        ),
+    )
+    REFUSED = "refused", _("The S3 endpoint refused the request (HTTP status {status}).")
+    MISSING = "missing", _("The file is missing.")
+    WRITE_FAILED = "write_failed", _("The files could not be written to the trail's folder.")
+    FAILED = "failed", _("The delivery failed.")
+
+
+def problem_text(code: str, status: int | None = None) -> str:
+    """A delivery problem in the active language ("" for none)."""
+    if not code:
+        return ""
+    problem = DeliveryProblem(code) if code in DeliveryProblem.values else DeliveryProblem.FAILED
+    return str(problem.label).format(status=status or "?")
 
 
 class Trail(models.Model):
@@ -23,25 +77,39 @@ class Trail(models.Model):
     s3_bucket = models.CharField(max_length=63, blank=True)
     s3_prefix = models.CharField(max_length=200, blank=True)
     s3_region = models.CharField(max_length=32, blank=True, default="us-east-1")
+    # An S3-compatible endpoint instead of AWS's (vetted like webhooks: core.netguard). S3
+    # trails deliver with the account's AWS connection (connections), never with the server's
+    # own credentials.
     s3_endpoint_url = models.CharField(max_length=300, blank=True)
-    s3_access_key_id = models.CharField(max_length=128, blank=True)
-    s3_secret_encrypted = models.TextField(blank=True)
+    # A disabled (paused) trail delivers nothing; enabling it again delivers what it missed.
     enabled = models.BooleanField(default=True)
     # The last audit record delivered (records are delivered in primary-key order).
     last_event_pk = models.BigIntegerField(default=0)
     last_digest_hash = models.CharField(max_length=64, blank=True)
     last_delivery_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=1000, blank=True)
+    # Why the last delivery failed (empty after a success), and the endpoint's HTTP status.
+    last_error_code = models.CharField(max_length=32, choices=DeliveryProblem.choices, blank=True)
+    last_error_status = models.PositiveSmallIntegerField(null=True, blank=True)
     failures = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["account", "name"], name="trail_name_unique_in_account")
+            models.UniqueConstraint(
+                fields=["account", "name"], name="trail_name_unique_in_account"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(last_error_code__in=["", *DeliveryProblem.values]),
+                name="trail_last_error_code_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def last_error_text(self) -> str:
+        return problem_text(self.last_error_code, self.last_error_status)
 
 
 class TrailDelivery(models.Model):

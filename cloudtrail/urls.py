@@ -10,4 +10,6 @@ urlpatterns = [
     path("download.<str:fmt>", views.event_download, name="download"),
     path("trails/", views.trail_list, name="trails"),
     path("trails/<str:name>/verify/", views.trail_verify, name="trail-verify"),
+    path("trails/<str:name>/state/", views.trail_set_state, name="trail-state"),
+    path("trails/<str:name>/delete/", views.trail_delete, name="trail-delete"),
 ]

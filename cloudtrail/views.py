@@ -6,14 +6,16 @@ import csv
 import json
 from collections.abc import Iterator
 
+from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.access import authorize
+from accounts.access import authorize, is_allowed
 from accounts.decorators import customer_required
 from accounts.http import SupportRequest
 from audit import selectors
@@ -127,6 +129,20 @@ def event_download(request: SupportRequest, fmt: str) -> HttpResponseBase:
     return response
 
 
+def _trails_page(request: SupportRequest, form: TrailForm, **extra: object) -> HttpResponse:
+    principal = request.principal
+    context = {
+        "form": form,
+        "trails": access.trails_for_principal(principal),
+        "can_create": is_allowed(principal, "cloudtrail:CreateTrail"),
+        "can_start": is_allowed(principal, "cloudtrail:StartLogging"),
+        "can_stop": is_allowed(principal, "cloudtrail:StopLogging"),
+        "can_delete": is_allowed(principal, "cloudtrail:DeleteTrail"),
+        **extra,
+    }
+    return render(request, "cloudtrail/trails.html", context)
+
+
 @require_http_methods(["GET", "POST"])
 @customer_required("cloudtrail:DescribeTrails")
 def trail_list(request: SupportRequest) -> HttpResponse:
@@ -143,8 +159,7 @@ def trail_list(request: SupportRequest) -> HttpResponse:
                 add_service_error(form, error)
             else:
                 return redirect("cloudtrail:trails")
-    items = access.trails_for_principal(principal)
-    return render(request, "cloudtrail/trails.html", {"form": form, "trails": items})
+    return _trails_page(request, form)
 
 
 @require_POST
@@ -152,9 +167,39 @@ def trail_list(request: SupportRequest) -> HttpResponse:
 def trail_verify(request: SupportRequest, name: str) -> HttpResponse:
     trail = access.access_trail(request.principal, name)
     problems = trails.trail_verify(trail)
-    items = access.trails_for_principal(request.principal)
-    return render(
-        request,
-        "cloudtrail/trails.html",
-        {"form": TrailForm(), "trails": items, "verified": trail, "problems": problems},
-    )
+    return _trails_page(request, TrailForm(), verified=trail, problems=problems)
+
+
+@require_POST
+@customer_required()
+def trail_set_state(request: SupportRequest, name: str) -> HttpResponse:
+    """Enable (enabled=1: StartLogging) or disable (enabled=0: StopLogging) a trail."""
+    enabled = request.POST.get("enabled") == "1"
+    action = "cloudtrail:StartLogging" if enabled else "cloudtrail:StopLogging"
+    trail = access.access_trail(request.principal, name, action=action)
+    try:
+        trails.trail_set_enabled(trail=trail, actor=request.principal, enabled=enabled)
+    except SupportApiError as error:
+        messages.error(request, error.display_message)
+    else:
+        done = _("Trail {name} enabled.") if enabled else _("Trail {name} disabled.")
+        messages.success(request, done.format(name=trail.name))
+    return redirect("cloudtrail:trails")
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required("cloudtrail:DeleteTrail")
+def trail_delete(request: SupportRequest, name: str) -> HttpResponse:
+    """GET: the confirmation page for browsers without JavaScript; POST deletes (htmx posts
+    directly, after its confirm dialog)."""
+    trail = access.access_trail(request.principal, name, action="cloudtrail:DeleteTrail")
+    if request.method == "GET":
+        return render(request, "cloudtrail/trail_delete.html", {"trail": trail})
+    trails.trail_delete(trail=trail, actor=request.principal)
+    messages.success(request, _("Trail {name} deleted.").format(name=name))
+    if request.htmx:
+        # The confirmed htmx delete: the whole page again, not a fragment.
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = reverse("cloudtrail:trails")
+        return response
+    return redirect("cloudtrail:trails")

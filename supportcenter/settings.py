@@ -90,10 +90,12 @@ SIGNIN_FAILURE_LIMIT = _env_int("SUPPORTCENTER_SIGNIN_FAILURE_LIMIT", 5)
 SIGNIN_LOCKOUT_MINUTES = _env_int("SUPPORTCENTER_SIGNIN_LOCKOUT_MINUTES", 15)
 
 # Events: allow webhook targets over plain http (otherwise https is required, except when
-# DEBUG is on, and for localhost / 127.0.0.1 / ::1 where private webhooks are allowed).
+# DEBUG is on, and for localhost / 127.0.0.1 / ::1 where private webhooks are allowed). Trails'
+# S3-compatible endpoints follow the same rule (core.netguard).
 EVENTS_ALLOW_HTTP_WEBHOOKS = _env_bool("SUPPORTCENTER_EVENTS_ALLOW_HTTP_WEBHOOKS", False)
 # Events: allow webhooks to localhost and private, loopback, link-local or reserved addresses.
 # Off in production: delivery logs show responses to customers (SSRF into our own network).
+# Trails' S3-compatible endpoints follow the same rule (core.netguard).
 EVENTS_ALLOW_PRIVATE_WEBHOOKS = _env_bool("SUPPORTCENTER_EVENTS_ALLOW_PRIVATE_WEBHOOKS", False)
 
 # Domain limits (the spec's numbers are the defaults).

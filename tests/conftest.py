@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import os
+import socket
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.utils import translation
@@ -91,3 +94,29 @@ def aws(moto_server_url, settings):
     requests.post(f"{moto_server_url}/moto-api/reset", timeout=10).raise_for_status()
     settings.ADVISOR_AWS_ENDPOINT_URL = moto_server_url
     return MotoAccount(moto_server_url)
+
+
+@pytest.fixture
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, list[str]]], list[str]]:
+    """Call with {host name: [IP addresses]} to answer socket.getaddrinfo for those names (other
+    names resolve as usual); returns the list of the faked names looked up, in order."""
+
+    def install(answers: dict[str, list[str]]) -> list[str]:
+        real = socket.getaddrinfo
+        lookups: list[str] = []
+
+        def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
+            if host not in answers:
+                return real(host, port, *args, **kwargs)
+            lookups.append(host)
+            return [
+                (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (ip, port, 0, 0))
+                if ":" in ip
+                else (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (ip, port))
+                for ip in answers[host]
+            ]
+
+        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+        return lookups
+
+    return install

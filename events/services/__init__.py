@@ -16,11 +16,9 @@ import re
 import secrets
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -29,7 +27,7 @@ from accounts.principals import Principal
 from audit import services as audit
 from audit.names import EVENTS_SOURCE, AuditEventName
 from audit.refusals import audit_refusals
-from core import crypto
+from core import crypto, netguard
 from core.errors import (
     LimitExceededException,
     ResourceAlreadyExistsException,
@@ -58,7 +56,7 @@ from events.services.confirmation import (
 from events.services.delivery import deliveries_sweep, delivery_attempt
 from events.services.outbox import BACKOFF, DELIVERIES, MAX_ATTEMPTS
 from events.services.publish import event_publish, events_publish
-from events.services.webhook import is_private_host, webhook_signature
+from events.services.webhook import webhook_signature
 
 __all__ = [
     "CASE_DETAIL_TYPE",
@@ -94,8 +92,6 @@ MAX_DESCRIPTION = 512
 RULE_NAME_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
 SNS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 SQS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x20\x7f]")
 
 MSG_RULE_NAME = "A rule name is 1 to 64 letters, digits, periods, hyphens and underscores."
 MSG_RULE_EXISTS = "Rule {name} already exists."
@@ -269,32 +265,22 @@ def rule_delete(*, rule: EventRule, actor: Principal) -> None:
 # --- targets -------------------------------------------------------------------------------------
 
 
-def _http_allowed(host: str) -> bool:
-    # A receiver on this machine may use plain http, but only where private webhooks are
-    # allowed at all (development): otherwise it is refused before this is asked.
-    local = settings.EVENTS_ALLOW_PRIVATE_WEBHOOKS and host.lower() in LOCAL_HOSTS
-    return bool(settings.DEBUG or settings.EVENTS_ALLOW_HTTP_WEBHOOKS or local)
+# Why a webhook URL is refused, in the words of the target form.
+WEBHOOK_URL_MESSAGES = {
+    netguard.UrlProblem.INVALID: MSG_WEBHOOK_URL,
+    netguard.UrlProblem.CREDENTIALS: MSG_WEBHOOK_CREDENTIALS,
+    # Delivery logs show responses to the customer: a webhook into our own network would let
+    # them read internal services (SSRF). Names are checked again, resolved, at every attempt.
+    netguard.UrlProblem.PRIVATE: MSG_WEBHOOK_PRIVATE,
+    netguard.UrlProblem.PLAIN_HTTP: MSG_WEBHOOK_HTTPS,
+}
 
 
 def _clean_webhook_url(url: str) -> str:
     url = (url or "").strip()
-    try:
-        URLValidator(schemes=["http", "https"])(url)
-    except ValidationError:
-        raise ValidationException(MSG_WEBHOOK_URL, field="url") from None
-    # Control characters pass URLValidator but no receiver wants them, and http.client would
-    # refuse the request with an error quoting the path.
-    if len(url) > 2000 or CONTROL_CHARACTERS.search(url):
-        raise ValidationException(MSG_WEBHOOK_URL, field="url")
-    parts = urlsplit(url)
-    if parts.username or parts.password:
-        raise ValidationException(MSG_WEBHOOK_CREDENTIALS, field="url")
-    # Delivery logs show responses to the customer: a webhook into our own network would let
-    # them read internal services (SSRF). Names are checked again, resolved, at every attempt.
-    if not settings.EVENTS_ALLOW_PRIVATE_WEBHOOKS and is_private_host(parts.hostname or ""):
-        raise ValidationException(MSG_WEBHOOK_PRIVATE, field="url")
-    if parts.scheme == "http" and not _http_allowed(parts.hostname or ""):
-        raise ValidationException(MSG_WEBHOOK_HTTPS, field="url")
+    problem = netguard.url_problem(url)
+    if problem is not None:
+        raise ValidationException(WEBHOOK_URL_MESSAGES[problem], field="url")
     return url
 
 

@@ -5,15 +5,15 @@ from __future__ import annotations
 import gzip
 import json
 
-import boto3
 import pytest
 from django.urls import reverse
 
 from audit.tasks import audit_events_purge_task
 from cloudtrail import services as trails
-from cloudtrail.models import Trail
+from cloudtrail.models import DeliveryProblem, Trail
 from cloudtrail.tasks import trails_deliver_task
 from tests import factories
+from tests.moto_aws import connect_keys
 
 
 def test_local_trail_delivers_and_verifies(business_account, root, settings, tmp_path) -> None:
@@ -66,48 +66,38 @@ def test_other_accounts_records_stay_out(
         assert other_account.account_id.encode() not in data
 
 
-def test_s3_trail_and_failure_retry(business_account, root) -> None:
-    moto_server = pytest.importorskip("moto.server")
-    server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    try:
-        trail = trails.trail_create(
-            account=business_account,
-            name="s3-trail",
-            destination="s3",
-            actor=root,
-            s3_bucket="audit-logs",
-            s3_prefix="support",
-            s3_endpoint_url=endpoint,
-            s3_access_key_id="testing",
-            s3_secret_access_key="testing",
-        )
-        factories.make_case(business_account, root)
-        # The bucket does not exist yet: the failure is recorded and nothing is lost.
-        assert trails_deliver_task() == 0
-        trail.refresh_from_db()
-        assert trail.failures == 1 and "NoSuchBucket" in trail.last_error
-        s3 = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-        s3.create_bucket(Bucket="audit-logs")
-        assert trails_deliver_task() > 0
-        trail.refresh_from_db()
-        assert trail.failures == 0 and trail.last_error == ""
-        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="audit-logs")["Contents"]]
-        assert any("/CloudTrail/" in k for k in keys) and any(
-            "/CloudTrail-Digest/" in k for k in keys
-        )
-        assert all(k.startswith("support/AWSLogs/") for k in keys)
-        assert trails.trail_verify(trail) == []
-    finally:
-        server.stop()
+def test_s3_trail_and_failure_retry(aws, business_account, root) -> None:
+    """An S3 trail delivers with the account's AWS connection (an access key here, to the
+    moto account the `aws` fixture points key connections at)."""
+    connect_keys(business_account)
+    trail = trails.trail_create(
+        account=business_account,
+        name="s3-trail",
+        destination="s3",
+        actor=root,
+        s3_bucket="audit-logs",
+        s3_prefix="support",
+    )
+    factories.make_case(business_account, root)
+    # The bucket does not exist yet: the failure is recorded and nothing is lost.
+    assert trails_deliver_task() == 0
+    trail.refresh_from_db()
+    assert (trail.failures, trail.last_error_code) == (1, DeliveryProblem.NO_SUCH_BUCKET)
+    assert trail.last_error_status == 404
+    assert trail.last_error_text == "The bucket does not exist."
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="audit-logs")
+    assert trails_deliver_task() > 0
+    trail.refresh_from_db()
+    assert (trail.failures, trail.last_error_code, trail.last_error_status) == (0, "", None)
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="audit-logs")["Contents"]]
+    assert any("/CloudTrail/" in k for k in keys) and any("/CloudTrail-Digest/" in k for k in keys)
+    assert all(k.startswith("support/AWSLogs/") for k in keys)
+    assert trails.trail_verify(trail) == []
+    # A log file removed from the bucket is reported in our words, not S3's.
+    s3.delete_object(Bucket="audit-logs", Key=next(k for k in keys if "/CloudTrail/" in k))
+    [problem] = trails.trail_verify(trail)
+    assert problem.endswith(": The file is missing.")
 
 
 def test_trail_validation_and_page(client, business_account, root) -> None:

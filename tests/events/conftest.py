@@ -1,6 +1,7 @@
-"""Fixtures for the events tests: real HTTP and HTTPS servers on loopback for webhooks, a fake
-resolver for webhook host names, a moto server standing in for the customer's AWS environment,
-rule and target helpers, and for the console: `root_client` and the `HTMX` request headers.
+"""Fixtures for the events tests: real HTTP and HTTPS servers on loopback for webhooks, a moto
+server standing in for the customer's AWS environment, rule and target helpers, and for the
+console: `root_client` and the `HTMX` request headers. The fake resolver for host names
+(`fake_dns`) is shared: tests/conftest.py.
 
 Webhooks to loopback are refused unless EVENTS_ALLOW_PRIVATE_WEBHOOKS is on (the SSRF guard),
 so tests that deliver to the `webhook` receiver also ask for `allow_private_webhooks`.
@@ -9,10 +10,9 @@ so tests that deliver to the `webhook` receiver also ask for `allow_private_webh
 from __future__ import annotations
 
 import datetime
-import socket
 import ssl
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -173,32 +173,6 @@ def tls_webhook(tmp_path: Path) -> Iterator[WebhookReceiver]:
     yield receiver
     server.shutdown()
     server.server_close()
-
-
-@pytest.fixture
-def fake_dns(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, list[str]]], list[str]]:
-    """Call with {host name: [IP addresses]} to answer socket.getaddrinfo for those names (other
-    names resolve as usual); returns the list of the faked names looked up, in order."""
-
-    def install(answers: dict[str, list[str]]) -> list[str]:
-        real = socket.getaddrinfo
-        lookups: list[str] = []
-
-        def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
-            if host not in answers:
-                return real(host, port, *args, **kwargs)
-            lookups.append(host)
-            return [
-                (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (ip, port, 0, 0))
-                if ":" in ip
-                else (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (ip, port))
-                for ip in answers[host]
-            ]
-
-        monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-        return lookups
-
-    return install
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from accounts.principals import SYSTEM
+from core import netguard
 from events import services
 from events.models import DeliveryAttempt, DeliveryStatus, EventDelivery
 from events.services import delivery as delivery_module
@@ -124,7 +125,7 @@ def test_a_dribbling_receiver_is_cut_off_at_the_deadline(receiver, business_acco
     assert DEADLINE <= elapsed < DEADLINE + 1.5
     record = DeliveryAttempt.objects.get()
     assert not record.succeeded and record.http_status is None
-    assert record.error == webhook_module.MSG_DEADLINE.format(seconds=DEADLINE)
+    assert record.error == netguard.MSG_DEADLINE.format(seconds=DEADLINE)
     delivery = EventDelivery.objects.get()
     assert delivery.status == DeliveryStatus.PENDING and delivery.attempts == 1
     assert delivery.last_error == record.error
@@ -142,7 +143,7 @@ def test_an_endless_answer_is_cut_off_after_max_response_bytes(
     delivered, _elapsed = attempt_once(business_account)
     assert not delivered
     record = DeliveryAttempt.objects.get()
-    assert record.error == "ResponseTooLarge: " + webhook_module.MSG_TOO_LARGE.format(
+    assert record.error == "ResponseTooLarge: " + netguard.MSG_TOO_LARGE.format(
         limit=webhook_module.MAX_RESPONSE_BYTES
     )
 

@@ -20,11 +20,11 @@ from django.utils import timezone
 
 from accounts.principals import SYSTEM
 from audit.models import AuditEvent
+from core import netguard
 from core.errors import ValidationException
 from events import services
 from events.models import DeliveryAttempt, DeliveryStatus, EventDelivery, EventTarget
 from events.services import delivery as delivery_module
-from events.services import webhook as webhook_module
 from tests.events.conftest import TLS_HOST, add_webhook, make_rule
 
 PATTERN = {"source": ["aws.support"]}
@@ -116,7 +116,7 @@ def test_public_webhook_urls_are_accepted(business_account, root, url) -> None:
     ],
 )
 def test_is_public_address(address: str, public: bool) -> None:
-    assert webhook_module.is_public_address(ipaddress.ip_address(address)) is public
+    assert netguard.is_public_address(ipaddress.ip_address(address)) is public
 
 
 def test_the_form_shows_the_refusal_and_keeps_the_url(root_client, business_account) -> None:
@@ -178,7 +178,7 @@ def test_delivery_refuses_a_name_that_resolves_to_a_private_address(
     started = timezone.now()
     attempt = attempt_all()[url]
 
-    message = webhook_module.MSG_BLOCKED_ADDRESS.format(
+    message = netguard.MSG_BLOCKED_ADDRESS.format(
         host="hooks.example.com", address=ipaddress.ip_address(refused)
     )
     assert not attempt.succeeded
@@ -200,7 +200,7 @@ def test_a_private_address_allowed_once_is_refused_after_the_setting_is_off(
     settings.EVENTS_ALLOW_PRIVATE_WEBHOOKS = False
     publish(business_account)
     attempt = attempt_all()[webhook.url]
-    assert attempt.error == webhook_module.MSG_BLOCKED_ADDRESS.format(
+    assert attempt.error == netguard.MSG_BLOCKED_ADDRESS.format(
         host="127.0.0.1", address="127.0.0.1"
     )
     assert webhook.requests == []
