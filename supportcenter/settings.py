@@ -85,6 +85,10 @@ AWS_STORAGE_BUCKET_NAME = _env("SUPPORTCENTER_S3_BUCKET")
 AWS_S3_ENDPOINT_URL = _env("SUPPORTCENTER_S3_ENDPOINT_URL")
 AWS_S3_REGION_NAME = _env("SUPPORTCENTER_S3_REGION", "us-east-1")
 
+# Reverse proxies in front of the web server, each appending the address it received the
+# request from to X-Forwarded-For; the client's address is the N-th from the right (0: none,
+# the address is the connection's). Sign-in throttling and the audit trail use it.
+TRUSTED_PROXY_COUNT = _env_int("SUPPORTCENTER_TRUSTED_PROXY_COUNT", 0)
 # Sign-in throttling: failures allowed per IP and sign-in name, and how long the lockout lasts.
 SIGNIN_FAILURE_LIMIT = _env_int("SUPPORTCENTER_SIGNIN_FAILURE_LIMIT", 5)
 SIGNIN_LOCKOUT_MINUTES = _env_int("SUPPORTCENTER_SIGNIN_LOCKOUT_MINUTES", 15)
@@ -225,6 +229,8 @@ AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=SIGNIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
+# The client's address behind TRUSTED_PROXY_COUNT proxies, as the audit trail records it.
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
