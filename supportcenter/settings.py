@@ -59,6 +59,11 @@ ALLOWED_HOSTS = _env_list("SUPPORTCENTER_ALLOWED_HOSTS", ["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = _env_list("SUPPORTCENTER_CSRF_TRUSTED_ORIGINS", [])
 # Behind a TLS-terminating proxy: secure cookies, HSTS and the forwarded-proto header.
 HTTPS = _env_bool("SUPPORTCENTER_HTTPS", False)
+# With HTTPS: how long browsers remember to use HTTPS only (Strict-Transport-Security), whether
+# that covers the host's subdomains, and consent to the browsers' preload list.
+HSTS_SECONDS = _env_int("SUPPORTCENTER_HSTS_SECONDS", 31536000)
+HSTS_INCLUDE_SUBDOMAINS = _env_bool("SUPPORTCENTER_HSTS_INCLUDE_SUBDOMAINS", True)
+HSTS_PRELOAD = _env_bool("SUPPORTCENTER_HSTS_PRELOAD", True)
 DATABASE_URL = _env("DATABASE_URL")
 CELERY_BROKER_URL = _env("CELERY_BROKER_URL")
 REDIS_URL = _env("REDIS_URL")
@@ -348,7 +353,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_SECONDS = HSTS_SECONDS
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = HSTS_INCLUDE_SUBDOMAINS
+    SECURE_HSTS_PRELOAD = HSTS_PRELOAD
     SECURE_SSL_REDIRECT = _env_bool("SUPPORTCENTER_SSL_REDIRECT", True)
 
 # Celery: a broker that needs no server by default (kombu's filesystem transport under DATA_DIR);
