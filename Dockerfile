@@ -7,4 +7,4 @@ RUN pip install --no-cache-dir . && useradd --system --home /data supportcenter 
     && mkdir -p /data && chown supportcenter /data
 USER supportcenter
 EXPOSE 8000
-CMD ["gunicorn", "supportcenter.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["gunicorn", "--config", "python:supportcenter.gunicorn_config", "supportcenter.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -26,11 +26,8 @@ from django.views.defaults import page_not_found
 from accounts.decorators import no_access
 from accounts.http import SupportRequest
 from accounts.principals import Principal
+from core.clientip import client_ip
 from core.errors import AccessDeniedException, SupportApiError
-
-
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
 
 
 class PrincipalMiddleware:

@@ -12,12 +12,15 @@ from typing import cast
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from accounts.principals import principal_for_cli
 from catalog.models import SupportPlan
+from core.errors import SupportApiError
 from core.models import TimestampedModel
 
 account_id_validator = RegexValidator(r"^\d{12}$", _("An account id is exactly 12 digits."))
@@ -56,21 +59,36 @@ class UserKind(models.TextChoices):
     ENGINEER = "engineer", _("Support engineer")
 
 
+MSG_OPERATOR_LOGIN = (
+    "An operator signs in with their email address: give the same address as login and email "
+    "(or leave the email empty)."
+)
+
+
 class UserManager(BaseUserManager["User"]):
     use_in_migrations = True
 
     def create_superuser(self, login: str, password: str | None = None, **extra: object) -> User:
-        """For `createsuperuser`: an operator with the admin site (a staff engineer)."""
-        user = self.model(
-            login=login.lower(),
-            email=str(extra.get("email") or ""),
-            kind=UserKind.ENGINEER,
-            is_staff=True,
-            is_superuser=True,
-        )
-        user.set_password(password)
-        user.save(using=self._db)
-        return user
+        """For `createsuperuser`: an operator with the admin site (a staff engineer), made by
+        `accounts.services.engineer_create` like every engineer (its own principal id, the
+        audit record). Its login is its email address, as for every engineer. Problems are
+        `ValidationError`s, which the command shows as its error (exit status 1).
+        """
+        # The services import this module, so they can only be imported once it has loaded.
+        from accounts.services import engineer_create
+
+        email = str(extra.get("email") or login).strip()
+        if email.lower() != login.strip().lower():
+            raise ValidationError(MSG_OPERATOR_LOGIN)
+        try:
+            return engineer_create(
+                email=email,
+                password=password,
+                actor=principal_for_cli(None),
+                is_superuser=True,
+            )
+        except SupportApiError as error:
+            raise ValidationError(error.message) from None
 
 
 class User(AbstractBaseUser, PermissionsMixin):

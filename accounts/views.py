@@ -63,7 +63,7 @@ def _record_failure(request: SupportRequest, login_key: str) -> None:
             actor=Principal(
                 user=None,
                 via="console",
-                source_ip=request.META.get("REMOTE_ADDR", ""),
+                source_ip=request.principal.source_ip,
                 user_agent=request.META.get("HTTP_USER_AGENT", "")[:1000],
             ),
             success=False,

@@ -36,6 +36,7 @@ from audit import services as audit
 from awsapi import auth, model, protocol, throttling
 from awsapi.models import IdempotencyRecord
 from awsapi.services import idempotency_record_store
+from core.clientip import client_ip
 from core.errors import (
     DryRunOperationException,
     InternalServerError,
@@ -220,7 +221,7 @@ def handle(request: HttpRequest) -> HttpResponse:
             user=key.user,
             via="api",
             access_key_id=key.access_key_id,
-            source_ip=request.META.get("REMOTE_ADDR", ""),
+            source_ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", "")[:1000],
             request_id=request_id,
         )

@@ -58,6 +58,8 @@ def start_web(env: dict[str, str], port: int, workers: int = 2) -> subprocess.Po
     return subprocess.Popen(
         [
             str(Path(sys.executable).parent / "gunicorn"),
+            "--config",
+            "python:supportcenter.gunicorn_config",
             "supportcenter.wsgi",
             "--bind",
             f"127.0.0.1:{port}",

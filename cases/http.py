@@ -47,8 +47,11 @@ def new_attachments(uploaded: Iterable[UploadedFile]) -> list[NewAttachment]:
     return [NewAttachment(file_name=f.name or "", data=f.read()) for f in uploaded]
 
 
-def chat_poll_response(request: HttpRequest, case: Case, *, audience: str) -> HttpResponse:
-    """A chat poll's answer for `audience` (the customer's page or the engineer's console)."""
+def chat_poll_response(
+    request: HttpRequest, case: Case, *, audience: str, can_download: bool = True
+) -> HttpResponse:
+    """A chat poll's answer for `audience` (the customer's page or the engineer's console);
+    files are links only when the reader may download them (`can_download`)."""
     log = selectors.chat_log(
         case,
         after_message=_cursor(request.GET.get("m")),
@@ -62,6 +65,7 @@ def chat_poll_response(request: HttpRequest, case: Case, *, audience: str) -> Ht
         "log": log,
         "live": live,
         "audience": audience,
+        "can_download": can_download,
         "poll_url": request.path,
     }
     return render(request, "cases/chat.html#chat-entries", context)

@@ -84,19 +84,23 @@ def parse(q: str) -> list[Phrase]:
     return phrases
 
 
-def _sqlite_query(phrases: list[Phrase]) -> str:
+def _sqlite_query(phrases: list[Phrase], *, subjects_only: bool = False) -> str:
     # Tokens are letters and digits only, so quoting them needs no escaping.
-    return " AND ".join(
+    query = " AND ".join(
         '"' + " ".join(tokens) + '"' + ("*" if prefix else "") for tokens, prefix in phrases
     )
+    # A column filter: the subject column alone.
+    return f"subject : ({query})" if subjects_only else query
 
 
-def _postgres_query(phrases: list[Phrase]) -> str:
+def _postgres_query(phrases: list[Phrase], *, subjects_only: bool = False) -> str:
+    # Subjects are the vector's weight A (`_vector`): a label keeps a lexeme to them.
+    label = "A" if subjects_only else ""
     parts = []
     for tokens, prefix in phrases:
-        quoted = [f"'{token}'" for token in tokens]
+        quoted = [f"'{token}'" + (f":{label}" if label else "") for token in tokens]
         if prefix:
-            quoted[-1] += ":*"
+            quoted[-1] = f"'{tokens[-1]}':*{label}"
         parts.append("(" + " <-> ".join(quoted) + ")")
     return " & ".join(parts)
 
@@ -114,17 +118,23 @@ def _vector() -> CombinedExpression:
     )
 
 
-def matching(queryset: QuerySet[Case], q: str) -> QuerySet[Case]:
+def matching(queryset: QuerySet[Case], q: str, *, subjects_only: bool = False) -> QuerySet[Case]:
     """`queryset` narrowed to the cases whose subject or correspondence matches `q` (every
-    match, in the queryset's own order). An empty query matches nothing."""
+    match, in the queryset's own order); with `subjects_only`, whose subject matches (for a
+    reader who may not read correspondence: a match would tell what it says). An empty query
+    matches nothing."""
     phrases = parse(q)
     if not phrases:
         return queryset.none()
     if _vendor(queryset) == "postgresql":
-        query = SearchQuery(_postgres_query(phrases), config="simple", search_type="raw")
+        query = SearchQuery(
+            _postgres_query(phrases, subjects_only=subjects_only),
+            config="simple",
+            search_type="raw",
+        )
         matches = CaseSearch.objects.alias(search_vector=_vector()).filter(search_vector=query)
         return queryset.filter(pk__in=matches.values("case_id"))
-    match = _sqlite_query(phrases)
+    match = _sqlite_query(phrases, subjects_only=subjects_only)
     return queryset.filter(
         pk__in=RawSQL(f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", (match,))
     )

@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.db.models.functions import RowNumber
 
+from accounts.access import is_allowed
 from accounts.principals import Principal
 from cases import access, search
 from cases.models import (
@@ -190,8 +191,13 @@ def case_list_for_principal(
     if created_before is not None:
         queryset = queryset.filter(created_at__lt=created_before)
     if q:
-        # Filtered by the full-text index; the list keeps its chosen order.
-        queryset = search.matching(queryset, q)
+        # Filtered by the full-text index; the list keeps its chosen order. Correspondence is
+        # searched only for those who may read it (support:DescribeCommunications).
+        queryset = search.matching(
+            queryset,
+            q,
+            subjects_only=not is_allowed(principal, "support:DescribeCommunications"),
+        )
     keys = (*CASE_LIST_ORDERS.get(sort, CASE_LIST_ORDERS["newest"]), _TIE_BREAK)
     if state in ("open", "resolved"):
         # One group only: the plain order can walk the (account, created_at) index.

@@ -164,12 +164,19 @@ def _detail_context(request: SupportRequest, case: Case, **extra: object) -> dic
     principal = request.principal
     allowed = lifecycle.allowed_transitions(case, principal)
     chat = case.contact_method == ContactMethod.CHAT
+    # The page shows what the API would: the correspondence (and the chat, which is
+    # correspondence) only to readers allowed DescribeCommunications, download links only to
+    # those allowed DescribeAttachment.
+    can_read = account_access.is_allowed(principal, "support:DescribeCommunications")
     return {
         "case": case,
+        "is_chat": chat,
+        "can_read": can_read,
+        "can_download": account_access.is_allowed(principal, "support:DescribeAttachment"),
         # A chat reads oldest first and live; other cases list their correspondence newest first.
-        "chat": selectors.chat_log(case) if chat else None,
+        "chat": selectors.chat_log(case) if chat and can_read else None,
         "chat_poll_url": reverse("cases:messages", args=[case.case_id]),
-        "communications": [] if chat else selectors.case_communications(case),
+        "communications": selectors.case_communications(case) if can_read and not chat else [],
         "reply_form": extra.pop("reply_form", None) or ReplyForm(),
         "cc_form": extra.pop("cc_form", None) or CcForm(),
         "can_reply": account_access.is_allowed(principal, "support:AddCommunicationToCase"),
@@ -201,13 +208,18 @@ def case_messages(request: SupportRequest, case_id: str) -> HttpResponse:
     case = access.access_case_by_case_id(
         request.principal, case_id, action="support:DescribeCommunications"
     )
+    can_download = account_access.is_allowed(request.principal, "support:DescribeAttachment")
     if case.contact_method != ContactMethod.CHAT:
         return render(
             request,
             "cases/case_detail.html#correspondence",
-            {"case": case, "communications": selectors.case_communications(case)},
+            {
+                "case": case,
+                "communications": selectors.case_communications(case),
+                "can_download": can_download,
+            },
         )
-    return chat_poll_response(request, case, audience="customer")
+    return chat_poll_response(request, case, audience="customer", can_download=can_download)
 
 
 def _render_invalid(request: SupportRequest, context: dict[str, object]) -> HttpResponse:

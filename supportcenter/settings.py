@@ -15,6 +15,7 @@ from typing import overload
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -59,6 +60,11 @@ ALLOWED_HOSTS = _env_list("SUPPORTCENTER_ALLOWED_HOSTS", ["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = _env_list("SUPPORTCENTER_CSRF_TRUSTED_ORIGINS", [])
 # Behind a TLS-terminating proxy: secure cookies, HSTS and the forwarded-proto header.
 HTTPS = _env_bool("SUPPORTCENTER_HTTPS", False)
+# With HTTPS: how long browsers remember to use HTTPS only (Strict-Transport-Security), whether
+# that covers the host's subdomains, and consent to the browsers' preload list.
+HSTS_SECONDS = _env_int("SUPPORTCENTER_HSTS_SECONDS", 31536000)
+HSTS_INCLUDE_SUBDOMAINS = _env_bool("SUPPORTCENTER_HSTS_INCLUDE_SUBDOMAINS", True)
+HSTS_PRELOAD = _env_bool("SUPPORTCENTER_HSTS_PRELOAD", True)
 DATABASE_URL = _env("DATABASE_URL")
 CELERY_BROKER_URL = _env("CELERY_BROKER_URL")
 REDIS_URL = _env("REDIS_URL")
@@ -85,6 +91,10 @@ AWS_STORAGE_BUCKET_NAME = _env("SUPPORTCENTER_S3_BUCKET")
 AWS_S3_ENDPOINT_URL = _env("SUPPORTCENTER_S3_ENDPOINT_URL")
 AWS_S3_REGION_NAME = _env("SUPPORTCENTER_S3_REGION", "us-east-1")
 
+# Reverse proxies in front of the web server, each appending the address it received the
+# request from to X-Forwarded-For; the client's address is the N-th from the right (0: none,
+# the address is the connection's). Sign-in throttling and the audit trail use it.
+TRUSTED_PROXY_COUNT = _env_int("SUPPORTCENTER_TRUSTED_PROXY_COUNT", 0)
 # Sign-in throttling: failures allowed per IP and sign-in name, and how long the lockout lasts.
 SIGNIN_FAILURE_LIMIT = _env_int("SUPPORTCENTER_SIGNIN_FAILURE_LIMIT", 5)
 SIGNIN_LOCKOUT_MINUTES = _env_int("SUPPORTCENTER_SIGNIN_LOCKOUT_MINUTES", 15)
@@ -172,6 +182,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "csp",
     "axes",
     "core",
     "accounts",
@@ -192,6 +203,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Content-Security-Policy on every response that has none of its own (attachments keep
+    # their stricter sandbox, cases.http.SANDBOX_CSP).
+    "csp.middleware.CSPMiddleware",
     "awsapi.middleware.AwsApiMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -227,6 +241,8 @@ AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(minutes=SIGNIN_LOCKOUT_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["ip_address", "username"]]
 AXES_USERNAME_CALLABLE = "accounts.backends.axes_username"
+# The client's address behind TRUSTED_PROXY_COUNT proxies, as the audit trail records it.
+AXES_CLIENT_IP_CALLABLE = "core.clientip.client_ip"
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
@@ -340,11 +356,30 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Everything the pages use is served from here (static/, htmx from django-htmx, the admin's own
+# files): no CDN, no inline script or style, no eval (htmx's allowEval is off in base.html's
+# htmx-config, its indicator styles too). JavaScript may still set styles through the DOM.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_SECONDS = HSTS_SECONDS
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = HSTS_INCLUDE_SUBDOMAINS
+    SECURE_HSTS_PRELOAD = HSTS_PRELOAD
     SECURE_SSL_REDIRECT = _env_bool("SUPPORTCENTER_SSL_REDIRECT", True)
 
 # Celery: a broker that needs no server by default (kombu's filesystem transport under DATA_DIR);

@@ -42,13 +42,29 @@ def browser():
         browser.close()
 
 
+def watch_csp(context) -> list[str]:
+    """What chromium reports breaking the Content-Security-Policy in `context`'s pages (it logs
+    each violation to the console: an inline script or style, eval, another origin). Every
+    browser test asserts the list stays empty."""
+    violations: list[str] = []
+
+    def seen(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{message.location.get('url', '')}: {message.text}")
+
+    context.on("console", seen)
+    return violations
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(locale="en-US")
+    violations = watch_csp(context)
     page = context.new_page()
     page.set_default_timeout(15000)
     yield page
     context.close()
+    assert not violations
 
 
 def htmx_settled(page) -> None:
@@ -175,8 +191,12 @@ def test_engineer_and_customer_work_a_case(browser, live_server, reference_data)
     account = factories.make_account("business")
     case = factories.make_case(account, subject="Needs an engineer")
     engineer = factories.make_engineer(email="sam@example.com")
-    support = browser.new_context(locale="en-US").new_page()
-    customer = browser.new_context(locale="en-US").new_page()
+    support_context = browser.new_context(locale="en-US")
+    customer_context = browser.new_context(locale="en-US")
+    violations = watch_csp(support_context)
+    customer_violations = watch_csp(customer_context)
+    support = support_context.new_page()
+    customer = customer_context.new_page()
     for page in (support, customer):
         page.set_default_timeout(15000)
 
@@ -213,3 +233,6 @@ def test_engineer_and_customer_work_a_case(browser, live_server, reference_data)
     case.refresh_from_db()
     assert case.status == "resolved"
     assert case.first_response_met is True
+    assert not violations and not customer_violations
+    support_context.close()
+    customer_context.close()

@@ -30,6 +30,7 @@ from tests.test_browser import (  # noqa: F401 (the module's browser fixture)
     browser,
     htmx_settled,
     sign_in_root,
+    watch_csp,
 )
 
 pytestmark = pytest.mark.skipif(
@@ -76,10 +77,12 @@ def people(browser, live_server, reference_data, tmp_path):  # noqa: F811 (the i
     screenshot = tmp_path / "screenshot.png"
     screenshot.write_bytes(_png())
     contexts = []
+    violations: list[list[str]] = []
 
     def new_page(*, javascript: bool = True):
         context = browser.new_context(locale="en-US", java_script_enabled=javascript)
         contexts.append(context)
+        violations.append(watch_csp(context))
         page = context.new_page()
         page.set_default_timeout(15000)
         return page
@@ -93,6 +96,7 @@ def people(browser, live_server, reference_data, tmp_path):  # noqa: F811 (the i
     }
     for context in contexts:
         context.close()
+    assert not [text for found in violations for text in found]
 
 
 def _sign_in_engineer(page, live_server, engineer) -> None:

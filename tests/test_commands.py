@@ -7,9 +7,11 @@ from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 
 from accounts.models import AccessKey, Account, User
-from accounts.services import access_key_secret
+from accounts.services import MSG_EMAIL_TAKEN, access_key_secret
+from audit.models import AuditEvent
 from cases.models import Case, Communication
 from catalog.models import Category, PlanSeverity, Service, SupportPlan
 
@@ -123,3 +125,56 @@ def test_demo_loads_once_and_only_when_enabled(reference_data, settings) -> None
     assert User.objects.filter(kind="iam").count() == 4
     statuses = set(Case.objects.values_list("status", flat=True))
     assert {"unassigned", "pending-customer-action", "opened", "resolved"} <= statuses
+
+
+def operator_env(monkeypatch: pytest.MonkeyPatch, email: str) -> None:
+    """Django's variables for `createsuperuser --noinput` (named after USERNAME_FIELD)."""
+    monkeypatch.setenv("DJANGO_SUPERUSER_LOGIN", email)
+    monkeypatch.setenv("DJANGO_SUPERUSER_EMAIL", email)
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "an-operator-password-1")
+
+
+def test_createsuperuser_runs_once_per_operator_not_once_per_database(
+    db, client, monkeypatch
+) -> None:
+    operator_env(monkeypatch, "ops1@example.com")
+    assert "Superuser created successfully." in run("createsuperuser", "--noinput")
+    operator_env(monkeypatch, "Ops2@example.com")
+    assert "Superuser created successfully." in run("createsuperuser", "--noinput")
+    first, second = User.objects.filter(kind="engineer").order_by("login")
+    assert [first.login, second.login] == ["ops1@example.com", "ops2@example.com"]
+    assert second.email == "Ops2@example.com"
+    for operator in (first, second):
+        assert operator.is_staff and operator.is_superuser and operator.account is None
+        assert operator.principal_id.startswith("AIDE")
+        assert operator.check_password("an-operator-password-1")
+    assert first.principal_id != second.principal_id
+    # Made by the engineers' service: each is in the audit trail, by the command line.
+    records = AuditEvent.objects.filter(event_name="CreateUser").order_by("event_time")
+    assert [r.request_parameters["userName"] for r in records] == [
+        "ops1@example.com",
+        "Ops2@example.com",
+    ]
+    # The operator signs in like any engineer, with the email address.
+    signed_in = client.post(
+        reverse("accounts:sign-in"),
+        {"email": "ops2@example.com", "password": "an-operator-password-1"},
+    )
+    assert signed_in.status_code == 302 and signed_in["Location"] == reverse("console:queue")
+
+
+def test_createsuperuser_refuses_a_taken_or_mismatched_login(db, monkeypatch) -> None:
+    operator_env(monkeypatch, "ops@example.com")
+    run("createsuperuser", "--noinput")
+    with pytest.raises(CommandError, match="That login is already taken"):
+        run("createsuperuser", "--noinput")
+    monkeypatch.setenv("DJANGO_SUPERUSER_LOGIN", "OPS@example.com")  # taken, in other case
+    with pytest.raises(CommandError, match=MSG_EMAIL_TAKEN):
+        run("createsuperuser", "--noinput")
+    monkeypatch.setenv("DJANGO_SUPERUSER_LOGIN", "admin")
+    with pytest.raises(CommandError, match="signs in with their email address"):
+        run("createsuperuser", "--noinput")
+    operator_env(monkeypatch, "not-an-address")
+    with pytest.raises(CommandError):
+        run("createsuperuser", "--noinput")
+    assert User.objects.filter(kind="engineer").count() == 1

@@ -108,6 +108,10 @@ def test_bootstrap_and_runstack(tmp_path) -> None:
                 return False
 
         _wait_for(healthy, 60, "the web server")
+        # gunicorn runs with supportcenter.gunicorn_config: no Server banner; the policy is on.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
+            assert response.headers.get("Server") is None
+            assert "script-src 'self'" in response.headers["Content-Security-Policy"]
         output = log_path.read_text()
         assert f"http://127.0.0.1:{port}/" in output
         assert "root+business@example.com" in output

@@ -48,6 +48,12 @@ def checks_available(account: Account) -> list[CheckSpec]:
 
 
 def resource_id_for(check_id: str, identity: str, occurrence: int = 0) -> str:
-    """The API's opaque `resourceId`: 43 base64url characters, stable across runs."""
+    """The API's opaque `resourceId`: 43 base64url characters, stable across runs.
+
+    Never starts with `-`: the CSV download writes ids exactly (core.csvexport), and a cell
+    starting with `-` is a spreadsheet formula. A leading `-` becomes `_` (one bit of the hash
+    fewer; migration advisor 0003 renamed the ids stored before).
+    """
     seed = f"{check_id}\n{identity}\n{occurrence}".encode()
-    return base64.urlsafe_b64encode(hashlib.sha256(seed).digest()).decode().rstrip("=")
+    encoded = base64.urlsafe_b64encode(hashlib.sha256(seed).digest()).decode().rstrip("=")
+    return "_" + encoded[1:] if encoded.startswith("-") else encoded

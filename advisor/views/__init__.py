@@ -24,7 +24,6 @@ from advisor.views.checks import (
     check_include,
     check_progress,
     check_refresh,
-    csv_safe,
 )
 from advisor.views.common import CATEGORY_LABELS, CSV_COLUMNS, PAGE_SIZE, REFRESHED_EVENT
 from advisor.views.connection import connection, connection_delete, connection_test
@@ -44,7 +43,6 @@ __all__ = [
     "connection",
     "connection_delete",
     "connection_test",
-    "csv_safe",
     "dashboard",
     "dashboard_refresh",
 ]

@@ -3,12 +3,11 @@ the CSV download."""
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from typing import Any, cast
 
 from django.contrib import messages
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,9 +35,7 @@ from advisor.views.common import (
     CSV_COLUMNS,
     DESCRIBE_ITEMS,
     EXCLUDE,
-    FORMULA_START,
     INCLUDE,
-    NUMBER_RE,
     PAGE_SIZE,
     REFRESH,
     REFRESHED_EVENT,
@@ -47,6 +44,7 @@ from advisor.views.common import (
     was_queued,
 )
 from connections import selectors as connection_selectors
+from core.csvexport import Column, csv_download
 from core.errors import SupportApiError
 from core.paging import cursor_from_token, keyset_page, page_token
 
@@ -254,43 +252,24 @@ def check_include(request: SupportRequest, check_id: str) -> HttpResponse:
     return _set_excluded(request, check_id, excluded=False)
 
 
-class _Echo:
-    """A file-like object for csv.writer that hands each line back instead of storing it."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_safe(value: object) -> str:
-    """The cell as text, with a leading quote when a spreadsheet would run it as a formula."""
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_START) and not NUMBER_RE.match(text):
-        return "'" + text
-    return text
-
-
 @require_GET
 @customer_required(DESCRIBE_ITEMS)
 def check_download(request: SupportRequest, check_id: str) -> HttpResponseBase:
-    """Every row of the latest result (excluded ones marked), streamed in the check's order."""
+    """Every row of the latest result (excluded ones marked), streamed in the check's order.
+    The resource id is the API's `resourceId`, exactly (an identifier column)."""
     spec = advisor_access.access_check(request.principal, check_id)
     state = selectors.check_state_get(account_of(request), spec.id)
     rows = selectors.check_resource_values(state.latest_result if state is not None else None)
-    writer = csv.writer(_Echo())
+    columns = [*CSV_COLUMNS, *(Column(str(heading)) for heading in spec.metadata)]
 
-    def lines() -> Iterator[str]:
-        yield writer.writerow([*CSV_COLUMNS, *spec.metadata])
+    def lines() -> Iterator[list[object]]:
         for status, region, resource_id, is_suppressed, metadata in rows.iterator(chunk_size=1000):
-            cells = [
+            yield [
                 status,
                 region,
                 resource_id,
                 "true" if is_suppressed else "false",
                 *metadata,
             ]
-            yield writer.writerow([csv_safe(cell) for cell in cells])
 
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="trusted-advisor-{spec.id}.csv"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return csv_download(f"trusted-advisor-{spec.id}.csv", columns, lines())

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from django.utils.translation import gettext_lazy
@@ -11,6 +10,7 @@ from accounts import access
 from accounts.http import SupportRequest
 from accounts.models import Account
 from advisor.models import CheckState, RefreshStatus
+from core.csvexport import Column
 
 PAGE_SIZE = 50
 REFRESHED_EVENT = "advisor-refreshed"
@@ -34,12 +34,15 @@ CATEGORY_LABELS = {
 # metadata headings that follow them (API facts): a file's columns must not depend on who
 # downloaded it. Named apart from the metadata headings (many checks have their own "Region"
 # and "Status"), so every column of the file has a unique header.
-CSV_COLUMNS = ("Resource Status", "Resource Region", "Resource ID", "Excluded")
+# The resource id is the API's `resourceId` and never altered (core.csvexport).
+CSV_COLUMNS = (
+    Column("Resource Status"),
+    Column("Resource Region"),
+    Column("Resource ID", identifier=True),
+    Column("Excluded"),
+)
 # The dashboard's poll asks for its progress element only (`?part=progress`).
 PROGRESS_PART = "progress"
-# A cell a spreadsheet would run as a formula (OWASP "CSV injection"); plain numbers are data.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-NUMBER_RE = re.compile(r"^[+-]?\d+(\.\d+)?$")
 
 
 def account_of(request: SupportRequest) -> Account:

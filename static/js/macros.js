@@ -15,6 +15,15 @@
     return typed + (/\n$/.test(typed) ? "\n" : "\n\n") + text;
   }
 
+  // Choosing "Choose" again asks for nothing (a filter in hx-trigger would need eval, which the
+  // Content-Security-Policy forbids).
+  document.addEventListener("htmx:confirm", function (event) {
+    var picker = event.detail.elt;
+    if (!picker || !picker.classList || !picker.classList.contains("macro-picker")) return;
+    var select = picker.querySelector("select");
+    if (select && select.value === "") event.preventDefault();
+  });
+
   document.addEventListener("htmx:afterSwap", function (event) {
     var holder = event.detail.target;
     if (!holder || !holder.hasAttribute("data-macro-target")) return;

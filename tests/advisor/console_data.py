@@ -4,6 +4,8 @@ through `advisor.services.result_store`, without AWS."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
@@ -116,3 +118,18 @@ def seed(account: Account) -> None:
     )
     store(account, EIP, [eip_row("203.0.113.10"), eip_row("203.0.113.11")], processed=4)
     store(account, MFA, [Row(status="error", arn="arn:aws:iam::123456789012:root", metadata=[])])
+
+
+def raw_resource_id(check_id: str, identity: str) -> str:
+    """The resource id as it was before ids were kept from starting with "-"."""
+    digest = hashlib.sha256(f"{check_id}\n{identity}\n0".encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode().rstrip("=")
+
+
+def dash_identity(check_id: str = SG) -> str:
+    """A security group ARN whose raw resource id started with "-" (one in 64 do)."""
+    for number in range(10_000):
+        arn = f"arn:aws:ec2:us-east-1:123456789012:security-group/sg-{number:017d}"
+        if raw_resource_id(check_id, arn).startswith("-"):
+            return arn
+    raise AssertionError("no such identity")

@@ -14,7 +14,7 @@ from advisor import views
 from advisor.checks.base import catalog
 from tests import factories
 from tests.advisor import console_data as data
-from tests.advisor.console_data import MFA, SG
+from tests.advisor.console_data import MFA, SG, dash_identity
 from tests.advisor.view_helpers import FULL_POLICY, HTMX, check_url, iam_client, resource_ids, text
 
 # A few specs from the captured catalog stand in for the registered checks.
@@ -122,18 +122,25 @@ def test_csv_download(root_client, business_account) -> None:
     assert len(rows) == 4
 
 
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [("=1+2", "'=1+2"), ("+1", "+1"), ("-3.5", "-3.5"), ("-x", "'-x"), ("\tA", "'\tA"), (None, "")],
-)
-def test_csv_safe(value: str | None, expected: str) -> None:
-    assert views.csv_safe(value) == expected
+def test_csv_resource_ids_are_the_apis_exactly(root_client, business_account) -> None:
+    """A resource id is written as the API gives it, never prefixed; one whose hash once began
+    with "-" (a formula in a spreadsheet) is now generated without it."""
+    arn = dash_identity()
+    group_id = arn.rsplit("/", 1)[1]
+    data.store(business_account, SG, [data.sg_row("error", "-dash", group_id)])
+    resource_id = resource_ids(business_account)[group_id]
+    assert resource_id.startswith("_")
+    response = root_client.get(check_url("check-download"))
+    assert response["Cache-Control"] == "private, no-store"
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1][2] == resource_id
+    assert rows[1][5] == "'-dash"  # a name is text: neutralised
 
 
 def test_csv_headers_are_unique_for_every_check() -> None:
     """Our columns never repeat a check's own (many have "Region" and "Status")."""
     for check_id, facts in catalog().items():
-        header = [*views.CSV_COLUMNS, *facts["metadata"]]
+        header = [*(column.header for column in views.CSV_COLUMNS), *facts["metadata"]]
         assert len(set(header)) == len(header), check_id
 
 

@@ -437,3 +437,17 @@ def test_nul_characters_are_refused(support) -> None:
     with pytest.raises(ClientError) as excinfo:
         call_with_body(support, "describe_severity_levels", b'{"language": "\\u0000"}')
     assert code_of(excinfo) == "ValidationException"
+
+
+def test_api_calls_record_the_forwarded_client(support, settings) -> None:
+    """Behind one trusted proxy, the audit record's sourceIPAddress is the address the proxy
+    forwarded, not the proxy's."""
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    def forwarded(request, **kwargs):
+        request.headers["X-Forwarded-For"] = "192.0.2.1, 198.51.100.20"
+
+    support.meta.events.register("before-sign.support", forwarded)
+    support.describe_severity_levels()
+    record = AuditEvent.objects.get(event_name="DescribeSeverityLevels")
+    assert record.source_ip == "198.51.100.20"

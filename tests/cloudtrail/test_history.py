@@ -143,6 +143,33 @@ def test_downloads_and_the_ninety_day_window(root_client, business_account, root
     assert root_client.get(reverse("cloudtrail:download", args=["xml"])).status_code == 404
 
 
+def test_csv_download_neutralises_formulas_and_keeps_ids(root_client, business_account) -> None:
+    """Names customers choose are text (a formula becomes text); our ids are written exactly."""
+    event = AuditEvent.objects.create(
+        event_time=timezone.now(),
+        event_source="iam.amazonaws.com",
+        event_name="CreateUser",
+        event_type="AwsApiCall",
+        aws_region="us-east-1",
+        recipient_account_id=business_account.account_id,
+        user_name='=HYPERLINK("http://evil","x")',
+        access_key_id="ASCKAAAAAAAAAAAAAAAA",
+        resource_name="@SUM(A1)",
+        source_ip="-1+cmd",
+    )
+    response = root_client.get(reverse("cloudtrail:download", args=["csv"]))
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"] == 'attachment; filename="event-history.csv"'
+    assert response["Cache-Control"] == "private, no-store"
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    row = dict(zip(rows[0], rows[1], strict=True))
+    assert row["userName"] == '\'=HYPERLINK("http://evil","x")'
+    assert row["resourceName"] == "'@SUM(A1)"
+    assert row["sourceIPAddress"] == "'-1+cmd"
+    assert row["accessKeyId"] == "ASCKAAAAAAAAAAAAAAAA"
+    assert row["eventID"] == str(event.event_id)
+
+
 @pytest.mark.parametrize("count", [10, 120])
 def test_history_query_count_is_constant(
     root_client, business_account, count, django_assert_num_queries

@@ -9,7 +9,11 @@ from pathlib import Path
 import pytest
 
 from tests import factories
-from tests.test_browser import CHROMIUM, browser  # noqa: F401 (the module's browser fixture)
+from tests.test_browser import (  # noqa: F401 (the module's browser fixture)
+    CHROMIUM,
+    browser,
+    watch_csp,
+)
 
 pytestmark = pytest.mark.skipif(
     not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed"
@@ -20,6 +24,7 @@ pytestmark = pytest.mark.skipif(
 def case_page(browser, live_server, reference_data):  # noqa: F811 (the imported fixture)
     """An engineer's case page, with or without JavaScript, and the case; a macro exists."""
     contexts = []
+    violations: list[list[str]] = []
 
     def open_case(*, javascript: bool):
         account = factories.make_account("business")
@@ -32,6 +37,7 @@ def case_page(browser, live_server, reference_data):  # noqa: F811 (the imported
         engineer = factories.make_engineer()
         context = browser.new_context(locale="en-US", java_script_enabled=javascript)
         contexts.append(context)
+        violations.append(watch_csp(context))
         page = context.new_page()
         page.set_default_timeout(15000)
         page.goto(f"{live_server.url}/signin/")
@@ -45,6 +51,7 @@ def case_page(browser, live_server, reference_data):  # noqa: F811 (the imported
     yield open_case
     for context in contexts:
         context.close()
+    assert not [text for found in violations for text in found]
 
 
 def test_choosing_a_macro_appends_it_with_javascript(case_page) -> None:

@@ -42,6 +42,8 @@ class Command(BaseCommand):
         commands = {
             "web": [
                 str(bin_dir / "gunicorn"),
+                "--config",
+                "python:supportcenter.gunicorn_config",
                 "supportcenter.wsgi",
                 "--bind",
                 bind,
