@@ -1,8 +1,9 @@
 """The single AWS API endpoint: `POST /` with `X-Amz-Target: AWSSupport_20130415.<Operation>`.
 
 Order of checks (each failure is an AWS JSON error with `x-amzn-RequestId`):
-body size cap for the operation -> SigV4 -> JSON -> operation -> rate limit -> plan has API access
--> input shape (botocore model) -> IAM policy (`support:<Operation>`) -> handler.
+body size cap for the operation -> SigV4 -> JSON (`protocol.parse_body`: strict UTF-8 JSON,
+bounded depth) -> operation -> rate limit -> plan has API access -> input shape (botocore model)
+-> IAM policy (`support:<Operation>`) -> handler.
 
 A handler runs in one transaction. `dryRun` runs it and rolls back, then answers
 `DryRunOperationException`. Mutating calls are remembered by (access key, invocation id) in the
@@ -18,6 +19,7 @@ do, are recorded here. A failed call, whatever failed, is recorded here after it
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ from audit import services as audit
 from awsapi import auth, model, protocol, throttling
 from awsapi.models import IdempotencyRecord
 from awsapi.services import idempotency_record_store
+from core import safejson
 from core.errors import (
     DryRunOperationException,
     InternalServerError,
@@ -117,8 +120,9 @@ MAX_AUDIT_ITEMS = 100
 
 def sanitize_parameters(params: dict[str, Any], operation: str = "") -> dict[str, Any] | None:
     """Request parameters for the audit trail: only members of the operation's input shape,
-    without case text, addresses or file contents, with strings and lists cut short (failed
-    calls are recorded before validation, so their input may be anything)."""
+    without case text, addresses or file contents, with strings and lists cut short, and always
+    storable as JSON (failed calls are recorded before validation, so their input may be
+    anything)."""
     if not params:
         return None
     shape = None
@@ -130,17 +134,20 @@ def sanitize_parameters(params: dict[str, Any], operation: str = "") -> dict[str
             return None
         if isinstance(value, dict):
             return {
-                str(k)[:MAX_AUDIT_STRING]: clean(v, depth + 1)
+                safejson.scrub(str(k)[:MAX_AUDIT_STRING]): clean(v, depth + 1)
                 for k, v in list(value.items())[:MAX_AUDIT_ITEMS]
                 if k not in SENSITIVE_MEMBERS
             }
         if isinstance(value, list):
             return [clean(v, depth + 1) for v in value[:MAX_AUDIT_ITEMS]]
-        if isinstance(value, bytes | bytearray):
-            return None
         if isinstance(value, str):
-            return value[:MAX_AUDIT_STRING]
-        return value
+            return safejson.scrub(value[:MAX_AUDIT_STRING])
+        if isinstance(value, float):
+            # A JSON column stores no NaN or Infinity (parse_body refuses them anyway).
+            return value if math.isfinite(value) else None
+        if value is None or isinstance(value, bool | int):
+            return value
+        return None  # bytes and anything else that is not JSON
 
     if shape is not None:
         params = {k: v for k, v in params.items() if k in shape.members}
@@ -174,15 +181,31 @@ def _record_failure(
     params: dict,
     error: SupportApiError,
 ) -> None:
+    """Record a refused call after its rollback."""
     if principal is None or account is None:
         return  # Unauthenticated calls belong to no account's trail.
+    parameters = sanitize_parameters(params, name)
     try:
         with transaction.atomic():
             audit.record(
                 actor=principal,
                 event_name=name or "UnknownOperation",
                 account=account,
-                request_parameters=sanitize_parameters(params, name),
+                request_parameters=parameters,
+                error_code=error.code,
+                error_message=error.message,
+                read_only=bool(name in REGISTRY and REGISTRY[name].read_only),
+            )
+        return
+    except Exception:
+        logger.exception("could not record a failed API call with its parameters")
+    # The refusal is still recorded, without the parameters that could not be stored.
+    try:
+        with transaction.atomic():
+            audit.record(
+                actor=principal,
+                event_name=name or "UnknownOperation",
+                account=account,
                 error_code=error.code,
                 error_message=error.message,
                 read_only=bool(name in REGISTRY and REGISTRY[name].read_only),
