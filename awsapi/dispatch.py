@@ -1,9 +1,11 @@
 """The single AWS API endpoint: `POST /` with `X-Amz-Target: AWSSupport_20130415.<Operation>`.
 
 Order of checks (each failure is an AWS JSON error with `x-amzn-RequestId`):
+host -> operation (X-Amz-Target names an operation of the model we serve) -> content type ->
 body size cap for the operation -> SigV4 -> JSON (`protocol.parse_body`: strict UTF-8 JSON,
-bounded depth) -> operation -> rate limit -> plan has API access -> input shape (botocore model)
--> IAM policy (`support:<Operation>`) -> handler.
+bounded depth) -> rate limit -> plan has API access -> input shape (botocore model) -> IAM policy
+(`support:<Operation>`) -> handler. The operation is checked first, like AWS does, so an unknown
+target is never authenticated, recorded or named anywhere.
 
 A handler runs in one transaction. `dryRun` runs it and rolls back, then answers
 `DryRunOperationException`. Mutating calls are remembered by (access key, invocation id) in the
@@ -168,10 +170,18 @@ def _read_body(request: HttpRequest, cap: int) -> bytes:
     return body
 
 
+MSG_NO_TARGET = (
+    "POST / is the AWS Support API: name the operation in the X-Amz-Target header "
+    "(AWSSupport_20130415.<Operation>)."
+)
+MSG_UNKNOWN_OPERATION = "Operation {target!r} is not supported."
+
+
 def _operation_name(request: HttpRequest) -> str:
+    """The operation X-Amz-Target names, if it is one we serve (of the model); else ""."""
     target = request.META.get("HTTP_X_AMZ_TARGET", "")
     prefix, _, name = target.partition(".")
-    return name if prefix == model.TARGET_PREFIX else ""
+    return name if prefix == model.TARGET_PREFIX and name in REGISTRY else ""
 
 
 def _record_failure(
@@ -181,7 +191,8 @@ def _record_failure(
     params: dict,
     error: SupportApiError,
 ) -> None:
-    """Record a refused call after its rollback."""
+    """Record a refused call after its rollback. `name` is an operation we serve: calls naming
+    none are refused before authentication and belong to no account's trail."""
     if principal is None or account is None:
         return  # Unauthenticated calls belong to no account's trail.
     parameters = sanitize_parameters(params, name)
@@ -189,12 +200,12 @@ def _record_failure(
         with transaction.atomic():
             audit.record(
                 actor=principal,
-                event_name=name or "UnknownOperation",
+                event_name=name,
                 account=account,
                 request_parameters=parameters,
                 error_code=error.code,
                 error_message=error.message,
-                read_only=bool(name in REGISTRY and REGISTRY[name].read_only),
+                read_only=REGISTRY[name].read_only,
             )
         return
     except Exception:
@@ -204,11 +215,11 @@ def _record_failure(
         with transaction.atomic():
             audit.record(
                 actor=principal,
-                event_name=name or "UnknownOperation",
+                event_name=name,
                 account=account,
                 error_code=error.code,
                 error_message=error.message,
-                read_only=bool(name in REGISTRY and REGISTRY[name].read_only),
+                read_only=REGISTRY[name].read_only,
             )
     except Exception:  # pragma: no cover - the error answer matters more than its record
         logger.exception("could not record a failed API call")
@@ -228,6 +239,11 @@ def handle(request: HttpRequest) -> HttpResponse:
             raise InvalidHostException(
                 "The Host header names a host this server does not serve."
             ) from None
+        if spec is None:
+            target = request.META.get("HTTP_X_AMZ_TARGET")
+            raise UnknownOperationException(
+                MSG_UNKNOWN_OPERATION.format(target=target[:200]) if target else MSG_NO_TARGET
+            )
         if (
             request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
             != protocol.CONTENT_TYPE
@@ -236,7 +252,7 @@ def handle(request: HttpRequest) -> HttpResponse:
                 f"Content-Type must be {protocol.CONTENT_TYPE} for AWS API calls."
             )
         parsed_auth, amz_date, key = auth.identify(request)
-        body = _read_body(request, spec.max_body if spec else DEFAULT_MAX_BODY)
+        body = _read_body(request, spec.max_body)
         auth.verify(request, body, parsed_auth, amz_date, key)
         account = key.user.account
         principal = Principal(
@@ -248,10 +264,6 @@ def handle(request: HttpRequest) -> HttpResponse:
             request_id=request_id,
         )
         params = protocol.parse_body(body)
-        if spec is None:
-            raise UnknownOperationException(
-                f"Operation {request.META.get('HTTP_X_AMZ_TARGET', '')[:200]!r} is not supported."
-            )
         if not throttling.hit(
             f"api:{key.access_key_id}",
             limit=settings.SUPPORTCENTER_API_RATE_LIMIT,
