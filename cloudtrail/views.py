@@ -21,6 +21,7 @@ from audit.models import AuditEvent
 from cloudtrail import access
 from cloudtrail import services as trails
 from cloudtrail.forms import LookupForm, TrailForm
+from core import safejson
 from core.errors import SupportApiError
 from core.forms import add_service_error
 from core.paging import keyset_order, read_page
@@ -107,20 +108,21 @@ def event_download(request: SupportRequest, fmt: str) -> HttpResponseBase:
     def rows() -> Iterator[str]:
         yield writer.writerow(CSV_COLUMNS)
         for event in events.iterator(chunk_size=1000):
-            yield writer.writerow(
-                [
-                    event.event_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    event.event_name,
-                    event.event_source,
-                    event.user_name,
-                    event.access_key_id,
-                    str(event.read_only).lower(),
-                    event.resource_name,
-                    event.error_code,
-                    event.source_ip,
-                    str(event.event_id),
-                ]
-            )
+            cells = [
+                event.event_time.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                event.event_name,
+                event.event_source,
+                event.user_name,
+                event.access_key_id,
+                str(event.read_only).lower(),
+                event.resource_name,
+                event.error_code,
+                event.source_ip,
+                str(event.event_id),
+            ]
+            # Whatever a record holds, the download encodes (a lone surrogate would end the
+            # stream half-way, after the 200 went out).
+            yield writer.writerow([safejson.scrub(cell) for cell in cells])
 
     response = StreamingHttpResponse(rows(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="event-history.csv"'

@@ -169,3 +169,16 @@ def sanitize(value: Any, *, max_depth: int = MAX_DEPTH * 2) -> Any:
             copy = scrub(str(item))
         parent[slot] = copy
     return holder[0]
+
+
+class StoredDecoder(json.JSONDecoder):
+    """Decodes whatever a JSON column holds (for `models.JSONField(decoder=...)`): a value nested
+    too deeply for Python's parser becomes `TOO_DEEP` instead of failing the whole query (a
+    row's fields are decoded as the row is read: one bad record would break every list and
+    export it falls in). Pass what it returns through `sanitize` before showing it."""
+
+    def decode(self, s: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().decode(s, *args, **kwargs)
+        except RecursionError:
+            return TOO_DEEP
