@@ -182,3 +182,14 @@ class StoredDecoder(json.JSONDecoder):
             return super().decode(s, *args, **kwargs)
         except RecursionError:
             return TOO_DEEP
+
+
+class StrictDecoder(json.JSONDecoder):
+    """A `json.JSONDecoder` that parses with `loads` (for `forms.JSONField(decoder=...)`): what
+    `loads` refuses is a `json.JSONDecodeError`, which forms report as invalid JSON."""
+
+    def decode(self, s: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return loads(s)
+        except JsonRefused as error:
+            raise json.JSONDecodeError(error.detail, s, 0) from None
