@@ -102,8 +102,9 @@ SUPPORTCENTER_ATTACHMENT_SET_TTL_SECONDS = _env_int(
 )
 SUPPORTCENTER_ATTACHMENTS_PER_SET = _env_int("SUPPORTCENTER_ATTACHMENTS_PER_SET", 3)
 SUPPORTCENTER_ATTACHMENT_MAX_BYTES = _env_int("SUPPORTCENTER_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
-# New attachment sets an account may create per hour, web and API together; over it,
-# AttachmentLimitExceeded (AWS: "too many attachment sets in a short period"). 0 turns it off.
+# New attachment sets an account's users may create per hour, web and API together (engineers'
+# replies aside); over it, AttachmentLimitExceeded ("too many attachment sets in a short
+# period", as botocore's model puts it). 0 turns it off.
 SUPPORTCENTER_ATTACHMENT_SET_CREATION_LIMIT = _env_int(
     "SUPPORTCENTER_ATTACHMENT_SET_CREATION_LIMIT", 100
 )
