@@ -20,6 +20,7 @@ from cloudtrail import services as trails
 from cloudtrail.tasks import trails_deliver_task
 from core import safejson
 from tests import factories
+from tests.admin_pages import change_url, make_operator
 
 REQUIRED = {
     "eventVersion",
@@ -246,3 +247,13 @@ def test_odd_records_never_break_pages_downloads_or_trails(
     settings.DATA_DIR = tmp_path
     trails.trail_create(account=business_account, name="odd", destination="local", actor=root)
     assert trails_deliver_task() == len(data["Records"]) + 1  # and CreateTrail's record
+
+
+def test_operators_read_odd_records_in_the_admin(client, business_account) -> None:
+    odd = _odd_records(business_account)
+    client.force_login(make_operator())
+    assert client.get(reverse("admin:audit_auditevent_changelist")).status_code == 200
+    for event in odd:
+        page = client.get(change_url(event))
+        assert page.status_code == 200
+        page.content.decode("utf-8")
