@@ -53,6 +53,7 @@ bench: setup-test
 	$(BIN)/python -m bench pages
 	$(BIN)/python -m bench jobs
 	$(BIN)/python -m bench history
+	$(BIN)/python -m bench fuzz
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -19,6 +19,7 @@ from accounts import services
 from accounts.models import AccessKey, AccessKeyStatus, Account, IamGroup, Policy, User
 from accounts.principals import Principal
 from accounts.services.validation import clean_country, clean_time_zone
+from core import safejson
 from core.admin import ServiceBackedAdmin, adopt, fresh
 from core.errors import SupportApiError
 from core.forms import add_service_error
@@ -202,7 +203,11 @@ class UserAdmin(ServiceBackedAdmin):
 
 
 class PolicyForm(forms.ModelForm):
-    document = forms.JSONField(widget=forms.Textarea(attrs={"rows": 14, "cols": 80}))
+    # Parsed strictly (no NaN, lone surrogates or unbounded nesting), so bad text is a form
+    # error rather than a crash or a row the database refuses.
+    document = forms.JSONField(
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 80}), decoder=safejson.StrictDecoder
+    )
 
     class Meta:
         model = Policy

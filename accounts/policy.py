@@ -19,6 +19,8 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from core import safejson
+
 VERSIONS = ("2012-10-17", "2008-10-17")
 KNOWN_SERVICES = (
     "support",
@@ -29,6 +31,15 @@ KNOWN_SERVICES = (
     "support-console",
     "*",
 )
+# IAM's limit for a customer managed policy, whitespace not counted.
+MAX_POLICY_LENGTH = 6144
+# Objects and arrays nested in one another (a Condition block is the deepest IAM has: four).
+MAX_POLICY_DEPTH = 32
+MSG_TOO_LONG = "The policy is longer than {limit} characters (whitespace not counted)."
+MSG_TOO_DEEP = "The policy nests deeper than {limit} levels."
+MSG_NOT_JSON_AT = "The policy is not valid JSON: {problem} (line {line})."
+MSG_NOT_JSON = "The policy is not valid JSON: {problem}."
+_WHITESPACE = re.compile(r"\s+")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 
 
@@ -130,15 +141,36 @@ def _check_resource(value: Any, where: str, errors: list[str]) -> None:
 
 def validate_document(document: Any) -> list[str]:
     """Return the problems with a policy document (an empty list when it is valid)."""
-    if isinstance(document, str):
-        try:
-            document = json.loads(document)
-        except json.JSONDecodeError as exc:
-            return [f"The policy is not valid JSON: {exc.msg} (line {exc.lineno})."]
-        except ValueError as exc:
-            # Not every ValueError from json.loads is a JSONDecodeError: an integer literal of
-            # more than 4,300 digits raises a plain one (Python's int-to-str limit).
-            return [f"The policy is not valid JSON: {exc}."]
+    return parse_document(document)[1]
+
+
+def parse_document(document: Any) -> tuple[Any, list[str]]:
+    """The document (parsed when given as JSON text) and its problems (none when it is valid).
+
+    Its size and depth are bounded before anything walks it: at most `MAX_POLICY_LENGTH`
+    characters without whitespace (IAM's limit for a managed policy) and `MAX_POLICY_DEPTH`
+    levels; text must be strict JSON (no NaN or Infinity, no lone surrogates or NUL: see
+    `core.safejson`)."""
+    try:
+        if isinstance(document, str):
+            if len(_WHITESPACE.sub("", document)) > MAX_POLICY_LENGTH:
+                return document, [MSG_TOO_LONG.format(limit=MAX_POLICY_LENGTH)]
+            document = safejson.loads(document, max_depth=MAX_POLICY_DEPTH)
+        else:
+            safejson.check(document, max_depth=MAX_POLICY_DEPTH)
+            compact = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+            if len(_WHITESPACE.sub("", compact)) > MAX_POLICY_LENGTH:
+                return document, [MSG_TOO_LONG.format(limit=MAX_POLICY_LENGTH)]
+    except safejson.JsonRefused as refused:
+        if refused.reason == safejson.DEPTH:
+            return document, [MSG_TOO_DEEP.format(limit=MAX_POLICY_DEPTH)]
+        if refused.reason == safejson.SYNTAX:
+            return document, [MSG_NOT_JSON_AT.format(problem=refused.detail, line=refused.line)]
+        return document, [MSG_NOT_JSON.format(problem=refused.detail)]
+    return document, _problems(document)
+
+
+def _problems(document: Any) -> list[str]:
     if not isinstance(document, dict):
         return ["The policy must be a JSON object."]
     errors: list[str] = []

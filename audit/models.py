@@ -11,6 +11,8 @@ import uuid
 
 from django.db import models
 
+from core.safejson import StoredDecoder
+
 
 class AuditEventType(models.TextChoices):
     API_CALL = "AwsApiCall"
@@ -20,6 +22,9 @@ class AuditEventType(models.TextChoices):
 
 
 class AuditEvent(models.Model):
+    # The JSON columns are decoded with `StoredDecoder`: a record too deeply nested to decode
+    # (written directly, or before requests were checked) must not break the lists and exports
+    # it falls in; `audit.selectors.to_cloudtrail` sanitizes what it shows.
     event_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     event_time = models.DateTimeField(db_index=True)
     event_version = models.CharField(max_length=8, default="1.11")
@@ -29,19 +34,19 @@ class AuditEvent(models.Model):
     aws_region = models.CharField(max_length=32)
     # The account the record belongs to (recipientAccountId); blank for operator actions.
     recipient_account_id = models.CharField(max_length=12, blank=True)
-    user_identity = models.JSONField(default=dict)
+    user_identity = models.JSONField(default=dict, decoder=StoredDecoder)
     principal_arn = models.CharField(max_length=300, blank=True)
     user_name = models.CharField(max_length=254, blank=True)
     access_key_id = models.CharField(max_length=32, blank=True)
     source_ip = models.CharField(max_length=64, blank=True)
     user_agent = models.CharField(max_length=1000, blank=True)
     request_id = models.CharField(max_length=64, blank=True)
-    request_parameters = models.JSONField(null=True, blank=True)
-    response_elements = models.JSONField(null=True, blank=True)
+    request_parameters = models.JSONField(null=True, blank=True, decoder=StoredDecoder)
+    response_elements = models.JSONField(null=True, blank=True, decoder=StoredDecoder)
     error_code = models.CharField(max_length=100, blank=True)
     error_message = models.CharField(max_length=1000, blank=True)
     read_only = models.BooleanField(default=False)
-    resources = models.JSONField(default=list, blank=True)
+    resources = models.JSONField(default=list, blank=True, decoder=StoredDecoder)
     # The first resource, as a column: CloudTrail's lookup filters on its name.
     resource_type = models.CharField(max_length=100, blank=True)
     resource_name = models.CharField(max_length=300, blank=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from audit.actors import AuditedAccount
 from audit.models import AuditEvent
+from core import safejson
 from core.paging import SortKey
 
 EVENT_VERSION = "1.11"
@@ -31,7 +32,12 @@ def _z(moment: datetime) -> str:
 
 
 def to_cloudtrail(event: AuditEvent) -> dict[str, Any]:
-    """One record in CloudTrail's format (as in a trail's log file and in event history)."""
+    """One record in CloudTrail's format (as in a trail's log file and in event history).
+
+    Always valid JSON that encodes as UTF-8, whatever the record holds (`core.safejson.sanitize`:
+    records written directly, or before requests were checked, may hold lone surrogates, NaN,
+    deep nesting or shapes we never write), so one odd record cannot break a page, a download
+    or a trail's delivery."""
     record: dict[str, Any] = {
         "eventVersion": event.event_version or EVENT_VERSION,
         "userIdentity": event.user_identity,
@@ -51,14 +57,17 @@ def to_cloudtrail(event: AuditEvent) -> dict[str, Any]:
         "recipientAccountId": event.recipient_account_id or None,
         "eventCategory": "Management",
     }
-    if event.resources:
+    resources = event.resources if isinstance(event.resources, list) else []
+    if resources:
         record["resources"] = [
-            {"type": r.get("ResourceType"), "ARN": r.get("ResourceName")} for r in event.resources
+            {"type": r.get("ResourceType"), "ARN": r.get("ResourceName")}
+            for r in resources
+            if isinstance(r, dict)
         ]
     if event.error_code:
         record["errorCode"] = event.error_code
         record["errorMessage"] = event.error_message
-    return record
+    return cast(dict[str, Any], safejson.sanitize(record))
 
 
 # Event history, newest first (the audit_account_* indexes end with it).

@@ -40,6 +40,8 @@ MSG_SCOPE_DATE = (
     "'{scope}' != '{date}', from '{amz_date}'."
 )
 
+MSG_WRONG_SERVICE = f"Credential should be scoped to correct service: '{SERVICE}'."
+
 _AUTH_RE = re.compile(r"^AWS4-HMAC-SHA256\s+(?P<params>.+)$", re.DOTALL)
 _DATE_FORMAT = "%Y%m%dT%H%M%SZ"
 
@@ -106,8 +108,9 @@ def authenticate(request: HttpRequest, body: bytes) -> AccessKey:
     """Verify the request's SigV4 signature and return the enabled access key that signed it.
 
     Raises `MissingAuthenticationTokenException`, `IncompleteSignatureException`,
-    `InvalidSignatureException` (also for clock skew over 15 minutes) or
-    `UnrecognizedClientException` (unknown or disabled key, or a session token).
+    `InvalidSignatureException` (also for clock skew over 15 minutes, and for a credential
+    scoped to another service) or `UnrecognizedClientException` (unknown or disabled key, or a
+    session token).
     """
     auth, amz_date, key = identify(request)
     return verify(request, body, auth, amz_date, key)
@@ -121,9 +124,8 @@ def identify(request: HttpRequest) -> tuple[ParsedAuthorization, str, AccessKey]
         raise MissingAuthenticationTokenException()
     auth = _parse_authorization(header)
     if auth.service != SERVICE:
-        raise IncompleteSignatureException(
-            f"Credential should be scoped to correct service: '{SERVICE}'."
-        )
+        # AWS answers a well-formed signature for another service as an invalid one (403).
+        raise InvalidSignatureException(MSG_WRONG_SERVICE)
     amz_date = _header(request, "x-amz-date")
     if not amz_date:
         raise IncompleteSignatureException(

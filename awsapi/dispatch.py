@@ -1,8 +1,11 @@
 """The single AWS API endpoint: `POST /` with `X-Amz-Target: AWSSupport_20130415.<Operation>`.
 
 Order of checks (each failure is an AWS JSON error with `x-amzn-RequestId`):
-body size cap for the operation -> SigV4 -> JSON -> operation -> rate limit -> plan has API access
--> input shape (botocore model) -> IAM policy (`support:<Operation>`) -> handler.
+host -> operation (X-Amz-Target names an operation of the model we serve) -> content type ->
+body size cap for the operation -> SigV4 -> JSON (`protocol.parse_body`: strict UTF-8 JSON,
+bounded depth) -> rate limit -> plan has API access -> input shape (botocore model) -> IAM policy
+(`support:<Operation>`) -> handler. The operation is checked first, like AWS does, so an unknown
+target is never authenticated, recorded or named anywhere.
 
 A handler runs in one transaction. `dryRun` runs it and rolls back, then answers
 `DryRunOperationException`. Mutating calls are remembered by (access key, invocation id) in the
@@ -18,6 +21,7 @@ do, are recorded here. A failed call, whatever failed, is recorded here after it
 from __future__ import annotations
 
 import logging
+import math
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +40,7 @@ from audit import services as audit
 from awsapi import auth, model, protocol, throttling
 from awsapi.models import IdempotencyRecord
 from awsapi.services import idempotency_record_store
+from core import safejson
 from core.clientip import client_ip
 from core.errors import (
     DryRunOperationException,
@@ -118,8 +123,9 @@ MAX_AUDIT_ITEMS = 100
 
 def sanitize_parameters(params: dict[str, Any], operation: str = "") -> dict[str, Any] | None:
     """Request parameters for the audit trail: only members of the operation's input shape,
-    without case text, addresses or file contents, with strings and lists cut short (failed
-    calls are recorded before validation, so their input may be anything)."""
+    without case text, addresses or file contents, with strings and lists cut short, and always
+    storable as JSON (failed calls are recorded before validation, so their input may be
+    anything)."""
     if not params:
         return None
     shape = None
@@ -131,17 +137,20 @@ def sanitize_parameters(params: dict[str, Any], operation: str = "") -> dict[str
             return None
         if isinstance(value, dict):
             return {
-                str(k)[:MAX_AUDIT_STRING]: clean(v, depth + 1)
+                safejson.scrub(str(k)[:MAX_AUDIT_STRING]): clean(v, depth + 1)
                 for k, v in list(value.items())[:MAX_AUDIT_ITEMS]
                 if k not in SENSITIVE_MEMBERS
             }
         if isinstance(value, list):
             return [clean(v, depth + 1) for v in value[:MAX_AUDIT_ITEMS]]
-        if isinstance(value, bytes | bytearray):
-            return None
         if isinstance(value, str):
-            return value[:MAX_AUDIT_STRING]
-        return value
+            return safejson.scrub(value[:MAX_AUDIT_STRING])
+        if isinstance(value, float):
+            # A JSON column stores no NaN or Infinity (parse_body refuses them anyway).
+            return value if math.isfinite(value) else None
+        if value is None or isinstance(value, bool | int):
+            return value
+        return None  # bytes and anything else that is not JSON
 
     if shape is not None:
         params = {k: v for k, v in params.items() if k in shape.members}
@@ -162,10 +171,18 @@ def _read_body(request: HttpRequest, cap: int) -> bytes:
     return body
 
 
+MSG_NO_TARGET = (
+    "POST / is the AWS Support API: name the operation in the X-Amz-Target header "
+    "(AWSSupport_20130415.<Operation>)."
+)
+MSG_UNKNOWN_OPERATION = "Operation {target!r} is not supported."
+
+
 def _operation_name(request: HttpRequest) -> str:
+    """The operation X-Amz-Target names, if it is one we serve (of the model); else ""."""
     target = request.META.get("HTTP_X_AMZ_TARGET", "")
     prefix, _, name = target.partition(".")
-    return name if prefix == model.TARGET_PREFIX else ""
+    return name if prefix == model.TARGET_PREFIX and name in REGISTRY else ""
 
 
 def _record_failure(
@@ -175,18 +192,35 @@ def _record_failure(
     params: dict,
     error: SupportApiError,
 ) -> None:
+    """Record a refused call after its rollback. `name` is an operation we serve: calls naming
+    none are refused before authentication and belong to no account's trail."""
     if principal is None or account is None:
         return  # Unauthenticated calls belong to no account's trail.
+    parameters = sanitize_parameters(params, name)
     try:
         with transaction.atomic():
             audit.record(
                 actor=principal,
-                event_name=name or "UnknownOperation",
+                event_name=name,
                 account=account,
-                request_parameters=sanitize_parameters(params, name),
+                request_parameters=parameters,
                 error_code=error.code,
                 error_message=error.message,
-                read_only=bool(name in REGISTRY and REGISTRY[name].read_only),
+                read_only=REGISTRY[name].read_only,
+            )
+        return
+    except Exception:
+        logger.exception("could not record a failed API call with its parameters")
+    # The refusal is still recorded, without the parameters that could not be stored.
+    try:
+        with transaction.atomic():
+            audit.record(
+                actor=principal,
+                event_name=name,
+                account=account,
+                error_code=error.code,
+                error_message=error.message,
+                read_only=REGISTRY[name].read_only,
             )
     except Exception:  # pragma: no cover - the error answer matters more than its record
         logger.exception("could not record a failed API call")
@@ -206,6 +240,11 @@ def handle(request: HttpRequest) -> HttpResponse:
             raise InvalidHostException(
                 "The Host header names a host this server does not serve."
             ) from None
+        if spec is None:
+            target = request.META.get("HTTP_X_AMZ_TARGET")
+            raise UnknownOperationException(
+                MSG_UNKNOWN_OPERATION.format(target=target[:200]) if target else MSG_NO_TARGET
+            )
         if (
             request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
             != protocol.CONTENT_TYPE
@@ -214,7 +253,7 @@ def handle(request: HttpRequest) -> HttpResponse:
                 f"Content-Type must be {protocol.CONTENT_TYPE} for AWS API calls."
             )
         parsed_auth, amz_date, key = auth.identify(request)
-        body = _read_body(request, spec.max_body if spec else DEFAULT_MAX_BODY)
+        body = _read_body(request, spec.max_body)
         auth.verify(request, body, parsed_auth, amz_date, key)
         account = key.user.account
         principal = Principal(
@@ -226,10 +265,6 @@ def handle(request: HttpRequest) -> HttpResponse:
             request_id=request_id,
         )
         params = protocol.parse_body(body)
-        if spec is None:
-            raise UnknownOperationException(
-                f"Operation {request.META.get('HTTP_X_AMZ_TARGET', '')[:200]!r} is not supported."
-            )
         if not throttling.hit(
             f"api:{key.access_key_id}",
             limit=settings.SUPPORTCENTER_API_RATE_LIMIT,

@@ -1,8 +1,10 @@
 """Route AWS API calls before the web app's middleware sees them.
 
-`POST /` with `X-Amz-Target` and the awsJson content type is an API call. Handling it here, ahead
-of sessions, CSRF and authentication, means a session cookie can never authenticate the API and
-the body is read by the API's own size-capped reader.
+Every `POST /` is an API call (the home page only answers GET), with or without `X-Amz-Target`
+or the awsJson content type: the dispatcher answers what is missing with AWS's JSON error, never
+the web app's CSRF page. Handling it here, ahead of sessions, CSRF and authentication, means a
+session cookie can never authenticate the API and the body is read by the API's own size-capped
+reader.
 """
 
 from __future__ import annotations
@@ -15,9 +17,7 @@ from awsapi import dispatch
 
 
 def is_api_call(request: HttpRequest) -> bool:
-    # Any POST / naming an X-Amz-Target is meant for the API; the dispatcher answers a wrong
-    # content type with an AWS JSON error instead of the web app's HTML.
-    return request.method == "POST" and request.path == "/" and "HTTP_X_AMZ_TARGET" in request.META
+    return request.method == "POST" and request.path == "/"
 
 
 class AwsApiMiddleware:

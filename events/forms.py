@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from events.kinds import CASE_DETAIL_TYPE, CASE_SOURCE, TA_DETAIL_TYPE, TA_SOURCE
 from events.models import TargetKind
+from events.pattern import MAX_PATTERN_TEXT
 
 # Patterns to start from, one per kind of event Support Center publishes.
 STARTERS: dict[str, dict[str, object]] = {
@@ -59,7 +60,7 @@ class RuleForm(forms.Form):
     event_pattern = forms.CharField(
         label=_("Event pattern (JSON)"),
         strip=False,
-        max_length=20000,
+        max_length=MAX_PATTERN_TEXT,
         help_text=_(
             'Fields to match, each with an array of values, e.g. {"source": ["aws.support"]}. '
             "Operators: prefix, suffix, anything-but, numeric, exists, equals-ignore-case, "

@@ -28,6 +28,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 # Limits are tested on purpose (with overrides), not tripped by accident in other tests.
 SUPPORTCENTER_API_RATE_LIMIT = 0
 SUPPORTCENTER_CASE_CREATION_LIMIT = 0
+SUPPORTCENTER_ATTACHMENT_SET_CREATION_LIMIT = 0
 # Webhook tests post to plain-http servers on loopback.
 EVENTS_ALLOW_HTTP_WEBHOOKS = True
 EVENTS_ALLOW_PRIVATE_WEBHOOKS = False  # the SSRF guard is tested; loopback tests opt in

@@ -20,7 +20,10 @@ def test_home_and_health(client, reference_data) -> None:
     health = client.get("/healthz")
     assert health.json() == {"status": "ok"}
     assert client.get("/livez").content == b"ok"
-    assert client.post("/").status_code == 405
+    # Every POST / is the AWS API: without X-Amz-Target, AWS's JSON error (not a 405 or CSRF page).
+    refused = client.post("/")
+    assert refused.status_code == 400
+    assert json.loads(refused.content)["__type"] == "UnknownOperationException"
 
 
 def test_home_speaks_japanese(client, reference_data) -> None:

@@ -10,8 +10,7 @@ use is refused, as IAM refuses it (`DeleteConflict`).
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -64,10 +63,10 @@ def check_policy_account(*, account: Account | None, policy: Policy) -> None:
 
 
 def _parse_document(document: str | dict[str, Any]) -> dict[str, Any]:
-    errors = policy_eval.validate_document(document)
+    parsed, errors = policy_eval.parse_document(document)
     if errors:
         raise MalformedPolicyDocument(" ".join(errors), field="document")
-    return json.loads(document) if isinstance(document, str) else document
+    return cast(dict[str, Any], parsed)
 
 
 @transaction.atomic

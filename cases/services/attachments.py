@@ -1,4 +1,10 @@
-"""Attachment sets (three files, 5 MB each, one hour, used once) and attaching uploads."""
+"""Attachment sets (three files, 5 MB each, one hour, used once) and attaching uploads.
+
+Errors as botocore's model documents them: a set over its three files or a file over 5 MB is
+`AttachmentSetSizeLimitExceeded` ("three attachments and 5 MB per attachment"); too many new
+sets in a short period is `AttachmentLimitExceeded` (`SUPPORTCENTER_ATTACHMENT_SET_CREATION_LIMIT`
+per account and hour, web and API together).
+"""
 
 from __future__ import annotations
 
@@ -45,6 +51,9 @@ if TYPE_CHECKING:
 MSG_SET_EXPIRED = "Attachment set {attachment_set_id} expired."
 MSG_SET_USED = "Attachment set {attachment_set_id} has already been used."
 MSG_ATTACHMENT_LIMIT = "An attachment set can hold at most {max} attachments."
+MSG_SET_RATE = (
+    "You have reached the limit of {limit} new attachment sets per hour. Try again later."
+)
 MSG_ATTACHMENT_SIZE = "Attachment {name} is larger than the limit of {max_mb} MB."
 MSG_ATTACHMENT_EMPTY = "Attachment {name} is empty."
 MSG_ATTACHMENT_NONE = "Add at least one attachment."
@@ -73,6 +82,25 @@ def _check_set_usable(attachment_set: AttachmentSet) -> None:
         )
 
 
+def _check_set_creation_limit(account: Account, actor: Principal) -> None:
+    """Raise `AttachmentLimitExceeded` if the account created its limit of attachment sets in
+    the last hour. The limit is the customers': engineers' replies with files are never held
+    back by it. Locks the account row, so parallel creations cannot both pass."""
+    limit = settings.SUPPORTCENTER_ATTACHMENT_SET_CREATION_LIMIT
+    if limit <= 0 or actor.is_engineer or actor.is_system:
+        return
+    Account.objects.select_for_update().filter(pk=account.pk).first()
+    # The limit-th newest set, read through the account's index (no count over its history).
+    oldest_counted = (
+        AttachmentSet.objects.filter(account=account)
+        .order_by("-pk")
+        .values_list("created_at", flat=True)[limit - 1 : limit]
+        .first()
+    )
+    if oldest_counted is not None and oldest_counted > timezone.now() - timedelta(hours=1):
+        raise AttachmentLimitExceeded(MSG_SET_RATE.format(limit=limit), field="attachments")
+
+
 def attachment_set_add(
     *,
     account: Account,
@@ -85,8 +113,9 @@ def attachment_set_add(
 
     Preconditions: an existing set was loaded with `access_attachment_set`.
     Raises `AttachmentSetExpired`, `AttachmentSetIdNotFound` (already used),
-    `AttachmentLimitExceeded` (more than 3 files in the set), `AttachmentSetSizeLimitExceeded`
-    (a file over 5 MB), `InvalidParameterValueException` (no or empty files).
+    `AttachmentSetSizeLimitExceeded` (more than 3 files in the set, or a file over 5 MB),
+    `AttachmentLimitExceeded` (a new set over the account's hourly limit),
+    `InvalidParameterValueException` (no or empty files). Locks the account row for a new set.
     With `dry_run`, everything is validated and nothing is written (returns None).
     Side effects: files written through the default storage under generated keys (removed again
     if the transaction fails); an audit record.
@@ -112,9 +141,11 @@ def attachment_set_add(
         # Validate everything a real call would, store nothing.
         if attachment_set is not None:
             _check_set_usable(attachment_set)
+        else:
+            _check_set_creation_limit(account, actor)
         existing = attachment_set.attachments.count() if attachment_set is not None else 0
         if existing + len(attachments) > max_files:
-            raise AttachmentLimitExceeded(
+            raise AttachmentSetSizeLimitExceeded(
                 MSG_ATTACHMENT_LIMIT.format(max=max_files), field="attachments"
             )
         return None
@@ -122,6 +153,7 @@ def attachment_set_add(
     try:
         with transaction.atomic():
             if attachment_set is None:
+                _check_set_creation_limit(account, actor)
                 now = timezone.now()
                 ttl = timedelta(seconds=settings.SUPPORTCENTER_ATTACHMENT_SET_TTL_SECONDS)
                 attachment_set = AttachmentSet.objects.create(
@@ -137,7 +169,7 @@ def attachment_set_add(
                 _check_set_usable(attachment_set)
             existing = attachment_set.attachments.count()
             if existing + len(attachments) > max_files:
-                raise AttachmentLimitExceeded(
+                raise AttachmentSetSizeLimitExceeded(
                     MSG_ATTACHMENT_LIMIT.format(max=max_files), field="attachments"
                 )
             for item in attachments:

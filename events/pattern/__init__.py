@@ -27,7 +27,9 @@ customer's pattern cannot make matching slow for everyone.
 
 from events.pattern.match import matches
 from events.pattern.syntax import (
+    MAX_PATTERN_DEPTH,
     MAX_PATTERN_LENGTH,
+    MAX_PATTERN_TEXT,
     MSG_INVALID,
     OPERATORS,
     PATTERN_FIELD,
@@ -36,6 +38,7 @@ from events.pattern.syntax import (
     REASON_EMPTY_ARRAY,
     REASON_EMPTY_OBJECT,
     REASON_EXISTS_ARGUMENT,
+    REASON_INVALID_TEXT,
     REASON_LEAF_NOT_ARRAY,
     REASON_NESTED_ARRAY,
     REASON_NOT_FINITE,
@@ -49,6 +52,7 @@ from events.pattern.syntax import (
     REASON_OR,
     REASON_PREFIX_ARGUMENT,
     REASON_STRING_ARGUMENT,
+    REASON_TOO_DEEP,
     REASON_TOO_LONG,
     REASON_UNKNOWN_OPERATOR,
     REASON_WILDCARD,
@@ -58,7 +62,9 @@ from events.pattern.syntax import (
 from events.pattern.validate import load_pattern, validate_pattern
 
 __all__ = [
+    "MAX_PATTERN_DEPTH",
     "MAX_PATTERN_LENGTH",
+    "MAX_PATTERN_TEXT",
     "MSG_INVALID",
     "OPERATORS",
     "PATTERN_FIELD",
@@ -67,6 +73,7 @@ __all__ = [
     "REASON_EMPTY_ARRAY",
     "REASON_EMPTY_OBJECT",
     "REASON_EXISTS_ARGUMENT",
+    "REASON_INVALID_TEXT",
     "REASON_LEAF_NOT_ARRAY",
     "REASON_NESTED_ARRAY",
     "REASON_NOT_FINITE",
@@ -80,6 +87,7 @@ __all__ = [
     "REASON_OR",
     "REASON_PREFIX_ARGUMENT",
     "REASON_STRING_ARGUMENT",
+    "REASON_TOO_DEEP",
     "REASON_TOO_LONG",
     "REASON_UNKNOWN_OPERATOR",
     "REASON_WILDCARD",

@@ -65,8 +65,16 @@ REASON_CIDR = 'Invalid CIDR block "{value}" at "{path}".'
 REASON_OR = 'The "$or" at "{path}" must be an array of at least two pattern objects.'
 REASON_NOT_JSON = "The text is not valid JSON: {problem} (line {line}, column {column})."
 REASON_TOO_LONG = "The event pattern is longer than {limit} characters."
+REASON_TOO_DEEP = "The event pattern nests deeper than {limit} levels."
+REASON_INVALID_TEXT = "The text holds {problem}; strings must be valid Unicode without NUL."
 # PutRule's limit on EventPattern.
 MAX_PATTERN_LENGTH = 4096
+# The longest text parsed at all (the rule form's limit): whitespace and indentation do not count
+# toward MAX_PATTERN_LENGTH, but text is not parsed without a bound.
+MAX_PATTERN_TEXT = 20_000
+# Objects and arrays nested in one another; real patterns use a handful, and the validator and
+# the matcher walk patterns recursively.
+MAX_PATTERN_DEPTH = 32
 
 # The form field (and PutRule parameter) errors belong to.
 PATTERN_FIELD = "event_pattern"

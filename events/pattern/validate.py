@@ -7,11 +7,14 @@ import math
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
+from core import safejson
 from core.errors import InvalidEventPatternException
 from events.pattern.syntax import (
     ANYTHING_BUT_OPERATORS,
     IGNORE_CASE,
+    MAX_PATTERN_DEPTH,
     MAX_PATTERN_LENGTH,
+    MAX_PATTERN_TEXT,
     MSG_INVALID,
     NUMERIC_LIMIT,
     NUMERIC_OPERATORS,
@@ -23,6 +26,7 @@ from events.pattern.syntax import (
     REASON_EMPTY_ARRAY,
     REASON_EMPTY_OBJECT,
     REASON_EXISTS_ARGUMENT,
+    REASON_INVALID_TEXT,
     REASON_LEAF_NOT_ARRAY,
     REASON_NESTED_ARRAY,
     REASON_NOT_FINITE,
@@ -36,6 +40,7 @@ from events.pattern.syntax import (
     REASON_OR,
     REASON_PREFIX_ARGUMENT,
     REASON_STRING_ARGUMENT,
+    REASON_TOO_DEEP,
     REASON_TOO_LONG,
     REASON_UNKNOWN_OPERATOR,
     REASON_WILDCARD,
@@ -58,30 +63,39 @@ def _join(path: str, key: str) -> str:
 def load_pattern(source: str | Mapping[str, Any]) -> dict[str, Any]:
     """Parse (when given text) and validate an event pattern; returns it as a dict.
 
-    Raises `InvalidEventPatternException` for text that is not JSON (NaN and Infinity included),
-    a pattern longer than `MAX_PATTERN_LENGTH` as compact JSON, or any `validate_pattern` problem.
+    Raises `InvalidEventPatternException` for text that is not JSON (NaN and Infinity included,
+    see `core.safejson`), text longer than `MAX_PATTERN_TEXT` or a pattern longer than
+    `MAX_PATTERN_LENGTH` as compact JSON, nesting deeper than `MAX_PATTERN_DEPTH`, strings with
+    lone surrogates or NUL, or any `validate_pattern` problem.
     """
     if isinstance(source, str):
+        if len(source) > MAX_PATTERN_TEXT:
+            _fail(REASON_TOO_LONG, limit=MAX_PATTERN_LENGTH)
         try:
-            pattern = json.loads(source, parse_constant=_refuse_constant)
-        except ValueError as error:
-            line, column, problem = getattr(error, "lineno", 1), getattr(error, "colno", 1), error
-            _fail(
-                REASON_NOT_JSON,
-                problem=getattr(problem, "msg", str(problem)),
-                line=line,
-                column=column,
-            )
+            pattern = safejson.loads(source, max_depth=MAX_PATTERN_DEPTH)
+        except safejson.JsonRefused as refused:
+            _refused(refused)
     else:
         pattern = source
+        try:
+            safejson.check(pattern, max_depth=MAX_PATTERN_DEPTH)
+        except safejson.JsonRefused as refused:
+            _refused(refused)
+    # Only now that the depth is bounded may the recursive validator walk it.
     validate_pattern(pattern)
     if len(json.dumps(pattern, separators=(",", ":"), ensure_ascii=False)) > MAX_PATTERN_LENGTH:
         _fail(REASON_TOO_LONG, limit=MAX_PATTERN_LENGTH)
     return dict(pattern)
 
 
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON number")
+def _refused(refused: safejson.JsonRefused) -> NoReturn:
+    if refused.reason == safejson.DEPTH:
+        _fail(REASON_TOO_DEEP, limit=MAX_PATTERN_DEPTH)
+    if refused.reason == safejson.SURROGATE:
+        _fail(REASON_INVALID_TEXT, problem="an unpaired UTF-16 surrogate")
+    if refused.reason == safejson.NUL:
+        _fail(REASON_INVALID_TEXT, problem="a NUL (\\u0000) character")
+    _fail(REASON_NOT_JSON, problem=refused.detail, line=refused.line, column=refused.column)
 
 
 def validate_pattern(pattern: Any) -> None:

@@ -157,6 +157,31 @@ def test_policies_are_created_updated_and_deleted_through_the_services(
     )
 
 
+@pytest.mark.parametrize(
+    "document",
+    [
+        "[" * 5000 + "]" * 5000,  # used to answer 500 (RecursionError past forms.JSONField)
+        '{"Id": NaN, "Statement": []}',  # used to answer 500 (the JSON column's check)
+        '{"Id": "\\ud800", "Statement": []}',
+    ],
+)
+def test_admin_policy_documents_are_parsed_strictly(
+    admin_client_, business_account, document
+) -> None:
+    response = admin_client_.post(
+        reverse("admin:accounts_policy_add"),
+        {
+            "account": str(business_account.pk),
+            "name": "odd",
+            "description": "",
+            "document": document,
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["document"]
+    assert not Policy.objects.filter(name="odd").exists()
+
+
 def test_access_keys_are_deleted_through_the_service(admin_client_, business_account) -> None:
     alice = factories.make_iam_user(business_account, user_name="alice")
     key, _ = account_services.access_key_create(user=alice, actor=SYSTEM)

@@ -153,12 +153,32 @@ def test_managed_support_policy_allows_support_only() -> None:
             "unknown element",
         ),
         ({"Statement": [{"Effect": "Allow", "Action": [], "Resource": "*"}]}, "non-empty list"),
+        # Bounded before anything walks them; what no JSON column stores is not JSON.
+        ('{"Id": ' + "[" * 1000 + "]" * 1000 + "}", "nests deeper than 32 levels"),
+        ('{"Id": ' + "[" * 100_000 + "]" * 100_000 + "}", "longer than 6144 characters"),
+        (
+            {"Id": [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]},
+            "nests deeper",
+        ),
+        ('{"Id": NaN, "Statement": []}', "not valid JSON: NaN"),
+        ('{"Id": 1e400, "Statement": []}', "not valid JSON"),
+        ('{"Id": "\\ud800", "Statement": []}', "not valid JSON"),
+        ('{"Id": "a\\u0000", "Statement": []}', "not valid JSON"),
+        ({"Id": float("nan"), "Statement": []}, "not valid JSON"),
+        ('{"Id": "' + "x" * 6200 + '"}', "longer than 6144 characters"),
     ],
 )
 def test_validate_document_explains_problems(document, fragment) -> None:
     errors = validate_document(document)
     assert errors, document
     assert any(fragment in e for e in errors), errors
+
+
+def test_whitespace_does_not_count_toward_the_length() -> None:
+    statement = '{"Effect": "Allow", "Action": "support:*", "Resource": "*"}'
+    assert validate_document('{"Statement": [' + statement + "]" + " " * 10_000 + "}") == []
+    nested = '{"Id": ' + "[" * 31 + "]" * 31 + ', "Statement": [' + statement + "]}"
+    assert validate_document(nested) == []  # 32 levels, the limit
 
 
 def test_valid_documents_pass() -> None:

@@ -172,6 +172,29 @@ def test_iam_forms_keep_input_on_errors(root_client, business_account) -> None:
     assert list(group.policies.values_list("name", flat=True)) == ["mine"]
 
 
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        # Used to answer 500: RecursionError in the parser, and a row SQLite's JSON check refused.
+        ('{"Id": ' + "[" * 990 + "]" * 990 + ', "Statement": []}', "nests deeper than 32 levels"),
+        ('{"Id": ' + "[" * 5000 + "]" * 5000 + ', "Statement": []}', "longer than 6144"),
+        ('{"Id": NaN, "Statement": []}', "not valid JSON: NaN is not a JSON number"),
+        ('{"Id": "\\ud800", "Statement": []}', "not valid JSON"),
+    ],
+)
+def test_policy_documents_that_are_not_json_we_store_are_form_errors(
+    root_client, business_account, document, message
+) -> None:
+    response = root_client.post(
+        reverse("accounts:iam-policy-create"),
+        {"name": "odd", "description": "", "document": document},
+    )
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert response.context["form"]["document"].value() == document
+    assert not Policy.objects.filter(name="odd").exists()
+
+
 def test_only_root_users_manage_iam(client, business_account, other_account) -> None:
     client.force_login(factories.make_iam_user(business_account))
     assert client.get(reverse("accounts:iam")).status_code == 403

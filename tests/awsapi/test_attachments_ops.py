@@ -34,7 +34,8 @@ def test_attachment_set_round_trip(support) -> None:
         attachmentSetId=set_id, attachments=[{"fileName": "third.txt", "data": b"3"}]
     )
     assert more["attachmentSetId"] == set_id
-    with pytest.raises(support.exceptions.AttachmentLimitExceeded):
+    # botocore's model: "three attachments and 5 MB per attachment" is the set's size limit.
+    with pytest.raises(support.exceptions.AttachmentSetSizeLimitExceeded):
         support.add_attachments_to_set(
             attachmentSetId=set_id, attachments=[{"fileName": "fourth.txt", "data": b"4"}]
         )
@@ -70,6 +71,20 @@ def test_attachment_limits_and_expiry(support) -> None:
             create(support, attachmentSetId=exact["attachmentSetId"])
     with pytest.raises(support.exceptions.AttachmentIdNotFound):
         support.describe_attachment(attachmentId="attachment-unknown")
+
+
+def test_too_many_new_sets_is_attachment_limit_exceeded(support, settings) -> None:
+    settings.SUPPORTCENTER_ATTACHMENT_SET_CREATION_LIMIT = 1
+    first = support.add_attachments_to_set(attachments=[{"fileName": "a.txt", "data": b"a"}])
+    with pytest.raises(support.exceptions.AttachmentLimitExceeded) as raised:
+        support.add_attachments_to_set(attachments=[{"fileName": "b.txt", "data": b"b"}])
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    assert "attachment sets per hour" in raised.value.response["Error"]["Message"]
+    # The set already made still takes files.
+    support.add_attachments_to_set(
+        attachmentSetId=first["attachmentSetId"],
+        attachments=[{"fileName": "c.txt", "data": b"c"}],
+    )
 
 
 def test_attachments_are_per_account(support, other_support) -> None:

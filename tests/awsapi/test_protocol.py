@@ -15,6 +15,7 @@ from accounts.models import AccessKey
 from accounts.principals import SYSTEM
 from accounts.services import access_key_set_status
 from audit.models import AuditEvent
+from awsapi import dispatch
 from awsapi.models import IdempotencyRecord
 from cases.models import Case
 from core.errors import MSG_INVALID_SIGNATURE
@@ -132,7 +133,12 @@ def test_tampered_body_and_unsigned_requests(client, make_client, api_user) -> N
         "SignedHeaders=host;x-amz-date, Signature=" + "0" * 64,
         HTTP_X_AMZ_DATE="20261126T000000Z",
     )
-    assert json.loads(other_service.content)["__type"] == "IncompleteSignatureException"
+    # A well-formed signature for another service is an invalid one, as AWS answers it.
+    assert other_service.status_code == 403
+    assert json.loads(other_service.content) == {
+        "__type": "InvalidSignatureException",
+        "message": "Credential should be scoped to correct service: 'support'.",
+    }
 
 
 def test_session_cookies_never_authenticate(client, reference_data) -> None:
@@ -170,6 +176,65 @@ def test_malformed_json_and_unknown_operations(make_client, api_user, client) ->
     assert code_of(excinfo) == "UnknownOperationException"
     # Other paths and methods stay the web app.
     assert client.get("/").status_code == 200
+
+
+def test_unknown_targets_are_refused_before_anything_is_recorded(
+    make_client, api_user, client
+) -> None:
+    before = AuditEvent.objects.count()
+    for target in (
+        TARGET + "LaunchRocket",
+        TARGET + "X" * 300,
+        TARGET,
+        "OtherService_20130415.DescribeCases",
+        "DescribeCases",
+        TARGET + "DescribeCases.Extra",
+    ):
+        boto = make_client(api_user)
+
+        def retarget(request, target=target, **kwargs):
+            request.headers.replace_header("X-Amz-Target", target)
+
+        boto.meta.events.register("before-sign.support.DescribeServices", retarget)
+        with pytest.raises(ClientError) as excinfo:
+            boto.describe_services()
+        assert code_of(excinfo) == "UnknownOperationException", target
+        assert excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+        # Unsigned, it is the same answer: the operation is checked first.
+        unsigned = client.post("/", data=b"{}", content_type=JSON, HTTP_X_AMZ_TARGET=target)
+        assert json.loads(unsigned.content)["__type"] == "UnknownOperationException"
+    # Nothing names the target in the audit trail; nothing is recorded at all.
+    assert AuditEvent.objects.count() == before
+
+
+def test_post_without_a_target_answers_aws_json(make_client, api_user) -> None:
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    for response in (
+        strict.post("/", data=b"{}", content_type=JSON),
+        strict.post("/", {"field": "value"}),  # a browser's form post
+        strict.post("/", data=b"", content_type="text/plain"),
+    ):
+        assert response.status_code == 400
+        assert response["Content-Type"] == JSON
+        assert response["x-amzn-RequestId"]
+        assert json.loads(response.content) == {
+            "__type": "UnknownOperationException",
+            "message": dispatch.MSG_NO_TARGET,
+        }
+    # Signed, without the header.
+    boto = make_client(api_user)
+
+    def drop_target(request, **kwargs):
+        del request.headers["X-Amz-Target"]
+
+    boto.meta.events.register("before-sign.support.DescribeServices", drop_target)
+    with pytest.raises(ClientError) as excinfo:
+        boto.describe_services()
+    assert code_of(excinfo) == "UnknownOperationException"
+    # Other methods on / stay the web app's.
+    assert strict.get("/").status_code == 200
 
 
 def test_input_validation_against_the_model(support) -> None:
@@ -329,7 +394,6 @@ def test_replayed_reply_is_added_once(make_client, api_user, client) -> None:
 
 
 def test_unexpected_failures_answer_json_500(make_client, api_user, monkeypatch) -> None:
-    from awsapi import dispatch
 
     def explode(ctx, body):
         raise RuntimeError("boom")
@@ -414,7 +478,6 @@ def test_every_response_has_a_request_id(client, support) -> None:
 
 
 def test_every_operation_writes_one_audit_record(support, api_user) -> None:
-    from awsapi import dispatch
 
     for operation in sorted(dispatch.REGISTRY):
         python_name = next(

@@ -13,6 +13,7 @@ from cases import access as case_access
 from cases import services
 from cases.models import Attachment, AttachmentSet, Communication
 from cases.services import NewAttachment
+from cases.services.attachments import MSG_SET_RATE
 from core.errors import (
     AttachmentIdNotFound,
     AttachmentLimitExceeded,
@@ -59,7 +60,7 @@ def test_limits_three_files_and_five_megabytes(business_account, root) -> None:
     services.attachment_set_add(
         account=business_account, attachments=files(10), actor=root, attachment_set=attachment_set
     )
-    with pytest.raises(AttachmentLimitExceeded):
+    with pytest.raises(AttachmentSetSizeLimitExceeded):
         services.attachment_set_add(
             account=business_account,
             attachments=files(1),
@@ -67,7 +68,7 @@ def test_limits_three_files_and_five_megabytes(business_account, root) -> None:
             attachment_set=attachment_set,
         )
     assert attachment_set.attachments.count() == 3
-    with pytest.raises(AttachmentLimitExceeded):
+    with pytest.raises(AttachmentSetSizeLimitExceeded):
         services.attachment_set_add(
             account=business_account, attachments=files(1, 1, 1, 1), actor=root
         )
@@ -77,6 +78,43 @@ def test_limits_three_files_and_five_megabytes(business_account, root) -> None:
     assert AttachmentSet.objects.count() == 1
     stored = default_storage.listdir(f"attachments/{business_account.account_id}")[1]
     assert len(stored) == 3
+
+
+def test_new_sets_per_hour_are_limited_per_account(
+    business_account, other_account, root, settings
+) -> None:
+    settings.SUPPORTCENTER_ATTACHMENT_SET_CREATION_LIMIT = 2
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        first = services.attachment_set_add(
+            account=business_account, attachments=files(1), actor=root
+        )
+        services.attachment_set_add(account=business_account, attachments=files(1), actor=root)
+        with pytest.raises(AttachmentLimitExceeded) as raised:
+            services.attachment_set_add(account=business_account, attachments=files(1), actor=root)
+        assert raised.value.message == MSG_SET_RATE.format(limit=2)
+        with pytest.raises(AttachmentLimitExceeded):
+            services.attachment_set_add(
+                account=business_account, attachments=files(1), actor=root, dry_run=True
+            )
+        # Adding files to an existing set creates no set; other accounts count on their own.
+        services.attachment_set_add(
+            account=business_account, attachments=files(1), actor=root, attachment_set=first
+        )
+        services.attachment_set_add(
+            account=other_account,
+            attachments=files(1),
+            actor=factories.principal(factories.root_of(other_account)),
+        )
+        # The limit is the customers': an engineer's reply with files is never held back.
+        engineer = factories.principal(factories.make_engineer())
+        services.attachment_set_add(account=business_account, attachments=files(1), actor=engineer)
+    assert AttachmentSet.objects.filter(account=business_account).count() == 3
+    with time_machine.travel(start + timedelta(minutes=61), tick=False):
+        services.attachment_set_add(account=business_account, attachments=files(1), actor=root)
+    settings.SUPPORTCENTER_ATTACHMENT_SET_CREATION_LIMIT = 0
+    for _ in range(3):
+        services.attachment_set_add(account=business_account, attachments=files(1), actor=root)
 
 
 def test_sets_expire_after_an_hour(business_account, root) -> None:

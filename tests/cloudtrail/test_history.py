@@ -9,13 +9,18 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEvent
 from audit.selectors import to_cloudtrail
 from cases import services
+from cloudtrail import services as trails
+from cloudtrail.tasks import trails_deliver_task
+from core import safejson
 from tests import factories
+from tests.admin_pages import change_url, make_operator
 
 REQUIRED = {
     "eventVersion",
@@ -195,3 +200,87 @@ def test_history_query_count_is_constant(
     assert response.status_code == 200
     if count > 50:
         assert b"Older events" in response.content
+
+
+def _odd_records(account) -> list[AuditEvent]:
+    """Records no code of ours writes, inserted directly: lone surrogates, wrong shapes, and
+    nesting deeper than Python's parser goes (SQLite's json_valid accepts 2,000 levels)."""
+    base = {
+        "event_time": timezone.now(),
+        "event_source": "support.amazonaws.com",
+        "event_type": "AwsApiCall",
+        "aws_region": "us-east-1",
+        "recipient_account_id": account.account_id,
+    }
+    odd = [
+        AuditEvent.objects.create(
+            **base,
+            event_name="DescribeServices",
+            request_parameters={"language": "\ud800", "\udfff": ["x\udc00y"]},
+            response_elements={"nested": {"deeper": "\ud83d"}},
+            user_identity={"type": "IAMUser", "userName": "\ud800"},
+        ),
+        AuditEvent.objects.create(
+            **base,
+            event_name="WrongShapes",
+            user_identity=["not", "an", "object"],
+            resources=["not-a-dict", 3, {"ResourceType": "\ud800", "ResourceName": None}],
+            request_parameters=["a", "list"],
+        ),
+        AuditEvent.objects.create(**base, event_name="DictResources", resources={"a": "b"}),
+        AuditEvent.objects.create(**base, event_name="TooDeep"),
+    ]
+    deep = "[" * 1500 + "]" * 1500
+    cast = "::jsonb" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE audit_auditevent SET request_parameters = %s{cast}, "
+            f"response_elements = %s{cast} WHERE id = %s",
+            [deep, '{"a": ' + deep + "}", odd[-1].pk],
+        )
+    return odd
+
+
+def test_odd_records_never_break_pages_downloads_or_trails(
+    root_client, business_account, root, settings, tmp_path
+) -> None:
+    odd = _odd_records(business_account)
+    history = root_client.get(reverse("cloudtrail:history"))
+    assert history.status_code == 200
+    for event in odd:
+        detail = root_client.get(reverse("cloudtrail:event", args=[event.event_id]))
+        assert detail.status_code == 200
+        detail.content.decode("utf-8")
+    response = root_client.get(reverse("cloudtrail:download", args=["json"]))
+    assert response.status_code == 200
+    data = json.loads(response.content.decode("utf-8"))
+    by_name = {r["eventName"]: r for r in data["Records"]}
+    assert by_name["DescribeServices"]["requestParameters"] == {
+        "language": "\ufffd",
+        "\ufffd": ["x\ufffdy"],
+    }
+    assert by_name["DescribeServices"]["userIdentity"]["userName"] == "\ufffd"
+    assert by_name["WrongShapes"]["resources"] == [{"type": "\ufffd", "ARN": None}]
+    assert by_name["WrongShapes"]["userIdentity"] == ["not", "an", "object"]
+    assert "resources" not in by_name["DictResources"]
+    assert by_name["TooDeep"]["requestParameters"] == safejson.TOO_DEEP
+    assert by_name["TooDeep"]["responseElements"] == safejson.TOO_DEEP
+    # Valid JSON for any strict parser: no lone surrogate escapes either.
+    assert "\\ud8" not in response.content.decode() and "\\udf" not in response.content.decode()
+    csv_response = root_client.get(reverse("cloudtrail:download", args=["csv"]))
+    rows = list(csv.reader(io.StringIO(b"".join(csv_response.streaming_content).decode())))
+    assert len(rows) == len(data["Records"]) + 1
+    # A trail delivers them too.
+    settings.DATA_DIR = tmp_path
+    trails.trail_create(account=business_account, name="odd", destination="local", actor=root)
+    assert trails_deliver_task() == len(data["Records"]) + 1  # and CreateTrail's record
+
+
+def test_operators_read_odd_records_in_the_admin(client, business_account) -> None:
+    odd = _odd_records(business_account)
+    client.force_login(make_operator())
+    assert client.get(reverse("admin:audit_auditevent_changelist")).status_code == 200
+    for event in odd:
+        page = client.get(change_url(event))
+        assert page.status_code == 200
+        page.content.decode("utf-8")

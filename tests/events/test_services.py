@@ -27,7 +27,17 @@ from events.models import (
     EventRule,
     EventTarget,
 )
-from events.pattern import MSG_INVALID, REASON_LEAF_NOT_ARRAY, REASON_NOT_JSON
+from events.pattern import (
+    MAX_PATTERN_DEPTH,
+    MAX_PATTERN_LENGTH,
+    MAX_PATTERN_TEXT,
+    MSG_INVALID,
+    REASON_INVALID_TEXT,
+    REASON_LEAF_NOT_ARRAY,
+    REASON_NOT_JSON,
+    REASON_TOO_DEEP,
+    REASON_TOO_LONG,
+)
 from tests.events.conftest import add_email, add_webhook, make_rule
 
 TA_DETAIL = {
@@ -105,6 +115,35 @@ def test_rule_lifecycle_is_audited(business_account, root) -> None:
         }
     ]
     assert "whsec_" not in str(targets.request_parameters)
+
+
+def test_patterns_are_bounded_before_they_are_walked(business_account, root) -> None:
+    deepest = {"detail": ["x"]}
+    for _ in range(MAX_PATTERN_DEPTH - 2):
+        deepest = {"detail": deepest}
+    make_rule(business_account, root, name="deepest", pattern=deepest)  # 32 levels
+    too_deep: dict = {"detail": ["x"]}
+    for _ in range(5000):
+        too_deep = {"detail": too_deep}
+    for pattern, reason in (
+        (too_deep, REASON_TOO_DEEP.format(limit=MAX_PATTERN_DEPTH)),
+        ({"detail": deepest}, REASON_TOO_DEEP.format(limit=MAX_PATTERN_DEPTH)),
+        (
+            {"source": ["\ud800"]},
+            REASON_INVALID_TEXT.format(problem="an unpaired UTF-16 surrogate"),
+        ),
+        (
+            {"source": [float("inf")]},
+            REASON_NOT_JSON.format(problem="inf is not a JSON number", line=1, column=1),
+        ),
+        (" " * (MAX_PATTERN_TEXT + 1), REASON_TOO_LONG.format(limit=MAX_PATTERN_LENGTH)),
+    ):
+        with pytest.raises(InvalidEventPatternException) as raised:
+            services.rule_create(
+                account=business_account, actor=root, name="bad", event_pattern=pattern
+            )
+        assert raised.value.message == MSG_INVALID.format(reason=reason)
+    assert list(EventRule.objects.values_list("name", flat=True)) == ["deepest"]
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,14 @@ from audit.models import AuditEvent
 from events import services
 from events.forms import STARTERS
 from events.models import EventDelivery, EventRule, EventTarget
-from events.pattern import MSG_INVALID, REASON_LEAF_NOT_ARRAY, REASON_NOT_JSON
+from events.pattern import (
+    MAX_PATTERN_DEPTH,
+    MSG_INVALID,
+    REASON_INVALID_TEXT,
+    REASON_LEAF_NOT_ARRAY,
+    REASON_NOT_JSON,
+    REASON_TOO_DEEP,
+)
 from tests import factories
 from tests.events.conftest import HTMX, add_webhook, make_rule
 
@@ -74,6 +81,27 @@ def test_create_rule_end_to_end(root_client, business_account) -> None:
             REASON_NOT_JSON.format(problem="Expecting ',' delimiter", line=1, column=26),
         ),
         ('{"source": "aws.support"}', REASON_LEAF_NOT_ARRAY.format(path="source")),
+        # These used to answer 500 (RecursionError) or store what PostgreSQL refuses.
+        (
+            '{"detail":' * 1000 + '["x"]' + "}" * 1000,
+            REASON_TOO_DEEP.format(limit=MAX_PATTERN_DEPTH),
+        ),
+        (
+            '{"detail":' * MAX_PATTERN_DEPTH + '["x"]' + "}" * MAX_PATTERN_DEPTH,
+            REASON_TOO_DEEP.format(limit=MAX_PATTERN_DEPTH),
+        ),
+        (
+            '{"source": ["\\ud800"]}',
+            REASON_INVALID_TEXT.format(problem="an unpaired UTF-16 surrogate"),
+        ),
+        (
+            '{"source": ["a\\u0000"]}',
+            REASON_INVALID_TEXT.format(problem="a NUL (\\u0000) character"),
+        ),
+        (
+            '{"source": [1e400]}',
+            REASON_NOT_JSON.format(problem="1e400 is out of range for a number", line=1, column=1),
+        ),
     ],
 )
 def test_a_bad_pattern_keeps_the_text_and_shows_the_error(
