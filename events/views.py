@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access as account_access
 from accounts.decorators import customer_required, no_access
 from accounts.http import SupportRequest
-from core import crypto
+from core import crypto, safejson
 from core.errors import SupportApiError
 from core.forms import add_service_error
 from core.paging import read_page
@@ -145,7 +145,9 @@ def rule_edit(request: SupportRequest, name: str) -> HttpResponse:
     initial = {
         "name": rule.name,
         "description": rule.description,
-        "event_pattern": json.dumps(rule.event_pattern, indent=2, ensure_ascii=False),
+        "event_pattern": json.dumps(
+            safejson.sanitize(rule.event_pattern), indent=2, ensure_ascii=False
+        ),
     }
     form = RuleForm(request.POST or None, initial=initial, editing=True)
     if request.method == "POST" and "use_starter" in request.POST:
@@ -235,7 +237,7 @@ def _pop_new_secrets(request: SupportRequest, targets: list[EventTarget]) -> lis
 def _rule_context(request: SupportRequest, rule: EventRule, **extra: object) -> dict[str, object]:
     return {
         "rule": rule,
-        "pattern": json.dumps(rule.event_pattern, indent=2, ensure_ascii=False),
+        "pattern": json.dumps(safejson.sanitize(rule.event_pattern), indent=2, ensure_ascii=False),
         "targets": _targets(request, rule),
         "target_form": extra.pop("target_form", None) or TargetForm(),
         "can_edit": _can(request, "events:PutRule"),

@@ -380,3 +380,15 @@ def test_choosing_a_starter_never_replaces_the_typed_pattern(root_client, busine
     )
     rule.refresh_from_db()
     assert rule.event_pattern == STARTERS["support"]
+
+
+def test_a_stored_pattern_with_a_lone_surrogate_still_shows(client, business_account) -> None:
+    # Input is refused at the edge now; a rule stored before that must not break its pages.
+    rule = make_rule(business_account)
+    rule.event_pattern = {"source": ["aws.support"], "detail": {"note": ["\ud800"]}}
+    rule.save(update_fields=["event_pattern"])
+    client.force_login(factories.root_of(business_account))
+    for name in ("events:rule", "events:edit"):
+        response = client.get(reverse(name, args=[rule.name]))
+        assert response.status_code == 200
+        assert "\ufffd" in response.content.decode()
