@@ -186,16 +186,16 @@ def main(argv: list[str]) -> None:
             ("display id", console, search(str(seeded["display_id"]))),
             (f"account id ({args.cases // 20:,} cases)", console, search(seeded["account_id"])),
             ("submitter email", console, search(seeded["email"])),
-            ("customer's case list, no words", customer_list, "/support/cases/?state=all"),
+            ("customer's open cases, no words", customer_list, "/support/cases/"),
             (
-                "customer's case list, a common word",
+                "customer's open cases, a common word",
                 customer_list,
-                "/support/cases/?" + urllib.parse.urlencode({"q": common, "state": "all"}),
+                "/support/cases/?" + urllib.parse.urlencode({"q": common}),
             ),
             (
-                "customer's case list, a mid word",
+                "customer's open cases, a mid word",
                 customer_list,
-                "/support/cases/?" + urllib.parse.urlencode({"q": mid, "state": "all"}),
+                "/support/cases/?" + urllib.parse.urlencode({"q": mid}),
             ),
         ]
         results = [

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
-from accounts.models import Account, User
+from accounts.models import User
 from advisor import selectors as advisor_selectors
 from advisor.services import checks_available
 from cases import search as case_search
@@ -100,8 +100,9 @@ SEARCH_STATES = ("all", "open", "resolved")
 
 
 def search_kind(q: str) -> str:
-    """What the console's search box was given: a case id, a number (display id or account
-    id), a submitter's address, or words to look for in subjects and correspondence."""
+    """What the console's search box was given: a case id, a number (an account id when it
+    has twelve digits, else a display id), a submitter's address, or words to look for in
+    subjects and correspondence."""
     if _CASE_ID.fullmatch(q.lower()):
         return SearchKind.CASE_ID
     if _NUMBER.fullmatch(q):
@@ -133,11 +134,13 @@ def search_page(
     if kind != SearchKind.TEXT:
         if kind == SearchKind.CASE_ID:
             cases = cases.filter(case_id=q.lower())
+        elif kind == SearchKind.NUMBER and len(q) == 12:
+            # Account ids have twelve digits and display ids fewer (they count from a million):
+            # one condition, so the (account, created_at) index serves the newest-first order.
+            # An OR with the display id had SQLite walk every case by date instead.
+            cases = cases.filter(account__account_id=q)
         elif kind == SearchKind.NUMBER:
-            match = Q(display_id=int(q))
-            if len(q) == 12:
-                match |= Q(account__in=Account.objects.filter(account_id=q))
-            cases = cases.filter(match)
+            cases = cases.filter(display_id=int(q))
         else:
             cases = cases.alias(submitter_lower=Lower("submitted_by")).filter(
                 submitter_lower=q.lower()
