@@ -53,6 +53,8 @@ bench: setup-test
 	$(BIN)/python -m bench pages
 	$(BIN)/python -m bench jobs
 	$(BIN)/python -m bench history
+	$(BIN)/python -m bench notifications
+	$(BIN)/python -m bench search
 	$(BIN)/python -m bench fuzz
 
 clean:
