@@ -118,6 +118,13 @@ def _vector() -> CombinedExpression:
     )
 
 
+def postgres_matches(query: SearchQuery, *, using: str = "default") -> QuerySet[CaseSearch]:
+    """The index rows matching `query` on PostgreSQL, found through migration 0008's GIN index."""
+    return (
+        CaseSearch.objects.using(using).alias(search_vector=_vector()).filter(search_vector=query)
+    )
+
+
 def matching(queryset: QuerySet[Case], q: str, *, subjects_only: bool = False) -> QuerySet[Case]:
     """`queryset` narrowed to the cases whose subject or correspondence matches `q` (every
     match, in the queryset's own order); with `subjects_only`, whose subject matches (for a
@@ -132,8 +139,7 @@ def matching(queryset: QuerySet[Case], q: str, *, subjects_only: bool = False) -
             config="simple",
             search_type="raw",
         )
-        matches = CaseSearch.objects.alias(search_vector=_vector()).filter(search_vector=query)
-        return queryset.filter(pk__in=matches.values("case_id"))
+        return queryset.filter(pk__in=postgres_matches(query).values("case_id"))
     match = _sqlite_query(phrases, subjects_only=subjects_only)
     return queryset.filter(
         pk__in=RawSQL(f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", (match,))
@@ -152,9 +158,7 @@ def ranked(q: str, *, using: str = "default", limit: int = MAX_RANKED) -> list[i
     if connections[using].vendor == "postgresql":
         query = SearchQuery(_postgres_query(phrases), config="simple", search_type="raw")
         rows = list(
-            CaseSearch.objects.using(using)
-            .alias(search_vector=_vector())
-            .filter(search_vector=query)
+            postgres_matches(query, using=using)
             .annotate(rank=SearchRank(_vector(), query))
             .order_by("-case_id")
             .values_list("case_id", "rank")[:limit]
