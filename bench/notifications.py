@@ -45,7 +45,11 @@ from accounts.principals import SYSTEM
 from accounts.services import engineer_create
 from cases.models import Case
 from notifications.models import InboxItem
-engineer = engineer_create(email="bench-engineer@example.com", password="{password}", actor=SYSTEM)
+from accounts.models import User
+# The search benchmark's data directory has this engineer already (see --inbox).
+engineer = User.objects.filter(email="bench-engineer@example.com").first() or engineer_create(
+    email="bench-engineer@example.com", password="{password}", actor=SYSTEM)
+engineer.inbox_items.all().delete()
 cases = Case.objects.order_by("-id").values_list("case_id", "display_id", "created_at")[:{items}]
 batch = []
 for n, (case_id, display_id, created) in enumerate(cases.iterator(chunk_size=5000)):
@@ -91,6 +95,11 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument("--data-dir", help="Reuse the data directory a run seeded (its --cases).")
     parser.add_argument("--seed-only", action="store_true", help="Seed, print the directory, stop.")
+    parser.add_argument(
+        "--inbox",
+        action="store_true",
+        help="With --data-dir: fill the engineer's inbox there first (e.g. bench search's cases).",
+    )
     args = parser.parse_args(argv)
     env = scratch_env(
         Path(args.data_dir) if args.data_dir else None, SUPPORTCENTER_SIGNIN_FAILURE_LIMIT="1000"
@@ -105,6 +114,8 @@ def main(argv: list[str]) -> None:
         print(f"Seeded in {load}; data directory {env['SUPPORTCENTER_DATA_DIR']}", flush=True)
         if args.seed_only:
             return
+    elif args.inbox:
+        run_json(env, INBOX.format(password=PASSWORD, items=args.items))
     inbox = run_json(env, COUNT)
     port = free_port()
     web = start_web(env, port, workers=args.workers)
