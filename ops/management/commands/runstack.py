@@ -152,3 +152,6 @@ class Command(BaseCommand):
                 lines.append(f"    {row['who']:<45} {row['login']:<40} {row['password']}")
         lines += ["", "Press Ctrl-C to stop the web server, the worker and beat.", ""]
         self.stdout.write("\n".join(lines))
+        # Written to a file or a pipe (a container's log, a service manager), stdout is
+        # block-buffered: without this the addresses would appear only when the stack stops.
+        self.stdout.flush()
