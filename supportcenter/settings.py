@@ -430,10 +430,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "advisor.tasks.advisor_refresh_scheduled_task",
         "schedule": crontab(minute="0", hour="6", day_of_week="1"),
     },
-    # https://crontab.guru/#*/5_*_*_*_* : every 5 minutes
+    # https://crontab.guru/#*_*_*_*_* : every minute (runs whose worker died start again soon)
     "advisor-refresh-sweep": {
         "task": "advisor.tasks.advisor_refresh_sweep_task",
-        "schedule": crontab(minute="*/5"),
+        "schedule": crontab(),
     },
     # https://crontab.guru/#50_4_*_*_* : daily at 04:50 UTC
     "advisor-results-purge": {
