@@ -357,6 +357,11 @@ else:
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
+        # The worker looks at the folder again this often once it holds as many messages as it
+        # may prefetch (kombu's default is a second: two tasks a second with two processes, so
+        # a busy day's emails queued faster than they went out). Listing an empty folder is
+        # cheap.
+        "polling_interval": 0.05,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
