@@ -43,17 +43,22 @@ def advisor_refresh_sweep() -> int:
     now = timezone.now()
     expired = time_out(CheckState.objects.all(), now)
     expired += _runs_without_worker(now)
-    # Runs still waiting after LOST_AFTER may have lost their task (broker down at request
-    # time). Oldest first and a bounded batch: a duplicate task is a no-op (the claim fails),
-    # but a long backlog should not be flooded with them.
-    lost = (
+    # Runs whose task was queued LOST_AFTER ago and still wait may have lost it (the broker was
+    # down at request time, or a worker died holding it). `updated_at` is when their task was
+    # last queued: each run is queued again at most once per LOST_AFTER, the longest waiting
+    # first, a bounded batch a minute. A duplicate task is a no-op (the claim fails), but a
+    # long backlog (the weekly refresh) should not be flooded with them.
+    lost = list(
         CheckState.objects.filter(
-            refresh_status=RefreshStatus.ENQUEUED, refresh_requested_at__lt=now - LOST_AFTER
+            refresh_status=RefreshStatus.ENQUEUED, updated_at__lt=now - LOST_AFTER
         )
-        .order_by("refresh_requested_at")
-        .values_list("pk", flat=True)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:REDISPATCH_BATCH]
     )
-    for pk in lost[:REDISPATCH_BATCH]:
+    CheckState.objects.filter(pk__in=lost, refresh_status=RefreshStatus.ENQUEUED).update(
+        updated_at=now
+    )
+    for pk in lost:
         dispatch(pk)
     return expired
 

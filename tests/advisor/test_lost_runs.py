@@ -129,3 +129,26 @@ def test_a_live_run_keeps_its_heartbeat(business_account, aws, monkeypatch):
     assert beats == [True]
     state.refresh_from_db()
     assert state.refresh_status == "success"
+
+
+def test_a_run_whose_task_died_with_its_worker_is_queued_again(
+    business_account, dispatched, django_capture_on_commit_callbacks
+):
+    """A worker killed while holding a run's task (prefetched, not started) leaves the run
+    enqueued with no task anywhere: queued again after LOST_AFTER, once per LOST_AFTER."""
+    with django_capture_on_commit_callbacks(execute=False):
+        state = advisor.advisor_check_refresh(
+            account=business_account, check_id=EIP_CHECK, actor=SYSTEM
+        )
+    assert advisor_refresh_sweep_task() == 0
+    assert dispatched == []
+    start = timezone.now()
+    with time_machine.travel(start + refresh.LOST_AFTER + timedelta(seconds=1), tick=False):
+        advisor_refresh_sweep_task()
+        advisor_refresh_sweep_task()
+    assert dispatched == [state.pk]
+    with time_machine.travel(start + 2 * refresh.LOST_AFTER + timedelta(seconds=2), tick=False):
+        advisor_refresh_sweep_task()
+    assert dispatched == [state.pk, state.pk]
+    state.refresh_from_db()
+    assert state.refresh_status == "enqueued"
