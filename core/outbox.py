@@ -20,17 +20,20 @@ one mechanism they share:
   senders that may be slow, so one slow receiver holds one worker for one attempt at most).
 - **Handing over (optional).** A sender whose protocol has a point of no return (SMTP's final
   "." of DATA: the server delivers what it got once it sees it) stamps the row with `hand_over`
-  just before it, conditioned on its claim like every later write. A claim released after that
-  stamp is taken as sent: the worker died (SIGKILL, a lost machine) or could not record the
-  outcome (the database went away) after the receiver had the message, so sending it again
-  would deliver it twice. A claim released before the stamp was never delivered and is retried;
-  a worker whose claim was released and taken by another meanwhile is refused the hand-over, so
-  a slow attempt cannot overlap a second one.
+  at that point, conditioned on its claim like every later write: the stamp's statement is
+  written to the database, the last byte to the receiver, and then both answers are read
+  (`core.inflight`). A claim released after that stamp is taken as sent: the worker died
+  (SIGKILL, a lost machine) or could not record the outcome (the database went away) after the
+  receiver had the message, so sending it again would deliver it twice. A claim released
+  without the stamp was never delivered and is retried; a worker whose claim was released and
+  taken by another meanwhile is refused the hand-over, so a slow attempt cannot overlap a
+  second one.
 
 Without a hand-over a row is sent at least once, and more than once only when a worker dies
 between sending and recording; receivers can deduplicate on the row's key. With one, a row is
-delivered once unless a worker dies in the instant between the stamp and the last byte, or the
-connection breaks after that byte but before the receiver's answer (then the row is tried again).
+delivered once unless a worker dies between two adjacent socket writes (the stamp's and the last
+byte's), or the connection breaks after the last byte but before the receiver's answer (then the
+row is tried again).
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ from typing import Any
 from django.db import models, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
+
+from core.inflight import update_in_flight
 
 logger = logging.getLogger(__name__)
 
@@ -165,16 +170,22 @@ class Outbox:
             )
         )
 
-    def hand_over(self, key: str | int, *, claimed_at: datetime) -> bool:
-        """Stamp this worker's claim just before the point of no return (the policy's
-        `handover_field`). False, writing nothing, when the claim is no longer this worker's:
-        the sender must then stop short of that point. Runs in autocommit, so the stamp is
-        durable before the last byte goes out."""
+    def hand_over(self, key: str | int, *, claimed_at: datetime) -> Callable[[], bool] | None:
+        """Stamp this worker's claim at the point of no return (the policy's `handover_field`).
+
+        None when the claim is no longer this worker's: the sender must stop short of that
+        point. Otherwise the stamp is on its way (`core.inflight`: on PostgreSQL the statement is
+        written, not yet answered): the sender writes its last byte at once and then calls the
+        returned function, which says whether the stamp was recorded. Runs in autocommit, so
+        the stamp commits by itself."""
         field = self.policy.handover_field
         assert field is not None, "this outbox has no hand-over"
         now = timezone.now()
         mine = self.rows().filter(**{self.key: key}, status=SENDING, claimed_at=claimed_at)
-        return bool(mine.update(**self._stamped(now, **{field: now})))
+        if not mine.exists():
+            return None
+        stamped = update_in_flight(mine, **self._stamped(now, **{field: now}))
+        return lambda: bool(stamped())
 
     def settle(
         self,

@@ -4,7 +4,7 @@
 (so a rollback sends nothing and a broker outage loses nothing) and queues its send task after
 commit; the sweep (every minute) sends whatever is still due: the broker was down, a worker
 died, SMTP failed. Sending claims the row first, so two workers never send the same message, and
-stamps it just before the SMTP server gets the end of the message (`notifications.smtp`), so a
+stamps it as the SMTP server gets the end of the message (`notifications.smtp`), so a
 worker killed after that point, or one that cannot record the outcome because the database went
 away, never has its message sent twice. Every message carries a Message-ID derived from the row,
 so a duplicate from the remaining instant is recognisable.
@@ -110,10 +110,10 @@ def notification_send(*, notification_id: str) -> bool:
     """Send one notification if it is due and nobody else has claimed it. Returns whether this
     call sent it. Safe to call twice: the second call finds it claimed or sent.
 
-    The row is stamped just before the SMTP server gets the end of the message; if that fails
-    (the claim was released, the database is away) the message is abandoned unfinished and the
-    row left for the sweep. If recording the outcome fails, the sweep settles the row later:
-    as sent after the stamp, or due again.
+    The row is stamped as the SMTP server gets the end of the message; if the claim is no
+    longer ours or the database is away, the message is abandoned unfinished and the row left
+    for the sweep. If recording the outcome fails, the sweep settles the row later: as sent
+    after the stamp, or due again.
     """
     now = timezone.now()
     if not OUTBOX.claim(notification_id, now):
@@ -122,9 +122,20 @@ def notification_send(*, notification_id: str) -> bool:
     if notification is None:  # its topic was purged in between
         return False
 
-    def hand_over() -> None:
-        if not OUTBOX.hand_over(notification_id, claimed_at=now):
+    def hand_over() -> Callable[[], None]:
+        stamping = OUTBOX.hand_over(notification_id, claimed_at=now)
+        if stamping is None:
             raise HandOverRefused(notification_id)
+
+        def stamped() -> None:
+            # The "." is out: whatever the stamp's fate, the message goes on.
+            try:
+                if not stamping():
+                    logger.warning("notification %s: hand-over not recorded", notification_id)
+            except DatabaseError as exc:
+                logger.warning("notification %s: hand-over not recorded: %s", notification_id, exc)
+
+        return stamped
 
     message = EmailMultiAlternatives(
         subject=notification.subject,

@@ -1,11 +1,12 @@
-"""SMTP with a hand-over: a callback runs just before the end of the message's data.
+"""SMTP with a hand-over: a callback runs at the end of the message's data.
 
 An SMTP server delivers a message once it reads the "." that ends DATA, whatever happens to the
 client afterwards. The outbox stamps its row at that moment (`core.outbox.Outbox.hand_over`),
 so a worker killed after it, or one that cannot record the outcome because the database went
-away, leaves a row known to be delivered rather than one that would be sent again. If the
-callback raises (the claim is no longer ours, the database is unreachable), the connection is
-dropped before the ".", and the server discards the unfinished message.
+away, leaves a row known to be delivered rather than one that would be sent again. The callback
+runs just before the "." is written and starts the stamp; what it returns runs just after, and
+finishes it. If the callback raises (the claim is no longer ours, the database is unreachable),
+the connection is dropped before the ".", and the server discards the unfinished message.
 
 Everything else is Django's SMTP backend; `outbox_connection` uses this one in its place.
 """
@@ -28,6 +29,10 @@ SMTP_BACKENDS = {
 }
 
 
+# Called just before the final "."; returns what to call just after it.
+HandOver = Callable[[], Callable[[], None]]
+
+
 class HandOverRefused(Exception):
     """The outbox no longer lets this worker send the message (its claim was released)."""
 
@@ -35,7 +40,7 @@ class HandOverRefused(Exception):
 class _SMTP(smtplib.SMTP):
     """smtplib.SMTP whose DATA calls `hand_over` (if set) before the final "."."""
 
-    hand_over: Callable[[], None] | None = None
+    hand_over: HandOver | None = None
 
     def data(self, msg: Any) -> tuple[int, bytes]:
         self.putcmd("data")
@@ -48,14 +53,17 @@ class _SMTP(smtplib.SMTP):
         if data[-2:] != CRLF:
             data += CRLF
         self.send(data)
+        finish = None
         if self.hand_over is not None:
             try:
-                self.hand_over()
+                finish = self.hand_over()
             except BaseException:
                 # Never send the "." now: close without it, and the server drops the message.
                 self.close()
                 raise
         self.send(b"." + CRLF)
+        if finish is not None:
+            finish()
         return self.getreply()
 
 
@@ -66,7 +74,7 @@ class _SMTPSSL(_SMTP, smtplib.SMTP_SSL):
 class EmailBackend(DjangoSmtpBackend):
     """Django's SMTP backend, calling `hand_over` (if given) before the end of each message."""
 
-    def __init__(self, *args: Any, hand_over: Callable[[], None] | None = None, **kwargs: Any):
+    def __init__(self, *args: Any, hand_over: HandOver | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.hand_over = hand_over
 
@@ -81,7 +89,7 @@ class EmailBackend(DjangoSmtpBackend):
         return opened
 
 
-def outbox_connection(hand_over: Callable[[], None]) -> BaseEmailBackend:
+def outbox_connection(hand_over: HandOver) -> BaseEmailBackend:
     """The configured email backend for one outbox message: the SMTP backend with the
     hand-over when email goes out over SMTP; any other backend (console, tests' locmem) as
     configured, without one."""
