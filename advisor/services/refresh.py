@@ -75,7 +75,7 @@ EVENT_STATUS = {"ok": "OK", "warning": "WARN", "error": "ERROR"}
 BATCH_SIZE = 500
 # An enqueued run whose task was queued this long ago may have lost it (the broker was down, or
 # a worker died holding it): the sweep queues it again, at most REDISPATCH_BATCH a run.
-LOST_AFTER = timedelta(minutes=5)
+LOST_AFTER = timedelta(minutes=3)
 REDISPATCH_BATCH = 20
 # A processing run touches its state this often; one silent for RUN_LOST_AFTER has no worker.
 RUN_HEARTBEAT = timedelta(seconds=30)
