@@ -8,6 +8,7 @@ BENCHMARKS = {
     "advisor": "bench.advisor",
     "notifications": "bench.notifications",
     "search": "bench.search",
+    "faults": "bench.faults",
 }
 
 
