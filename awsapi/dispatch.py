@@ -15,7 +15,13 @@ Every call writes exactly one audit record named after the operation. Who writes
 with the operation (`audited_by_service`): an operation that acts through a service that records
 its own action (CreateCase, ResolveCase, ...) leaves its record to that service, inside the
 service's transaction; reads, and the few actions whose services record only what the consoles
-do, are recorded here. A failed call, whatever failed, is recorded here after its rollback.
+do, are recorded here. A failed call, whatever failed, is recorded here after its rollback (when
+the database is there to take it).
+
+Anything unexpected is AWS's JSON `InternalServerError` (500), never the web app's HTML. The
+database being away (restarting, unreachable, or SQLite's writer lock not coming in time) is
+`ServiceUnavailableException` (503): SDKs retry both, and a call whose commit was acknowledged
+but whose answer was lost is answered from its idempotency record on the retry.
 """
 
 from __future__ import annotations
@@ -29,7 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.http import HttpRequest, HttpResponse
 
 from accounts import access
@@ -48,6 +54,7 @@ from core.errors import (
     InvalidHostException,
     RequestEntityTooLargeException,
     SerializationException,
+    ServiceUnavailableException,
     SubscriptionRequiredException,
     SupportApiError,
     ThrottlingException,
@@ -222,6 +229,8 @@ def _record_failure(
                 error_message=error.message,
                 read_only=REGISTRY[name].read_only,
             )
+    except DatabaseError as exc:  # the database is away: the answer matters more than its record
+        logger.warning("could not record a failed API call: %s", exc)
     except Exception:  # pragma: no cover - the error answer matters more than its record
         logger.exception("could not record a failed API call")
 
@@ -282,6 +291,12 @@ def handle(request: HttpRequest) -> HttpResponse:
     except SupportApiError as error:
         _record_failure(principal, account, name, params, error)
         return protocol.render_error(error, request_id)
+    except (OperationalError, InterfaceError) as exc:
+        # The database is away for now: one line in the log rather than a traceback per call.
+        logger.warning("AWS API call %s: database unavailable: %s", name, exc)
+        unavailable = ServiceUnavailableException()
+        _record_failure(principal, account, name, params, unavailable)
+        return protocol.render_error(unavailable, request_id)
     except Exception:
         logger.exception("AWS API call %s failed", name)
         internal = InternalServerError()

@@ -100,6 +100,15 @@ class UploadIdNotFound(SupportApiError):
 # --- Common AWS errors (not in the support model, but what AWS answers) ----------------------
 
 
+class ServiceUnavailableException(SupportApiError):
+    """A temporary condition (the database is restarting or unreachable): AWS SDKs retry a 503
+    with back-off, so clients ride out a short outage."""
+
+    code = "ServiceUnavailableException"
+    http_status = 503
+    default_message = "The service is temporarily unavailable. Please try again."
+
+
 class InvalidParameterValueException(SupportApiError):
     code = "InvalidParameterValueException"
 

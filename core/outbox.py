@@ -18,9 +18,22 @@ one mechanism they share:
   their attempts are used up); then either the sweep sends the due rows itself (`sweep_send`,
   for cheap senders such as SMTP) or it only queues a task per due row (`sweep_queue`, for
   senders that may be slow, so one slow receiver holds one worker for one attempt at most).
+- **Handing over (optional).** A sender whose protocol has a point of no return (SMTP's final
+  "." of DATA: the server delivers what it got once it sees it) stamps the row with `hand_over`
+  at that point, conditioned on its claim like every later write: the stamp's statement is
+  written to the database, the last byte to the receiver, and then both answers are read
+  (`core.inflight`). A claim released after that stamp is taken as sent: the worker died
+  (SIGKILL, a lost machine) or could not record the outcome (the database went away) after the
+  receiver had the message, so sending it again would deliver it twice. A claim released
+  without the stamp was never delivered and is retried; a worker whose claim was released and
+  taken by another meanwhile is refused the hand-over, so a slow attempt cannot overlap a
+  second one.
 
-A row is therefore sent at least once, and more than once only when a worker dies between
-sending and recording; receivers can deduplicate on the row's key.
+Without a hand-over a row is sent at least once, and more than once only when a worker dies
+between sending and recording; receivers can deduplicate on the row's key. With one, a row is
+delivered once unless a worker dies between two adjacent socket writes (the stamp's and the last
+byte's), or the connection breaks after the last byte but before the receiver's answer (then the
+row is tried again).
 """
 
 from __future__ import annotations
@@ -35,12 +48,15 @@ from django.db import models, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
+from core.inflight import update_in_flight
+
 logger = logging.getLogger(__name__)
 
 PENDING = "pending"
 SENDING = "sending"
 FAILED = "failed"
 MSG_GAVE_UP = "gave up after repeated interrupted attempts"
+MSG_HANDED_OVER = "taken as sent: the worker stopped after handing the message over"
 
 
 def queue_tasks(task: Any, keys: Iterable[str | int]) -> bool:
@@ -82,6 +98,10 @@ class OutboxPolicy:
     # Queueing sweeps: a due row whose task was queued this long ago and has not run is queued
     # again (the broker lost it). None: the outbox does not track queueing (`queued_at`).
     requeue_after: timedelta | None = None
+    # The timestamp `hand_over` writes just before the sender's point of no return, and the one
+    # a row released after it gets as its done time. None: the sender has no such point.
+    handover_field: str | None = None
+    done_at_field: str | None = None
 
 
 class Outbox:
@@ -124,6 +144,10 @@ class Outbox:
 
     # --- the worker's side ----------------------------------------------------------------------
 
+    def _not_handed_over(self) -> dict[str, Any]:
+        field = self.policy.handover_field
+        return {field: None} if field else {}
+
     def claim(self, key: str | int, now: datetime) -> bool:
         """Take a due, pending row for this worker; False when it is not due, not pending (sent,
         failed, or another worker's) or out of attempts."""
@@ -136,9 +160,32 @@ class Outbox:
                 attempts__lt=self.policy.max_attempts,
             )
             .update(
-                **self._stamped(now, status=SENDING, claimed_at=now, attempts=F("attempts") + 1)
+                **self._stamped(
+                    now,
+                    status=SENDING,
+                    claimed_at=now,
+                    attempts=F("attempts") + 1,
+                    **self._not_handed_over(),
+                )
             )
         )
+
+    def hand_over(self, key: str | int, *, claimed_at: datetime) -> Callable[[], bool] | None:
+        """Stamp this worker's claim at the point of no return (the policy's `handover_field`).
+
+        None when the claim is no longer this worker's: the sender must stop short of that
+        point. Otherwise the stamp is on its way (`core.inflight`: on PostgreSQL the statement is
+        written, not yet answered): the sender writes its last byte at once and then calls the
+        returned function, which says whether the stamp was recorded. Runs in autocommit, so
+        the stamp commits by itself."""
+        field = self.policy.handover_field
+        assert field is not None, "this outbox has no hand-over"
+        now = timezone.now()
+        mine = self.rows().filter(**{self.key: key}, status=SENDING, claimed_at=claimed_at)
+        if not mine.exists():
+            return None
+        stamped = update_in_flight(mine, **self._stamped(now, **{field: now}))
+        return lambda: bool(stamped())
 
     def settle(
         self,
@@ -162,6 +209,8 @@ class Outbox:
                 "status": FAILED if gave_up else PENDING,
                 "next_attempt_at": finished + self.policy.backoff(row.attempts),
                 "last_error": error[:500],
+                # The receiver refused or the connection broke after the hand-over: not sent.
+                **self._not_handed_over(),
             }
         return bool(mine.update(**self._stamped(finished, **fields)))
 
@@ -169,8 +218,19 @@ class Outbox:
 
     def release_stuck(self, now: datetime) -> None:
         """Rows claimed longer than `stuck_after` ago belong to a dead worker: due again now, or
-        failed when they have used up their attempts."""
-        stuck = self.rows().filter(status=SENDING, claimed_at__lt=now - self.policy.stuck_after)
+        failed when they have used up their attempts. Rows handed over longer than
+        `stuck_after` ago were delivered: they are done."""
+        sending = self.rows().filter(status=SENDING)
+        field = self.policy.handover_field
+        if field:
+            done: dict[str, Any] = {"status": self.done, "last_error": MSG_HANDED_OVER}
+            if self.policy.done_at_field:
+                done[self.policy.done_at_field] = F(field)
+            sending.filter(**{f"{field}__lt": now - self.policy.stuck_after}).update(
+                **self._stamped(now, **done)
+            )
+            sending = sending.filter(**{f"{field}__isnull": True})
+        stuck = sending.filter(claimed_at__lt=now - self.policy.stuck_after)
         stuck.filter(attempts__gte=self.policy.max_attempts).update(
             **self._stamped(now, status=FAILED, last_error=MSG_GAVE_UP)
         )

@@ -43,6 +43,9 @@ class Notification(TimestampedModel):
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(db_index=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # Set just before the SMTP server is given the end of the message (core.outbox.hand_over):
+    # a claim released after it is taken as sent instead of sent again.
+    handed_over_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.CharField(max_length=500, blank=True)
 

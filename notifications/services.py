@@ -3,8 +3,11 @@
 `notification_enqueue` writes a `Notification` in the same transaction as the change it reports
 (so a rollback sends nothing and a broker outage loses nothing) and queues its send task after
 commit; the sweep (every minute) sends whatever is still due: the broker was down, a worker
-died, SMTP failed. Sending claims the row first, so two workers never send the same message.
-Every message carries a Message-ID derived from the row, so a rare duplicate is recognisable.
+died, SMTP failed. Sending claims the row first, so two workers never send the same message, and
+stamps it as the SMTP server gets the end of the message (`notifications.smtp`), so a
+worker killed after that point, or one that cannot record the outcome because the database went
+away, never has its message sent twice. Every message carries a Message-ID derived from the row,
+so a duplicate from the remaining instant is recognisable.
 
 What a message says and whom it goes to is the writer's business (case emails are composed in
 `cases.effects`); this app only keeps and sends them.
@@ -16,15 +19,18 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import DatabaseError
 from django.utils import timezone
 
 from accounts.models import Account, User
 from core.outbox import Outbox, OutboxPolicy
 from notifications.models import InboxItem, InboxPreference, Notification, NotificationStatus
+from notifications.smtp import HandOverRefused, outbox_connection
 from notifications.tasks import notification_send_task
 
 logger = logging.getLogger(__name__)
@@ -32,7 +38,11 @@ logger = logging.getLogger(__name__)
 # A preference of "every kind" (the default without a row): also the kinds added later.
 EVERY_KIND = ["*"]
 MAX_ATTEMPTS = 8
-STUCK_AFTER = timedelta(minutes=10)
+# A claim this old belongs to a dead worker. A live one is either before its hand-over (where a
+# released claim stops it) or waiting for the server's one answer to the end of the message
+# (at most EMAIL_TIMEOUT, 30 s by default) and recording it; so a short wait is safe, and a
+# killed worker's messages go out a couple of minutes later.
+STUCK_AFTER = timedelta(minutes=2)
 
 OUTBOX = Outbox(
     Notification,
@@ -45,6 +55,8 @@ OUTBOX = Outbox(
         stuck_after=STUCK_AFTER,
         # SMTP is quick and bounded by EMAIL_TIMEOUT: the sweep sends due messages itself.
         sweep_batch=200,
+        handover_field="handed_over_at",
+        done_at_field="sent_at",
     ),
 )
 
@@ -96,30 +108,63 @@ def _message_id(notification: Notification) -> str:
 
 def notification_send(*, notification_id: str) -> bool:
     """Send one notification if it is due and nobody else has claimed it. Returns whether this
-    call sent it. Safe to call twice: the second call finds it claimed or sent."""
+    call sent it. Safe to call twice: the second call finds it claimed or sent.
+
+    The row is stamped as the SMTP server gets the end of the message; if the claim is no
+    longer ours or the database is away, the message is abandoned unfinished and the row left
+    for the sweep. If recording the outcome fails, the sweep settles the row later: as sent
+    after the stamp, or due again.
+    """
     now = timezone.now()
     if not OUTBOX.claim(notification_id, now):
         return False
     notification = Notification.objects.filter(pk=notification_id).first()
     if notification is None:  # its topic was purged in between
         return False
+
+    def hand_over() -> Callable[[], None]:
+        stamping = OUTBOX.hand_over(notification_id, claimed_at=now)
+        if stamping is None:
+            raise HandOverRefused(notification_id)
+
+        def stamped() -> None:
+            # The "." is out: whatever the stamp's fate, the message goes on.
+            try:
+                if not stamping():
+                    logger.warning("notification %s: hand-over not recorded", notification_id)
+            except DatabaseError as exc:
+                logger.warning("notification %s: hand-over not recorded: %s", notification_id, exc)
+
+        return stamped
+
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=notification.recipients,
         headers={"Message-ID": _message_id(notification), "Auto-Submitted": "auto-generated"},
+        connection=outbox_connection(hand_over),
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
     try:
         message.send()
-    except Exception as exc:  # SMTP, network, or anything else: retry later, never lose it
-        OUTBOX.settle(notification, claimed_at=now, ok=False, error=str(exc))
-        logger.warning("sending notification %s failed: %s", notification.pk, exc)
+    except HandOverRefused:
+        logger.warning("notification %s was released to another worker; not sent", notification_id)
         return False
-    OUTBOX.settle(notification, claimed_at=now, ok=True, done_fields={"sent_at": timezone.now()})
+    except Exception as exc:  # SMTP, network, or anything else: retry later, never lose it
+        logger.warning("sending notification %s failed: %s", notification.pk, exc)
+        _settle(notification, claimed_at=now, ok=False, error=str(exc))
+        return False
+    _settle(notification, claimed_at=now, ok=True, done_fields={"sent_at": timezone.now()})
     return True
+
+
+def _settle(notification: Notification, **outcome: Any) -> None:
+    try:
+        OUTBOX.settle(notification, **outcome)
+    except DatabaseError as exc:  # the sweep settles the claim once the database is back
+        logger.warning("could not record notification %s: %s", notification.pk, exc)
 
 
 def notifications_sweep() -> int:

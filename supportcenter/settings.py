@@ -400,6 +400,11 @@ else:
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
         "control_folder": str(CELERY_BROKER_DIR / "control"),
         "store_processed": False,
+        # The worker looks at the folder again this often once it holds as many messages as it
+        # may prefetch (kombu's default is a second: two tasks a second with two processes, so
+        # a busy day's emails queued faster than they went out). Listing an empty folder is
+        # cheap.
+        "polling_interval": 0.05,
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -473,10 +478,10 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "advisor.tasks.advisor_refresh_scheduled_task",
         "schedule": crontab(minute="0", hour="6", day_of_week="1"),
     },
-    # https://crontab.guru/#*/5_*_*_*_* : every 5 minutes
+    # https://crontab.guru/#*_*_*_*_* : every minute (runs whose worker died start again soon)
     "advisor-refresh-sweep": {
         "task": "advisor.tasks.advisor_refresh_sweep_task",
-        "schedule": crontab(minute="*/5"),
+        "schedule": crontab(),
     },
     # https://crontab.guru/#50_4_*_*_* : daily at 04:50 UTC
     "advisor-results-purge": {

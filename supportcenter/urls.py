@@ -4,6 +4,9 @@ from django.urls import include, path
 from cases import views as case_views
 from core import views as core_views
 
+# The database away is a 503 with Retry-After, not a 500 (core.views.server_error).
+handler500 = "core.views.server_error"
+
 admin.site.site_header = "Support Center administration"
 admin.site.site_title = "Support Center admin"
 

@@ -22,7 +22,9 @@ from advisor.services.jobs import (
 )
 from advisor.services.refresh import (
     MSG_NOT_CONNECTED,
+    MSG_RUN_AGAIN,
     MSG_TIMED_OUT,
+    MSG_WORKER_LOST,
     RunSuperseded,
     advisor_check_refresh,
     advisor_check_run,
@@ -33,8 +35,10 @@ from advisor.services.refresh import (
 __all__ = [
     "MSG_NOT_CONNECTED",
     "MSG_PREMIUM_REQUIRED",
+    "MSG_RUN_AGAIN",
     "MSG_TIMED_OUT",
     "MSG_UNKNOWN_CHECK",
+    "MSG_WORKER_LOST",
     "TRUSTED_ADVISOR_SOURCE",
     "RunSuperseded",
     "advisor_check_refresh",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -14,7 +14,10 @@ from advisor.services.availability import checks_available
 from advisor.services.refresh import (
     BATCH_SIZE,
     LOST_AFTER,
+    MSG_RUN_AGAIN,
+    MSG_WORKER_LOST,
     REDISPATCH_BATCH,
+    RUN_LOST_AFTER,
     dispatch,
     refresh,
     time_out,
@@ -35,22 +38,55 @@ def advisor_refresh_scheduled(*, actor: Principal) -> int:
 
 
 def advisor_refresh_sweep() -> int:
-    """Give up runs stuck past the timeout and re-queue enqueued runs whose task was lost."""
+    """Give up runs stuck past the timeout, run again (once) runs whose worker was lost, and
+    re-queue enqueued runs whose task was lost. Returns how many runs it ended or restarted."""
     now = timezone.now()
     expired = time_out(CheckState.objects.all(), now)
-    # Runs still waiting after LOST_AFTER may have lost their task (broker down at request
-    # time). Oldest first and a bounded batch: a duplicate task is a no-op (the claim fails),
-    # but a long backlog should not be flooded with them.
-    lost = (
+    expired += _runs_without_worker(now)
+    # Runs whose task was queued LOST_AFTER ago and still wait may have lost it (the broker was
+    # down at request time, or a worker died holding it). `updated_at` is when their task was
+    # last queued: each run is queued again at most once per LOST_AFTER, the longest waiting
+    # first, a bounded batch a minute. A duplicate task is a no-op (the claim fails), but a
+    # long backlog (the weekly refresh) should not be flooded with them.
+    lost = list(
         CheckState.objects.filter(
-            refresh_status=RefreshStatus.ENQUEUED, refresh_requested_at__lt=now - LOST_AFTER
+            refresh_status=RefreshStatus.ENQUEUED, updated_at__lt=now - LOST_AFTER
         )
-        .order_by("refresh_requested_at")
-        .values_list("pk", flat=True)
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:REDISPATCH_BATCH]
     )
-    for pk in lost[:REDISPATCH_BATCH]:
+    CheckState.objects.filter(pk__in=lost, refresh_status=RefreshStatus.ENQUEUED).update(
+        updated_at=now
+    )
+    for pk in lost:
         dispatch(pk)
     return expired
+
+
+def _runs_without_worker(now: datetime) -> int:
+    """Processing runs whose heartbeat stopped: their worker was killed (or lost the database).
+    The first time, the run is queued again; the second, it is abandoned, so a check that takes
+    its worker down does not do it forever."""
+    silent = CheckState.objects.filter(
+        refresh_status=RefreshStatus.PROCESSING, updated_at__lt=now - RUN_LOST_AFTER
+    )
+    abandoned = silent.filter(refresh_error=MSG_RUN_AGAIN).update(
+        refresh_status=RefreshStatus.ABANDONED,
+        refresh_finished_at=now,
+        refresh_error=MSG_WORKER_LOST,
+        updated_at=now,
+    )
+    again = list(silent.values_list("pk", flat=True)[:REDISPATCH_BATCH])
+    restarted = silent.filter(pk__in=again).update(
+        refresh_status=RefreshStatus.ENQUEUED,
+        refresh_started_at=None,
+        refresh_error=MSG_RUN_AGAIN,
+        updated_at=now,
+    )
+    # A run that finished in between is not enqueued, and its task finds nothing to claim.
+    for pk in again:
+        dispatch(pk)
+    return abandoned + restarted
 
 
 def advisor_results_purge() -> int:

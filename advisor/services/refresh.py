@@ -3,17 +3,21 @@
 Refresh status machine, per (account, check), kept in `CheckState.refresh_status`:
 
     none ──request──▶ enqueued ──worker claims──▶ processing ──▶ success
-      ▲                  │                            │       └──▶ abandoned (boto3 error,
-      └── timed out ◀────┴────────────────────────────┘              missing permission)
+      ▲                 │   ▲                         │ │    └─▶ abandoned (boto3 error, missing
+      │                 │   └─── worker lost, once ───┘ │         permission, worker lost twice)
+      └── timed out ◀───┴───────────────────────────────┘
 
 A request inside the minimum interval (`ADVISOR_REFRESH_MIN_INTERVAL`, 5 minutes by default
 where AWS uses an hour) changes nothing and the caller reports the remaining
 `millisUntilNextRefreshable`. A run stuck past its timeout goes back to `none`, as AWS reports a
-timed-out refresh. AWS refuses refreshes of the checks it refreshes itself (public snapshots,
-key rotation); here nothing refreshes on its own between the weekly runs, so every check accepts
-a refresh. Each successful run stores a `CheckResult` with its resources (the history) and
-publishes a "Trusted Advisor Check Item Refresh Notification" event for every item whose status
-changed.
+timed-out refresh. A processing run keeps a heartbeat (`CheckState.updated_at`, every
+`RUN_HEARTBEAT`); one silent for `RUN_LOST_AFTER` lost its worker (killed, or the database went
+away under it), and the sweep runs it again, once: lost a second time, it is abandoned.
+
+AWS refuses refreshes of the checks it refreshes itself (public snapshots, key rotation); here
+nothing refreshes on its own between the weekly runs, so every check accepts a refresh. Each
+successful run stores a `CheckResult` with its resources (the history) and publishes a "Trusted
+Advisor Check Item Refresh Notification" event for every item whose status changed.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
@@ -53,6 +57,7 @@ from audit.names import AuditEventName
 from connections.selectors import aws_connection_get
 from connections.sessions import caller_account_id, session_for
 from core.errors import InvalidAwsConnection, InvalidParameterValueException
+from core.heartbeat import Heartbeat
 from core.outbox import queue_tasks, queue_tasks_on_commit
 from events.kinds import TA_DETAIL_TYPE, TA_SOURCE
 from events.services import events_publish
@@ -61,11 +66,20 @@ logger = logging.getLogger(__name__)
 
 MSG_NOT_CONNECTED = N_("No AWS environment is connected to this account.")
 MSG_TIMED_OUT = N_("The refresh did not finish in time.")
+# Kept in refresh_error while a lost run runs again (it marks the second try), and the reason a
+# run lost twice is abandoned.
+MSG_RUN_AGAIN = "The worker running this refresh stopped; it was started again."
+MSG_WORKER_LOST = "The worker running this refresh stopped twice; refresh the check again."
 # Item statuses as EventBridge events spell them.
 EVENT_STATUS = {"ok": "OK", "warning": "WARN", "error": "ERROR"}
 BATCH_SIZE = 500
-LOST_AFTER = timedelta(minutes=10)
-REDISPATCH_BATCH = 100
+# An enqueued run whose task was queued this long ago may have lost it (the broker was down, or
+# a worker died holding it): the sweep queues it again, at most REDISPATCH_BATCH a run.
+LOST_AFTER = timedelta(minutes=3)
+REDISPATCH_BATCH = 20
+# A processing run touches its state this often; one silent for RUN_LOST_AFTER has no worker.
+RUN_HEARTBEAT = timedelta(seconds=30)
+RUN_LOST_AFTER = timedelta(minutes=2)
 
 
 def millis_until_refreshable(state: CheckState, now: Any = None) -> int:
@@ -182,19 +196,25 @@ def advisor_check_run(*, state_pk: int) -> bool:
         return False
     state = CheckState.objects.select_related("account__plan").get(pk=state_pk)
     spec = check_registry.REGISTRY.get(state.check_id)
+    mine = CheckState.objects.filter(
+        pk=state_pk, refresh_status=RefreshStatus.PROCESSING, refresh_started_at=started
+    )
     try:
         if spec is None:
             raise InvalidParameterValueException(MSG_UNKNOWN_CHECK.format(check_id=state.check_id))
-        evaluation = _evaluate(state.account, spec)
-        result_store(state=state, spec=spec, evaluation=evaluation, claimed_at=started)
+        with Heartbeat(mine, every=RUN_HEARTBEAT.total_seconds()):
+            evaluation = _evaluate(state.account, spec)
+            result_store(state=state, spec=spec, evaluation=evaluation, claimed_at=started)
     except RunSuperseded:
         logger.info("run of %s for %s superseded", state.check_id, state.account_id)
+    except (OperationalError, InterfaceError):
+        # Our own database went away, not AWS: the run stays processing, its heartbeat stops,
+        # and the sweep runs it again.
+        raise
     except Exception as error:  # AWS trouble of any kind ends the run, never the worker
         logger.info("check %s for %s abandoned: %s", state.check_id, state.account_id, error)
         # Only this run's claim is ended: a newer run (after a timeout) is left alone.
-        CheckState.objects.filter(
-            pk=state_pk, refresh_status=RefreshStatus.PROCESSING, refresh_started_at=started
-        ).update(
+        mine.update(
             refresh_status=RefreshStatus.ABANDONED,
             refresh_finished_at=timezone.now(),
             refresh_error=_error_message(error),
