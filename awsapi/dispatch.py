@@ -26,6 +26,7 @@ but whose answer was lost is answered from its idempotency record on the retry.
 
 from __future__ import annotations
 
+import functools
 import logging
 import math
 import uuid
@@ -203,32 +204,25 @@ def _record_failure(
     none are refused before authentication and belong to no account's trail."""
     if principal is None or account is None:
         return  # Unauthenticated calls belong to no account's trail.
-    parameters = sanitize_parameters(params, name)
+    record = functools.partial(
+        audit.record,
+        actor=principal,
+        event_name=name,
+        account=account,
+        error_code=error.code,
+        error_message=error.message,
+        read_only=REGISTRY[name].read_only,
+    )
     try:
         with transaction.atomic():
-            audit.record(
-                actor=principal,
-                event_name=name,
-                account=account,
-                request_parameters=parameters,
-                error_code=error.code,
-                error_message=error.message,
-                read_only=REGISTRY[name].read_only,
-            )
+            record(request_parameters=sanitize_parameters(params, name))
         return
     except Exception:
         logger.exception("could not record a failed API call with its parameters")
     # The refusal is still recorded, without the parameters that could not be stored.
     try:
         with transaction.atomic():
-            audit.record(
-                actor=principal,
-                event_name=name,
-                account=account,
-                error_code=error.code,
-                error_message=error.message,
-                read_only=REGISTRY[name].read_only,
-            )
+            record()
     except DatabaseError as exc:  # the database is away: the answer matters more than its record
         logger.warning("could not record a failed API call: %s", exc)
     except Exception:  # pragma: no cover - the error answer matters more than its record
