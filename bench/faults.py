@@ -45,6 +45,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from bench.api import ROOT, publish, run_json, scratch_env
 from bench.faults_load import ApiClient, Load, PageClient, Tally, support_client
 from bench.faults_record import Run, record
@@ -128,13 +130,27 @@ def _advisor_kill(stack: Stack, base: str, user: dict, run: Run, deadline: float
     """Refresh every check; SIGKILL the worker once a run is processing (runs may queue behind
     the load's emails for a while) or at `deadline`; the worker starts again 2 s later."""
     client = support_client(base, user, 5)
-    checks = [c["id"] for c in client.describe_trusted_advisor_checks(language="en")["checks"]]
+
+    def call(method: str, **params: Any) -> dict:
+        # The harness's own calls ride out the database restart that may come meanwhile.
+        while True:
+            try:
+                return getattr(client, method)(**params)
+            except ClientError as error:
+                if error.response["Error"]["Code"] != "ServiceUnavailableException":
+                    raise
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(1)
+
+    listed = call("describe_trusted_advisor_checks", language="en")["checks"]
+    checks = [c["id"] for c in listed]
     for check in checks:
-        client.refresh_trusted_advisor_check(checkId=check)
+        call("refresh_trusted_advisor_check", checkId=check)
     requested = time.monotonic()
     states: Counter = Counter()
     while time.monotonic() < deadline and not states["processing"]:
-        statuses = client.describe_trusted_advisor_check_refresh_statuses(checkIds=checks)
+        statuses = call("describe_trusted_advisor_check_refresh_statuses", checkIds=checks)
         states = Counter(s["status"] for s in statuses["statuses"])
         time.sleep(0.2)
     killed = time.monotonic()
