@@ -96,7 +96,8 @@ def _fault_rows(run: Run) -> list[str]:
     reasons = f"; {_kinds(advisor['reasons'])}" if advisor["reasons"] else ""
     rows += [
         f"| {label} | worker SIGKILLed during Trusted Advisor runs ({advisor['refreshes']} "
-        f"refreshes; at the kill: {_kinds(advisor['at_kill'])}) | final states: "
+        f"refreshes; at the kill, {advisor['killed_after_request']:.0f} s after the "
+        f"requests: {_kinds(advisor['at_kill'])}) | final states: "
         f"{_kinds(advisor['final'])}{reasons} | all final "
         f"{_seconds(advisor.get('all_final_after_kill'))} after the kill |",
     ]

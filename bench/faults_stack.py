@@ -162,6 +162,7 @@ class Stack:
         self.processes: dict[str, subprocess.Popen] = {}
         self.logs: dict[str, list[Path]] = {}
         self.worker_starts = 0
+        self.worker_lock = threading.Lock()
 
     def _spawn(self, name: str, command: list[str]) -> subprocess.Popen:
         log = self.work / f"{name}-{len(self.logs.get(name, []))}.log"
@@ -250,11 +251,15 @@ class Stack:
             ],
         )
 
-    def kill_worker(self) -> None:
-        """SIGKILL the worker and its pool, all at once: nothing gets to clean up."""
-        process = self.processes["worker"]
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    def kill_worker(self, *, down_for: float = 2.0) -> None:
+        """SIGKILL the worker and its pool, all at once (nothing gets to clean up), and start it
+        again `down_for` seconds later. One kill at a time."""
+        with self.worker_lock:
+            process = self.processes["worker"]
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            time.sleep(down_for)
+            self.start_worker()
 
     def grep(self, text: str) -> dict[str, int]:
         """How many lines of each process's logs contain `text`."""

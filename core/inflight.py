@@ -26,18 +26,20 @@ def update_in_flight(rows: QuerySet[Any], **fields: Any) -> Callable[[], int]:
     returns (committed there on its own, outside a transaction); elsewhere it has already run.
     Call the function before anything else uses the connection."""
     connection = connections[rows.db]
-    if connection.vendor != "postgresql":
+    connection.ensure_connection()
+    # libpq's own connection is psycopg 3's (`pgconn`); with psycopg2, or another database, the
+    # UPDATE runs and is answered now.
+    pgconn = getattr(connection.connection, "pgconn", None)
+    if connection.vendor != "postgresql" or pgconn is None:
         count = rows.update(**fields)
         return lambda: count
     query = rows.query.chain(UpdateQuery)
     assert isinstance(query, UpdateQuery)
     query.add_update_values(fields)
     sql, params = query.get_compiler(rows.db).as_sql()
-    connection.ensure_connection()
     with connection.wrap_database_errors:
         # Bound on the client, as Django's PostgreSQL cursors bind everything.
         statement = connection.ops.compose_sql(sql, params)  # type: ignore[attr-defined]
-        pgconn = connection.connection.pgconn
         # Blocking mode: returns once the statement is written to the socket.
         pgconn.send_query(statement.encode())
 
