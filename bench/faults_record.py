@@ -104,7 +104,9 @@ def _fault_rows(run: Run) -> list[str]:
     if "db" in run.figures:
         db = run.figures["db"]
         first = db["first_success_after"]
-        failed = Counter({outcome: n for (_call, outcome), n in run.faults.errors().items()})
+        failed: Counter = Counter()
+        for (_call, outcome), n in run.faults.errors().items():
+            failed[outcome] += n
         rows.append(
             f"| {label} | PostgreSQL stopped as in a crash (`-m immediate`) for "
             f"{db['outage']:.0f} s under load | attempts answered while it was down: "
