@@ -94,17 +94,24 @@ def _fault_rows(run: Run) -> list[str]:
         "the emails below | started again after 2 s |",
     ]
     reasons = f"; {_kinds(advisor['reasons'])}" if advisor["reasons"] else ""
-    rows += [
+    if advisor["kills"]:
+        when = (
+            f"{advisor['kills']} kill(s), the last {advisor['killed_after_request']:.0f} s after "
+            f"the requests; read while no worker ran: {_kinds(advisor['at_kill'])}"
+        )
+    else:
+        when = "no run was seen processing: no kill"
+    rows.append(
         f"| {label} | worker SIGKILLed during Trusted Advisor runs ({advisor['refreshes']} "
-        f"refreshes; at the kill, {advisor['killed_after_request']:.0f} s after the "
-        f"requests: {_kinds(advisor['at_kill'])}) | final states: "
-        f"{_kinds(advisor['final'])}{reasons} | all final "
-        f"{_seconds(advisor.get('all_final_after_kill'))} after the kill |",
-    ]
+        f"refreshes; {when}) | final states: {_kinds(advisor['final'])}{reasons} | all final "
+        f"{_seconds(advisor.get('all_final_after_kill'))} after the kill |"
+    )
     if "db" in run.figures:
         db = run.figures["db"]
         first = db["first_success_after"]
-        failed = Counter({outcome: n for (_call, outcome), n in run.faults.errors().items()})
+        failed: Counter = Counter()
+        for (_call, outcome), n in run.faults.errors().items():
+            failed[outcome] += n
         rows.append(
             f"| {label} | PostgreSQL stopped as in a crash (`-m immediate`) for "
             f"{db['outage']:.0f} s under load | attempts answered while it was down: "

@@ -17,6 +17,7 @@ import threading
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from bench.api import ROOT, free_port, wait_http
 
@@ -251,15 +252,19 @@ class Stack:
             ],
         )
 
-    def kill_worker(self, *, down_for: float = 2.0) -> None:
+    def kill_worker(self, *, down_for: float = 2.0, while_down=None) -> Any:  # type: ignore[no-untyped-def]
         """SIGKILL the worker and its pool, all at once (nothing gets to clean up), and start it
-        again `down_for` seconds later. One kill at a time."""
+        again at least `down_for` seconds later; `while_down()` runs meanwhile (no worker can
+        change anything then), and its answer is returned. One kill at a time."""
         with self.worker_lock:
             process = self.processes["worker"]
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-            time.sleep(down_for)
+            started = time.monotonic()
+            seen = while_down() if while_down is not None else None
+            time.sleep(max(0.0, started + down_for - time.monotonic()))
             self.start_worker()
+            return seen
 
     def grep(self, text: str) -> dict[str, int]:
         """How many lines of each process's logs contain `text`."""
