@@ -279,6 +279,11 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "supportcenter.sqlite3"),
+            # Kept open between requests: opening costs a few milliseconds, and when the last
+            # connection to a WAL database closes SQLite checkpoints and removes the WAL, which
+            # per request would cost more than the request.
+            "CONN_MAX_AGE": None,
+            "CONN_HEALTH_CHECKS": True,
             # WAL lets the web server and the Celery worker read while the other writes;
             # IMMEDIATE makes writers queue for the lock instead of failing mid-transaction.
             "OPTIONS": {
