@@ -33,6 +33,10 @@ class _Snapshot:
     # (plan id, severity code) -> the plan's cell, with its severity
     cells: dict[tuple[int, str], PlanSeverity] = field(default_factory=dict)
     severity_codes: frozenset[str] = frozenset()
+    # Every row's code by id, inactive ones too (old cases keep their service and category).
+    service_codes: dict[int, str] = field(default_factory=dict)
+    category_codes: dict[int, str] = field(default_factory=dict)
+    severity_codes_by_id: dict[int, str] = field(default_factory=dict)
 
     def category_of_service(self, service_code: str, category_code: str) -> Category | None:
         """The active category `category_code` of the active service `service_code`, with its
@@ -58,6 +62,8 @@ class _Snapshot:
         return code in self.severity_codes
 
 
+# A catalog with nothing in it, for code paths that need none.
+NONE = _Snapshot(stamp=())
 _lock = threading.Lock()
 _current: _Snapshot | None = None
 
@@ -81,7 +87,10 @@ def _load(stamp: tuple[Any, ...]) -> _Snapshot:
         snapshot.categories[(category.service.code, category.code)] = category
     for cell in PlanSeverity.objects.select_related("severity"):
         snapshot.cells[(cell.plan_id, cell.severity.code)] = cell
-    snapshot.severity_codes = frozenset(Severity.objects.values_list("code", flat=True))
+    snapshot.service_codes = dict(Service.objects.values_list("id", "code"))
+    snapshot.category_codes = dict(Category.objects.values_list("id", "code"))
+    snapshot.severity_codes_by_id = dict(Severity.objects.values_list("id", "code"))
+    snapshot.severity_codes = frozenset(snapshot.severity_codes_by_id.values())
     return snapshot
 
 

@@ -50,6 +50,12 @@ def test_catalog_edits_are_seen_by_the_next_call(support) -> None:
     service.save()
     error = _error(support.create_case, **{**CASE, "severityCode": "low"})
     assert "Invalid service code" in error.response["Error"]["Message"]
+    # Cases opened before keep their codes, whatever became of the catalog since.
+    described = support.describe_cases()["cases"]
+    assert len(described) == 2
+    assert {(c["serviceCode"], c["categoryCode"], c["severityCode"]) for c in described} == {
+        (CASE["serviceCode"], CASE["categoryCode"], CASE["severityCode"])
+    }
 
 
 def test_a_disabled_key_and_a_detached_policy_take_effect_at_once(support, api_user) -> None:

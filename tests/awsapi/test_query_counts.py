@@ -44,10 +44,11 @@ def test_describe_cases_query_count_does_not_grow_with_page_size(
     _seed(api_user.account, cases=40, replies=6)
     support.describe_cases(maxResults=10)  # warm: the key's last-used stamp is written once
     # 1 access key with user, account and plan; 2 the policies of the user and its groups;
-    # 3 the page of cases with service, category and severity; 4 the five newest
-    # communications of every case on the page (window functions); 5 their attachments; 6 the
-    # audit record. A read opens no transaction (on SQLite it would take the write lock).
-    with django_assert_num_queries(6):
+    # 3 the page of cases; 4 the five newest communications of every case on the page (window
+    # functions); 5 their attachments; 6 the catalog snapshot's check (service, category and
+    # severity codes); 7 the audit record. A read opens no transaction (on SQLite it would take
+    # the write lock).
+    with django_assert_num_queries(7):
         result = support.describe_cases(maxResults=page_size)
     assert len(result["cases"]) == page_size
     assert all(len(c["recentCommunications"]["communications"]) == 5 for c in result["cases"])
