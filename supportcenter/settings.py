@@ -71,7 +71,13 @@ REDIS_URL = _env("REDIS_URL")
 DEMO = _env_bool("SUPPORTCENTER_DEMO", False)
 # Comma-separated Fernet keys (newest first) for secrets at rest; derived from SECRET_KEY if unset.
 ENCRYPTION_KEYS = _env_list("SUPPORTCENTER_ENCRYPTION_KEYS", [])
-SITE_URL = _env("SUPPORTCENTER_SITE_URL", "http://127.0.0.1:8000")
+# Links in emails. Unset, it follows the address `make run` serves on (HOST and PORT; a
+# wildcard address is no place to link to, so this machine's loopback name stands in for it).
+_RUN_HOST = _env("HOST", "127.0.0.1")
+SITE_URL = _env(
+    "SUPPORTCENTER_SITE_URL",
+    f"http://{'localhost' if _RUN_HOST in ('0.0.0.0', '::') else _RUN_HOST}:{_env('PORT', '8000')}",
+)
 TIME_ZONE = _env("SUPPORTCENTER_TIME_ZONE", "UTC")
 
 EMAIL_HOST = _env("SUPPORTCENTER_EMAIL_HOST", "localhost")
@@ -163,6 +169,10 @@ if SECRET_KEY_ENV:
     SECRET_KEY = SECRET_KEY_ENV
 elif SECRET_KEY_FILE:
     SECRET_KEY = Path(SECRET_KEY_FILE).read_text().strip()
+elif (DATA_DIR / "secret_key").is_file():
+    # The key `make run` keeps in the data directory: the operators' commands the README shows
+    # (manage.py create_api_user, createsuperuser, ...) find it without being told.
+    SECRET_KEY = (DATA_DIR / "secret_key").read_text().strip()
 elif DEBUG:
     # Development only: a random key per process would log everyone out on every reload, so
     # keep one in the data directory.
