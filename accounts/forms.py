@@ -42,7 +42,8 @@ class IamUserCreateForm(forms.Form):
     email = forms.EmailField(label=_("Email address (for case notifications)"), required=False)
     password = forms.CharField(
         label=_("Console password (leave empty for API-only users)"),
-        widget=forms.PasswordInput(render_value=True),
+        # Never sent back into the page: after an error the password is typed again.
+        widget=forms.PasswordInput(),
         required=False,
         strip=False,
     )

@@ -33,6 +33,13 @@ def customer_policies(account: Account) -> QuerySet[Policy]:
     return Policy.objects.filter(account=account).order_by("name")
 
 
+def managed_policy_names() -> list[str]:
+    """The names of the managed policies every account can attach."""
+    return list(
+        Policy.objects.filter(account__isnull=True).order_by("name").values_list("name", flat=True)
+    )
+
+
 def attachable_policies(account: Account, *, besides: Iterable[Policy] = ()) -> QuerySet[Policy]:
     """Managed policies and the account's own, except `besides` (those already attached)."""
     return (

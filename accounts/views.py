@@ -139,7 +139,13 @@ def iam_home(request: SupportRequest) -> HttpResponse:
     return render(
         request,
         "accounts/iam_home.html",
-        {"users": users, "groups": groups, "policies": policies, "account": account},
+        {
+            "users": users,
+            "groups": groups,
+            "policies": policies,
+            "managed_policies": selectors.managed_policy_names(),
+            "account": account,
+        },
     )
 
 
