@@ -68,3 +68,29 @@ def test_the_admin_spells_event_deliveries(client, reference_data) -> None:
     page = client.get(reverse("admin:index")).content.decode()
     assert "Event deliveries" in page
     assert "deliverys" not in page
+
+
+def test_error_pages_are_the_products_own_and_translated(client, reference_data) -> None:
+    from django.test import override_settings
+    from django.views import defaults
+
+    from tests.factories import root_of
+
+    account = factories.make_account("business")
+    client.force_login(root_of(account))
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "Page not found" in page
+    assert reverse("cases:list") in page  # the navigation is there
+    response = client.get("/no-such-page/", HTTP_ACCEPT_LANGUAGE="ja")
+    assert "ページが見つかりません" in response.content.decode()
+
+    with override_settings(DEBUG=False):
+        from django.test import RequestFactory
+        from django.utils import translation
+
+        with translation.override("ja"):
+            page = defaults.server_error(RequestFactory().get("/")).content.decode()
+    assert "問題が発生しました" in page
+    assert 'lang="ja"' in page
