@@ -19,6 +19,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.models import UserKind
 from cases.models import AttachmentSet, Case, Communication, CommunicationOrigin
 from events.kinds import CASE_DETAIL_TYPE, CASE_SOURCE, CaseEventName
 from events.models import EVENTS_REGION
@@ -43,6 +44,12 @@ def case_recipients(case: Case) -> list[str]:
     candidates += list(case.cc_email_addresses or [])
     if case.account.contact_email:
         candidates.append(case.account.contact_email)
+    elif not candidates:
+        # An IAM user without an email address, on an account without a contact address: the
+        # root user's address is the account's contact of last resort.
+        root = case.account.users.filter(kind=UserKind.ROOT).exclude(email="").first()
+        if root is not None:
+            candidates.append(root.email)
     seen: set[str] = set()
     result = []
     for address in candidates:

@@ -105,7 +105,9 @@ class CaseCreateForm(forms.Form):
         label=_("Call me"), choices=[("", "—"), *CallbackWhen.choices], required=False
     )
 
-    def __init__(self, *args: Any, plan: SupportPlan, is_iam_user: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, plan: SupportPlan, cc_required: bool, **kwargs: Any) -> None:
+        """`cc_required`: for IAM users with an email address, who must copy themselves (an IAM
+        user without one gets the account's contacts copied instead)."""
         super().__init__(*args, **kwargs)
         self.plan = plan
         case_types = plan.case_types()
@@ -147,7 +149,7 @@ class CaseCreateForm(forms.Form):
             (value, label) for value, label in ContactMethod.choices if value in methods
         ]
         self.fields["contact_method"].initial = ContactMethod.WEB
-        if is_iam_user:
+        if cc_required:
             self.fields["cc"].required = True
             self.fields["cc"].help_text = _(
                 "Required for IAM users: include your own email address. Use commas or "

@@ -96,7 +96,7 @@ def _create_form(
         data,
         files,
         plan=principal.require_account().plan,
-        is_iam_user=principal.require_user().is_iam,
+        cc_required=user.is_iam and bool(user.email),
         initial=initial,
     )
 
@@ -145,7 +145,7 @@ def case_create_options(request: SupportRequest) -> HttpResponse:
     principal = request.principal
     form = CaseCreateForm(
         plan=principal.require_account().plan,
-        is_iam_user=principal.require_user().is_iam,
+        cc_required=principal.require_user().is_iam and bool(principal.require_user().email),
         initial={key: request.GET.get(key, "") for key in ("case_type", "service", "category")},
     )
     # The smallest region that changes: the category list after a service, the help and prompt

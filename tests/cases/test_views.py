@@ -275,3 +275,30 @@ def test_japanese_interface(root_client) -> None:
     response = root_client.get(reverse("cases:list"), HTTP_ACCEPT_LANGUAGE="ja")
     assert response["Content-Language"] == "ja"
     assert "サポートケース".encode() in response.content
+
+
+def test_an_iam_user_without_email_opens_cases_copied_to_the_accounts_contacts(
+    client, reference_data
+) -> None:
+    from notifications.models import Notification
+
+    developer = factories.make_account("developer")
+    user = factories.make_iam_user(developer, email="")
+    client.force_login(user)
+    page = client.get(reverse("cases:create")).content.decode()
+    assert "Required for IAM users" not in page
+    response = client.post(reverse("cases:create"), create_payload(severity="normal", cc=""))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = Case.objects.get()
+    root = factories.root_of(developer)
+    expected = developer.contact_email or root.email
+    assert expected
+    sent = Notification.objects.filter(topic=case.case_id)
+    assert sent.exists()
+    assert all(expected in n.recipients for n in sent)
+    # Without a contact address on the account, the root user's address stands in.
+    from cases.effects import case_recipients
+
+    developer.contact_email = ""
+    developer.save(update_fields=["contact_email"])
+    assert case_recipients(Case.objects.select_related("account").get()) == [root.email]
