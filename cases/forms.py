@@ -117,7 +117,7 @@ class CaseCreateForm(forms.Form):
         chosen_type = self.data.get("case_type") or self.initial.get("case_type") or case_types[0]
         services = Service.objects.filter(is_active=True, case_type=chosen_type).order_by("name")
         cast(forms.ChoiceField, self.fields["service"]).choices = [("", _("Choose a service"))] + [
-            (s.code, s.name) for s in services
+            (s.code, s.local_name) for s in services
         ]
         service_code = self.data.get("service") or self.initial.get("service")
         categories = Category.objects.filter(service__code=service_code, is_active=True).order_by(
@@ -126,7 +126,7 @@ class CaseCreateForm(forms.Form):
         self.categories = list(categories)
         cast(forms.ChoiceField, self.fields["category"]).choices = [
             ("", _("Choose a category"))
-        ] + [(c.code, c.name) for c in self.categories]
+        ] + [(c.code, c.local_name) for c in self.categories]
         cells = (
             PlanSeverity.objects.filter(plan=plan)
             .select_related("severity")
@@ -137,7 +137,7 @@ class CaseCreateForm(forms.Form):
                 cell.severity.code,
                 _("%(name)s (first response within %(time)s%(hours)s)")
                 % {
-                    "name": cell.severity.name,
+                    "name": cell.severity.local_name,
                     "time": _duration(cell.response_minutes),
                     "hours": _(", business hours") if plan.business_hours_only else "",
                 },

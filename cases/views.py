@@ -52,7 +52,7 @@ def home(request: SupportRequest) -> HttpResponse:
 def case_list(request: SupportRequest) -> HttpResponse:
     principal = request.principal
     plan = principal.require_account().plan
-    severities = [(c.severity.code, c.severity.name) for c in severity_cells_for_plan(plan)]
+    severities = [(c.severity.code, c.severity.local_name) for c in severity_cells_for_plan(plan)]
     form = CaseFilterForm(request.GET or None, severities=severities)
     filters = form.cleaned_data if form.is_valid() else {}
     zone = timezone.get_current_timezone()

@@ -94,3 +94,23 @@ def test_error_pages_are_the_products_own_and_translated(client, reference_data)
             page = defaults.server_error(RequestFactory().get("/")).content.decode()
     assert "問題が発生しました" in page
     assert 'lang="ja"' in page
+
+
+def test_catalog_names_are_japanese_on_japanese_pages_and_emails(client, reference_data) -> None:
+    from notifications.models import Notification
+
+    account = factories.make_account("business")
+    root = factories.root_of(account)
+    case = factories.make_case(account, factories.principal(root), language="ja")
+    client.force_login(root)
+    page = client.get(
+        reverse("cases:detail", args=[case.case_id]), HTTP_ACCEPT_LANGUAGE="ja"
+    ).content.decode()
+    assert case.severity.name_ja and case.severity.name_ja in page
+    assert case.severity.name not in page
+    email = Notification.objects.filter(topic=case.case_id).first()
+    assert email is not None and case.severity.name_ja in email.body_text
+    english = client.get(
+        reverse("cases:detail", args=[case.case_id]), HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert case.severity.name in english
