@@ -149,12 +149,30 @@ class CaseCreateForm(forms.Form):
             (value, label) for value, label in ContactMethod.choices if value in methods
         ]
         self.fields["contact_method"].initial = ContactMethod.WEB
+        # What the plan allows is what the form offers: without CC lists, only an IAM user's
+        # own address (which AWS asks them for) is left to give, and nobody else sees the field.
+        self.cc_note = ""
+        if not plan.allows_cc:
+            self.cc_note = _(
+                "The %(plan)s plan does not include CC lists: updates on this case are emailed "
+                "to you and to your account's contact address."
+            ) % {"plan": plan.name}
         if cc_required:
             self.fields["cc"].required = True
-            self.fields["cc"].help_text = _(
-                "Required for IAM users: include your own email address. Use commas or "
-                "semicolons to separate addresses (at most 10)."
+            self.fields["cc"].help_text = (
+                _(
+                    "Required for IAM users: include your own email address. Use commas or "
+                    "semicolons to separate addresses (at most 10)."
+                )
+                if plan.allows_cc
+                else _("Required for IAM users: your own email address.")
             )
+        elif not plan.allows_cc:
+            del self.fields["cc"]
+        self.offers_phone = ContactMethod.PHONE in methods
+        if not self.offers_phone:
+            del self.fields["callback_number"]
+            del self.fields["callback_when"]
 
     def selected_category(self) -> Category | None:
         code = self.data.get("category") or self.initial.get("category")
@@ -179,10 +197,19 @@ class ReplyForm(forms.Form):
 
 
 class CcForm(forms.Form):
+    # Adding addresses is an action the reader may skip, so the field is not marked required;
+    # submitting it empty is still an error.
     cc = forms.CharField(
         label=_("Add CC addresses"),
         help_text=_("Separate addresses with commas or semicolons."),
+        required=False,
     )
+
+    def clean_cc(self) -> str:
+        value: str = self.cleaned_data.get("cc", "")
+        if not value.strip():
+            raise forms.ValidationError(_("Enter the addresses to add."))
+        return value
 
 
 # The case list's sort choices; their orders are cases.selectors.CASE_LIST_ORDERS.

@@ -124,9 +124,9 @@ def case_create(request: SupportRequest) -> HttpResponse:
                 body=data["description"],
                 language=data["language"],
                 contact_method=data["contact_method"],
-                cc_email_addresses=split_addresses(data["cc"]),
-                callback_number=data["callback_number"],
-                callback_when=data["callback_when"],
+                cc_email_addresses=split_addresses(data.get("cc", "")),
+                callback_number=data.get("callback_number", ""),
+                callback_when=data.get("callback_when", ""),
                 extra_field_value=data["extra_field_value"],
             )
         except SupportApiError as error:

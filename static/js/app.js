@@ -40,6 +40,25 @@
     }
   });
 
+  // The create form's callback fields are shown only while the contact method that needs them
+  // is chosen (without JavaScript they are always shown, and ignored unless it is).
+  function syncContactDetails(form) {
+    var chosen = form.querySelector('input[name="contact_method"]:checked');
+    form.querySelectorAll("[data-shown-for-contact]").forEach(function (block) {
+      block.hidden = !chosen || chosen.value !== block.dataset.shownForContact;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "contact_method" && event.target.form) {
+      syncContactDetails(event.target.form);
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("[data-shown-for-contact]")) syncContactDetails(form);
+    });
+  });
+
   // The console's collision notice: the presence poll says whether this engineer is typing a
   // reply (a hidden flag it sends), and is nudged at once when typing starts.
   var typingTimer = null;

@@ -302,3 +302,44 @@ def test_an_iam_user_without_email_opens_cases_copied_to_the_accounts_contacts(
     developer.contact_email = ""
     developer.save(update_fields=["contact_email"])
     assert case_recipients(Case.objects.select_related("account").get()) == [root.email]
+
+
+def test_the_create_form_offers_what_the_plan_allows(client, reference_data) -> None:
+    developer = factories.make_account("developer")
+    client.force_login(factories.root_of(developer))
+    page = client.get(reverse("cases:create")).content.decode()
+    assert 'name="cc"' not in page
+    assert "does not include CC lists" in page
+    assert 'name="callback_number"' not in page  # no phone on Developer
+    enterprise = factories.make_account("enterprise")
+    client.force_login(factories.root_of(enterprise))
+    page = client.get(reverse("cases:create")).content.decode()
+    assert 'name="cc"' in page and "does not include CC lists" not in page
+    assert 'data-shown-for-contact="phone"' in page and 'name="callback_number"' in page
+    # An IAM user on Developer gives only their own address, as AWS asks.
+    iam = factories.make_iam_user(developer, email="dev-iam@example.com")
+    client.force_login(iam)
+    page = client.get(reverse("cases:create")).content.decode()
+    assert 'name="cc"' in page and "your own email address" in page
+    assert "dev-iam@example.com" in page
+
+
+def test_the_case_page_offers_add_cc_only_where_the_plan_has_cc(client, reference_data) -> None:
+    developer = factories.make_account("developer")
+    root = factories.root_of(developer)
+    case = factories.make_case(developer, factories.principal(root), severity_code="normal")
+    client.force_login(root)
+    page = client.get(reverse("cases:detail", args=[case.case_id])).content.decode()
+    assert "does not include CC lists" in page
+    assert reverse("cases:add-cc", args=[case.case_id]) not in page
+
+    business = factories.make_account("business")
+    root = factories.root_of(business)
+    case = factories.make_case(business, factories.principal(root))
+    client.force_login(root)
+    page = client.get(reverse("cases:detail", args=[case.case_id])).content.decode()
+    form = page[page.index(reverse("cases:add-cc", args=[case.case_id])) :]
+    label = form[form.index("<label") : form.index("</label>")]
+    assert "*" not in label  # an optional action is not marked required
+    response = client.post(reverse("cases:add-cc", args=[case.case_id]), {"cc": "  "})
+    assert "Enter the addresses to add." in response.content.decode()
