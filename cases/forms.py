@@ -196,6 +196,15 @@ class ReplyForm(forms.Form):
     attachments = attachments_field(_("Attachments"))
 
 
+class ReopenForm(forms.Form):
+    body = forms.CharField(
+        label=_("What still needs attention?"),
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Reopening sends this message to Support with the case."),
+    )
+
+
 class CcForm(forms.Form):
     # Adding addresses is an action the reader may skip, so the field is not marked required;
     # submitting it empty is still an error.

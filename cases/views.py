@@ -23,7 +23,14 @@ from accounts import access as account_access
 from accounts.decorators import customer_required
 from accounts.http import SupportRequest
 from cases import access, lifecycle, selectors, services
-from cases.forms import CaseCreateForm, CaseFilterForm, CcForm, ReplyForm, split_addresses
+from cases.forms import (
+    CaseCreateForm,
+    CaseFilterForm,
+    CcForm,
+    ReopenForm,
+    ReplyForm,
+    split_addresses,
+)
 from cases.http import attachment_response, chat_poll_response, new_attachments
 from cases.models import Case, CaseStatus
 from catalog.models import ContactMethod
@@ -92,6 +99,8 @@ def _create_form(
     user = principal.require_user()
     if user.email and user.is_iam:
         initial["cc"] = user.email
+    if data is None and request.GET.get("related"):
+        initial.update(_related_initial(request, request.GET["related"]))
     return CaseCreateForm(
         data,
         files,
@@ -99,6 +108,31 @@ def _create_form(
         cc_required=user.is_iam and bool(user.email),
         initial=initial,
     )
+
+
+def _related_initial(request: SupportRequest, case_id: str) -> dict[str, str]:
+    """A related case starts as a copy of the earlier one's type, service, category, severity
+    and language, and names it (as AWS asks: "include the related case number"). A case the
+    principal cannot see pre-fills nothing."""
+    try:
+        earlier = access.access_case_by_case_id(
+            request.principal, case_id[:100], action="support:DescribeCases"
+        )
+    except SupportApiError:
+        return {}
+    subject = _("Related to case %(id)s: %(subject)s") % {
+        "id": earlier.display_id,
+        "subject": earlier.subject,
+    }
+    return {
+        "case_type": earlier.case_type,
+        "service": earlier.service.code,
+        "category": earlier.category.code,
+        "severity": earlier.severity.code,
+        "language": earlier.language,
+        "subject": subject[:250],
+        "description": _("Related to case %(id)s.") % {"id": earlier.display_id} + "\n\n",
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -179,6 +213,11 @@ def _detail_context(request: SupportRequest, case: Case, **extra: object) -> dic
         "communications": selectors.case_communications(case) if can_read and not chat else [],
         "reply_form": extra.pop("reply_form", None) or ReplyForm(),
         "cc_form": extra.pop("cc_form", None) or CcForm(),
+        "reopen_form": extra.pop("reopen_form", None) or ReopenForm(),
+        # Past the reopening window a customer opens a related case instead.
+        "reopen_expired": case.status == CaseStatus.RESOLVED
+        and not lifecycle.within_reopen_window(case),
+        "reopen_deadline": lifecycle.reopen_deadline(case),
         "can_reply": account_access.is_allowed(principal, "support:AddCommunicationToCase"),
         "can_resolve": CaseStatus.RESOLVED in allowed
         and account_access.is_allowed(principal, "support:ResolveCase"),
@@ -302,16 +341,22 @@ def case_resolve(request: SupportRequest, case_id: str) -> HttpResponse:
 @require_POST
 @customer_required("support:AddCommunicationToCase")
 def case_reopen(request: SupportRequest, case_id: str) -> HttpResponse:
+    """Reopen a resolved case with a message, as AWS does: the message is a reply, and a reply
+    to a resolved case reopens it (within the reopening window; `lifecycle`)."""
     case = access.access_case_by_case_id(
         request.principal, case_id, action="support:AddCommunicationToCase"
     )
-    try:
-        services.case_reopen(case=case, actor=request.principal)
-    except SupportApiError as error:
-        if request.htmx:
-            return _after_action(request, case, action_error=error.message)
-        messages.error(request, error.message)
-    return _after_action(request, case)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_reply_with_files(
+                case=case, actor=request.principal, body=form.cleaned_data["body"], files=[]
+            )
+        except SupportApiError as error:
+            add_service_error(form, error)
+        else:
+            return _after_action(request, case)
+    return _render_invalid(request, _detail_context(request, case, reopen_form=form))
 
 
 @require_GET

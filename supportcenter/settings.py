@@ -129,6 +129,9 @@ SUPPORTCENTER_ATTACHMENT_SET_CREATION_LIMIT = _env_int(
 SUPPORTCENTER_BUSINESS_HOURS_START = _env_int("SUPPORTCENTER_BUSINESS_HOURS_START", 8)
 SUPPORTCENTER_BUSINESS_HOURS_END = _env_int("SUPPORTCENTER_BUSINESS_HOURS_END", 18)
 SUPPORTCENTER_AUTO_RESOLVE_DAYS = _env_int("SUPPORTCENTER_AUTO_RESOLVE_DAYS", 6)
+# How long after its resolution a customer may reopen a case (AWS: 14 days); after that they
+# open a related case instead. Engineers may reopen any resolved case.
+SUPPORTCENTER_REOPEN_DAYS = _env_int("SUPPORTCENTER_REOPEN_DAYS", 14)
 SUPPORTCENTER_CASE_RETENTION_DAYS = _env_int("SUPPORTCENTER_CASE_RETENTION_DAYS", 365)
 SUPPORTCENTER_AUDIT_REGION = _env("SUPPORTCENTER_AUDIT_REGION", "us-east-1")
 # Audit trail: how far back event history reaches, and how long records are kept (days).
