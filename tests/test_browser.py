@@ -164,6 +164,7 @@ def test_iam_user_case_journey(page, live_server, reference_data, tmp_path) -> N
     page.get_by_role("button", name="Resolve case").click()
     page.get_by_role("button", name="Reopen case").wait_for()
     assert Case.objects.get(subject="Browser case").status == "resolved"
+    page.get_by_label("What still needs attention?").fill("It happened again.")
     page.get_by_role("button", name="Reopen case").click()
     page.get_by_role("button", name="Resolve case").wait_for()
     case = Case.objects.get(subject="Browser case")

@@ -2,6 +2,17 @@
 (function () {
   "use strict";
 
+  // Small screens fold the navigation behind the Menu button (the CSS hides it only when this
+  // script runs, so without JavaScript it stays in view).
+  document.documentElement.classList.add("js");
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest(".menu-toggle");
+    if (!toggle) return;
+    var bar = toggle.closest(".topbar");
+    var open = bar.classList.toggle("nav-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
   // Check attachments before upload (the server checks again): at most N files of M bytes.
   function checkFiles(form) {
     var input = form.querySelector('input[type="file"][data-max-files]');
