@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Count, QuerySet
 
 from accounts.access import models_q_account
-from accounts.models import AccessKey, Account, IamGroup, Policy, User, UserKind
+from accounts.models import AccessKey, Account, AlternateContact, IamGroup, Policy, User, UserKind
 
 
 def iam_users_for_account(account: Account) -> QuerySet[User]:
@@ -65,3 +65,7 @@ def iam_users_outside(group: IamGroup, members: Iterable[User]) -> QuerySet[User
 def user_by_login(login: str) -> User | None:
     """Whoever signs in with `login`, with their account (for the sign-in audit record)."""
     return User.objects.filter(login=login).select_related("account").first()
+
+
+def alternate_contacts(account: Account) -> QuerySet[AlternateContact]:
+    return AlternateContact.objects.filter(account=account).order_by("contact_type")

@@ -8,6 +8,7 @@ urlpatterns = [
     path("signin/", views.sign_in, name="sign-in"),
     path("signin/<str:account_id>/", views.iam_sign_in, name="iam-sign-in"),
     path("signout/", views.sign_out, name="sign-out"),
+    path("account/", views.my_account, name="my-account"),
     path("iam/", views.iam_home, name="iam"),
     path("iam/create-user/", views.iam_user_create, name="iam-user-create"),
     path("iam/users/<str:user_name>/", views.iam_user, name="iam-user"),

@@ -18,7 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access, selectors, services
 from accounts.decorators import root_required
 from accounts.forms import (
+    AccountContactForm,
     AccountIdForm,
+    AlternateContactForm,
     AttachPolicyForm,
     GroupCreateForm,
     IamSignInForm,
@@ -28,7 +30,7 @@ from accounts.forms import (
     RootSignInForm,
 )
 from accounts.http import SupportRequest
-from accounts.models import Account, User
+from accounts.models import Account, AlternateContactType, User
 from accounts.principals import Principal
 from core.errors import NoSuchEntity, SupportApiError
 from core.forms import add_service_error
@@ -323,5 +325,89 @@ def iam_group(request: SupportRequest, name: str) -> HttpResponse:
             "attach_form": AttachPolicyForm(
                 policies=selectors.attachable_policies(account, besides=policies)
             ),
+        },
+    )
+
+
+CONTACT_TYPES = [
+    (AlternateContactType.BILLING, gettext_noop("Billing")),
+    (AlternateContactType.OPERATIONS, gettext_noop("Operations")),
+    (AlternateContactType.SECURITY, gettext_noop("Security")),
+]
+
+
+@require_http_methods(["GET", "POST"])
+@root_required
+def my_account(request: SupportRequest) -> HttpResponse:
+    """My Account: the account's contact information and its alternate contacts."""
+    principal = request.principal
+    account = _account(request)
+    contacts = {c.contact_type: c for c in selectors.alternate_contacts(account)}
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    contact_form = AccountContactForm(
+        request.POST if action == "contact" else None,
+        initial={
+            "name": account.name,
+            "contact_email": account.contact_email,
+            "contact_phone": account.contact_phone,
+            "country": account.country,
+            "time_zone": account.time_zone,
+            "language": account.language,
+        },
+    )
+    alternate_forms = {}
+    for kind, _label in CONTACT_TYPES:
+        existing = contacts.get(kind)
+        bound = action in (f"put-{kind}", f"delete-{kind}")
+        alternate_forms[kind] = AlternateContactForm(
+            request.POST if action == f"put-{kind}" else None,
+            prefix=kind.lower(),
+            initial=(
+                {
+                    "name": existing.name,
+                    "title": existing.title,
+                    "email": existing.email,
+                    "phone": existing.phone,
+                }
+                if existing and not bound
+                else None
+            ),
+        )
+    if action == "contact" and contact_form.is_valid():
+        try:
+            services.account_contact_update(
+                account=account, actor=principal, **contact_form.cleaned_data
+            )
+        except SupportApiError as error:
+            add_service_error(contact_form, error)
+        else:
+            messages.success(request, _("Contact information saved."))
+            return redirect("accounts:my-account")
+    for kind, _label in CONTACT_TYPES:
+        form = alternate_forms[kind]
+        if action == f"put-{kind}" and form.is_valid():
+            try:
+                services.alternate_contact_put(
+                    account=account, actor=principal, contact_type=kind, **form.cleaned_data
+                )
+            except SupportApiError as error:
+                add_service_error(form, error)
+            else:
+                messages.success(request, _("Alternate contact saved."))
+                return redirect("accounts:my-account")
+        if action == f"delete-{kind}":
+            services.alternate_contact_delete(account=account, actor=principal, contact_type=kind)
+            messages.success(request, _("Alternate contact removed."))
+            return redirect("accounts:my-account")
+    return render(
+        request,
+        "accounts/my_account.html",
+        {
+            "account": account,
+            "contact_form": contact_form,
+            "alternates": [
+                (kind, _(label), alternate_forms[kind], contacts.get(kind))
+                for kind, label in CONTACT_TYPES
+            ],
         },
     )

@@ -12,6 +12,7 @@ SIGNIN_SOURCE = "signin.amazonaws.com"
 IAM_SOURCE = "iam.amazonaws.com"
 EVENTS_SOURCE = "events.amazonaws.com"
 CLOUDTRAIL_SOURCE = "cloudtrail.amazonaws.com"
+ACCOUNT_SOURCE = "account.amazonaws.com"
 
 
 class AuditEventName(enum.StrEnum):
@@ -56,6 +57,10 @@ class AuditEventName(enum.StrEnum):
     DELETE_POLICY = "DeletePolicy"
     # IAM: ours, for what operators change in the admin (IAM has no such calls).
     UPDATE_ACCOUNT = "UpdateAccount"
+    # AWS Account Management's names, for what a root user changes on My Account.
+    PUT_CONTACT_INFORMATION = "PutContactInformation"
+    PUT_ALTERNATE_CONTACT = "PutAlternateContact"
+    DELETE_ALTERNATE_CONTACT = "DeleteAlternateContact"
     UPDATE_POLICY = "UpdatePolicy"
     UPDATE_ENGINEER_SERVICES = "UpdateEngineerServices"
     # Reference data (catalog), changed by operators in the admin: Put creates or updates.

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access as account_access
-from accounts.decorators import customer_required
+from accounts.decorators import customer_required, no_access
 from accounts.http import SupportRequest
 from cases import access, lifecycle, selectors, services
 from cases.forms import (
@@ -33,8 +33,9 @@ from cases.forms import (
 )
 from cases.http import attachment_response, chat_poll_response, new_attachments
 from cases.models import Case, CaseStatus
+from cases.services.plans import support_plan_change
 from catalog.models import ContactMethod
-from catalog.selectors import service_list, severity_cells_for_plan
+from catalog.selectors import plans_compared, service_list, severity_cells_for_plan
 from core.errors import SupportApiError
 from core.forms import add_service_error
 from core.paging import read_page
@@ -371,3 +372,35 @@ def attachment_download(
     attachment = access.access_case_attachment(request.principal, case, attachment_id)
     handle = services.attachment_open(attachment=attachment, actor=request.principal)
     return attachment_response(handle, attachment, inline=False)
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required("support:DescribeSeverityLevels")
+def support_plan(request: SupportRequest) -> HttpResponse:
+    """The account's plan beside the others (case types, severities and response times,
+    channels, API access, Trusted Advisor); the root user changes it here, at once."""
+    principal = request.principal
+    account = principal.require_account()
+    plans = plans_compared()
+    if request.method == "POST":
+        if not principal.require_user().is_root:
+            return no_access(request, "supportplans:UpdateSupportPlan")
+        chosen = next((p for p in plans if p.code == request.POST.get("plan")), None)
+        if chosen is None:
+            messages.error(request, _("Choose one of the plans below."))
+        else:
+            support_plan_change(account=account, plan=chosen, actor=principal)
+            messages.success(
+                request, _("Your account is now on the %(plan)s plan.") % {"plan": chosen.name}
+            )
+            return redirect("cases:plan")
+    return render(
+        request,
+        "cases/support_plan.html",
+        {
+            "account": account,
+            "plans": plans,
+            "current": next((p for p in plans if p.pk == account.plan_id), None),
+            "can_change": principal.require_user().is_root,
+        },
+    )

@@ -160,6 +160,12 @@ class Service(LocalizedNameMixin, TimestampedModel):
     case_type = models.CharField(
         max_length=32, choices=CaseType.choices, default=CaseType.TECHNICAL
     )
+    # Cases about it are copied to the account's security contact (accounts.AlternateContact).
+    is_security = models.BooleanField(
+        _("security service"),
+        default=False,
+        help_text=_("Copy its cases' emails to the account's security contact."),
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -26,6 +26,11 @@ from accounts.models import (
     user_name_validator,
 )
 from accounts.principals import Principal
+from accounts.services.account import (
+    account_contact_update,
+    alternate_contact_delete,
+    alternate_contact_put,
+)
 from accounts.services.iam import (
     MSG_GROUP_OTHER_ACCOUNT,
     MSG_POLICY_OTHER_ACCOUNT,
@@ -66,6 +71,9 @@ __all__ = [
     "access_key_set_status",
     "access_key_touch",
     "account_create",
+    "account_contact_update",
+    "alternate_contact_delete",
+    "alternate_contact_put",
     "account_set_plan",
     "account_update",
     "check_member_account",
