@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 import holidays
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User, UserKind
 
 if TYPE_CHECKING:
     from accounts.models import Policy
@@ -131,3 +134,15 @@ class AlternateContactForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=50, required=False)
     email = forms.EmailField(label=_("Email address"))
     phone = forms.CharField(label=_("Phone number"), max_length=25, required=False)
+
+
+class RootPasswordResetForm(PasswordResetForm):
+    """Django's reset form, for root users only: IAM users' passwords are the root user's to
+    set, and engineers' the operators'. Throttled per address and per client (accounts.views)."""
+
+    def get_users(self, email: str) -> Iterator[User]:
+        return (
+            user
+            for user in super().get_users(email)
+            if user.kind == UserKind.ROOT and user.email.lower() == email.lower()
+        )

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import time
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import views as auth_views
+from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -27,11 +31,13 @@ from accounts.forms import (
     IamUserCreateForm,
     PasswordForm,
     PolicyCreateForm,
+    RootPasswordResetForm,
     RootSignInForm,
 )
 from accounts.http import SupportRequest
 from accounts.models import Account, AlternateContactType, User
 from accounts.principals import Principal
+from audit.names import AuditEventName
 from core.errors import NoSuchEntity, SupportApiError
 from core.forms import add_service_error
 
@@ -411,3 +417,68 @@ def my_account(request: SupportRequest) -> HttpResponse:
             ],
         },
     )
+
+
+# --- Passwords: change (every signed-in user) and reset by email (root users) --------------
+
+RESET_LIMIT = 5  # requests an hour, per client address and per email address
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("accounts:password-change-done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        request = cast(SupportRequest, self.request)
+        services.password_event_record(
+            user=form.user, actor=request.principal, event_name=AuditEventName.CHANGE_PASSWORD
+        )
+        return response
+
+
+class PasswordReset(auth_views.PasswordResetView):
+    form_class = RootPasswordResetForm
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/email/password_reset.txt"
+    subject_template_name = "accounts/email/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        request = cast(SupportRequest, self.request)
+        email = form.cleaned_data["email"].lower()
+        # Throttled quietly: the answer is the same page whether or not an email went out, so
+        # it tells nobody whether an address has an account.
+        if _reset_allowed(f"ip:{request.principal.source_ip}") and _reset_allowed(f"email:{email}"):
+            for user in form.get_users(email):
+                services.password_event_record(
+                    user=user,
+                    actor=dataclasses.replace(request.principal, user=user),
+                    event_name=AuditEventName.PASSWORD_RECOVERY_REQUESTED,
+                )
+            return super().form_valid(form)
+        return redirect(self.success_url)
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def form_valid(self, form: Any) -> HttpResponse:
+        response = super().form_valid(form)
+        request = cast(SupportRequest, self.request)
+        services.password_event_record(
+            user=form.user,
+            actor=dataclasses.replace(request.principal, user=form.user),
+            event_name=AuditEventName.PASSWORD_RECOVERY_COMPLETED,
+        )
+        return response
+
+
+def _reset_allowed(key: str) -> bool:
+    cache_key = f"password-reset:{key}:{int(time.time() // 3600)}"
+    cache.add(cache_key, 0, timeout=7200)
+    try:
+        return cache.incr(cache_key) <= RESET_LIMIT
+    except ValueError:
+        return True

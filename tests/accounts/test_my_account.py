@@ -75,9 +75,7 @@ def test_iam_users_cannot_open_my_account(client, reference_data) -> None:
     assert client.get(reverse("accounts:my-account")).status_code == 403
 
 
-def test_the_plan_page_compares_and_the_root_user_changes_the_plan(
-    client, reference_data
-) -> None:
+def test_the_plan_page_compares_and_the_root_user_changes_the_plan(client, reference_data) -> None:
     account = factories.make_account("basic")
     root = factories.root_of(account)
     client.force_login(root)
