@@ -146,3 +146,12 @@ class RootPasswordResetForm(PasswordResetForm):
             for user in super().get_users(email)
             if user.kind == UserKind.ROOT and user.email.lower() == email.lower()
         )
+
+
+class MfaCodeForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text=_("The six digits your authenticator app shows, or one of your recovery codes."),
+    )

@@ -40,6 +40,8 @@ class Account(TimestampedModel):
     time_zone = models.CharField(max_length=64, default="UTC")
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=32, blank=True)
+    # The root user's choice: IAM users sign in with a second factor (they set one up first).
+    require_mfa_for_iam = models.BooleanField(default=False)
     # The language new users of the account start with and its emails use by default.
     language = models.CharField(
         max_length=8, choices=[("en", _("English")), ("ja", _("Japanese"))], default="en"

@@ -67,5 +67,10 @@ def user_by_login(login: str) -> User | None:
     return User.objects.filter(login=login).select_related("account").first()
 
 
+def user_by_pk(pk: int) -> User | None:
+    """A user half-way through signing in (the session holds only the id)."""
+    return User.objects.filter(pk=pk, is_active=True).select_related("account").first()
+
+
 def alternate_contacts(account: Account) -> QuerySet[AlternateContact]:
     return AlternateContact.objects.filter(account=account).order_by("contact_type")

@@ -8,7 +8,8 @@ app_name = "accounts"
 
 urlpatterns = [
     path("signin/", views.sign_in, name="sign-in"),
-    # Before signin/<account id>/, which would take "forgot" for an account id.
+    # Before signin/<account id>/, which would take these for account ids.
+    path("signin/code/", views.mfa_verify, name="mfa-verify"),
     path("signin/forgot/", views.PasswordReset.as_view(), name="password-reset"),
     path(
         "signin/forgot/sent/",
@@ -18,6 +19,7 @@ urlpatterns = [
     path("signin/<str:account_id>/", views.iam_sign_in, name="iam-sign-in"),
     path("signout/", views.sign_out, name="sign-out"),
     path("account/", views.my_account, name="my-account"),
+    path("account/mfa/", views.mfa_settings, name="mfa"),
     path(
         "account/password/",
         login_required(views.PasswordChange.as_view()),

@@ -6,18 +6,23 @@ import dataclasses
 import time
 from typing import Any, cast
 
+import qrcode
+import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import login as otp_login
 
 from accounts import access, selectors, services
 from accounts.decorators import root_required
@@ -29,6 +34,7 @@ from accounts.forms import (
     GroupCreateForm,
     IamSignInForm,
     IamUserCreateForm,
+    MfaCodeForm,
     PasswordForm,
     PolicyCreateForm,
     RootPasswordResetForm,
@@ -37,6 +43,7 @@ from accounts.forms import (
 from accounts.http import SupportRequest
 from accounts.models import Account, AlternateContactType, User
 from accounts.principals import Principal
+from accounts.services import mfa
 from audit.names import AuditEventName
 from core.errors import NoSuchEntity, SupportApiError
 from core.forms import add_service_error
@@ -53,11 +60,100 @@ def _next_url(request: SupportRequest) -> str:
     return reverse("cases:list")
 
 
-def _signed_in(request: SupportRequest, user: User) -> HttpResponse:
+MFA_PENDING = "mfa_pending"
+MFA_ATTEMPTS = 5
+
+
+def _password_ok(request: SupportRequest, user: User) -> HttpResponse:
+    """The password was right: sign in, or with multi-factor sign-in on, ask for the code
+    first (the session holds who is half-way, never a signed-in user)."""
+    if not mfa.mfa_enabled(user):
+        return _signed_in(request, user)
+    request.session[MFA_PENDING] = {
+        "user": user.pk,
+        "backend": getattr(user, "backend", ""),
+        "next": _next_url(request),
+        "attempts": 0,
+    }
+    return redirect("accounts:mfa-verify")
+
+
+@require_http_methods(["GET", "POST"])
+def mfa_verify(request: SupportRequest) -> HttpResponse:
+    """The second step of signing in: a code from the authenticator app, or a recovery code."""
+    pending = request.session.get(MFA_PENDING)
+    if not pending:
+        return redirect("accounts:sign-in")
+    form = MfaCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = selectors.user_by_pk(pending["user"])
+        device = mfa.mfa_verify(user, form.cleaned_data["token"]) if user else None
+        if user is not None and device is not None:
+            del request.session[MFA_PENDING]
+            user.backend = pending["backend"]  # type: ignore[attr-defined]
+            response = _signed_in(request, user, next_url=pending["next"])
+            otp_login(request, device)
+            return response
+        pending["attempts"] += 1
+        if pending["attempts"] >= MFA_ATTEMPTS or user is None:
+            del request.session[MFA_PENDING]
+            if user is not None:
+                _record_failure(request, user.login)
+            messages.error(request, _("Too many wrong codes. Sign in again."))
+            return redirect("accounts:sign-in")
+        request.session[MFA_PENDING] = pending
+        form.add_error("token", _("That code is not right."))
+    return render(request, "accounts/mfa_verify.html", {"form": form})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def mfa_settings(request: SupportRequest) -> HttpResponse:
+    """Set up, or remove, the signed-in user's authenticator app; the recovery codes are shown
+    once, right after set-up."""
+    principal = request.principal
+    user = principal.require_user()
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    form = MfaCodeForm(request.POST if action in ("confirm", "remove") else None)
+    context: dict[str, Any] = {"form": form, "enabled": mfa.mfa_enabled(user)}
+    if action == "start":
+        mfa.mfa_setup_device(user)
+    elif action == "confirm" and form.is_valid():
+        try:
+            codes = mfa.mfa_confirm(user=user, token=form.cleaned_data["token"], actor=principal)
+        except SupportApiError as error:
+            add_service_error(form, error)
+        else:
+            # This session has just proven the new factor.
+            otp_login(request, mfa.mfa_app_device(user))
+            return render(request, "accounts/mfa_codes.html", {"codes": codes})
+    elif action == "remove" and form.is_valid():
+        try:
+            mfa.mfa_remove(user=user, token=form.cleaned_data["token"], actor=principal)
+        except SupportApiError as error:
+            add_service_error(form, error)
+        else:
+            messages.success(request, _("Multi-factor sign-in is off."))
+            return redirect("accounts:mfa")
+    pending = mfa.mfa_pending_device(user)
+    if pending is not None and not context["enabled"]:
+        context["secret"] = mfa.mfa_setup_secret(pending)
+        context["qr_svg"] = _qr_svg(pending.config_url)
+    context["required"] = mfa.mfa_required(user)
+    return render(request, "accounts/mfa.html", context)
+
+
+def _qr_svg(text: str) -> str:
+    """The otpauth:// address as an inline SVG path (no script, no image file)."""
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
+    return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308 - drawn by qrcode
+
+
+def _signed_in(request: SupportRequest, user: User, next_url: str = "") -> HttpResponse:
     login(request, user)  # rotates the session key
     actor = dataclasses.replace(request.principal, user=user)
     services.console_sign_in_record(user=user, actor=actor, success=True)
-    response = redirect("console:queue" if user.is_engineer else _next_url(request))
+    response = redirect("console:queue" if user.is_engineer else (next_url or _next_url(request)))
     if user.language:
         response.set_cookie("django_language", user.language, samesite="Lax")
     return response
@@ -92,7 +188,7 @@ def sign_in(request: SupportRequest) -> HttpResponse:
             request, username=form.cleaned_data["email"], password=form.cleaned_data["password"]
         )
         if user is not None:
-            return _signed_in(request, user)
+            return _password_ok(request, user)
         _record_failure(request, form.cleaned_data["email"].lower())
         form.add_error(None, _(MSG_BAD_SIGN_IN))
     return render(
@@ -114,7 +210,7 @@ def iam_sign_in(request: SupportRequest, account_id: str) -> HttpResponse:
             password=form.cleaned_data["password"],
         )
         if user is not None:
-            return _signed_in(request, user)
+            return _password_ok(request, user)
         _record_failure(request, f"{account_id}/{form.cleaned_data['user_name']}".lower())
         form.add_error(None, _(MSG_BAD_SIGN_IN))
     return render(
@@ -350,6 +446,12 @@ def my_account(request: SupportRequest) -> HttpResponse:
     account = _account(request)
     contacts = {c.contact_type: c for c in selectors.alternate_contacts(account)}
     action = request.POST.get("action", "") if request.method == "POST" else ""
+    if action == "require-mfa":
+        mfa.mfa_require_for_iam(
+            account=account, required=request.POST.get("required") == "1", actor=principal
+        )
+        messages.success(request, _("Multi-factor sign-in setting saved."))
+        return redirect("accounts:my-account")
     contact_form = AccountContactForm(
         request.POST if action == "contact" else None,
         initial={

@@ -51,6 +51,8 @@ class AuditEventName(enum.StrEnum):
     DELETE_ACCESS_KEY = "DeleteAccessKey"
     CONSOLE_LOGIN = "ConsoleLogin"
     CHANGE_PASSWORD = "ChangePassword"
+    ENABLE_MFA_DEVICE = "EnableMFADevice"
+    DEACTIVATE_MFA_DEVICE = "DeactivateMFADevice"
     PASSWORD_RECOVERY_REQUESTED = "PasswordRecoveryRequested"
     PASSWORD_RECOVERY_COMPLETED = "PasswordRecoveryCompleted"
     UPDATE_USER = "UpdateUser"

@@ -203,6 +203,9 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "accounts",
     "catalog",
@@ -232,12 +235,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed a second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.HtmxVaryMiddleware",
     "accounts.middleware.PrincipalMiddleware",
     "accounts.middleware.ViewerTimeZoneMiddleware",
+    # IAM users of an account that requires multi-factor sign-in set it up before anything else.
+    "accounts.middleware.MfaEnrollmentMiddleware",
     # Service errors a view did not show on a form become the page they mean (404, 403, 400).
     "accounts.middleware.ServiceErrorMiddleware",
     # Records the actions a page refused, after the view's transaction is over.
@@ -254,6 +261,8 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.SupportCenterBackend",
 ]
 LOGIN_URL = "/signin/"
+# The issuer authenticator apps show beside the codes.
+OTP_TOTP_ISSUER = "Support Center"
 LOGIN_REDIRECT_URL = "/support/"
 # Failed sign-ins are throttled per IP address and sign-in name (django-axes).
 AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
