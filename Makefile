@@ -50,6 +50,7 @@ lint: setup-test
 
 bench: setup-test
 	$(BIN)/python -m bench api
+	$(BIN)/python -m bench scale
 	$(BIN)/python -m bench pages
 	$(BIN)/python -m bench jobs
 	$(BIN)/python -m bench history

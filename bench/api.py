@@ -23,6 +23,7 @@ import argparse
 import contextlib
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -339,5 +340,15 @@ def main(argv: list[str]) -> None:
     databases = [name.strip() for name in args.databases.split(",") if name.strip()]
     if not set(databases) <= {"sqlite", "postgres"}:
         parser.error("--databases takes sqlite, postgres or both")
+    if "postgres" in databases and not (os.environ.get("DATABASE_URL") or _postgres_installed()):
+        # A fresh clone on a machine without PostgreSQL still gets its SQLite figures.
+        print("PostgreSQL: not measured (no DATABASE_URL, and no initdb or redis-server here)")
+        databases.remove("postgres")
     outcomes = [run(database, args) for database in databases]
     publish(record(outcomes, args), record=not args.no_record)
+
+
+def _postgres_installed() -> bool:
+    return bool(list(Path("/usr/lib/postgresql").glob("*/bin/initdb"))) and bool(
+        shutil.which("redis-server")
+    )
