@@ -55,6 +55,7 @@ class Target:
     pid: int
     key: str = ""
     secret: str = ""
+    database_pids: list[int] = field(default_factory=list)
 
     def requests(self, operation: str, count: int) -> list[bytes]:
         if not self.key:
@@ -118,14 +119,21 @@ def rounds(targets: list[Target], args: argparse.Namespace, outcome: Outcome) ->
                 # Signed just before the row (SigV4 requests are good for 15 minutes).
                 requests = target.requests(operation, counts[target.name])
                 row = _checked(
-                    replay(target.base, requests, connections=args.connections, pids=[target.pid]),
+                    replay(
+                        target.base,
+                        requests,
+                        connections=args.connections,
+                        pids=[target.pid],
+                        database_pids=target.database_pids,
+                    ),
                     f"{operation} on {target.name}",
                 )
                 outcome.rows.setdefault((operation, target.name), []).append(row)
                 print(
                     f"  {operation:13} round {number + 1}  {target.name:26} "
                     f"{row.per_second:7,.0f}/s  p95 {row.p95:6.1f} ms  "
-                    f"server CPU {row.server_ms:5.2f} ms/call",
+                    f"server CPU {row.server_ms:5.2f} ms/call"
+                    + (f" (+ database {row.database_ms:.2f})" if row.database_cpu else ""),
                     flush=True,
                 )
 
@@ -149,17 +157,18 @@ def _profile(env: dict[str, str], user: dict[str, str], calls: int) -> list[dict
 
 @contextlib.contextmanager
 def environment(database: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    """The benchmark's environment on `database` (`sqlite` or `postgres`)."""
+    """The benchmark's environment on `database` (`sqlite` or `postgres`), and the processes
+    of the database and cache servers it started (their CPU is counted apart)."""
     overrides = {"SUPPORTCENTER_API_RATE_LIMIT": "0", "SUPPORTCENTER_CASE_CREATION_LIMIT": "0"}
     servers = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL")
     if database == "sqlite":
         env = data_env(Path(args.data_dir) if args.data_dir else None, **overrides)
         for name in servers:
             env.pop(name, None)
-        yield env
+        yield env, []
         return
     if os.environ.get("DATABASE_URL"):
-        yield data_env(**overrides)
+        yield data_env(**overrides), []
         return
     from bench.faults_stack import Postgres, Redis
 
@@ -168,8 +177,15 @@ def environment(database: str, args: argparse.Namespace):  # type: ignore[no-unt
     try:
         postgres.start()
         redis = Redis(postgres.work)
-        yield data_env(
-            DATABASE_URL=postgres.url, REDIS_URL=redis.url, CELERY_BROKER_URL=redis.url, **overrides
+        postmaster = int((postgres.data / "postmaster.pid").read_text().split()[0])
+        yield (
+            data_env(
+                DATABASE_URL=postgres.url,
+                REDIS_URL=redis.url,
+                CELERY_BROKER_URL=redis.url,
+                **overrides,
+            ),
+            [postmaster, redis.process.pid],
         )
     finally:
         if redis is not None:
@@ -178,7 +194,7 @@ def environment(database: str, args: argparse.Namespace):  # type: ignore[no-unt
 
 
 def run(database: str, args: argparse.Namespace) -> Outcome:
-    with environment(database, args) as env:
+    with environment(database, args) as (env, database_pids):
         name = database_name(env)
         print(f"{name}: seeding {args.cases:,} cases ...", flush=True)
         started = time.perf_counter()
@@ -206,7 +222,14 @@ def run(database: str, args: argparse.Namespace) -> Outcome:
             wait_http(theirs + "/moto-api/")
             targets = [
                 Target(CEILING, ours, web.pid),
-                Target(OURS, ours, web.pid, user["accessKeyId"], user["secretAccessKey"]),
+                Target(
+                    OURS,
+                    ours,
+                    web.pid,
+                    user["accessKeyId"],
+                    user["secretAccessKey"],
+                    database_pids,
+                ),
                 Target(MOTO, theirs, moto.pid, "testing", "testing"),
             ]
             before = os.getloadavg()
@@ -219,6 +242,10 @@ def run(database: str, args: argparse.Namespace) -> Outcome:
     return outcome
 
 
+def _database(row: Row, server: str) -> str:
+    return f"{row.database_ms:.2f}" if server == OURS and row.database_cpu else ""
+
+
 def _ratio_cell(value: float, goal: float, fmt: str) -> str:
     return f"{fmt.format(value)} {'✓' if value >= goal else '✗'}"
 
@@ -226,8 +253,8 @@ def _ratio_cell(value: float, goal: float, fmt: str) -> str:
 def table(outcome: Outcome) -> list[str]:
     lines = [
         "| call | server | calls/s | p50 ms | p95 ms | server CPU ms/call | "
-        "client CPU ms/call | × moto_server | % of ceiling |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "database CPU ms/call | client CPU ms/call | × moto_server | % of ceiling |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     verdicts = []
     for operation in CALLS:
@@ -246,7 +273,8 @@ def table(outcome: Outcome) -> list[str]:
             label = "DescribeCases (maxResults 10)" if operation == "DescribeCases" else operation
             lines.append(
                 f"| {label} | {server} | {row.per_second:,.0f} | {row.p50:.1f} | {row.p95:.1f} | "
-                f"{row.server_ms:.2f} | {row.client_ms:.2f} | {times} | {share} |"
+                f"{row.server_ms:.2f} | {_database(row, server)} | {row.client_ms:.2f} | "
+                f"{times} | {share} |"
             )
     spread = "; ".join(
         f"{operation} {server}: "
@@ -302,10 +330,12 @@ def record(outcomes: list[Outcome], args: argparse.Namespace) -> str:
         f"`bench/replay.py`, requests SigV4-signed ahead of time with botocore (each with its "
         f"own invocation id, so every CreateCase creates a case) and replayed by an asyncio "
         f"HTTP/1.1 client over {args.connections} keep-alive connections, the same for the "
-        f"three servers; {rows_of}, {args.rounds} interleaved rounds of "
+        f"three servers; {rows_of}, {args.rounds} interleaved round(s) of "
         "(ceiling, Support Center, moto_server) per call kind, the order rotated each round, "
         "the median round shown. Server CPU is the user + system time of gunicorn's master and "
-        "workers (moto_server's process) over the row; client CPU is the load generator's. "
+        "workers (moto_server's process) over the row; database CPU, on PostgreSQL started by "
+        "the run, that of PostgreSQL's and Redis's processes (SQLite works inside gunicorn's "
+        "workers); client CPU is the load generator's. "
         "moto_server answers the same requests (signed with its dummy keys; it checks no "
         "signature, validates little and keeps cases in a dict); for DescribeCases it holds "
         "exactly 10 cases, the size of Support Center's answer (moto ignores maxResults), and "

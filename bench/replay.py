@@ -124,6 +124,7 @@ class Row:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     server_cpu: float = 0.0  # seconds, the server's processes
+    database_cpu: float = 0.0  # seconds, database and cache servers' processes (when known)
     client_cpu: float = 0.0  # seconds, this process
     reconnects: int = 0
     first_error: bytes = b""
@@ -148,6 +149,10 @@ class Row:
     @property
     def server_ms(self) -> float:
         return self.server_cpu / self.calls * 1000
+
+    @property
+    def database_ms(self) -> float:
+        return self.database_cpu / self.calls * 1000
 
     @property
     def client_ms(self) -> float:
@@ -184,14 +189,24 @@ async def _replay(base: str, requests: list[bytes], connections: int, row: Row) 
     row.calls = len(requests)
 
 
-def replay(base: str, requests: list[bytes], *, connections: int, pids: list[int]) -> Row:
-    """Replay `requests` against `base` and measure the server processes `pids` (and their
-    children) meanwhile."""
+def replay(
+    base: str,
+    requests: list[bytes],
+    *,
+    connections: int,
+    pids: list[int],
+    database_pids: list[int] | None = None,
+) -> Row:
+    """Replay `requests` against `base` and measure the server processes `pids` and the
+    database's `database_pids` (each with its children) meanwhile."""
     row = Row()
-    before, client = cpu_seconds(pids), time.process_time()
+    database_pids = database_pids or []
+    before, database = cpu_seconds(pids), cpu_seconds(database_pids)
+    client = time.process_time()
     asyncio.run(_replay(base, requests, connections, row))
-    row.server_cpu = cpu_seconds(pids) - before
     row.client_cpu = time.process_time() - client
+    row.server_cpu = cpu_seconds(pids) - before
+    row.database_cpu = cpu_seconds(database_pids) - database
     return row
 
 
