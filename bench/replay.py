@@ -234,7 +234,10 @@ def process_tree(pid: int) -> list[int]:
 
 
 def cpu_seconds(pids: list[int]) -> float:
-    """User + system time of the processes `pids` and their descendants, in seconds."""
+    """User + system time of the processes `pids` and their descendants, in seconds, with the
+    time of the children they have reaped: a process that exits during a row (a PostgreSQL
+    backend, an autovacuum worker) moves its time into its parent's, rather than out of the
+    sum."""
     ticks = 0
     for root in pids:
         for pid in process_tree(root):
@@ -242,5 +245,6 @@ def cpu_seconds(pids: list[int]) -> float:
                 fields = _stat(pid)
             except OSError:
                 continue
-            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15)
+            # utime, stime, cutime, cstime (fields 14 to 17 of proc(5)).
+            ticks += sum(int(value) for value in fields[11:15])
     return ticks / TICKS
