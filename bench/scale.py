@@ -3,21 +3,23 @@ to show each cost flat or logarithmic in the number of cases, not linear.
 
     python -m bench scale [--sizes 10000,100000,1000000] [--calls 200] [--data-dir DIR]
 
-One data directory is seeded incrementally (bulk inserts, `bench.seeding`): up to the first
-size, measure, add cases up to the next, measure, and so on; all the cases are in one account
-(the worst case for that account's own lists), with a Zipf vocabulary of subjects and messages
-so a word's share of the cases is the same at every size. At each size:
+On the environment's database: SQLite in the data directory, or DATABASE_URL when it is set (a
+database of its own: the run adds cases to it). One database is seeded incrementally (bulk
+inserts, `bench.seeding`): up to the first size, measure, add cases up to the next, measure,
+and so on; all the cases are in one account (the worst case for that account's own lists), with
+a Zipf vocabulary of subjects and messages so a word's share of the cases is the same at every
+size. At each size:
 
 - the customer's case list, first page (the account's root user, signed in);
 - DescribeCases with maxResults 10 (the account's API user; signed requests);
 - the console's search by a mid-frequency and a common word (a signed-in engineer);
 
 each replayed by `bench.replay` (over one connection by default: the unloaded latency), with
-gunicorn's CPU per call (robust on a shared machine); then the jobs, in a process each as
-`bench jobs` runs them: auto-resolve over the stale share (pending the customer for longer than
-the wait), purge over the share past the retention, and each again with nothing left to do.
-A job's cost is per case it handles (its work is proportional to that share by design) and,
-run again, its cost to find there is nothing to do.
+gunicorn's CPU per call (robust on a shared machine; PostgreSQL's own CPU is not in it); then
+the jobs, in a process each as `bench jobs` runs them: auto-resolve over the stale share
+(pending the customer for longer than the wait), purge over the share past the retention, and
+each again with nothing left to do. A job's cost is per case it handles (its work is
+proportional to that share by design) and, run again, its cost to find there is nothing to do.
 
 The growth column is the cost's exponent in the number of cases between the smallest and the
 largest size: 0 is flat, about 0.1 is logarithmic over 10k→1M, 1 is linear. Over 0.5 is
