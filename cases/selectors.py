@@ -39,7 +39,10 @@ RECENT_COMMUNICATIONS = 5
 
 
 # DescribeCases: newest first; display ids are unique.
-CASE_PAGE_ORDER = (SortKey("created_at", descending=True), SortKey("display_id", descending=True))
+# Ties broken by the primary key, which every index of SQLite ends with (and PostgreSQL sorts
+# within equal times only): by display_id, SQLite with planner statistics sorted every case of
+# the account for each page.
+CASE_PAGE_ORDER = (SortKey("created_at", descending=True), SortKey("id", descending=True))
 # A case's correspondence, newest first; communication ids are unique.
 COMMUNICATION_ORDER = (
     SortKey("created_at", descending=True),

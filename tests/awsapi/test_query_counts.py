@@ -66,3 +66,40 @@ def test_describe_communications_query_count(
     with django_assert_num_queries(6):
         result = support.describe_communications(caseId=case_id, maxResults=page_size)
     assert len(result["communications"]) == page_size
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's planner")
+def test_describe_cases_pages_without_sorting_the_account(api_user) -> None:
+    """With planner statistics (the daily ANALYZE), the page is read in index order: no sort of
+    every case of the account (a page cost grew with the account's cases before)."""
+    from accounts.principals import Principal
+    from cases import access, selectors
+    from cases.models import CaseStatus
+    from core.paging import keyset_order
+
+    _seed(api_user.account, cases=60, replies=1)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        # The statistics of a large install where one account holds most cases (the
+        # benchmark's): the measured ones, scaled up from 60 cases to 100,000.
+        cursor.execute("SELECT idx, stat FROM sqlite_stat1 WHERE tbl = 'cases_case'")
+        for idx, stat in cursor.fetchall():
+            counts = [int(n) for n in stat.split()]
+            scaled = " ".join(str(n * 100_000 // counts[0] if n > 1 else n) for n in counts)
+            cursor.execute(
+                "UPDATE sqlite_stat1 SET stat = %s WHERE tbl = 'cases_case' AND idx IS %s",
+                [scaled, idx],
+            )
+        cursor.execute("ANALYZE sqlite_schema")
+    user = api_user.account.users.get(kind="iam")
+    queryset = keyset_order(
+        access.cases_for_principal(Principal(user=user, via="api")).exclude(
+            status=CaseStatus.RESOLVED
+        ),
+        selectors.CASE_PAGE_ORDER,
+    )[:11]
+    sql, params = queryset.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+        plan = " / ".join(row[-1] for row in cursor.fetchall())
+    assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
