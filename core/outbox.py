@@ -5,9 +5,20 @@ The rows (email notifications, event deliveries) live in their apps' models; thi
 one mechanism they share:
 
 - **Dispatch after commit.** `Outbox.dispatch_on_commit` hands the rows' keys to Celery once the
-  transaction commits (a rollback sends nothing). `queue_tasks` fails fast when the broker is
-  down instead of letting kombu retry inside the request: the rows stay pending and the sweep
-  picks them up, so a broker outage loses nothing.
+  transaction commits (a rollback sends nothing). `queue_tasks` publishes over the app's pool of
+  warm broker connections (a connection, and kombu's declaration of the queue, per publish cost
+  the request more than the rest of its work on Redis, and listed the whole queue folder on the
+  filesystem broker) and fails fast when the broker is down instead of letting kombu retry
+  inside the request: the rows stay pending and the sweep picks them up, so a broker outage
+  loses nothing.
+- **Draining (optional).** An outbox whose sends are cheap and alike (email: one SMTP server)
+  is drained instead of sent row by row: one task claims the due rows a batch at a time (one
+  conditional UPDATE, skipping rows another drain holds) and sends them over one connection.
+  Publishers queue that task only when none is waiting (`request_drain`, one row of
+  `core.models.OutboxDrain`: checked with a read, set with a conditional UPDATE), and a drain
+  clears the request before it looks for rows (`drain_started`), so a row committed after the
+  clear is either found by that drain or requests the next one. A thousand messages queued
+  meanwhile cost the broker a few tasks, not a thousand.
 - **Claim before sending.** `claim` moves a due row from pending to sending with one conditional
   UPDATE (attempts + 1, claimed_at = now). Two workers, or a task that runs twice, never send
   the same row at once; every later write is conditioned on that claim (`settle`), so a claim
@@ -15,9 +26,9 @@ one mechanism they share:
 - **Back-off and giving up.** A failed try makes the row due again after the policy's back-off,
   until `max_attempts`; then it is failed for good.
 - **The sweep.** `release_stuck` hands rows whose worker died mid-send back (or fails them when
-  their attempts are used up); then either the sweep sends the due rows itself (`sweep_send`,
-  for cheap senders such as SMTP) or it only queues a task per due row (`sweep_queue`, for
-  senders that may be slow, so one slow receiver holds one worker for one attempt at most).
+  their attempts are used up); then either the sweep drains the due rows itself (for cheap
+  senders such as SMTP) or it only queues a task per due row (`sweep_queue`, for senders that
+  may be slow, so one slow receiver holds one worker for one attempt at most).
 - **Handing over (optional).** A sender whose protocol has a point of no return (SMTP's final
   "." of DATA: the server delivers what it got once it sees it) stamps the row with `hand_over`
   at that point, conditioned on its claim like every later write: the stamp's statement is
@@ -44,11 +55,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import models, transaction
+from django.db import DatabaseError, models, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from core.inflight import update_in_flight
+from core.models import OutboxDrain
 
 logger = logging.getLogger(__name__)
 
@@ -63,17 +75,27 @@ def queue_tasks(task: Any, keys: Iterable[str | int]) -> bool:
     """Queue `task(key)` for each key now, failing fast when the broker is down (kombu would
     otherwise retry the connection for a long time). Returns whether the broker took them; never
     raises: whatever it did not take is left to the caller's sweep."""
-    keys = list(keys)
-    if not keys:
+    return _publish(task, [[key] for key in keys])
+
+
+def _publish(task: Any, calls: list[list[Any]]) -> bool:
+    if not calls:
         return True
+    # A connection from the app's pool (`broker_pool_limit`) stays open between requests, and
+    # kombu remembers on it which queues it declared.
+    connection = task.app.pool.acquire(block=True)
     try:
-        with task.app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
-            for key in keys:
-                task.apply_async(args=[key], connection=connection, retry=False)
+        connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+        producer = task.app.amqp.Producer(connection.default_channel)
+        for args in calls:
+            task.apply_async(args=args, producer=producer, retry=False)
     except Exception:  # broker down: the rows stay as they are and the sweep retries
-        logger.warning("could not queue %d %s task(s); the sweep will", len(keys), task.name)
+        logger.warning("could not queue %d %s task(s); the sweep will", len(calls), task.name)
+        # Drop the broken transport: the pool reconnects on the next acquire.
+        connection.collect()
         return False
+    finally:
+        connection.release()
     return True
 
 
@@ -102,6 +124,10 @@ class OutboxPolicy:
     # a row released after it gets as its done time. None: the sender has no such point.
     handover_field: str | None = None
     done_at_field: str | None = None
+    # Draining outboxes: how many rows a drain claims and sends together; None: one task per
+    # row. `requeue_after` is then how long a requested drain may wait for a worker before the
+    # next change requests another (the broker lost it).
+    drain_batch: int | None = None
 
 
 class Outbox:
@@ -139,8 +165,73 @@ class Outbox:
     # --- the publisher's side -------------------------------------------------------------------
 
     def dispatch_on_commit(self, keys: Sequence[str | int]) -> None:
-        """After the current transaction commits, queue a send task per row (best effort)."""
-        queue_tasks_on_commit(self.task, [str(k) for k in keys])
+        """After the current transaction commits, queue a send task per row, or for a draining
+        outbox a drain unless one is waiting (best effort)."""
+        if self.policy.drain_batch:
+            transaction.on_commit(self.request_drain)
+        else:
+            queue_tasks_on_commit(self.task, [str(k) for k in keys])
+
+    def _drains(self) -> QuerySet[OutboxDrain]:
+        return OutboxDrain.objects.filter(name=self.model._meta.label)
+
+    def request_drain(self) -> bool:
+        """Queue the drain task unless one was requested and has not started (nor waited longer
+        than `requeue_after`). Call it once the rows are committed. Returns whether a drain is
+        on its way; never raises (the sweep drains what a lost request leaves)."""
+        assert self.policy.requeue_after is not None, "a draining outbox says when to requeue"
+        now = timezone.now()
+        fresh = now - self.policy.requeue_after
+        drains = self._drains()
+        try:
+            # Most changes while a backlog drains stop here, with one read.
+            if drains.filter(requested_at__gte=fresh).exists():
+                return True
+            stale = Q(requested_at__isnull=True) | Q(requested_at__lt=fresh)
+            if not drains.filter(stale).update(requested_at=now):
+                _, created = OutboxDrain.objects.get_or_create(
+                    name=self.model._meta.label, defaults={"requested_at": now}
+                )
+                if not created:  # another change requested one in between
+                    return True
+        except DatabaseError:
+            logger.warning("could not request a drain of %s; the sweep will", self.model.__name__)
+            return False
+        if _publish(self.task, [[]]):
+            return True
+        # Not queued: let the next change try again rather than wait for `requeue_after`.
+        try:
+            drains.filter(requested_at=now).update(requested_at=None)
+        except DatabaseError:
+            pass
+        return False
+
+    def drain_started(self) -> None:
+        """A drain is about to look for due rows: rows committed from now on request another."""
+        self._drains().exclude(requested_at=None).update(requested_at=None)
+
+    def claim_batch(self, now: datetime, limit: int) -> list[Any]:
+        """Claim up to `limit` due, pending rows at once (`claim` for many), the longest waiting
+        first, skipping rows another worker is claiming (PostgreSQL's SKIP LOCKED; SQLite's
+        writers take turns). Returns their keys; `now` is their `claimed_at`."""
+        with transaction.atomic(using=self.rows().db):
+            keys = list(
+                self.due(now)
+                .filter(attempts__lt=self.policy.max_attempts)
+                .select_for_update(skip_locked=True)
+                .values_list(self.key, flat=True)[:limit]
+            )
+            if keys:
+                self.rows().filter(**{f"{self.key}__in": keys}).update(
+                    **self._stamped(
+                        now,
+                        status=SENDING,
+                        claimed_at=now,
+                        attempts=F("attempts") + 1,
+                        **self._not_handed_over(),
+                    )
+                )
+        return keys
 
     # --- the worker's side ----------------------------------------------------------------------
 
@@ -245,29 +336,6 @@ class Outbox:
             .filter(status=PENDING, next_attempt_at__lte=now)
             .order_by("next_attempt_at", "pk")
         )
-
-    def sweep_send(self, send: Callable[[str], bool]) -> int:
-        """Release stuck rows, then send every due row with `send(key)` (the task's body), a
-        batch at a time, each row at most once per run. Returns how many this run sent."""
-        now = timezone.now()
-        self.release_stuck(now)
-        sent = 0
-        after: tuple[datetime, Any] | None = None
-        while True:
-            due = self.due(now)
-            if after is not None:
-                moment, pk = after
-                due = due.filter(
-                    Q(next_attempt_at__gt=moment) | Q(next_attempt_at=moment, pk__gt=pk)
-                )
-            batch = list(
-                due.values_list("pk", "next_attempt_at", self.key)[: self.policy.sweep_batch]
-            )
-            if not batch:
-                return sent
-            for _pk, _moment, key in batch:
-                sent += int(send(str(key)))
-            after = (batch[-1][1], batch[-1][0])
 
     def sweep_queue(self, *, batch_size: int | None = None) -> int:
         """Release stuck rows, then queue a send task for the oldest due rows (at most

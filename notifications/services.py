@@ -1,9 +1,11 @@
 """Emails through a transactional outbox (core.outbox).
 
 `notification_enqueue` writes a `Notification` in the same transaction as the change it reports
-(so a rollback sends nothing and a broker outage loses nothing) and queues its send task after
-commit; the sweep (every minute) sends whatever is still due: the broker was down, a worker
-died, SMTP failed. Sending claims the row first, so two workers never send the same message, and
+(so a rollback sends nothing and a broker outage loses nothing) and, after commit, queues a
+drain unless one is already waiting (`notifications_drain`: the due messages a batch at a time
+over one SMTP connection, so a backlog goes out as fast as it came in); the sweep (every minute)
+sends whatever is still due: the broker was down, a worker died, SMTP failed. Sending claims the
+row first, so two workers never send the same message, and
 stamps it as the SMTP server gets the end of the message (`notifications.smtp`), so a
 worker killed after that point, or one that cannot record the outcome because the database went
 away, never has its message sent twice. Every message carries a Message-ID derived from the row,
@@ -18,20 +20,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import DatabaseError
 from django.utils import timezone
 
 from accounts.models import Account, User
 from core.outbox import Outbox, OutboxPolicy
 from notifications.models import InboxItem, InboxPreference, Notification, NotificationStatus
-from notifications.smtp import HandOverRefused, outbox_connection
-from notifications.tasks import notification_send_task
+from notifications.smtp import EmailBackend, HandOverRefused, outbox_connection
+from notifications.tasks import notifications_drain_task
 
 logger = logging.getLogger(__name__)
 
@@ -44,17 +47,28 @@ MAX_ATTEMPTS = 8
 # killed worker's messages go out a couple of minutes later.
 STUCK_AFTER = timedelta(minutes=2)
 
+# A drain claims this many messages at once: few enough that the last of them waits well under
+# STUCK_AFTER behind the others (each send is bounded by EMAIL_TIMEOUT, and a server that cannot
+# be reached fails the rest at once).
+DRAIN_BATCH = 20
+# Messages one drain task sends at most before it queues the next drain, letting other tasks
+# have the worker in between.
+DRAIN_LIMIT = 500
+
 OUTBOX = Outbox(
     Notification,
-    task=notification_send_task,
+    task=notifications_drain_task,
     done=NotificationStatus.SENT,
     policy=OutboxPolicy(
         max_attempts=MAX_ATTEMPTS,
         # 1, 2, 4 ... minutes after each failed try, at most an hour.
         backoff=lambda attempts: timedelta(minutes=min(60, 2 ** (attempts - 1))),
         stuck_after=STUCK_AFTER,
-        # SMTP is quick and bounded by EMAIL_TIMEOUT: the sweep sends due messages itself.
-        sweep_batch=200,
+        # SMTP is quick and bounded by EMAIL_TIMEOUT: one task drains every due message.
+        drain_batch=DRAIN_BATCH,
+        # A drain requested this long ago that has not started was lost: request another (the
+        # sweep, every minute, drains anyway).
+        requeue_after=timedelta(minutes=1),
         handover_field="handed_over_at",
         done_at_field="sent_at",
     ),
@@ -108,56 +122,141 @@ def _message_id(notification: Notification) -> str:
 
 def notification_send(*, notification_id: str) -> bool:
     """Send one notification if it is due and nobody else has claimed it. Returns whether this
-    call sent it. Safe to call twice: the second call finds it claimed or sent.
-
-    The row is stamped as the SMTP server gets the end of the message; if the claim is no
-    longer ours or the database is away, the message is abandoned unfinished and the row left
-    for the sweep. If recording the outcome fails, the sweep settles the row later: as sent
-    after the stamp, or due again.
+    call sent it. Safe to call twice: the second call finds it claimed or sent. (Messages are
+    normally sent by `notifications_drain`; this sends one, e.g. a task queued before that.)
     """
     now = timezone.now()
     if not OUTBOX.claim(notification_id, now):
         return False
-    notification = Notification.objects.filter(pk=notification_id).first()
-    if notification is None:  # its topic was purged in between
-        return False
+    with _Mailer() as mailer:
+        return mailer.send_claimed([notification_id], claimed_at=now) == 1
 
-    def hand_over() -> Callable[[], None]:
-        stamping = OUTBOX.hand_over(notification_id, claimed_at=now)
-        if stamping is None:
-            raise HandOverRefused(notification_id)
 
-        def stamped() -> None:
-            # The "." is out: whatever the stamp's fate, the message goes on.
+def notifications_drain(*, limit: int = DRAIN_LIMIT) -> int:
+    """Send the due notifications, a batch at a time (claimed together, sent over one SMTP
+    connection), at most `limit` of them; if that many were claimed, queue another drain for
+    the rest. Returns how many this run sent. Each message is sent as `notification_send`
+    sends one: stamped at the hand-over, settled on its claim."""
+    OUTBOX.drain_started()
+    claimed = sent = 0
+    with _Mailer() as mailer:
+        while claimed < limit:
+            now = timezone.now()
+            keys = OUTBOX.claim_batch(now, min(DRAIN_BATCH, limit - claimed))
+            if not keys:
+                return sent
+            claimed += len(keys)
+            sent += mailer.send_claimed(keys, claimed_at=now)
+    OUTBOX.request_drain()
+    return sent
+
+
+class _Mailer:
+    """One connection to the mail server for a drain's messages, opened when the first one goes
+    out and again after a failure (a broken or refused message may leave it unusable)."""
+
+    def __init__(self) -> None:
+        self.backend: BaseEmailBackend | None = None
+
+    def __enter__(self) -> _Mailer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
+    def _close(self) -> None:
+        if self.backend is not None:
+            backend, self.backend = self.backend, None
             try:
-                if not stamping():
-                    logger.warning("notification %s: hand-over not recorded", notification_id)
-            except DatabaseError as exc:
-                logger.warning("notification %s: hand-over not recorded: %s", notification_id, exc)
+                backend.close()
+            except Exception as exc:  # the messages are settled already; the server may be gone
+                logger.warning("closing the mail connection failed: %s", exc)
 
-        return stamped
+    def send_claimed(self, keys: Sequence[Any], *, claimed_at: datetime) -> int:
+        """Send the notifications this worker claimed at `claimed_at`; returns how many went out.
 
-    message = EmailMultiAlternatives(
-        subject=notification.subject,
-        body=notification.body_text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=notification.recipients,
-        headers={"Message-ID": _message_id(notification), "Auto-Submitted": "auto-generated"},
-        connection=outbox_connection(hand_over),
-    )
-    if notification.body_html:
-        message.attach_alternative(notification.body_html, "text/html")
-    try:
-        message.send()
-    except HandOverRefused:
-        logger.warning("notification %s was released to another worker; not sent", notification_id)
-        return False
-    except Exception as exc:  # SMTP, network, or anything else: retry later, never lose it
-        logger.warning("sending notification %s failed: %s", notification.pk, exc)
-        _settle(notification, claimed_at=now, ok=False, error=str(exc))
-        return False
-    _settle(notification, claimed_at=now, ok=True, done_fields={"sent_at": timezone.now()})
-    return True
+        Each row is stamped as the SMTP server gets the end of its message; if the claim is no
+        longer ours or the database is away, that message is abandoned unfinished (the
+        connection dropped before its final ".") and the row left for the sweep. If recording
+        the outcome fails, the sweep settles the row later: as sent after the stamp, or due
+        again. If the mail server cannot be reached, the rest of them fail this attempt too.
+        """
+        notifications = {str(n.pk): n for n in Notification.objects.filter(pk__in=list(keys))}
+        sent = 0
+        unreachable: Exception | None = None
+        for key in keys:
+            # Gone when its topic was purged in between.
+            notification = notifications.get(str(key))
+            if notification is None:
+                continue
+            if unreachable is not None:
+                _settle(notification, claimed_at=claimed_at, ok=False, error=str(unreachable))
+                continue
+            try:
+                backend = self._open()
+            except Exception as exc:  # connection refused, timeout, TLS or login failure
+                logger.warning("the mail server is unreachable: %s", exc)
+                unreachable = exc
+                _settle(notification, claimed_at=claimed_at, ok=False, error=str(exc))
+                continue
+            sent += self._send(backend, notification, claimed_at)
+        return sent
+
+    def _open(self) -> BaseEmailBackend:
+        if self.backend is None:
+            backend = outbox_connection()
+            backend.open()
+            self.backend = backend
+        return self.backend
+
+    def _send(
+        self, backend: BaseEmailBackend, notification: Notification, claimed_at: datetime
+    ) -> bool:
+        key = str(notification.pk)
+
+        def hand_over() -> Callable[[], None]:
+            stamping = OUTBOX.hand_over(key, claimed_at=claimed_at)
+            if stamping is None:
+                raise HandOverRefused(key)
+
+            def stamped() -> None:
+                # The "." is out: whatever the stamp's fate, the message goes on.
+                try:
+                    if not stamping():
+                        logger.warning("notification %s: hand-over not recorded", key)
+                except DatabaseError as exc:
+                    logger.warning("notification %s: hand-over not recorded: %s", key, exc)
+
+            return stamped
+
+        if isinstance(backend, EmailBackend):
+            backend.hand_over = hand_over
+        message = EmailMultiAlternatives(
+            subject=notification.subject,
+            body=notification.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=notification.recipients,
+            headers={"Message-ID": _message_id(notification), "Auto-Submitted": "auto-generated"},
+            connection=backend,
+        )
+        if notification.body_html:
+            message.attach_alternative(notification.body_html, "text/html")
+        try:
+            message.send()
+        except HandOverRefused:
+            # The connection was closed before the final ".": the server kept nothing.
+            logger.warning("notification %s was released to another worker; not sent", key)
+            self._close()
+            return False
+        except Exception as exc:  # SMTP, network, or anything else: retry later, never lose it
+            logger.warning("sending notification %s failed: %s", key, exc)
+            self._close()
+            _settle(notification, claimed_at=claimed_at, ok=False, error=str(exc))
+            return False
+        _settle(
+            notification, claimed_at=claimed_at, ok=True, done_fields={"sent_at": timezone.now()}
+        )
+        return True
 
 
 def _settle(notification: Notification, **outcome: Any) -> None:
@@ -170,7 +269,8 @@ def _settle(notification: Notification, **outcome: Any) -> None:
 def notifications_sweep() -> int:
     """Send every due notification, releasing ones stuck in "sending" first. Returns how many
     this run sent."""
-    return OUTBOX.sweep_send(lambda key: notification_send(notification_id=key))
+    OUTBOX.release_stuck(timezone.now())
+    return notifications_drain()
 
 
 # --- the console's inbox -------------------------------------------------------------------------

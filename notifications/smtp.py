@@ -72,11 +72,22 @@ class _SMTPSSL(_SMTP, smtplib.SMTP_SSL):
 
 
 class EmailBackend(DjangoSmtpBackend):
-    """Django's SMTP backend, calling `hand_over` (if given) before the end of each message."""
+    """Django's SMTP backend, calling `hand_over` (if set) before the end of each message. The
+    outbox sends many messages over one connection and sets it before each."""
 
     def __init__(self, *args: Any, hand_over: HandOver | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.hand_over = hand_over
+        self._hand_over = hand_over
+
+    @property
+    def hand_over(self) -> HandOver | None:
+        return self._hand_over
+
+    @hand_over.setter
+    def hand_over(self, hand_over: HandOver | None) -> None:
+        self._hand_over = hand_over
+        if isinstance(self.connection, _SMTP):
+            self.connection.hand_over = hand_over
 
     @property
     def connection_class(self) -> type[smtplib.SMTP]:
@@ -85,14 +96,14 @@ class EmailBackend(DjangoSmtpBackend):
     def open(self) -> bool | None:
         opened = super().open()
         if isinstance(self.connection, _SMTP):
-            self.connection.hand_over = self.hand_over
+            self.connection.hand_over = self._hand_over
         return opened
 
 
-def outbox_connection(hand_over: HandOver) -> BaseEmailBackend:
-    """The configured email backend for one outbox message: the SMTP backend with the
-    hand-over when email goes out over SMTP; any other backend (console, tests' locmem) as
-    configured, without one."""
+def outbox_connection() -> BaseEmailBackend:
+    """The configured email backend for the outbox: the SMTP backend with hand-overs when
+    email goes out over SMTP (`EmailBackend.hand_over`, set per message); any other backend
+    (console, tests' locmem) as configured, without them."""
     if settings.EMAIL_BACKEND in SMTP_BACKENDS:
-        return EmailBackend(hand_over=hand_over)
+        return EmailBackend()
     return get_connection()
