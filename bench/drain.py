@@ -32,11 +32,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from bench.api import (
     CREATE,
@@ -50,7 +50,7 @@ from bench.api import (
     support_client,
     wait_http,
 )
-from bench.faults_stack import Redis, Smtp
+from bench.faults_stack import Redis
 
 TICKS = os.sysconf("SC_CLK_TCK")
 EXPECTED = """
@@ -61,21 +61,56 @@ print(Notification.objects.count())
 """
 
 
-class Sink(Smtp):
-    """The faults bench's SMTP sink, also noting when each message came and on which
-    connection (a connection is one client address and port)."""
+class Sink:
+    """An SMTP server (aiosmtpd) in a process of its own, as a real mail server would be (in the
+    benchmark's process it would wait for the GIL behind the boto3 clients' threads), noting
+    each message's arrival time, Message-ID and connection (client address and port) in a file.
+    """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.times: list[float] = []
-        self.peers: set[Any] = set()
+    SCRIPT = """
+import sys, time, email
+from aiosmtpd.controller import Controller
+port, path = int(sys.argv[1]), sys.argv[2]
+out = open(path, "a", buffering=1)
+class Handler:
+    async def handle_DATA(self, server, session, envelope):
+        message = email.message_from_bytes(envelope.content)
+        key = (message.get("Message-ID") or "").strip("<>").split("@")[0]
+        out.write(f"{time.monotonic()} {key} {session.peer[0]}:{session.peer[1]}\\n")
+        return "250 Message accepted for delivery"
+controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+controller.start()
+print("ready", flush=True)
+sys.stdin.read()
+controller.stop()
+"""
 
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
-        answer = await super().handle_DATA(server, session, envelope)
-        with self.lock:
-            self.times.append(time.monotonic())
-            self.peers.add(session.peer)
-        return answer
+    def __init__(self, work: Path) -> None:
+        self.port = free_port()
+        self.path = work / "smtp-received.txt"
+        self.path.touch()
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", self.SCRIPT, str(self.port), str(self.path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self.process.stdout is not None
+        if self.process.stdout.readline().strip() != "ready":
+            raise RuntimeError("the SMTP sink did not start")
+
+    def received(self) -> list[tuple[float, str, str]]:
+        rows = []
+        for line in self.path.read_text().splitlines():
+            parts = line.split()
+            if len(parts) == 3:
+                rows.append((float(parts[0]), parts[1], parts[2]))
+        return rows
+
+    def stop(self) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
 
 
 def _children() -> dict[int, list[int]]:
@@ -205,8 +240,7 @@ def _bootstrap(env: dict[str, str]) -> dict[str, str]:
 
 def run_one(args: argparse.Namespace, broker: str) -> Outcome:
     work = Path(tempfile.mkdtemp(prefix="supportcenter-drain-"))
-    sink = Sink()
-    sink.start()
+    sink = Sink(work)
     redis = Redis(work) if broker == "redis" else None
     overrides = {
         "SUPPORTCENTER_API_RATE_LIMIT": "0",
@@ -259,8 +293,7 @@ def run_one(args: argparse.Namespace, broker: str) -> Outcome:
             for future in [pool.submit(create, i) for i in range(args.threads)]:
                 future.result()
         loaded = time.monotonic()
-        with sink.lock:
-            during = sum(1 for t in sink.times if t <= loaded)
+        during = sum(1 for t, _key, _peer in sink.received() if t <= loaded)
         print(
             f"[{broker}] {total} cases in {loaded - started:.1f} s; {during} emails received "
             "meanwhile; draining ...",
@@ -269,13 +302,13 @@ def run_one(args: argparse.Namespace, broker: str) -> Outcome:
         # Every email the load queued (the demo's engineers may be told about cases too).
         expected = run_json(env, EXPECTED)
         deadline = time.monotonic() + args.max_wait
-        while len(sink.times) < expected and time.monotonic() < deadline:
+        while len(sink.received()) < expected and time.monotonic() < deadline:
             time.sleep(0.2)
-        with sink.lock:
-            last = max(sink.times) if sink.times else loaded
-            received = len(sink.times)
-            counts = sink.counts()
-            connections = len(sink.peers)
+        rows = sink.received()
+        last = max((t for t, _key, _peer in rows), default=loaded)
+        received = len(rows)
+        connections = len({peer for _t, _key, peer in rows})
+        counts = Counter(key for _t, key, _peer in rows)
         time.sleep(args.settle)
         cpu_after = idle_cpu(stack.pid, args.idle)
         idle_after = memory(stack.pid)

@@ -56,7 +56,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import DatabaseError, models, transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.inflight import update_in_flight
@@ -304,6 +305,27 @@ class Outbox:
                 **self._not_handed_over(),
             }
         return bool(mine.update(**self._stamped(finished, **fields)))
+
+    def settle_sent(self, keys: Sequence[Any], *, claimed_at: datetime) -> int:
+        """Record that this worker sent the rows `keys` of its claim at `claimed_at` (`settle`
+        with ok for many, in one UPDATE); their done time is their hand-over's, or now.
+        Returns how many were still this worker's.
+
+        A drain settles its batch once it is sent: each row's hand-over stamp already says
+        that its message went out, should the worker stop before this."""
+        if not keys:
+            return 0
+        now = timezone.now()
+        fields: dict[str, Any] = {"status": self.done, "last_error": ""}
+        if self.policy.done_at_field:
+            done_at: Any = Value(now)
+            if self.policy.handover_field:
+                done_at = Coalesce(F(self.policy.handover_field), done_at)
+            fields[self.policy.done_at_field] = done_at
+        mine = self.rows().filter(
+            **{f"{self.key}__in": list(keys)}, status=SENDING, claimed_at=claimed_at
+        )
+        return mine.update(**self._stamped(now, **fields))
 
     # --- the sweep ------------------------------------------------------------------------------
 

@@ -182,7 +182,7 @@ class _Mailer:
         again. If the mail server cannot be reached, the rest of them fail this attempt too.
         """
         notifications = {str(n.pk): n for n in Notification.objects.filter(pk__in=list(keys))}
-        sent = 0
+        sent: list[str] = []
         unreachable: Exception | None = None
         for key in keys:
             # Gone when its topic was purged in between.
@@ -199,8 +199,14 @@ class _Mailer:
                 unreachable = exc
                 _settle(notification, claimed_at=claimed_at, ok=False, error=str(exc))
                 continue
-            sent += self._send(backend, notification, claimed_at)
-        return sent
+            if self._send(backend, notification, claimed_at):
+                sent.append(str(notification.pk))
+        # One write for the batch (on SQLite every write waits for the one writer's lock).
+        try:
+            OUTBOX.settle_sent(sent, claimed_at=claimed_at)
+        except DatabaseError as exc:  # the sweep settles them as sent (their hand-over stamps)
+            logger.warning("could not record %d sent notifications: %s", len(sent), exc)
+        return len(sent)
 
     def _open(self) -> BaseEmailBackend:
         if self.backend is None:
@@ -253,9 +259,6 @@ class _Mailer:
             self._close()
             _settle(notification, claimed_at=claimed_at, ok=False, error=str(exc))
             return False
-        _settle(
-            notification, claimed_at=claimed_at, ok=True, done_fields={"sent_at": timezone.now()}
-        )
         return True
 
 

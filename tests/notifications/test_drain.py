@@ -8,6 +8,8 @@ handful of tasks and the mail server a handful of connections, not a thousand of
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 from django.utils import timezone
 
@@ -15,6 +17,7 @@ from core import outbox
 from core.models import OutboxDrain
 from notifications import services
 from notifications.models import Notification
+from notifications.smtp import outbox_connection
 from notifications.tasks import notifications_drain_task, notifications_sweep_task
 from tests import factories
 
@@ -53,6 +56,9 @@ def test_a_backlog_is_drained_by_one_task_over_one_connection(
     assert len({message["Message-ID"] for _, message in smtp.messages}) == BACKLOG
     assert len(smtp.connections) == 1
     assert Notification.objects.filter(status="sent").count() == BACKLOG
+    # Settled together, each as sent when the server got it (its hand-over stamp).
+    stamps = Notification.objects.values_list("sent_at", "handed_over_at")
+    assert all(sent_at is not None and sent_at == handed for sent_at, handed in stamps)
     # Run again (a duplicate task, the sweep): nothing is sent twice.
     assert notifications_drain_task() == 0
     assert notifications_sweep_task() == 0
@@ -127,3 +133,14 @@ def test_an_unreachable_server_fails_the_batch_without_trying_each(
     rows = Notification.objects.all()
     assert {(n.status, n.attempts) for n in rows} == {("pending", 1)}
     assert all(n.last_error and n.next_attempt_at > timezone.now() for n in rows)
+
+
+def test_the_end_of_a_message_is_not_held_back(smtp) -> None:
+    # The message and its final "." are separate writes (the hand-over runs in between); with
+    # Nagle's algorithm the "." waited for the server's delayed ACK, ~40 ms a message.
+    backend = outbox_connection()
+    backend.open()
+    try:
+        assert backend.connection.sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY)
+    finally:
+        backend.close()

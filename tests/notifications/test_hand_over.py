@@ -39,7 +39,7 @@ def test_outcome_lost_after_delivery_is_not_sent_again(
     with monkeypatch.context() as patch:
         # The server has the message; recording it fails (a worker killed at this point
         # leaves the same row behind).
-        _lose_database(patch, "settle")
+        _lose_database(patch, "settle_sent")
         assert notification_send_task(str(notification.id)) is True
     assert len(smtp.messages) == 1
     notification.refresh_from_db()
