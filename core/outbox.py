@@ -33,18 +33,19 @@ one mechanism they share:
   "." of DATA: the server delivers what it got once it sees it) stamps the row with `hand_over`
   at that point, conditioned on its claim like every later write: the stamp's statement is
   written to the database, the last byte to the receiver, and then both answers are read
-  (`core.inflight`). A claim released after that stamp is taken as sent: the worker died
-  (SIGKILL, a lost machine) or could not record the outcome (the database went away) after the
-  receiver had the message, so sending it again would deliver it twice. A claim released
-  without the stamp was never delivered and is retried; a worker whose claim was released and
-  taken by another meanwhile is refused the hand-over, so a slow attempt cannot overlap a
-  second one.
+  (`core.inflight`). A drain stamps the few messages it is sending at once (each on its own
+  connection) with one statement and then writes their last bytes, one after the other. A
+  claim released after that stamp is taken as sent: the worker died (SIGKILL, a lost machine)
+  or could not record the outcome (the database went away) after the receiver had the
+  message, so sending it again would deliver it twice. A claim released without the stamp was
+  never delivered and is retried; a worker whose claim was released and taken by another
+  meanwhile is refused the hand-over, so a slow attempt cannot overlap a second one.
 
 Without a hand-over a row is sent at least once, and more than once only when a worker dies
 between sending and recording; receivers can deduplicate on the row's key. With one, a row is
-delivered once unless a worker dies between two adjacent socket writes (the stamp's and the last
-byte's), or the connection breaks after the last byte but before the receiver's answer (then the
-row is tried again).
+delivered once unless a worker dies between adjacent socket writes (the stamp's and the last
+bytes' of the messages it covers, written in one loop), or the connection breaks after the last
+byte but before the receiver's answer (then the row is tried again).
 """
 
 from __future__ import annotations
@@ -262,22 +263,32 @@ class Outbox:
             )
         )
 
-    def hand_over(self, key: str | int, *, claimed_at: datetime) -> Callable[[], bool] | None:
-        """Stamp this worker's claim at the point of no return (the policy's `handover_field`).
+    def hand_over(
+        self, keys: Sequence[Any], *, claimed_at: datetime
+    ) -> tuple[set[str], Callable[[], int]]:
+        """Stamp the rows `keys` of this worker's claim at their point of no return (the
+        policy's `handover_field`), with one write.
 
-        None when the claim is no longer this worker's: the sender must stop short of that
-        point. Otherwise the stamp is on its way (`core.inflight`: on PostgreSQL the statement is
-        written, not yet answered): the sender writes its last byte at once and then calls the
-        returned function, which says whether the stamp was recorded. Runs in autocommit, so
+        Returns the keys still this worker's, as strings (for the others the sender must stop
+        short of that point), and a function that finishes the stamp. The stamp is on its way
+        when this returns (`core.inflight`: on PostgreSQL the statement is written, not yet
+        answered): the sender writes the last bytes of those rows' messages at once and then
+        calls the function, which returns how many rows were stamped. Runs in autocommit, so
         the stamp commits by itself."""
         field = self.policy.handover_field
         assert field is not None, "this outbox has no hand-over"
         now = timezone.now()
-        mine = self.rows().filter(**{self.key: key}, status=SENDING, claimed_at=claimed_at)
-        if not mine.exists():
-            return None
-        stamped = update_in_flight(mine, **self._stamped(now, **{field: now}))
-        return lambda: bool(stamped())
+        claim = {"status": SENDING, "claimed_at": claimed_at}
+        mine = {
+            str(key)
+            for key in self.rows()
+            .filter(**{f"{self.key}__in": list(keys)}, **claim)
+            .values_list(self.key, flat=True)
+        }
+        if not mine:
+            return mine, lambda: 0
+        rows = self.rows().filter(**{f"{self.key}__in": list(mine)}, **claim)
+        return mine, update_in_flight(rows, **self._stamped(now, **{field: now}))
 
     def settle(
         self,

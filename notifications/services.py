@@ -18,6 +18,7 @@ What a message says and whom it goes to is the writer's business (case emails ar
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -33,7 +34,7 @@ from django.utils import timezone
 from accounts.models import Account, User
 from core.outbox import Outbox, OutboxPolicy
 from notifications.models import InboxItem, InboxPreference, Notification, NotificationStatus
-from notifications.smtp import EmailBackend, HandOverRefused, outbox_connection
+from notifications.smtp import EmailBackend, end, outbox_connection, reply, start, uses_smtp
 from notifications.tasks import notifications_drain_task
 
 logger = logging.getLogger(__name__)
@@ -152,55 +153,55 @@ def notifications_drain(*, limit: int = DRAIN_LIMIT) -> int:
 
 
 class _Mailer:
-    """One connection to the mail server for a drain's messages, opened when the first one goes
-    out and again after a failure (a broken or refused message may leave it unusable)."""
+    """A drain's connections to the mail server: up to `EMAIL_CONNECTIONS`, opened as
+    messages need them and again after a failure (a broken or refused message may leave its
+    connection unusable). Over SMTP, up to that many messages go out together: each is started
+    on its own connection, all are stamped with one write, then ended (`notifications.smtp`)."""
 
     def __init__(self) -> None:
-        self.backend: BaseEmailBackend | None = None
+        self.backends: dict[int, BaseEmailBackend] = {}
+        self.unreachable: Exception | None = None
 
     def __enter__(self) -> _Mailer:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._close()
+        for slot in list(self.backends):
+            self._drop(slot)
 
-    def _close(self) -> None:
-        if self.backend is not None:
-            backend, self.backend = self.backend, None
+    def _drop(self, slot: int) -> None:
+        backend = self.backends.pop(slot, None)
+        if backend is not None:
             try:
                 backend.close()
             except Exception as exc:  # the messages are settled already; the server may be gone
-                logger.warning("closing the mail connection failed: %s", exc)
+                logger.warning("closing a mail connection failed: %s", exc)
+
+    def _open(self, slot: int) -> BaseEmailBackend:
+        if slot not in self.backends:
+            backend = outbox_connection()
+            backend.open()
+            self.backends[slot] = backend
+        return self.backends[slot]
 
     def send_claimed(self, keys: Sequence[Any], *, claimed_at: datetime) -> int:
         """Send the notifications this worker claimed at `claimed_at`; returns how many went out.
 
         Each row is stamped as the SMTP server gets the end of its message; if the claim is no
-        longer ours or the database is away, that message is abandoned unfinished (the
-        connection dropped before its final ".") and the row left for the sweep. If recording
+        longer ours or the database is away, that message is abandoned unfinished (its
+        connection dropped before the final ".") and the row left for the sweep. If recording
         the outcome fails, the sweep settles the row later: as sent after the stamp, or due
         again. If the mail server cannot be reached, the rest of them fail this attempt too.
         """
-        notifications = {str(n.pk): n for n in Notification.objects.filter(pk__in=list(keys))}
+        rows = {str(n.pk): n for n in Notification.objects.filter(pk__in=list(keys))}
+        # Gone when its topic was purged in between.
+        notifications = [rows[str(key)] for key in keys if str(key) in rows]
+        together = max(1, settings.EMAIL_CONNECTIONS) if uses_smtp() else 1
         sent: list[str] = []
-        unreachable: Exception | None = None
-        for key in keys:
-            # Gone when its topic was purged in between.
-            notification = notifications.get(str(key))
-            if notification is None:
-                continue
-            if unreachable is not None:
-                _settle(notification, claimed_at=claimed_at, ok=False, error=str(unreachable))
-                continue
-            try:
-                backend = self._open()
-            except Exception as exc:  # connection refused, timeout, TLS or login failure
-                logger.warning("the mail server is unreachable: %s", exc)
-                unreachable = exc
-                _settle(notification, claimed_at=claimed_at, ok=False, error=str(exc))
-                continue
-            if self._send(backend, notification, claimed_at):
-                sent.append(str(notification.pk))
+        self.unreachable = None
+        for offset in range(0, len(notifications), together):
+            group = notifications[offset : offset + together]
+            sent += self._send_group(group, claimed_at)
         # One write for the batch (on SQLite every write waits for the one writer's lock).
         try:
             OUTBOX.settle_sent(sent, claimed_at=claimed_at)
@@ -208,58 +209,101 @@ class _Mailer:
             logger.warning("could not record %d sent notifications: %s", len(sent), exc)
         return len(sent)
 
-    def _open(self) -> BaseEmailBackend:
-        if self.backend is None:
-            backend = outbox_connection()
-            backend.open()
-            self.backend = backend
-        return self.backend
+    def _fail(self, notification: Notification, claimed_at: datetime, error: Exception) -> None:
+        logger.warning("sending notification %s failed: %s", notification.pk, error)
+        _settle(notification, claimed_at=claimed_at, ok=False, error=str(error))
 
-    def _send(
-        self, backend: BaseEmailBackend, notification: Notification, claimed_at: datetime
-    ) -> bool:
-        key = str(notification.pk)
-
-        def hand_over() -> Callable[[], None]:
-            stamping = OUTBOX.hand_over(key, claimed_at=claimed_at)
-            if stamping is None:
-                raise HandOverRefused(key)
-
-            def stamped() -> None:
-                # The "." is out: whatever the stamp's fate, the message goes on.
+    def _send_group(self, group: list[Notification], claimed_at: datetime) -> list[str]:
+        started: list[tuple[int, Notification]] = []
+        for slot, notification in enumerate(group):
+            if self.unreachable is not None:
+                self._fail(notification, claimed_at, self.unreachable)
+                continue
+            try:
+                backend = self._open(slot)
+            except Exception as exc:  # connection refused, timeout, TLS or login failure
+                self.unreachable = exc
+                self._fail(notification, claimed_at, exc)
+                continue
+            message = _message(notification, backend)
+            if not isinstance(backend, EmailBackend):
+                # Console, locmem: nothing to hand over.
                 try:
-                    if not stamping():
-                        logger.warning("notification %s: hand-over not recorded", key)
-                except DatabaseError as exc:
-                    logger.warning("notification %s: hand-over not recorded: %s", key, exc)
+                    message.send()
+                except Exception as exc:
+                    self._fail(notification, claimed_at, exc)
+                    self._drop(slot)
+                    continue
+                started.append((slot, notification))
+                continue
+            try:
+                start(_smtp(backend), message)
+            except Exception as exc:  # SMTP, network, or anything else: retry later
+                self._fail(notification, claimed_at, exc)
+                self._drop(slot)
+                continue
+            started.append((slot, notification))
+        if not started or not uses_smtp():
+            return [str(notification.pk) for _slot, notification in started]
+        return self._end_group(started, claimed_at)
 
-            return stamped
-
-        if isinstance(backend, EmailBackend):
-            backend.hand_over = hand_over
-        message = EmailMultiAlternatives(
-            subject=notification.subject,
-            body=notification.body_text,
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            to=notification.recipients,
-            headers={"Message-ID": _message_id(notification), "Auto-Submitted": "auto-generated"},
-            connection=backend,
-        )
-        if notification.body_html:
-            message.attach_alternative(notification.body_html, "text/html")
+    def _end_group(
+        self, started: list[tuple[int, Notification]], claimed_at: datetime
+    ) -> list[str]:
+        keys = [str(notification.pk) for _slot, notification in started]
         try:
-            message.send()
-        except HandOverRefused:
-            # The connection was closed before the final ".": the server kept nothing.
-            logger.warning("notification %s was released to another worker; not sent", key)
-            self._close()
-            return False
-        except Exception as exc:  # SMTP, network, or anything else: retry later, never lose it
-            logger.warning("sending notification %s failed: %s", key, exc)
-            self._close()
-            _settle(notification, claimed_at=claimed_at, ok=False, error=str(exc))
-            return False
-        return True
+            mine, stamped = OUTBOX.hand_over(keys, claimed_at=claimed_at)
+        except Exception as exc:  # the database is away: end nothing, the sweep retries them
+            for slot, notification in started:
+                self._drop(slot)  # before the final ".": the server keeps nothing
+                self._fail(notification, claimed_at, exc)
+            return []
+        ending = []
+        for slot, notification in started:
+            if str(notification.pk) in mine:
+                ending.append((slot, notification))
+            else:
+                logger.warning("notification %s was released to another worker", notification.pk)
+                self._drop(slot)
+        errors = end([_smtp(self.backends[slot]) for slot, _notification in ending])
+        # The "."s are out: whatever the stamp's fate, the messages go on.
+        try:
+            if stamped() < len(ending):
+                logger.warning("hand-over of %d notifications not all recorded", len(ending))
+        except DatabaseError as exc:
+            logger.warning("hand-over of %d notifications not recorded: %s", len(ending), exc)
+        sent = []
+        for (slot, notification), error in zip(ending, errors, strict=True):
+            if error is None:
+                try:
+                    reply(_smtp(self.backends[slot]))
+                except Exception as exc:
+                    error = exc
+            if error is None:
+                sent.append(str(notification.pk))
+            else:
+                self._drop(slot)
+                self._fail(notification, claimed_at, error)
+        return sent
+
+
+def _smtp(backend: BaseEmailBackend) -> smtplib.SMTP:
+    assert isinstance(backend, EmailBackend) and backend.connection is not None
+    return backend.connection
+
+
+def _message(notification: Notification, backend: BaseEmailBackend) -> EmailMultiAlternatives:
+    message = EmailMultiAlternatives(
+        subject=notification.subject,
+        body=notification.body_text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=notification.recipients,
+        headers={"Message-ID": _message_id(notification), "Auto-Submitted": "auto-generated"},
+        connection=backend,
+    )
+    if notification.body_html:
+        message.attach_alternative(notification.body_html, "text/html")
+    return message
 
 
 def _settle(notification: Notification, **outcome: Any) -> None:

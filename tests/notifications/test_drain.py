@@ -1,9 +1,10 @@
-"""A backlog of emails is drained by a few tasks over one SMTP connection, each message once.
+"""A backlog of emails is drained by a few tasks over a few SMTP connections, each message once.
 
 Changes that write emails queue the outbox's drain task only when none is waiting
 (core.outbox.Outbox.request_drain); one drain claims the due messages a batch at a time and sends
-them over one connection, so a thousand cases created while the worker is busy cost the broker a
-handful of tasks and the mail server a handful of connections, not a thousand of each.
+them a few at once over a few connections, stamping each few with one write, so a thousand cases
+created while the worker is busy cost the broker a handful of tasks, the mail server a handful of
+connections and the database a few hundred writes, not a thousand of each.
 """
 
 from __future__ import annotations
@@ -38,8 +39,14 @@ def published(monkeypatch) -> list[str]:
     return names
 
 
-def test_a_backlog_is_drained_by_one_task_over_one_connection(
-    smtp, business_account, root, published, django_capture_on_commit_callbacks
+def test_a_backlog_is_drained_by_one_task_over_a_few_connections(
+    smtp,
+    settings,
+    business_account,
+    root,
+    published,
+    django_capture_on_commit_callbacks,
+    monkeypatch,
 ) -> None:
     for index in range(BACKLOG):
         # Each case commits its email and then asks for a drain.
@@ -50,11 +57,23 @@ def test_a_backlog_is_drained_by_one_task_over_one_connection(
     # One drain task for the whole backlog: the others saw it waiting.
     assert published == [notifications_drain_task.name]
 
-    # What the worker runs: every message, over one connection, in one run.
+    # What the worker runs: every message, in one run, over EMAIL_CONNECTIONS connections,
+    # that many messages stamped with one write (claimed twenty at a time: 20, 20 and 5, so
+    # 5 + 5 + 2 stamps), not one connection and one stamp per message.
+    stamps = []
+    hand_over = services.OUTBOX.hand_over
+
+    def counted(keys, *, claimed_at):
+        stamps.append(len(keys))
+        return hand_over(keys, claimed_at=claimed_at)
+
+    monkeypatch.setattr(services.OUTBOX, "hand_over", counted)
+    assert settings.EMAIL_CONNECTIONS == 4
     assert notifications_drain_task() == BACKLOG
     assert len(smtp.messages) == BACKLOG
     assert len({message["Message-ID"] for _, message in smtp.messages}) == BACKLOG
-    assert len(smtp.connections) == 1
+    assert len(smtp.connections) == 4
+    assert stamps == [4] * 5 + [4] * 5 + [4, 1]
     assert Notification.objects.filter(status="sent").count() == BACKLOG
     # Settled together, each as sent when the server got it (its hand-over stamp).
     stamps = Notification.objects.values_list("sent_at", "handed_over_at")
