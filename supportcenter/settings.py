@@ -398,6 +398,8 @@ if CELERY_BROKER_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's filesystem transport, writing each message whole (supportcenter/broker.py).
+    CELERY_BROKER_TRANSPORT = "supportcenter.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),
