@@ -303,6 +303,8 @@ def run_one(args: argparse.Namespace, broker: str) -> Outcome:
         expected = run_json(env, EXPECTED)
         deadline = time.monotonic() + args.max_wait
         while len(sink.received()) < expected and time.monotonic() < deadline:
+            if stack.poll() is not None:
+                raise RuntimeError(f"the stack stopped; see {work / 'runstack.log'}")
             time.sleep(0.2)
         rows = sink.received()
         last = max((t for t, _key, _peer in rows), default=loaded)
