@@ -2,10 +2,10 @@
 
 `notification_enqueue` writes a `Notification` in the same transaction as the change it reports
 (so a rollback sends nothing and a broker outage loses nothing) and, after commit, queues a
-drain unless one is already waiting (`notifications_drain`: the due messages a batch at a time
-over one SMTP connection, so a backlog goes out as fast as it came in); the sweep (every minute)
-sends whatever is still due: the broker was down, a worker died, SMTP failed. Sending claims the
-row first, so two workers never send the same message, and
+drain unless one is already waiting (`notifications_drain`: the due messages claimed a batch at
+a time and sent a few at once over a few SMTP connections, so a backlog goes out as fast as it
+came in); the sweep (every minute) sends whatever is still due: the broker was down, a worker
+died, SMTP failed. Sending claims the row first, so two workers never send the same message, and
 stamps it as the SMTP server gets the end of the message (`notifications.smtp`), so a
 worker killed after that point, or one that cannot record the outcome because the database went
 away, never has its message sent twice. Every message carries a Message-ID derived from the row,
@@ -134,10 +134,10 @@ def notification_send(*, notification_id: str) -> bool:
 
 
 def notifications_drain(*, limit: int = DRAIN_LIMIT) -> int:
-    """Send the due notifications, a batch at a time (claimed together, sent over one SMTP
-    connection), at most `limit` of them; if that many were claimed, queue another drain for
-    the rest. Returns how many this run sent. Each message is sent as `notification_send`
-    sends one: stamped at the hand-over, settled on its claim."""
+    """Send the due notifications, a batch at a time (claimed together, sent a few at once over
+    the `_Mailer`'s connections), at most `limit` of them; if that many were claimed, queue
+    another drain for the rest. Returns how many this run sent. Each message is stamped at its
+    hand-over and settled on its claim, as `notification_send` sends one."""
     OUTBOX.drain_started()
     claimed = sent = 0
     with _Mailer() as mailer:
