@@ -141,7 +141,7 @@ def test_a_sample_connection_starts_no_moto_server_once_the_sample_is_off(
     monkeypatch.setattr(sample, "start_server", lambda *args: started.append(args))
     with pytest.raises(AwsConnectionNotConfigured) as raised:
         connections.aws_connection_verify(account=business_account)
-    assert raised.value.message == sessions.MSG_SAMPLE_OFF
+    assert raised.value.message == sessions.MSG_SAMPLE_OFF == connections.MSG_NO_SAMPLE
     assert started == []
 
 
