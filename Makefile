@@ -49,7 +49,8 @@ lint: setup-test
 	$(BIN)/lint-imports
 
 bench: setup-test
-	$(BIN)/python -m bench api
+	$(BIN)/python -m bench api --profile
+	$(BIN)/python -m bench scale
 	$(BIN)/python -m bench pages
 	$(BIN)/python -m bench jobs
 	$(BIN)/python -m bench history

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import zoneinfo
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
+import holidays
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User, UserKind
 
 if TYPE_CHECKING:
     from accounts.models import Policy
@@ -42,7 +47,8 @@ class IamUserCreateForm(forms.Form):
     email = forms.EmailField(label=_("Email address (for case notifications)"), required=False)
     password = forms.CharField(
         label=_("Console password (leave empty for API-only users)"),
-        widget=forms.PasswordInput(render_value=True),
+        # Never sent back into the page: after an error the password is typed again.
+        widget=forms.PasswordInput(),
         required=False,
         strip=False,
     )
@@ -83,3 +89,69 @@ class AttachPolicyForm(forms.Form):
 
 class GroupCreateForm(forms.Form):
     name = forms.CharField(label=_("Group name"), max_length=128)
+
+
+def _country_choices() -> list[tuple[str, str]]:
+    return sorted(
+        ((code, code) for code in holidays.list_supported_countries()), key=lambda c: c[0]
+    )
+
+
+def _time_zone_choices() -> list[tuple[str, str]]:
+    return [(name, name) for name in sorted(zoneinfo.available_timezones())]
+
+
+class AccountContactForm(forms.Form):
+    name = forms.CharField(label=_("Account name"), max_length=200)
+    contact_email = forms.EmailField(
+        label=_("Contact email"),
+        required=False,
+        help_text=_("Receives a copy of every case email of the account."),
+    )
+    contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)
+    country = forms.ChoiceField(
+        label=_("Country"),
+        help_text=_("Its public holidays are not business days (Developer plan targets)."),
+    )
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"),
+        help_text=_("Business hours and every time your users see follow it."),
+    )
+    language = forms.ChoiceField(
+        label=_("Default language"),
+        choices=[("en", _("English")), ("ja", _("Japanese"))],
+        help_text=_("For the account's emails when a case does not say otherwise."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["country"]).choices = _country_choices()
+        cast(forms.ChoiceField, self.fields["time_zone"]).choices = _time_zone_choices()
+
+
+class AlternateContactForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=64)
+    title = forms.CharField(label=_("Title"), max_length=50, required=False)
+    email = forms.EmailField(label=_("Email address"))
+    phone = forms.CharField(label=_("Phone number"), max_length=25, required=False)
+
+
+class RootPasswordResetForm(PasswordResetForm):
+    """Django's reset form, for root users only: IAM users' passwords are the root user's to
+    set, and engineers' the operators'. Throttled per address and per client (accounts.views)."""
+
+    def get_users(self, email: str) -> Iterator[User]:
+        return (
+            user
+            for user in super().get_users(email)
+            if user.kind == UserKind.ROOT and user.email.lower() == email.lower()
+        )
+
+
+class MfaCodeForm(forms.Form):
+    token = forms.CharField(
+        label=_("Code"),
+        max_length=16,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        help_text=_("The six digits your authenticator app shows, or one of your recovery codes."),
+    )

@@ -18,14 +18,17 @@ from collections.abc import Callable
 from typing import cast
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.defaults import page_not_found
 
 from accounts.decorators import no_access
 from accounts.http import SupportRequest
 from accounts.principals import Principal
+from accounts.services import mfa
 from core.clientip import client_ip
 from core.errors import AccessDeniedException, SupportApiError
 
@@ -80,3 +83,29 @@ class ServiceErrorMiddleware:
             return no_access(request, exception.action)
         status = exception.http_status if 400 <= exception.http_status < 500 else 400
         return render(request, "core/error.html", {"error": exception}, status=status)
+
+
+class MfaEnrollmentMiddleware:
+    """An IAM user of an account that requires multi-factor sign-in, signed in without one set
+    up, sees only the set-up page (and can sign out) until it is done. Costs a query only for
+    IAM users of such accounts."""
+
+    ALLOWED = ("accounts:mfa", "accounts:sign-out", "set_language")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.is_iam
+            and user.account is not None
+            and user.account.require_mfa_for_iam
+            and not request.path.startswith(settings.STATIC_URL or "/static/")
+            and request.path not in {reverse(name) for name in self.ALLOWED}
+            and mfa.mfa_required(user)
+        ):
+            return redirect("accounts:mfa")
+        return self.get_response(request)

@@ -39,6 +39,13 @@ class Account(TimestampedModel):
     )
     time_zone = models.CharField(max_length=64, default="UTC")
     contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=32, blank=True)
+    # The root user's choice: IAM users sign in with a second factor (they set one up first).
+    require_mfa_for_iam = models.BooleanField(default=False)
+    # The language new users of the account start with and its emails use by default.
+    language = models.CharField(
+        max_length=8, choices=[("en", _("English")), ("ja", _("Japanese"))], default="en"
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -51,6 +58,36 @@ class Account(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.account_id} ({self.name})"
+
+
+class AlternateContactType(models.TextChoices):
+    """AWS's alternate contacts; each receives copies of the matching case emails."""
+
+    BILLING = "BILLING", _("Billing")
+    OPERATIONS = "OPERATIONS", _("Operations")
+    SECURITY = "SECURITY", _("Security")
+
+
+class AlternateContact(TimestampedModel):
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="alternate_contacts"
+    )
+    contact_type = models.CharField(max_length=16, choices=AlternateContactType.choices)
+    name = models.CharField(max_length=64)
+    title = models.CharField(max_length=50, blank=True)
+    email = models.EmailField(max_length=254)
+    phone = models.CharField(max_length=25, blank=True)
+
+    class Meta:
+        ordering = ["contact_type"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "contact_type"], name="one_alternate_contact_per_type"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_type}: {self.name} <{self.email}>"
 
 
 class UserKind(models.TextChoices):

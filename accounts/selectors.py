@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from django.db.models import Count, QuerySet
 
 from accounts.access import models_q_account
-from accounts.models import AccessKey, Account, IamGroup, Policy, User, UserKind
+from accounts.models import AccessKey, Account, AlternateContact, IamGroup, Policy, User, UserKind
 
 
 def iam_users_for_account(account: Account) -> QuerySet[User]:
@@ -31,6 +31,13 @@ def groups_for_account(account: Account) -> QuerySet[IamGroup]:
 def customer_policies(account: Account) -> QuerySet[Policy]:
     """The policies the account wrote itself."""
     return Policy.objects.filter(account=account).order_by("name")
+
+
+def managed_policy_names() -> list[str]:
+    """The names of the managed policies every account can attach."""
+    return list(
+        Policy.objects.filter(account__isnull=True).order_by("name").values_list("name", flat=True)
+    )
 
 
 def attachable_policies(account: Account, *, besides: Iterable[Policy] = ()) -> QuerySet[Policy]:
@@ -58,3 +65,12 @@ def iam_users_outside(group: IamGroup, members: Iterable[User]) -> QuerySet[User
 def user_by_login(login: str) -> User | None:
     """Whoever signs in with `login`, with their account (for the sign-in audit record)."""
     return User.objects.filter(login=login).select_related("account").first()
+
+
+def user_by_pk(pk: int) -> User | None:
+    """A user half-way through signing in (the session holds only the id)."""
+    return User.objects.filter(pk=pk, is_active=True).select_related("account").first()
+
+
+def alternate_contacts(account: Account) -> QuerySet[AlternateContact]:
+    return AlternateContact.objects.filter(account=account).order_by("contact_type")

@@ -1,3 +1,5 @@
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 
 from accounts import views
@@ -6,8 +8,44 @@ app_name = "accounts"
 
 urlpatterns = [
     path("signin/", views.sign_in, name="sign-in"),
+    # Before signin/<account id>/, which would take these for account ids.
+    path("signin/code/", views.mfa_verify, name="mfa-verify"),
+    path("signin/forgot/", views.PasswordReset.as_view(), name="password-reset"),
+    path(
+        "signin/forgot/sent/",
+        auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+        name="password-reset-done",
+    ),
     path("signin/<str:account_id>/", views.iam_sign_in, name="iam-sign-in"),
     path("signout/", views.sign_out, name="sign-out"),
+    path("account/", views.my_account, name="my-account"),
+    path("account/mfa/", views.mfa_settings, name="mfa"),
+    path(
+        "account/password/",
+        login_required(views.PasswordChange.as_view()),
+        name="password-change",
+    ),
+    path(
+        "account/password/done/",
+        login_required(
+            auth_views.PasswordChangeDoneView.as_view(
+                template_name="accounts/password_change_done.html"
+            )
+        ),
+        name="password-change-done",
+    ),
+    path(
+        "signin/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirm.as_view(),
+        name="password-reset-confirm",
+    ),
+    path(
+        "signin/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(
+            template_name="accounts/password_reset_complete.html"
+        ),
+        name="password-reset-complete",
+    ),
     path("iam/", views.iam_home, name="iam"),
     path("iam/create-user/", views.iam_user_create, name="iam-user-create"),
     path("iam/users/<str:user_name>/", views.iam_user, name="iam-user"),

@@ -12,6 +12,7 @@ SIGNIN_SOURCE = "signin.amazonaws.com"
 IAM_SOURCE = "iam.amazonaws.com"
 EVENTS_SOURCE = "events.amazonaws.com"
 CLOUDTRAIL_SOURCE = "cloudtrail.amazonaws.com"
+ACCOUNT_SOURCE = "account.amazonaws.com"
 
 
 class AuditEventName(enum.StrEnum):
@@ -49,6 +50,11 @@ class AuditEventName(enum.StrEnum):
     UPDATE_ACCESS_KEY = "UpdateAccessKey"
     DELETE_ACCESS_KEY = "DeleteAccessKey"
     CONSOLE_LOGIN = "ConsoleLogin"
+    CHANGE_PASSWORD = "ChangePassword"
+    ENABLE_MFA_DEVICE = "EnableMFADevice"
+    DEACTIVATE_MFA_DEVICE = "DeactivateMFADevice"
+    PASSWORD_RECOVERY_REQUESTED = "PasswordRecoveryRequested"
+    PASSWORD_RECOVERY_COMPLETED = "PasswordRecoveryCompleted"
     UPDATE_USER = "UpdateUser"
     REMOVE_USER_FROM_GROUP = "RemoveUserFromGroup"
     DETACH_GROUP_POLICY = "DetachGroupPolicy"
@@ -56,6 +62,10 @@ class AuditEventName(enum.StrEnum):
     DELETE_POLICY = "DeletePolicy"
     # IAM: ours, for what operators change in the admin (IAM has no such calls).
     UPDATE_ACCOUNT = "UpdateAccount"
+    # AWS Account Management's names, for what a root user changes on My Account.
+    PUT_CONTACT_INFORMATION = "PutContactInformation"
+    PUT_ALTERNATE_CONTACT = "PutAlternateContact"
+    DELETE_ALTERNATE_CONTACT = "DeleteAlternateContact"
     UPDATE_POLICY = "UpdatePolicy"
     UPDATE_ENGINEER_SERVICES = "UpdateEngineerServices"
     # Reference data (catalog), changed by operators in the admin: Put creates or updates.

@@ -8,6 +8,7 @@ region when an endpoint_url is given); the service must be `support`.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -20,8 +21,9 @@ from botocore.credentials import Credentials
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.access import access_key_for_signature
 from accounts.models import AccessKey, AccessKeyStatus
-from accounts.services import access_key_secret
+from core import crypto
 from core.errors import (
     IncompleteSignatureException,
     InvalidSignatureException,
@@ -168,14 +170,20 @@ def identify(request: HttpRequest) -> tuple[ParsedAuthorization, str, AccessKey]
     # We issue only long-term keys: a session token cannot belong to one of them.
     if request.META.get("HTTP_X_AMZ_SECURITY_TOKEN"):
         raise UnrecognizedClientException()
-    key = (
-        AccessKey.objects.select_related("user", "user__account", "user__account__plan")
-        .filter(access_key_id=auth.access_key_id)
-        .first()
-    )
+    key = access_key_for_signature(auth.access_key_id)
     if key is None or key.status != AccessKeyStatus.ACTIVE or not key.user.is_active:
         raise UnrecognizedClientException()
     return auth, amz_date, key
+
+
+@functools.lru_cache(maxsize=4096)
+def _signing_key(secret_encrypted: str, date: str, region: str) -> bytes:
+    """SigV4's derived key for one day, region and this service (the chain of HMACs AWS
+    specifies). Keyed by the stored ciphertext, so a new secret never meets an old key."""
+    key = f"AWS4{crypto.decrypt(secret_encrypted)}".encode()
+    for part in (date, region, SERVICE, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
 
 
 def verify(
@@ -199,11 +207,13 @@ def verify(
     rebuilt = AWSRequest(method=request.method, url=url, headers=headers, data=body)
     rebuilt.context["timestamp"] = amz_date
     rebuilt.context["payload_signing_enabled"] = True
-    signer = SigV4Auth(
-        Credentials(auth.access_key_id, access_key_secret(key)), SERVICE, auth.region
-    )
-    canonical = signer.canonical_request(rebuilt)
-    expected = signer.signature(signer.string_to_sign(rebuilt, canonical), rebuilt)
+    # botocore builds the canonical request and the string to sign; the key that signs it is
+    # derived once per key, day and region (as AWS recommends) instead of per call, so the
+    # secret is decrypted once a day rather than on every request.
+    signer = SigV4Auth(Credentials(auth.access_key_id, ""), SERVICE, auth.region)
+    string_to_sign = signer.string_to_sign(rebuilt, signer.canonical_request(rebuilt))
+    signing_key = _signing_key(key.secret_encrypted, auth.date, auth.region)
+    expected = hmac.new(signing_key, string_to_sign.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, auth.signature):
         raise InvalidSignatureException()
     return key

@@ -7,9 +7,11 @@ bounded depth) -> rate limit -> plan has API access -> input shape (botocore mod
 (`support:<Operation>`) -> handler. The operation is checked first, like AWS does, so an unknown
 target is never authenticated, recorded or named anywhere.
 
-A handler runs in one transaction. `dryRun` runs it and rolls back, then answers
-`DryRunOperationException`. Mutating calls are remembered by (access key, invocation id) in the
-same transaction, so botocore's retries of a committed call get the first answer.
+A mutating handler runs in one transaction; a read runs outside any (its audit record is one
+INSERT after it), so reads never hold SQLite's write lock. `dryRun` runs the handler and rolls
+back (a read has nothing to roll back), then answers `DryRunOperationException`. Mutating calls
+are remembered by (access key, invocation id) in the same transaction, so botocore's retries of
+a committed call get the first answer.
 
 Every call writes exactly one audit record named after the operation. Who writes it is declared
 with the operation (`audited_by_service`): an operation that acts through a service that records
@@ -337,6 +339,8 @@ def _run(
         extra={"base_url": request.build_absolute_uri("/")},
     )
     output_shape = model.operation_model(spec.name).output_shape
+    if spec.read_only:
+        return _run_read(spec, ctx, principal, account, params, raw_params, output_shape)
     try:
         with transaction.atomic():
             result = model.serialize_output(spec.handler(ctx, params), output_shape) or {}
@@ -370,4 +374,30 @@ def _run(
         if stored is None:
             raise
         return stored.response
+    return result
+
+
+def _run_read(
+    spec: OperationSpec,
+    ctx: CallContext,
+    principal: Principal,
+    account: Account,
+    params: dict[str, Any],
+    raw_params: dict[str, Any],
+    output_shape: Any,
+) -> dict[str, Any]:
+    """A read runs outside any transaction and its audit record is one INSERT after it: on
+    SQLite a transaction here would be `BEGIN IMMEDIATE`, holding the database's only write lock
+    for the whole read, so every read would queue behind every other call."""
+    result = model.serialize_output(spec.handler(ctx, params), output_shape) or {}
+    if ctx.dry_run:
+        raise DryRunOperationException()
+    audit.record(
+        actor=principal,
+        event_name=spec.name,
+        account=account,
+        request_parameters=sanitize_parameters(raw_params, spec.name),
+        response_elements=ctx.audit_response,
+        read_only=True,
+    )
     return result

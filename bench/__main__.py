@@ -10,6 +10,7 @@ BENCHMARKS = {
     "search": "bench.search",
     "fuzz": "bench.fuzz",
     "faults": "bench.faults",
+    "scale": "bench.scale",
     "drain": "bench.drain",
 }
 

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 
-from bench.api import (
+from bench.common import (
     ROOT,
     Result,
     api_user,

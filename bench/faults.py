@@ -28,7 +28,7 @@ through:
    write carries a token), messages the SMTP server received per notification (Message-ID), and
    the refreshes' final states; and grep every process's log.
 
-The figures are appended to docs/benchmarks.md (bench.api.publish) unless --no-record.
+The figures are appended to docs/benchmarks.md (bench.common.publish) unless --no-record.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bench.api import ROOT, publish, run_json, scratch_env
+from bench.common import ROOT, publish, run_json, scratch_env
 from bench.faults_load import ApiClient, Load, PageClient, Tally, support_client
 from bench.faults_record import Run, record
 from bench.faults_stack import Postgres, Redis, Smtp, Stack

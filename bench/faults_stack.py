@@ -19,7 +19,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from bench.api import ROOT, free_port, wait_http
+from bench.common import ROOT, free_port, wait_http
 
 BIN = Path(sys.executable).parent
 

@@ -35,7 +35,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.model import Shape
 
-from bench.api import (
+from bench.common import (
     ROOT,
     api_user,
     database_name,

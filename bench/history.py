@@ -15,7 +15,7 @@ import sys
 import time
 import urllib.request
 
-from bench.api import (
+from bench.common import (
     ROOT,
     database_name,
     free_port,

@@ -21,7 +21,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.api import (
+from bench.common import (
     ROOT,
     database_name,
     free_port,

@@ -20,7 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from bench.api import (
+from bench.common import (
     database_name,
     free_port,
     measure,
@@ -29,11 +29,11 @@ from bench.api import (
     publish,
     run_json,
     scratch_env,
-    seed,
     start_web,
     wait_http,
 )
 from bench.pages import signed_in_opener
+from bench.seeding import seed
 
 PASSWORD = "bench-password-1"
 

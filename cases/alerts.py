@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -52,8 +52,17 @@ def _engineers() -> QuerySet[User]:
 
 def covering_engineers(case: Case) -> list[User]:
     """The engineers who cover the case's service, or every engineer when nobody does."""
-    covering = list(_engineers().filter(services=case.service_id))
-    return covering or list(_engineers())
+    engineers = list(
+        _engineers().annotate(
+            covers=Exists(
+                User.services.through.objects.filter(
+                    user_id=OuterRef("pk"), service_id=case.service_id
+                )
+            )
+        )
+    )
+    covering: list[User] = [e for e in engineers if e.covers]
+    return covering or list(engineers)
 
 
 def _notify(case: Case, recipients: Iterable[User], kind: str, dedupe_key: str) -> None:

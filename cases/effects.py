@@ -19,7 +19,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.models import AlternateContact, AlternateContactType, UserKind
 from cases.models import AttachmentSet, Case, Communication, CommunicationOrigin
+from catalog.models import CaseType
 from events.kinds import CASE_DETAIL_TYPE, CASE_SOURCE, CaseEventName
 from events.models import EVENTS_REGION
 from events.services import event_publish
@@ -43,6 +45,27 @@ def case_recipients(case: Case) -> list[str]:
     candidates += list(case.cc_email_addresses or [])
     if case.account.contact_email:
         candidates.append(case.account.contact_email)
+    # The alternate contact the case's subject calls for: billing for account and billing
+    # cases, security for a security service's, operations for the others.
+    if case.case_type == CaseType.ACCOUNT_AND_BILLING:
+        wanted = AlternateContactType.BILLING
+    elif case.service.is_security:
+        wanted = AlternateContactType.SECURITY
+    else:
+        wanted = AlternateContactType.OPERATIONS
+    contact = (
+        AlternateContact.objects.filter(account_id=case.account_id, contact_type=wanted)
+        .values_list("email", flat=True)
+        .first()
+    )
+    if contact:
+        candidates.append(contact)
+    elif not candidates:
+        # An IAM user without an email address, on an account without a contact address: the
+        # root user's address is the account's contact of last resort.
+        root = case.account.users.filter(kind=UserKind.ROOT).exclude(email="").first()
+        if root is not None:
+            candidates.append(root.email)
     seen: set[str] = set()
     result = []
     for address in candidates:

@@ -105,7 +105,9 @@ class CaseCreateForm(forms.Form):
         label=_("Call me"), choices=[("", "—"), *CallbackWhen.choices], required=False
     )
 
-    def __init__(self, *args: Any, plan: SupportPlan, is_iam_user: bool, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, plan: SupportPlan, cc_required: bool, **kwargs: Any) -> None:
+        """`cc_required`: for IAM users with an email address, who must copy themselves (an IAM
+        user without one gets the account's contacts copied instead)."""
         super().__init__(*args, **kwargs)
         self.plan = plan
         case_types = plan.case_types()
@@ -115,7 +117,7 @@ class CaseCreateForm(forms.Form):
         chosen_type = self.data.get("case_type") or self.initial.get("case_type") or case_types[0]
         services = Service.objects.filter(is_active=True, case_type=chosen_type).order_by("name")
         cast(forms.ChoiceField, self.fields["service"]).choices = [("", _("Choose a service"))] + [
-            (s.code, s.name) for s in services
+            (s.code, s.local_name) for s in services
         ]
         service_code = self.data.get("service") or self.initial.get("service")
         categories = Category.objects.filter(service__code=service_code, is_active=True).order_by(
@@ -124,7 +126,7 @@ class CaseCreateForm(forms.Form):
         self.categories = list(categories)
         cast(forms.ChoiceField, self.fields["category"]).choices = [
             ("", _("Choose a category"))
-        ] + [(c.code, c.name) for c in self.categories]
+        ] + [(c.code, c.local_name) for c in self.categories]
         cells = (
             PlanSeverity.objects.filter(plan=plan)
             .select_related("severity")
@@ -135,7 +137,7 @@ class CaseCreateForm(forms.Form):
                 cell.severity.code,
                 _("%(name)s (first response within %(time)s%(hours)s)")
                 % {
-                    "name": cell.severity.name,
+                    "name": cell.severity.local_name,
                     "time": _duration(cell.response_minutes),
                     "hours": _(", business hours") if plan.business_hours_only else "",
                 },
@@ -147,12 +149,30 @@ class CaseCreateForm(forms.Form):
             (value, label) for value, label in ContactMethod.choices if value in methods
         ]
         self.fields["contact_method"].initial = ContactMethod.WEB
-        if is_iam_user:
+        # What the plan allows is what the form offers: without CC lists, only an IAM user's
+        # own address (which AWS asks them for) is left to give, and nobody else sees the field.
+        self.cc_note = ""
+        if not plan.allows_cc:
+            self.cc_note = _(
+                "The %(plan)s plan does not include CC lists: updates on this case are emailed "
+                "to you and to your account's contact address."
+            ) % {"plan": plan.name}
+        if cc_required:
             self.fields["cc"].required = True
-            self.fields["cc"].help_text = _(
-                "Required for IAM users: include your own email address. Use commas or "
-                "semicolons to separate addresses (at most 10)."
+            self.fields["cc"].help_text = (
+                _(
+                    "Required for IAM users: include your own email address. Use commas or "
+                    "semicolons to separate addresses (at most 10)."
+                )
+                if plan.allows_cc
+                else _("Required for IAM users: your own email address.")
             )
+        elif not plan.allows_cc:
+            del self.fields["cc"]
+        self.offers_phone = ContactMethod.PHONE in methods
+        if not self.offers_phone:
+            del self.fields["callback_number"]
+            del self.fields["callback_when"]
 
     def selected_category(self) -> Category | None:
         code = self.data.get("category") or self.initial.get("category")
@@ -176,11 +196,29 @@ class ReplyForm(forms.Form):
     attachments = attachments_field(_("Attachments"))
 
 
+class ReopenForm(forms.Form):
+    body = forms.CharField(
+        label=_("What still needs attention?"),
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Reopening sends this message to Support with the case."),
+    )
+
+
 class CcForm(forms.Form):
+    # Adding addresses is an action the reader may skip, so the field is not marked required;
+    # submitting it empty is still an error.
     cc = forms.CharField(
         label=_("Add CC addresses"),
         help_text=_("Separate addresses with commas or semicolons."),
+        required=False,
     )
+
+    def clean_cc(self) -> str:
+        value: str = self.cleaned_data.get("cc", "")
+        if not value.strip():
+            raise forms.ValidationError(_("Enter the addresses to add."))
+        return value
 
 
 # The case list's sort choices; their orders are cases.selectors.CASE_LIST_ORDERS.

@@ -45,7 +45,9 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -114,6 +116,10 @@ EVENTS: dict[CaseStatus, CaseEventName] = {
 
 MSG_INVALID = "A case cannot move from {old} to {new}."
 MSG_NOT_PERMITTED = "You cannot move a case from {old} to {new}."
+MSG_REOPEN_EXPIRED = (
+    "This case was resolved more than {days} days ago and can no longer be reopened: open a "
+    "related case instead."
+)
 
 
 def _edges_for(actor: Principal) -> dict[CaseStatus, frozenset[CaseStatus]]:
@@ -126,7 +132,22 @@ def _edges_for(actor: Principal) -> dict[CaseStatus, frozenset[CaseStatus]]:
 
 def allowed_transitions(case: Case, actor: Principal) -> frozenset[CaseStatus]:
     """The statuses `actor` may move `case` to now (for buttons and checks alike)."""
-    return _edges_for(actor).get(CaseStatus(case.status), frozenset())
+    edges = _edges_for(actor).get(CaseStatus(case.status), frozenset())
+    if actor.is_customer and S.REOPENED in edges and not within_reopen_window(case):
+        edges = edges - {S.REOPENED}
+    return edges
+
+
+def reopen_deadline(case: Case) -> datetime | None:
+    """Until when a customer may reopen the resolved `case` (None: it is not resolved)."""
+    if case.status != S.RESOLVED or case.resolved_at is None:
+        return None
+    return case.resolved_at + timedelta(days=settings.SUPPORTCENTER_REOPEN_DAYS)
+
+
+def within_reopen_window(case: Case) -> bool:
+    deadline = reopen_deadline(case)
+    return deadline is None or timezone.now() <= deadline
 
 
 def is_open(status: str) -> bool:
@@ -275,6 +296,10 @@ def transition(
     if new not in TRANSITIONS[old]:
         raise InvalidCaseTransition(MSG_INVALID.format(old=old.label, new=new.label))
     if new not in allowed_transitions(case, actor):
+        if new == S.REOPENED and actor.is_customer and not within_reopen_window(case):
+            raise InvalidCaseTransition(
+                MSG_REOPEN_EXPIRED.format(days=settings.SUPPORTCENTER_REOPEN_DAYS)
+            )
         raise InvalidCaseTransition(MSG_NOT_PERMITTED.format(old=old.label, new=new.label))
     now = timezone.now()
     fields: dict[str, object] = {"status": new, "updated_at": now, "status_changed_at": now}

@@ -6,6 +6,7 @@ recent communications of all cases on it (one window-function query), and their 
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -13,15 +14,11 @@ from datetime import datetime
 
 from django.db.models import Case as SqlCase
 from django.db.models import (
-    Count,
-    F,
     IntegerField,
     QuerySet,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import RowNumber
 
 from accounts.access import is_allowed
 from accounts.principals import Principal
@@ -35,6 +32,7 @@ from cases.models import (
     Communication,
     InternalNote,
 )
+from core import rawload
 from core.paging import Cursor, KeysetPage, SortKey, cursor_after, keyset_page
 
 RECENT_COMMUNICATIONS = 5
@@ -62,10 +60,9 @@ def case_page_for_principal(
     cursor: Cursor | None = None,
 ) -> KeysetPage:
     """Cases the principal may see, newest first, one page of at most `limit` after `cursor`
-    (one query)."""
-    queryset: QuerySet[Case] = access.cases_for_principal(principal).select_related(
-        "service", "category", "severity"
-    )
+    (one query; the cases alone: their service, category and severity codes come from the
+    catalog snapshot, `catalog.cache`)."""
+    queryset: QuerySet[Case] = access.cases_for_principal(principal)
     if case_ids is not None:
         queryset = queryset.filter(case_id__in=case_ids)
     if display_id is not None:
@@ -90,27 +87,37 @@ def recent_communications(
     case_ids = [case.pk for case in cases]
     if not case_ids:
         return {}
-    ranked = (
-        Communication.objects.filter(case_id__in=case_ids)
-        .annotate(
-            position=Window(
-                RowNumber(),
-                partition_by=[F("case_id")],
-                order_by=[F("created_at").desc(), F("communication_id").desc()],
-            ),
-            total=Window(Count("id"), partition_by=[F("case_id")]),
-        )
-        .filter(position__lte=per_case)
-        .order_by("case_id", "position")
-    )
-    communications = list(ranked)
+    communications = []
+    totals: dict[int, int] = {}
+    width = rawload.width(Communication)
+    for row in rawload.fetch_all(_recent_sql(len(case_ids)), [*case_ids, per_case]):
+        communication = rawload.instance(Communication, row[:width])
+        totals[communication.case_id] = row[width]
+        communications.append(communication)
     _attach_attachments(communications)
     result: dict[int, tuple[list[Communication], int]] = {pk: ([], 0) for pk in case_ids}
     for communication in communications:
-        items, _ = result[communication.case_id]
-        items.append(communication)
-        result[communication.case_id] = (items, communication.total)
+        result[communication.case_id][0].append(communication)
+    for pk, total in totals.items():
+        result[pk] = (result[pk][0], total)
     return result
+
+
+@functools.lru_cache(maxsize=64)
+def _recent_sql(cases: int) -> str:
+    """The newest communications of each of `cases` cases, with each case's count, by window
+    functions (the same text on SQLite and PostgreSQL; composed once per page size, as the
+    ORM's compilation of it cost more than running it)."""
+    q = rawload.quote
+    marks = ", ".join(["%s"] * cases)
+    return (
+        f"SELECT * FROM (SELECT {rawload.columns(Communication, 'c')}, "
+        f"COUNT(*) OVER (PARTITION BY c.{q('case_id')}) AS total, "
+        f"ROW_NUMBER() OVER (PARTITION BY c.{q('case_id')} ORDER BY c.{q('created_at')} DESC, "
+        f"c.{q('communication_id')} DESC) AS position "
+        f"FROM {q(Communication._meta.db_table)} c WHERE c.{q('case_id')} IN ({marks})) ranked "
+        f"WHERE position <= %s ORDER BY {q('case_id')}, position"
+    )
 
 
 def _attach_attachments(communications: Sequence[Communication | InternalNote]) -> None:

@@ -7,6 +7,7 @@ app_name = "cases"
 urlpatterns = [
     path("", views.case_list, name="list"),
     path("create/", views.case_create, name="create"),
+    path("plan/", views.support_plan, name="plan"),
     path("create/options/", views.case_create_options, name="create-options"),
     path("<str:case_id>/", views.case_detail, name="detail"),
     path("<str:case_id>/messages/", views.case_messages, name="messages"),

@@ -20,14 +20,22 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts import access as account_access
-from accounts.decorators import customer_required
+from accounts.decorators import customer_required, no_access
 from accounts.http import SupportRequest
 from cases import access, lifecycle, selectors, services
-from cases.forms import CaseCreateForm, CaseFilterForm, CcForm, ReplyForm, split_addresses
+from cases.forms import (
+    CaseCreateForm,
+    CaseFilterForm,
+    CcForm,
+    ReopenForm,
+    ReplyForm,
+    split_addresses,
+)
 from cases.http import attachment_response, chat_poll_response, new_attachments
 from cases.models import Case, CaseStatus
+from cases.services.plans import support_plan_change
 from catalog.models import ContactMethod
-from catalog.selectors import service_list, severity_cells_for_plan
+from catalog.selectors import plans_compared, service_list, severity_cells_for_plan
 from core.errors import SupportApiError
 from core.forms import add_service_error
 from core.paging import read_page
@@ -52,7 +60,7 @@ def home(request: SupportRequest) -> HttpResponse:
 def case_list(request: SupportRequest) -> HttpResponse:
     principal = request.principal
     plan = principal.require_account().plan
-    severities = [(c.severity.code, c.severity.name) for c in severity_cells_for_plan(plan)]
+    severities = [(c.severity.code, c.severity.local_name) for c in severity_cells_for_plan(plan)]
     form = CaseFilterForm(request.GET or None, severities=severities)
     filters = form.cleaned_data if form.is_valid() else {}
     zone = timezone.get_current_timezone()
@@ -92,13 +100,40 @@ def _create_form(
     user = principal.require_user()
     if user.email and user.is_iam:
         initial["cc"] = user.email
+    if data is None and request.GET.get("related"):
+        initial.update(_related_initial(request, request.GET["related"]))
     return CaseCreateForm(
         data,
         files,
         plan=principal.require_account().plan,
-        is_iam_user=principal.require_user().is_iam,
+        cc_required=user.is_iam and bool(user.email),
         initial=initial,
     )
+
+
+def _related_initial(request: SupportRequest, case_id: str) -> dict[str, str]:
+    """A related case starts as a copy of the earlier one's type, service, category, severity
+    and language, and names it (as AWS asks: "include the related case number"). A case the
+    principal cannot see pre-fills nothing."""
+    try:
+        earlier = access.access_case_by_case_id(
+            request.principal, case_id[:100], action="support:DescribeCases"
+        )
+    except SupportApiError:
+        return {}
+    subject = _("Related to case %(id)s: %(subject)s") % {
+        "id": earlier.display_id,
+        "subject": earlier.subject,
+    }
+    return {
+        "case_type": earlier.case_type,
+        "service": earlier.service.code,
+        "category": earlier.category.code,
+        "severity": earlier.severity.code,
+        "language": earlier.language,
+        "subject": subject[:250],
+        "description": _("Related to case %(id)s.") % {"id": earlier.display_id} + "\n\n",
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -124,9 +159,9 @@ def case_create(request: SupportRequest) -> HttpResponse:
                 body=data["description"],
                 language=data["language"],
                 contact_method=data["contact_method"],
-                cc_email_addresses=split_addresses(data["cc"]),
-                callback_number=data["callback_number"],
-                callback_when=data["callback_when"],
+                cc_email_addresses=split_addresses(data.get("cc", "")),
+                callback_number=data.get("callback_number", ""),
+                callback_when=data.get("callback_when", ""),
                 extra_field_value=data["extra_field_value"],
             )
         except SupportApiError as error:
@@ -145,7 +180,7 @@ def case_create_options(request: SupportRequest) -> HttpResponse:
     principal = request.principal
     form = CaseCreateForm(
         plan=principal.require_account().plan,
-        is_iam_user=principal.require_user().is_iam,
+        cc_required=principal.require_user().is_iam and bool(principal.require_user().email),
         initial={key: request.GET.get(key, "") for key in ("case_type", "service", "category")},
     )
     # The smallest region that changes: the category list after a service, the help and prompt
@@ -179,6 +214,11 @@ def _detail_context(request: SupportRequest, case: Case, **extra: object) -> dic
         "communications": selectors.case_communications(case) if can_read and not chat else [],
         "reply_form": extra.pop("reply_form", None) or ReplyForm(),
         "cc_form": extra.pop("cc_form", None) or CcForm(),
+        "reopen_form": extra.pop("reopen_form", None) or ReopenForm(),
+        # Past the reopening window a customer opens a related case instead.
+        "reopen_expired": case.status == CaseStatus.RESOLVED
+        and not lifecycle.within_reopen_window(case),
+        "reopen_deadline": lifecycle.reopen_deadline(case),
         "can_reply": account_access.is_allowed(principal, "support:AddCommunicationToCase"),
         "can_resolve": CaseStatus.RESOLVED in allowed
         and account_access.is_allowed(principal, "support:ResolveCase"),
@@ -302,16 +342,22 @@ def case_resolve(request: SupportRequest, case_id: str) -> HttpResponse:
 @require_POST
 @customer_required("support:AddCommunicationToCase")
 def case_reopen(request: SupportRequest, case_id: str) -> HttpResponse:
+    """Reopen a resolved case with a message, as AWS does: the message is a reply, and a reply
+    to a resolved case reopens it (within the reopening window; `lifecycle`)."""
     case = access.access_case_by_case_id(
         request.principal, case_id, action="support:AddCommunicationToCase"
     )
-    try:
-        services.case_reopen(case=case, actor=request.principal)
-    except SupportApiError as error:
-        if request.htmx:
-            return _after_action(request, case, action_error=error.message)
-        messages.error(request, error.message)
-    return _after_action(request, case)
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_reply_with_files(
+                case=case, actor=request.principal, body=form.cleaned_data["body"], files=[]
+            )
+        except SupportApiError as error:
+            add_service_error(form, error)
+        else:
+            return _after_action(request, case)
+    return _render_invalid(request, _detail_context(request, case, reopen_form=form))
 
 
 @require_GET
@@ -326,3 +372,35 @@ def attachment_download(
     attachment = access.access_case_attachment(request.principal, case, attachment_id)
     handle = services.attachment_open(attachment=attachment, actor=request.principal)
     return attachment_response(handle, attachment, inline=False)
+
+
+@require_http_methods(["GET", "POST"])
+@customer_required("support:DescribeSeverityLevels")
+def support_plan(request: SupportRequest) -> HttpResponse:
+    """The account's plan beside the others (case types, severities and response times,
+    channels, API access, Trusted Advisor); the root user changes it here, at once."""
+    principal = request.principal
+    account = principal.require_account()
+    plans = plans_compared()
+    if request.method == "POST":
+        if not principal.require_user().is_root:
+            return no_access(request, "supportplans:UpdateSupportPlan")
+        chosen = next((p for p in plans if p.code == request.POST.get("plan")), None)
+        if chosen is None:
+            messages.error(request, _("Choose one of the plans below."))
+        else:
+            support_plan_change(account=account, plan=chosen, actor=principal)
+            messages.success(
+                request, _("Your account is now on the %(plan)s plan.") % {"plan": chosen.name}
+            )
+            return redirect("cases:plan")
+    return render(
+        request,
+        "cases/support_plan.html",
+        {
+            "account": account,
+            "plans": plans,
+            "current": next((p for p in plans if p.pk == account.plan_id), None),
+            "can_change": principal.require_user().is_root,
+        },
+    )

@@ -53,8 +53,8 @@ class CategoryInline(admin.TabularInline):
 
 @admin.register(Service)
 class ServiceAdmin(NoDeleteAdmin):
-    list_display = ("name", "code", "case_type", "is_active")
-    list_filter = ("case_type", "is_active")
+    list_display = ("name", "code", "case_type", "is_security", "is_active")
+    list_filter = ("case_type", "is_security", "is_active")
     search_fields = ("name", "code")
     inlines = [CategoryInline]
 

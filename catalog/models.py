@@ -13,6 +13,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimestampedModel
@@ -30,7 +31,21 @@ class ContactMethod(models.TextChoices):
     PHONE = "phone", _("Phone")
 
 
-class Severity(TimestampedModel):
+class LocalizedNameMixin:
+    """`local_name`: the Japanese name while Japanese is active and one is set, else the name
+    (pages render in the reader's language, emails in the case's)."""
+
+    name: str
+    name_ja: str
+
+    @property
+    def local_name(self) -> str:
+        if self.name_ja and (translation.get_language() or "").startswith("ja"):
+            return self.name_ja
+        return self.name
+
+
+class Severity(LocalizedNameMixin, TimestampedModel):
     """A severity level; `code` is the API's severityCode."""
 
     code = models.CharField(max_length=16, unique=True)
@@ -138,12 +153,18 @@ class PlanSeverity(TimestampedModel):
         )
 
 
-class Service(TimestampedModel):
+class Service(LocalizedNameMixin, TimestampedModel):
     code = models.CharField(max_length=100, unique=True, help_text=_("AWS service code."))
     name = models.CharField(max_length=200)
     name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
     case_type = models.CharField(
         max_length=32, choices=CaseType.choices, default=CaseType.TECHNICAL
+    )
+    # Cases about it are copied to the account's security contact (accounts.AlternateContact).
+    is_security = models.BooleanField(
+        _("security service"),
+        default=False,
+        help_text=_("Copy its cases' emails to the account's security contact."),
     )
     is_active = models.BooleanField(default=True)
 
@@ -162,7 +183,7 @@ class Service(TimestampedModel):
         return self.name
 
 
-class Category(TimestampedModel):
+class Category(LocalizedNameMixin, TimestampedModel):
     service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="categories")
     code = models.CharField(max_length=100)
     name = models.CharField(max_length=200)

@@ -77,3 +77,15 @@ def service_choices() -> list[tuple[str, str]]:
 
 def plan_get(code: str) -> SupportPlan:
     return SupportPlan.objects.get(code=code)
+
+
+def plans_compared() -> list[SupportPlan]:
+    """Every plan with its severity cells (severity loaded, lowest first) as `cells`: two
+    queries, for the side-by-side comparison."""
+    plans = list(SupportPlan.objects.order_by("position", "code"))
+    cells: dict[int, list[PlanSeverity]] = {plan.pk: [] for plan in plans}
+    for cell in PlanSeverity.objects.select_related("severity").order_by("severity__level"):
+        cells.setdefault(cell.plan_id, []).append(cell)
+    for plan in plans:
+        plan.cells = cells[plan.pk]  # type: ignore[attr-defined]
+    return plans

@@ -66,6 +66,7 @@ def reference_data_load() -> LoadResult:
                 "name": row["name"],
                 "name_ja": row.get("name_ja", ""),
                 "case_type": row.get("case_type", "technical"),
+                "is_security": row.get("is_security", False),
             },
         )
         result.add(created)
@@ -113,7 +114,7 @@ PLAN_FIELDS = frozenset(
 SEVERITY_FIELDS = frozenset(
     {"code", "name", "name_ja", "level", "description", "sla_warning_percent"}
 )
-SERVICE_FIELDS = frozenset({"code", "name", "name_ja", "case_type", "is_active"})
+SERVICE_FIELDS = frozenset({"code", "name", "name_ja", "case_type", "is_security", "is_active"})
 CATEGORY_FIELDS = frozenset(
     {"service", "code", "name", "name_ja", "help_links", "extra_field_label", "is_active"}
 )

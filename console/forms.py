@@ -144,13 +144,13 @@ class ReclassifyForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["severity"]).choices = [
-            (cell.severity.code, cell.severity.name) for cell in severity_cells_for_plan(plan)
+            (cell.severity.code, cell.severity.local_name) for cell in severity_cells_for_plan(plan)
         ]
         cast(forms.ChoiceField, self.fields["classification"]).choices = [
             (
-                service.name,
+                service.local_name,
                 [
-                    (f"{service.code}/{category.code}", category.name)
+                    (f"{service.code}/{category.code}", category.local_name)
                     for category in service.active_categories
                 ],
             )

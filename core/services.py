@@ -14,6 +14,16 @@ def sequence_next(name: str, *, start: int) -> int:
     A single UPDATE takes the row lock on PostgreSQL and the write lock on SQLite, so two
     transactions can never read the same value.
     """
+    if connection.features.can_return_columns_from_insert:
+        # SQLite 3.35+ and PostgreSQL: the increment and its result in one statement.
+        table = connection.ops.quote_name(Sequence._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET value = value + 1 WHERE name = %s RETURNING value", [name]
+            )
+            row = cursor.fetchone()
+        if row is not None:
+            return int(row[0])
     updated = Sequence.objects.filter(name=name).update(value=F("value") + 1)
     if not updated:
         Sequence.objects.get_or_create(name=name, defaults={"value": start - 1})

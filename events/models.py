@@ -192,6 +192,8 @@ class EventDelivery(TimestampedModel):
     )
 
     class Meta:
+        verbose_name = _("event delivery")
+        verbose_name_plural = _("event deliveries")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(

@@ -71,7 +71,13 @@ REDIS_URL = _env("REDIS_URL")
 DEMO = _env_bool("SUPPORTCENTER_DEMO", False)
 # Comma-separated Fernet keys (newest first) for secrets at rest; derived from SECRET_KEY if unset.
 ENCRYPTION_KEYS = _env_list("SUPPORTCENTER_ENCRYPTION_KEYS", [])
-SITE_URL = _env("SUPPORTCENTER_SITE_URL", "http://127.0.0.1:8000")
+# Links in emails. Unset, it follows the address `make run` serves on (HOST and PORT; a
+# wildcard address is no place to link to, so this machine's loopback name stands in for it).
+_RUN_HOST = _env("HOST", "127.0.0.1")
+SITE_URL = _env(
+    "SUPPORTCENTER_SITE_URL",
+    f"http://{'localhost' if _RUN_HOST in ('0.0.0.0', '::') else _RUN_HOST}:{_env('PORT', '8000')}",
+)
 TIME_ZONE = _env("SUPPORTCENTER_TIME_ZONE", "UTC")
 
 EMAIL_HOST = _env("SUPPORTCENTER_EMAIL_HOST", "localhost")
@@ -126,6 +132,9 @@ SUPPORTCENTER_ATTACHMENT_SET_CREATION_LIMIT = _env_int(
 SUPPORTCENTER_BUSINESS_HOURS_START = _env_int("SUPPORTCENTER_BUSINESS_HOURS_START", 8)
 SUPPORTCENTER_BUSINESS_HOURS_END = _env_int("SUPPORTCENTER_BUSINESS_HOURS_END", 18)
 SUPPORTCENTER_AUTO_RESOLVE_DAYS = _env_int("SUPPORTCENTER_AUTO_RESOLVE_DAYS", 6)
+# How long after its resolution a customer may reopen a case (AWS: 14 days); after that they
+# open a related case instead. Engineers may reopen any resolved case.
+SUPPORTCENTER_REOPEN_DAYS = _env_int("SUPPORTCENTER_REOPEN_DAYS", 14)
 SUPPORTCENTER_CASE_RETENTION_DAYS = _env_int("SUPPORTCENTER_CASE_RETENTION_DAYS", 365)
 SUPPORTCENTER_AUDIT_REGION = _env("SUPPORTCENTER_AUDIT_REGION", "us-east-1")
 # Audit trail: how far back event history reaches, and how long records are kept (days).
@@ -166,6 +175,10 @@ if SECRET_KEY_ENV:
     SECRET_KEY = SECRET_KEY_ENV
 elif SECRET_KEY_FILE:
     SECRET_KEY = Path(SECRET_KEY_FILE).read_text().strip()
+elif (DATA_DIR / "secret_key").is_file():
+    # The key `make run` keeps in the data directory: the operators' commands the README shows
+    # (manage.py create_api_user, createsuperuser, ...) find it without being told.
+    SECRET_KEY = (DATA_DIR / "secret_key").read_text().strip()
 elif DEBUG:
     # Development only: a random key per process would log everyone out on every reload, so
     # keep one in the data directory.
@@ -193,6 +206,9 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "core",
     "accounts",
     "catalog",
@@ -222,12 +238,16 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed a second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.HtmxVaryMiddleware",
     "accounts.middleware.PrincipalMiddleware",
     "accounts.middleware.ViewerTimeZoneMiddleware",
+    # IAM users of an account that requires multi-factor sign-in set it up before anything else.
+    "accounts.middleware.MfaEnrollmentMiddleware",
     # Service errors a view did not show on a form become the page they mean (404, 403, 400).
     "accounts.middleware.ServiceErrorMiddleware",
     # Records the actions a page refused, after the view's transaction is over.
@@ -244,6 +264,8 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.SupportCenterBackend",
 ]
 LOGIN_URL = "/signin/"
+# The issuer authenticator apps show beside the codes.
+OTP_TOTP_ISSUER = "Support Center"
 LOGIN_REDIRECT_URL = "/support/"
 # Failed sign-ins are throttled per IP address and sign-in name (django-axes).
 AXES_FAILURE_LIMIT = SIGNIN_FAILURE_LIMIT
@@ -282,6 +304,11 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(DATA_DIR / "supportcenter.sqlite3"),
+            # Kept open between requests: opening costs a few milliseconds, and when the last
+            # connection to a WAL database closes SQLite checkpoints and removes the WAL, which
+            # per request would cost more than the request.
+            "CONN_MAX_AGE": None,
+            "CONN_HEALTH_CHECKS": True,
             # WAL lets the web server and the Celery worker read while the other writes;
             # IMMEDIATE makes writers queue for the lock instead of failing mid-transaction.
             "OPTIONS": {

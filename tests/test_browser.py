@@ -103,6 +103,18 @@ def test_root_creates_an_iam_user_and_a_key(page, live_server, reference_data) -
     assert key_id.startswith("ASCK") and len(secret) == 40
 
 
+def test_callback_fields_show_only_for_phone(page, live_server, reference_data) -> None:
+    account = factories.make_account("enterprise")
+    sign_in_root(page, live_server, account)
+    page.goto(f"{live_server.url}/support/cases/create/")
+    number = page.get_by_label("Callback number")
+    assert not number.is_visible()
+    page.get_by_label("Phone").check()
+    assert number.is_visible()
+    page.get_by_label("Web").check()
+    assert not number.is_visible()
+
+
 def test_iam_user_case_journey(page, live_server, reference_data, tmp_path) -> None:
     account = factories.make_account("business")
     factories.make_iam_user(account, user_name="dave", email="dave@example.com")
@@ -152,6 +164,7 @@ def test_iam_user_case_journey(page, live_server, reference_data, tmp_path) -> N
     page.get_by_role("button", name="Resolve case").click()
     page.get_by_role("button", name="Reopen case").wait_for()
     assert Case.objects.get(subject="Browser case").status == "resolved"
+    page.get_by_label("What still needs attention?").fill("It happened again.")
     page.get_by_role("button", name="Reopen case").click()
     page.get_by_role("button", name="Resolve case").wait_for()
     case = Case.objects.get(subject="Browser case")

@@ -186,12 +186,12 @@ def test_navigation_costs_no_query_of_its_own(
     account = factories.make_account("business")
     client.force_login(factories.make_iam_user(account, policy="SupportCenterReadOnlyAccess"))
     url = reverse("advisor:dashboard")
-    # 1 session; 2 user with account and plan; 3-4 the user's and its groups' policies (read
-    # once for the view and all six links); 5 check states; 6 AWS connection; 7 history.
-    with django_assert_num_queries(7):
+    # 1 session; 2 user with account and plan; 3 the user's and its groups' policies (read
+    # once for the view and all six links); 4 check states; 5 AWS connection; 6 history.
+    with django_assert_num_queries(6):
         response = client.get(url)
     assert _nav_link("advisor") in response.content.decode()
     assert _nav_link("create_case") not in response.content.decode()
-    # 1 session; 2 user; 3-4 policies (the view's own check); 5 whether a run is under way.
-    with django_assert_num_queries(5):
+    # 1 session; 2 user; 3 policies (the view's own check); 4 whether a run is under way.
+    with django_assert_num_queries(4):
         client.get(url, {"part": "progress"}, HTTP_HX_REQUEST="true")

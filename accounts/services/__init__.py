@@ -26,6 +26,11 @@ from accounts.models import (
     user_name_validator,
 )
 from accounts.principals import Principal
+from accounts.services.account import (
+    account_contact_update,
+    alternate_contact_delete,
+    alternate_contact_put,
+)
 from accounts.services.iam import (
     MSG_GROUP_OTHER_ACCOUNT,
     MSG_POLICY_OTHER_ACCOUNT,
@@ -57,6 +62,7 @@ from core import crypto, ids
 from core.errors import EntityAlreadyExists, InvalidParameterValueException, LimitExceeded
 
 __all__ = [
+    "password_event_record",
     "MAX_ACCESS_KEYS_PER_USER",
     "MSG_GROUP_OTHER_ACCOUNT",
     "MSG_POLICY_OTHER_ACCOUNT",
@@ -66,6 +72,9 @@ __all__ = [
     "access_key_set_status",
     "access_key_touch",
     "account_create",
+    "account_contact_update",
+    "alternate_contact_delete",
+    "alternate_contact_put",
     "account_set_plan",
     "account_update",
     "check_member_account",
@@ -388,3 +397,16 @@ def managed_policies_load() -> int:
         )
         created += int(was_created)
     return created
+
+
+def password_event_record(*, user: User, actor: Principal, event_name: AuditEventName) -> None:
+    """An audit record for a password change or recovery (the user's own account's trail)."""
+    audit.record(
+        actor=actor,
+        event_name=event_name,
+        event_source=(
+            IAM_SOURCE if event_name == AuditEventName.CHANGE_PASSWORD else SIGNIN_SOURCE
+        ),
+        account=user.account,
+        request_parameters={"userName": user.identity_name},
+    )

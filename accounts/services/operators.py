@@ -14,9 +14,14 @@ from django.db import transaction
 
 from accounts.models import Account, User
 from accounts.principals import Principal
-from accounts.services.validation import clean_country, clean_email, clean_time_zone
+from accounts.services.validation import (
+    clean_country,
+    clean_email,
+    clean_phone,
+    clean_time_zone,
+)
 from audit import services as audit
-from audit.names import IAM_SOURCE, AuditEventName
+from audit.names import ACCOUNT_SOURCE, IAM_SOURCE, AuditEventName
 from catalog.models import Service, SupportPlan
 from core.errors import InvalidParameterValueException
 
@@ -24,6 +29,8 @@ MSG_ACCOUNT_NAME_EMPTY = "An account needs a name."
 MSG_STAFF_ENGINEERS_ONLY = "Only support engineers can be staff or superusers."
 MSG_CUSTOMER_TIME_ZONE = "Customers see times in their account's time zone."
 MSG_SERVICES_ENGINEERS_ONLY = "Only support engineers cover services."
+MSG_LANGUAGE = "The language must be en or ja."
+LANGUAGES = ("en", "ja")
 MSG_SELF_LOCKOUT = "You cannot deactivate yourself or take away your own staff or superuser flag."
 
 
@@ -49,9 +56,12 @@ def account_update(
     actor: Principal,
     name: str | None = None,
     contact_email: str | None = None,
+    contact_phone: str | None = None,
     country: str | None = None,
     time_zone: str | None = None,
+    language: str | None = None,
     is_active: bool | None = None,
+    event_name: AuditEventName = AuditEventName.UPDATE_ACCOUNT,
 ) -> Account:
     """Change an account's settings (None leaves a setting as it is; the plan has
     `account_set_plan`). A deactivated account's users can no longer act.
@@ -67,6 +77,12 @@ def account_update(
     if contact_email is not None:
         # The contact email is optional; only a non-empty one must be an address.
         wanted["contact_email"] = contact_email and clean_email(contact_email, "contact_email")
+    if contact_phone is not None:
+        wanted["contact_phone"] = clean_phone(contact_phone, "contact_phone")
+    if language is not None:
+        if language not in LANGUAGES:
+            raise InvalidParameterValueException(MSG_LANGUAGE, field="language")
+        wanted["language"] = language
     if country is not None:
         wanted["country"] = clean_country(country)
     if time_zone is not None:
@@ -81,8 +97,10 @@ def account_update(
     account.save(update_fields=[*changed, "updated_at"])
     audit.record(
         actor=actor,
-        event_name=AuditEventName.UPDATE_ACCOUNT,
-        event_source=IAM_SOURCE,
+        event_name=event_name,
+        event_source=(
+            IAM_SOURCE if event_name == AuditEventName.UPDATE_ACCOUNT else ACCOUNT_SOURCE
+        ),
         account=account,
         request_parameters={"accountId": account.account_id, **_camel(changed)},
     )

@@ -3,6 +3,7 @@ messages next to the field before anything is written)."""
 
 from __future__ import annotations
 
+import re
 import zoneinfo
 
 import holidays
@@ -16,6 +17,8 @@ MSG_ACCOUNT_ID = "An account id is exactly 12 digits."
 MSG_COUNTRY = "Unknown country code {country!r}; use an ISO 3166 code such as US or JP."
 MSG_TIME_ZONE = "Unknown time zone {time_zone!r}; use an IANA name such as Asia/Tokyo."
 MSG_EMAIL = "Enter a valid email address."
+MSG_PHONE = "Enter a phone number: digits, spaces and + ( ) - only, 25 characters at most."
+_PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{3,25}$")
 
 
 def clean_email(value: str, field: str = "email") -> str:
@@ -25,6 +28,14 @@ def clean_email(value: str, field: str = "email") -> str:
         validate_email(value)
     except ValidationError:
         raise InvalidParameterValueException(MSG_EMAIL, field=field) from None
+    return value
+
+
+def clean_phone(value: str, field: str = "phone") -> str:
+    """The number without surrounding blanks (empty is allowed: no number)."""
+    value = value.strip()
+    if value and not _PHONE_RE.match(value):
+        raise InvalidParameterValueException(MSG_PHONE, field=field)
     return value
 
 

@@ -12,6 +12,7 @@ from cases import access as case_access
 from cases import selectors
 from cases import services as case_services
 from cases.models import Case, Communication
+from catalog import cache as catalog_cache
 from core.errors import CaseIdNotFound, ValidationException
 from core.paging import cursor_from_token, page_token
 
@@ -151,6 +152,8 @@ def describe_cases(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
     if display_id is not None and not page.items and cursor is None:
         raise CaseIdNotFound(f"Case with display ID {display_id} was not found.")
     recent = selectors.recent_communications(page.items) if include_communications else {}
+    # Codes from the catalog snapshot: the page query joins nothing. Not loaded for no cases.
+    catalog = catalog_cache.current() if page.items else catalog_cache.NONE
     cases = []
     for case in page.items:
         details: dict[str, Any] = {
@@ -158,9 +161,9 @@ def describe_cases(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
             "displayId": str(case.display_id),
             "subject": case.subject,
             "status": case.status,
-            "serviceCode": case.service.code,
-            "categoryCode": case.category.code,
-            "severityCode": case.severity.code,
+            "serviceCode": catalog.service_codes[case.service_id],
+            "categoryCode": catalog.category_codes[case.category_id],
+            "severityCode": catalog.severity_codes_by_id[case.severity_id],
             "submittedBy": case.submitted_by,
             "timeCreated": iso(case.created_at),
             "ccEmailAddresses": list(case.cc_email_addresses),

@@ -2,6 +2,17 @@
 (function () {
   "use strict";
 
+  // Small screens fold the navigation behind the Menu button (the CSS hides it only when this
+  // script runs, so without JavaScript it stays in view).
+  document.documentElement.classList.add("js");
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest && event.target.closest(".menu-toggle");
+    if (!toggle) return;
+    var bar = toggle.closest(".topbar");
+    var open = bar.classList.toggle("nav-open");
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+
   // Check attachments before upload (the server checks again): at most N files of M bytes.
   function checkFiles(form) {
     var input = form.querySelector('input[type="file"][data-max-files]');
@@ -38,6 +49,25 @@
     if (form.hasAttribute("data-check-files") && !checkFiles(form)) {
       event.preventDefault();
     }
+  });
+
+  // The create form's callback fields are shown only while the contact method that needs them
+  // is chosen (without JavaScript they are always shown, and ignored unless it is).
+  function syncContactDetails(form) {
+    var chosen = form.querySelector('input[name="contact_method"]:checked');
+    form.querySelectorAll("[data-shown-for-contact]").forEach(function (block) {
+      block.hidden = !chosen || chosen.value !== block.dataset.shownForContact;
+    });
+  }
+  document.addEventListener("change", function (event) {
+    if (event.target.name === "contact_method" && event.target.form) {
+      syncContactDetails(event.target.form);
+    }
+  });
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("form").forEach(function (form) {
+      if (form.querySelector("[data-shown-for-contact]")) syncContactDetails(form);
+    });
   });
 
   // The console's collision notice: the presence poll says whether this engineer is typing a

@@ -171,7 +171,7 @@ def test_iam_user_policies_are_read_once_per_request(
     data.connect_sample(business_account)
     iam_client(client, business_account, FULL_POLICY)
     # The check page's five (keyset paging: no count), plus the user's and its groups' policy
-    # documents (read once for the page's four permission checks).
-    with django_assert_num_queries(7):
+    # documents in one statement (read once for the page's four permission checks).
+    with django_assert_num_queries(6):
         response = client.get(check_url("check"))
     assert response.status_code == 200

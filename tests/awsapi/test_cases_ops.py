@@ -271,3 +271,28 @@ def test_every_call_is_audited_without_case_text(support, api_user) -> None:
     assert record.user_identity["accessKeyId"] == api_user.access_key_id
     assert record.user_agent.startswith("Boto3/")
     assert record.request_id
+
+
+def test_a_reply_reopens_a_resolved_case_only_within_the_reopening_window(support) -> None:
+    from datetime import timedelta
+
+    from botocore.exceptions import ClientError
+    from django.utils import timezone
+
+    from cases.models import Case
+
+    case_id = support.create_case(
+        subject="Window",
+        serviceCode="amazon-elastic-compute-cloud-linux",
+        categoryCode="instance-issue",
+        severityCode="low",
+        communicationBody="Opening.",
+    )["caseId"]
+    support.resolve_case(caseId=case_id)
+    Case.objects.filter(case_id=case_id).update(resolved_at=timezone.now() - timedelta(days=15))
+    with pytest.raises(ClientError) as caught:
+        support.add_communication_to_case(caseId=case_id, communicationBody="Again.")
+    assert "can no longer be reopened" in caught.value.response["Error"]["Message"]
+    Case.objects.filter(case_id=case_id).update(resolved_at=timezone.now() - timedelta(days=13))
+    assert support.add_communication_to_case(caseId=case_id, communicationBody="Again.")["result"]
+    assert support.describe_cases(caseIdList=[case_id])["cases"][0]["status"] == "reopened"

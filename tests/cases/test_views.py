@@ -189,7 +189,7 @@ def test_detail_actions_reply_cc_resolve_reopen(root_client, business_account, r
     assert b"Reopen case" in resolved.content
     case.refresh_from_db()
     assert case.status == "resolved"
-    root_client.post(reverse("cases:reopen", args=[case.case_id]))
+    root_client.post(reverse("cases:reopen", args=[case.case_id]), {"body": "Back again."})
     case.refresh_from_db()
     assert case.status == "reopened"
     assert root_client.get(url).status_code == 200
@@ -275,3 +275,126 @@ def test_japanese_interface(root_client) -> None:
     response = root_client.get(reverse("cases:list"), HTTP_ACCEPT_LANGUAGE="ja")
     assert response["Content-Language"] == "ja"
     assert "サポートケース".encode() in response.content
+
+
+def test_an_iam_user_without_email_opens_cases_copied_to_the_accounts_contacts(
+    client, reference_data
+) -> None:
+    from notifications.models import Notification
+
+    developer = factories.make_account("developer")
+    user = factories.make_iam_user(developer, email="")
+    client.force_login(user)
+    page = client.get(reverse("cases:create")).content.decode()
+    assert "Required for IAM users" not in page
+    response = client.post(reverse("cases:create"), create_payload(severity="normal", cc=""))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    case = Case.objects.get()
+    root = factories.root_of(developer)
+    expected = developer.contact_email or root.email
+    assert expected
+    sent = Notification.objects.filter(topic=case.case_id)
+    assert sent.exists()
+    assert all(expected in n.recipients for n in sent)
+    # Without a contact address on the account, the root user's address stands in.
+    from cases.effects import case_recipients
+
+    developer.contact_email = ""
+    developer.save(update_fields=["contact_email"])
+    assert case_recipients(Case.objects.select_related("account").get()) == [root.email]
+
+
+def test_the_create_form_offers_what_the_plan_allows(client, reference_data) -> None:
+    developer = factories.make_account("developer")
+    client.force_login(factories.root_of(developer))
+    page = client.get(reverse("cases:create")).content.decode()
+    assert 'name="cc"' not in page
+    assert "does not include CC lists" in page
+    assert 'name="callback_number"' not in page  # no phone on Developer
+    enterprise = factories.make_account("enterprise")
+    client.force_login(factories.root_of(enterprise))
+    page = client.get(reverse("cases:create")).content.decode()
+    assert 'name="cc"' in page and "does not include CC lists" not in page
+    assert 'data-shown-for-contact="phone"' in page and 'name="callback_number"' in page
+    # An IAM user on Developer gives only their own address, as AWS asks.
+    iam = factories.make_iam_user(developer, email="dev-iam@example.com")
+    client.force_login(iam)
+    page = client.get(reverse("cases:create")).content.decode()
+    assert 'name="cc"' in page and "your own email address" in page
+    assert "dev-iam@example.com" in page
+
+
+def test_the_case_page_offers_add_cc_only_where_the_plan_has_cc(client, reference_data) -> None:
+    developer = factories.make_account("developer")
+    root = factories.root_of(developer)
+    case = factories.make_case(developer, factories.principal(root), severity_code="normal")
+    client.force_login(root)
+    page = client.get(reverse("cases:detail", args=[case.case_id])).content.decode()
+    assert "does not include CC lists" in page
+    assert reverse("cases:add-cc", args=[case.case_id]) not in page
+
+    business = factories.make_account("business")
+    root = factories.root_of(business)
+    case = factories.make_case(business, factories.principal(root))
+    client.force_login(root)
+    page = client.get(reverse("cases:detail", args=[case.case_id])).content.decode()
+    form = page[page.index(reverse("cases:add-cc", args=[case.case_id])) :]
+    label = form[form.index("<label") : form.index("</label>")]
+    assert "*" not in label  # an optional action is not marked required
+    response = client.post(reverse("cases:add-cc", args=[case.case_id]), {"cc": "  "})
+    assert "Enter the addresses to add." in response.content.decode()
+
+
+def _resolved(account, days_ago: float):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from cases import lifecycle
+    from cases.models import CaseStatus
+
+    root = factories.root_of(account)
+    case = factories.make_case(account, factories.principal(root), subject="Disk full")
+    lifecycle.transition(case, to=CaseStatus.RESOLVED, actor=factories.principal(root))
+    Case.objects.filter(pk=case.pk).update(resolved_at=timezone.now() - timedelta(days=days_ago))
+    return Case.objects.get(pk=case.pk)
+
+
+def test_a_case_reopens_with_a_message_within_fourteen_days(client, reference_data) -> None:
+    account = factories.make_account("business")
+    case = _resolved(account, days_ago=13)
+    client.force_login(factories.root_of(account))
+    url = reverse("cases:detail", args=[case.case_id])
+    page = client.get(url).content.decode()
+    assert "What still needs attention?" in page and "You can reopen this case until" in page
+    response = client.post(reverse("cases:reopen", args=[case.case_id]), {"body": ""})
+    assert "This field is required" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).status == "resolved"
+    client.post(reverse("cases:reopen", args=[case.case_id]), {"body": "It filled up again."})
+    case.refresh_from_db()
+    assert case.status == "reopened"
+    assert case.communications.filter(body="It filled up again.").exists()
+
+
+def test_after_fourteen_days_a_related_case_is_offered_instead(client, reference_data) -> None:
+    account = factories.make_account("business")
+    case = _resolved(account, days_ago=15)
+    client.force_login(factories.root_of(account))
+    page = client.get(reverse("cases:detail", args=[case.case_id])).content.decode()
+    assert "What still needs attention?" not in page
+    link = f"{reverse('cases:create')}?related={case.case_id}"
+    assert link in page
+    response = client.post(reverse("cases:reopen", args=[case.case_id]), {"body": "Again."})
+    assert "can no longer be reopened" in response.content.decode()
+    assert Case.objects.get(pk=case.pk).status == "resolved"
+    # A reply would reopen it: refused the same way, on the web and through the API's service.
+    response = client.post(reverse("cases:reply", args=[case.case_id]), {"body": "Again."})
+    assert "can no longer be reopened" in response.content.decode()
+
+    form = client.get(link).content.decode()
+    assert f"Related to case {case.display_id}: Disk full" in form
+    assert 'value="amazon-elastic-compute-cloud-linux"' in form or "amazon-elastic" in form
+    # Another account's case pre-fills nothing, as if it did not exist.
+    other = factories.make_account("business")
+    client.force_login(factories.root_of(other))
+    assert "Related to case" not in client.get(link).content.decode()

@@ -1,0 +1,103 @@
+"""My Account (root user): contact information, alternate contacts that receive the matching
+case emails, and the support plan page with its comparison and the plan change."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from accounts.models import AlternateContact
+from audit.models import AuditEvent
+from cases.models import Case
+from notifications.models import Notification
+from tests import factories
+
+
+def test_the_root_user_edits_the_accounts_contact_information(client, reference_data) -> None:
+    account = factories.make_account("developer")
+    client.force_login(factories.root_of(account))
+    page = client.get(reverse("accounts:my-account")).content.decode()
+    assert "Contact information" in page and reverse("accounts:my-account") in page
+    data = {
+        "action": "contact",
+        "name": "Example Corp",
+        "contact_email": "ops-desk@example.com",
+        "contact_phone": "+81 3-1234-5678",
+        "country": "JP",
+        "time_zone": "Asia/Tokyo",
+        "language": "ja",
+    }
+    bad = client.post(reverse("accounts:my-account"), {**data, "contact_phone": "call me"})
+    assert "Enter a phone number" in bad.content.decode()
+    assert "Example Corp" in bad.content.decode()  # what was typed stays
+    client.post(reverse("accounts:my-account"), data)
+    account.refresh_from_db()
+    assert (account.name, account.country, account.time_zone, account.language) == (
+        "Example Corp",
+        "JP",
+        "Asia/Tokyo",
+        "ja",
+    )
+    record = AuditEvent.objects.get(event_name="PutContactInformation")
+    assert record.event_source == "account.amazonaws.com"
+
+
+def test_alternate_contacts_get_copies_of_the_matching_case_emails(client, reference_data) -> None:
+    account = factories.make_account("business")
+    root = factories.root_of(account)
+    client.force_login(root)
+    for kind, email in (("BILLING", "billing@example.com"), ("OPERATIONS", "ops@example.com")):
+        client.post(
+            reverse("accounts:my-account"),
+            {
+                "action": f"put-{kind}",
+                f"{kind.lower()}-name": kind.title(),
+                f"{kind.lower()}-email": email,
+            },
+        )
+    assert AlternateContact.objects.filter(account=account).count() == 2
+    technical = factories.make_case(account, factories.principal(root))
+    billing = factories.make_case(
+        account,
+        factories.principal(root),
+        service_code="billing",
+        category_code="other-billing-questions",
+    )
+    assert "ops@example.com" in Notification.objects.get(topic=technical.case_id).recipients
+    assert "billing@example.com" not in Notification.objects.get(topic=technical.case_id).recipients
+    assert "billing@example.com" in Notification.objects.get(topic=billing.case_id).recipients
+    client.post(reverse("accounts:my-account"), {"action": "delete-OPERATIONS"})
+    assert not AlternateContact.objects.filter(contact_type="OPERATIONS").exists()
+
+
+def test_iam_users_cannot_open_my_account(client, reference_data) -> None:
+    account = factories.make_account("business")
+    client.force_login(factories.make_iam_user(account))
+    assert client.get(reverse("accounts:my-account")).status_code == 403
+
+
+def test_the_plan_page_compares_and_the_root_user_changes_the_plan(client, reference_data) -> None:
+    account = factories.make_account("basic")
+    root = factories.root_of(account)
+    client.force_login(root)
+    form = client.get(reverse("cases:create")).content.decode()
+    assert "Technical support is not included in the Basic plan" in form
+    assert reverse("cases:plan") in form
+    page = client.get(reverse("cases:plan")).content.decode()
+    for name in ("Basic", "Developer", "Business", "Enterprise"):
+        assert name in page
+    client.post(reverse("cases:plan"), {"plan": "business"})
+    account.refresh_from_db()
+    assert account.plan.code == "business"
+    assert AuditEvent.objects.filter(event_name="UpdateSupportPlan").exists()
+    email = Notification.objects.get(kind="plan-changed")
+    assert root.email in email.recipients and "Business" in email.subject
+    # Cases opened from now on follow the new plan: technical ones are open to it.
+    assert 'value="technical"' in client.get(reverse("cases:create")).content.decode()
+
+    iam = factories.make_iam_user(account)
+    client.force_login(iam)
+    assert client.get(reverse("cases:plan")).status_code == 200
+    assert client.post(reverse("cases:plan"), {"plan": "basic"}).status_code == 403
+    account.refresh_from_db()
+    assert account.plan.code == "business"
+    assert Case.objects.count() == 0

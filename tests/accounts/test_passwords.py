@@ -1,0 +1,87 @@
+"""Passwords: every signed-in user changes their own; a root user who forgot theirs resets it by
+email (Django's tokens), throttled, audited, and telling nobody whether an address exists."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.core.cache import cache
+from django.urls import reverse
+
+from audit.models import AuditEvent
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fresh_throttle():
+    # The reset throttle counts in the cache, per hour: each test starts with none used.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_an_iam_user_changes_their_password(client, reference_data) -> None:
+    account = factories.make_account("business")
+    user = factories.make_iam_user(account)
+    client.force_login(user)
+    assert reverse("accounts:password-change") in client.get(reverse("cases:list")).content.decode()
+    wrong = client.post(
+        reverse("accounts:password-change"),
+        {
+            "old_password": "nope",
+            "new_password1": "Fresh-pass-771",
+            "new_password2": "Fresh-pass-771",
+        },
+    )
+    assert "incorrect" in wrong.content.decode()
+    client.post(
+        reverse("accounts:password-change"),
+        {
+            "old_password": factories.PASSWORD,
+            "new_password1": "Fresh-pass-771",
+            "new_password2": "Fresh-pass-771",
+        },
+    )
+    user.refresh_from_db()
+    assert user.check_password("Fresh-pass-771")
+    assert AuditEvent.objects.filter(event_name="ChangePassword").count() == 1
+
+
+def test_a_root_user_resets_a_forgotten_password_by_email(client, reference_data) -> None:
+    account = factories.make_account("business")
+    root = factories.root_of(account)
+    page = client.get(reverse("accounts:sign-in")).content.decode()
+    assert reverse("accounts:password-reset") in page
+    response = client.post(reverse("accounts:password-reset"), {"email": root.email})
+    assert response.status_code == 302
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [root.email]
+    link = re.search(r"https?://[^/]+(/signin/reset/\S+)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    assert "Choose a new password" in form.content.decode()
+    client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "Recovered-pass-55", "new_password2": "Recovered-pass-55"},
+    )
+    root.refresh_from_db()
+    assert root.check_password("Recovered-pass-55")
+    names = set(AuditEvent.objects.values_list("event_name", flat=True))
+    assert {"PasswordRecoveryRequested", "PasswordRecoveryCompleted"} <= names
+    # The link works once.
+    assert "no longer valid" in client.get(link, follow=True).content.decode()
+
+
+def test_reset_sends_nothing_for_iam_users_or_unknown_addresses_and_is_throttled(
+    client, reference_data
+) -> None:
+    account = factories.make_account("business")
+    factories.make_iam_user(account, email="iam-person@example.com")
+    for address in ("iam-person@example.com", "nobody@example.com"):
+        response = client.post(reverse("accounts:password-reset"), {"email": address})
+        assert response.status_code == 302  # the same answer either way
+    assert mail.outbox == []
+    root = factories.root_of(account)
+    for _ in range(8):
+        client.post(reverse("accounts:password-reset"), {"email": root.email})
+    assert 0 < len(mail.outbox) <= 5
