@@ -11,6 +11,7 @@ BENCHMARKS = {
     "fuzz": "bench.fuzz",
     "faults": "bench.faults",
     "scale": "bench.scale",
+    "drain": "bench.drain",
 }
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from django.conf import settings
+from django.utils.translation import gettext_noop as N_
 
 from accounts.models import Account
 from connections import sample
@@ -21,6 +22,8 @@ from core.errors import AwsConnectionNotConfigured
 
 ROLE_SESSION_NAME = "SupportCenterTrustedAdvisor"
 HOME_REGION = "us-east-1"
+# The connection form's own message (connections.services.MSG_NO_SAMPLE), translated with it.
+MSG_SAMPLE_OFF = N_("The sample environment is not available on this installation.")
 
 
 def _endpoint() -> str | None:
@@ -30,9 +33,14 @@ def _endpoint() -> str | None:
 def session_for(connection: AwsConnection) -> tuple[Any, str | None]:
     """A boto3 session for `connection` and the endpoint URL its clients must use (or None).
 
-    Raises botocore's ClientError / BotoCoreError when a role cannot be assumed.
+    Raises botocore's ClientError / BotoCoreError when a role cannot be assumed, and
+    AwsConnectionNotConfigured for the sample environment when it is off.
     """
     if connection.mode == ConnectionMode.SAMPLE:
+        # Connected while the demo was on: without it, no moto server is started for it (one
+        # would start inside this process, some 300 MB).
+        if not settings.ADVISOR_SAMPLE_ENABLED:
+            raise AwsConnectionNotConfigured(MSG_SAMPLE_OFF)
         session = boto3.Session(**sample.SAMPLE_CREDENTIALS, region_name=HOME_REGION)
         return session, sample.endpoint()
     if connection.mode == ConnectionMode.KEYS:

@@ -26,3 +26,20 @@ class Sequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}={self.value}"
+
+
+class OutboxDrain(models.Model):
+    """Whether a draining outbox's task is waiting in the broker (core.outbox).
+
+    A change that writes outbox rows queues the outbox's drain task after commit only when none
+    has been requested since the last run started (`requested_at` empty or older than the
+    outbox's `requeue_after`, when the broker is taken to have lost it), so a backlog of a
+    thousand messages costs the broker a handful of tasks, not a thousand.
+    """
+
+    # The outbox's model label ("notifications.Notification").
+    name = models.CharField(max_length=100, primary_key=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.requested_at or 'idle'}"

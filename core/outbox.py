@@ -5,9 +5,20 @@ The rows (email notifications, event deliveries) live in their apps' models; thi
 one mechanism they share:
 
 - **Dispatch after commit.** `Outbox.dispatch_on_commit` hands the rows' keys to Celery once the
-  transaction commits (a rollback sends nothing). `queue_tasks` fails fast when the broker is
-  down instead of letting kombu retry inside the request: the rows stay pending and the sweep
-  picks them up, so a broker outage loses nothing.
+  transaction commits (a rollback sends nothing). `queue_tasks` publishes over the app's pool of
+  warm broker connections (a connection, and kombu's declaration of the queue, per publish cost
+  the request more than the rest of its work on Redis, and listed the whole queue folder on the
+  filesystem broker) and fails fast when the broker is down instead of letting kombu retry
+  inside the request: the rows stay pending and the sweep picks them up, so a broker outage
+  loses nothing.
+- **Draining (optional).** An outbox whose sends are cheap and alike (email: one SMTP server)
+  is drained instead of sent row by row: one task claims the due rows a batch at a time (one
+  conditional UPDATE, skipping rows another drain holds) and sends them over one connection.
+  Publishers queue that task only when none is waiting (`request_drain`, one row of
+  `core.models.OutboxDrain`: checked with a read, set with a conditional UPDATE), and a drain
+  clears the request before it looks for rows (`drain_started`), so a row committed after the
+  clear is either found by that drain or requests the next one. A thousand messages queued
+  meanwhile cost the broker a few tasks, not a thousand.
 - **Claim before sending.** `claim` moves a due row from pending to sending with one conditional
   UPDATE (attempts + 1, claimed_at = now). Two workers, or a task that runs twice, never send
   the same row at once; every later write is conditioned on that claim (`settle`), so a claim
@@ -15,25 +26,26 @@ one mechanism they share:
 - **Back-off and giving up.** A failed try makes the row due again after the policy's back-off,
   until `max_attempts`; then it is failed for good.
 - **The sweep.** `release_stuck` hands rows whose worker died mid-send back (or fails them when
-  their attempts are used up); then either the sweep sends the due rows itself (`sweep_send`,
-  for cheap senders such as SMTP) or it only queues a task per due row (`sweep_queue`, for
-  senders that may be slow, so one slow receiver holds one worker for one attempt at most).
+  their attempts are used up); then either the sweep drains the due rows itself (for cheap
+  senders such as SMTP) or it only queues a task per due row (`sweep_queue`, for senders that
+  may be slow, so one slow receiver holds one worker for one attempt at most).
 - **Handing over (optional).** A sender whose protocol has a point of no return (SMTP's final
   "." of DATA: the server delivers what it got once it sees it) stamps the row with `hand_over`
   at that point, conditioned on its claim like every later write: the stamp's statement is
   written to the database, the last byte to the receiver, and then both answers are read
-  (`core.inflight`). A claim released after that stamp is taken as sent: the worker died
-  (SIGKILL, a lost machine) or could not record the outcome (the database went away) after the
-  receiver had the message, so sending it again would deliver it twice. A claim released
-  without the stamp was never delivered and is retried; a worker whose claim was released and
-  taken by another meanwhile is refused the hand-over, so a slow attempt cannot overlap a
-  second one.
+  (`core.inflight`). A drain stamps the few messages it is sending at once (each on its own
+  connection) with one statement and then writes their last bytes, one after the other. A
+  claim released after that stamp is taken as sent: the worker died (SIGKILL, a lost machine)
+  or could not record the outcome (the database went away) after the receiver had the
+  message, so sending it again would deliver it twice. A claim released without the stamp was
+  never delivered and is retried; a worker whose claim was released and taken by another
+  meanwhile is refused the hand-over, so a slow attempt cannot overlap a second one.
 
 Without a hand-over a row is sent at least once, and more than once only when a worker dies
 between sending and recording; receivers can deduplicate on the row's key. With one, a row is
-delivered once unless a worker dies between two adjacent socket writes (the stamp's and the last
-byte's), or the connection breaks after the last byte but before the receiver's answer (then the
-row is tried again).
+delivered once unless a worker dies between adjacent socket writes (the stamp's and the last
+bytes' of the messages it covers, written in one loop), or the connection breaks after the last
+byte but before the receiver's answer (then the row is tried again).
 """
 
 from __future__ import annotations
@@ -44,11 +56,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import models, transaction
-from django.db.models import F, Q, QuerySet
+from django.db import DatabaseError, models, transaction
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.inflight import update_in_flight
+from core.models import OutboxDrain
 
 logger = logging.getLogger(__name__)
 
@@ -63,17 +77,27 @@ def queue_tasks(task: Any, keys: Iterable[str | int]) -> bool:
     """Queue `task(key)` for each key now, failing fast when the broker is down (kombu would
     otherwise retry the connection for a long time). Returns whether the broker took them; never
     raises: whatever it did not take is left to the caller's sweep."""
-    keys = list(keys)
-    if not keys:
+    return _publish(task, [[key] for key in keys])
+
+
+def _publish(task: Any, calls: list[list[Any]]) -> bool:
+    if not calls:
         return True
+    # A connection from the app's pool (`broker_pool_limit`) stays open between requests, and
+    # kombu remembers on it which queues it declared.
+    connection = task.app.pool.acquire(block=True)
     try:
-        with task.app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
-            for key in keys:
-                task.apply_async(args=[key], connection=connection, retry=False)
+        connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+        producer = task.app.amqp.Producer(connection.default_channel)
+        for args in calls:
+            task.apply_async(args=args, producer=producer, retry=False)
     except Exception:  # broker down: the rows stay as they are and the sweep retries
-        logger.warning("could not queue %d %s task(s); the sweep will", len(keys), task.name)
+        logger.warning("could not queue %d %s task(s); the sweep will", len(calls), task.name)
+        # Drop the broken transport: the pool reconnects on the next acquire.
+        connection.collect()
         return False
+    finally:
+        connection.release()
     return True
 
 
@@ -102,6 +126,10 @@ class OutboxPolicy:
     # a row released after it gets as its done time. None: the sender has no such point.
     handover_field: str | None = None
     done_at_field: str | None = None
+    # Draining outboxes: how many rows a drain claims and sends together; None: one task per
+    # row. `requeue_after` is then how long a requested drain may wait for a worker before the
+    # next change requests another (the broker lost it).
+    drain_batch: int | None = None
 
 
 class Outbox:
@@ -139,8 +167,73 @@ class Outbox:
     # --- the publisher's side -------------------------------------------------------------------
 
     def dispatch_on_commit(self, keys: Sequence[str | int]) -> None:
-        """After the current transaction commits, queue a send task per row (best effort)."""
-        queue_tasks_on_commit(self.task, [str(k) for k in keys])
+        """After the current transaction commits, queue a send task per row, or for a draining
+        outbox a drain unless one is waiting (best effort)."""
+        if self.policy.drain_batch:
+            transaction.on_commit(self.request_drain)
+        else:
+            queue_tasks_on_commit(self.task, [str(k) for k in keys])
+
+    def _drains(self) -> QuerySet[OutboxDrain]:
+        return OutboxDrain.objects.filter(name=self.model._meta.label)
+
+    def request_drain(self) -> bool:
+        """Queue the drain task unless one was requested and has not started (nor waited longer
+        than `requeue_after`). Call it once the rows are committed. Returns whether a drain is
+        on its way; never raises (the sweep drains what a lost request leaves)."""
+        assert self.policy.requeue_after is not None, "a draining outbox says when to requeue"
+        now = timezone.now()
+        fresh = now - self.policy.requeue_after
+        drains = self._drains()
+        try:
+            # Most changes while a backlog drains stop here, with one read.
+            if drains.filter(requested_at__gte=fresh).exists():
+                return True
+            stale = Q(requested_at__isnull=True) | Q(requested_at__lt=fresh)
+            if not drains.filter(stale).update(requested_at=now):
+                _, created = OutboxDrain.objects.get_or_create(
+                    name=self.model._meta.label, defaults={"requested_at": now}
+                )
+                if not created:  # another change requested one in between
+                    return True
+        except DatabaseError:
+            logger.warning("could not request a drain of %s; the sweep will", self.model.__name__)
+            return False
+        if _publish(self.task, [[]]):
+            return True
+        # Not queued: let the next change try again rather than wait for `requeue_after`.
+        try:
+            drains.filter(requested_at=now).update(requested_at=None)
+        except DatabaseError:
+            pass
+        return False
+
+    def drain_started(self) -> None:
+        """A drain is about to look for due rows: rows committed from now on request another."""
+        self._drains().exclude(requested_at=None).update(requested_at=None)
+
+    def claim_batch(self, now: datetime, limit: int) -> list[Any]:
+        """Claim up to `limit` due, pending rows at once (`claim` for many), the longest waiting
+        first, skipping rows another worker is claiming (PostgreSQL's SKIP LOCKED; SQLite's
+        writers take turns). Returns their keys; `now` is their `claimed_at`."""
+        with transaction.atomic(using=self.rows().db):
+            keys = list(
+                self.due(now)
+                .filter(attempts__lt=self.policy.max_attempts)
+                .select_for_update(skip_locked=True)
+                .values_list(self.key, flat=True)[:limit]
+            )
+            if keys:
+                self.rows().filter(**{f"{self.key}__in": keys}).update(
+                    **self._stamped(
+                        now,
+                        status=SENDING,
+                        claimed_at=now,
+                        attempts=F("attempts") + 1,
+                        **self._not_handed_over(),
+                    )
+                )
+        return keys
 
     # --- the worker's side ----------------------------------------------------------------------
 
@@ -170,22 +263,32 @@ class Outbox:
             )
         )
 
-    def hand_over(self, key: str | int, *, claimed_at: datetime) -> Callable[[], bool] | None:
-        """Stamp this worker's claim at the point of no return (the policy's `handover_field`).
+    def hand_over(
+        self, keys: Sequence[Any], *, claimed_at: datetime
+    ) -> tuple[set[str], Callable[[], int]]:
+        """Stamp the rows `keys` of this worker's claim at their point of no return (the
+        policy's `handover_field`), with one write.
 
-        None when the claim is no longer this worker's: the sender must stop short of that
-        point. Otherwise the stamp is on its way (`core.inflight`: on PostgreSQL the statement is
-        written, not yet answered): the sender writes its last byte at once and then calls the
-        returned function, which says whether the stamp was recorded. Runs in autocommit, so
+        Returns the keys still this worker's, as strings (for the others the sender must stop
+        short of that point), and a function that finishes the stamp. The stamp is on its way
+        when this returns (`core.inflight`: on PostgreSQL the statement is written, not yet
+        answered): the sender writes the last bytes of those rows' messages at once and then
+        calls the function, which returns how many rows were stamped. Runs in autocommit, so
         the stamp commits by itself."""
         field = self.policy.handover_field
         assert field is not None, "this outbox has no hand-over"
         now = timezone.now()
-        mine = self.rows().filter(**{self.key: key}, status=SENDING, claimed_at=claimed_at)
-        if not mine.exists():
-            return None
-        stamped = update_in_flight(mine, **self._stamped(now, **{field: now}))
-        return lambda: bool(stamped())
+        claim = {"status": SENDING, "claimed_at": claimed_at}
+        mine = {
+            str(key)
+            for key in self.rows()
+            .filter(**{f"{self.key}__in": list(keys)}, **claim)
+            .values_list(self.key, flat=True)
+        }
+        if not mine:
+            return mine, lambda: 0
+        rows = self.rows().filter(**{f"{self.key}__in": list(mine)}, **claim)
+        return mine, update_in_flight(rows, **self._stamped(now, **{field: now}))
 
     def settle(
         self,
@@ -213,6 +316,27 @@ class Outbox:
                 **self._not_handed_over(),
             }
         return bool(mine.update(**self._stamped(finished, **fields)))
+
+    def settle_sent(self, keys: Sequence[Any], *, claimed_at: datetime) -> int:
+        """Record that this worker sent the rows `keys` of its claim at `claimed_at` (`settle`
+        with ok for many, in one UPDATE); their done time is their hand-over's, or now.
+        Returns how many were still this worker's.
+
+        A drain settles its batch once it is sent: each row's hand-over stamp already says
+        that its message went out, should the worker stop before this."""
+        if not keys:
+            return 0
+        now = timezone.now()
+        fields: dict[str, Any] = {"status": self.done, "last_error": ""}
+        if self.policy.done_at_field:
+            done_at: Any = Value(now)
+            if self.policy.handover_field:
+                done_at = Coalesce(F(self.policy.handover_field), done_at)
+            fields[self.policy.done_at_field] = done_at
+        mine = self.rows().filter(
+            **{f"{self.key}__in": list(keys)}, status=SENDING, claimed_at=claimed_at
+        )
+        return mine.update(**self._stamped(now, **fields))
 
     # --- the sweep ------------------------------------------------------------------------------
 
@@ -245,29 +369,6 @@ class Outbox:
             .filter(status=PENDING, next_attempt_at__lte=now)
             .order_by("next_attempt_at", "pk")
         )
-
-    def sweep_send(self, send: Callable[[str], bool]) -> int:
-        """Release stuck rows, then send every due row with `send(key)` (the task's body), a
-        batch at a time, each row at most once per run. Returns how many this run sent."""
-        now = timezone.now()
-        self.release_stuck(now)
-        sent = 0
-        after: tuple[datetime, Any] | None = None
-        while True:
-            due = self.due(now)
-            if after is not None:
-                moment, pk = after
-                due = due.filter(
-                    Q(next_attempt_at__gt=moment) | Q(next_attempt_at=moment, pk__gt=pk)
-                )
-            batch = list(
-                due.values_list("pk", "next_attempt_at", self.key)[: self.policy.sweep_batch]
-            )
-            if not batch:
-                return sent
-            for _pk, _moment, key in batch:
-                sent += int(send(str(key)))
-            after = (batch[-1][1], batch[-1][0])
 
     def sweep_queue(self, *, batch_size: int | None = None) -> int:
         """Release stuck rows, then queue a send task for the oldest due rows (at most

@@ -1,8 +1,10 @@
 """Emails through a transactional outbox (core.outbox).
 
 `notification_enqueue` writes a `Notification` in the same transaction as the change it reports
-(so a rollback sends nothing and a broker outage loses nothing) and queues its send task after
-commit; the sweep (every minute) sends whatever is still due: the broker was down, a worker
+(so a rollback sends nothing and a broker outage loses nothing) and, after commit, queues a
+drain unless one is already waiting (`notifications_drain`: the due messages claimed a batch at
+a time and sent a few at once over a few SMTP connections, so a backlog goes out as fast as it
+came in); the sweep (every minute) sends whatever is still due: the broker was down, a worker
 died, SMTP failed. Sending claims the row first, so two workers never send the same message, and
 stamps it as the SMTP server gets the end of the message (`notifications.smtp`), so a
 worker killed after that point, or one that cannot record the outcome because the database went
@@ -16,22 +18,24 @@ What a message says and whom it goes to is the writer's business (case emails ar
 from __future__ import annotations
 
 import logging
+import smtplib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.core.mail.backends.base import BaseEmailBackend
 from django.db import DatabaseError
 from django.utils import timezone
 
 from accounts.models import Account, User
 from core.outbox import Outbox, OutboxPolicy
 from notifications.models import InboxItem, InboxPreference, Notification, NotificationStatus
-from notifications.smtp import HandOverRefused, outbox_connection
-from notifications.tasks import notification_send_task
+from notifications.smtp import EmailBackend, end, outbox_connection, reply, start, uses_smtp
+from notifications.tasks import notifications_drain_task
 
 logger = logging.getLogger(__name__)
 
@@ -44,17 +48,28 @@ MAX_ATTEMPTS = 8
 # killed worker's messages go out a couple of minutes later.
 STUCK_AFTER = timedelta(minutes=2)
 
+# A drain claims this many messages at once: few enough that the last of them waits well under
+# STUCK_AFTER behind the others (each send is bounded by EMAIL_TIMEOUT, and a server that cannot
+# be reached fails the rest at once).
+DRAIN_BATCH = 20
+# Messages one drain task sends at most before it queues the next drain, letting other tasks
+# have the worker in between.
+DRAIN_LIMIT = 500
+
 OUTBOX = Outbox(
     Notification,
-    task=notification_send_task,
+    task=notifications_drain_task,
     done=NotificationStatus.SENT,
     policy=OutboxPolicy(
         max_attempts=MAX_ATTEMPTS,
         # 1, 2, 4 ... minutes after each failed try, at most an hour.
         backoff=lambda attempts: timedelta(minutes=min(60, 2 ** (attempts - 1))),
         stuck_after=STUCK_AFTER,
-        # SMTP is quick and bounded by EMAIL_TIMEOUT: the sweep sends due messages itself.
-        sweep_batch=200,
+        # SMTP is quick and bounded by EMAIL_TIMEOUT: one task drains every due message.
+        drain_batch=DRAIN_BATCH,
+        # A drain requested this long ago that has not started was lost: request another (the
+        # sweep, every minute, drains anyway).
+        requeue_after=timedelta(minutes=1),
         handover_field="handed_over_at",
         done_at_field="sent_at",
     ),
@@ -108,56 +123,187 @@ def _message_id(notification: Notification) -> str:
 
 def notification_send(*, notification_id: str) -> bool:
     """Send one notification if it is due and nobody else has claimed it. Returns whether this
-    call sent it. Safe to call twice: the second call finds it claimed or sent.
-
-    The row is stamped as the SMTP server gets the end of the message; if the claim is no
-    longer ours or the database is away, the message is abandoned unfinished and the row left
-    for the sweep. If recording the outcome fails, the sweep settles the row later: as sent
-    after the stamp, or due again.
+    call sent it. Safe to call twice: the second call finds it claimed or sent. (Messages are
+    normally sent by `notifications_drain`; this sends one, e.g. a task queued before that.)
     """
     now = timezone.now()
     if not OUTBOX.claim(notification_id, now):
         return False
-    notification = Notification.objects.filter(pk=notification_id).first()
-    if notification is None:  # its topic was purged in between
-        return False
+    with _Mailer() as mailer:
+        return mailer.send_claimed([notification_id], claimed_at=now) == 1
 
-    def hand_over() -> Callable[[], None]:
-        stamping = OUTBOX.hand_over(notification_id, claimed_at=now)
-        if stamping is None:
-            raise HandOverRefused(notification_id)
 
-        def stamped() -> None:
-            # The "." is out: whatever the stamp's fate, the message goes on.
+def notifications_drain(*, limit: int = DRAIN_LIMIT) -> int:
+    """Send the due notifications, a batch at a time (claimed together, sent a few at once over
+    the `_Mailer`'s connections), at most `limit` of them; if that many were claimed, queue
+    another drain for the rest. Returns how many this run sent. Each message is stamped at its
+    hand-over and settled on its claim, as `notification_send` sends one."""
+    OUTBOX.drain_started()
+    claimed = sent = 0
+    with _Mailer() as mailer:
+        while claimed < limit:
+            now = timezone.now()
+            keys = OUTBOX.claim_batch(now, min(DRAIN_BATCH, limit - claimed))
+            if not keys:
+                return sent
+            claimed += len(keys)
+            sent += mailer.send_claimed(keys, claimed_at=now)
+    OUTBOX.request_drain()
+    return sent
+
+
+class _Mailer:
+    """A drain's connections to the mail server: up to `EMAIL_CONNECTIONS`, opened as
+    messages need them and again after a failure (a broken or refused message may leave its
+    connection unusable). Over SMTP, up to that many messages go out together: each is started
+    on its own connection, all are stamped with one write, then ended (`notifications.smtp`)."""
+
+    def __init__(self) -> None:
+        self.backends: dict[int, BaseEmailBackend] = {}
+        self.unreachable: Exception | None = None
+
+    def __enter__(self) -> _Mailer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for slot in list(self.backends):
+            self._drop(slot)
+
+    def _drop(self, slot: int) -> None:
+        backend = self.backends.pop(slot, None)
+        if backend is not None:
             try:
-                if not stamping():
-                    logger.warning("notification %s: hand-over not recorded", notification_id)
-            except DatabaseError as exc:
-                logger.warning("notification %s: hand-over not recorded: %s", notification_id, exc)
+                backend.close()
+            except Exception as exc:  # the messages are settled already; the server may be gone
+                logger.warning("closing a mail connection failed: %s", exc)
 
-        return stamped
+    def _open(self, slot: int) -> BaseEmailBackend:
+        if slot not in self.backends:
+            backend = outbox_connection()
+            backend.open()
+            self.backends[slot] = backend
+        return self.backends[slot]
 
+    def send_claimed(self, keys: Sequence[Any], *, claimed_at: datetime) -> int:
+        """Send the notifications this worker claimed at `claimed_at`; returns how many went out.
+
+        Each row is stamped as the SMTP server gets the end of its message; if the claim is no
+        longer ours or the database is away, that message is abandoned unfinished (its
+        connection dropped before the final ".") and the row left for the sweep. If recording
+        the outcome fails, the sweep settles the row later: as sent after the stamp, or due
+        again. If the mail server cannot be reached, the rest of them fail this attempt too.
+        """
+        rows = {str(n.pk): n for n in Notification.objects.filter(pk__in=list(keys))}
+        # Gone when its topic was purged in between.
+        notifications = [rows[str(key)] for key in keys if str(key) in rows]
+        together = max(1, settings.EMAIL_CONNECTIONS) if uses_smtp() else 1
+        sent: list[str] = []
+        self.unreachable = None
+        for offset in range(0, len(notifications), together):
+            group = notifications[offset : offset + together]
+            sent += self._send_group(group, claimed_at)
+        # One write for the batch (on SQLite every write waits for the one writer's lock).
+        try:
+            OUTBOX.settle_sent(sent, claimed_at=claimed_at)
+        except DatabaseError as exc:  # the sweep settles them as sent (their hand-over stamps)
+            logger.warning("could not record %d sent notifications: %s", len(sent), exc)
+        return len(sent)
+
+    def _fail(self, notification: Notification, claimed_at: datetime, error: Exception) -> None:
+        logger.warning("sending notification %s failed: %s", notification.pk, error)
+        _settle(notification, claimed_at=claimed_at, ok=False, error=str(error))
+
+    def _send_group(self, group: list[Notification], claimed_at: datetime) -> list[str]:
+        started: list[tuple[int, Notification]] = []
+        for slot, notification in enumerate(group):
+            if self.unreachable is not None:
+                self._fail(notification, claimed_at, self.unreachable)
+                continue
+            try:
+                backend = self._open(slot)
+            except Exception as exc:  # connection refused, timeout, TLS or login failure
+                self.unreachable = exc
+                self._fail(notification, claimed_at, exc)
+                continue
+            message = _message(notification, backend)
+            if not isinstance(backend, EmailBackend):
+                # Console, locmem: nothing to hand over.
+                try:
+                    message.send()
+                except Exception as exc:
+                    self._fail(notification, claimed_at, exc)
+                    self._drop(slot)
+                    continue
+                started.append((slot, notification))
+                continue
+            try:
+                start(_smtp(backend), message)
+            except Exception as exc:  # SMTP, network, or anything else: retry later
+                self._fail(notification, claimed_at, exc)
+                self._drop(slot)
+                continue
+            started.append((slot, notification))
+        if not started or not uses_smtp():
+            return [str(notification.pk) for _slot, notification in started]
+        return self._end_group(started, claimed_at)
+
+    def _end_group(
+        self, started: list[tuple[int, Notification]], claimed_at: datetime
+    ) -> list[str]:
+        keys = [str(notification.pk) for _slot, notification in started]
+        try:
+            mine, stamped = OUTBOX.hand_over(keys, claimed_at=claimed_at)
+        except Exception as exc:  # the database is away: end nothing, the sweep retries them
+            for slot, notification in started:
+                self._drop(slot)  # before the final ".": the server keeps nothing
+                self._fail(notification, claimed_at, exc)
+            return []
+        ending = []
+        for slot, notification in started:
+            if str(notification.pk) in mine:
+                ending.append((slot, notification))
+            else:
+                logger.warning("notification %s was released to another worker", notification.pk)
+                self._drop(slot)
+        errors = end([_smtp(self.backends[slot]) for slot, _notification in ending])
+        # The "."s are out: whatever the stamp's fate, the messages go on.
+        try:
+            if stamped() < len(ending):
+                logger.warning("hand-over of %d notifications not all recorded", len(ending))
+        except DatabaseError as exc:
+            logger.warning("hand-over of %d notifications not recorded: %s", len(ending), exc)
+        sent = []
+        for (slot, notification), error in zip(ending, errors, strict=True):
+            if error is None:
+                try:
+                    reply(_smtp(self.backends[slot]))
+                except Exception as exc:
+                    error = exc
+            if error is None:
+                sent.append(str(notification.pk))
+            else:
+                self._drop(slot)
+                self._fail(notification, claimed_at, error)
+        return sent
+
+
+def _smtp(backend: BaseEmailBackend) -> smtplib.SMTP:
+    assert isinstance(backend, EmailBackend) and backend.connection is not None
+    return backend.connection
+
+
+def _message(notification: Notification, backend: BaseEmailBackend) -> EmailMultiAlternatives:
     message = EmailMultiAlternatives(
         subject=notification.subject,
         body=notification.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=notification.recipients,
         headers={"Message-ID": _message_id(notification), "Auto-Submitted": "auto-generated"},
-        connection=outbox_connection(hand_over),
+        connection=backend,
     )
     if notification.body_html:
         message.attach_alternative(notification.body_html, "text/html")
-    try:
-        message.send()
-    except HandOverRefused:
-        logger.warning("notification %s was released to another worker; not sent", notification_id)
-        return False
-    except Exception as exc:  # SMTP, network, or anything else: retry later, never lose it
-        logger.warning("sending notification %s failed: %s", notification.pk, exc)
-        _settle(notification, claimed_at=now, ok=False, error=str(exc))
-        return False
-    _settle(notification, claimed_at=now, ok=True, done_fields={"sent_at": timezone.now()})
-    return True
+    return message
 
 
 def _settle(notification: Notification, **outcome: Any) -> None:
@@ -170,7 +316,8 @@ def _settle(notification: Notification, **outcome: Any) -> None:
 def notifications_sweep() -> int:
     """Send every due notification, releasing ones stuck in "sending" first. Returns how many
     this run sent."""
-    return OUTBOX.sweep_send(lambda key: notification_send(notification_id=key))
+    OUTBOX.release_stuck(timezone.now())
+    return notifications_drain()
 
 
 # --- the console's inbox -------------------------------------------------------------------------

@@ -11,6 +11,13 @@ def notification_send_task(notification_id: str) -> bool:
 
 
 @shared_task(acks_late=True)
+def notifications_drain_task() -> int:
+    from notifications.services import notifications_drain
+
+    return notifications_drain()
+
+
+@shared_task(acks_late=True)
 def notifications_sweep_task() -> int:
     from notifications.services import notifications_sweep
 

@@ -87,6 +87,9 @@ EMAIL_HOST_PASSWORD = _env("SUPPORTCENTER_EMAIL_PASSWORD", "")
 EMAIL_USE_TLS = _env_bool("SUPPORTCENTER_EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = _env_bool("SUPPORTCENTER_EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = _env_int("SUPPORTCENTER_EMAIL_TIMEOUT", 30)
+# SMTP connections a worker sending a backlog of emails opens at most (it sends that many
+# messages at once, one per connection).
+EMAIL_CONNECTIONS = _env_int("SUPPORTCENTER_EMAIL_CONNECTIONS", 4)
 DEFAULT_FROM_EMAIL = _env("SUPPORTCENTER_EMAIL_FROM", "Support Center <support@localhost>")
 # "smtp" sends for real; "console" prints messages (handy for make run without a mail server).
 EMAIL_BACKEND_NAME = _env("SUPPORTCENTER_EMAIL_BACKEND", "smtp")
@@ -422,6 +425,8 @@ if CELERY_BROKER_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's filesystem transport, writing each message whole (supportcenter/broker.py).
+    CELERY_BROKER_TRANSPORT = "supportcenter.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR / "queue"),
         "data_folder_out": str(CELERY_BROKER_DIR / "queue"),

@@ -20,6 +20,7 @@ from advisor.tasks import (
     advisor_results_purge_task,
 )
 from audit.models import AuditEvent
+from connections import sample, sessions
 from connections import services as connections
 from connections.models import AwsConnection
 from core import crypto
@@ -126,6 +127,22 @@ def test_sample_environment_only_when_enabled(business_account, settings):
             account=business_account, actor=SYSTEM, mode="sample", regions=["us-east-1"]
         )
     assert raised.value.message == connections.MSG_NO_SAMPLE
+
+
+def test_a_sample_connection_starts_no_moto_server_once_the_sample_is_off(
+    business_account, settings, monkeypatch
+):
+    # Connected while the demo was on; the installation runs without it now.
+    connections.aws_connection_set(
+        account=business_account, actor=SYSTEM, mode="sample", regions=["us-east-1"]
+    )
+    settings.ADVISOR_SAMPLE_ENABLED = False
+    started = []
+    monkeypatch.setattr(sample, "start_server", lambda *args: started.append(args))
+    with pytest.raises(AwsConnectionNotConfigured) as raised:
+        connections.aws_connection_verify(account=business_account)
+    assert raised.value.message == sessions.MSG_SAMPLE_OFF == connections.MSG_NO_SAMPLE
+    assert started == []
 
 
 def test_verify_without_connection(business_account):

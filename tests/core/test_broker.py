@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from django.conf import settings
 
@@ -18,3 +20,28 @@ def test_the_worker_looks_at_the_queue_folder_often() -> None:
     # long as it lasted (python -m bench faults).
     with app.connection_for_read() as connection:
         assert connection.transport.polling_interval <= 0.1
+
+
+@pytest.mark.skipif(
+    not settings.CELERY_BROKER_URL.startswith("filesystem"), reason="the embedded broker only"
+)
+def test_a_message_is_never_seen_half_written(monkeypatch) -> None:
+    # kombu created the message's file and then wrote it: a worker listing the folder in
+    # between read it empty and stopped on the JSONDecodeError (python -m bench drain).
+    from supportcenter import broker
+
+    folder = settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"]
+    listed: list[list[str]] = []
+    replace = os.replace
+
+    def renamed(source: str, target: str) -> None:
+        listed.append(os.listdir(folder))  # what a worker would find just before the rename
+        replace(source, target)
+
+    monkeypatch.setattr(broker.os, "replace", renamed)
+    with app.connection_for_write() as connection:
+        channel = connection.default_channel
+        assert isinstance(channel, broker.Channel)
+        channel._put("probe", {"body": "whole"})
+        assert not [name for name in listed[0] if name.endswith(".probe.msg")]
+        assert channel._get("probe") == {"body": "whole"}

@@ -13,9 +13,12 @@ from aiosmtpd.controller import Controller
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[list[str], Message]] = []
+        # The client's address and port of each connection a message came over.
+        self.connections: set[tuple[str, int]] = set()
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
         self.messages.append((list(envelope.rcpt_tos), email.message_from_bytes(envelope.content)))
+        self.connections.add(session.peer)
         return "250 Message accepted for delivery"
 
 

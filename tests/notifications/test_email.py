@@ -45,9 +45,15 @@ def test_each_update_mails_the_contacts_once(smtp, business_account, root, engin
     assert notifications_sweep_task() == 3
     assert notifications_sweep_task() == 0
     assert len(smtp.messages) == 4
-    reply_html = smtp.messages[1][1].get_payload()[1].get_payload(decode=True).decode()
+    # Sent together over separate connections, they may arrive in any order.
+    received = {message["Message-ID"]: message for _, message in smtp.messages}
+    in_order = [
+        received[f"<{pk}@support.example.com>"]
+        for pk in Notification.objects.order_by("created_at").values_list("pk", flat=True)
+    ]
+    reply_html = in_order[1].get_payload()[1].get_payload(decode=True).decode()
     assert "Please send &lt;logs&gt;." in reply_html
-    assert "Resolved" in smtp.messages[3][1]["Subject"]
+    assert "Resolved" in in_order[3]["Subject"]
 
 
 def test_smtp_failures_are_retried_with_backoff(

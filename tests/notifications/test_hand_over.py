@@ -39,7 +39,7 @@ def test_outcome_lost_after_delivery_is_not_sent_again(
     with monkeypatch.context() as patch:
         # The server has the message; recording it fails (a worker killed at this point
         # leaves the same row behind).
-        _lose_database(patch, "settle")
+        _lose_database(patch, "settle_sent")
         assert notification_send_task(str(notification.id)) is True
     assert len(smtp.messages) == 1
     notification.refresh_from_db()
@@ -77,10 +77,10 @@ def test_a_released_claim_stops_its_first_worker(smtp, business_account, root, m
     notification = _notification(business_account, root)
     hand_over = services.OUTBOX.hand_over
 
-    def taken_meanwhile(key, *, claimed_at):
+    def taken_meanwhile(keys, *, claimed_at):
         # The sweep released this slow attempt's claim and another worker took the row.
-        Notification.objects.filter(pk=key).update(claimed_at=timezone.now() + LATER)
-        return hand_over(key, claimed_at=claimed_at)
+        Notification.objects.filter(pk__in=keys).update(claimed_at=timezone.now() + LATER)
+        return hand_over(keys, claimed_at=claimed_at)
 
     monkeypatch.setattr(services.OUTBOX, "hand_over", taken_meanwhile)
     assert notification_send_task(str(notification.id)) is False

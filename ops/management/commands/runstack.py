@@ -26,6 +26,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def sample_server_needed() -> bool:
+    """Whether the stack runs the moto sample environment: only when accounts may use it (with
+    the demo, by default) and no server was named. It holds some 300 MB, most of the stack's
+    memory besides gunicorn and the worker."""
+    return bool(settings.ADVISOR_SAMPLE_ENABLED and not settings.ADVISOR_SAMPLE_ENDPOINT)
+
+
 class Command(BaseCommand):
     help = "Start the web server, a Celery worker and Celery beat; stop them all on Ctrl-C."
 
@@ -82,7 +89,7 @@ class Command(BaseCommand):
             ],
         }
         env = dict(os.environ)
-        if settings.DEMO and not settings.ADVISOR_SAMPLE_ENDPOINT:
+        if sample_server_needed():
             # One moto server for the whole stack, so the web and every worker process see the
             # same sample AWS environment (an in-process one per worker would not agree on ids).
             port = _free_port()
