@@ -10,7 +10,7 @@ export SUPPORTCENTER_DEMO ?= 1
 # Without an SMTP server configured, `make run` prints notification emails in the worker's log.
 export SUPPORTCENTER_EMAIL_BACKEND ?= console
 
-.PHONY: run test setup setup-test lint clean bench messages
+.PHONY: run test setup setup-test lint clean bench messages screenshots
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -67,3 +67,8 @@ clean:
 messages: setup-test
 	DJANGO_SETTINGS_MODULE=supportcenter.settings_test $(BIN)/python manage.py makemessages -l ja --ignore=.venv --ignore=tests --ignore=bench --ignore=var
 	DJANGO_SETTINGS_MODULE=supportcenter.settings_test $(BIN)/python manage.py compilemessages -l ja --ignore=.venv
+
+# The README's screenshots (docs/screenshots/): the main pages at 375 px and 1,280 px, taken by
+# Playwright with Debian's chromium against a test server with sample data.
+screenshots: setup-test
+	SUPPORTCENTER_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/test_screenshots.py

@@ -20,7 +20,7 @@ def test_the_header_names_an_iam_user_and_the_account_once(client, reference_dat
     user = factories.make_iam_user(account)
     client.force_login(user)
     page = client.get(reverse("cases:list")).content.decode()
-    who = re.search(r'<span class="who">(.*?)</span>', page, re.S).group(1)
+    who = re.search(r'class="who"[^>]*>(.*?)</a>', page, re.S).group(1)
     assert who.count(account.account_id) == 1
     assert user.user_name in who
 

@@ -26,7 +26,10 @@ def test_an_iam_user_changes_their_password(client, reference_data) -> None:
     account = factories.make_account("business")
     user = factories.make_iam_user(account)
     client.force_login(user)
-    assert reverse("accounts:password-change") in client.get(reverse("cases:list")).content.decode()
+    # The header's name leads to the sign-in settings, which lead to the password form.
+    assert reverse("accounts:mfa") in client.get(reverse("cases:list")).content.decode()
+    settings_page = client.get(reverse("accounts:mfa")).content.decode()
+    assert reverse("accounts:password-change") in settings_page
     wrong = client.post(
         reverse("accounts:password-change"),
         {
