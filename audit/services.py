@@ -8,6 +8,7 @@ transaction of its own, by `record_failure`. Never from signals.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -38,6 +39,7 @@ __all__ = [
     "audit_events_purge",
     "record",
     "record_failure",
+    "record_many",
     "user_identity",
 ]
 
@@ -100,31 +102,31 @@ def resources_for(
     return found
 
 
-def record(
+def _event(
     *,
     actor: Actor,
+    identity: dict[str, Any],
     event_name: str,
     account: AuditedAccount | None,
-    event_source: str = SUPPORT_SOURCE,
-    request_parameters: dict[str, Any] | None = None,
-    response_elements: dict[str, Any] | None = None,
+    event_source: str,
+    request_parameters: dict[str, Any] | None,
+    response_elements: dict[str, Any] | None,
     error_code: str = "",
     error_message: str = "",
     read_only: bool = False,
     resources: list[dict[str, str]] | None = None,
 ) -> AuditEvent:
-    """Write one audit record. Callers pass parameters already stripped of case text and secrets."""
     user = actor.user
     if resources is None:
         resources = resources_for(request_parameters, response_elements)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         event_time=timezone.now(),
         event_source=event_source,
         event_name=str(event_name),
         event_type=_event_type(actor, event_source),
         aws_region=settings.SUPPORTCENTER_AUDIT_REGION,
         recipient_account_id=account.account_id if account is not None else "",
-        user_identity=user_identity(actor),
+        user_identity=identity,
         principal_arn=actor.arn,
         user_name=user.identity_name if user is not None else "",
         access_key_id=actor.access_key_id,
@@ -139,6 +141,64 @@ def record(
         resources=resources or [],
         resource_type=resources[0]["ResourceType"] if resources else "",
         resource_name=resources[0]["ResourceName"] if resources else "",
+    )
+
+
+def record(
+    *,
+    actor: Actor,
+    event_name: str,
+    account: AuditedAccount | None,
+    event_source: str = SUPPORT_SOURCE,
+    request_parameters: dict[str, Any] | None = None,
+    response_elements: dict[str, Any] | None = None,
+    error_code: str = "",
+    error_message: str = "",
+    read_only: bool = False,
+    resources: list[dict[str, str]] | None = None,
+) -> AuditEvent:
+    """Write one audit record. Callers pass parameters already stripped of case text and secrets."""
+    event = _event(
+        actor=actor,
+        identity=user_identity(actor),
+        event_name=event_name,
+        account=account,
+        event_source=event_source,
+        request_parameters=request_parameters,
+        response_elements=response_elements,
+        error_code=error_code,
+        error_message=error_message,
+        read_only=read_only,
+        resources=resources,
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def record_many(
+    *,
+    actor: Actor,
+    event_name: str,
+    entries: Iterable[tuple[AuditedAccount | None, dict[str, Any], dict[str, Any]]],
+    event_source: str = SUPPORT_SOURCE,
+) -> list[AuditEvent]:
+    """Write one record of the same action by `actor` per (account, request parameters,
+    response elements) of `entries`, in one INSERT: for jobs acting on many objects at once,
+    each of which gets the record a single action would. Same rules as `record`."""
+    identity = user_identity(actor)
+    return AuditEvent.objects.bulk_create(
+        [
+            _event(
+                actor=actor,
+                identity=identity,
+                event_name=event_name,
+                account=account,
+                event_source=event_source,
+                request_parameters=parameters,
+                response_elements=response,
+            )
+            for account, parameters, response in entries
+        ]
     )
 
 

@@ -128,6 +128,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--no-record", action="store_true")
     parser.add_argument("--data-dir", help="Reuse a data directory seeded by an earlier run.")
     parser.add_argument("--skip-jobs", action="store_true", help="Only measure the queue pages.")
+    parser.add_argument("--seed-only", action="store_true", help="Seed a data directory and stop.")
     args = parser.parse_args(argv)
     env = scratch_env(
         Path(args.data_dir) if args.data_dir else None,
@@ -144,6 +145,9 @@ def main(argv: list[str]) -> None:
             check=True,
         )
         print(f"seeded {args.cases:,} cases in {time.perf_counter() - started:.0f} s", flush=True)
+        if args.seed_only:
+            print(f"data directory: {env['SUPPORTCENTER_DATA_DIR']}")
+            return
     # What the daily database-optimize job does: planner statistics for the new rows.
     subprocess.run(
         [

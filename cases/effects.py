@@ -12,6 +12,7 @@ from their services.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
@@ -19,12 +20,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
-from cases.models import AttachmentSet, Case, Communication, CommunicationOrigin
+from cases.models import AttachmentSet, Case, CaseStatus, Communication, CommunicationOrigin
 from events.kinds import CASE_DETAIL_TYPE, CASE_SOURCE, CaseEventName
 from events.models import EVENTS_REGION
-from events.services import event_publish
+from events.services import event_publish, events_publish_many
 from notifications.models import Notification
-from notifications.services import notification_enqueue
+from notifications.services import Email, Queued, notification_enqueue, notifications_enqueue
 
 # Communication origins as the case events spell them.
 CASE_ORIGINS = {CommunicationOrigin.CUSTOMER: "CUSTOMER", CommunicationOrigin.SUPPORT: "AWS"}
@@ -57,7 +58,12 @@ def case_url(case: Case) -> str:
 
 
 def _render(
-    case: Case, kind: str, body: str, origin: str, files: list[tuple[str, str]]
+    case: Case,
+    kind: str,
+    body: str,
+    origin: str,
+    files: list[tuple[str, str]],
+    status: str | None = None,
 ) -> tuple[str, str, str]:
     # Everything in the case's language, the status label included: the language active where
     # the change happened (an engineer's Japanese console) is not the recipient's.
@@ -68,7 +74,7 @@ def _render(
             "body": body,
             "origin": origin,
             "url": case_url(case),
-            "status": case.get_status_display(),
+            "status": CaseStatus(status or case.status).label,
             # (file name, link): the links open the case's page after sign-in.
             "files": files,
         }
@@ -114,6 +120,44 @@ def case_email_enqueue(
     )
 
 
+# The renderer status emails queued by jobs name (registered in `CasesConfig.ready`).
+STATUS_EMAIL = "cases.status"
+
+
+def case_status_emails_enqueue(cases: Sequence[Case], *, notes: dict[int, str]) -> None:
+    """Queue the status email of each of `cases` (moved together by a job), with its note
+    (`notes[case.pk]`, by Support), in one INSERT; the sender renders each when it first sends
+    it (`case_status_email_render`), so the job does not render thousands of templates. The
+    cases' account and submitter are loaded. Status and note are those of the change, whatever
+    the case says by the time the message goes."""
+    notifications_enqueue(
+        [
+            Queued(
+                recipients=case_recipients(case),
+                kind="status",
+                template=STATUS_EMAIL,
+                context={"case": case.pk, "status": case.status, "body": notes.get(case.pk, "")},
+                topic=case.case_id,
+                account=case.account,
+            )
+            for case in cases
+        ]
+    )
+
+
+def case_status_email_render(context: dict[str, Any]) -> Email | None:
+    """A queued status email (`case_status_emails_enqueue`), as `case_email_enqueue` would
+    have written it; None once the case is gone."""
+    case = Case.objects.select_related("severity").filter(pk=context["case"]).first()
+    if case is None:
+        return None
+    body = context.get("body", "")
+    subject, text, html = _render(
+        case, "status", body, "support" if body else "", [], status=context["status"]
+    )
+    return Email(subject=subject, body_text=text, body_html=html)
+
+
 # --- events ------------------------------------------------------------------------------------
 
 
@@ -127,6 +171,20 @@ def _communication_event_id(communication: Communication) -> str:
     return f"ekko:{EVENTS_REGION}:{shown}"
 
 
+def _detail(
+    case: Case, event_name: CaseEventName, communication: Communication | None
+) -> dict[str, str]:
+    return {
+        "case-id": case.case_id,
+        "display-id": str(case.display_id),
+        "communication-id": _communication_event_id(communication) if communication else "",
+        "event-name": str(CaseEventName(event_name)),
+        "origin": CASE_ORIGINS.get(CommunicationOrigin(communication.origin), "")
+        if communication
+        else "",
+    }
+
+
 def case_event_publish(
     *, case: Case, event_name: CaseEventName, communication: Communication | None = None
 ) -> dict[str, Any]:
@@ -136,15 +194,19 @@ def case_event_publish(
     `communication-id` and `origin` (CUSTOMER or AWS); both are empty for the other events, as
     in AWS's samples. See `events.services.event_publish` for the side effects.
     """
-    detail = {
-        "case-id": case.case_id,
-        "display-id": str(case.display_id),
-        "communication-id": _communication_event_id(communication) if communication else "",
-        "event-name": str(CaseEventName(event_name)),
-        "origin": CASE_ORIGINS.get(CommunicationOrigin(communication.origin), "")
-        if communication
-        else "",
-    }
     return event_publish(
-        account=case.account, source=CASE_SOURCE, detail_type=CASE_DETAIL_TYPE, detail=detail
+        account=case.account,
+        source=CASE_SOURCE,
+        detail_type=CASE_DETAIL_TYPE,
+        detail=_detail(case, event_name, communication),
+    )
+
+
+def case_events_publish(cases: Sequence[Case], *, event_name: CaseEventName) -> None:
+    """`case_event_publish` for many cases at once (a job's batch; their accounts loaded): one
+    query for the rules of all their accounts, one insert for the deliveries."""
+    events_publish_many(
+        source=CASE_SOURCE,
+        detail_type=CASE_DETAIL_TYPE,
+        events=[(case.account, _detail(case, event_name, None)) for case in cases],
     )

@@ -77,6 +77,22 @@ def queue_tasks(task: Any, keys: Iterable[str | int]) -> bool:
     return True
 
 
+def queue_batch(task: Any, keys: Sequence[str]) -> bool:
+    """Queue one `task(keys)` for all the keys now: one publish, however many rows (a job's
+    batch; a publish per row costs the broker's round trip each time, and with the filesystem
+    broker a listing of its queue). Same contract as `queue_tasks`."""
+    if not keys:
+        return True
+    try:
+        with task.app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+            task.apply_async(args=[list(keys)], connection=connection, retry=False)
+    except Exception:  # broker down: the rows stay as they are and the sweep retries
+        logger.warning("could not queue %s for %d rows; the sweep will", task.name, len(keys))
+        return False
+    return True
+
+
 def queue_tasks_on_commit(task: Any, keys: Iterable[str | int]) -> None:
     """`queue_tasks` once the current transaction commits (nothing if it rolls back)."""
     keys = list(keys)
@@ -120,9 +136,12 @@ class Outbox:
         policy: OutboxPolicy,
         done: str,
         key: str = "pk",
+        batch_task: Any = None,
     ) -> None:
         self.model = model
         self.task = task
+        # Sends several rows given their keys (`dispatch_batch_on_commit`); optional.
+        self.batch_task = batch_task
         self.policy = policy
         self.done = done
         self.key = key
@@ -141,6 +160,14 @@ class Outbox:
     def dispatch_on_commit(self, keys: Sequence[str | int]) -> None:
         """After the current transaction commits, queue a send task per row (best effort)."""
         queue_tasks_on_commit(self.task, [str(k) for k in keys])
+
+    def dispatch_batch_on_commit(self, keys: Sequence[str | int]) -> None:
+        """After the current transaction commits, queue one task for all the rows (best
+        effort, like `dispatch_on_commit`): for jobs that write thousands at once."""
+        assert self.batch_task is not None, "this outbox has no batch task"
+        batch = [str(k) for k in keys]
+        if batch:
+            transaction.on_commit(lambda: queue_batch(self.batch_task, batch))
 
     # --- the worker's side ----------------------------------------------------------------------
 

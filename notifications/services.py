@@ -10,7 +10,11 @@ away, never has its message sent twice. Every message carries a Message-ID deriv
 so a duplicate from the remaining instant is recognisable.
 
 What a message says and whom it goes to is the writer's business (case emails are composed in
-`cases.effects`); this app only keeps and sends them.
+`cases.effects`); this app only keeps and sends them. A writer that queues messages by the
+thousand (a job) may leave the composing to the sender: it registers a renderer
+(`renderer_register`, from its app's `ready()`) and queues rows that name it with what it needs
+(`notifications_enqueue`); the first attempt renders the message and keeps the text on the row,
+so a retry sends the same words.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +35,7 @@ from accounts.models import Account, User
 from core.outbox import Outbox, OutboxPolicy
 from notifications.models import InboxItem, InboxPreference, Notification, NotificationStatus
 from notifications.smtp import HandOverRefused, outbox_connection
-from notifications.tasks import notification_send_task
+from notifications.tasks import notification_send_task, notifications_send_task
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +51,7 @@ STUCK_AFTER = timedelta(minutes=2)
 OUTBOX = Outbox(
     Notification,
     task=notification_send_task,
+    batch_task=notifications_send_task,
     done=NotificationStatus.SENT,
     policy=OutboxPolicy(
         max_attempts=MAX_ATTEMPTS,
@@ -59,6 +64,26 @@ OUTBOX = Outbox(
         done_at_field="sent_at",
     ),
 )
+
+
+MSG_NOTHING_TO_SEND = "nothing to send: what the message was about is gone"
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    body_text: str
+    body_html: str = ""
+
+
+# Renderers by name: context (JSON) -> the message, or None when what it was about is gone.
+Renderer = Callable[[dict[str, Any]], Email | None]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def renderer_register(name: str, renderer: Renderer) -> None:
+    """Let queued messages name `renderer` (call it from the writing app's `ready()`)."""
+    RENDERERS[name] = renderer
 
 
 def notification_enqueue(
@@ -93,6 +118,47 @@ def notification_enqueue(
     return notification
 
 
+@dataclass(frozen=True)
+class Queued:
+    """One message for `notifications_enqueue`: rendered by the sender with `template`'s
+    renderer from `context` (JSON)."""
+
+    recipients: Sequence[str]
+    kind: str
+    template: str
+    context: dict[str, Any]
+    topic: str = ""
+    account: Account | None = None
+
+
+def notifications_enqueue(messages: Sequence[Queued]) -> list[Notification]:
+    """Queue many emails at once, each rendered when it is first sent; call it inside the
+    transaction of the change they report. One INSERT, and after commit one send task for them
+    all (best effort; the sweep covers failures). Messages without recipients are left out.
+    Raises `LookupError` for a template no renderer was registered for."""
+    now = timezone.now()
+    for message in messages:
+        if message.template not in RENDERERS:
+            raise LookupError(f"no renderer named {message.template!r}")
+    rows = Notification.objects.bulk_create(
+        [
+            Notification(
+                account=message.account,
+                topic=message.topic,
+                kind=message.kind,
+                recipients=list(message.recipients),
+                template=message.template,
+                context=message.context,
+                next_attempt_at=now,
+            )
+            for message in messages
+            if message.recipients
+        ]
+    )
+    OUTBOX.dispatch_batch_on_commit([str(row.pk) for row in rows])
+    return rows
+
+
 def notifications_discard(*, topics: Iterable[str]) -> int:
     """Delete every message and inbox item about `topics` (sent, read or not), e.g. when their
     cases are purged; call it inside the purge's transaction. Returns how many."""
@@ -121,6 +187,9 @@ def notification_send(*, notification_id: str) -> bool:
     notification = Notification.objects.filter(pk=notification_id).first()
     if notification is None:  # its topic was purged in between
         return False
+    if notification.template and not notification.subject:
+        if not _render_queued(notification, claimed_at=now):
+            return False
 
     def hand_over() -> Callable[[], None]:
         stamping = OUTBOX.hand_over(notification_id, claimed_at=now)
@@ -160,6 +229,37 @@ def notification_send(*, notification_id: str) -> bool:
     return True
 
 
+def _render_queued(notification: Notification, *, claimed_at: datetime) -> bool:
+    """Compose a queued message with its renderer and keep the text on the row (so a retry
+    sends the same words whatever happens to its subject meanwhile). False, with the claim
+    settled, when it cannot be composed: failed for good when what it was about is gone, due
+    again (as a failed send) when the renderer raised."""
+    try:
+        email = RENDERERS[notification.template](notification.context)
+    except Exception as exc:
+        logger.exception("could not render notification %s", notification.pk)
+        _settle(notification, claimed_at=claimed_at, ok=False, error=f"rendering: {exc}")
+        return False
+    if email is None:
+        Notification.objects.filter(
+            pk=notification.pk, status=NotificationStatus.SENDING, claimed_at=claimed_at
+        ).update(
+            status=NotificationStatus.FAILED,
+            last_error=MSG_NOTHING_TO_SEND,
+            updated_at=timezone.now(),
+        )
+        return False
+    notification.subject = " ".join(email.subject.split())[:300]
+    notification.body_text = email.body_text
+    notification.body_html = email.body_html
+    Notification.objects.filter(pk=notification.pk).update(
+        subject=notification.subject,
+        body_text=notification.body_text,
+        body_html=notification.body_html,
+    )
+    return True
+
+
 def _settle(notification: Notification, **outcome: Any) -> None:
     try:
         OUTBOX.settle(notification, **outcome)
@@ -174,13 +274,6 @@ def notifications_sweep() -> int:
 
 
 # --- the console's inbox -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Email:
-    subject: str
-    body_text: str
-    body_html: str = ""
 
 
 def inbox_notify(
