@@ -27,6 +27,7 @@ from audit.names import (
     TRUSTED_ADVISOR_SOURCE,
     AuditEventName,
 )
+from core.bulk import insert_rows
 
 __all__ = [
     "CLOUDTRAIL_SOURCE",
@@ -102,7 +103,7 @@ def resources_for(
     return found
 
 
-def _event(
+def _fields(
     *,
     actor: Actor,
     identity: dict[str, Any],
@@ -115,33 +116,34 @@ def _event(
     error_message: str = "",
     read_only: bool = False,
     resources: list[dict[str, str]] | None = None,
-) -> AuditEvent:
+) -> dict[str, Any]:
+    """An audit record's fields (the record, before it is written)."""
     user = actor.user
     if resources is None:
         resources = resources_for(request_parameters, response_elements)
-    return AuditEvent(
-        event_time=timezone.now(),
-        event_source=event_source,
-        event_name=str(event_name),
-        event_type=_event_type(actor, event_source),
-        aws_region=settings.SUPPORTCENTER_AUDIT_REGION,
-        recipient_account_id=account.account_id if account is not None else "",
-        user_identity=identity,
-        principal_arn=actor.arn,
-        user_name=user.identity_name if user is not None else "",
-        access_key_id=actor.access_key_id,
-        source_ip=actor.source_ip,
-        user_agent=actor.user_agent[:1000],
-        request_id=actor.request_id or str(uuid.uuid4()),
-        request_parameters=request_parameters,
-        response_elements=response_elements,
-        error_code=error_code,
-        error_message=error_message[:1000],
-        read_only=read_only,
-        resources=resources or [],
-        resource_type=resources[0]["ResourceType"] if resources else "",
-        resource_name=resources[0]["ResourceName"] if resources else "",
-    )
+    return {
+        "event_time": timezone.now(),
+        "event_source": event_source,
+        "event_name": str(event_name),
+        "event_type": _event_type(actor, event_source),
+        "aws_region": settings.SUPPORTCENTER_AUDIT_REGION,
+        "recipient_account_id": account.account_id if account is not None else "",
+        "user_identity": identity,
+        "principal_arn": actor.arn,
+        "user_name": user.identity_name if user is not None else "",
+        "access_key_id": actor.access_key_id,
+        "source_ip": actor.source_ip,
+        "user_agent": actor.user_agent[:1000],
+        "request_id": actor.request_id or str(uuid.uuid4()),
+        "request_parameters": request_parameters,
+        "response_elements": response_elements,
+        "error_code": error_code,
+        "error_message": error_message[:1000],
+        "read_only": read_only,
+        "resources": resources or [],
+        "resource_type": resources[0]["ResourceType"] if resources else "",
+        "resource_name": resources[0]["ResourceName"] if resources else "",
+    }
 
 
 def record(
@@ -158,21 +160,21 @@ def record(
     resources: list[dict[str, str]] | None = None,
 ) -> AuditEvent:
     """Write one audit record. Callers pass parameters already stripped of case text and secrets."""
-    event = _event(
-        actor=actor,
-        identity=user_identity(actor),
-        event_name=event_name,
-        account=account,
-        event_source=event_source,
-        request_parameters=request_parameters,
-        response_elements=response_elements,
-        error_code=error_code,
-        error_message=error_message,
-        read_only=read_only,
-        resources=resources,
+    return AuditEvent.objects.create(
+        **_fields(
+            actor=actor,
+            identity=user_identity(actor),
+            event_name=event_name,
+            account=account,
+            event_source=event_source,
+            request_parameters=request_parameters,
+            response_elements=response_elements,
+            error_code=error_code,
+            error_message=error_message,
+            read_only=read_only,
+            resources=resources,
+        )
     )
-    event.save(force_insert=True)
-    return event
 
 
 def record_many(
@@ -181,14 +183,16 @@ def record_many(
     event_name: str,
     entries: Iterable[tuple[AuditedAccount | None, dict[str, Any], dict[str, Any]]],
     event_source: str = SUPPORT_SOURCE,
-) -> list[AuditEvent]:
+) -> int:
     """Write one record of the same action by `actor` per (account, request parameters,
-    response elements) of `entries`, in one INSERT: for jobs acting on many objects at once,
-    each of which gets the record a single action would. Same rules as `record`."""
+    response elements) of `entries`, in one statement (`core.bulk.insert_rows`): for jobs acting
+    on many objects at once, each of which gets the record a single action would. Same rules
+    as `record`. Returns how many records."""
     identity = user_identity(actor)
-    return AuditEvent.objects.bulk_create(
+    return insert_rows(
+        AuditEvent,
         [
-            _event(
+            _fields(
                 actor=actor,
                 identity=identity,
                 event_name=event_name,
@@ -198,7 +202,7 @@ def record_many(
                 response_elements=response,
             )
             for account, parameters, response in entries
-        ]
+        ],
     )
 
 

@@ -60,6 +60,7 @@ from cases.effects import (
     case_status_emails_enqueue,
 )
 from cases.models import Case, CaseEvent, CaseEventKind, CaseStatus
+from core.bulk import among, insert_rows
 from core.errors import ConcurrentCaseUpdate, InvalidCaseTransition
 from events.kinds import CaseEventName
 
@@ -220,6 +221,20 @@ def _after_many(
         case_events_publish(cases, event_name=EVENTS[new])
 
 
+# The fields `_after_many` and the callers of `transition_many` read.
+EFFECTS_READ = (
+    "case_id",
+    "display_id",
+    "language",
+    "status",
+    "submitted_by",
+    "cc_email_addresses",
+    "account__account_id",
+    "account__contact_email",
+    "submitter__email",
+)
+
+
 def transition_many(
     case_ids: list[int],
     *,
@@ -246,9 +261,11 @@ def transition_many(
     if to in clocks.SUPPORT_TURN and from_status not in clocks.SUPPORT_TURN:
         raise InvalidCaseTransition(MSG_INVALID.format(old=from_status.label, new=to.label))
     cases = list(
-        Case.objects.filter(pk__in=case_ids, status=from_status).select_related(
-            "account", "submitter"
-        )
+        Case.objects.filter(pk__in=among(case_ids), status=from_status)
+        .select_related("account", "submitter")
+        # What the effects read (ids, language, recipients), not the case's twenty dates.
+        .only(*EFFECTS_READ)
+        .order_by("pk")
     )
     if not cases:
         return []
@@ -259,22 +276,24 @@ def transition_many(
     if to not in clocks.SUPPORT_TURN:
         fields.update(clocks.STOPPED)
     # The rows are locked, so every case read above moves.
-    Case.objects.filter(pk__in=[case.pk for case in cases], status=from_status).update(**fields)
+    moving = among([case.pk for case in cases])
+    Case.objects.filter(pk__in=moving, status=from_status).update(**fields)
     reason = cause.value
-    CaseEvent.objects.bulk_create(
+    insert_rows(
+        CaseEvent,
         [
-            CaseEvent(
-                case_id=case.pk,
-                kind=CaseEventKind.STATUS_CHANGED,
-                actor=actor.user,
-                actor_arn=actor.arn,
-                from_status=from_status,
-                to_status=to,
-                reason=reason[:500],
-                created_at=now,
-            )
+            {
+                "case_id": case.pk,
+                "kind": CaseEventKind.STATUS_CHANGED,
+                "actor_id": actor.user.pk if actor.user is not None else None,
+                "actor_arn": actor.arn,
+                "from_status": from_status,
+                "to_status": to,
+                "reason": reason[:500],
+                "created_at": now,
+            }
             for case in cases
-        ]
+        ],
     )
     for case in cases:
         for name, value in fields.items():

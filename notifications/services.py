@@ -20,6 +20,7 @@ so a retry sends the same words.
 from __future__ import annotations
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +33,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from accounts.models import Account, User
+from core.bulk import insert_rows
 from core.outbox import Outbox, OutboxPolicy
 from notifications.models import InboxItem, InboxPreference, Notification, NotificationStatus
 from notifications.smtp import HandOverRefused, outbox_connection
@@ -131,32 +133,34 @@ class Queued:
     account: Account | None = None
 
 
-def notifications_enqueue(messages: Sequence[Queued]) -> list[Notification]:
+def notifications_enqueue(messages: Sequence[Queued]) -> list[str]:
     """Queue many emails at once, each rendered when it is first sent; call it inside the
-    transaction of the change they report. One INSERT, and after commit one send task for them
-    all (best effort; the sweep covers failures). Messages without recipients are left out.
+    transaction of the change they report. One statement (`core.bulk.insert_rows`), and after
+    commit one send task for them all (best effort; the sweep covers failures). Messages
+    without recipients are left out. Returns the new rows' ids.
     Raises `LookupError` for a template no renderer was registered for."""
     now = timezone.now()
     for message in messages:
         if message.template not in RENDERERS:
             raise LookupError(f"no renderer named {message.template!r}")
-    rows = Notification.objects.bulk_create(
-        [
-            Notification(
-                account=message.account,
-                topic=message.topic,
-                kind=message.kind,
-                recipients=list(message.recipients),
-                template=message.template,
-                context=message.context,
-                next_attempt_at=now,
-            )
-            for message in messages
-            if message.recipients
-        ]
-    )
-    OUTBOX.dispatch_batch_on_commit([str(row.pk) for row in rows])
-    return rows
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "account_id": message.account.pk if message.account is not None else None,
+            "topic": message.topic,
+            "kind": message.kind,
+            "recipients": list(message.recipients),
+            "template": message.template,
+            "context": message.context,
+            "next_attempt_at": now,
+        }
+        for message in messages
+        if message.recipients
+    ]
+    insert_rows(Notification, rows)
+    ids = [str(row["id"]) for row in rows]
+    OUTBOX.dispatch_batch_on_commit(ids)
+    return ids
 
 
 def notifications_discard(*, topics: Iterable[str]) -> int:

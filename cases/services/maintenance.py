@@ -30,6 +30,7 @@ from cases.models import (
     Language,
 )
 from core import ids
+from core.bulk import among, insert_rows
 from notifications.services import notifications_discard
 
 AUTO_RESOLVE_MESSAGE = gettext_noop(
@@ -95,18 +96,19 @@ def cases_auto_resolve(*, batch_size: int = 500, now: datetime | None = None) ->
                 note=lambda case: notes[case.language or "en"],
             )
             stamp = timezone.now()
-            Communication.objects.bulk_create(
+            insert_rows(
+                Communication,
                 [
-                    Communication(
-                        case=case,
-                        communication_id=ids.communication_id_new(),
-                        body=notes[case.language or "en"],
-                        origin=CommunicationOrigin.SUPPORT,
-                        submitted_by="Amazon Web Services",
-                        created_at=stamp,
-                    )
+                    {
+                        "case_id": case.pk,
+                        "communication_id": ids.communication_id_new(),
+                        "body": notes[case.language or "en"],
+                        "origin": CommunicationOrigin.SUPPORT,
+                        "submitted_by": "Amazon Web Services",
+                        "created_at": stamp,
+                    }
                     for case in moved
-                ]
+                ],
             )
             # One UPDATE per language's note, not per case.
             for language, note in notes.items():
@@ -221,12 +223,12 @@ def _delete_cases(pks: list[int], *, topics: list[str]) -> list[str]:
     relation added later, from any app, is deleted too. Attachment sets point the other way
     (correspondence and notes point at them) and go once the messages are gone."""
     set_ids = [
-        *Communication.objects.filter(case_id__in=pks, attachment_set__isnull=False).values_list(
-            "attachment_set_id", flat=True
-        ),
-        *InternalNote.objects.filter(case_id__in=pks, attachment_set__isnull=False).values_list(
-            "attachment_set_id", flat=True
-        ),
+        *Communication.objects.filter(
+            case_id__in=among(pks), attachment_set__isnull=False
+        ).values_list("attachment_set_id", flat=True),
+        *InternalNote.objects.filter(
+            case_id__in=among(pks), attachment_set__isnull=False
+        ).values_list("attachment_set_id", flat=True),
     ]
     keys: list[str] = []
     if set_ids:
@@ -253,7 +255,7 @@ def _delete_rows(model: type[models.Model], pks: list[int]) -> None:
         field = relation.field
         related = relation.related_model
         assert isinstance(related, type)
-        pointing = related._base_manager.filter(**{f"{field.name}__in": pks})
+        pointing = related._base_manager.filter(**{f"{field.name}__in": among(pks)})
         if relation.on_delete is models.CASCADE:
             if _pointing_at(related):
                 _delete_rows(related, list(pointing.values_list("pk", flat=True)))
@@ -262,9 +264,9 @@ def _delete_rows(model: type[models.Model], pks: list[int]) -> None:
         elif relation.on_delete is models.SET_NULL:
             pointing.update(**{field.name: None})
         elif relation.on_delete is not models.DO_NOTHING:
-            model._base_manager.filter(pk__in=pks).delete()
+            model._base_manager.filter(pk__in=among(pks)).delete()
             return
-    rows = model._base_manager.filter(pk__in=pks)
+    rows = model._base_manager.filter(pk__in=among(pks))
     rows._raw_delete(rows.db)
 
 
