@@ -189,21 +189,22 @@ def record_many(
     on many objects at once, each of which gets the record a single action would. Same rules
     as `record`. Returns how many records."""
     identity = user_identity(actor)
-    return insert_rows(
-        AuditEvent,
-        [
-            _fields(
-                actor=actor,
-                identity=identity,
-                event_name=event_name,
-                account=account,
-                event_source=event_source,
-                request_parameters=parameters,
-                response_elements=response,
-            )
-            for account, parameters, response in entries
-        ],
-    )
+    now = timezone.now()
+    rows = []
+    for account, parameters, response in entries:
+        row = _fields(
+            actor=actor,
+            identity=identity,
+            event_name=event_name,
+            account=account,
+            event_source=event_source,
+            request_parameters=parameters,
+            response_elements=response,
+        )
+        # One moment for the statement, as for the other rows a job writes in it.
+        row["event_time"] = now
+        rows.append(row)
+    return insert_rows(AuditEvent, rows)
 
 
 def record_failure(

@@ -203,16 +203,12 @@ def _after_many(
         parameters: dict[str, object] = {"status": new.value}
         if reason:
             parameters["reason"] = reason
+        response = {"initialCaseStatus": old.value, "finalCaseStatus": new.value}
         audit.record_many(
             actor=actor,
             event_name=_event_name(old, new),
             entries=[
-                (
-                    case.account,
-                    {"caseId": case.case_id, **parameters},
-                    {"initialCaseStatus": old.value, "finalCaseStatus": new.value},
-                )
-                for case in cases
+                (case.account, {"caseId": case.case_id, **parameters}, response) for case in cases
             ],
         )
     if effects.email:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from django.db import connections, models
@@ -47,10 +48,13 @@ _PLAIN_FIELDS = frozenset(
 _NOTHING = object()
 
 
-def _default(field: models.Field) -> Callable[[], Any]:
-    """How the ORM fills a column the caller left out (called once per row)."""
+def _default(field: models.Field, now: datetime) -> Callable[[], Any]:
+    """How the ORM fills a column the caller left out (called once per row). The current
+    time is one moment for the whole statement (converted once)."""
     if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-        return timezone.now
+        return lambda: now
+    if field.has_default() and field.default is timezone.now:
+        return lambda: now
     if field.has_default() and callable(field.default):
         return field.default  # a callable default (uuid4, now): called per row
     value = field.get_default()
@@ -93,7 +97,10 @@ def insert_rows(
             return last[1]
 
         converters.append(convert)
-    defaults = {field.attname: _default(field) for field in fields if field.attname not in given}
+    now = timezone.now()
+    defaults = {
+        field.attname: _default(field, now) for field in fields if field.attname not in given
+    }
     quote = connection.ops.quote_name
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(model._meta.db_table),

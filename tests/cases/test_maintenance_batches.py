@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.principals import SYSTEM
 from audit.models import AuditEvent
 from cases import lifecycle, services
+from cases.effects import STATUS_EMAIL
 from cases.lifecycle import Cause
 from cases.models import (
     Attachment,
@@ -30,10 +31,12 @@ from cases.models import (
 )
 from cases.services.maintenance import cases_auto_resolve, cases_purge
 from console.models import CaseViewer
+from core import outbox
 from core.errors import InvalidCaseTransition
 from events.models import DeliveryPurpose, EventDelivery
 from notifications.models import Notification
 from notifications.services import notifications_sweep
+from notifications.tasks import notifications_send_task
 from tests import factories
 from tests.events.conftest import add_email, make_rule
 
@@ -238,3 +241,37 @@ def test_the_purge_takes_everything_that_hangs_off_a_case(
     # A note's files go with the case, as the correspondence's do.
     assert not AttachmentSet.objects.filter(pk=notes_set.pk).exists()
     assert not default_storage.exists(key)
+
+
+def test_each_batch_queues_one_task_for_its_emails(
+    business_account, root, engineer, monkeypatch, django_capture_on_commit_callbacks
+) -> None:
+    published: list[tuple[str, list[str]]] = []
+
+    def queue_batch(task, keys) -> bool:  # type: ignore[no-untyped-def]
+        published.append((task.name, list(keys)))
+        return True
+
+    monkeypatch.setattr(outbox, "queue_batch", queue_batch)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _waiting(business_account, root, engineer, 5)
+    later = start + timedelta(days=7)
+    with time_machine.travel(later, tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert cases_auto_resolve(batch_size=2) == 5
+    assert [name for name, _keys in published] == [
+        "notifications.tasks.notifications_send_task"
+    ] * 3
+    keys = [key for _name, batch in published for key in batch]
+    queued = Notification.objects.filter(template=STATUS_EMAIL)
+    assert sorted(keys) == sorted(str(pk) for pk in queued.values_list("pk", flat=True))
+    # The task sends its batch, composing each message first; run twice, it sends nothing more.
+    mail.outbox.clear()
+    with time_machine.travel(later, tick=False):
+        assert notifications_send_task(keys) == 5
+        assert notifications_send_task(keys) == 0
+    assert len(mail.outbox) == 5
+    assert all(
+        subject.endswith("— Resolved") for subject in queued.values_list("subject", flat=True)
+    )
