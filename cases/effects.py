@@ -5,6 +5,9 @@
 - the "Support Case Update" event (source aws.support) that the account's event rules match.
 
 Both are outboxes: a rolled-back change sends nothing, and the sending happens after commit.
+Jobs that move thousands of cases at once queue their status emails uncomposed
+(`case_status_emails_enqueue`): the sender composes each one (`case_status_email_render`) with
+the same templates, so a job does not render them by the thousand.
 Status changes reach these through `cases.lifecycle` only; creation and correspondence call them
 from their services.
 """

@@ -36,6 +36,8 @@ interface caused it (`_after`). The `Cause` of a change decides which of these i
 A reply's own audit record, email and AddCommunicationToCase event are written by the
 communications service; they cover a change the reply implies (a customer's reply hands the
 case back to Support or reopens it), but not a status an engineer chose with the reply.
+Jobs move many cases at once with `transition_many`: the same effects, written set-based
+(`_after_many`: one statement each for the audit records, emails and events of a batch).
 Every change also writes a `CaseEvent` (the case's history). Events are published for the
 changes customers' rules can name: to resolved (ResolveCase) and to reopened (ReopenCase).
 """

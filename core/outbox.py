@@ -7,7 +7,8 @@ one mechanism they share:
 - **Dispatch after commit.** `Outbox.dispatch_on_commit` hands the rows' keys to Celery once the
   transaction commits (a rollback sends nothing). `queue_tasks` fails fast when the broker is
   down instead of letting kombu retry inside the request: the rows stay pending and the sweep
-  picks them up, so a broker outage loses nothing.
+  picks them up, so a broker outage loses nothing. A job that writes thousands of rows at once
+  hands them all to one task (`dispatch_batch_on_commit`): one publish per batch, not per row.
 - **Claim before sending.** `claim` moves a due row from pending to sending with one conditional
   UPDATE (attempts + 1, claimed_at = now). Two workers, or a task that runs twice, never send
   the same row at once; every later write is conditioned on that claim (`settle`), so a claim
