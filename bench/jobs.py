@@ -7,10 +7,11 @@ engineers' queue page with a million cases in the database.
 
 Cases are spread over the last 18 months (so about a third are past the 12-month retention, half
 of those resolved); `--stale` of them wait for the customer for more than six days. Each job runs
-in a process of its own, which reports its wall time, peak resident memory and the machine's
-load average. The jobs change the data: give each run its own copy of a seeded directory (on
-PostgreSQL, a database made with `createdb -T`). `--code-dir` runs the jobs from another
-checkout (`git archive <commit> | tar -x -C OLD`) to compare with an earlier version.
+in a process of its own, which reports its wall time, its CPU time (the database's own work is
+in it on SQLite, in the server's processes on PostgreSQL), peak resident memory and the
+machine's load average. The jobs change the data: give each run its own copy of a seeded
+directory (on PostgreSQL, a database made with `createdb -T`). `--code-dir` runs the jobs from
+another checkout (`git archive <commit> | tar -x -C OLD`) to compare with an earlier version.
 """
 
 from __future__ import annotations
@@ -117,7 +118,8 @@ import cProfile, django, io, json, os, pstats, resource, time
 django.setup()
 from cases.services.maintenance import cases_auto_resolve, cases_purge
 profiler = cProfile.Profile() if {profile} else None
-before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+usage = resource.getrusage(resource.RUSAGE_SELF)
+before, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 load = os.getloadavg()[0]
 start = time.perf_counter()
 if profiler:
@@ -126,9 +128,10 @@ count = {call}
 if profiler:
     profiler.disable()
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+usage = resource.getrusage(resource.RUSAGE_SELF)
+peak, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime - cpu
 result = {{"count": count, "seconds": seconds, "peak_mb": peak / 1024, "start_mb": before / 1024,
-          "load": [load, os.getloadavg()[0]]}}
+          "load": [load, os.getloadavg()[0]], "cpu": cpu}}
 if profiler:
     out = io.StringIO()
     stats = pstats.Stats(profiler, stream=out)
@@ -222,7 +225,7 @@ def main(argv: list[str]) -> None:
 
     def job_row(name: str, result: dict) -> str:
         return (
-            f"| {name} | {result['count']:,} | {result['seconds']:.1f} | "
+            f"| {name} | {result['count']:,} | {result['seconds']:.1f} | {result['cpu']:.1f} | "
             f"{result['peak_mb']:.0f} (process start {result['start_mb']:.0f}) | "
             f"{result['load'][0]:.2f} / {result['load'][1]:.2f} |"
         )
@@ -239,8 +242,9 @@ def main(argv: list[str]) -> None:
             + (" (profiled: times include cProfile's overhead)" if args.profile else "")
             + ".",
             "",
-            "| job | cases | seconds | peak memory MB | load average (1 min) at start / end |",
-            "|---|---|---|---|---|",
+            "| job | cases | seconds | CPU seconds (job's process) | peak memory MB "
+            "| load average (1 min) at start / end |",
+            "|---|---|---|---|---|---|",
             job_row("auto-resolve", resolve),
             job_row("auto-resolve, run again", resolve_again),
             job_row("purge (older than 12 months)", purge),

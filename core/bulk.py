@@ -5,8 +5,10 @@ the ORM's insert compiler: about a tenth of a millisecond a row for a wide model
 record has 24 columns), which is most of what a job over 50,000 cases costs. `insert_rows` takes
 the rows as dicts of field values, fills the columns left out with the fields' defaults as the
 ORM would, converts only the values that need it (dates, UUIDs, JSON, a non-`str` string such as
-a `TextChoices` member), and runs one `executemany` of one INSERT. Model `save()` and signals are
-not involved, as with `bulk_create`; primary keys chosen by the database are not returned.
+a `TextChoices` member), and runs one INSERT: an `executemany` on SQLite (prepared once), one
+multi-row VALUES on PostgreSQL (psycopg's `executemany` would send a statement per row). Model
+`save()` and signals are not involved, as with `bulk_create`; primary keys chosen by the
+database are not returned.
 
 `among` hands a batch's thousands of ids to a query as one parameter: a filter `pk__in=[...]`
 makes the ORM prepare every element of the list, for every query of the batch.
@@ -46,6 +48,7 @@ _PLAIN_FIELDS = frozenset(
 
 
 _NOTHING = object()
+_PG_MAX_PARAMS = 65_000
 
 
 def _default(field: models.Field, now: datetime) -> Callable[[], Any]:
@@ -102,11 +105,10 @@ def insert_rows(
         field.attname: _default(field, now) for field in fields if field.attname not in given
     }
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        quote(model._meta.db_table),
-        ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
+    sql = "INSERT INTO {} ({}) VALUES ".format(
+        quote(model._meta.db_table), ", ".join(quote(field.column) for field in fields)
     )
+    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     params = []
     for row in rows:
         params.append(
@@ -116,13 +118,27 @@ def insert_rows(
             )
         )
     with connection.cursor() as cursor:
-        cursor.executemany(sql, params)
+        if connection.vendor == "postgresql":
+            # psycopg's executemany sends a statement per row: one multi-row VALUES instead
+            # (as many rows as PostgreSQL's 65,535 parameters allow).
+            per = max(1, _PG_MAX_PARAMS // len(fields))
+            for start in range(0, len(params), per):
+                chunk = params[start : start + per]
+                cursor.execute(
+                    sql + ", ".join([one] * len(chunk)), [value for row in chunk for value in row]
+                )
+        else:
+            # SQLite prepares the statement once and binds each row.
+            cursor.executemany(sql + one, params)
     return len(rows)
 
 
-def among(ids: Sequence[int], *, using: str = "default") -> RawSQL:
-    """A subquery of the integers `ids`, as one parameter, for ``filter(pk__in=among(ids))``:
-    an array unnested on PostgreSQL, a JSON array walked by `json_each` on SQLite."""
+def among(values: Sequence[int] | Sequence[str], *, using: str = "default") -> RawSQL:
+    """A subquery of `values` (all integers, or all strings), as one parameter, for
+    ``filter(pk__in=among(ids))``: an array unnested on PostgreSQL, a JSON array walked by
+    `json_each` on SQLite."""
+    items: list[int | str] = list(values)
     if connections[using].vendor == "postgresql":
-        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
-    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(list(ids)),))
+        kind = "text" if items and isinstance(items[0], str) else "bigint"
+        return RawSQL(f"SELECT unnest(%s::{kind}[])", (items,))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(items),))
