@@ -30,7 +30,7 @@ from cases.models import (
     Language,
 )
 from core import ids
-from core.bulk import among, insert_rows
+from core.bulk import among, insert_rows, job_cache
 from notifications.services import notifications_discard
 
 AUTO_RESOLVE_MESSAGE = gettext_noop(
@@ -60,6 +60,11 @@ def cases_auto_resolve(*, batch_size: int = 500, now: datetime | None = None) ->
     delivery task per event delivery. Returns how many cases were resolved.
     """
     now = now or timezone.now()
+    with job_cache():
+        return _auto_resolve(batch_size, now)
+
+
+def _auto_resolve(batch_size: int, now: datetime) -> int:
     days = settings.SUPPORTCENTER_AUTO_RESOLVE_DAYS
     cutoff = now - timedelta(days=days)
     notes = _auto_resolve_notes(days)
@@ -186,6 +191,11 @@ def cases_purge(*, batch_size: int = 2000, now: datetime | None = None) -> int:
     table's). Each batch is recorded in the audit trail; its files are deleted after the commit,
     once the rows are gone for good. Safe to stop and run again. Returns how many cases."""
     now = now or timezone.now()
+    with job_cache():
+        return _purge(batch_size, now)
+
+
+def _purge(batch_size: int, now: datetime) -> int:
     cutoff = now - timedelta(days=settings.SUPPORTCENTER_CASE_RETENTION_DAYS)
     purged = 0
     after = 0  # keyset: each batch starts past the last one's cases (see cases_auto_resolve)

@@ -132,6 +132,11 @@ def test_an_interrupted_auto_resolve_run_again_handles_every_case_once(
     assert "Waiting 0" in japanese.subject and "Resolved" not in japanese.subject
 
 
+def _job_cache_queries() -> int:
+    """SQLite: the page cache's size read, enlarged for the job and restored (core.bulk)."""
+    return 3 if connection.vendor == "sqlite" else 0
+
+
 def _auto_resolve_queries(business_account, other_account, root, engineer, count: int) -> int:  # type: ignore[no-untyped-def]
     other_root = factories.principal(factories.root_of(other_account))
     start = timezone.now()
@@ -154,7 +159,7 @@ def test_an_auto_resolve_batch_costs_the_same_queries_whatever_its_size(
     # savepoint, claim, cases (with account and submitter), UPDATE, case events, audit
     # records, emails, rules' targets, deliveries, communications, the search text (one UPDATE
     # per language), release; claim in a savepoint of its own.
-    expected = 13 + 3
+    expected = 13 + 3 + _job_cache_queries()
     assert _auto_resolve_queries(business_account, other_account, root, engineer, count) == expected
 
 
@@ -205,7 +210,7 @@ def test_a_purge_batch_costs_the_same_queries_whatever_its_size(
     # the notes' attachment sets, inbox items, notifications, one DELETE per relation of a case
     # (correspondence, events, notes, search text, console viewers), the cases, the audit
     # record, release; then savepoint, claim, release.
-    expected = 1 + 1 + 2 + 1 + 1 + 5 + 1 + 1 + 1 + 3
+    expected = 1 + 1 + 2 + 1 + 1 + 5 + 1 + 1 + 1 + 3 + _job_cache_queries()
     assert _purge_queries(count, business_account, root, engineer) == expected
 
 
