@@ -8,6 +8,7 @@ transaction of its own, by `record_failure`. Never from signals.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -26,6 +27,7 @@ from audit.names import (
     TRUSTED_ADVISOR_SOURCE,
     AuditEventName,
 )
+from core.bulk import insert_rows
 
 __all__ = [
     "CLOUDTRAIL_SOURCE",
@@ -38,6 +40,7 @@ __all__ = [
     "audit_events_purge",
     "record",
     "record_failure",
+    "record_many",
     "user_identity",
 ]
 
@@ -100,6 +103,49 @@ def resources_for(
     return found
 
 
+def _fields(
+    *,
+    actor: Actor,
+    identity: dict[str, Any],
+    event_name: str,
+    account: AuditedAccount | None,
+    event_source: str,
+    request_parameters: dict[str, Any] | None,
+    response_elements: dict[str, Any] | None,
+    error_code: str = "",
+    error_message: str = "",
+    read_only: bool = False,
+    resources: list[dict[str, str]] | None = None,
+) -> dict[str, Any]:
+    """An audit record's fields (the record, before it is written)."""
+    user = actor.user
+    if resources is None:
+        resources = resources_for(request_parameters, response_elements)
+    return {
+        "event_time": timezone.now(),
+        "event_source": event_source,
+        "event_name": str(event_name),
+        "event_type": _event_type(actor, event_source),
+        "aws_region": settings.SUPPORTCENTER_AUDIT_REGION,
+        "recipient_account_id": account.account_id if account is not None else "",
+        "user_identity": identity,
+        "principal_arn": actor.arn,
+        "user_name": user.identity_name if user is not None else "",
+        "access_key_id": actor.access_key_id,
+        "source_ip": actor.source_ip,
+        "user_agent": actor.user_agent[:1000],
+        "request_id": actor.request_id or str(uuid.uuid4()),
+        "request_parameters": request_parameters,
+        "response_elements": response_elements,
+        "error_code": error_code,
+        "error_message": error_message[:1000],
+        "read_only": read_only,
+        "resources": resources or [],
+        "resource_type": resources[0]["ResourceType"] if resources else "",
+        "resource_name": resources[0]["ResourceName"] if resources else "",
+    }
+
+
 def record(
     *,
     actor: Actor,
@@ -114,32 +160,51 @@ def record(
     resources: list[dict[str, str]] | None = None,
 ) -> AuditEvent:
     """Write one audit record. Callers pass parameters already stripped of case text and secrets."""
-    user = actor.user
-    if resources is None:
-        resources = resources_for(request_parameters, response_elements)
     return AuditEvent.objects.create(
-        event_time=timezone.now(),
-        event_source=event_source,
-        event_name=str(event_name),
-        event_type=_event_type(actor, event_source),
-        aws_region=settings.SUPPORTCENTER_AUDIT_REGION,
-        recipient_account_id=account.account_id if account is not None else "",
-        user_identity=user_identity(actor),
-        principal_arn=actor.arn,
-        user_name=user.identity_name if user is not None else "",
-        access_key_id=actor.access_key_id,
-        source_ip=actor.source_ip,
-        user_agent=actor.user_agent[:1000],
-        request_id=actor.request_id or str(uuid.uuid4()),
-        request_parameters=request_parameters,
-        response_elements=response_elements,
-        error_code=error_code,
-        error_message=error_message[:1000],
-        read_only=read_only,
-        resources=resources or [],
-        resource_type=resources[0]["ResourceType"] if resources else "",
-        resource_name=resources[0]["ResourceName"] if resources else "",
+        **_fields(
+            actor=actor,
+            identity=user_identity(actor),
+            event_name=event_name,
+            account=account,
+            event_source=event_source,
+            request_parameters=request_parameters,
+            response_elements=response_elements,
+            error_code=error_code,
+            error_message=error_message,
+            read_only=read_only,
+            resources=resources,
+        )
     )
+
+
+def record_many(
+    *,
+    actor: Actor,
+    event_name: str,
+    entries: Iterable[tuple[AuditedAccount | None, dict[str, Any], dict[str, Any]]],
+    event_source: str = SUPPORT_SOURCE,
+) -> int:
+    """Write one record of the same action by `actor` per (account, request parameters,
+    response elements) of `entries`, in one statement (`core.bulk.insert_rows`): for jobs acting
+    on many objects at once, each of which gets the record a single action would. Same rules
+    as `record`. Returns how many records."""
+    identity = user_identity(actor)
+    now = timezone.now()
+    rows = []
+    for account, parameters, response in entries:
+        row = _fields(
+            actor=actor,
+            identity=identity,
+            event_name=event_name,
+            account=account,
+            event_source=event_source,
+            request_parameters=parameters,
+            response_elements=response,
+        )
+        # One moment for the statement, as for the other rows a job writes in it.
+        row["event_time"] = now
+        rows.append(row)
+    return insert_rows(AuditEvent, rows)
 
 
 def record_failure(

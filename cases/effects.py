@@ -5,6 +5,9 @@
 - the "Support Case Update" event (source aws.support) that the account's event rules match.
 
 Both are outboxes: a rolled-back change sends nothing, and the sending happens after commit.
+Jobs that move thousands of cases at once queue their status emails uncomposed
+(`case_status_emails_enqueue`): the sender composes each one (`case_status_email_render`) with
+the same templates, so a job does not render them by the thousand.
 Status changes reach these through `cases.lifecycle` only; creation and correspondence call them
 from their services.
 """
@@ -12,6 +15,7 @@ from their services.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -20,13 +24,14 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import AlternateContact, AlternateContactType, UserKind
-from cases.models import AttachmentSet, Case, Communication, CommunicationOrigin
+from cases.models import AttachmentSet, Case, CaseStatus, Communication, CommunicationOrigin
+from catalog import cache as catalog_cache
 from catalog.models import CaseType
 from events.kinds import CASE_DETAIL_TYPE, CASE_SOURCE, CaseEventName
 from events.models import EVENTS_REGION
-from events.services import event_publish
+from events.services import event_publish, events_publish_many
 from notifications.models import Notification
-from notifications.services import notification_enqueue
+from notifications.services import Email, Queued, notification_enqueue, notifications_enqueue
 
 # Communication origins as the case events spell them.
 CASE_ORIGINS = {CommunicationOrigin.CUSTOMER: "CUSTOMER", CommunicationOrigin.SUPPORT: "AWS"}
@@ -35,8 +40,19 @@ CASE_ORIGINS = {CommunicationOrigin.CUSTOMER: "CUSTOMER", CommunicationOrigin.SU
 # --- email -------------------------------------------------------------------------------------
 
 
-def case_recipients(case: Case) -> list[str]:
-    """The submitter, the CC list and the account's contact address, each once."""
+def case_recipients(
+    case: Case,
+    *,
+    alternates: Mapping[tuple[int, str], str] | None = None,
+    security_services: frozenset[int] | None = None,
+) -> list[str]:
+    """The submitter, the CC list, the account's contact address and the alternate contact the
+    case calls for, each once. A job passes the batch's `alternates` (`alternate_contacts_for`)
+    and the catalog's `security_services`, so a case costs no query of its own."""
+    if alternates is None:
+        alternates = alternate_contacts_for([case])
+    if security_services is None:
+        security_services = catalog_cache.current().security_service_ids
     candidates: list[str] = []
     if case.submitter is not None and case.submitter.email:
         candidates.append(case.submitter.email)
@@ -49,15 +65,11 @@ def case_recipients(case: Case) -> list[str]:
     # cases, security for a security service's, operations for the others.
     if case.case_type == CaseType.ACCOUNT_AND_BILLING:
         wanted = AlternateContactType.BILLING
-    elif case.service.is_security:
+    elif case.service_id in security_services:
         wanted = AlternateContactType.SECURITY
     else:
         wanted = AlternateContactType.OPERATIONS
-    contact = (
-        AlternateContact.objects.filter(account_id=case.account_id, contact_type=wanted)
-        .values_list("email", flat=True)
-        .first()
-    )
+    contact = alternates.get((case.account_id, wanted))
     if contact:
         candidates.append(contact)
     elif not candidates:
@@ -75,12 +87,28 @@ def case_recipients(case: Case) -> list[str]:
     return result
 
 
+def alternate_contacts_for(cases: Iterable[Case]) -> dict[tuple[int, str], str]:
+    """The alternate contacts' addresses of the cases' accounts, by (account, type): one query."""
+    accounts = {case.account_id for case in cases}
+    return {
+        (account_id, kind): email
+        for account_id, kind, email in AlternateContact.objects.filter(
+            account_id__in=accounts
+        ).values_list("account_id", "contact_type", "email")
+    }
+
+
 def case_url(case: Case) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("cases:detail", args=[case.case_id])
 
 
 def _render(
-    case: Case, kind: str, body: str, origin: str, files: list[tuple[str, str]]
+    case: Case,
+    kind: str,
+    body: str,
+    origin: str,
+    files: list[tuple[str, str]],
+    status: str | None = None,
 ) -> tuple[str, str, str]:
     # Everything in the case's language, the status label included: the language active where
     # the change happened (an engineer's Japanese console) is not the recipient's.
@@ -91,7 +119,7 @@ def _render(
             "body": body,
             "origin": origin,
             "url": case_url(case),
-            "status": case.get_status_display(),
+            "status": CaseStatus(status or case.status).label,
             # (file name, link): the links open the case's page after sign-in.
             "files": files,
         }
@@ -137,6 +165,46 @@ def case_email_enqueue(
     )
 
 
+# The renderer status emails queued by jobs name (registered in `CasesConfig.ready`).
+STATUS_EMAIL = "cases.status"
+
+
+def case_status_emails_enqueue(cases: Sequence[Case], *, notes: dict[int, str]) -> None:
+    """Queue the status email of each of `cases` (moved together by a job), with its note
+    (`notes[case.pk]`, by Support), in one INSERT; the sender renders each when it first sends
+    it (`case_status_email_render`), so the job does not render thousands of templates. The
+    cases' account and submitter are loaded. Status and note are those of the change, whatever
+    the case says by the time the message goes."""
+    alternates = alternate_contacts_for(cases)
+    security = catalog_cache.current().security_service_ids
+    notifications_enqueue(
+        [
+            Queued(
+                recipients=case_recipients(case, alternates=alternates, security_services=security),
+                kind="status",
+                template=STATUS_EMAIL,
+                context={"case": case.pk, "status": case.status, "body": notes.get(case.pk, "")},
+                topic=case.case_id,
+                account=case.account,
+            )
+            for case in cases
+        ]
+    )
+
+
+def case_status_email_render(context: dict[str, Any]) -> Email | None:
+    """A queued status email (`case_status_emails_enqueue`), as `case_email_enqueue` would
+    have written it; None once the case is gone."""
+    case = Case.objects.select_related("severity").filter(pk=context["case"]).first()
+    if case is None:
+        return None
+    body = context.get("body", "")
+    subject, text, html = _render(
+        case, "status", body, "support" if body else "", [], status=context["status"]
+    )
+    return Email(subject=subject, body_text=text, body_html=html)
+
+
 # --- events ------------------------------------------------------------------------------------
 
 
@@ -150,6 +218,20 @@ def _communication_event_id(communication: Communication) -> str:
     return f"ekko:{EVENTS_REGION}:{shown}"
 
 
+def _detail(
+    case: Case, event_name: CaseEventName, communication: Communication | None
+) -> dict[str, str]:
+    return {
+        "case-id": case.case_id,
+        "display-id": str(case.display_id),
+        "communication-id": _communication_event_id(communication) if communication else "",
+        "event-name": str(CaseEventName(event_name)),
+        "origin": CASE_ORIGINS.get(CommunicationOrigin(communication.origin), "")
+        if communication
+        else "",
+    }
+
+
 def case_event_publish(
     *, case: Case, event_name: CaseEventName, communication: Communication | None = None
 ) -> dict[str, Any]:
@@ -159,15 +241,19 @@ def case_event_publish(
     `communication-id` and `origin` (CUSTOMER or AWS); both are empty for the other events, as
     in AWS's samples. See `events.services.event_publish` for the side effects.
     """
-    detail = {
-        "case-id": case.case_id,
-        "display-id": str(case.display_id),
-        "communication-id": _communication_event_id(communication) if communication else "",
-        "event-name": str(CaseEventName(event_name)),
-        "origin": CASE_ORIGINS.get(CommunicationOrigin(communication.origin), "")
-        if communication
-        else "",
-    }
     return event_publish(
-        account=case.account, source=CASE_SOURCE, detail_type=CASE_DETAIL_TYPE, detail=detail
+        account=case.account,
+        source=CASE_SOURCE,
+        detail_type=CASE_DETAIL_TYPE,
+        detail=_detail(case, event_name, communication),
+    )
+
+
+def case_events_publish(cases: Sequence[Case], *, event_name: CaseEventName) -> None:
+    """`case_event_publish` for many cases at once (a job's batch; their accounts loaded): one
+    query for the rules of all their accounts, one insert for the deliveries."""
+    events_publish_many(
+        source=CASE_SOURCE,
+        detail_type=CASE_DETAIL_TYPE,
+        events=[(case.account, _detail(case, event_name, None)) for case in cases],
     )

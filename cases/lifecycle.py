@@ -36,6 +36,8 @@ interface caused it (`_after`). The `Cause` of a change decides which of these i
 A reply's own audit record, email and AddCommunicationToCase event are written by the
 communications service; they cover a change the reply implies (a customer's reply hands the
 case back to Support or reopens it), but not a status an engineer chose with the reply.
+Jobs move many cases at once with `transition_many`: the same effects, written set-based
+(`_after_many`: one statement each for the audit records, emails and events of a batch).
 Every change also writes a `CaseEvent` (the case's history). Events are published for the
 changes customers' rules can name: to resolved (ResolveCase) and to reopened (ReopenCase).
 """
@@ -55,8 +57,14 @@ from accounts.principals import Principal
 from audit import services as audit
 from audit.names import AuditEventName
 from cases import alerts, clocks
-from cases.effects import case_email_enqueue, case_event_publish
+from cases.effects import (
+    case_email_enqueue,
+    case_event_publish,
+    case_events_publish,
+    case_status_emails_enqueue,
+)
 from cases.models import Case, CaseEvent, CaseEventKind, CaseStatus
+from core.bulk import among, insert_rows
 from core.errors import ConcurrentCaseUpdate, InvalidCaseTransition
 from events.kinds import CaseEventName
 
@@ -199,6 +207,56 @@ def _after(
         alerts.alert_customer_activity(case, event=f"reopen:{case.case_id}:{stamp}")
 
 
+def _after_many(
+    cases: list[Case],
+    old: CaseStatus,
+    new: CaseStatus,
+    *,
+    actor: Principal,
+    cause: Cause,
+    reason: str,
+    notes: dict[int, str],
+) -> None:
+    """`_after` for many cases moved together, set-based: one INSERT each for the audit records,
+    the status emails (composed by the sender) and the events' deliveries, however many cases.
+    Only for a system job's moves (`transition_many`): a customer's reopening alert is not one
+    of them."""
+    effects = EFFECTS[cause]
+    if effects.audit:
+        parameters: dict[str, object] = {"status": new.value}
+        if reason:
+            parameters["reason"] = reason
+        response = {"initialCaseStatus": old.value, "finalCaseStatus": new.value}
+        audit.record_many(
+            actor=actor,
+            event_name=_event_name(old, new),
+            entries=[
+                (case.account, {"caseId": case.case_id, **parameters}, response) for case in cases
+            ],
+        )
+    if effects.email:
+        case_status_emails_enqueue(cases, notes=notes)
+    if new in EVENTS:
+        case_events_publish(cases, event_name=EVENTS[new])
+
+
+# The fields `_after_many` and the callers of `transition_many` read.
+EFFECTS_READ = (
+    "case_id",
+    "display_id",
+    "language",
+    "status",
+    "submitted_by",
+    "cc_email_addresses",
+    # Which alternate contact gets a copy (cases.effects.case_recipients).
+    "case_type",
+    "service_id",
+    "account__account_id",
+    "account__contact_email",
+    "submitter__email",
+)
+
+
 def transition_many(
     case_ids: list[int],
     *,
@@ -208,20 +266,30 @@ def transition_many(
     cause: Cause,
     note: Callable[[Case], str] | None = None,
 ) -> list[Case]:
-    """Set-based: move those of `case_ids` still in `from_status` to `to`, with their case
-    events and, per case, what the change causes (`_after`; `note(case)` is the text its email
-    carries). For jobs over many cases (auto-resolve).
+    """Set-based: move those of `case_ids` still in `from_status` to `to`, with what each change
+    causes, as `transition` would one by one (`note(case)` is the text its email carries). For
+    jobs of the system principal over many cases (auto-resolve). The queries do not grow with
+    the number of cases: the conditional UPDATE, one INSERT each for the case events, audit
+    records, emails (composed by the sender) and event deliveries (`_after_many`).
 
     Preconditions: inside a transaction in which the caller locked the rows (select_for_update
-    skip_locked on PostgreSQL; SQLite's IMMEDIATE transactions hold the write lock). Returns the
-    cases that moved. Raises `InvalidCaseTransition` for an edge not in the table.
+    skip_locked on PostgreSQL; SQLite's IMMEDIATE transactions hold the write lock); `to` does
+    not start the next-reply clock (a move into Support's turn needs each case's own target).
+    Returns the cases that moved, with their account and submitter loaded.
+    Raises `InvalidCaseTransition` for an edge not in the table or not the system's.
     """
-    if to not in TRANSITIONS[from_status]:
+    if to not in TRANSITIONS[from_status] or not actor.is_system:
         raise InvalidCaseTransition(MSG_INVALID.format(old=from_status.label, new=to.label))
-    moving = list(
-        Case.objects.filter(pk__in=case_ids, status=from_status).values_list("pk", flat=True)
+    if to in clocks.SUPPORT_TURN and from_status not in clocks.SUPPORT_TURN:
+        raise InvalidCaseTransition(MSG_INVALID.format(old=from_status.label, new=to.label))
+    cases = list(
+        Case.objects.filter(pk__in=among(case_ids), status=from_status)
+        .select_related("account", "submitter")
+        # What the effects read (ids, language, recipients), not the case's twenty dates.
+        .only(*EFFECTS_READ)
+        .order_by("pk")
     )
-    if not moving:
+    if not cases:
         return []
     now = timezone.now()
     fields: dict[str, object] = {"status": to, "updated_at": now, "status_changed_at": now}
@@ -229,43 +297,31 @@ def transition_many(
         fields["resolved_at"] = now
     if to not in clocks.SUPPORT_TURN:
         fields.update(clocks.STOPPED)
+    # The rows are locked, so every case read above moves.
+    moving = among([case.pk for case in cases])
     Case.objects.filter(pk__in=moving, status=from_status).update(**fields)
     reason = cause.value
-    CaseEvent.objects.bulk_create(
+    insert_rows(
+        CaseEvent,
         [
-            CaseEvent(
-                case_id=pk,
-                kind=CaseEventKind.STATUS_CHANGED,
-                actor=actor.user,
-                actor_arn=actor.arn,
-                from_status=from_status,
-                to_status=to,
-                reason=reason[:500],
-                created_at=now,
-            )
-            for pk in moving
-        ]
-    )
-    cases = list(
-        Case.objects.filter(pk__in=moving).select_related(
-            "account", "account__plan", "severity", "submitter"
-        )
+            {
+                "case_id": case.pk,
+                "kind": CaseEventKind.STATUS_CHANGED,
+                "actor_id": actor.user.pk if actor.user is not None else None,
+                "actor_arn": actor.arn,
+                "from_status": from_status,
+                "to_status": to,
+                "reason": reason[:500],
+                "created_at": now,
+            }
+            for case in cases
+        ],
     )
     for case in cases:
-        started = clocks.on_status_change(case, from_status, to, now)
-        if started:
-            Case.objects.filter(pk=case.pk).update(**started)
-            for name, value in started.items():
-                setattr(case, name, value)
-        _after(
-            case,
-            from_status,
-            to,
-            actor=actor,
-            cause=cause,
-            reason=reason,
-            note=note(case) if note is not None else "",
-        )
+        for name, value in fields.items():
+            setattr(case, name, value)
+    notes = {case.pk: note(case) for case in cases} if note is not None else {}
+    _after_many(cases, from_status, to, actor=actor, cause=cause, reason=reason, notes=notes)
     return cases
 
 

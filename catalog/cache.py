@@ -37,6 +37,8 @@ class _Snapshot:
     service_codes: dict[int, str] = field(default_factory=dict)
     category_codes: dict[int, str] = field(default_factory=dict)
     severity_codes_by_id: dict[int, str] = field(default_factory=dict)
+    # Services whose cases go to the security contact too.
+    security_service_ids: frozenset[int] = frozenset()
 
     def category_of_service(self, service_code: str, category_code: str) -> Category | None:
         """The active category `category_code` of the active service `service_code`, with its
@@ -88,6 +90,9 @@ def _load(stamp: tuple[Any, ...]) -> _Snapshot:
     for cell in PlanSeverity.objects.select_related("severity"):
         snapshot.cells[(cell.plan_id, cell.severity.code)] = cell
     snapshot.service_codes = dict(Service.objects.values_list("id", "code"))
+    snapshot.security_service_ids = frozenset(
+        Service.objects.filter(is_security=True).values_list("id", flat=True)
+    )
     snapshot.category_codes = dict(Category.objects.values_list("id", "code"))
     snapshot.severity_codes_by_id = dict(Severity.objects.values_list("id", "code"))
     snapshot.severity_codes = frozenset(snapshot.severity_codes_by_id.values())

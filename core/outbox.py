@@ -19,6 +19,8 @@ one mechanism they share:
   clears the request before it looks for rows (`drain_started`), so a row committed after the
   clear is either found by that drain or requests the next one. A thousand messages queued
   meanwhile cost the broker a few tasks, not a thousand.
+  A job that writes thousands of rows at once hands them over together
+  (`dispatch_batch_on_commit`): one publish per batch (for a draining outbox, one drain request).
 - **Claim before sending.** `claim` moves a due row from pending to sending with one conditional
   UPDATE (attempts + 1, claimed_at = now). Two workers, or a task that runs twice, never send
   the same row at once; every later write is conditioned on that claim (`settle`), so a claim
@@ -101,6 +103,22 @@ def _publish(task: Any, calls: list[list[Any]]) -> bool:
     return True
 
 
+def queue_batch(task: Any, keys: Sequence[str]) -> bool:
+    """Queue one `task(keys)` for all the keys now: one publish, however many rows (a job's
+    batch; a publish per row costs the broker's round trip each time, and with the filesystem
+    broker a listing of its queue). Same contract as `queue_tasks`."""
+    if not keys:
+        return True
+    try:
+        with task.app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, timeout=2)
+            task.apply_async(args=[list(keys)], connection=connection, retry=False)
+    except Exception:  # broker down: the rows stay as they are and the sweep retries
+        logger.warning("could not queue %s for %d rows; the sweep will", task.name, len(keys))
+        return False
+    return True
+
+
 def queue_tasks_on_commit(task: Any, keys: Iterable[str | int]) -> None:
     """`queue_tasks` once the current transaction commits (nothing if it rolls back)."""
     keys = list(keys)
@@ -148,9 +166,12 @@ class Outbox:
         policy: OutboxPolicy,
         done: str,
         key: str = "pk",
+        batch_task: Any = None,
     ) -> None:
         self.model = model
         self.task = task
+        # Sends several rows given their keys (`dispatch_batch_on_commit`); optional.
+        self.batch_task = batch_task
         self.policy = policy
         self.done = done
         self.key = key
@@ -234,6 +255,18 @@ class Outbox:
                     )
                 )
         return keys
+
+    def dispatch_batch_on_commit(self, keys: Sequence[str | int]) -> None:
+        """After the current transaction commits, queue one task for all the rows (best
+        effort, like `dispatch_on_commit`): for jobs that write thousands at once."""
+        batch = [str(k) for k in keys]
+        if self.policy.drain_batch:
+            if batch:
+                transaction.on_commit(self.request_drain)
+            return
+        assert self.batch_task is not None, "this outbox has no batch task"
+        if batch:
+            transaction.on_commit(lambda: queue_batch(self.batch_task, batch))
 
     # --- the worker's side ----------------------------------------------------------------------
 

@@ -34,9 +34,15 @@ class Notification(TimestampedModel):
     topic = models.CharField(max_length=128, blank=True, db_index=True)
     kind = models.CharField(max_length=32)
     recipients = models.JSONField(default=list)
-    subject = models.CharField(max_length=300)
-    body_text = models.TextField()
+    # Written by the sender, not the writer, when `template` names a renderer (jobs that queue
+    # thousands of messages leave the rendering to the sender): empty until the first attempt.
+    subject = models.CharField(max_length=300, blank=True)
+    body_text = models.TextField(blank=True)
     body_html = models.TextField(blank=True)
+    # A renderer registered with `notifications.services.renderer_register` and what it is
+    # given; blank for a message written whole.
+    template = models.CharField(max_length=64, blank=True)
+    context = models.JSONField(default=dict, blank=True)
     status = models.CharField(
         max_length=16, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )

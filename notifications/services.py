@@ -12,13 +12,18 @@ away, never has its message sent twice. Every message carries a Message-ID deriv
 so a duplicate from the remaining instant is recognisable.
 
 What a message says and whom it goes to is the writer's business (case emails are composed in
-`cases.effects`); this app only keeps and sends them.
+`cases.effects`); this app only keeps and sends them. A writer that queues messages by the
+thousand (a job) may leave the composing to the sender: it registers a renderer
+(`renderer_register`, from its app's `ready()`) and queues rows that name it with what it needs
+(`notifications_enqueue`); the first attempt renders the message and keeps the text on the row,
+so a retry sends the same words.
 """
 
 from __future__ import annotations
 
 import logging
 import smtplib
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -32,6 +37,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from accounts.models import Account, User
+from core.bulk import among, insert_rows
 from core.outbox import Outbox, OutboxPolicy
 from notifications.models import InboxItem, InboxPreference, Notification, NotificationStatus
 from notifications.smtp import EmailBackend, end, outbox_connection, reply, start, uses_smtp
@@ -76,6 +82,26 @@ OUTBOX = Outbox(
 )
 
 
+MSG_NOTHING_TO_SEND = "nothing to send: what the message was about is gone"
+
+
+@dataclass(frozen=True)
+class Email:
+    subject: str
+    body_text: str
+    body_html: str = ""
+
+
+# Renderers by name: context (JSON) -> the message, or None when what it was about is gone.
+Renderer = Callable[[dict[str, Any]], Email | None]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def renderer_register(name: str, renderer: Renderer) -> None:
+    """Let queued messages name `renderer` (call it from the writing app's `ready()`)."""
+    RENDERERS[name] = renderer
+
+
 def notification_enqueue(
     *,
     recipients: Sequence[str],
@@ -108,12 +134,56 @@ def notification_enqueue(
     return notification
 
 
+@dataclass(frozen=True)
+class Queued:
+    """One message for `notifications_enqueue`: rendered by the sender with `template`'s
+    renderer from `context` (JSON)."""
+
+    recipients: Sequence[str]
+    kind: str
+    template: str
+    context: dict[str, Any]
+    topic: str = ""
+    account: Account | None = None
+
+
+def notifications_enqueue(messages: Sequence[Queued]) -> list[str]:
+    """Queue many emails at once, each rendered when it is first sent; call it inside the
+    transaction of the change they report. One statement (`core.bulk.insert_rows`), and after
+    commit one send task for them all (best effort; the sweep covers failures). Messages
+    without recipients are left out. Returns the new rows' ids.
+    Raises `LookupError` for a template no renderer was registered for."""
+    now = timezone.now()
+    for message in messages:
+        if message.template not in RENDERERS:
+            raise LookupError(f"no renderer named {message.template!r}")
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "account_id": message.account.pk if message.account is not None else None,
+            "topic": message.topic,
+            "kind": message.kind,
+            "recipients": list(message.recipients),
+            "template": message.template,
+            "context": message.context,
+            "next_attempt_at": now,
+        }
+        for message in messages
+        if message.recipients
+    ]
+    insert_rows(Notification, rows)
+    ids = [str(row["id"]) for row in rows]
+    OUTBOX.dispatch_batch_on_commit(ids)
+    return ids
+
+
 def notifications_discard(*, topics: Iterable[str]) -> int:
     """Delete every message and inbox item about `topics` (sent, read or not), e.g. when their
     cases are purged; call it inside the purge's transaction. Returns how many."""
     topics = list(topics)
-    inbox = InboxItem.objects.filter(topic__in=topics).delete()[0]
-    return inbox + Notification.objects.filter(topic__in=topics).delete()[0]
+    # The topics as one parameter: a purge batch names thousands.
+    inbox = InboxItem.objects.filter(topic__in=among(topics)).delete()[0]
+    return inbox + Notification.objects.filter(topic__in=among(topics)).delete()[0]
 
 
 def _message_id(notification: Notification) -> str:
@@ -194,8 +264,17 @@ class _Mailer:
         again. If the mail server cannot be reached, the rest of them fail this attempt too.
         """
         rows = {str(n.pk): n for n in Notification.objects.filter(pk__in=list(keys))}
-        # Gone when its topic was purged in between.
-        notifications = [rows[str(key)] for key in keys if str(key) in rows]
+        # Gone when its topic was purged in between. A message a job queued by template is
+        # composed now, on its first attempt (`_render_queued` settles it when it cannot be).
+        notifications = [
+            rows[str(key)]
+            for key in keys
+            if str(key) in rows
+            and (
+                not (rows[str(key)].template and not rows[str(key)].subject)
+                or _render_queued(rows[str(key)], claimed_at=claimed_at)
+            )
+        ]
         together = max(1, settings.EMAIL_CONNECTIONS) if uses_smtp() else 1
         sent: list[str] = []
         self.unreachable = None
@@ -306,6 +385,37 @@ def _message(notification: Notification, backend: BaseEmailBackend) -> EmailMult
     return message
 
 
+def _render_queued(notification: Notification, *, claimed_at: datetime) -> bool:
+    """Compose a queued message with its renderer and keep the text on the row (so a retry
+    sends the same words whatever happens to its subject meanwhile). False, with the claim
+    settled, when it cannot be composed: failed for good when what it was about is gone, due
+    again (as a failed send) when the renderer raised."""
+    try:
+        email = RENDERERS[notification.template](notification.context)
+    except Exception as exc:
+        logger.exception("could not render notification %s", notification.pk)
+        _settle(notification, claimed_at=claimed_at, ok=False, error=f"rendering: {exc}")
+        return False
+    if email is None:
+        Notification.objects.filter(
+            pk=notification.pk, status=NotificationStatus.SENDING, claimed_at=claimed_at
+        ).update(
+            status=NotificationStatus.FAILED,
+            last_error=MSG_NOTHING_TO_SEND,
+            updated_at=timezone.now(),
+        )
+        return False
+    notification.subject = " ".join(email.subject.split())[:300]
+    notification.body_text = email.body_text
+    notification.body_html = email.body_html
+    Notification.objects.filter(pk=notification.pk).update(
+        subject=notification.subject,
+        body_text=notification.body_text,
+        body_html=notification.body_html,
+    )
+    return True
+
+
 def _settle(notification: Notification, **outcome: Any) -> None:
     try:
         OUTBOX.settle(notification, **outcome)
@@ -321,13 +431,6 @@ def notifications_sweep() -> int:
 
 
 # --- the console's inbox -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Email:
-    subject: str
-    body_text: str
-    body_html: str = ""
 
 
 def inbox_notify(

@@ -18,6 +18,14 @@ def notifications_drain_task() -> int:
 
 
 @shared_task(acks_late=True)
+def notifications_send_task(notification_ids: list[str]) -> int:
+    """Several messages queued together (a job's batch): one task, published once."""
+    from notifications.services import notification_send
+
+    return sum(notification_send(notification_id=key) for key in notification_ids)
+
+
+@shared_task(acks_late=True)
 def notifications_sweep_task() -> int:
     from notifications.services import notifications_sweep
 

@@ -55,7 +55,7 @@ from events.services.confirmation import (
 )
 from events.services.delivery import deliveries_sweep, delivery_attempt
 from events.services.outbox import BACKOFF, DELIVERIES, MAX_ATTEMPTS
-from events.services.publish import event_publish, events_publish
+from events.services.publish import event_publish, events_publish, events_publish_many
 from events.services.webhook import webhook_signature
 
 __all__ = [
@@ -73,6 +73,7 @@ __all__ = [
     "delivery_replay",
     "event_publish",
     "events_publish",
+    "events_publish_many",
     "rule_create",
     "rule_delete",
     "rule_set_enabled",

@@ -100,8 +100,30 @@ def events_publish(
     """Publish several events of one kind at once (a check run's item changes): one query for
     the targets whatever the number of events, one insert and one dispatch for all deliveries.
     Same contract as `event_publish`."""
+    return events_publish_many(
+        source=source,
+        detail_type=detail_type,
+        events=[(account, detail) for detail in details],
+        resources=resources,
+        time=time,
+    )
+
+
+@transaction.atomic(savepoint=False)
+def events_publish_many(
+    *,
+    source: str,
+    detail_type: str,
+    events: Sequence[tuple[Account, dict[str, Any]]],
+    resources: Iterable[str] = (),
+    time: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Publish events of one kind for several accounts at once (a job over many cases), each
+    (account, detail) matched against its own account's rules only: one query for the targets
+    of every account named, one insert and one dispatch for all deliveries. Same contract as
+    `event_publish`; returns the envelopes in the order of `events`."""
     resources = list(resources)
-    events = [
+    envelopes = [
         event_envelope(
             account=account,
             source=source,
@@ -110,25 +132,29 @@ def events_publish(
             resources=resources,
             time=time,
         )
-        for detail in details
+        for account, detail in events
     ]
-    if not events:
-        return events
+    if not envelopes:
+        return envelopes
     # Email targets waiting for their recipient's confirmation get nothing, not even deliveries
     # kept for later (as SNS's pending subscriptions): the recipient has not agreed to any mail.
-    targets = list(
-        EventTarget.objects.filter(rule__account=account, rule__enabled=True)
+    targets_of: dict[int, list[EventTarget]] = {}
+    for target in (
+        EventTarget.objects.filter(
+            rule__account_id__in={account.pk for account, _detail in events}, rule__enabled=True
+        )
         .exclude(confirmation_status=ConfirmationStatus.PENDING)
         .select_related("rule")
         .order_by("rule_id", "id")
-    )
-    if not targets:
-        return events
+    ):
+        targets_of.setdefault(target.rule.account_id, []).append(target)
+    if not targets_of:
+        return envelopes
     now = timezone.now()
     deliveries = []
-    for event in events:
+    for (account, _detail), event in zip(events, envelopes, strict=True):
         verdicts: dict[int, bool] = {}
-        for target in targets:
+        for target in targets_of.get(account.pk, []):
             if target.rule_id not in verdicts:
                 verdicts[target.rule_id] = _rule_matches(target.rule.event_pattern, event, target)
             if verdicts[target.rule_id]:
@@ -148,7 +174,7 @@ def events_publish(
     if deliveries:
         EventDelivery.objects.bulk_create(deliveries, batch_size=500)
         DELIVERIES.dispatch_on_commit([str(d.delivery_id) for d in deliveries])
-    return events
+    return envelopes
 
 
 def _rule_matches(pattern: dict[str, Any], event: dict[str, Any], target: EventTarget) -> bool:

@@ -1,0 +1,110 @@
+"""core.bulk: rows written by `insert_rows` read back as the ORM would have written them."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from accounts.principals import SYSTEM
+from audit import services as audit
+from audit.models import AuditEvent
+from cases.models import CaseEvent, CaseEventKind, CaseStatus
+from core.bulk import among, insert_rows
+from notifications.models import Notification
+from tests import factories
+
+MOMENT = datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=UTC)
+
+
+def test_inserted_rows_read_back_as_the_orm_writes_them(business_account, root) -> None:
+    case = factories.make_case(business_account, root)
+    ids = [uuid.uuid4(), uuid.uuid4()]
+    with time_machine.travel(MOMENT, tick=False), CaptureQueriesContext(connection) as queries:
+        insert_rows(
+            Notification,
+            [
+                {
+                    "id": key,
+                    "account_id": business_account.pk,
+                    "topic": case.case_id,
+                    "kind": "status",
+                    "recipients": ["a@example.com", "b@example.com"],
+                    "context": {"case": case.pk, "note": "ケース"},
+                    "next_attempt_at": MOMENT,
+                }
+                for key in ids
+            ],
+        )
+    assert len(queries) == 1
+    rows = Notification.objects.filter(pk__in=ids)
+    assert {row.pk for row in rows} == set(ids)
+    for row in rows:
+        assert row.recipients == ["a@example.com", "b@example.com"]
+        assert row.context == {"case": case.pk, "note": "ケース"}
+        assert row.next_attempt_at == MOMENT
+        # Defaults as the ORM fills them: the status, counters, blank text, the timestamps.
+        assert (row.status, row.attempts, row.subject, row.claimed_at) == ("pending", 0, "", None)
+        assert row.created_at == row.updated_at == MOMENT
+
+
+def test_choices_and_foreign_keys(business_account, root) -> None:
+    case = factories.make_case(business_account, root)
+    insert_rows(
+        CaseEvent,
+        [
+            {
+                "case_id": case.pk,
+                "kind": CaseEventKind.STATUS_CHANGED,
+                "actor_id": None,
+                "actor_arn": "system",
+                "from_status": CaseStatus.OPENED,
+                "to_status": CaseStatus.RESOLVED,
+            }
+        ],
+    )
+    event = CaseEvent.objects.filter(case=case, kind="status-changed").get()
+    assert (event.from_status, event.to_status, event.data) == ("opened", "resolved", {})
+    with pytest.raises(ValueError, match="no fields"):
+        insert_rows(CaseEvent, [{"case_id": case.pk, "colour": "red"}])
+
+
+def test_record_many_writes_what_record_writes(business_account) -> None:
+    parameters = {"caseId": "case-1", "status": "resolved"}
+    response = {"initialCaseStatus": "opened", "finalCaseStatus": "resolved"}
+    one = audit.record(
+        actor=SYSTEM,
+        event_name="ResolveCase",
+        account=business_account,
+        request_parameters=parameters,
+        response_elements=response,
+    )
+    assert (
+        audit.record_many(
+            actor=SYSTEM,
+            event_name="ResolveCase",
+            entries=[(business_account, parameters, response)],
+        )
+        == 1
+    )
+    many = AuditEvent.objects.exclude(pk=one.pk).get(event_name="ResolveCase")
+    different = {"id", "event_id", "event_time", "request_id"}
+    for field in AuditEvent._meta.concrete_fields:
+        if field.name not in different:
+            assert getattr(many, field.name) == getattr(one, field.name), field.name
+    assert many.event_id != one.event_id and many.request_id != one.request_id
+
+
+def test_among_selects_the_ids(business_account, root) -> None:
+    cases = [factories.make_case(business_account, root) for _ in range(3)]
+    pks = [case.pk for case in cases]
+    found = CaseEvent.objects.filter(case_id__in=among(pks[:2])).values_list("case_id", flat=True)
+    assert sorted(set(found)) == sorted(pks[:2])
+    # An empty batch is still a query (a job's query count does not depend on what it finds).
+    with CaptureQueriesContext(connection) as queries:
+        assert list(CaseEvent.objects.filter(case_id__in=among([]))) == []
+    assert len(queries) == 1
