@@ -340,21 +340,14 @@ def _run(
     )
     output_shape = model.operation_model(spec.name).output_shape
     if spec.read_only:
-        return _run_read(spec, ctx, principal, account, params, raw_params, output_shape)
+        return _run_read(spec, ctx, params, raw_params, output_shape)
     try:
         with transaction.atomic():
             result = model.serialize_output(spec.handler(ctx, params), output_shape) or {}
             if dry_run:
                 raise _DryRunRollback()
             if not spec.audited_by_service:
-                audit.record(
-                    actor=principal,
-                    event_name=spec.name,
-                    account=account,
-                    request_parameters=sanitize_parameters(raw_params, spec.name),
-                    response_elements=ctx.audit_response,
-                    read_only=spec.read_only,
-                )
+                _record_call(spec, ctx, raw_params)
             if remember:
                 idempotency_record_store(
                     access_key_id=key.access_key_id,
@@ -380,8 +373,6 @@ def _run(
 def _run_read(
     spec: OperationSpec,
     ctx: CallContext,
-    principal: Principal,
-    account: Account,
     params: dict[str, Any],
     raw_params: dict[str, Any],
     output_shape: Any,
@@ -392,12 +383,18 @@ def _run_read(
     result = model.serialize_output(spec.handler(ctx, params), output_shape) or {}
     if ctx.dry_run:
         raise DryRunOperationException()
+    _record_call(spec, ctx, raw_params)
+    return result
+
+
+def _record_call(spec: OperationSpec, ctx: CallContext, raw_params: dict[str, Any]) -> None:
+    """The audit record of a call the dispatcher records (reads, and actions whose services
+    record only the consoles')."""
     audit.record(
-        actor=principal,
+        actor=ctx.principal,
         event_name=spec.name,
-        account=account,
+        account=ctx.account,
         request_parameters=sanitize_parameters(raw_params, spec.name),
         response_elements=ctx.audit_response,
-        read_only=True,
+        read_only=spec.read_only,
     )
-    return result
