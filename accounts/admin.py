@@ -13,6 +13,8 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import policy as policy_eval
 from accounts import services
@@ -20,7 +22,7 @@ from accounts.models import AccessKey, AccessKeyStatus, Account, IamGroup, Polic
 from accounts.principals import Principal
 from accounts.services.validation import clean_country, clean_time_zone
 from core import safejson
-from core.admin import ServiceBackedAdmin, adopt, fresh
+from core.admin import ReadOnlyAdmin, ServiceBackedAdmin, adopt, fresh
 from core.errors import SupportApiError
 from core.forms import add_service_error
 
@@ -369,3 +371,23 @@ class AccessKeyAdmin(ServiceBackedAdmin):
     def _set_status(self, request: HttpRequest, queryset: QuerySet[AccessKey], status: str) -> None:
         for key in queryset.select_related("user__account"):
             services.access_key_set_status(access_key=key, status=status, actor=_actor(request))
+
+
+# django-otp's own admin pages would let an operator read and change users' authenticator
+# secrets and recovery codes; the admin shows only which devices exist (users manage theirs on
+# /account/mfa/, with a code).
+for _model in (TOTPDevice, StaticDevice):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+
+
+@admin.register(TOTPDevice)
+class TotpDeviceAdmin(ReadOnlyAdmin):
+    list_display = ("user", "name", "confirmed", "created_at")
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+
+
+@admin.register(StaticDevice)
+class RecoveryCodesAdmin(ReadOnlyAdmin):
+    list_display = ("user", "name", "confirmed", "created_at")
+    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
