@@ -160,11 +160,12 @@ def next_token(client, url):
     return parse_qs(html.unescape(found.group(1)))["cursor"][0]
 
 
-def moved(token, row, keys):
-    # The same list and filters (the token's fingerprint), the cursor after `row`.
+def moved(token, row, keys, group=None):
+    # The same list and filters (the token's fingerprint), the cursor after `row` (in its group).
     payload = json.loads(crypto.decrypt(token))
     cursor = cursor_after(row, keys)
     values = [v.isoformat() if hasattr(v, "isoformat") else v for v in cursor.key]
+    values = values if group is None else [group, *values]
     payload["c"] = {{"k": values, "b": False}}
     return crypto.encrypt(json.dumps(payload))
 
@@ -174,13 +175,25 @@ principal = principal_for_cli(root)
 
 def customer_deep(query, fraction):
     filters = {{"state": "open", "sort": "newest", **query}}
-    queryset, keys = case_selectors.case_list_for_principal(principal, **filters)
-    total = queryset.count()
+    found = case_selectors.case_list_for_principal(principal, **filters)
+    if isinstance(found, tuple):  # before the lists' groups
+        queryset, keys, groups = *found, None
+    else:
+        queryset, keys, groups = found.queryset, found.keys, found.groups
+    parts = [(None, queryset)] if groups is None else [
+        (index, queryset.filter(group)) for index, group in enumerate(groups)]
+    total = sum(part.count() for _, part in parts)
     position = min(total - 2, int(total * fraction))
-    row = keyset_order(queryset, keys)[position]
+    skip = position
+    for index, part in parts:
+        size = part.count()
+        if skip < size:
+            break
+        skip -= size
+    row = keyset_order(part, keys)[skip]
     url = "/support/cases/?" + urlencode(query)
-    token = next_token(customer, url)
-    return url + ("&" if query else "") + urlencode({{"cursor": moved(token, row, keys)}}), position
+    token = moved(next_token(customer, url), row, keys, index)
+    return url + ("&" if query else "") + urlencode({{"cursor": token}}), position
 
 
 def queue_deep(query, fraction):
@@ -190,8 +203,8 @@ def queue_deep(query, fraction):
     row = queryset[position]
     url = "/console/?" + urlencode(query)
     token = next_token(engineer, url)
-    return (url + ("&" if query else "") +
-            urlencode({{"cursor": moved(token, row, console_selectors.QUEUE_ORDER)}}), position)
+    token = moved(token, row, console_selectors.QUEUE_ORDER)
+    return url + ("&" if query else "") + urlencode({{"cursor": token}}), position
 
 
 rows = []

@@ -16,14 +16,16 @@ The index is kept by the services that write cases and correspondence (`index_ca
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import F, QuerySet, Value
-from django.db.models.expressions import CombinedExpression, RawSQL
+from django.db.models import F, Q, QuerySet, TextField, Value
+from django.db.models.expressions import CombinedExpression
 from django.db.models.functions import Concat, Substr
 
 from cases.models import Attachment, AttachmentSet, Case, CaseSearch
@@ -36,6 +38,9 @@ MAX_TOKENS_PER_WORD = 16
 MAX_QUERY_LENGTH = 500
 # How many matches `ranked` orders (the console shows at most 40 pages of 25).
 MAX_RANKED = 1000
+# Up to this many matches in all accounts, `matching` collects them; past it, it tests each case
+# a list reads against its own text.
+MATCH_SET_LIMIT = 10_000
 PREFIX_MIN = 2
 
 # Hiragana, katakana, CJK ideographs (with extension A and compatibility), half-width katakana,
@@ -125,25 +130,78 @@ def postgres_matches(query: SearchQuery, *, using: str = "default") -> QuerySet[
     )
 
 
-def matching(queryset: QuerySet[Case], q: str, *, subjects_only: bool = False) -> QuerySet[Case]:
-    """`queryset` narrowed to the cases whose subject or correspondence matches `q` (every
-    match, in the queryset's own order); with `subjects_only`, whose subject matches (for a
-    reader who may not read correspondence: a match would tell what it says). An empty query
-    matches nothing."""
-    phrases = parse(q)
-    if not phrases:
-        return queryset.none()
+def _engine_matches(queryset: QuerySet[Case], phrases: list[Phrase], subjects_only: bool) -> Any:
+    """The pks of every case matching in all accounts, from the engine, when there are at most
+    MATCH_SET_LIMIT; None when there are more (or PostgreSQL's planner expects far more)."""
     if _vendor(queryset) == "postgresql":
         query = SearchQuery(
             _postgres_query(phrases, subjects_only=subjects_only),
             config="simple",
             search_type="raw",
         )
-        return queryset.filter(pk__in=postgres_matches(query).values("case_id"))
-    match = _sqlite_query(phrases, subjects_only=subjects_only)
-    return queryset.filter(
-        pk__in=RawSQL(f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", (match,))
-    )
+        matches = postgres_matches(query, using=queryset.db).values_list("case_id", flat=True)
+        # Collecting a common word's matches is a bitmap of most of the table: the planner's
+        # estimate (from ANALYZE's statistics of the index's words) says so first.
+        plan = json.loads(matches.explain(format="json"))
+        if plan[0]["Plan"]["Plan Rows"] > 2 * MATCH_SET_LIMIT:
+            return None
+        pks = list(matches[: MATCH_SET_LIMIT + 1])
+    else:
+        with connections[queryset.db].cursor() as cursor:
+            # FTS5 reads its doclists in rowid order and stops at the limit: a stop word's
+            # first ten thousand matches cost a millisecond.
+            cursor.execute(
+                f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s LIMIT %s",
+                (_sqlite_query(phrases, subjects_only=subjects_only), MATCH_SET_LIMIT + 1),
+            )
+            pks = [row[0] for row in cursor.fetchall()]
+    return pks if len(pks) <= MATCH_SET_LIMIT else None
+
+
+def _text_matches(phrases: list[Phrase], subjects_only: bool) -> Q:
+    """A condition on a case's own indexed text that holds when the engine would match it:
+    each word's tokens side by side in the subject or the correspondence (a token prefix for a
+    word ending in "*"). The prepared text is tokens separated by single spaces, so a LIKE
+    on it padded with spaces finds exactly the engine's tokens."""
+    condition = Q()
+    for tokens, prefix in phrases:
+        needle = " " + " ".join(tokens) + ("" if prefix else " ")
+        found = Q(search_padded_subject__contains=needle)
+        if not subjects_only:
+            found |= Q(search_padded_body__contains=needle)
+        condition &= found
+    return condition
+
+
+def matching(queryset: QuerySet[Case], q: str, *, subjects_only: bool = False) -> QuerySet[Case]:
+    """`queryset` narrowed to the cases whose subject or correspondence matches `q` (every
+    match, in the queryset's own order); with `subjects_only`, whose subject matches (for a
+    reader who may not read correspondence: a match would tell what it says). An empty query
+    matches nothing.
+
+    Bounded work for a page of the result, however common the words, in one of two plans the
+    engine's figures choose (one query on SQLite, two on PostgreSQL, made here):
+
+    - at most MATCH_SET_LIMIT matches in all accounts: their pks, collected from the engine, as
+      a set; the database walks the list's own index keeping the cases in the set, or looks the
+      few matches up by pk, whichever its planner finds cheaper;
+    - more: each case the list walks is tested against its own indexed text (`_text_matches`,
+      one lookup by pk), so reading a page stops once the page is full. The words are in more
+      than MATCH_SET_LIMIT cases, so in a large account the walk is short; in an account that
+      has few of them it is as long as the account's list (the engine cannot read one account's
+      matches: its index holds no account).
+    """
+    phrases = parse(q)
+    if not phrases:
+        return queryset.none()
+    pks = _engine_matches(queryset, phrases, subjects_only)
+    if pks is not None:
+        return queryset.filter(pk__in=pks)
+    pad = Value(" ", output_field=TextField())
+    return queryset.alias(
+        search_padded_subject=Concat(pad, F("search_text__subject"), pad),
+        search_padded_body=Concat(pad, F("search_text__body"), pad),
+    ).filter(_text_matches(phrases, subjects_only))
 
 
 def ranked(q: str, *, using: str = "default", limit: int = MAX_RANKED) -> list[int]:
