@@ -38,6 +38,8 @@ MAX_TOKENS_PER_WORD = 16
 MAX_QUERY_LENGTH = 500
 # How many matches `ranked` orders (the console shows at most 40 pages of 25).
 MAX_RANKED = 1000
+# On SQLite, a word in more cases than this selects but does not rank (see `ranked`).
+RANK_COMMON = 200_000
 # Up to this many matches in all accounts, `matching` collects them; past it, it tests each case
 # a list reads against its own text.
 MATCH_SET_LIMIT = 10_000
@@ -214,9 +216,11 @@ def matching(queryset: QuerySet[Case], q: str, *, subjects_only: bool = False) -
 def ranked(q: str, *, using: str = "default", limit: int = MAX_RANKED) -> list[int]:
     """The pks of the newest `limit` cases matching `q`, best match first (ties: newest first).
 
-    One query, bounded whatever the number of matches: the engine walks its index newest case
-    first and scores only the cases it keeps, so a word in half the cases costs what a rare one
-    does. A query matching more than `limit` cases is ranked among its newest `limit` matches."""
+    Bounded whatever the number of matches: the engine walks its index newest case first and
+    scores only the cases it keeps, so a word in half the cases costs what a rare one does. A
+    query matching more than `limit` cases is ranked among its newest `limit` matches. One query
+    on PostgreSQL; on SQLite two, or three when a word is in more than RANK_COMMON cases (it
+    selects but does not rank: bm25 would count its cases first)."""
     phrases = parse(q)
     if not phrases:
         return []
@@ -231,14 +235,51 @@ def ranked(q: str, *, using: str = "default", limit: int = MAX_RANKED) -> list[i
         rows.sort(key=lambda row: -row[1])  # stable: equal ranks stay newest first
         return [pk for pk, _rank in rows]
     with connections[using].cursor() as cursor:
+        ranking = _sqlite_uncommon(cursor, phrases)
+        if len(ranking) == len(phrases):
+            cursor.execute(
+                f"SELECT rowid, {_SQLITE_RANK} FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
+                "ORDER BY rowid DESC LIMIT %s",
+                (_sqlite_query(phrases), limit),
+            )
+            found = cursor.fetchall()
+            found.sort(key=lambda row: row[1])  # bm25: lower is better
+            return [pk for pk, _rank in found]
+        # bm25 counts the cases holding each word over its whole index first: 50 ms for a word
+        # in nearly every case. Such words still select (the newest matches of the whole
+        # query), but only the others rank them; with none left, newest first.
         cursor.execute(
-            f"SELECT rowid, {_SQLITE_RANK} FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
+            f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
             "ORDER BY rowid DESC LIMIT %s",
             (_sqlite_query(phrases), limit),
         )
-        found = cursor.fetchall()
-    found.sort(key=lambda row: row[1])  # bm25: lower is better
-    return [pk for pk, _rank in found]
+        pks = [row[0] for row in cursor.fetchall()]
+        if not ranking or not pks:
+            return pks
+        # Every match of the whole query matches its uncommon words; reading them between the
+        # oldest and newest match kept scores those cases (and few others).
+        cursor.execute(
+            f"SELECT rowid, {_SQLITE_RANK} FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
+            "AND rowid BETWEEN %s AND %s",
+            (_sqlite_query(ranking), pks[-1], pks[0]),
+        )
+        scores = dict(cursor.fetchall())
+    return sorted(pks, key=lambda pk: scores.get(pk, 0.0))  # stable: ties stay newest first
+
+
+def _sqlite_uncommon(cursor: Any, phrases: list[Phrase]) -> list[Phrase]:
+    """The phrases in at most RANK_COMMON cases (one query: each count stops there)."""
+    counts = ", ".join(
+        f"(SELECT count(*) FROM (SELECT 1 FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
+        "LIMIT %s))"
+        for _ in phrases
+    )
+    params: list[Any] = []
+    for phrase in phrases:
+        params += [_sqlite_query([phrase]), RANK_COMMON + 1]
+    cursor.execute(f"SELECT {counts}", params)
+    found = cursor.fetchone()
+    return [phrase for phrase, count in zip(phrases, found, strict=True) if count <= RANK_COMMON]
 
 
 def message_text(body: str, attachment_set: AttachmentSet | None) -> str:
