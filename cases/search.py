@@ -39,7 +39,7 @@ MAX_QUERY_LENGTH = 500
 # How many matches `ranked` orders (the console shows at most 40 pages of 25).
 MAX_RANKED = 1000
 # On SQLite, a word in more cases than this selects but does not rank (see `ranked`).
-RANK_COMMON = 200_000
+RANK_COMMON = 50_000
 # Up to this many matches in all accounts, `matching` collects them; past it, it tests each case
 # a list reads against its own text.
 MATCH_SET_LIMIT = 10_000
