@@ -166,24 +166,32 @@ def _engine_matches(queryset: QuerySet[Case], phrases: list[Phrase], subjects_on
     return pks if len(pks) <= limit else None
 
 
-def _text_matches(phrases: list[Phrase], subjects_only: bool) -> Subquery:
-    """A case's own indexed text, when the engine would match it (NULL when not): each word's
-    tokens side by side in the subject or the correspondence (a token prefix for a word ending
-    in "*"). The prepared text is tokens separated by single spaces, so a LIKE on it padded with
-    spaces finds exactly the engine's tokens; " | " between subject and correspondence keeps a
-    phrase from spanning the two.
-
-    A scalar subquery (one lookup by pk) rather than a join or EXISTS: the planner cannot turn
-    it into a join that filters every case's text first, so it stays a test of each row the
-    list walks in its index's order."""
+def _texts_holding(
+    texts: QuerySet[CaseSearch], phrases: list[Phrase], subjects_only: bool
+) -> QuerySet[CaseSearch]:
+    """`texts` narrowed to those the engine would match: each word's tokens side by side in the
+    subject or the correspondence (a token prefix for a word ending in "*"). The prepared text
+    is tokens separated by single spaces, so a LIKE on it padded with spaces finds exactly the
+    engine's tokens; " | " between subject and correspondence keeps a phrase from spanning the
+    two. A test of each row, for reading rows in an order the engine cannot give."""
     pad = Value(" ", output_field=TextField())
     parts: list[Any] = [pad, F("subject"), pad]
     if not subjects_only:
         parts += [Value("| ", output_field=TextField()), F("body"), pad]
-    texts = CaseSearch.objects.filter(case_id=OuterRef("pk")).alias(padded=Concat(*parts))
+    texts = texts.alias(padded=Concat(*parts))
     for tokens, prefix in phrases:
         texts = texts.filter(padded__contains=" " + " ".join(tokens) + ("" if prefix else " "))
-    return Subquery(texts.values("case_id")[:1])
+    return texts
+
+
+def _text_matches(phrases: list[Phrase], subjects_only: bool) -> Subquery:
+    """A case's own indexed text when the engine would match it (NULL when not).
+
+    A scalar subquery (one lookup by pk) rather than a join or EXISTS: the planner cannot turn
+    it into a join that filters every case's text first, so it stays a test of each row the
+    list walks in its index's order."""
+    texts = CaseSearch.objects.filter(case_id=OuterRef("pk"))
+    return Subquery(_texts_holding(texts, phrases, subjects_only).values("case_id")[:1])
 
 
 def matching(queryset: QuerySet[Case], q: str, *, subjects_only: bool = False) -> QuerySet[Case]:
@@ -226,17 +234,30 @@ def ranked(q: str, *, using: str = "default", limit: int = MAX_RANKED) -> list[i
 
     Bounded whatever the number of matches: the engine walks its index newest case first and
     scores only the cases it keeps, so a word in half the cases costs what a rare one does. A
-    query matching more than `limit` cases is ranked among its newest `limit` matches. One query
-    on PostgreSQL; on SQLite two, or three when a word is in more than RANK_COMMON cases (it
-    selects but does not rank: bm25 would count its cases first)."""
+    query matching more than `limit` cases is ranked among its newest `limit` matches. Two
+    queries on PostgreSQL (the planner's estimate of the matches chooses between the GIN index
+    and a walk along the primary key); on SQLite two, or three when a word is in more than
+    RANK_COMMON cases (it selects but does not rank: bm25 would count its cases first)."""
     phrases = parse(q)
     if not phrases:
         return []
     if connections[using].vendor == "postgresql":
         query = SearchQuery(_postgres_query(phrases), config="simple", search_type="raw")
+        matches = postgres_matches(query, using=using)
+        plan = json.loads(matches.explain(format="json"))
+        if plan[0]["Plan"]["Plan Rows"] > 2 * MATCH_SET_LIMIT_POSTGRES:
+            # GIN gives row addresses in no useful order: the newest of many matches would be
+            # read from the heap, one by one, every one of them (a second for a word in 9% of
+            # a million cases). Newest first along the primary key, each text tested, stops
+            # after `limit` (the test as a scalar subquery, as `_text_matches`: as a plain
+            # LIKE the planner estimates a handful of matches and scans and sorts them all).
+            texts = CaseSearch.objects.using(using)
+            found = _texts_holding(texts.filter(pk=OuterRef("pk")), phrases, False)
+            matches = texts.alias(found=Subquery(found.values("pk")[:1])).filter(
+                found__isnull=False
+            )
         rows = list(
-            postgres_matches(query, using=using)
-            .annotate(rank=SearchRank(_vector(), query))
+            matches.annotate(rank=SearchRank(_vector(), query))
             .order_by("-case_id")
             .values_list("case_id", "rank")[:limit]
         )
