@@ -206,3 +206,10 @@ def test_each_filter_reads_its_index(business_account, root, filters, index) -> 
         cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         plan = "\n".join(str(row) for row in cursor.fetchall())
     assert f"USING INDEX {index}" in plan, plan
+
+
+def test_the_engineers_queue_index_survives_the_migrations(db) -> None:
+    # Made in raw SQL (cases/migrations/0002), so a SQLite table rebuild drops it (0009).
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, "cases_case")
+    assert "case_engineer_queue" in indexes
