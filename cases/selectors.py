@@ -179,12 +179,18 @@ def case_list_for_principal(
 ) -> CaseList:
     """The principal's cases for the case list, filtered in the database, and their keyset order:
     open cases first (when both kinds are listed), then `sort`. Read a page with
-    `core.paging.keyset_page` (one query a page, two for a page that runs from the open cases
-    into the resolved ones; no count). Each filter has an index that reads the account's cases
-    newest first: (account, created_at), (account, status, created_at), (account, severity,
-    created_at); words are matched as `cases.search.matching` says (one or two queries
+    `core.paging.keyset_page` (two queries a page, the cases and their severities; four for a
+    page that runs from the open cases into the resolved ones; no count). Each filter has an
+    index that reads the account's cases newest first: (account, created_at), (account,
+    status, created_at), (account, severity, created_at); words are matched as
+    `cases.search.matching` says (one or two queries
     before the page)."""
-    queryset = access.cases_for_principal(principal).select_related("service", "severity")
+    # Severities in a query of their own (a few rows, by pk): joined, SQLite's planner reads the
+    # account's cases severity by severity through (account, severity, created_at) and sorts
+    # them all.
+    queryset = (
+        access.cases_for_principal(principal).select_related("service").prefetch_related("severity")
+    )
     if state == "open":
         queryset = queryset.exclude(status=CaseStatus.RESOLVED)
     elif state == "resolved":
