@@ -9,6 +9,7 @@ BENCHMARKS = {
     "notifications": "bench.notifications",
     "search": "bench.search",
     "fuzz": "bench.fuzz",
+    "lists": "bench.lists",
     "faults": "bench.faults",
     "scale": "bench.scale",
     "drain": "bench.drain",

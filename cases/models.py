@@ -90,7 +90,14 @@ class Case(TimestampedModel):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["account", "-created_at"], name="case_account_created"),
-            models.Index(fields=["account", "status"], name="case_account_status"),
+            # The case list's filters, each read newest first from its own index (and the
+            # account panel's count of open cases).
+            models.Index(
+                fields=["account", "status", "-created_at"], name="case_account_status_created"
+            ),
+            models.Index(
+                fields=["account", "severity", "-created_at"], name="case_account_severity_created"
+            ),
             models.Index(fields=["status", "first_response_due_at"], name="case_queue"),
             models.Index(fields=["status", "status_changed_at"], name="case_status_age"),
             # The SLA-warning job: unanswered cases not warned yet, by when they are due one.

@@ -16,13 +16,15 @@ The index is kept by the services that write cases and correspondence (`index_ca
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connections
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.expressions import CombinedExpression, RawSQL
 from django.db.models.functions import Concat, Substr
 
@@ -36,6 +38,14 @@ MAX_TOKENS_PER_WORD = 16
 MAX_QUERY_LENGTH = 500
 # How many matches `ranked` orders (the console shows at most 40 pages of 25).
 MAX_RANKED = 1000
+# On SQLite, a word in more cases than this selects but does not rank (see `ranked`).
+RANK_COMMON = 50_000
+# Up to this many matches in all accounts, `matching` collects them; past it, it tests each case
+# a list reads against its own text. Where the two plans cost the same at a million cases: on
+# PostgreSQL collecting a match costs a heap read (GIN returns row addresses, not case ids),
+# about 10 µs, and testing a walked case about 4 µs; on SQLite about 1 µs and 6 µs.
+MATCH_SET_LIMIT = 10_000
+MATCH_SET_LIMIT_POSTGRES = 3_000
 PREFIX_MIN = 2
 
 # Hiragana, katakana, CJK ideographs (with extension A and compatibility), half-width katakana,
@@ -125,55 +135,180 @@ def postgres_matches(query: SearchQuery, *, using: str = "default") -> QuerySet[
     )
 
 
-def matching(queryset: QuerySet[Case], q: str, *, subjects_only: bool = False) -> QuerySet[Case]:
-    """`queryset` narrowed to the cases whose subject or correspondence matches `q` (every
-    match, in the queryset's own order); with `subjects_only`, whose subject matches (for a
-    reader who may not read correspondence: a match would tell what it says). An empty query
-    matches nothing."""
-    phrases = parse(q)
-    if not phrases:
-        return queryset.none()
+def _engine_matches(queryset: QuerySet[Case], phrases: list[Phrase], subjects_only: bool) -> Any:
+    """The pks of every case matching in all accounts, from the engine, when there are at most
+    MATCH_SET_LIMIT (MATCH_SET_LIMIT_POSTGRES); None when there are more (or PostgreSQL's
+    planner expects far more)."""
     if _vendor(queryset) == "postgresql":
         query = SearchQuery(
             _postgres_query(phrases, subjects_only=subjects_only),
             config="simple",
             search_type="raw",
         )
-        return queryset.filter(pk__in=postgres_matches(query).values("case_id"))
-    match = _sqlite_query(phrases, subjects_only=subjects_only)
-    return queryset.filter(
-        pk__in=RawSQL(f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s", (match,))
+        matches = postgres_matches(query, using=queryset.db).values_list("case_id", flat=True)
+        # Collecting a common word's matches is a bitmap of most of the table: the planner's
+        # estimate (from ANALYZE's statistics of the index's words) says so first.
+        limit = MATCH_SET_LIMIT_POSTGRES
+        plan = json.loads(matches.explain(format="json"))
+        if plan[0]["Plan"]["Plan Rows"] > 2 * limit:
+            return None
+        pks = list(matches[: limit + 1])
+    else:
+        limit = MATCH_SET_LIMIT
+        with connections[queryset.db].cursor() as cursor:
+            # FTS5 reads its doclists in rowid order and stops at the limit: a stop word's
+            # first ten thousand matches cost a millisecond.
+            cursor.execute(
+                f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s LIMIT %s",
+                (_sqlite_query(phrases, subjects_only=subjects_only), limit + 1),
+            )
+            pks = [row[0] for row in cursor.fetchall()]
+    return pks if len(pks) <= limit else None
+
+
+def _texts_holding(
+    texts: QuerySet[CaseSearch], phrases: list[Phrase], subjects_only: bool
+) -> QuerySet[CaseSearch]:
+    """`texts` narrowed to those the engine would match: each word's tokens side by side in the
+    subject or the correspondence (a token prefix for a word ending in "*"). The prepared text
+    is tokens separated by single spaces, so a LIKE on it padded with spaces finds exactly the
+    engine's tokens; " | " between subject and correspondence keeps a phrase from spanning the
+    two. A test of each row, for reading rows in an order the engine cannot give."""
+    pad = Value(" ", output_field=TextField())
+    parts: list[Any] = [pad, F("subject"), pad]
+    if not subjects_only:
+        parts += [Value("| ", output_field=TextField()), F("body"), pad]
+    texts = texts.alias(padded=Concat(*parts))
+    for tokens, prefix in phrases:
+        texts = texts.filter(padded__contains=" " + " ".join(tokens) + ("" if prefix else " "))
+    return texts
+
+
+def _text_matches(phrases: list[Phrase], subjects_only: bool) -> Subquery:
+    """A case's own indexed text when the engine would match it (NULL when not).
+
+    A scalar subquery (one lookup by pk) rather than a join or EXISTS: the planner cannot turn
+    it into a join that filters every case's text first, so it stays a test of each row the
+    list walks in its index's order."""
+    texts = CaseSearch.objects.filter(case_id=OuterRef("pk"))
+    return Subquery(_texts_holding(texts, phrases, subjects_only).values("case_id")[:1])
+
+
+def matching(queryset: QuerySet[Case], q: str, *, subjects_only: bool = False) -> QuerySet[Case]:
+    """`queryset` narrowed to the cases whose subject or correspondence matches `q` (every
+    match, in the queryset's own order); with `subjects_only`, whose subject matches (for a
+    reader who may not read correspondence: a match would tell what it says). An empty query
+    matches nothing.
+
+    The work for a page does not grow with the number of matches, in one of two plans the
+    engine's figures choose (one query on SQLite, two on PostgreSQL, made here):
+
+    - at most MATCH_SET_LIMIT (on PostgreSQL MATCH_SET_LIMIT_POSTGRES) matches in all accounts:
+      their pks, collected from the engine, as a set; the database walks the list's own index
+      keeping the cases in the set, or looks the few matches up by pk, whichever its planner
+      finds cheaper;
+    - more: each case the list walks is tested against its own indexed text (`_text_matches`,
+      one lookup by pk), so reading a page stops once the page is full. The words are in many
+      cases, so in a large account the walk is short; in an account that has few of them it is
+      as long as the account's list (the engine cannot read one account's matches: its index
+      holds no account). Near the limit both plans cost most: about 30 ms on SQLite and 90 ms
+      on PostgreSQL for a million cases (docs/benchmarks.md).
+    """
+    phrases = parse(q)
+    if not phrases:
+        return queryset.none()
+    pks = _engine_matches(queryset, phrases, subjects_only)
+    if pks is not None:
+        if not pks:
+            return queryset.none()
+        # Written into the SQL (integers from the engine): as ten thousand bound parameters,
+        # Django's SQLite backend alone took 20 ms to pass them.
+        return queryset.filter(pk__in=RawSQL(", ".join(str(int(pk)) for pk in pks), ()))
+    return queryset.alias(search_found=_text_matches(phrases, subjects_only)).filter(
+        search_found__isnull=False
     )
 
 
 def ranked(q: str, *, using: str = "default", limit: int = MAX_RANKED) -> list[int]:
     """The pks of the newest `limit` cases matching `q`, best match first (ties: newest first).
 
-    One query, bounded whatever the number of matches: the engine walks its index newest case
-    first and scores only the cases it keeps, so a word in half the cases costs what a rare one
-    does. A query matching more than `limit` cases is ranked among its newest `limit` matches."""
+    Bounded whatever the number of matches: the engine walks its index newest case first and
+    scores only the cases it keeps, so a word in half the cases costs what a rare one does. A
+    query matching more than `limit` cases is ranked among its newest `limit` matches. Two
+    queries on PostgreSQL (the planner's estimate of the matches chooses between the GIN index
+    and a walk along the primary key); on SQLite two, or three when a word is in more than
+    RANK_COMMON cases (it selects but does not rank: bm25 would count its cases first)."""
     phrases = parse(q)
     if not phrases:
         return []
     if connections[using].vendor == "postgresql":
         query = SearchQuery(_postgres_query(phrases), config="simple", search_type="raw")
+        matches = postgres_matches(query, using=using)
+        plan = json.loads(matches.explain(format="json"))
+        if plan[0]["Plan"]["Plan Rows"] > 2 * MATCH_SET_LIMIT_POSTGRES:
+            # GIN gives row addresses in no useful order: the newest of many matches would be
+            # read from the heap, one by one, every one of them (a second for a word in 9% of
+            # a million cases). Newest first along the primary key, each text tested, stops
+            # after `limit` (the test as a scalar subquery, as `_text_matches`: as a plain
+            # LIKE the planner estimates a handful of matches and scans and sorts them all).
+            texts = CaseSearch.objects.using(using)
+            found = _texts_holding(texts.filter(pk=OuterRef("pk")), phrases, False)
+            matches = texts.alias(found=Subquery(found.values("pk")[:1])).filter(
+                found__isnull=False
+            )
         rows = list(
-            postgres_matches(query, using=using)
-            .annotate(rank=SearchRank(_vector(), query))
+            matches.annotate(rank=SearchRank(_vector(), query))
             .order_by("-case_id")
             .values_list("case_id", "rank")[:limit]
         )
         rows.sort(key=lambda row: -row[1])  # stable: equal ranks stay newest first
         return [pk for pk, _rank in rows]
     with connections[using].cursor() as cursor:
+        ranking = _sqlite_uncommon(cursor, phrases)
+        if len(ranking) == len(phrases):
+            cursor.execute(
+                f"SELECT rowid, {_SQLITE_RANK} FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
+                "ORDER BY rowid DESC LIMIT %s",
+                (_sqlite_query(phrases), limit),
+            )
+            found = cursor.fetchall()
+            found.sort(key=lambda row: row[1])  # bm25: lower is better
+            return [pk for pk, _rank in found]
+        # bm25 counts the cases holding each word over its whole index first: 50 ms for a word
+        # in nearly every case. Such words still select (the newest matches of the whole
+        # query), but only the others rank them; with none left, newest first.
         cursor.execute(
-            f"SELECT rowid, {_SQLITE_RANK} FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
+            f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
             "ORDER BY rowid DESC LIMIT %s",
             (_sqlite_query(phrases), limit),
         )
-        found = cursor.fetchall()
-    found.sort(key=lambda row: row[1])  # bm25: lower is better
-    return [pk for pk, _rank in found]
+        pks = [row[0] for row in cursor.fetchall()]
+        if not ranking or not pks:
+            return pks
+        # Every match of the whole query matches its uncommon words; reading them between the
+        # oldest and newest match kept scores those cases (and few others).
+        cursor.execute(
+            f"SELECT rowid, {_SQLITE_RANK} FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
+            "AND rowid BETWEEN %s AND %s",
+            (_sqlite_query(ranking), pks[-1], pks[0]),
+        )
+        scores = dict(cursor.fetchall())
+    return sorted(pks, key=lambda pk: scores.get(pk, 0.0))  # stable: ties stay newest first
+
+
+def _sqlite_uncommon(cursor: Any, phrases: list[Phrase]) -> list[Phrase]:
+    """The phrases in at most RANK_COMMON cases (one query: each count stops there)."""
+    counts = ", ".join(
+        f"(SELECT count(*) FROM (SELECT 1 FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s "
+        "LIMIT %s))"
+        for _ in phrases
+    )
+    params: list[Any] = []
+    for phrase in phrases:
+        params += [_sqlite_query([phrase]), RANK_COMMON + 1]
+    cursor.execute(f"SELECT {counts}", params)
+    found = cursor.fetchone()
+    return [phrase for phrase, count in zip(phrases, found, strict=True) if count <= RANK_COMMON]
 
 
 def message_text(body: str, attachment_set: AttachmentSet | None) -> str:

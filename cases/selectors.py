@@ -12,12 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Case as SqlCase
 from django.db.models import (
-    IntegerField,
+    Q,
     QuerySet,
-    Value,
-    When,
+    Subquery,
 )
 
 from accounts.access import is_allowed
@@ -32,6 +30,7 @@ from cases.models import (
     Communication,
     InternalNote,
 )
+from catalog.models import Severity
 from core import rawload
 from core.paging import Cursor, KeysetPage, SortKey, cursor_after, keyset_page
 
@@ -169,8 +168,19 @@ CASE_LIST_ORDERS: dict[str, tuple[SortKey, ...]] = {
     "updated": (SortKey("updated_at", descending=True),),
 }
 _TIE_BREAK = SortKey("display_id", descending=True)
-# With open and resolved cases together, the open ones come first.
-_RESOLVED_LAST = SortKey("resolved_last")
+# With open and resolved cases together, the open ones come first: two groups, each read in the
+# list's order from its own index (core.paging's `groups`) rather than sorted by state.
+_OPEN_THEN_RESOLVED = (~Q(status=CaseStatus.RESOLVED), Q(status=CaseStatus.RESOLVED))
+
+
+@dataclass(frozen=True)
+class CaseList:
+    """The case list's cases, filtered in the database, and how to page them: `keys` order,
+    group by group when `groups` is set (`core.paging.keyset_page`)."""
+
+    queryset: QuerySet[Case]
+    keys: tuple[SortKey, ...]
+    groups: tuple[Q, ...] | None = None
 
 
 def case_list_for_principal(
@@ -183,11 +193,21 @@ def case_list_for_principal(
     created_after: datetime | None = None,
     created_before: datetime | None = None,
     sort: str = "newest",
-) -> tuple[QuerySet[Case], tuple[SortKey, ...]]:
+) -> CaseList:
     """The principal's cases for the case list, filtered in the database, and their keyset order:
     open cases first (when both kinds are listed), then `sort`. Read a page with
-    `core.paging.keyset_page` (one query a page, no count)."""
-    queryset = access.cases_for_principal(principal).select_related("service", "severity")
+    `core.paging.keyset_page` (two queries a page, the cases and their severities; four for a
+    page that runs from the open cases into the resolved ones; no count). Each filter has an
+    index that reads the account's cases newest first: (account, created_at), (account,
+    status, created_at), (account, severity, created_at); words are matched as
+    `cases.search.matching` says (one or two queries
+    before the page)."""
+    # Severities in a query of their own (a few rows, by pk): joined, SQLite's planner reads the
+    # account's cases severity by severity through (account, severity, created_at) and sorts
+    # them all.
+    queryset = (
+        access.cases_for_principal(principal).select_related("service").prefetch_related("severity")
+    )
     if state == "open":
         queryset = queryset.exclude(status=CaseStatus.RESOLVED)
     elif state == "resolved":
@@ -195,7 +215,11 @@ def case_list_for_principal(
     if status:
         queryset = queryset.filter(status=status)
     if severity:
-        queryset = queryset.filter(severity__code=severity)
+        # The severity's id as a value (a scalar subquery) rather than a join on its code: the
+        # (account, severity, created_at) index then serves the filter and the order together.
+        queryset = queryset.filter(
+            severity_id=Subquery(Severity.objects.filter(code=severity).values("pk")[:1])
+        )
     if created_after is not None:
         queryset = queryset.filter(created_at__gte=created_after)
     if created_before is not None:
@@ -209,15 +233,10 @@ def case_list_for_principal(
             subjects_only=not is_allowed(principal, "support:DescribeCommunications"),
         )
     keys = (*CASE_LIST_ORDERS.get(sort, CASE_LIST_ORDERS["newest"]), _TIE_BREAK)
-    if state in ("open", "resolved"):
-        # One group only: the plain order can walk the (account, created_at) index.
-        return queryset, keys
-    resolved_last = SqlCase(
-        When(status=CaseStatus.RESOLVED, then=Value(1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    return queryset.annotate(resolved_last=resolved_last), (_RESOLVED_LAST, *keys)
+    if state in ("open", "resolved") or status:
+        # One group only: the plain order walks the account's index.
+        return CaseList(queryset, keys)
+    return CaseList(queryset, keys, _OPEN_THEN_RESOLVED)
 
 
 def case_communications(case: Case) -> list[Communication]:

@@ -66,7 +66,7 @@ def case_list(request: SupportRequest) -> HttpResponse:
     zone = timezone.get_current_timezone()
     after = filters.get("created_after")
     before = filters.get("created_before")
-    queryset, keys = selectors.case_list_for_principal(
+    cases = selectors.case_list_for_principal(
         principal,
         q=filters.get("q", ""),
         state=filters.get("state") or "open",
@@ -80,7 +80,9 @@ def case_list(request: SupportRequest) -> HttpResponse:
     )
     # A cursor belongs to this account's list with these filters; any other's shows page one.
     scope = {"list": "cases", "account": principal.require_account().account_id, **filters}
-    page, links = read_page(request.GET, queryset, keys, scope, limit=PAGE_SIZE)
+    page, links = read_page(
+        request.GET, cases.queryset, cases.keys, scope, limit=PAGE_SIZE, groups=cases.groups
+    )
     context = {"form": form, "cases": page.items, **links}
     if request.htmx:
         return render(request, "cases/case_list.html#results", context)

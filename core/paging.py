@@ -194,6 +194,31 @@ def _ranges_after(columns: list[_Column], key: tuple[Any, ...], prefix: Q | None
     return ranges
 
 
+# The sort key a grouped list's cursor starts with: the position of the row's group.
+GROUP = SortKey("keyset_group")
+
+
+def _read(
+    queryset: QuerySet[Any],
+    columns: list[_Column],
+    order: list[OrderBy],
+    key: tuple[Any, ...] | None,
+    count: int,
+) -> list[Any]:
+    """At most `count` rows of `queryset` after `key` (from the start for None) in reading
+    order: one query, or one per range of the index the rows lie in (`_ranges_after`)."""
+    if key is None:
+        return list(queryset.order_by(*order)[:count])
+    rows: list[Any] = []
+    # The ranges come in reading order and do not overlap: their rows, one after the other, are
+    # the rows after the key in order.
+    for part in _ranges_after(columns, key):
+        rows += queryset.filter(part).order_by(*order)[: count - len(rows)]
+        if len(rows) >= count:
+            break
+    return rows
+
+
 def keyset_page(
     queryset: QuerySet[Any],
     keys: Sequence[SortKey],
@@ -201,6 +226,7 @@ def keyset_page(
     cursor: Cursor | None,
     limit: int,
     restart: bool = True,
+    groups: Sequence[Q] | None = None,
 ) -> KeysetPage:
     """One page of `queryset` in `keys` order, after (or, backwards, before) `cursor`, each query
     a seek into an index on `keys` whatever the depth.
@@ -212,6 +238,11 @@ def keyset_page(
     would read a page of its own, and a filter that matches few rows in a later range (unassigned
     cases among the answered ones) would read all of that range on every page.
 
+    With `groups` the list is the rows matching each condition in turn, each group in `keys`
+    order (open cases, then resolved ones): the same seek within a group, one query more for a
+    page that runs into the next group, and the cursors start with the group's position
+    (`GROUP`). Sorting by which group a row is in would read every row to sort them.
+
     If the rows around the cursor have gone since the link was drawn (a read forwards finds
     nothing, or backwards less than a page), pages read the first page instead (one query more);
     with `restart=False` (the AWS API, whose SDK paginators follow tokens until there is none)
@@ -220,38 +251,45 @@ def keyset_page(
     backwards = cursor is not None and cursor.backwards
     columns = _columns(queryset, keys, backwards)
     order = _order_by(queryset, columns)
-    if cursor is None:
-        rows = list(queryset.order_by(*order)[: limit + 1])
-        more = len(rows) > limit
-        rows = rows[:limit]
-        return KeysetPage(rows, _cursor(rows[-1], keys) if more else None, None)
-    rows = []
-    # The ranges come in reading order and do not overlap: their rows, one after the other, are
-    # the rows after the cursor in order.
-    for part in _ranges_after(columns, cursor.key):
-        rows += queryset.filter(part).order_by(*order)[: limit + 1 - len(rows)]
-        if len(rows) > limit:
-            break
-    more = len(rows) > limit
-    rows = rows[:limit]
+    parts = list(groups) if groups is not None else [Q()]
+    index, key = 0, cursor.key if cursor is not None else None
+    if cursor is not None and groups is not None:
+        index, key = cursor.key[0], cursor.key[1:]
+        if not isinstance(index, int) or not 0 <= index < len(parts):
+            return keyset_page(queryset, keys, cursor=None, limit=limit, groups=groups)
+    found: list[tuple[int, Any]] = []
+    while 0 <= index < len(parts) and len(found) <= limit:
+        part = queryset.filter(parts[index]) if groups is not None else queryset
+        found += [(index, row) for row in _read(part, columns, order, key, limit + 1 - len(found))]
+        index, key = index + (-1 if backwards else 1), None
+    more = len(found) > limit
+    found = found[:limit]
     # The rows around the cursor may have left the list since the link was drawn: rather than an
     # empty page or a short first one, show the first page.
-    if restart and ((not backwards and not rows) or (backwards and len(rows) < limit)):
-        return keyset_page(queryset, keys, cursor=None, limit=limit)
-    if not rows:
+    if (
+        cursor is not None
+        and restart
+        and ((not backwards and not found) or (backwards and len(found) < limit))
+    ):
+        return keyset_page(queryset, keys, cursor=None, limit=limit, groups=groups)
+
+    def at(entry: tuple[int, Any], *, back: bool = False) -> Cursor:
+        group, row = entry
+        position = _cursor(row, keys, backwards=back)
+        if groups is None:
+            return position
+        return Cursor((group, *position.key), back)
+
+    rows = [row for _group, row in found]
+    if cursor is None:
+        return KeysetPage(rows, at(found[-1]) if more else None, None)
+    if not found:
         return KeysetPage(rows, None, None)
     if not backwards:
-        return KeysetPage(
-            rows,
-            _cursor(rows[-1], keys) if more else None,
-            _cursor(rows[0], keys, backwards=True),
-        )
+        return KeysetPage(rows, at(found[-1]) if more else None, at(found[0], back=True))
     rows.reverse()
-    return KeysetPage(
-        rows,
-        _cursor(rows[-1], keys),
-        _cursor(rows[0], keys, backwards=True) if more else None,
-    )
+    found.reverse()
+    return KeysetPage(rows, at(found[-1]), at(found[0], back=True) if more else None)
 
 
 def _value(row: Any, path: str) -> Any:
@@ -354,12 +392,17 @@ def read_page(
     scope: dict[str, Any],
     *,
     limit: int,
+    groups: Sequence[Q] | None = None,
 ) -> tuple[KeysetPage, dict[str, str]]:
     """The page a list page's `cursor` parameter asks for (the first page for none, or for a
     token of another list), and what `components/keyset_pager.html` draws its links from: the
-    other query parameters and the next and previous pages' tokens."""
-    cursor = cursor_from_token(params.get("cursor"), queryset.model, keys, scope, strict=False)
-    page = keyset_page(queryset, keys, cursor=cursor, limit=limit)
+    other query parameters and the next and previous pages' tokens. `groups` as for
+    `keyset_page`."""
+    token_keys = (GROUP, *keys) if groups is not None else keys
+    cursor = cursor_from_token(
+        params.get("cursor"), queryset.model, token_keys, scope, strict=False
+    )
+    page = keyset_page(queryset, keys, cursor=cursor, limit=limit, groups=groups)
     query = params.copy()
     query.pop("cursor", None)
     query.pop("page", None)  # offset links from before keyset paging

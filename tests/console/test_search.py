@@ -138,11 +138,14 @@ def test_query_count_does_not_depend_on_matches(
         case = factories.make_case(business_account, root, subject=f"Disk full {i}")
         services.case_add_communication(case=case, actor=root, body="disk still full")
     # Session and user, then: identifiers, the page of cases with everything a row shows;
-    # words, the ranked matches and that page; with a state filter, the filter as well.
+    # words, the ranked matches (after one query that sizes them: on SQLite each word's cases
+    # counted up to RANK_COMMON, on PostgreSQL the planner's estimate) and that page; with a
+    # state filter, the filter as well.
+    counting = 1
     for params, expected in (
         ({"q": business_account.account_id}, 3),
-        ({"q": "disk full"}, 4),
-        ({"q": "disk full", "state": "open"}, 5),
+        ({"q": "disk full"}, 4 + counting),
+        ({"q": "disk full", "state": "open"}, 5 + counting),
     ):
         with CaptureQueriesContext(connection) as queries:
             response = engineer_client.get(URL, params)
@@ -217,10 +220,12 @@ def test_cases_are_indexed_as_they_are_written(business_account, root) -> None:
 def test_the_engine_answers_from_its_full_text_index(db) -> None:
     if connection.vendor == "postgresql":
         query = SearchQuery("'throttling' & 'error'", config="simple", search_type="raw")
-        queryset = case_search.postgres_matches(query)
+        sql, params = case_search.postgres_matches(query).query.sql_with_params()
     else:
-        queryset = case_search.matching(Case.objects.all(), "throttling error")
-    sql, params = queryset.query.sql_with_params()
+        # The query `matching` makes to collect the engine's matches.
+        with CaptureQueriesContext(connection) as queries:
+            case_search.matching(Case.objects.all(), "throttling error")
+        sql, params = queries.captured_queries[0]["sql"], ()
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # On an empty table the planner would rather scan; the index must be usable.
@@ -241,3 +246,33 @@ def test_ranking_is_bounded_to_the_newest_matches(business_account, root) -> Non
     assert case_search.ranked("echo")[0] == best.pk
     assert case_search.ranked("echo", limit=3) == [best.pk, cases[4].pk, cases[3].pk]
     assert case_search.ranked("") == [] and case_search.ranked('"*') == []
+
+
+@pytest.mark.skipif(connection.vendor == "postgresql", reason="SQLite's bm25 only")
+def test_words_in_too_many_cases_select_but_do_not_rank(
+    business_account, root, monkeypatch
+) -> None:
+    plain = factories.make_case(business_account, root, subject="Delta delta report")
+    echoed = factories.make_case(business_account, root, subject="Delta echo echo echo")
+    newest = factories.make_case(business_account, root, subject="Delta echo")
+    assert case_search.ranked("delta")[0] == plain.pk  # bm25: the most deltas for its length
+    monkeypatch.setattr(case_search, "RANK_COMMON", 2)
+    # "delta" is in three cases: newest first; with "echo" (two), ranked by "echo" alone.
+    assert case_search.ranked("delta") == [newest.pk, echoed.pk, plain.pk]
+    assert case_search.ranked("delta echo") == [echoed.pk, newest.pk]
+    monkeypatch.setattr(case_search, "RANK_COMMON", 1)
+    assert case_search.ranked("delta echo") == [newest.pk, echoed.pk]
+
+
+def test_ranking_reads_the_same_matches_along_the_primary_key(
+    business_account, root, monkeypatch
+) -> None:
+    for i in range(6):
+        factories.make_case(business_account, root, subject=f"Foxtrot {'foxtrot ' * (i % 3)}{i}")
+    factories.make_case(business_account, root, subject="Golf", body="foxtrots and foxtrot")
+    expected = case_search.ranked("foxtrot")
+    # On PostgreSQL, past the estimate's limit the newest matches are read along the primary
+    # key, each case's text tested, instead of from the GIN index.
+    monkeypatch.setattr(case_search, "MATCH_SET_LIMIT_POSTGRES", 0)
+    assert case_search.ranked("foxtrot") == expected
+    assert len(expected) == 7
