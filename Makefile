@@ -52,11 +52,13 @@ bench: setup-test
 	$(BIN)/python -m bench api --profile
 	$(BIN)/python -m bench scale
 	$(BIN)/python -m bench pages
+	$(BIN)/python -m bench lists
 	$(BIN)/python -m bench jobs
 	$(BIN)/python -m bench history
 	$(BIN)/python -m bench notifications
 	$(BIN)/python -m bench search
 	$(BIN)/python -m bench fuzz
+	$(BIN)/python -m bench drain
 
 clean:
 	rm -rf $(VENV) var staticfiles
