@@ -5,6 +5,8 @@ Status values are the API's (see `cases.lifecycle`, the only writer of `Case.sta
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -137,6 +139,17 @@ class Case(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.display_id}: {self.subject}"
+
+    @property
+    def response_due_at(self) -> datetime | None:
+        """When Support's next answer is due: the first response until there is one, then the
+        next reply while the case waits for Support; None when nothing is due (resolved, or
+        waiting for the customer)."""
+        if self.status == CaseStatus.RESOLVED:
+            return None
+        if self.first_responded_at is None:
+            return self.first_response_due_at
+        return self.next_reply_due_at
 
 
 class CommunicationOrigin(models.TextChoices):

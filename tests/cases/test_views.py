@@ -398,3 +398,20 @@ def test_after_fourteen_days_a_related_case_is_offered_instead(client, reference
     other = factories.make_account("business")
     client.force_login(factories.root_of(other))
     assert "Related to case" not in client.get(link).content.decode()
+
+
+def test_the_case_list_shows_the_deadline_who_opened_it_and_the_last_update(
+    client, reference_data
+) -> None:
+    from core.templatetags.when import when
+
+    account = factories.make_account("business")
+    iam = factories.make_iam_user(account, email="opener@example.com")
+    case = factories.make_case(account, factories.principal(iam), cc_email_addresses=[])
+    client.force_login(factories.root_of(account))
+    page = client.get(reverse("cases:list")).content.decode()
+    for heading in ("Response due", "Opened by", "Last updated"):
+        assert heading in page
+    assert case.submitted_by in page  # the root user sees who in the account opened it
+    assert case.response_due_at == case.first_response_due_at is not None
+    assert str(when(case.response_due_at)) in page
