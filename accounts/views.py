@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from typing import Any, cast
 
 import qrcode
@@ -12,7 +11,6 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -45,6 +43,7 @@ from accounts.models import Account, AlternateContactType, User
 from accounts.principals import Principal
 from accounts.services import mfa
 from audit.names import AuditEventName
+from core import throttling
 from core.errors import NoSuchEntity, SupportApiError
 from core.forms import add_service_error
 
@@ -578,9 +577,4 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
 
 
 def _reset_allowed(key: str) -> bool:
-    cache_key = f"password-reset:{key}:{int(time.time() // 3600)}"
-    cache.add(cache_key, 0, timeout=7200)
-    try:
-        return cache.incr(cache_key) <= RESET_LIMIT
-    except ValueError:
-        return True
+    return throttling.hit(f"password-reset:{key}", limit=RESET_LIMIT, window_seconds=3600)

@@ -46,10 +46,10 @@ from accounts.models import AccessKey, Account
 from accounts.principals import Principal
 from accounts.services import access_key_touch
 from audit import services as audit
-from awsapi import auth, model, protocol, throttling
+from awsapi import auth, model, protocol
 from awsapi.models import IdempotencyRecord
 from awsapi.services import idempotency_record_store
-from core import safejson
+from core import safejson, throttling
 from core.clientip import client_ip
 from core.errors import (
     DryRunOperationException,

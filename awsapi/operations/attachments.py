@@ -11,13 +11,12 @@ from django.core.files.storage import default_storage
 from django.urls import reverse
 from django.utils.http import content_disposition_header
 
-from awsapi import throttling
 from awsapi.dispatch import CallContext, operation
 from awsapi.operations.cases import iso
 from cases import access as case_access
 from cases import services as case_services
 from cases.services import NewAttachment, uploads
-from core import presign
+from core import presign, throttling
 from core.errors import DescribeAttachmentLimitExceeded, InvalidParameterValueException
 
 # Three files of 5 MB travel base64-encoded (4/3 larger) in one JSON body, with some slack.

@@ -1,4 +1,5 @@
-"""Per-access-key rate limits, counted in the cache (Redis in production).
+"""Rate limits counted in the cache (Redis in production): the API's per access key, the
+password reset's per client and per address.
 
 Fixed windows: `add` then `incr` is atomic on Redis; with the embedded local-memory cache each
 web process counts on its own, which is stricter per process and good enough for one machine.
