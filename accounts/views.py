@@ -42,7 +42,7 @@ from accounts.http import SupportRequest
 from accounts.models import Account, AlternateContactType, User
 from accounts.principals import Principal
 from accounts.services import mfa
-from audit.names import AuditEventName
+from audit.names import SIGNIN_SOURCE, AuditEventName
 from core import throttling
 from core.errors import NoSuchEntity, SupportApiError
 from core.forms import add_service_error
@@ -532,7 +532,7 @@ class PasswordChange(auth_views.PasswordChangeView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         request = cast(SupportRequest, self.request)
-        services.password_event_record(
+        services.user_event_record(
             user=form.user, actor=request.principal, event_name=AuditEventName.CHANGE_PASSWORD
         )
         return response
@@ -552,10 +552,11 @@ class PasswordReset(auth_views.PasswordResetView):
         # it tells nobody whether an address has an account.
         if _reset_allowed(f"ip:{request.principal.source_ip}") and _reset_allowed(f"email:{email}"):
             for user in form.get_users(email):
-                services.password_event_record(
+                services.user_event_record(
                     user=user,
                     actor=dataclasses.replace(request.principal, user=user),
                     event_name=AuditEventName.PASSWORD_RECOVERY_REQUESTED,
+                    event_source=SIGNIN_SOURCE,
                 )
             return super().form_valid(form)
         return redirect(self.success_url)
@@ -568,10 +569,11 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     def form_valid(self, form: Any) -> HttpResponse:
         response = super().form_valid(form)
         request = cast(SupportRequest, self.request)
-        services.password_event_record(
+        services.user_event_record(
             user=form.user,
             actor=dataclasses.replace(request.principal, user=form.user),
             event_name=AuditEventName.PASSWORD_RECOVERY_COMPLETED,
+            event_source=SIGNIN_SOURCE,
         )
         return response
 

@@ -62,7 +62,7 @@ from core import crypto, ids
 from core.errors import EntityAlreadyExists, InvalidParameterValueException, LimitExceeded
 
 __all__ = [
-    "password_event_record",
+    "user_event_record",
     "MAX_ACCESS_KEYS_PER_USER",
     "MSG_GROUP_OTHER_ACCOUNT",
     "MSG_POLICY_OTHER_ACCOUNT",
@@ -399,14 +399,15 @@ def managed_policies_load() -> int:
     return created
 
 
-def password_event_record(*, user: User, actor: Principal, event_name: AuditEventName) -> None:
-    """An audit record for a password change or recovery (the user's own account's trail)."""
+def user_event_record(
+    *, user: User, actor: Principal, event_name: AuditEventName, event_source: str = IAM_SOURCE
+) -> None:
+    """An audit record of something about one user's sign-in (password, recovery, multi-factor
+    device), in the user's own account's trail."""
     audit.record(
         actor=actor,
         event_name=event_name,
-        event_source=(
-            IAM_SOURCE if event_name == AuditEventName.CHANGE_PASSWORD else SIGNIN_SOURCE
-        ),
+        event_source=event_source,
         account=user.account,
         request_parameters={"userName": user.identity_name},
     )

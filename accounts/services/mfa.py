@@ -14,6 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Account, User
 from accounts.principals import Principal
+from accounts.services import user_event_record
 from audit import services as audit
 from audit.names import IAM_SOURCE, AuditEventName
 from core.errors import InvalidParameterValueException
@@ -63,15 +64,8 @@ def mfa_confirm(*, user: User, token: str, actor: Principal) -> list[str]:
     StaticDevice.objects.filter(user=user).delete()
     recovery = StaticDevice.objects.create(user=user, name=RECOVERY_DEVICE, confirmed=True)
     codes = [StaticToken.random_token() for _ in range(RECOVERY_CODES)]
-    for code in codes:
-        recovery.token_set.create(token=code)
-    audit.record(
-        actor=actor,
-        event_name=AuditEventName.ENABLE_MFA_DEVICE,
-        event_source=IAM_SOURCE,
-        account=user.account,
-        request_parameters={"userName": user.identity_name},
-    )
+    StaticToken.objects.bulk_create([StaticToken(device=recovery, token=c) for c in codes])
+    user_event_record(user=user, actor=actor, event_name=AuditEventName.ENABLE_MFA_DEVICE)
     return codes
 
 
@@ -93,13 +87,7 @@ def mfa_remove(*, user: User, token: str, actor: Principal) -> None:
         raise InvalidParameterValueException(MSG_BAD_CODE, field="token")
     for device in devices_for_user(user, confirmed=None):
         device.delete()
-    audit.record(
-        actor=actor,
-        event_name=AuditEventName.DEACTIVATE_MFA_DEVICE,
-        event_source=IAM_SOURCE,
-        account=user.account,
-        request_parameters={"userName": user.identity_name},
-    )
+    user_event_record(user=user, actor=actor, event_name=AuditEventName.DEACTIVATE_MFA_DEVICE)
 
 
 @transaction.atomic
