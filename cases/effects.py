@@ -48,11 +48,10 @@ def case_recipients(
 ) -> list[str]:
     """The submitter, the CC list, the account's contact address and the alternate contact the
     case calls for, each once. A job passes the batch's `alternates` (`alternate_contacts_for`)
-    and the catalog's `security_services`, so a case costs no query of its own."""
+    and the catalog's `security_services`, so a case costs no query of its own; one case reads
+    its own service (already loaded where a case is created or changed)."""
     if alternates is None:
         alternates = alternate_contacts_for([case])
-    if security_services is None:
-        security_services = catalog_cache.current().security_service_ids
     candidates: list[str] = []
     if case.submitter is not None and case.submitter.email:
         candidates.append(case.submitter.email)
@@ -65,7 +64,11 @@ def case_recipients(
     # cases, security for a security service's, operations for the others.
     if case.case_type == CaseType.ACCOUNT_AND_BILLING:
         wanted = AlternateContactType.BILLING
-    elif case.service_id in security_services:
+    elif (
+        case.service_id in security_services
+        if security_services is not None
+        else case.service.is_security
+    ):
         wanted = AlternateContactType.SECURITY
     else:
         wanted = AlternateContactType.OPERATIONS
