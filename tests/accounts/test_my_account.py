@@ -101,3 +101,21 @@ def test_the_plan_page_compares_and_the_root_user_changes_the_plan(client, refer
     account.refresh_from_db()
     assert account.plan.code == "business"
     assert Case.objects.count() == 0
+
+
+def test_the_plan_page_costs_the_same_queries_however_many_plans(client, reference_data) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.models import SupportPlan
+
+    account = factories.make_account("business")
+    client.force_login(factories.root_of(account))
+    client.get(reverse("cases:plan"))
+    with CaptureQueriesContext(connection) as before:
+        client.get(reverse("cases:plan"))
+    SupportPlan.objects.create(code="extra", name="Extra", position=9)
+    with CaptureQueriesContext(connection) as after:
+        assert client.get(reverse("cases:plan")).status_code == 200
+    # session, user with account and plan, the plans, their severity cells.
+    assert len(after.captured_queries) == len(before.captured_queries) == 4
