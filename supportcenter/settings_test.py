@@ -1,13 +1,24 @@
 """Test settings: the production module plus overrides for speed and isolation."""
 
+import atexit
 import os
+import shutil
 import tempfile
 
 os.environ.setdefault("SUPPORTCENTER_SECRET_KEY", "test-secret-key-not-for-production")
 # Tests never touch the data directory of `make run`: each test process gets its own.
-os.environ["SUPPORTCENTER_DATA_DIR"] = os.environ.get("SUPPORTCENTER_TEST_DATA_DIR") or (
-    tempfile.mkdtemp(prefix="supportcenter-test-")
-)
+if os.environ.get("SUPPORTCENTER_TEST_DATA_DIR"):
+    os.environ["SUPPORTCENTER_DATA_DIR"] = os.environ["SUPPORTCENTER_TEST_DATA_DIR"]
+else:
+    _own_data_dir = tempfile.mkdtemp(prefix="supportcenter-test-")
+    os.environ["SUPPORTCENTER_DATA_DIR"] = _own_data_dir
+    # Every process loading these settings (pytest, manage.py under test settings) made a
+    # directory and left it behind; hundreds piled up in /tmp. Forked children share the
+    # handler but not the directory's ownership, hence the pid check.
+    _owner_pid = os.getpid()
+    atexit.register(
+        lambda: os.getpid() == _owner_pid and shutil.rmtree(_own_data_dir, ignore_errors=True)
+    )
 
 from .settings import *  # noqa: E402,F403
 from .settings import DATA_DIR, STORAGES  # noqa: E402
