@@ -85,6 +85,9 @@ class Case(TimestampedModel):
     next_replies = models.PositiveIntegerField(default=0)
     next_replies_missed = models.PositiveIntegerField(default=0)
     last_customer_activity_at = models.DateTimeField(null=True, blank=True)
+    # When Support last answered: the case list marks cases whose latest answer a user has not
+    # read since (`CaseReadMark`).
+    last_support_reply_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
 
@@ -357,3 +360,20 @@ class CaseSearch(models.Model):
 
     def __str__(self) -> str:
         return f"search text of case {self.pk}"
+
+
+class CaseReadMark(models.Model):
+    """When a user last opened a case's page: the case list marks the cases Support answered
+    after it. Kept only for answered cases (nothing is unread before an answer)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="case_read_marks")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="read_marks")
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "case"], name="case_read_mark_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read {self.case_id} at {self.seen_at:%Y-%m-%d %H:%M}"

@@ -19,6 +19,7 @@ from django.db.models import (
 )
 
 from accounts.access import is_allowed
+from accounts.models import User
 from accounts.principals import Principal
 from cases import access, search
 from cases.models import (
@@ -26,6 +27,7 @@ from cases.models import (
     Case,
     CaseEvent,
     CaseEventKind,
+    CaseReadMark,
     CaseStatus,
     Communication,
     InternalNote,
@@ -341,3 +343,23 @@ def attachment_preview(attachment: Attachment) -> str | None:
     ):
         return "text"
     return None
+
+
+def unread_case_pks(user: User, cases: Sequence[Case]) -> set[int]:
+    """The cases among `cases` (a page) that Support answered after `user` last read them: one
+    query for the page's read marks, none when no case on it has an answer. Answers from before
+    the user existed don't count (a new IAM user doesn't inherit the account's whole history
+    as unread)."""
+    answered = {
+        case.pk: case.last_support_reply_at
+        for case in cases
+        if case.last_support_reply_at is not None and case.last_support_reply_at > user.created_at
+    }
+    if not answered:
+        return set()
+    seen = dict(
+        CaseReadMark.objects.filter(user=user, case_id__in=list(answered)).values_list(
+            "case_id", "seen_at"
+        )
+    )
+    return {pk for pk, answer in answered.items() if pk not in seen or seen[pk] < answer}

@@ -83,7 +83,12 @@ def case_list(request: SupportRequest) -> HttpResponse:
     page, links = read_page(
         request.GET, cases.queryset, cases.keys, scope, limit=PAGE_SIZE, groups=cases.groups
     )
-    context = {"form": form, "cases": page.items, **links}
+    context = {
+        "form": form,
+        "cases": page.items,
+        "unread": selectors.unread_case_pks(principal.require_user(), page.items),
+        **links,
+    }
     if request.htmx:
         return render(request, "cases/case_list.html#results", context)
     return render(request, "cases/case_list.html", context)
@@ -238,7 +243,10 @@ def _detail_context(request: SupportRequest, case: Case, **extra: object) -> dic
 @customer_required("support:DescribeCases")
 def case_detail(request: SupportRequest, case_id: str) -> HttpResponse:
     case = access.access_case_by_case_id(request.principal, case_id, action="support:DescribeCases")
-    return render(request, "cases/case_detail.html", _detail_context(request, case))
+    context = _detail_context(request, case)
+    if context["can_read"]:
+        services.case_mark_read(case=case, user=request.principal.require_user())
+    return render(request, "cases/case_detail.html", context)
 
 
 @require_GET
@@ -252,7 +260,7 @@ def case_messages(request: SupportRequest, case_id: str) -> HttpResponse:
     )
     can_download = account_access.is_allowed(request.principal, "support:DescribeAttachment")
     if case.contact_method != ContactMethod.CHAT:
-        return render(
+        response = render(
             request,
             "cases/case_detail.html#correspondence",
             {
@@ -261,7 +269,12 @@ def case_messages(request: SupportRequest, case_id: str) -> HttpResponse:
                 "can_download": can_download,
             },
         )
-    return chat_poll_response(request, case, audience="customer", can_download=can_download)
+    else:
+        response = chat_poll_response(request, case, audience="customer", can_download=can_download)
+    # What the page just showed has been read (a chat's empty poll showed nothing new).
+    if response.status_code == 200:
+        services.case_mark_read(case=case, user=request.principal.require_user())
+    return response
 
 
 def _render_invalid(request: SupportRequest, context: dict[str, object]) -> HttpResponse:

@@ -229,8 +229,18 @@ def test_engineer_and_customer_work_a_case(browser, live_server, reference_data)
     assert case.status == "pending-customer-action"
 
     sign_in_root(customer, live_server, account)
-    customer.goto(f"{live_server.url}/support/cases/{case.case_id}/")
+    # The list marks the answer the customer has not read yet, until they open the case.
+    customer.goto(f"{live_server.url}/support/cases/")
+    row = customer.get_by_role("row", name=re.compile("Needs an engineer"))
+    assert row.get_by_text("New reply").is_visible()
+    row.get_by_role("link", name="Needs an engineer").click()
+    customer.wait_for_url(re.compile(case.case_id))
     assert customer.get_by_text("Which region is affected?").is_visible()
+    customer.go_back()
+    customer.reload()
+    assert customer.get_by_role("row", name=re.compile("Needs an engineer")).is_visible()
+    assert customer.get_by_text("New reply").count() == 0
+    customer.goto(f"{live_server.url}/support/cases/{case.case_id}/")
     customer.get_by_label("Reply").fill("eu-west-1")
     customer.get_by_role("button", name="Submit").click()
     customer.wait_for_load_state()

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.principals import Principal
 from audit import services as audit
 from audit.names import AuditEventName
@@ -21,6 +22,7 @@ from cases.models import (
     Case,
     CaseEvent,
     CaseEventKind,
+    CaseReadMark,
     CaseStatus,
     Communication,
     CommunicationOrigin,
@@ -211,9 +213,11 @@ def case_support_reply(
         attachment_set=attachment_set,
         now=now,
     )
+    case.last_support_reply_at = now
     fields = [
         "updated_at",
         "status_changed_at",
+        "last_support_reply_at",
         *clocks.measure(case, actor, now, due=next_reply_due),
     ]
     if case.assignee_id is None:
@@ -369,4 +373,19 @@ def case_internal_note_add_with_files(
         write=lambda attachment_set: case_internal_note_add(
             case=case, actor=actor, body=body, attachment_set=attachment_set
         ),
+    )
+
+
+def case_mark_read(*, case: Case, user: User) -> None:
+    """Note that `user` has read `case` as it is now (the case page, or its conversation
+    refreshed): the case list stops marking it until Support answers again. One upsert, and
+    none for a case Support has not answered (nothing there to mark). Not audited: reading is
+    recorded by the read's own audit record."""
+    if case.last_support_reply_at is None:
+        return
+    CaseReadMark.objects.bulk_create(
+        [CaseReadMark(user=user, case=case, seen_at=timezone.now())],
+        update_conflicts=True,
+        unique_fields=["user", "case"],
+        update_fields=["seen_at"],
     )
