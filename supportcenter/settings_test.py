@@ -16,9 +16,12 @@ else:
     # directory and left it behind; hundreds piled up in /tmp. Forked children share the
     # handler but not the directory's ownership, hence the pid check.
     _owner_pid = os.getpid()
-    atexit.register(
-        lambda: os.getpid() == _owner_pid and shutil.rmtree(_own_data_dir, ignore_errors=True)
-    )
+
+    def _remove_own_data_dir() -> None:
+        if os.getpid() == _owner_pid:
+            shutil.rmtree(_own_data_dir, ignore_errors=True)
+
+    atexit.register(_remove_own_data_dir)
 
 from .settings import *  # noqa: E402,F403
 from .settings import DATA_DIR, STORAGES  # noqa: E402
