@@ -22,7 +22,7 @@ from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from accounts import access, selectors, services
+from accounts import access, mailer, selectors, services
 from accounts.decorators import root_required
 from accounts.forms import (
     AccountContactForm,
@@ -551,14 +551,16 @@ class PasswordReset(auth_views.PasswordResetView):
         # Throttled quietly: the answer is the same page whether or not an email went out, so
         # it tells nobody whether an address has an account.
         if _reset_allowed(f"ip:{request.principal.source_ip}") and _reset_allowed(f"email:{email}"):
-            for user in form.get_users(email):
-                services.user_event_record(
-                    user=user,
-                    actor=dataclasses.replace(request.principal, user=user),
-                    event_name=AuditEventName.PASSWORD_RECOVERY_REQUESTED,
-                    event_source=SIGNIN_SOURCE,
-                )
-            return super().form_valid(form)
+            # Queued, not sent here (Django's view would talk SMTP inside the request).
+            with transaction.atomic():
+                for user in form.get_users(email):
+                    services.user_event_record(
+                        user=user,
+                        actor=dataclasses.replace(request.principal, user=user),
+                        event_name=AuditEventName.PASSWORD_RECOVERY_REQUESTED,
+                        event_source=SIGNIN_SOURCE,
+                    )
+                    mailer.password_reset_queue(user, language=request.LANGUAGE_CODE or "en")
         return redirect(self.success_url)
 
 

@@ -4,3 +4,11 @@ from django.apps import AppConfig
 class NotificationsConfig(AppConfig):
     name = "notifications"
     verbose_name = "Email notifications"
+
+    def ready(self) -> None:
+        from accounts.mailer import password_reset_queue_register
+        from notifications import account_emails
+        from notifications.services import renderer_register
+
+        renderer_register(account_emails.PASSWORD_RESET, account_emails.password_reset_render)
+        password_reset_queue_register(account_emails.password_reset_enqueue)

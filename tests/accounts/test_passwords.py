@@ -11,6 +11,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from notifications.models import Notification
+from notifications.services import notifications_drain
 from tests import factories
 
 
@@ -59,6 +61,11 @@ def test_a_root_user_resets_a_forgotten_password_by_email(client, reference_data
     assert reverse("accounts:password-reset") in page
     response = client.post(reverse("accounts:password-reset"), {"email": root.email})
     assert response.status_code == 302
+    # Queued in the outbox, the link not in it: it is made when the message is sent.
+    queued = Notification.objects.get(kind="password-reset")
+    assert "reset" not in str(queued.context) and not queued.body_text
+    assert mail.outbox == []
+    notifications_drain()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [root.email]
     link = re.search(r"https?://[^/]+(/signin/reset/\S+)", mail.outbox[0].body).group(1)
     form = client.get(link, follow=True)
@@ -87,4 +94,26 @@ def test_reset_sends_nothing_for_iam_users_or_unknown_addresses_and_is_throttled
     root = factories.root_of(account)
     for _ in range(8):
         client.post(reverse("accounts:password-reset"), {"email": root.email})
+    notifications_drain()
     assert 0 < len(mail.outbox) <= 5
+
+
+def test_a_reset_request_is_answered_while_the_mail_server_is_down(
+    client, reference_data, settings
+) -> None:
+    # Nothing listens on port 9: the request is answered and the message waits in the outbox.
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9
+    root = factories.root_of(factories.make_account("business"))
+    response = client.post(reverse("accounts:password-reset"), {"email": root.email})
+    assert response.status_code == 302
+    assert Notification.objects.filter(kind="password-reset", recipients=[root.email]).exists()
+
+
+def test_the_recovery_email_is_in_the_language_the_user_asked_in(client, reference_data) -> None:
+    root = factories.root_of(factories.make_account("business"))
+    client.post(
+        reverse("accounts:password-reset"), {"email": root.email}, HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    notifications_drain()
+    assert "パスワード" in mail.outbox[0].subject
