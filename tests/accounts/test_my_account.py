@@ -39,6 +39,15 @@ def test_the_root_user_edits_the_accounts_contact_information(client, reference_
     )
     record = AuditEvent.objects.get(event_name="PutContactInformation")
     assert record.event_source == "account.amazonaws.com"
+    # The account's users who have not chosen a language of their own sign in to it.
+    iam = factories.make_iam_user(account)
+    client.logout()
+    signed_in = client.post(
+        reverse("accounts:iam-sign-in", args=[account.account_id]),
+        {"user_name": iam.user_name, "password": factories.PASSWORD},
+    )
+    assert signed_in.status_code == 302
+    assert signed_in.cookies["django_language"].value == "ja"
 
 
 def test_alternate_contacts_get_copies_of_the_matching_case_emails(client, reference_data) -> None:
