@@ -38,19 +38,19 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bench.api import (
-    CREATE,
+from bench.api import CREATE
+from bench.common import (
     ROOT,
     database_name,
     free_port,
     publish,
     run_json,
     scratch_env,
-    seed,
     support_client,
     wait_http,
 )
 from bench.faults_stack import Redis
+from bench.seeding import seed
 
 TICKS = os.sysconf("SC_CLK_TCK")
 EXPECTED = """

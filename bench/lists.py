@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench.api import ROOT, database_name, publish, run_json, scratch_env
+from bench.common import ROOT, database_name, publish, run_json, scratch_env
 
 PASSWORD = "bench-password-1"
 GOAL_MS = 50.0
