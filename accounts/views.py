@@ -154,7 +154,7 @@ def _signed_in(request: SupportRequest, user: User, next_url: str = "") -> HttpR
     services.console_sign_in_record(user=user, actor=actor, success=True)
     response = redirect("console:queue" if user.is_engineer else (next_url or _next_url(request)))
     # The user's own language, else the account's default (My Account) for its customers.
-    language = user.language or (user.account.language if user.account_id else "")
+    language = user.language or (user.account.language if user.account is not None else "")
     if language:
         response.set_cookie("django_language", language, samesite="Lax")
     return response
