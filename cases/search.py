@@ -11,7 +11,8 @@ prefix is most of the index). Every word must match. Subjects weigh more than co
 the ranking.
 
 The index is kept by the services that write cases and correspondence (`index_case`,
-`index_append`); migration 0008 made the engines' structures and filled them for older cases.
+`index_append`); migration 0008 made the engines' structures and filled them for older cases,
+and 0011 stores PostgreSQL's tsvector in a generated column.
 """
 
 from __future__ import annotations
@@ -22,10 +23,10 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections
 from django.db.models import F, OuterRef, QuerySet, Subquery, TextField, Value
-from django.db.models.expressions import CombinedExpression, RawSQL
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Substr
 
 from cases.models import Attachment, AttachmentSet, Case, CaseSearch
@@ -119,19 +120,19 @@ def _vendor(queryset: QuerySet[Case]) -> str:
     return connections[queryset.db].vendor
 
 
-def _vector() -> CombinedExpression:
-    # The same expression as migration 0008's GIN index, so the planner uses the index. Always
-    # over cases_casesearch alone: through the case's (outer) join the planner could not use
-    # the index, COALESCE being non-strict.
-    return SearchVector("subject", config="simple", weight="A") + SearchVector(
-        "body", config="simple", weight="B"
-    )
+def _document() -> RawSQL:
+    # The stored vector of migration 0011 (weights: subject A, correspondence B). Named in SQL,
+    # not a model field: SQLite has no such column. Only in queries whose base table is
+    # cases_casesearch, which Django leaves unaliased.
+    return RawSQL(f'"{CaseSearch._meta.db_table}"."document"', [], output_field=SearchVectorField())
 
 
 def postgres_matches(query: SearchQuery, *, using: str = "default") -> QuerySet[CaseSearch]:
-    """The index rows matching `query` on PostgreSQL, found through migration 0008's GIN index."""
+    """The index rows matching `query` on PostgreSQL (migration 0011's stored vector and its
+    GIN index, or a walk testing each row's vector: the planner chooses from the column's
+    statistics)."""
     return (
-        CaseSearch.objects.using(using).alias(search_vector=_vector()).filter(search_vector=query)
+        CaseSearch.objects.using(using).alias(search_vector=_document()).filter(search_vector=query)
     )
 
 
@@ -184,12 +185,20 @@ def _texts_holding(
     return texts
 
 
-def _text_matches(phrases: list[Phrase], subjects_only: bool) -> Subquery:
+def _text_matches(phrases: list[Phrase], subjects_only: bool, vendor: str) -> Subquery | RawSQL:
     """A case's own indexed text when the engine would match it (NULL when not).
 
     A scalar subquery (one lookup by pk) rather than a join or EXISTS: the planner cannot turn
     it into a join that filters every case's text first, so it stays a test of each row the
-    list walks in its index's order."""
+    list walks in its index's order. On PostgreSQL the test reads the stored vector (in SQL:
+    the column is not a model field, and Django aliases a subquery's tables)."""
+    if vendor == "postgresql":
+        table, cases = CaseSearch._meta.db_table, Case._meta.db_table
+        return RawSQL(
+            f'(SELECT s.case_id FROM "{table}" s WHERE s.case_id = "{cases}"."id"'
+            " AND s.document @@ to_tsquery('simple'::regconfig, %s))",
+            [_postgres_query(phrases, subjects_only=subjects_only)],
+        )
     texts = CaseSearch.objects.filter(case_id=OuterRef("pk"))
     return Subquery(_texts_holding(texts, phrases, subjects_only).values("case_id")[:1])
 
@@ -224,9 +233,9 @@ def matching(queryset: QuerySet[Case], q: str, *, subjects_only: bool = False) -
         # Written into the SQL (integers from the engine): as ten thousand bound parameters,
         # Django's SQLite backend alone took 20 ms to pass them.
         return queryset.filter(pk__in=RawSQL(", ".join(str(int(pk)) for pk in pks), ()))
-    return queryset.alias(search_found=_text_matches(phrases, subjects_only)).filter(
-        search_found__isnull=False
-    )
+    return queryset.alias(
+        search_found=_text_matches(phrases, subjects_only, _vendor(queryset))
+    ).filter(search_found__isnull=False)
 
 
 def ranked(q: str, *, using: str = "default", limit: int = MAX_RANKED) -> list[int]:
@@ -234,30 +243,22 @@ def ranked(q: str, *, using: str = "default", limit: int = MAX_RANKED) -> list[i
 
     Bounded whatever the number of matches: the engine walks its index newest case first and
     scores only the cases it keeps, so a word in half the cases costs what a rare one does. A
-    query matching more than `limit` cases is ranked among its newest `limit` matches. Two
-    queries on PostgreSQL (the planner's estimate of the matches chooses between the GIN index
-    and a walk along the primary key); on SQLite two, or three when a word is in more than
-    RANK_COMMON cases (it selects but does not rank: bm25 would count its cases first)."""
+    query matching more than `limit` cases is ranked among its newest `limit` matches. One
+    query on PostgreSQL (its planner chooses between the GIN index and a walk along the primary
+    key from the stored vectors' statistics); on SQLite two, or three when a word is in more
+    than RANK_COMMON cases (it selects but does not rank: bm25 would count its cases first)."""
     phrases = parse(q)
     if not phrases:
         return []
     if connections[using].vendor == "postgresql":
+        # Newest first under a limit, over the stored vectors: for a common word the planner
+        # walks the primary key backwards testing each row's vector and stops at `limit`; for
+        # a rare one it collects the GIN index's matches and sorts them. Ranking reads the
+        # stored vectors rather than rebuilding them from the text.
         query = SearchQuery(_postgres_query(phrases), config="simple", search_type="raw")
-        matches = postgres_matches(query, using=using)
-        plan = json.loads(matches.explain(format="json"))
-        if plan[0]["Plan"]["Plan Rows"] > 2 * MATCH_SET_LIMIT_POSTGRES:
-            # GIN gives row addresses in no useful order: the newest of many matches would be
-            # read from the heap, one by one, every one of them (a second for a word in 9% of
-            # a million cases). Newest first along the primary key, each text tested, stops
-            # after `limit` (the test as a scalar subquery, as `_text_matches`: as a plain
-            # LIKE the planner estimates a handful of matches and scans and sorts them all).
-            texts = CaseSearch.objects.using(using)
-            found = _texts_holding(texts.filter(pk=OuterRef("pk")), phrases, False)
-            matches = texts.alias(found=Subquery(found.values("pk")[:1])).filter(
-                found__isnull=False
-            )
         rows = list(
-            matches.annotate(rank=SearchRank(_vector(), query))
+            postgres_matches(query, using=using)
+            .annotate(rank=SearchRank(_document(), query))
             .order_by("-case_id")
             .values_list("case_id", "rank")[:limit]
         )

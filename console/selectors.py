@@ -119,8 +119,8 @@ def search_page(
     another page follows: identifiers newest first, from their indexes (case id, display id,
     the accounts' and cases' account indexes, the lower-cased submitter) in one query; words
     best match first, ranked by the full-text engine among their newest
-    `cases.search.MAX_RANKED` matches, in two queries (three with a state filter). Bounded
-    work whatever the number of matches."""
+    `cases.search.MAX_RANKED` matches, then the page (on SQLite one query more to size the
+    words; one more with a state filter). Bounded work whatever the number of matches."""
     q = q.strip()
     cases = Case.objects.select_related(
         "account", "account__plan", "severity", "service", "assignee"
