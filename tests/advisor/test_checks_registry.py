@@ -35,6 +35,28 @@ CORE = {
     "jL7PP0l7J9",
     "kM7QQ0l7J9",
     "lN7RR0l7J9",
+    # Service limits are core on every plan (advisor.checks.limits_*).
+    "0Xc6LMYG8P",
+    "fW7HH0l7J9",
+    "aW7HH0l7J9",
+    "gW7HH0l7J9",
+    "iK7OO0l7J9",
+    "EM8b3yLRTr",
+    "8wIqYSt25K",
+    "dH7RR0l6J9",
+    "gI7MM0l7J9",
+    "cG7HH0l7J9",
+    "wH7DD0l3J9",
+    "gH5CC0e3J9",
+    "tV7YY0l7J9",
+    "eI7KK0l7J9",
+    "6gtQddfEw6",
+    "c5ftjdfkMr",
+    "bW7HH0l7J9",
+    "hJ7NN0l7J9",
+    "dx3xfcdfMr",
+    "ru4xfcdfMr",
+    "ty3xfcdfMr",
 }
 
 
@@ -87,6 +109,9 @@ GLOBAL_CHECKS = {
     "nO7SS0l7J9",
     "pR7UU0l7J9",
     "rT7WW0l7J9",
+    "dx3xfcdfMr",
+    "ru4xfcdfMr",
+    "ty3xfcdfMr",
 }
 
 
