@@ -11,12 +11,14 @@
   (yellow), Provisioned IOPS SSD (io1) storage at 100 % (red) and its IOPS at exactly 80 %
   (yellow). The volumes are attached and written to every day, so the underutilized-volume
   check leaves them alone.
+- An Aurora cluster in us-east-1 with 4 of its 5 IAM roles (RDS Cluster Roles: yellow).
 
 EC2 On-Demand Instances trips without help: the two us-east-1 instances hold 4 of the 5
 Standard vCPUs a new account gets. The quotas of the other limit checks are out of a cheap
 seed's reach (hundreds or thousands of Auto Scaling groups, launch configurations, stacks,
 hosted zones, health checks, delegation sets, snapshots, shards; 1 TiB magnetic volumes by
-the dozen), so those checks show green.
+the dozen; dozens of RDS instances, groups, subscriptions or replicas), so those checks show
+green.
 """
 
 from __future__ import annotations
@@ -58,6 +60,32 @@ def seed_limits(client: Callable[..., Any], metrics: DailyMetrics) -> None:
     _seed_ses(client("ses"))
     _seed_dynamodb(client("dynamodb", WAREHOUSE_REGION))
     _seed_warehouse(client("ec2", WAREHOUSE_REGION), metrics)
+    _seed_cluster_roles(client("rds"), client("iam"))
+
+
+# The features an Aurora MySQL cluster gives IAM roles, one role each.
+CLUSTER_FEATURES = ("s3Import", "s3Export", "Lambda", "Comprehend")
+RDS_TRUST = (
+    '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": '
+    '{"Service": "rds.amazonaws.com"}, "Action": "sts:AssumeRole"}]}'
+)
+
+
+def _seed_cluster_roles(rds: Any, iam: Any) -> None:
+    rds.create_db_cluster(
+        DBClusterIdentifier="analytics-aurora",
+        Engine="aurora-mysql",
+        MasterUsername="admin",
+        MasterUserPassword="sample-aurora-password",
+        BackupRetentionPeriod=7,
+    )
+    for feature in CLUSTER_FEATURES:
+        role = iam.create_role(
+            RoleName=f"analytics-aurora-{feature.lower()}", AssumeRolePolicyDocument=RDS_TRUST
+        )["Role"]["Arn"]
+        rds.add_role_to_db_cluster(
+            DBClusterIdentifier="analytics-aurora", RoleArn=role, FeatureName=feature
+        )
 
 
 def _seed_ses(ses: Any) -> None:

@@ -10,6 +10,7 @@ from advisor.checks import (  # noqa: F401
     iam,
     limits,
     limits_compute,
+    limits_rds,
     limits_services,
     limits_storage,
     rds,

@@ -285,12 +285,13 @@ def _regional_limit(env: Environment, region: str, quota: RegionalQuota) -> Eval
 @dataclass(frozen=True)
 class Measure:
     """One row of a limit check. `limit` and `usage` read the two figures: a ClientError means
-    AWS refused, None that no source knows the figure; either makes the row Blue."""
+    AWS refused, None that no source knows the figure; either makes the row Blue. A quota AWS
+    never changes is given as a number instead of a reader."""
 
     resource: str  # the row's Service Quotas ARN resource: "<service code>/<quota code>"
     service: str  # the Service column
     limit_name: str
-    limit: Callable[[], float | None]
+    limit: Callable[[], float | None] | float
     usage: Callable[[], float | None]
 
 
@@ -302,9 +303,16 @@ def measure_limits(env: Environment, region: str | None, measures: Sequence[Meas
     is abandoned when no region, or the global service, could be read)."""
     rows: list[Row] = []
     failures: list[ClientError] = []
+    reads = 0
     for measure in measures:
         usage, usage_error = _read(measure.usage)
-        limit, limit_error = _read(measure.limit)
+        reads += 1
+        limit: float | None
+        if callable(measure.limit):
+            limit, limit_error = _read(measure.limit)
+            reads += 1
+        else:
+            limit, limit_error = float(measure.limit), None
         for error in (usage_error, limit_error):
             if error is None:
                 continue
@@ -321,7 +329,7 @@ def measure_limits(env: Environment, region: str | None, measures: Sequence[Meas
                 usage=usage,
             )
         )
-    if failures and len(failures) == 2 * len(measures):
+    if failures and len(failures) == reads:
         raise failures[0]
     return Evaluation(rows=rows, processed=len(rows))
 

@@ -57,6 +57,19 @@ CORE = {
     "dx3xfcdfMr",
     "ru4xfcdfMr",
     "ty3xfcdfMr",
+    "XG0aXHpIEt",
+    "gjqMBn6pjz",
+    "jtlIMO3qZM",
+    "jEECYg2YVU",
+    "dYWBaXaaMM",
+    "jEhCtdJKOY",
+    "keAhfbH5yb",
+    "dV84wpqRUs",
+    "P1jhKWEmLa",
+    "pYW8UkYz2w",
+    "gfZAn3W7wl",
+    "dBkuNCvqn5",
+    "7fuccf1Mx7",
 }
 
 

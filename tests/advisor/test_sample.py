@@ -90,6 +90,7 @@ def test_every_check_runs_against_the_sample(moto_endpoint: str, make_env: MakeE
         "wH7DD0l3J9": {OK, WARNING},
         "gH5CC0e3J9": {OK, WARNING},
         "tV7YY0l7J9": {OK, WARNING},
+        "7fuccf1Mx7": {OK, WARNING},
     }
     for check_id, expected in limits.items():
         assert by_check[check_id] == expected, check_id
@@ -99,6 +100,10 @@ def test_every_check_runs_against_the_sample(moto_endpoint: str, make_env: MakeE
     for check_id in ("8wIqYSt25K", "cG7HH0l7J9", "eI7KK0l7J9", "bW7HH0l7J9"):
         assert by_check[check_id] == {OK}, check_id
     for check_id in ("dx3xfcdfMr", "ru4xfcdfMr", "ty3xfcdfMr"):
+        assert by_check[check_id] == {OK}, check_id
+    rds_limits = ("XG0aXHpIEt", "gjqMBn6pjz", "jtlIMO3qZM", "jEECYg2YVU", "dYWBaXaaMM")
+    rds_limits += ("jEhCtdJKOY", "keAhfbH5yb", "dV84wpqRUs", "P1jhKWEmLa", "pYW8UkYz2w")
+    for check_id in (*rds_limits, "gfZAn3W7wl", "dBkuNCvqn5"):
         assert by_check[check_id] == {OK}, check_id
 
 
