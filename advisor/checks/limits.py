@@ -14,10 +14,10 @@ and row status `ok`: nothing is known to be wrong. A region where neither can be
 out and counted as ignored, like an opt-in region that is not enabled; when no region can be
 read at all, or IAM's account summary cannot, the run is abandoned with AWS's message.
 
-The other services' limit checks (`limits_compute`, `limits_storage`, `limits_services`) share
-this module's machinery: a check is a function giving, for a region, one `Measure` per row (how
-to read the limit and the usage), registered with `regional_limit_check` or, for a global
-service, `global_limit_check`; `measure_limits` turns the measures into rows.
+The other services' limit checks (`limits_compute`, `limits_storage`, `limits_services`,
+`limits_rds`) share this module's machinery: a check is a function giving, for a region, one
+`Measure` per row (how to read the limit and the usage), registered with `regional_limit_check`
+or, for a global service, `global_limit_check`; `measure_limits` turns the measures into rows.
 """
 
 from __future__ import annotations
