@@ -13,19 +13,24 @@ with the Status column `Blue`, Trusted Advisor's "unable to retrieve utilization
 and row status `ok`: nothing is known to be wrong. A region where neither can be read is left
 out and counted as ignored, like an opt-in region that is not enabled; when no region can be
 read at all, or IAM's account summary cannot, the run is abandoned with AWS's message.
+
+The other services' limit checks (`limits_compute`, `limits_storage`, `limits_services`,
+`limits_rds`) share this module's machinery: a check is a function giving, for a region, one
+`Measure` per row (how to read the limit and the usage), registered with `regional_limit_check`
+or, for a global service, `global_limit_check`; `measure_limits` turns the measures into rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from botocore.exceptions import ClientError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from advisor.checks.base import OK, Environment, Evaluation, Row, check
+from advisor.checks.base import OK, Environment, Evaluate, Evaluation, Row, check
 from advisor.checks.helpers import (
     arn,
     colour,
@@ -71,6 +76,8 @@ VPC_QUOTAS_DOCS = (
 
 
 def _amount(value: float) -> str:
+    if math.isinf(value):
+        return "Unlimited"  # SES answers -1 for an account without a sending quota
     return str(int(value)) if float(value).is_integer() else str(value)
 
 
@@ -186,19 +193,43 @@ class RegionalQuota:
     usage: Callable[[Environment, str], int]
 
 
+def service_quota(
+    env: Environment, region: str | None, service_code: str, quota_code: str
+) -> float | None:
+    """Service Quotas' value of a quota in `region` (raised quotas included), or None when
+    Service Quotas does not track it. Raises ClientError when it refuses to say."""
+    try:
+        answer = env.client("service-quotas", region).get_service_quota(
+            ServiceCode=service_code, QuotaCode=quota_code
+        )
+    except ClientError as error:
+        if error_code(error) in UNKNOWN_QUOTA_CODES:
+            return None
+        raise
+    return float(answer["Quota"]["Value"])
+
+
+def quota_or_default(
+    env: Environment, region: str | None, service_code: str, quota_code: str, default: float
+) -> float:
+    """Service Quotas' value, or AWS's default quota when Service Quotas does not track it.
+    Raises ClientError when Service Quotas refuses: the quota may have been raised, so the
+    default would be a guess."""
+    value = service_quota(env, region, service_code, quota_code)
+    return default if value is None else value
+
+
 def regional_quota_value(env: Environment, region: str, quota: RegionalQuota) -> float:
     """The quota in `region`: Service Quotas' value (raised quotas included), else the EC2
     account attribute of the same meaning, else, when neither source knows the quota, AWS's
     default. Raises ClientError when the sources that know it cannot be read."""
     refused: ClientError | None = None
     try:
-        answer = env.client("service-quotas", region).get_service_quota(
-            ServiceCode=quota.service_code, QuotaCode=quota.quota_code
-        )
-        return float(answer["Quota"]["Value"])
+        value = service_quota(env, region, quota.service_code, quota.quota_code)
+        if value is not None:
+            return value
     except ClientError as error:
-        if error_code(error) not in UNKNOWN_QUOTA_CODES:
-            refused = error  # the quota may have been raised: the default would be a guess
+        refused = error  # the quota may have been raised: the default would be a guess
     if quota.account_attribute:
         attributes = env.client("ec2", region).describe_account_attributes()
         for attribute in attributes.get("AccountAttributes", []):
@@ -210,7 +241,9 @@ def regional_quota_value(env: Environment, region: str, quota: RegionalQuota) ->
     return quota.default
 
 
-def _count(service: str, operation: str, key: str) -> Callable[[Environment, str], int]:
+def count_items(service: str, operation: str, key: str) -> Callable[[Environment, str], int]:
+    """Usage as the number of items `operation` lists under `key` in a region."""
+
     def usage(env: Environment, region: str) -> int:
         return sum(1 for _item in paginate(env.client(service, region), operation, key))
 
@@ -239,36 +272,78 @@ def _register_regional_limit(
 
 
 def _regional_limit(env: Environment, region: str, quota: RegionalQuota) -> Evaluation:
-    usage, usage_error = _read(quota.usage, env, region)
-    limit, limit_error = _read(regional_quota_value, env, region, quota)
-    # A region the account cannot use, or one where nothing could be read, is not a Blue row:
-    # `per_region` leaves it out (or abandons the run if no region could be read).
-    for error in (usage_error, limit_error):
-        if error is not None and region_unavailable(error):
-            raise error
-    if usage_error is not None and limit_error is not None:
-        raise usage_error
-    resource = f"{quota.service_code}/{quota.quota_code}"
-    row = limit_row(
-        resource=arn("servicequotas", region, env.account_id, resource),
-        region=region,
+    measure = Measure(
+        resource=f"{quota.service_code}/{quota.quota_code}",
         service=quota.service,
         limit_name=quota.limit_name,
-        limit=limit,
-        usage=usage,
+        limit=lambda: regional_quota_value(env, region, quota),
+        usage=lambda: quota.usage(env, region),
     )
-    return Evaluation(rows=[row], processed=1)
+    return measure_limits(env, region, [measure])
 
 
-def _read(read: Callable[..., float], *args: Any) -> tuple[float | None, ClientError | None]:
+@dataclass(frozen=True)
+class Measure:
+    """One row of a limit check. `limit` and `usage` read the two figures: a ClientError means
+    AWS refused, None that no source knows the figure; either makes the row Blue. A quota AWS
+    never changes is given as a number instead of a reader."""
+
+    resource: str  # the row's Service Quotas ARN resource: "<service code>/<quota code>"
+    service: str  # the Service column
+    limit_name: str
+    limit: Callable[[], float | None] | float
+    usage: Callable[[], float | None]
+
+
+def measure_limits(env: Environment, region: str | None, measures: Sequence[Measure]) -> Evaluation:
+    """One row per measure for `region` (None: a global service, Region column "-").
+
+    A region the account cannot use, or one where not a single figure could be read, is not a
+    set of Blue rows: the error propagates, and `per_region` leaves the region out (or the run
+    is abandoned when no region, or the global service, could be read)."""
+    rows: list[Row] = []
+    failures: list[ClientError] = []
+    reads = 0
+    for measure in measures:
+        usage, usage_error = _read(measure.usage)
+        reads += 1
+        limit: float | None
+        if callable(measure.limit):
+            limit, limit_error = _read(measure.limit)
+            reads += 1
+        else:
+            limit, limit_error = float(measure.limit), None
+        for error in (usage_error, limit_error):
+            if error is None:
+                continue
+            if region_unavailable(error):
+                raise error
+            failures.append(error)
+        rows.append(
+            limit_row(
+                resource=arn("servicequotas", region, env.account_id, measure.resource),
+                region=region,
+                service=measure.service,
+                limit_name=measure.limit_name,
+                limit=limit,
+                usage=usage,
+            )
+        )
+    if failures and len(failures) == reads:
+        raise failures[0]
+    return Evaluation(rows=rows, processed=len(rows))
+
+
+def _read(read: Callable[[], float | None]) -> tuple[float | None, ClientError | None]:
     """(value, None), or (None, error) when AWS refused it for a reason that leaves the rest
     of the check readable. Other errors propagate."""
     try:
-        return float(read(*args)), None
+        value = read()
     except ClientError as error:
         if not unreadable(error):
             raise
         return None, error
+    return (None if value is None else float(value)), None
 
 
 _register_regional_limit(
@@ -282,7 +357,7 @@ _register_regional_limit(
         default=5,
         service="VPC",
         limit_name="VPCs",
-        usage=_count("ec2", "describe_vpcs", "Vpcs"),
+        usage=count_items("ec2", "describe_vpcs", "Vpcs"),
     ),
 )
 _register_regional_limit(
@@ -296,7 +371,7 @@ _register_regional_limit(
         default=5,
         service="VPC",
         limit_name="Internet gateways",
-        usage=_count("ec2", "describe_internet_gateways", "InternetGateways"),
+        usage=count_items("ec2", "describe_internet_gateways", "InternetGateways"),
     ),
 )
 _register_regional_limit(
@@ -313,3 +388,66 @@ _register_regional_limit(
         usage=_vpc_addresses,
     ),
 )
+
+
+LimitMeasures = Callable[[Environment, str], Sequence[Measure]]
+
+
+def regional_limit_check(
+    check_id: str,
+    *,
+    name: str | Promise,
+    lead: str | Promise,
+    resources: Sequence[tuple[str | Promise, str]],
+) -> Callable[[LimitMeasures], Evaluate]:
+    """Register a service-limit check whose rows, in each region, are the measures
+    `measures(env, region)` returns (service limits are core checks, on every plan)."""
+
+    def register(measures: LimitMeasures) -> Evaluate:
+        @check(
+            check_id,
+            name=name,
+            core=True,
+            lead=lead,
+            criteria=LIMIT_CRITERIA,
+            action=LIMIT_ACTION,
+            resources=[*resources, SERVICE_QUOTAS_DOCS],
+        )
+        def evaluate(env: Environment) -> Evaluation:
+            def evaluate_region(region: str) -> Evaluation:
+                return measure_limits(env, region, measures(env, region))
+
+            return per_region(env, evaluate_region)
+
+        return evaluate
+
+    return register
+
+
+def global_limit_check(
+    check_id: str,
+    *,
+    name: str | Promise,
+    lead: str | Promise,
+    resources: Sequence[tuple[str | Promise, str]],
+) -> Callable[[Callable[[Environment], Sequence[Measure]]], Evaluate]:
+    """Register a service-limit check of a global service (Region column "-"): the rows are
+    `measures(env)`, read once whatever the regions; when nothing can be read the run is
+    abandoned with AWS's error."""
+
+    def register(measures: Callable[[Environment], Sequence[Measure]]) -> Evaluate:
+        @check(
+            check_id,
+            name=name,
+            core=True,
+            lead=lead,
+            criteria=LIMIT_CRITERIA,
+            action=LIMIT_ACTION,
+            resources=[*resources, SERVICE_QUOTAS_DOCS],
+        )
+        def evaluate(env: Environment) -> Evaluation:
+            return measure_limits(env, None, measures(env))
+
+        return evaluate
+
+    return register

@@ -79,6 +79,32 @@ def test_every_check_runs_against_the_sample(moto_endpoint: str, make_env: MakeE
         assert by_check[check_id] == {WARNING}, check_id
     for check_id in ("ePs02jT06w", "rSs93HQwa1", "7DAFEmoDos", "opQPADkZvH"):
         assert by_check[check_id] == {ERROR}, check_id
+    # Service limits (connections/sample_limits.py); the other regions' rows are green.
+    limits = {
+        "0Xc6LMYG8P": {OK, WARNING},
+        "hJ7NN0l7J9": {OK, WARNING},
+        "6gtQddfEw6": {OK, WARNING},
+        "c5ftjdfkMr": {OK, ERROR},
+        "dH7RR0l6J9": {OK, WARNING},
+        "gI7MM0l7J9": {OK, ERROR},
+        "wH7DD0l3J9": {OK, WARNING},
+        "gH5CC0e3J9": {OK, WARNING},
+        "tV7YY0l7J9": {OK, WARNING},
+        "7fuccf1Mx7": {OK, WARNING},
+    }
+    for check_id, expected in limits.items():
+        assert by_check[check_id] == expected, check_id
+    # Quotas out of a cheap seed's reach: green.
+    for check_id in ("fW7HH0l7J9", "aW7HH0l7J9", "gW7HH0l7J9", "iK7OO0l7J9", "EM8b3yLRTr"):
+        assert by_check[check_id] == {OK}, check_id
+    for check_id in ("8wIqYSt25K", "cG7HH0l7J9", "eI7KK0l7J9", "bW7HH0l7J9"):
+        assert by_check[check_id] == {OK}, check_id
+    for check_id in ("dx3xfcdfMr", "ru4xfcdfMr", "ty3xfcdfMr"):
+        assert by_check[check_id] == {OK}, check_id
+    rds_limits = ("XG0aXHpIEt", "gjqMBn6pjz", "jtlIMO3qZM", "jEECYg2YVU", "dYWBaXaaMM")
+    rds_limits += ("jEhCtdJKOY", "keAhfbH5yb", "dV84wpqRUs", "P1jhKWEmLa", "pYW8UkYz2w")
+    for check_id in (*rds_limits, "gfZAn3W7wl", "dBkuNCvqn5"):
+        assert by_check[check_id] == {OK}, check_id
 
 
 def test_utilization_findings_last_while_the_demo_runs(
