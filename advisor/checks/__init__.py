@@ -2,14 +2,20 @@
 
 # Check modules register themselves on import; keep this list in sync with the package.
 from advisor.checks import (  # noqa: F401
+    balance,
     base,
+    cloudfront,
     cloudtrail,
     ebs,
+    ebs_performance,
     ec2,
     elb,
     iam,
     limits,
+    performance,
     rds,
+    redshift,
+    route53,
     s3,
     security_groups,
 )

@@ -87,6 +87,10 @@ GLOBAL_CHECKS = {
     "nO7SS0l7J9",
     "pR7UU0l7J9",
     "rT7WW0l7J9",
+    # Route 53 and CloudFront are global.
+    "B913Ef6fb4",
+    "51fC20e7I2",
+    "N415c450f2",
 }
 
 
