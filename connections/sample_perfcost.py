@@ -14,6 +14,8 @@ EBS, ELB and RDS: each of them finds something here.
   latency record with no second region; a CloudFront distribution puts User-Agent in its
   cache key for /api/*.
 - The Redshift cluster analytics has had no connection all week; warehouse is in use.
+- The public website bucket in eu-west-1 holds 2 GB and serves 10 GB a day (CloudFront
+  content delivery).
 
 Metric history is written like the rest of the sample's (`_MetricWriter`: a point a day,
 14 days back and 60 ahead). The finer series cost more points, so they cover less: hourly IOPS
@@ -47,6 +49,7 @@ MAGNETIC_DAYS_BACK = MAGNETIC_DAYS_AHEAD = 14
 ETL_BYTES_PER_PERIOD = 590e6 * FIVE_MINUTES.total_seconds()
 THROUGHPUT_DAYS_AHEAD = 2
 
+GIB = 2**30
 SAMPLE_ZONE = "example-shop.com"
 API_BEHAVIOR = "/api/*"
 
@@ -59,6 +62,7 @@ def seed_perfcost(client: Callable[..., Any], metrics: _MetricWriter, now: datet
     _seed_route53(client("route53"))
     _seed_cloudfront(client("cloudfront"))
     _seed_redshift(client("redshift"), metrics, now)
+    _seed_downloads(metrics)
 
 
 def _name(resource_type: str, name: str) -> list[dict[str, Any]]:
@@ -285,3 +289,18 @@ def _backdate_clusters(created: datetime) -> None:
     stamp = created.astimezone(UTC).replace(tzinfo=None)  # moto keeps naive UTC times
     for cluster in redshift_backends[ACCOUNT_ID]["us-east-1"].clusters.values():
         cluster.create_time = stamp
+
+
+def _seed_downloads(metrics: _MetricWriter) -> None:
+    """S3's daily storage and request metrics for the sample's public website bucket."""
+    bucket = "supportcenter-sample-eu-website"
+    for (
+        metric,
+        dimension,
+        value,
+    ) in (
+        ("BucketSizeBytes", ("StorageType", "StandardStorage"), 2.0 * GIB),
+        ("BytesDownloaded", ("FilterId", "EntireBucket"), 10.0 * GIB),
+    ):
+        dimensions = {"BucketName": bucket, dimension[0]: dimension[1]}
+        metrics.daily("eu-west-1", "AWS/S3", metric, dimensions, value, "Bytes")

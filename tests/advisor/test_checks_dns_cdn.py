@@ -1,4 +1,4 @@
-"""The Route 53 record-set checks and the CloudFront header check against moto."""
+"""The Route 53 record-set checks and the CloudFront checks against moto."""
 
 from __future__ import annotations
 
@@ -6,11 +6,14 @@ from typing import Any
 
 import pytest
 
-from advisor.checks.base import WARNING
-from advisor.checks.cloudfront import hit_ratio_headers
+from advisor.checks.base import ERROR, WARNING
+from advisor.checks.cloudfront import GB, delivery_status, hit_ratio_headers
+from advisor.checks.metric_periods import hour_start
 from advisor.checks.route53 import aliasable
+from connections.metrics import DAY
 from tests.advisor.check_helpers import NOW, _error, _Patched, _with_clients, by_name, run
 from tests.advisor.conftest import AwsClient, MakeEnv
+from tests.advisor.metric_points import put_periods
 
 # --- Route 53 ----------------------------------------------------------------------------------
 
@@ -281,3 +284,80 @@ def test_header_forwarding_reads_cache_policies(moto_endpoint: str, make_env: Ma
         ("Default (*)", "Date"),
         ("/a/*", "Date"),
     ]
+
+
+# --- CloudFront content delivery ---------------------------------------------------------------
+
+TB = 2**40
+
+
+@pytest.mark.parametrize(
+    ("transfer", "storage", "status"),
+    [
+        (25 * GB, GB, WARNING),  # exactly 25 times
+        (25 * GB - 1, GB, None),
+        (10 * TB, 10 * TB / 25, ERROR),  # exactly 10 TB and 25 times
+        (10 * TB - 1, (10 * TB - 1) / 25, WARNING),
+        (20 * TB, TB, None),  # 20 times: however large, not flagged
+        (GB, 0, None),
+    ],
+)
+def test_delivery_status(transfer: float, storage: float, status: str | None) -> None:
+    assert delivery_status(transfer, storage) == status
+
+
+def _s3_daily(
+    cloudwatch: Any, bucket: str, metric: str, dimension: tuple[str, str], values: list[float]
+) -> None:
+    """values[i] on day i of the 30 days before the last 24 hours."""
+    put_periods(
+        cloudwatch,
+        start=hour_start(NOW) - 31 * DAY,
+        period=DAY,
+        namespace="AWS/S3",
+        metric=metric,
+        dimensions={"BucketName": bucket, dimension[0]: dimension[1]},
+        values=values,
+    )
+
+
+def test_content_delivery(aws_client: AwsClient, moto_endpoint: str, make_env: MakeEnv) -> None:
+    cloudwatch = aws_client("cloudwatch", "eu-west-1")
+    whole = ("FilterId", "EntireBucket")
+    standard = ("StorageType", "StandardStorage")
+    infrequent = ("StorageType", "StandardIAStorage")
+    # popular: 2 GB stored in two classes, 50 GB downloaded: 25 times.
+    _s3_daily(cloudwatch, "popular", "BucketSizeBytes", standard, [1.5 * GB] * 30)
+    _s3_daily(cloudwatch, "popular", "BucketSizeBytes", infrequent, [0.5 * GB] * 30)
+    _s3_daily(cloudwatch, "popular", "BytesDownloaded", whole, [GB] * 20 + [3 * GB] * 10)
+    # A narrower filter counts less and does not change the figure.
+    _s3_daily(cloudwatch, "popular", "BytesDownloaded", ("FilterId", "images"), [GB] * 30)
+    # huge: 400 GB stored, 10 TB downloaded.
+    _s3_daily(cloudwatch, "huge", "BucketSizeBytes", standard, [400.0 * GB] * 30)
+    _s3_daily(cloudwatch, "huge", "BytesDownloaded", whole, [10 * TB / 30] * 30)
+    # quiet: 2 GB stored, 49.9 GB downloaded.
+    _s3_daily(cloudwatch, "quiet", "BucketSizeBytes", standard, [2.0 * GB] * 30)
+    _s3_daily(cloudwatch, "quiet", "BytesDownloaded", whole, [49.9 * GB / 30] * 30)
+    # no-metrics: no request metrics, so it cannot be judged.
+    _s3_daily(cloudwatch, "no-metrics", "BucketSizeBytes", standard, [GB] * 30)
+    # Downloads in the last 24 hours are not counted.
+    put_periods(
+        cloudwatch,
+        start=hour_start(NOW) - DAY,
+        period=DAY,
+        namespace="AWS/S3",
+        metric="BytesDownloaded",
+        dimensions={"BucketName": "quiet", "FilterId": "EntireBucket"},
+        values=[100 * GB],
+    )
+    env = make_env(moto_endpoint, regions=("us-east-1", "eu-west-1"), now=NOW)
+
+    evaluation = run("796d6f3D83", env)
+    assert evaluation.processed == 3
+    rows = by_name(evaluation, 1)
+    assert set(rows) == {"popular", "huge"}
+    assert rows["popular"].metadata == ["eu-west-1", "popular", "2.00", "50.00", "25.0", "Yellow"]
+    assert (rows["popular"].status, rows["popular"].region) == (WARNING, "eu-west-1")
+    assert rows["popular"].arn == "arn:aws:s3:::popular"
+    assert rows["huge"].status == ERROR
+    assert rows["huge"].metadata[2:] == ["400.00", "10240.00", "25.6", "Red"]

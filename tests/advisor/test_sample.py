@@ -101,6 +101,7 @@ def test_every_check_runs_against_the_sample(moto_endpoint: str, make_env: MakeE
         "N415c450f2",
         "51fC20e7I2",
         "G31sQ1E9U",
+        "796d6f3D83",
     ):
         assert by_check[check_id] == {WARNING}, check_id
 
