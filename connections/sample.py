@@ -36,6 +36,7 @@ from django.utils import timezone  # noqa: E402
 
 from connections.metrics import DAY, window_end  # noqa: E402
 from connections.sample_limits import seed_limits  # noqa: E402
+from connections.sample_perfcost import seed_perfcost  # noqa: E402
 
 if TYPE_CHECKING:
     from moto.server import ThreadedMotoServer
@@ -164,6 +165,7 @@ def seed(endpoint_url: str, *, now: datetime | None = None) -> None:
     _seed_rds(client, metrics)
     _backdate_databases(now - DATABASE_AGE)
     seed_limits(client, metrics)
+    seed_perfcost(client, metrics, now)
     # Where the demo's event rules deliver (an SQS target reached through the connection).
     client("sqs").create_queue(QueueName=EVENTS_QUEUE)
     client("s3").create_bucket(Bucket=MARKER_BUCKET)

@@ -2,9 +2,12 @@
 
 # Check modules register themselves on import; keep this list in sync with the package.
 from advisor.checks import (  # noqa: F401
+    balance,
     base,
+    cloudfront,
     cloudtrail,
     ebs,
+    ebs_performance,
     ec2,
     elb,
     iam,
@@ -13,7 +16,10 @@ from advisor.checks import (  # noqa: F401
     limits_rds,
     limits_services,
     limits_storage,
+    performance,
     rds,
+    redshift,
+    route53,
     s3,
     security_groups,
 )

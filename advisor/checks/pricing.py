@@ -67,6 +67,19 @@ RDS_HOURLY = {
 RDS_DEFAULT_HOURLY = 0.171  # about a db.m5.large
 RDS_STORAGE_GB_MONTH = 0.115  # General Purpose (gp2) storage
 
+# Amazon Redshift on-demand $/hour per node.
+REDSHIFT_NODE_HOURLY = {
+    "dc2.large": 0.25,
+    "dc2.8xlarge": 4.80,
+    "ds2.xlarge": 0.85,
+    "ds2.8xlarge": 6.80,
+    "ra3.large": 0.543,
+    "ra3.xlplus": 1.086,
+    "ra3.4xlarge": 3.26,
+    "ra3.16xlarge": 13.04,
+}
+REDSHIFT_DEFAULT_NODE_HOURLY = 1.086  # an ra3.xlplus
+
 # EBS $/GB-month by volume type (provisioned IOPS and throughput charges are left out).
 EBS_GB_MONTH = {
     "gp2": 0.10,
@@ -97,3 +110,8 @@ def rds_monthly(instance_class: str, storage_gb: int, *, multi_az: bool) -> floa
 
 def ebs_monthly(volume_type: str, size_gb: int) -> float:
     return round(EBS_GB_MONTH.get(volume_type, EBS_DEFAULT_GB_MONTH) * size_gb, 2)
+
+
+def redshift_monthly(node_type: str, nodes: int) -> float:
+    hourly = REDSHIFT_NODE_HOURLY.get(node_type, REDSHIFT_DEFAULT_NODE_HOURLY)
+    return round(hourly * max(nodes, 1) * HOURS_PER_MONTH, 2)

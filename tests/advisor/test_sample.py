@@ -32,6 +32,11 @@ def _inventory(aws_client: AwsClient) -> dict[str, int]:
         "volumes": len(ec2.describe_volumes()["Volumes"]),
         "addresses": len(ec2.describe_addresses()["Addresses"]),
         "databases": len(aws_client("rds", "eu-west-1").describe_db_instances()["DBInstances"]),
+        "clusters": len(aws_client("redshift").describe_clusters()["Clusters"]),
+        "hosted zones": len(aws_client("route53").list_hosted_zones()["HostedZones"]),
+        "distributions": aws_client("cloudfront").list_distributions()["DistributionList"][
+            "Quantity"
+        ],
     }
 
 
@@ -42,10 +47,13 @@ def test_seed_is_idempotent(aws_client: AwsClient, moto_endpoint: str) -> None:
     assert first == {
         "buckets": 7,
         "users": 4,
-        "instances": 2,
-        "volumes": 4,
+        "instances": 5,
+        "volumes": 10,
         "addresses": 2,
         "databases": 1,
+        "clusters": 2,
+        "hosted zones": 1,
+        "distributions": 1,
     }
     sample.seed(moto_endpoint, now=now)
     assert _inventory(aws_client) == first
@@ -81,7 +89,8 @@ def test_every_check_runs_against_the_sample(moto_endpoint: str, make_env: MakeE
         assert by_check[check_id] == {ERROR}, check_id
     # Service limits (connections/sample_limits.py); the other regions' rows are green.
     limits = {
-        "0Xc6LMYG8P": {OK, WARNING},
+        # us-east-1's instances (the performance checks' too) are past the default 5 vCPUs.
+        "0Xc6LMYG8P": {WARNING, ERROR},
         "hJ7NN0l7J9": {OK, WARNING},
         "6gtQddfEw6": {OK, WARNING},
         "c5ftjdfkMr": {OK, ERROR},
@@ -105,6 +114,23 @@ def test_every_check_runs_against_the_sample(moto_endpoint: str, make_env: MakeE
     rds_limits += ("jEhCtdJKOY", "keAhfbH5yb", "dV84wpqRUs", "P1jhKWEmLa", "pYW8UkYz2w")
     for check_id in (*rds_limits, "gfZAn3W7wl", "dBkuNCvqn5"):
         assert by_check[check_id] == {OK}, check_id
+    # connections/sample_perfcost.py trips each performance check and the newer cost checks.
+    assert by_check["wuy7G1zxql"] == {WARNING, ERROR}
+    for check_id in (
+        "iqdCTZKCUp",
+        "ZRxQlPsb6c",
+        "PPkZrjsH2q",
+        "tfg86AVHAZ",
+        "j3DFqYTe29",
+        "k3J2hns32g",
+        "Bh2xRR2FGH",
+        "B913Ef6fb4",
+        "N415c450f2",
+        "51fC20e7I2",
+        "G31sQ1E9U",
+        "796d6f3D83",
+    ):
+        assert by_check[check_id] == {WARNING}, check_id
 
 
 def test_utilization_findings_last_while_the_demo_runs(
