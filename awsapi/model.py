@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -181,6 +182,27 @@ def decode_input(params: Any, shape: Shape | None, path: str = "") -> Any:
     return params
 
 
+# Members we answer beyond the model's, by the name of the structure they extend: our own clients
+# read them (raw JSON, or botocore with a model of its own); AWS's SDKs parse responses against
+# their model and never see them. Declared by the operation that fills them
+# (`declare_extensions`), documented in docs/API.md.
+EXTENSIONS: dict[str, frozenset[str]] = {}
+
+
+def declare_extensions(shape_name: str, members: Iterable[str]) -> None:
+    """Let `members` through `serialize_output` in structures of shape `shape_name`. Only
+    names the model does not use: an extension never changes what a member of AWS's means."""
+    names = frozenset(members)
+    for service in APIS:
+        model = service_model(service)
+        if shape_name in model.shape_names:
+            shape = model.shape_for(shape_name)
+            clash = names & set(getattr(shape, "members", {}))
+            if clash:
+                raise ValueError(f"{shape_name} already has members {sorted(clash)}")
+    EXTENSIONS[shape_name] = EXTENSIONS.get(shape_name, frozenset()) | names
+
+
 def serialize_output(value: Any, shape: Shape | None) -> Any:
     """Shape a handler's result for the wire: blobs base64, timestamps epoch seconds (what the
     JSON protocol carries), no None members."""
@@ -192,6 +214,9 @@ def serialize_output(value: Any, shape: Shape | None) -> Any:
         for name, member in shape.members.items():
             if name in value and value[name] is not None:
                 out[name] = serialize_output(value[name], member)
+        for name in EXTENSIONS.get(shape.name, ()):
+            if value.get(name) is not None:
+                out[name] = value[name]
         return out
     if kind == "list" and isinstance(value, list):
         return [serialize_output(item, shape.member) for item in value]
