@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.principals import SYSTEM
-from accounts.services import access_key_create
+from accounts.services import access_key_create, account_update
 from audit import services as audit
 from audit.models import AuditEvent
 from audit.names import CLOUDTRAIL_SOURCE, IAM_SOURCE, SUPPORT_SOURCE
@@ -533,3 +533,11 @@ def test_generated_bodies_never_5xx(trail, api_user) -> None:
             assert isinstance(result["Events"], list)
 
     check()
+
+
+def test_a_deactivated_account_reads_nothing(trail, reader) -> None:
+    account_update(account=reader.account, is_active=False, actor=SYSTEM)
+    with pytest.raises(ClientError) as excinfo:
+        trail.lookup_events()
+    assert code_of(excinfo) == "AccessDeniedException"
+    assert excinfo.value.response["Error"]["Message"] == dispatch.MSG_ACCOUNT_INACTIVE
