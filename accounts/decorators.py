@@ -27,7 +27,8 @@ def policies_allowing(action: str | None) -> list[str]:
     page suggests attaching (events:PutRule -> AmazonEventBridgeFullAccess; a read such as
     trustedadvisor:DescribeCheckItems -> the full and the read-only policy). Evaluated
     against the policy documents themselves, so the advice cannot name a policy that would
-    not help; empty when none does (cloudtrail:*, iam:*, the engineers' console)."""
+    not help; empty when none does (cloudtrail:CreateTrail, iam:*, the engineers'
+    console)."""
     if not action or ":" not in action:
         return []
     return [

@@ -53,6 +53,26 @@ MANAGED_POLICIES: list[dict[str, Any]] = [
         },
     },
     {
+        "name": "AWSCloudTrail_ReadOnlyAccess",
+        "description": "See event history (in the console and through CloudTrail's "
+        "LookupEvents) and trails; change nothing.",
+        "document": {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": [
+                        "cloudtrail:Describe*",
+                        "cloudtrail:Get*",
+                        "cloudtrail:List*",
+                        "cloudtrail:LookupEvents",
+                    ],
+                    "Resource": "*",
+                }
+            ],
+        },
+    },
+    {
         "name": "SupportCenterReadOnlyAccess",
         "description": "Read cases and Trusted Advisor results; change nothing.",
         "document": {

@@ -70,6 +70,10 @@ class AuditEvent(models.Model):
                 name="audit_acct_res",
             ),
             models.Index(
+                fields=["recipient_account_id", "resource_type", "-event_time", "-id"],
+                name="audit_acct_res_type",
+            ),
+            models.Index(
                 fields=["recipient_account_id", "access_key_id", "-event_time", "-id"],
                 name="audit_acct_key",
             ),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 
@@ -16,14 +17,18 @@ from core.paging import SortKey
 
 EVENT_VERSION = "1.11"
 
-# CloudTrail LookupEvents allows one attribute at a time; these are the ones we keep columns for.
+# CloudTrail LookupEvents allows one attribute at a time: all of its attributes, each a column
+# (the resource ones: the record's first resource), each but the unique event id indexed with
+# the account and the time.
 LOOKUP_ATTRIBUTES = {
+    "EventId": "event_id",
     "EventName": "event_name",
-    "Username": "user_name",
-    "ResourceName": "resource_name",
-    "AccessKeyId": "access_key_id",
     "ReadOnly": "read_only",
+    "Username": "user_name",
+    "ResourceType": "resource_type",
+    "ResourceName": "resource_name",
     "EventSource": "event_source",
+    "AccessKeyId": "access_key_id",
 }
 
 
@@ -93,6 +98,12 @@ def history_for_account(
         column = LOOKUP_ATTRIBUTES[attribute]
         if column == "read_only":
             queryset = queryset.filter(read_only=value.lower() == "true")
+        elif column == "event_id":
+            try:
+                queryset = queryset.filter(event_id=uuid.UUID(value))
+            except ValueError:
+                # No record has an id that is not a UUID (the database would refuse the value).
+                queryset = queryset.none()
         else:
             queryset = queryset.filter(**{column: value})
     if start is not None:

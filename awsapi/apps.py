@@ -7,4 +7,10 @@ class AwsApiConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the operation handlers.
-        from awsapi.operations import attachments, cases, services, trusted_advisor  # noqa: F401
+        from awsapi.operations import (  # noqa: F401
+            attachments,
+            cases,
+            cloudtrail,
+            services,
+            trusted_advisor,
+        )

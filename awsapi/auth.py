@@ -3,7 +3,8 @@
 The request is rebuilt from the signed headers only (so unsigned headers cannot change the
 result), the canonical request, string to sign and signature come from `SigV4Auth`, and the
 comparison is constant-time. Any region is accepted in the scope (boto3 signs with the client's
-region when an endpoint_url is given); the service must be `support`.
+region when an endpoint_url is given); the service must be the one the call's X-Amz-Target names
+(`support`, or `cloudtrail` for LookupEvents): a signature is for one service, as on AWS.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ MSG_SCOPE_DATE = (
     "'{scope}' != '{date}', from '{amz_date}'."
 )
 
-MSG_WRONG_SERVICE = f"Credential should be scoped to correct service: '{SERVICE}'."
+MSG_WRONG_SERVICE = "Credential should be scoped to correct service: '{service}'."
 
 _AUTH_RE = re.compile(r"^AWS4-HMAC-SHA256\s+(?P<params>.+)$", re.DOTALL)
 _DATE_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -106,7 +107,7 @@ def _header(request: HttpRequest, name: str) -> str | None:
     return request.META.get("HTTP_" + name.upper().replace("-", "_"))
 
 
-def authenticate(request: HttpRequest, body: bytes) -> AccessKey:
+def authenticate(request: HttpRequest, body: bytes, service: str = SERVICE) -> AccessKey:
     """Verify the request's SigV4 signature and return the enabled access key that signed it.
 
     Raises `MissingAuthenticationTokenException`, `IncompleteSignatureException`,
@@ -114,20 +115,23 @@ def authenticate(request: HttpRequest, body: bytes) -> AccessKey:
     scoped to another service) or `UnrecognizedClientException` (unknown or disabled key, or a
     session token).
     """
-    auth, amz_date, key = identify(request)
+    auth, amz_date, key = identify(request, service)
     return verify(request, body, auth, amz_date, key)
 
 
-def identify(request: HttpRequest) -> tuple[ParsedAuthorization, str, AccessKey]:
+def identify(
+    request: HttpRequest, service: str = SERVICE
+) -> tuple[ParsedAuthorization, str, AccessKey]:
     """Every check that needs no body: header shape, date and skew, the key. Done before the
-    body is read, so unauthenticated callers cannot make the server buffer large bodies."""
+    body is read, so unauthenticated callers cannot make the server buffer large bodies.
+    `service` is the one the call's operation belongs to."""
     header = request.META.get("HTTP_AUTHORIZATION")
     if not header:
         raise MissingAuthenticationTokenException()
     auth = _parse_authorization(header)
-    if auth.service != SERVICE:
+    if auth.service != service:
         # AWS answers a well-formed signature for another service as an invalid one (403).
-        raise InvalidSignatureException(MSG_WRONG_SERVICE)
+        raise InvalidSignatureException(MSG_WRONG_SERVICE.format(service=service))
     amz_date = _header(request, "x-amz-date")
     if not amz_date:
         raise IncompleteSignatureException(
@@ -177,11 +181,11 @@ def identify(request: HttpRequest) -> tuple[ParsedAuthorization, str, AccessKey]
 
 
 @functools.lru_cache(maxsize=4096)
-def _signing_key(secret_encrypted: str, date: str, region: str) -> bytes:
-    """SigV4's derived key for one day, region and this service (the chain of HMACs AWS
+def _signing_key(secret_encrypted: str, date: str, region: str, service: str = SERVICE) -> bytes:
+    """SigV4's derived key for one day, region and service (the chain of HMACs AWS
     specifies). Keyed by the stored ciphertext, so a new secret never meets an old key."""
     key = f"AWS4{crypto.decrypt(secret_encrypted)}".encode()
-    for part in (date, region, SERVICE, "aws4_request"):
+    for part in (date, region, service, "aws4_request"):
         key = hmac.new(key, part.encode(), hashlib.sha256).digest()
     return key
 
@@ -210,9 +214,10 @@ def verify(
     # botocore builds the canonical request and the string to sign; the key that signs it is
     # derived once per key, day and region (as AWS recommends) instead of per call, so the
     # secret is decrypted once a day rather than on every request.
-    signer = SigV4Auth(Credentials(auth.access_key_id, ""), SERVICE, auth.region)
+    # `auth.service` was checked against the operation's service by `identify`.
+    signer = SigV4Auth(Credentials(auth.access_key_id, ""), auth.service, auth.region)
     string_to_sign = signer.string_to_sign(rebuilt, signer.canonical_request(rebuilt))
-    signing_key = _signing_key(key.secret_encrypted, auth.date, auth.region)
+    signing_key = _signing_key(key.secret_encrypted, auth.date, auth.region, auth.service)
     expected = hmac.new(signing_key, string_to_sign.encode(), hashlib.sha256).hexdigest()
     if not hmac.compare_digest(expected, auth.signature):
         raise InvalidSignatureException()

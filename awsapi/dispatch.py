@@ -1,11 +1,17 @@
-"""The single AWS API endpoint: `POST /` with `X-Amz-Target: AWSSupport_20130415.<Operation>`.
+"""The single AWS API endpoint: `POST /` with `X-Amz-Target: AWSSupport_20130415.<Operation>`,
+or `com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents` for CloudTrail's event
+history: one URL for both services, so `--endpoint-url` works for `aws support` and
+`aws cloudtrail` alike. The target's prefix says which service's model the operation is of
+(`model.APIS`); the SigV4 credential scope must name the same service.
 
 Order of checks (each failure is an AWS JSON error with `x-amzn-RequestId`):
-host -> operation (X-Amz-Target names an operation of the model we serve) -> content type ->
-body size cap for the operation -> SigV4 -> JSON (`protocol.parse_body`: strict UTF-8 JSON,
-bounded depth) -> rate limit -> plan has API access -> input shape (botocore model) -> IAM policy
-(`support:<Operation>`) -> handler. The operation is checked first, like AWS does, so an unknown
-target is never authenticated, recorded or named anywhere.
+host -> operation (X-Amz-Target names an operation of a model we serve) -> content type ->
+body size cap for the operation -> SigV4 (scoped to the operation's service) -> JSON
+(`protocol.parse_body`: strict UTF-8 JSON, bounded depth) -> rate limit -> account active (and,
+for AWS Support, a plan with API access) -> the operation's own input checks, answered with its
+own errors (LookupEvents' InvalidMaxResultsException, ...) -> input shape (botocore model) -> IAM
+policy (`<service>:<Operation>`) -> handler. The operation is checked first, like AWS does, so an
+unknown target is never authenticated, recorded or named anywhere.
 
 A mutating handler runs in one transaction; a read runs outside any (its audit record is one
 INSERT after it), so reads never hold SQLite's write lock. `dryRun` runs the handler and rolls
@@ -52,6 +58,7 @@ from awsapi.services import idempotency_record_store
 from core import safejson, throttling
 from core.clientip import client_ip
 from core.errors import (
+    AccessDeniedException,
     DryRunOperationException,
     InternalServerError,
     InvalidHostException,
@@ -86,6 +93,8 @@ class CallContext:
 
 
 Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any]]
+# An operation's own checks of its raw input, raising the operation's own errors.
+InputCheck = Callable[[dict[str, Any]], None]
 
 
 @dataclass(frozen=True)
@@ -97,9 +106,28 @@ class OperationSpec:
     idempotent: bool
     # Whether the service the handler calls writes the call's audit record (else the dispatcher).
     audited_by_service: bool = False
+    # The service (`model.APIS`) whose model the operation is of.
+    service: str = model.SUPPORT
+    # Run before the model's validation, for what the operation answers with errors of its own
+    # where the model would only say ValidationException.
+    check: InputCheck | None = None
+
+    @property
+    def api(self) -> model.Api:
+        return model.APIS[self.service]
+
+    @property
+    def action(self) -> str:
+        """The IAM action a call needs (`support:CreateCase`, `cloudtrail:LookupEvents`)."""
+        return f"{self.service}:{self.name}"
 
 
+# AWS Support's operations, by name.
 REGISTRY: dict[str, OperationSpec] = {}
+# Every service's operations, by service: AWS Support's is `REGISTRY` itself.
+REGISTRIES: dict[str, dict[str, OperationSpec]] = {
+    service: REGISTRY if service == model.SUPPORT else {} for service in model.APIS
+}
 
 
 def operation(
@@ -109,15 +137,20 @@ def operation(
     max_body: int = DEFAULT_MAX_BODY,
     idempotent: bool = False,
     audited_by_service: bool | None = None,
+    service: str = model.SUPPORT,
+    check: InputCheck | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register a handler for an operation of botocore's support model. Mutating operations'
-    services record the call unless `audited_by_service=False`; reads never do."""
-    if name not in model.operation_names():
-        raise ValueError(f"{name} is not an operation of the support model")
+    """Register a handler for an operation of botocore's model of `service` (AWS Support's
+    unless said). Mutating operations' services record the call unless
+    `audited_by_service=False`; reads never do."""
+    if name not in model.operation_names(service):
+        raise ValueError(f"{name} is not an operation of the {service} model")
     by_service = not read_only if audited_by_service is None else audited_by_service
 
     def register(handler: Handler) -> Handler:
-        REGISTRY[name] = OperationSpec(name, handler, read_only, max_body, idempotent, by_service)
+        REGISTRIES[service][name] = OperationSpec(
+            name, handler, read_only, max_body, idempotent, by_service, service, check
+        )
         return handler
 
     return register
@@ -131,23 +164,33 @@ MAX_AUDIT_STRING = 256
 MAX_AUDIT_ITEMS = 100
 
 
-def sanitize_parameters(params: dict[str, Any], operation: str = "") -> dict[str, Any] | None:
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def sanitize_parameters(
+    params: dict[str, Any], operation: str = "", service: str = model.SUPPORT
+) -> dict[str, Any] | None:
     """Request parameters for the audit trail: only members of the operation's input shape,
     without case text, addresses or file contents, with strings and lists cut short, and always
     storable as JSON (failed calls are recorded before validation, so their input may be
-    anything)."""
+    anything). Member names in camelCase for the services CloudTrail records so."""
     if not params:
         return None
     shape = None
-    if operation in REGISTRY:
-        shape = model.operation_model(operation).input_shape
+    spec = REGISTRIES.get(service, {}).get(operation)
+    if spec is not None:
+        shape = model.operation_model(operation, service).input_shape
+    camel = spec is not None and spec.api.camel_case_records
 
     def clean(value: Any, depth: int = 0) -> Any:
         if depth > 5:
             return None
         if isinstance(value, dict):
             return {
-                safejson.scrub(str(k)[:MAX_AUDIT_STRING]): clean(v, depth + 1)
+                safejson.scrub((_camel(str(k)) if camel else str(k))[:MAX_AUDIT_STRING]): clean(
+                    v, depth + 1
+                )
                 for k, v in list(value.items())[:MAX_AUDIT_ITEMS]
                 if k not in SENSITIVE_MEMBERS
             }
@@ -182,42 +225,47 @@ def _read_body(request: HttpRequest, cap: int) -> bytes:
 
 
 MSG_NO_TARGET = (
-    "POST / is the AWS Support API: name the operation in the X-Amz-Target header "
-    "(AWSSupport_20130415.<Operation>)."
+    "POST / is the AWS Support API (and CloudTrail's LookupEvents): name the operation in the "
+    "X-Amz-Target header (AWSSupport_20130415.<Operation>)."
 )
 MSG_UNKNOWN_OPERATION = "Operation {target!r} is not supported."
+MSG_ACCOUNT_INACTIVE = "The account is not active."
 
 
-def _operation_name(request: HttpRequest) -> str:
-    """The operation X-Amz-Target names, if it is one we serve (of the model); else ""."""
+def _operation_spec(request: HttpRequest) -> OperationSpec | None:
+    """The operation X-Amz-Target names, if it is one we serve (of a model of `model.APIS`)."""
     target = request.META.get("HTTP_X_AMZ_TARGET", "")
-    prefix, _, name = target.partition(".")
-    return name if prefix == model.TARGET_PREFIX and name in REGISTRY else ""
+    prefix, _, name = target.rpartition(".")
+    for service, api in model.APIS.items():
+        if prefix == api.target_prefix:
+            return REGISTRIES[service].get(name)
+    return None
 
 
 def _record_failure(
     principal: Principal | None,
     account: Account | None,
-    name: str,
+    spec: OperationSpec | None,
     params: dict,
     error: SupportApiError,
 ) -> None:
-    """Record a refused call after its rollback. `name` is an operation we serve: calls naming
-    none are refused before authentication and belong to no account's trail."""
-    if principal is None or account is None:
+    """Record a refused call after its rollback. Calls naming no operation we serve are
+    refused before authentication and belong to no account's trail."""
+    if principal is None or account is None or spec is None:
         return  # Unauthenticated calls belong to no account's trail.
     record = functools.partial(
         audit.record,
         actor=principal,
-        event_name=name,
+        event_name=spec.name,
+        event_source=spec.api.event_source,
         account=account,
         error_code=error.code,
         error_message=error.message,
-        read_only=REGISTRY[name].read_only,
+        read_only=spec.read_only,
     )
     try:
         with transaction.atomic():
-            record(request_parameters=sanitize_parameters(params, name))
+            record(request_parameters=sanitize_parameters(params, spec.name, spec.service))
         return
     except Exception:
         logger.exception("could not record a failed API call with its parameters")
@@ -233,8 +281,8 @@ def _record_failure(
 
 def handle(request: HttpRequest) -> HttpResponse:
     request_id = str(uuid.uuid4())
-    name = _operation_name(request)
-    spec = REGISTRY.get(name)
+    spec = _operation_spec(request)
+    name = spec.name if spec is not None else ""
     principal: Principal | None = None
     account: Account | None = None
     params: dict[str, Any] = {}
@@ -257,7 +305,7 @@ def handle(request: HttpRequest) -> HttpResponse:
             raise SerializationException(
                 f"Content-Type must be {protocol.CONTENT_TYPE} for AWS API calls."
             )
-        parsed_auth, amz_date, key = auth.identify(request)
+        parsed_auth, amz_date, key = auth.identify(request, spec.service)
         body = _read_body(request, spec.max_body)
         auth.verify(request, body, parsed_auth, amz_date, key)
         account = key.user.account
@@ -276,27 +324,32 @@ def handle(request: HttpRequest) -> HttpResponse:
             window_seconds=1,
         ):
             raise ThrottlingException()
-        if account is None or not account.is_active or not account.plan.api_access:
-            raise SubscriptionRequiredException()
-        model.validate_input(name, params)
-        access.authorize(principal, f"support:{name}")
-        decoded = model.decode_blobs(params, model.operation_model(name).input_shape)
+        if spec.api.requires_api_plan:
+            if account is None or not account.is_active or not account.plan.api_access:
+                raise SubscriptionRequiredException()
+        elif account is None or not account.is_active:
+            raise AccessDeniedException(MSG_ACCOUNT_INACTIVE)
+        if spec.check is not None:
+            spec.check(params)
+        model.validate_input(name, params, spec.service)
+        access.authorize(principal, spec.action)
+        decoded = model.decode_input(params, model.operation_model(name, spec.service).input_shape)
         access_key_touch(access_key=key)
         result = _run(spec, key, account, principal, request_id, request, decoded, params)
         return protocol.render_result(result, request_id)
     except SupportApiError as error:
-        _record_failure(principal, account, name, params, error)
+        _record_failure(principal, account, spec, params, error)
         return protocol.render_error(error, request_id)
     except (OperationalError, InterfaceError) as exc:
         # The database is away for now: one line in the log rather than a traceback per call.
         logger.warning("AWS API call %s: database unavailable: %s", name, exc)
         unavailable = ServiceUnavailableException()
-        _record_failure(principal, account, name, params, unavailable)
+        _record_failure(principal, account, spec, params, unavailable)
         return protocol.render_error(unavailable, request_id)
     except Exception:
         logger.exception("AWS API call %s failed", name)
         internal = InternalServerError()
-        _record_failure(principal, account, name, params, internal)
+        _record_failure(principal, account, spec, params, internal)
         return protocol.render_error(internal, request_id)
 
 
@@ -323,8 +376,9 @@ def _run(
                 audit.record(
                     actor=principal,
                     event_name=spec.name,
+                    event_source=spec.api.event_source,
                     account=account,
-                    request_parameters=sanitize_parameters(raw_params, spec.name),
+                    request_parameters=sanitize_parameters(raw_params, spec.name, spec.service),
                     response_elements=stored.response,
                 )
             return stored.response
@@ -338,7 +392,7 @@ def _run(
         dry_run=dry_run,
         extra={"base_url": request.build_absolute_uri("/")},
     )
-    output_shape = model.operation_model(spec.name).output_shape
+    output_shape = model.operation_model(spec.name, spec.service).output_shape
     if spec.read_only:
         return _run_read(spec, ctx, params, raw_params, output_shape)
     try:
@@ -393,8 +447,9 @@ def _record_call(spec: OperationSpec, ctx: CallContext, raw_params: dict[str, An
     audit.record(
         actor=ctx.principal,
         event_name=spec.name,
+        event_source=spec.api.event_source,
         account=ctx.account,
-        request_parameters=sanitize_parameters(raw_params, spec.name),
+        request_parameters=sanitize_parameters(raw_params, spec.name, spec.service),
         response_elements=ctx.audit_response,
         read_only=spec.read_only,
     )

@@ -16,18 +16,27 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import AlternateContact, AlternateContactType, UserKind
+from cases import sla
 from cases.models import AttachmentSet, Case, CaseStatus, Communication, CommunicationOrigin
 from catalog import cache as catalog_cache
 from catalog.models import CaseType
-from events.kinds import CASE_DETAIL_TYPE, CASE_SOURCE, CaseEventName
+from events.kinds import (
+    CASE_DETAIL_TYPE,
+    CASE_SOURCE,
+    SLA_DEADLINE,
+    SLA_MET,
+    SLA_SECONDS_TO_BREACH,
+    CaseEventName,
+)
 from events.models import EVENTS_REGION
 from events.services import event_publish, events_publish_many
 from notifications.models import Notification
@@ -222,8 +231,14 @@ def _communication_event_id(communication: Communication) -> str:
 
 
 def _detail(
-    case: Case, event_name: CaseEventName, communication: Communication | None
-) -> dict[str, str]:
+    case: Case, event_name: CaseEventName, communication: Communication | None, now: datetime
+) -> dict[str, Any]:
+    """AWS's five fields, then ours: the case's first-response SLA at the time of the event
+    (`cases.sla.first_response_sla`), so a rule can match, say, cases that will breach within
+    half an hour (`{"sla-seconds-to-breach": [{"numeric": [">", 0, "<=", 1800]}]}`). Null
+    where a field does not apply."""
+    first_response = sla.first_response_sla(case, now)
+    deadline = first_response.deadline
     return {
         "case-id": case.case_id,
         "display-id": str(case.display_id),
@@ -232,6 +247,9 @@ def _detail(
         "origin": CASE_ORIGINS.get(CommunicationOrigin(communication.origin), "")
         if communication
         else "",
+        SLA_DEADLINE: deadline.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if deadline else None,
+        SLA_SECONDS_TO_BREACH: first_response.seconds_to_breach,
+        SLA_MET: first_response.met,
     }
 
 
@@ -248,15 +266,16 @@ def case_event_publish(
         account=case.account,
         source=CASE_SOURCE,
         detail_type=CASE_DETAIL_TYPE,
-        detail=_detail(case, event_name, communication),
+        detail=_detail(case, event_name, communication, timezone.now()),
     )
 
 
 def case_events_publish(cases: Sequence[Case], *, event_name: CaseEventName) -> None:
     """`case_event_publish` for many cases at once (a job's batch; their accounts loaded): one
     query for the rules of all their accounts, one insert for the deliveries."""
+    now = timezone.now()
     events_publish_many(
         source=CASE_SOURCE,
         detail_type=CASE_DETAIL_TYPE,
-        events=[(case.account, _detail(case, event_name, None)) for case in cases],
+        events=[(case.account, _detail(case, event_name, None, now)) for case in cases],
     )

@@ -254,6 +254,11 @@ EFFECTS_READ = (
     "account__account_id",
     "account__contact_email",
     "submitter__email",
+    # The first-response SLA the Support Case Update event carries (cases.sla).
+    "first_response_due_at",
+    "first_responded_at",
+    "first_response_met",
+    "resolved_at",
 )
 
 

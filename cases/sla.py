@@ -8,12 +8,16 @@ makes a business day shorter or longer in UTC exactly as it does on the wall clo
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 from django.conf import settings
+
+from cases.models import Case, CaseStatus
 
 UTC = ZoneInfo("UTC")
 # Never loop for ever on a misconfigured calendar (e.g. every day a holiday).
@@ -109,3 +113,33 @@ def first_response_clock(
         for minutes in (response_minutes, warning_minutes)
     )
     return due, warn
+
+
+@dataclass(frozen=True)
+class FirstResponseSla:
+    """A case's first-response SLA as data (DescribeCases' `sla*` members, the Support Case
+    Update event's `sla-*` fields), read the way the case page and the console read it."""
+
+    # When the first response is due; None when the plan sets no target for the severity.
+    deadline: datetime | None
+    # Whole seconds until the deadline while the case is open and unanswered, negative once it
+    # has passed; None once answered, resolved, or without a deadline.
+    seconds_to_breach: int | None
+    # True or False once decided (answered in time or late; or the deadline passed without an
+    # answer); None while it may still be met, or without a deadline.
+    met: bool | None
+
+
+def first_response_sla(case: Case, now: datetime) -> FirstResponseSla:
+    """`case`'s first-response SLA at `now` (its own columns only: no query)."""
+    due = case.first_response_due_at
+    if case.first_responded_at is not None:
+        return FirstResponseSla(due, None, case.first_response_met)
+    if due is None:
+        return FirstResponseSla(None, None, None)
+    if case.status == CaseStatus.RESOLVED:
+        # Resolved without an answer: the clock stopped when the case was resolved.
+        ended = case.resolved_at or now
+        return FirstResponseSla(due, None, False if ended > due else None)
+    seconds = math.floor((due - now).total_seconds())
+    return FirstResponseSla(due, seconds, False if seconds < 0 else None)

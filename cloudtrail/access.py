@@ -4,11 +4,13 @@ account, authorized for the action, and "not yours" answered exactly like "does 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.db.models import QuerySet
 
 from accounts.access import authorize, customer_account
 from accounts.principals import Principal
+from audit import selectors
 from audit.models import AuditEvent
 from cloudtrail.models import Trail
 from core.errors import ResourceNotFoundException, TrailNotFoundException
@@ -55,3 +57,24 @@ def access_audit_event(
     if event is None:
         raise missing
     return event
+
+
+def event_history_for_principal(
+    principal: Principal,
+    *,
+    attribute: str = "",
+    value: str = "",
+    start: datetime | None = None,
+    end: datetime | None = None,
+    action: str = "cloudtrail:LookupEvents",
+) -> QuerySet[AuditEvent]:
+    """The event history of the principal's account (`audit.selectors.history_for_account`:
+    the last 90 days, at most one lookup attribute, a time range); none for engineers and the
+    system, who have no account. Page it in `audit.selectors.HISTORY_ORDER`."""
+    authorize(principal, action)
+    account = customer_account(principal)
+    if account is None:
+        return AuditEvent.objects.none()
+    return selectors.history_for_account(
+        account, attribute=attribute, value=value, start=start, end=end
+    )

@@ -49,9 +49,8 @@ CSV_COLUMNS = [
 def _history(request: SupportRequest) -> tuple[LookupForm, QuerySet[AuditEvent]]:
     form = LookupForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    account = request.principal.require_account()
-    queryset = selectors.history_for_account(
-        account,
+    queryset = access.event_history_for_principal(
+        request.principal,
         attribute=filters.get("attribute", ""),
         value=filters.get("value", ""),
         start=filters.get("start"),

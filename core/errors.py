@@ -248,6 +248,26 @@ class TrailNotFoundException(SupportApiError):
     not_found = True
 
 
+class InvalidLookupAttributesException(SupportApiError):
+    code = "InvalidLookupAttributesException"
+
+
+class InvalidTimeRangeException(SupportApiError):
+    code = "InvalidTimeRangeException"
+
+
+class InvalidMaxResultsException(SupportApiError):
+    code = "InvalidMaxResultsException"
+
+
+class InvalidNextTokenException(SupportApiError):
+    code = "InvalidNextTokenException"
+
+
+class InvalidEventCategoryException(SupportApiError):
+    code = "InvalidEventCategoryException"
+
+
 # --- Trusted Advisor -------------------------------------------------------------------------
 
 

@@ -11,6 +11,11 @@ TA_DETAIL_TYPE = "Trusted Advisor Check Item Refresh Notification"
 # AWS Support's case events.
 CASE_SOURCE = "aws.support"
 CASE_DETAIL_TYPE = "Support Case Update"
+# Our fields of a Support Case Update, after AWS's five: the case's first-response SLA when the
+# event happened (docs/API.md).
+SLA_DEADLINE = "sla-first-response-deadline"
+SLA_SECONDS_TO_BREACH = "sla-seconds-to-breach"
+SLA_MET = "sla-met"
 
 
 class CaseEventName(enum.StrEnum):

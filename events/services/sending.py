@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from events.kinds import SLA_DEADLINE, SLA_MET, SLA_SECONDS_TO_BREACH
 from events.models import EventTarget, TargetKind
 from events.redact import scrub_url
 
@@ -47,6 +48,9 @@ DETAIL_KEYS = {
         "communication-id",
         "event-name",
         "origin",
+        SLA_DEADLINE,
+        SLA_SECONDS_TO_BREACH,
+        SLA_MET,
     ),
     "Trusted Advisor Check Item Refresh Notification": (
         "check-name",

@@ -82,7 +82,7 @@ def test_calls_succeed_by_themselves_once_the_database_is_back(make_client, api_
 
 
 def test_database_away_before_the_caller_is_known(make_client, api_user, monkeypatch):
-    def identify(request):
+    def identify(request, service):
         raise OperationalError("connection refused")
 
     monkeypatch.setattr(auth, "identify", identify)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+import time_machine
 from django.utils import timezone
 
 from cases import services as case_services
@@ -37,7 +38,8 @@ def test_create_reply_resolve_reopen(
     watch_all_case_events(business_account)
     # The engineer's own alerts stay in the console here (tests/console/test_inbox.py).
     inbox_preference_set(user=engineer.user, email_kinds=[])
-    with django_capture_on_commit_callbacks() as callbacks:
+    moment = timezone.now().replace(microsecond=0)
+    with django_capture_on_commit_callbacks() as callbacks, time_machine.travel(moment, tick=False):
         case = factories.make_case(business_account, root)
     # The case's notification and the event's deliveries both wait for the commit.
     assert len(callbacks) == 2
@@ -52,7 +54,12 @@ def test_create_reply_resolve_reopen(
         "communication-id": "",
         "event-name": "CreateCase",
         "origin": "",
+        # Ours: the first-response SLA when the event happened.
+        "sla-first-response-deadline": case.first_response_due_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "sla-seconds-to-breach": (case.first_response_due_at - moment) // timedelta(seconds=1),
+        "sla-met": None,
     }
+    assert created["detail"]["sla-seconds-to-breach"] > 0
 
     reply = case_services.case_add_communication(case=case, actor=root, body="More logs.")
     support = case_services.case_support_reply(

@@ -26,6 +26,8 @@ NO_ADVICE = "Ask the administrator of your account to attach a policy that allow
         ),
         ("support:CreateCase", ["AWSSupportAccess"]),
         ("support:DescribeCases", ["AWSSupportAccess", "SupportCenterReadOnlyAccess"]),
+        ("cloudtrail:LookupEvents", ["AWSCloudTrail_ReadOnlyAccess"]),
+        ("cloudtrail:DescribeTrails", ["AWSCloudTrail_ReadOnlyAccess"]),
         # No managed policy grants these: the page gives no name rather than a wrong one.
         ("cloudtrail:CreateTrail", []),
         ("iam:*", []),
@@ -82,7 +84,12 @@ def test_trusted_advisor_actions_name_the_trusted_advisor_policies(
 
 def test_without_a_matching_policy_the_page_names_none(client, business_account, engineer) -> None:
     client.force_login(factories.make_iam_user(business_account))
-    page = _advice(client.get(reverse("cloudtrail:trails")))  # cloudtrail:DescribeTrails
+    response = client.get(reverse("cloudtrail:history"))  # cloudtrail:LookupEvents
+    assert response.context["policies"] == ["AWSCloudTrail_ReadOnlyAccess"]
+    # A reader creating a trail: no managed policy grants cloudtrail:CreateTrail.
+    reader = factories.make_iam_user(business_account, policy="AWSCloudTrail_ReadOnlyAccess")
+    client.force_login(reader)
+    page = _advice(client.post(reverse("cloudtrail:trails"), {"name": "t", "destination": "local"}))
     assert NO_ADVICE in page and "<li><code>" not in page and "AWSSupportAccess" not in page
     # Support engineers have no account to attach policies in.
     client.force_login(engineer.user)
