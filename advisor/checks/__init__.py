@@ -2,6 +2,7 @@
 
 # Check modules register themselves on import; keep this list in sync with the package.
 from advisor.checks import (  # noqa: F401
+    autoscaling,
     base,
     cloudtrail,
     ebs,
@@ -10,6 +11,8 @@ from advisor.checks import (  # noqa: F401
     iam,
     limits,
     rds,
+    rds_access,
+    route53,
     s3,
     security_groups,
 )
