@@ -35,6 +35,7 @@ from django.conf import settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from connections.metrics import DAY, window_end  # noqa: E402
+from connections.sample_checks_a import seed_checks_a  # noqa: E402
 
 if TYPE_CHECKING:
     from moto.server import ThreadedMotoServer
@@ -162,6 +163,7 @@ def seed(endpoint_url: str, *, now: datetime | None = None) -> None:
     _seed_elb(client("elb"), instances, metrics)
     _seed_rds(client, metrics)
     _backdate_databases(now - DATABASE_AGE)
+    seed_checks_a(client, now, metrics.daily)
     # Where the demo's event rules deliver (an SQS target reached through the connection).
     client("sqs").create_queue(QueueName=EVENTS_QUEUE)
     client("s3").create_bucket(Bucket=MARKER_BUCKET)

@@ -4,10 +4,12 @@
 from advisor.checks import (  # noqa: F401
     autoscaling,
     base,
+    cloudfront,
     cloudtrail,
     ebs,
     ec2,
     elb,
+    elb_listeners,
     iam,
     limits,
     rds,

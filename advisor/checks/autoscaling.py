@@ -173,7 +173,8 @@ def _existing_images(env: Environment, region: str, image_ids: set[str]) -> set[
 @regional
 def group_resources(env: Environment, region: str) -> Evaluation:
     groups = _groups(env, region)
-    evaluation = Evaluation(processed=len(groups))
+    # The resources are what the groups depend on: each load balancer, target group and AMI.
+    evaluation = Evaluation()
     if not groups:
         return evaluation
     autoscaling = env.client("autoscaling", region)
@@ -227,6 +228,11 @@ def group_resources(env: Environment, region: str) -> Evaluation:
             for arn in group.get("TargetGroupARNs", [])
             if arn not in target_groups
         ]
+        evaluation.processed += (
+            len(group.get("LoadBalancerNames", []))
+            + len(group.get("TargetGroupARNs", []))
+            + (1 if image else 0)
+        )
         if image and image not in existing:
             missing.append(("AMI", image, REASON_AMI_DELETED))
         for resource_type, resource_name, reason in missing:

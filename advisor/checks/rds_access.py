@@ -88,7 +88,8 @@ def security_group_access_risk(env: Environment, region: str) -> Evaluation:
         paginate(rds, "describe_db_security_groups", "DBSecurityGroups"),
         key=lambda g: g["DBSecurityGroupName"],
     )
-    evaluation = Evaluation(processed=len(groups))
+    # The resources are the rules: a group gives a row per risky rule.
+    evaluation = Evaluation()
     trusted = [
         pair
         for group in groups
@@ -102,12 +103,14 @@ def security_group_access_risk(env: Environment, region: str) -> Evaluation:
             cidr = ip_range.get("CIDRIP")
             if not cidr or ip_range.get("Status") not in LIVE_RULE_STATES:
                 continue
+            evaluation.processed += 1
             finding = _range_finding(cidr)
             if finding is not None:
                 findings.append((cidr, *finding))
         for pair in group.get("EC2SecurityGroups", []):
             if pair.get("Status") not in LIVE_RULE_STATES:
                 continue
+            evaluation.processed += 1
             names = {pair.get("EC2SecurityGroupId"), pair.get("EC2SecurityGroupName")}
             if names & risky:
                 rule = pair.get("EC2SecurityGroupName") or pair.get("EC2SecurityGroupId")

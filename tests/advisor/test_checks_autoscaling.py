@@ -100,7 +100,7 @@ def test_group_resources(aws_client: AwsClient, moto_endpoint: str, make_env: Ma
     ec2.deregister_image(ImageId=dead)
 
     evaluation = run("8CNsSllI5v", make_env(moto_endpoint))
-    assert evaluation.processed == 5
+    assert evaluation.processed == 9  # load balancers, target groups and AMIs relied on
     assert all(row.status == ERROR for row in evaluation.rows)
     found = {(row.metadata[1], row.metadata[5]): row.metadata for row in evaluation.rows}
     assert set(found) == {

@@ -26,7 +26,7 @@ def test_db_security_group_ranges(
     _db_group(rds, "office", "203.0.113.0/24", "198.51.100.1/32")
     _db_group(rds, "open", "0.0.0.0/0")
     evaluation = run("nNauJisYIT", make_env(moto_endpoint))
-    assert evaluation.processed == 3
+    assert evaluation.processed == 4  # one per rule
     rows = by_name(evaluation, 1)
     assert set(rows) == {"office", "open"}
     assert rows["open"].metadata == [

@@ -79,6 +79,22 @@ def test_every_check_runs_against_the_sample(moto_endpoint: str, make_env: MakeE
         assert by_check[check_id] == {WARNING}, check_id
     for check_id in ("ePs02jT06w", "rSs93HQwa1", "7DAFEmoDos", "opQPADkZvH"):
         assert by_check[check_id] == {ERROR}, check_id
+    # connections/sample_checks_a.py's mistakes, one check each.
+    for check_id, colours in {
+        "B913Ef6fb4": {WARNING},  # a CNAME to a load balancer
+        "b73EEdD790": {WARNING},  # a primary without a secondary
+        "C056F80cR3": {WARNING},  # ... cached for five minutes
+        "Cb877eB72b": {WARNING},  # a deleted health check
+        "c9D319e7sG": {WARNING},  # mail without SPF
+        "CLOG40CDO8": {WARNING},  # behind a load balancer, EC2 health checks
+        "8CNsSllI5v": {ERROR},  # a deleted load balancer
+        "nNauJisYIT": {WARNING, ERROR},  # 0.0.0.0/0 and a /24
+        "xuy7H1avtl": {WARNING},  # a public writer, a private replica
+        "a2sEc6ILx": {WARNING},  # HTTP only; a 2015 policy
+        "N425c450f2": {WARNING},  # expiring, and missing a name
+        "N415c450f2": {WARNING},  # User-Agent in the cache key
+    }.items():
+        assert by_check[check_id] == colours, check_id
 
 
 def test_utilization_findings_last_while_the_demo_runs(
