@@ -102,7 +102,7 @@ def distribution_config(
 
 
 def seed_checks_a(client: Callable[..., Any], now: datetime, daily: Callable[..., None]) -> None:
-    _seed_route53(client("route53"))
+    _seed_route53(client)
     _seed_autoscaling(client)
     _seed_rds_access(client, daily)
     _seed_elb_listeners(client("elb"))
@@ -122,9 +122,42 @@ def _record(name: str, record_type: str, value: str, ttl: int = 300, **extra: An
     }
 
 
-def _seed_route53(route53: Any) -> None:
-    zone = route53.create_hosted_zone(Name=SAMPLE_ZONE, CallerReference="sample-shop")
-    zone_id = zone["HostedZone"]["Id"]
+CONTACT = {
+    "FirstName": "Sample",
+    "LastName": "Shop",
+    "ContactType": "COMPANY",
+    "OrganizationName": "Example Shop",
+    "AddressLine1": "1 Example Road",
+    "City": "Seattle",
+    "State": "WA",
+    "CountryCode": "US",
+    "ZipCode": "98101",
+    "PhoneNumber": "+1.5555550100",
+    "Email": "hostmaster@example-shop.com",
+}
+
+
+def _seed_route53(client: Callable[..., Any]) -> None:
+    route53, domains = client("route53"), client("route53domains")
+    # Registering the domain creates its hosted zone, as in Route 53.
+    domains.register_domain(
+        DomainName=SAMPLE_ZONE,
+        DurationInYears=2,
+        AdminContact=CONTACT,
+        RegistrantContact=CONTACT,
+        TechContact=CONTACT,
+    )
+    [zone] = [
+        z
+        for z in route53.list_hosted_zones()["HostedZones"]
+        if z["Name"].rstrip(".") == SAMPLE_ZONE
+    ]
+    zone_id = zone["Id"]
+    # The registration delegates to only two of the zone's four name servers (yellow).
+    servers = route53.get_hosted_zone(Id=zone_id)["DelegationSet"]["NameServers"]
+    domains.update_domain_nameservers(
+        DomainName=SAMPLE_ZONE, Nameservers=[{"Name": name} for name in servers[:2]]
+    )
     checks = []
     for reference in ("shop-primary", "shop-retired"):
         config = {"Type": "HTTPS", "FullyQualifiedDomainName": f"{reference}.{SAMPLE_ZONE}"}

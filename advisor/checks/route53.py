@@ -7,6 +7,11 @@ and the others are still evaluated.
 
 A row's ARN is its hosted zone's; since a zone gives several rows, the row's `key` adds the
 record set's name, type and set identifier, which Route 53 makes unique within a zone.
+
+Name server delegations. Which name servers a domain's registrar delegates to is known for
+domains registered through Route 53 Domains (`get_domain_detail`); for a domain registered
+elsewhere only a public DNS lookup would tell, which the checks do not make, so such a zone is
+counted as ignored (its information is unavailable) rather than guessed at.
 """
 
 from __future__ import annotations
@@ -20,8 +25,10 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from advisor.checks.base import WARNING, Environment, Evaluation, Row, check
-from advisor.checks.helpers import colour, paginate, read_resource
+from advisor.checks.helpers import colour, paginate, read_resource, try_read
 
+# Route 53 assigns every public hosted zone a delegation set of four name servers.
+DELEGATION_SET_SIZE = 4
 # TTLs above this slow failover down (the criteria's limit, in seconds).
 MAX_FAILOVER_TTL = 60
 
@@ -51,6 +58,7 @@ ROUTE53_RESOURCES = (
 class Zone:
     id: str  # without the /hostedzone/ prefix
     name: str
+    private: bool = False
 
     @property
     def arn(self) -> str:
@@ -69,7 +77,11 @@ class Zone:
 def _zones(env: Environment) -> list[Zone]:
     route53 = env.client("route53")
     zones = [
-        Zone(id=zone["Id"].rsplit("/", 1)[-1], name=zone["Name"])
+        Zone(
+            id=zone["Id"].rsplit("/", 1)[-1],
+            name=zone["Name"],
+            private=bool(zone.get("Config", {}).get("PrivateZone")),
+        )
         for zone in paginate(route53, "list_hosted_zones", "HostedZones")
     ]
     return sorted(zones, key=lambda z: (z.name, z.id))
@@ -332,3 +344,67 @@ def _spf_rows(zone: Zone, records: list[dict[str, Any]]) -> tuple[int, list[Row]
         if _bare(record["Name"]) not in with_spf
     ]
     return len(mail), rows
+
+
+@check(
+    "cF171Db240",
+    name=_("Amazon Route 53 Name Server Delegations"),
+    lead=_(
+        "Checks that each domain's registration delegates to all four name servers of its "
+        "Route 53 hosted zone. Route 53 answers for a domain only through the name servers the "
+        "registrar lists, and all four are needed for full availability."
+    ),
+    criteria=[
+        _(
+            "Yellow: the domain's registrar does not use all four name servers of the hosted "
+            "zone's delegation set."
+        ),
+    ],
+    action=_(
+        "Update the domain's name servers at its registrar (for a domain registered with "
+        "Route 53, in Route 53 Domains) to the four name servers of the hosted zone."
+    ),
+    resources=[
+        (
+            _("Getting the name servers for a public hosted zone"),
+            "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/GetInfoAboutHostedZone.html",
+        ),
+        (
+            _("Adding or changing name servers for a domain"),
+            "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/"
+            "domain-name-servers-glue-records.html",
+        ),
+    ],
+)
+def name_server_delegations(env: Environment) -> Evaluation:
+    evaluation = Evaluation()
+    zones = [zone for zone in _zones(env) if not zone.private]
+    if not zones:
+        return evaluation
+    # Route 53 Domains has a single endpoint, in us-east-1.
+    domains_client = env.client("route53domains", "us-east-1")
+    listed = try_read(lambda: list(paginate(domains_client, "list_domains", "Domains")))
+    registered = {_bare(d["DomainName"]) for d in listed or []}
+    route53 = env.client("route53")
+    for zone in zones:
+        if _bare(zone.name) not in registered:
+            evaluation.ignored += 1  # registered elsewhere: only DNS knows its delegation
+            continue
+        detail = read_resource(
+            evaluation, domains_client.get_domain_detail, DomainName=_bare(zone.name)
+        )
+        if detail is None:
+            continue
+        hosted = read_resource(evaluation, route53.get_hosted_zone, Id=zone.id)
+        if hosted is None:
+            continue
+        delegated = {_bare(ns["Name"]) for ns in detail.get("Nameservers", [])}
+        assigned = {_bare(ns) for ns in hosted.get("DelegationSet", {}).get("NameServers", [])}
+        used = len(assigned & delegated)
+        evaluation.processed += 1
+        if used >= min(len(assigned), DELEGATION_SET_SIZE):
+            continue
+        evaluation.rows.append(
+            Row(status=WARNING, arn=zone.arn, metadata=[zone.name, zone.id, str(used)])
+        )
+    return evaluation

@@ -80,6 +80,7 @@ GLOBAL_CHECKS = {
     "C056F80cR3",
     "Cb877eB72b",
     "c9D319e7sG",
+    "cF171Db240",
     "N425c450f2",
     "N415c450f2",
     "7DAFEmoDos",

@@ -252,3 +252,61 @@ def test_a_zone_that_cannot_be_read_is_ignored(
     evaluation = run("c9D319e7sG", _with_clients(make_env(moto_endpoint), wrap))
     assert [row.metadata[0] for row in evaluation.rows] == ["open.com."]
     assert (evaluation.processed, evaluation.ignored) == (1, 1)
+
+
+CONTACT = {
+    "FirstName": "Ana",
+    "LastName": "Example",
+    "ContactType": "PERSON",
+    "AddressLine1": "1 Example Road",
+    "City": "Seattle",
+    "CountryCode": "US",
+    "ZipCode": "98101",
+    "PhoneNumber": "+1.5555550100",
+    "Email": "ana@example.com",
+}
+
+
+def _register(aws_client: AwsClient, domain: str, keep: int) -> str:
+    """Register `domain` with Route 53 Domains (which creates its hosted zone) and delegate it
+    to `keep` of the zone's four name servers (plus one elsewhere)."""
+    domains = aws_client("route53domains")
+    domains.register_domain(
+        DomainName=domain,
+        DurationInYears=2,
+        AdminContact=CONTACT,
+        RegistrantContact=CONTACT,
+        TechContact=CONTACT,
+    )
+    route53 = aws_client("route53")
+    [zone] = [
+        z for z in route53.list_hosted_zones()["HostedZones"] if z["Name"].rstrip(".") == domain
+    ]
+    servers = route53.get_hosted_zone(Id=zone["Id"])["DelegationSet"]["NameServers"]
+    names = [{"Name": name} for name in servers[:keep]] + [{"Name": "ns1.registrar.example"}]
+    domains.update_domain_nameservers(DomainName=domain, Nameservers=names)
+    return str(zone["Id"]).rsplit("/", 1)[-1]
+
+
+def test_name_server_delegations(
+    aws_client: AwsClient, moto_endpoint: str, make_env: MakeEnv
+) -> None:
+    partial = _register(aws_client, "partial.com", 3)
+    _register(aws_client, "complete.com", 4)
+    route53 = aws_client("route53")
+    # Registered elsewhere: its delegation is only visible in DNS, so it is not evaluated.
+    route53.create_hosted_zone(Name="elsewhere.com", CallerReference="elsewhere")
+    vpc = aws_client("ec2").describe_vpcs()["Vpcs"][0]["VpcId"]
+    route53.create_hosted_zone(
+        Name="internal.example",
+        CallerReference="internal",
+        VPC={"VPCRegion": "us-east-1", "VPCId": vpc},
+        HostedZoneConfig={"Comment": "private", "PrivateZone": True},
+    )
+    evaluation = run("cF171Db240", make_env(moto_endpoint))
+    assert (evaluation.processed, evaluation.ignored) == (2, 1)
+    [row] = evaluation.rows
+    assert row.metadata == [row.metadata[0], partial, "3"]
+    assert row.metadata[0].rstrip(".") == "partial.com"
+    assert (row.status, row.region) == (WARNING, None)
+    assert row.arn == f"arn:aws:route53:::hostedzone/{partial}"

@@ -86,6 +86,7 @@ def test_every_check_runs_against_the_sample(moto_endpoint: str, make_env: MakeE
         "C056F80cR3": {WARNING},  # ... cached for five minutes
         "Cb877eB72b": {WARNING},  # a deleted health check
         "c9D319e7sG": {WARNING},  # mail without SPF
+        "cF171Db240": {WARNING},  # delegated to two of four name servers
         "CLOG40CDO8": {WARNING},  # behind a load balancer, EC2 health checks
         "8CNsSllI5v": {ERROR},  # a deleted load balancer
         "nNauJisYIT": {WARNING, ERROR},  # 0.0.0.0/0 and a /24
