@@ -2,14 +2,17 @@
 
 # Check modules register themselves on import; keep this list in sync with the package.
 from advisor.checks import (  # noqa: F401
+    autoscaling,
     balance,
     base,
     cloudfront,
+    cloudfront_certificates,
     cloudtrail,
     ebs,
     ebs_performance,
     ec2,
     elb,
+    elb_listeners,
     iam,
     limits,
     limits_compute,
@@ -18,8 +21,10 @@ from advisor.checks import (  # noqa: F401
     limits_storage,
     performance,
     rds,
+    rds_access,
     redshift,
     route53,
+    route53_records,
     s3,
     security_groups,
 )

@@ -4,6 +4,10 @@ Buckets are listed once for the account (S3 listing is global); each bucket is t
 a client in its own region: the `BucketRegion` the listing reports, or else `get_bucket_location`
 (None means us-east-1).
 
+Like every other check, the S3 checks look only at the connection's selected regions: a bucket
+in another region is not evaluated (it still counts as one of the account's buckets when it is
+another bucket's logging target).
+
 Listing the buckets is the account-level call: when it fails, the run is abandoned. A bucket
 AWS refuses to describe (a bucket policy denying the caller, throttling) does not stop the
 others: the permissions check reports it Yellow as "could not be evaluated", as Trusted
@@ -45,6 +49,7 @@ REASON_NOT_LOGGING = "Server access logging is not enabled."
 REASON_NO_TARGET = "The target bucket does not exist."
 REASON_OTHER_OWNER = "The target bucket belongs to another account."
 REASON_NO_WRITE = "Log delivery has no permission to write to the target bucket."
+REASON_CANNOT_CHECK = "The target bucket's permissions could not be read."
 
 
 # ListBuckets reports each bucket's region only when the request has a parameter.
@@ -70,7 +75,8 @@ class Bucket:
         )
 
 
-def _buckets(env: Environment) -> list[Bucket]:
+def _all_buckets(env: Environment) -> list[Bucket]:
+    """Every bucket of the account, whatever its region."""
     s3 = env.client("s3")
     buckets = []
     for entry in paginate(s3, "list_buckets", "Buckets", MaxBuckets=LIST_PAGE_SIZE):
@@ -87,6 +93,17 @@ def _buckets(env: Environment) -> list[Bucket]:
                 region = LEGACY_LOCATIONS.get(location or "", location or "us-east-1")
         buckets.append(Bucket(name=entry["Name"], region=region or None))
     return sorted(buckets, key=lambda b: b.name)
+
+
+def _selected(env: Environment, buckets: list[Bucket]) -> list[Bucket]:
+    """The buckets in the connection's regions. One whose region could not be read stays: it
+    may be in them, and the checks report it as not evaluated."""
+    return [b for b in buckets if b.region is None or b.region in env.regions]
+
+
+def _buckets(env: Environment) -> list[Bucket]:
+    """The buckets the checks evaluate."""
+    return _selected(env, _all_buckets(env))
 
 
 class _Gone(Exception):
@@ -313,8 +330,10 @@ def _target_owner(env: Environment, target: str, own: dict[str, Bucket]) -> tupl
     criteria=[
         _("Green: logging is enabled and the target bucket exists, is yours and accepts logs."),
         _("Yellow: server access logging is not enabled."),
-        _("Yellow: the target bucket does not exist or belongs to another account."),
-        _("Yellow: S3 log delivery has no permission to write to the target bucket."),
+        _("Yellow: the target bucket's permissions cannot be read, so delivery is not checked."),
+        _("Red: the target bucket does not exist."),
+        _("Red: the target bucket belongs to another account."),
+        _("Red: S3 log delivery has no permission to write to the target bucket."),
     ],
     action=_(
         "Enable server access logging to a bucket you own in the same region, and grant the "
@@ -328,9 +347,9 @@ def _target_owner(env: Environment, target: str, own: dict[str, Bucket]) -> tupl
     ],
 )
 def bucket_logging(env: Environment) -> Evaluation:
-    buckets = _buckets(env)
+    buckets = _all_buckets(env)
     own = {b.name: b for b in buckets}
-    return _each_bucket(buckets, lambda bucket: _logging_row(env, bucket, own))
+    return _each_bucket(_selected(env, buckets), lambda bucket: _logging_row(env, bucket, own))
 
 
 def _logging_row(env: Environment, bucket: Bucket, own: dict[str, Bucket]) -> Row:
@@ -339,21 +358,31 @@ def _logging_row(env: Environment, bucket: Bucket, own: dict[str, Bucket]) -> Ro
     answer = env.client("s3", bucket.region).get_bucket_logging(Bucket=bucket.name)
     target = answer.get("LoggingEnabled", {}).get("TargetBucket")
     exists = same_owner = writable = None
+    status = ERROR
     if target is None:
-        reason = REASON_NOT_LOGGING
+        status, reason = WARNING, REASON_NOT_LOGGING
     else:
         exists, same_owner = _target_owner(env, target, own)
         if same_owner:
-            writable = _log_delivery_can_write(env.client("s3", own[target].region), target)
+            try:
+                writable = _log_delivery_can_write(env.client("s3", own[target].region), target)
+            except ClientError as error:
+                if gone(error):
+                    exists = same_owner = False
+                elif not unreadable(error):
+                    raise
         if not exists:
             reason = REASON_NO_TARGET
         elif not same_owner:
             reason = REASON_OTHER_OWNER
+        elif writable is None:
+            # The target is ours but refuses to show its permissions: not checked, as AWS
+            # reports a target whose grants leave the account out.
+            status, reason = WARNING, REASON_CANNOT_CHECK
         elif not writable:
             reason = REASON_NO_WRITE
         else:
-            reason = None
-    status = WARNING if reason else OK
+            status, reason = OK, None
     return bucket.row(
         status,
         target,

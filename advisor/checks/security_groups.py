@@ -1,9 +1,15 @@
-"""Security-group checks: inbound rules open to the whole IPv4 internet.
+"""Security-group checks: inbound rules open to the whole internet.
 
-Both checks read `describe_security_groups` in every region and look at inbound IPv4 ranges with
-a `/0` suffix (IPv6 `::/0` ranges are not evaluated, as in Trusted Advisor). A rule is reported
-once per security group, protocol, port range and source; rows carry the security group's ARN
-and, since a group with several open rules gives several rows, a `key` naming the rule.
+Both checks read `describe_security_groups` in every region and look at inbound ranges with a
+`/0` suffix, IPv4 (`0.0.0.0/0`) and IPv6 (`::/0`) alike: an address space open to everyone is
+open whichever protocol version reaches it. A rule is reported once per security group,
+protocol, port range and source; rows carry the security group's ARN and, since a group with
+several open rules gives several rows, a `key` naming the rule.
+
+ICMP. The specific-ports check's criteria are about ports, which ICMP (and other protocols
+without ports) does not have, so it leaves them out. The unrestricted-access check's criterion is
+any rule with a `/0` source other than for ports 25, 80 and 443: an ICMP rule open to the world
+is such a rule, so it is reported (its Port column shows the ICMP type, `All` for every type).
 """
 
 from __future__ import annotations
@@ -23,9 +29,10 @@ RED_PORTS = frozenset({20, 21, 1433, 1434, 3306, 3389, 4333, 5432, 5500})
 # 1iG5NDGVre accepts unrestricted access only to these.
 PUBLIC_PORTS = frozenset({25, 80, 443})
 
-# Protocols with ports. ICMP and other port-less protocols are not about exposed services and
-# are left out of both checks.
+# Protocols with ports (and "all", which includes them).
 PORT_PROTOCOLS = {"tcp": "tcp", "6": "tcp", "udp": "udp", "17": "udp", "-1": "all"}
+# Protocols without ports, by the names the rows show; any other protocol shows its number.
+PORTLESS_PROTOCOLS = {"icmp": "icmp", "1": "icmp", "icmpv6": "icmpv6", "58": "icmpv6"}
 
 SG_RESOURCES = (
     (
@@ -49,9 +56,13 @@ class OpenRule:
     from_port: int
     to_port: int
     cidr: str
+    has_ports: bool = True
 
     @property
     def ports(self) -> str:
+        if not self.has_ports:
+            # ICMP's "ports" are its type and code; -1 (or no type) means every type.
+            return "All" if self.from_port < 0 else str(self.from_port)
         if self.from_port == self.to_port:
             return str(self.from_port)
         return f"{self.from_port}-{self.to_port}"
@@ -86,8 +97,7 @@ def port_range_status(from_port: int, to_port: int) -> str:
 
 
 def _open_rules(env: Environment, region: str) -> tuple[int, list[OpenRule]]:
-    """How many security groups `region` has, and their inbound rules open to a /0 IPv4
-    range."""
+    """How many security groups `region` has, and their inbound rules open to a /0 range."""
     ec2 = env.client("ec2", region)
     groups = sorted(
         paginate(ec2, "describe_security_groups", "SecurityGroups"), key=lambda g: g["GroupId"]
@@ -96,16 +106,22 @@ def _open_rules(env: Environment, region: str) -> tuple[int, list[OpenRule]]:
     for group in groups:
         group_arn = arn("ec2", region, env.account_id, f"security-group/{group['GroupId']}")
         for permission in group.get("IpPermissions", []):
-            protocol = PORT_PROTOCOLS.get(str(permission.get("IpProtocol")))
+            raw = str(permission.get("IpProtocol"))
+            protocol = PORT_PROTOCOLS.get(raw)
+            has_ports = protocol is not None
             if protocol is None:
-                continue
+                protocol = PORTLESS_PROTOCOLS.get(raw, raw)
             if protocol == "all":
                 from_port, to_port = 0, 65535
-            else:
+            elif has_ports:
                 from_port = int(permission.get("FromPort", 0))
                 to_port = int(permission.get("ToPort", 65535))
-            for ip_range in permission.get("IpRanges", []):
-                cidr = ip_range.get("CidrIp", "")
+            else:
+                from_port = int(permission.get("FromPort", -1))
+                to_port = int(permission.get("ToPort", -1))
+            sources = [r.get("CidrIp", "") for r in permission.get("IpRanges", [])]
+            sources += [r.get("CidrIpv6", "") for r in permission.get("Ipv6Ranges", [])]
+            for cidr in sources:
                 if cidr.endswith("/0"):
                     rules.append(
                         OpenRule(
@@ -117,6 +133,7 @@ def _open_rules(env: Environment, region: str) -> tuple[int, list[OpenRule]]:
                             from_port=from_port,
                             to_port=to_port,
                             cidr=cidr,
+                            has_ports=has_ports,
                         )
                     )
     return len(groups), rules
@@ -143,17 +160,18 @@ def _open_rule_check(env: Environment, rule_row: Callable[[OpenRule], Row | None
     name=_("Security Groups - Specific Ports Unrestricted"),
     core=True,
     lead=_(
-        "Looks for inbound security group rules that let any IPv4 address reach specific ports. "
+        "Looks for inbound security group rules that let any address, IPv4 or IPv6, reach "
+        "specific ports. "
         "Open access to a port is fine for public web and mail services but exposes file "
         "transfer, remote desktop and database ports to attacks from the whole internet."
     ),
     criteria=[
-        _("Green: the rule opens only port 25, 80, 443 or 465 to 0.0.0.0/0."),
+        _("Green: the rule opens only port 25, 80, 443 or 465 to 0.0.0.0/0 or ::/0."),
         _(
             "Red: the rule opens port 20, 21, 1433, 1434, 3306, 3389, 4333, 5432 or 5500 to "
-            "0.0.0.0/0."
+            "0.0.0.0/0 or ::/0."
         ),
-        _("Yellow: the rule opens any other port to 0.0.0.0/0."),
+        _("Yellow: the rule opens any other port to 0.0.0.0/0 or ::/0."),
     ],
     action=_(
         "Limit each rule to the address ranges that need the port, for example your office "
@@ -165,7 +183,9 @@ def specific_ports_unrestricted(env: Environment) -> Evaluation:
     return _open_rule_check(env, _specific_ports_row)
 
 
-def _specific_ports_row(rule: OpenRule) -> Row:
+def _specific_ports_row(rule: OpenRule) -> Row | None:
+    if not rule.has_ports:
+        return None  # ICMP and the like: the criteria are about ports
     status = port_range_status(rule.from_port, rule.to_port)
     return rule.row(status, colour(status), rule.ports)
 
@@ -174,11 +194,15 @@ def _specific_ports_row(rule: OpenRule) -> Row:
     "1iG5NDGVre",
     name=_("Security Groups - Unrestricted Access"),
     lead=_(
-        "Looks for inbound security group rules whose source is a whole-internet IPv4 range "
-        "(a /0 suffix). Apart from public web and mail ports, such rules give anyone a way in."
+        "Looks for inbound security group rules whose source is a whole-internet IPv4 or IPv6 "
+        "range (a /0 suffix). Apart from public web and mail ports, such rules give anyone a "
+        "way in."
     ),
     criteria=[
-        _("Red: a rule has a /0 source for a port other than 25, 80 or 443."),
+        _(
+            "Red: a rule has a /0 source for a port other than 25, 80 or 443, or for a "
+            "protocol without ports such as ICMP."
+        ),
     ],
     action=_(
         "Replace the /0 source with the addresses or security groups that really need access, "
@@ -191,6 +215,6 @@ def unrestricted_access(env: Environment) -> Evaluation:
 
 
 def _unrestricted_row(rule: OpenRule) -> Row | None:
-    if rule.from_port == rule.to_port and rule.from_port in PUBLIC_PORTS:
+    if rule.has_ports and rule.from_port == rule.to_port and rule.from_port in PUBLIC_PORTS:
         return None
     return rule.row(ERROR, rule.ports, colour(ERROR), rule.cidr)

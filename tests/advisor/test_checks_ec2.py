@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from advisor.checks import pricing
 from advisor.checks.base import ERROR, OK, WARNING
+from advisor.checks.ec2 import _ran_during
 from advisor.checks.security_groups import port_range_status
 from connections.sample import IMAGE_ID
 from tests.advisor.check_helpers import ACCOUNT, NOW, by_name, run
@@ -69,23 +72,36 @@ def open_groups(aws_client: AwsClient) -> dict[str, str]:
         "ToPort": -1,
         "IpRanges": [{"CidrIp": "0.0.0.0/0"}],
     }
-    _open_group(ec2, "ping", [ping])  # ICMP has no ports: not evaluated
-    return {"web": web, "db": db, "wide": wide}
+    ping_id = _open_group(ec2, "ping", [ping])
+    v6 = [
+        {"IpProtocol": "tcp", "FromPort": p, "ToPort": p, "Ipv6Ranges": [{"CidrIpv6": c}]}
+        for p, c in ((22, "::/0"), (443, "::/0"), (5432, "2001:db8::/32"))
+    ]
+    v6.append(
+        {"IpProtocol": "icmpv6", "FromPort": -1, "ToPort": -1, "Ipv6Ranges": [{"CidrIpv6": "::/0"}]}
+    )
+    v6_id = _open_group(ec2, "v6", v6)
+    return {"web": web, "db": db, "wide": wide, "ping": ping_id, "v6": v6_id}
 
 
 def test_security_groups_specific_ports(
     open_groups: dict[str, str], moto_endpoint: str, make_env: MakeEnv
 ) -> None:
     evaluation = run("HCP4007jGY", make_env(moto_endpoint))
-    assert evaluation.processed == 5  # four groups and the default VPC's
+    assert evaluation.processed == 6  # five groups and the default VPC's
     rows = {(r.metadata[1], r.metadata[5]): r for r in evaluation.rows}
+    # ICMP has no ports: the ping group is not listed. ::/0 counts like 0.0.0.0/0; a narrower
+    # IPv6 range does not.
     assert {key: r.status for key, r in rows.items()} == {
         ("web", "80"): OK,  # green rows are listed
         ("web", "22"): WARNING,
         ("db", "3306"): ERROR,
         ("db", "53"): WARNING,
         ("wide", "0-65535"): ERROR,
+        ("v6", "22"): WARNING,
+        ("v6", "443"): OK,
     }
+    assert rows[("v6", "22")].key.endswith("|tcp|22-22|::/0")
     web = rows[("web", "22")]
     assert web.metadata == ["us-east-1", "web", open_groups["web"], "tcp", "Yellow", "22"]
     assert web.region == "us-east-1"
@@ -102,13 +118,28 @@ def test_security_groups_unrestricted_access(
     open_groups: dict[str, str], moto_endpoint: str, make_env: MakeEnv
 ) -> None:
     evaluation = run("1iG5NDGVre", make_env(moto_endpoint))
-    assert evaluation.processed == 5
-    assert {(r.metadata[1], r.metadata[4]) for r in evaluation.rows} == {
-        ("web", "22"),
-        ("db", "3306"),
-        ("db", "53"),
-        ("wide", "0-65535"),
+    assert evaluation.processed == 6
+    assert {(r.metadata[1], r.metadata[3], r.metadata[4]) for r in evaluation.rows} == {
+        ("web", "tcp", "22"),
+        ("db", "tcp", "3306"),
+        ("db", "udp", "53"),
+        ("wide", "all", "0-65535"),
+        # A /0 source for ICMP is a rule open to the world for something other than mail or web.
+        ("ping", "icmp", "8"),
+        ("v6", "tcp", "22"),
+        ("v6", "icmpv6", "All"),
     }
+    ping = next(r for r in evaluation.rows if r.metadata[1] == "ping")
+    assert ping.metadata == [
+        "us-east-1",
+        "ping",
+        open_groups["ping"],
+        "icmp",
+        "8",
+        "Red",
+        "0.0.0.0/0",
+    ]
+    assert next(r for r in evaluation.rows if r.metadata[3] == "icmpv6").metadata[6] == "::/0"
     assert all(r.status == ERROR for r in evaluation.rows)
     row = next(r for r in evaluation.rows if r.metadata[4] == "3306")
     assert row.metadata == ["us-east-1", "db", open_groups["db"], "tcp", "3306", "Red", "0.0.0.0/0"]
@@ -131,12 +162,35 @@ def test_unassociated_eips(aws_client: AwsClient, moto_endpoint: str, make_env: 
         allocation = ec2.allocate_address(Domain="vpc")["AllocationId"]
         ec2.associate_address(AllocationId=allocation, InstanceId=instance_id)
     stopped_ip = ec2.describe_addresses(Filters=[{"Name": "instance-id", "Values": [stopped]}])
+    # Addresses on network interfaces: one attached to the running instance (in use), one to
+    # the stopped instance, one attached to nothing.
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    on_interface = {}
+    for name, instance_id in (("running", running), ("stopped", stopped), ("loose", None)):
+        interface = ec2.create_network_interface(SubnetId=subnet)["NetworkInterface"]
+        if instance_id:
+            ec2.attach_network_interface(
+                NetworkInterfaceId=interface["NetworkInterfaceId"],
+                InstanceId=instance_id,
+                DeviceIndex=1,
+            )
+        address = ec2.allocate_address(Domain="vpc")
+        ec2.associate_address(
+            AllocationId=address["AllocationId"],
+            NetworkInterfaceId=interface["NetworkInterfaceId"],
+        )
+        on_interface[name] = address["PublicIp"]
 
     evaluation = run("Z4AUBRNSmz", make_env(moto_endpoint))
-    assert evaluation.processed == 3
-    assert evaluation.monthly_cost == pytest.approx(3 * pricing.EIP_MONTHLY)
+    assert evaluation.processed == 6
+    assert evaluation.monthly_cost == pytest.approx(6 * pricing.EIP_MONTHLY)
     rows = by_name(evaluation, 1)
-    assert set(rows) == {free["PublicIp"], stopped_ip["Addresses"][0]["PublicIp"]}
+    assert set(rows) == {
+        free["PublicIp"],
+        stopped_ip["Addresses"][0]["PublicIp"],
+        on_interface["stopped"],
+        on_interface["loose"],
+    }
     row = rows[free["PublicIp"]]
     assert row.metadata == ["us-east-1", free["PublicIp"]]
     assert row.arn == f"arn:aws:ec2:us-east-1:{ACCOUNT}:elastic-ip/{free['AllocationId']}"
@@ -148,7 +202,7 @@ def test_low_utilization_instances(
 ) -> None:
     ec2 = aws_client("ec2")
     tags = [{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "batch"}]}]
-    idle, busy, stopped = (
+    idle, busy, stopped, gone = (
         ec2.run_instances(
             ImageId=IMAGE_ID,
             MinCount=1,
@@ -156,14 +210,18 @@ def test_low_utilization_instances(
             InstanceType="t3.large",
             TagSpecifications=tags,
         )["Instances"][0]["InstanceId"]
-        for _ in range(3)
+        for _ in range(4)
     )
     ec2.stop_instances(InstanceIds=[stopped])
+    ec2.terminate_instances(InstanceIds=[gone])
     cloudwatch = aws_client("cloudwatch")
     # idle: 5 quiet days, 1 day with heavy traffic, 8 busy days; busy: only 3 quiet days.
     patterns = {
         idle: ([None] * 5 + [2.0] * 6 + [50.0] * 3, [1e6] * 5 + [9e6] + [1e6] * 8),
         busy: ([3.0] * 3 + [40.0] * 11, [1e6] * 14),
+        # Ten quiet days, then stopped: it ran in the window, so it is listed.
+        stopped: ([1.0] * 10 + [None] * 4, [1e6] * 10 + [None] * 4),
+        gone: ([1.0] * 14, [1e6] * 14),
     }
     for instance_id, (cpu, network) in patterns.items():
         dimensions = {"InstanceId": instance_id}
@@ -176,7 +234,7 @@ def test_low_utilization_instances(
             values=cpu,
         )
         for metric in ("NetworkIn", "NetworkOut"):
-            values = [v / 2 for v in network]
+            values = [None if v is None else v / 2 for v in network]
             put_daily(
                 cloudwatch,
                 now=NOW,
@@ -187,11 +245,19 @@ def test_low_utilization_instances(
             )
 
     evaluation = run("Qch7DwouX1", make_env(moto_endpoint, now=NOW))
-    assert evaluation.processed == 2  # running instances only
+    # Instances that ran in the window: the terminated one is left out.
+    assert evaluation.processed == 3
     monthly = pricing.ec2_monthly("t3.large")
     assert monthly == 60.74
+    # The stopped instance costs nothing now.
     assert evaluation.monthly_cost == pytest.approx(2 * monthly)
-    [row] = evaluation.rows
+    rows = {r.metadata[1]: r for r in evaluation.rows}
+    assert set(rows) == {idle, stopped}
+    quiet = rows[stopped]
+    assert (quiet.status, quiet.savings) == (WARNING, 0.0)
+    assert quiet.metadata[4] == "$0.00"
+    assert quiet.metadata[19:] == ["1.0%", "1.00MB", "10"]
+    row = rows[idle]
     assert row.arn == f"arn:aws:ec2:us-east-1:{ACCOUNT}:instance/{idle}"
     assert (row.status, row.savings) == (WARNING, monthly)
     days = row.metadata[5:19]
@@ -201,6 +267,66 @@ def test_low_utilization_instances(
     assert row.metadata[:5] == ["us-east-1a", idle, "batch", "t3.large", "$60.74"]
     # Five quiet days: day 6 moved 9 MB, above the 5 MB bar.
     assert row.metadata[19:] == [f"{(2.0 * 6 + 50.0 * 3) / 9:.1f}%", "1.57MB", "5"]
+
+
+WINDOW_START = datetime(2025, 3, 1, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("state", "launched", "reason", "ran"),
+    [
+        ("running", datetime(2020, 1, 1, tzinfo=UTC), "", True),
+        ("pending", None, "", True),
+        ("stopping", None, "", True),
+        ("terminated", datetime(2025, 3, 10, tzinfo=UTC), "", False),
+        ("shutting-down", datetime(2025, 3, 10, tzinfo=UTC), "", False),
+        # Started in the window, stopped since.
+        (
+            "stopped",
+            datetime(2025, 3, 2, tzinfo=UTC),
+            "User initiated (2025-03-03 10:00:00 GMT)",
+            True,
+        ),
+        # Started long ago, stopped in the window (the window's first instant included).
+        (
+            "stopped",
+            datetime(2024, 1, 1, tzinfo=UTC),
+            "User initiated (2025-03-01 12:00:00 GMT)",
+            True,
+        ),
+        # Stopped just before the window.
+        (
+            "stopped",
+            datetime(2024, 1, 1, tzinfo=UTC),
+            "User initiated (2025-03-01 11:59:59 GMT)",
+            False,
+        ),
+        # No stop time given: CloudWatch decides.
+        ("stopped", datetime(2024, 1, 1, tzinfo=UTC), "", None),
+        ("stopped", None, "Server.SpotInstanceTermination", None),
+    ],
+)
+def test_which_instances_ran_in_the_window(
+    state: str, launched: datetime | None, reason: str, ran: bool | None
+) -> None:
+    instance: dict[str, Any] = {"State": {"Name": state}, "StateTransitionReason": reason}
+    if launched is not None:
+        instance["LaunchTime"] = launched
+    assert _ran_during(instance, WINDOW_START) is ran
+
+
+def test_an_instance_stopped_before_the_window_is_not_evaluated(
+    aws_client: AwsClient, moto_endpoint: str, make_env: MakeEnv
+) -> None:
+    ec2 = aws_client("ec2")
+    [instance] = ec2.run_instances(ImageId=IMAGE_ID, MinCount=1, MaxCount=1)["Instances"]
+    ec2.stop_instances(InstanceIds=[instance["InstanceId"]])
+    # moto stamps the stop with the real clock: a month later it lies before the window.
+    later = timezone.now() + timedelta(days=30)
+    evaluation = run("Qch7DwouX1", make_env(moto_endpoint, now=later))
+    assert (evaluation.processed, evaluation.rows) == (0, [])
+    evaluation = run("Qch7DwouX1", make_env(moto_endpoint, now=timezone.now()))
+    assert (evaluation.processed, evaluation.rows) == (1, [])
 
 
 # --- ELB ---------------------------------------------------------------------------------------

@@ -107,8 +107,17 @@ def test_registered_checks_match_the_catalog() -> None:
 # --- Errors ------------------------------------------------------------------------------------
 
 
-# Checks that read no region: IAM and S3 are global, and S3 buckets are read in their own region.
+# Checks that read no region: IAM, S3, Route 53 and CloudFront are global, and S3 buckets are
+# read in their own region.
 GLOBAL_CHECKS = {
+    "B913Ef6fb4",
+    "b73EEdD790",
+    "C056F80cR3",
+    "Cb877eB72b",
+    "c9D319e7sG",
+    "cF171Db240",
+    "N425c450f2",
+    "N415c450f2",
     "7DAFEmoDos",
     "zXCkfM1nI3",
     "Yw2K9puPzl",
@@ -126,9 +135,7 @@ GLOBAL_CHECKS = {
     "ru4xfcdfMr",
     "ty3xfcdfMr",
     # Route 53 and CloudFront are global.
-    "B913Ef6fb4",
     "51fC20e7I2",
-    "N415c450f2",
 }
 
 

@@ -23,6 +23,10 @@ def _grant(owner: dict[str, str], *grants: tuple[str, str]) -> dict[str, Any]:
     }
 
 
+def _log_grants(owner: dict[str, str]) -> dict[str, Any]:
+    return _grant(owner, (LOG_DELIVERY, "WRITE"), (LOG_DELIVERY, "READ_ACP"))
+
+
 def test_bucket_permissions(aws_client: AwsClient, moto_endpoint: str, make_env: MakeEnv) -> None:
     s3 = aws_client("s3")
     s3.create_bucket(Bucket="private-bucket")
@@ -45,7 +49,7 @@ def test_bucket_permissions(aws_client: AwsClient, moto_endpoint: str, make_env:
     policy = {"Version": "2012-10-17", "Statement": [statement]}
     eu.put_bucket_policy(Bucket="policy-bucket", Policy=json.dumps(policy))
 
-    evaluation = run("Pfx0RwqBli", make_env(moto_endpoint))
+    evaluation = run("Pfx0RwqBli", make_env(moto_endpoint, regions=("us-east-1", "eu-west-1")))
     assert evaluation.processed == 5
     rows = by_name(evaluation, 2)
     assert {name: r.status for name, r in rows.items()} == {
@@ -130,14 +134,16 @@ def test_bucket_logging(aws_client: AwsClient, moto_endpoint: str, make_env: Mak
         "Green",
         None,
     ]
+    assert rows["orphan-bucket"].status == ERROR
     assert rows["orphan-bucket"].metadata[2:] == [
         "gone-logs-bucket",
         "No",
         "No",
         None,
-        "Yellow",
+        "Red",
         "The target bucket does not exist.",
     ]
+    assert rows["quiet-bucket"].status == WARNING
     assert rows["quiet-bucket"].metadata[2:] == [
         None,
         None,
@@ -150,14 +156,91 @@ def test_bucket_logging(aws_client: AwsClient, moto_endpoint: str, make_env: Mak
     # Taking log delivery's grant away after logging was set up.
     s3.put_bucket_acl(Bucket="logs-bucket", ACL="private")
     row = by_name(run("BueAdJ7NrP", make_env(moto_endpoint)), 1)["app-bucket"]
-    assert row.status == WARNING
+    assert row.status == ERROR
     assert row.metadata[3:] == [
         "Yes",
         "Yes",
         "No",
-        "Yellow",
+        "Red",
         "Log delivery has no permission to write to the target bucket.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("operation", "code", "status", "columns"),
+    [
+        # Someone else's bucket: S3 answers 403 to HEAD, which says it exists.
+        (
+            "head_bucket",
+            "403",
+            ERROR,
+            ["Yes", "No", None, "Red", "The target bucket belongs to another account."],
+        ),
+        # Our bucket, but its permissions are not readable: delivery cannot be checked.
+        (
+            "get_bucket_acl",
+            "AccessDenied",
+            WARNING,
+            ["Yes", "Yes", None, "Yellow", "The target bucket's permissions could not be read."],
+        ),
+        (
+            "get_bucket_acl",
+            "NoSuchBucket",
+            ERROR,
+            ["No", "No", None, "Red", "The target bucket does not exist."],
+        ),
+    ],
+)
+def test_bucket_logging_target_problems(
+    operation: str,
+    code: str,
+    status: str,
+    columns: list[str | None],
+    aws_client: AwsClient,
+    moto_endpoint: str,
+    make_env: MakeEnv,
+) -> None:
+    s3 = aws_client("s3")
+    for name in ("logs-bucket", "app-bucket"):
+        s3.create_bucket(Bucket=name)
+    owner = s3.get_bucket_acl(Bucket="logs-bucket")["Owner"]
+    s3.put_bucket_acl(Bucket="logs-bucket", AccessControlPolicy=_log_grants(owner))
+    status_doc = {"LoggingEnabled": {"TargetBucket": "logs-bucket", "TargetPrefix": "app/"}}
+    s3.put_bucket_logging(Bucket="app-bucket", BucketLoggingStatus=status_doc)
+
+    def wrap(service: str, region: str, client: Any) -> Any:
+        if service != "s3":
+            return client
+        refusing = _refusing(client, operation, code, only=lambda p: p["Bucket"] == "logs-bucket")
+        if operation == "head_bucket":
+            # The target is not among the account's buckets.
+            listed = client.list_buckets(MaxBuckets=1000)
+            listed["Buckets"] = [b for b in listed["Buckets"] if b["Name"] != "logs-bucket"]
+            refusing.calls["list_buckets"] = lambda **params: listed
+        return refusing
+
+    evaluation = run("BueAdJ7NrP", _with_clients(make_env(moto_endpoint), wrap))
+    row = by_name(evaluation, 1)["app-bucket"]
+    assert row.status == status
+    assert row.metadata[3:] == columns
+    assert evaluation.ignored == 0
+
+
+def test_buckets_outside_the_selected_regions_are_not_evaluated(
+    aws_client: AwsClient, moto_endpoint: str, make_env: MakeEnv
+) -> None:
+    aws_client("s3").create_bucket(Bucket="home-bucket", ACL="public-read")
+    eu = aws_client("s3", "eu-west-1")
+    eu.create_bucket(
+        Bucket="far-bucket", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
+    env = make_env(moto_endpoint, regions=("us-east-1",))
+    for check_id, column in (("Pfx0RwqBli", 2), ("R365s2Qddf", 1), ("BueAdJ7NrP", 1)):
+        evaluation = run(check_id, env)
+        assert list(by_name(evaluation, column)) == ["home-bucket"], check_id
+        assert (evaluation.processed, evaluation.ignored) == (1, 0), check_id
+    both = make_env(moto_endpoint, regions=("us-east-1", "eu-west-1"))
+    assert set(by_name(run("R365s2Qddf", both), 1)) == {"home-bucket", "far-bucket"}
 
 
 # --- Buckets that cannot be read ---------------------------------------------------------------
