@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import views, views_hold
 
 app_name = "cases"
 
@@ -15,6 +15,11 @@ urlpatterns = [
     path("<str:case_id>/cc/", views.case_add_cc, name="add-cc"),
     path("<str:case_id>/resolve/", views.case_resolve, name="resolve"),
     path("<str:case_id>/reopen/", views.case_reopen, name="reopen"),
+    path(
+        "<str:case_id>/legal-hold/<slug:action>/",
+        views_hold.case_legal_hold,
+        name="legal-hold",
+    ),
     path(
         "<str:case_id>/attachments/<str:attachment_id>/",
         views.attachment_download,

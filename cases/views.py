@@ -33,6 +33,7 @@ from cases.forms import (
 )
 from cases.http import attachment_response, chat_poll_response, new_attachments
 from cases.models import Case, CaseStatus
+from cases.services import holds
 from cases.services.plans import support_plan_change
 from catalog.models import ContactMethod
 from catalog.selectors import plans_compared, service_list, severity_cells_for_plan
@@ -227,6 +228,9 @@ def _detail_context(request: SupportRequest, case: Case, **extra: object) -> dic
         "can_reopen": CaseStatus.REOPENED in allowed
         and account_access.is_allowed(principal, "support:AddCommunicationToCase"),
         "is_open": lifecycle.is_open(case.status),
+        # The root user places and releases the account's legal holds (cases.services.holds).
+        "can_place_hold": case.legal_hold_at is None and holds.holder(principal, case) is not None,
+        "can_release_hold": holds.can_release(principal, case),
         "sla_overdue": case.first_responded_at is None
         and case.first_response_due_at is not None
         and case.first_response_due_at < timezone.now(),
