@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views, views_hold
+from cases import views, views_hold, views_suggest
 
 app_name = "cases"
 
@@ -9,6 +9,7 @@ urlpatterns = [
     path("create/", views.case_create, name="create"),
     path("plan/", views.support_plan, name="plan"),
     path("create/options/", views.case_create_options, name="create-options"),
+    path("create/similar/", views_suggest.similar_cases, name="similar"),
     path("<str:case_id>/", views.case_detail, name="detail"),
     path("<str:case_id>/messages/", views.case_messages, name="messages"),
     path("<str:case_id>/reply/", views.case_reply, name="reply"),

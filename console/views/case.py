@@ -61,6 +61,7 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
     seen = chat_log.after_message if chat_log else max((c.pk for c in communications), default=0)
     return {
         "case": case,
+        "related": case_selectors.related_case(request.principal, case),
         # A chat reads oldest first and live, as the customer sees it.
         "chat": chat_log,
         "is_open": lifecycle.is_open(case.status),
