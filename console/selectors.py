@@ -194,6 +194,8 @@ def _countdown(due: datetime, now: datetime) -> Clock:
 
 
 def first_response_clock(case: Case, now: datetime) -> Clock:
+    if case.is_test:
+        return Clock(_("No target: a test case"))
     if case.first_responded_at is not None:
         return Clock(_("Answered, met") if case.first_response_met else _("Answered, breached"))
     if case.first_response_due_at is None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 
 from audit.models import AuditEvent
 from cases import services as case_services
@@ -246,3 +247,24 @@ def test_only_engineers_and_the_system_reply_as_support(business_account, root) 
             case=case, actor=root, body="Hi", next_status=CaseStatus.OPENED
         )
     assert Case.objects.get(pk=case.pk).status == CaseStatus.UNASSIGNED
+
+
+def test_test_cases_are_marked_on_customer_and_console_pages(
+    client, delays, queued, business_account, root, engineer
+) -> None:
+    case = factories.make_case(business_account, root, subject=SUBJECT)
+    badge = 'class="badge case-badge test-case"'
+    client.force_login(root.user)
+    for url in (reverse("cases:list"), reverse("cases:detail", args=[case.case_id])):
+        assert badge in client.get(url).content.decode()
+    assert (
+        "No target: a test case"
+        in client.get(reverse("cases:detail", args=[case.case_id])).content.decode()
+    )
+    client.force_login(engineer.user)
+    page = client.get(reverse("console:case", args=[case.case_id])).content.decode()
+    assert badge in page and "No target: a test case" in page
+    found = client.get(reverse("console:search"), {"q": str(case.display_id)}).content.decode()
+    assert badge in found
+    # Not in the queue engineers work from.
+    assert case.case_id not in client.get(reverse("console:queue")).content.decode()
