@@ -323,8 +323,11 @@ def similar(
     """The pks of up to `limit` of `candidates` (a tenant's cases: the caller scopes them) whose
     subject or correspondence holds any word of `q` (at least SIMILAR_MIN characters, or a
     Chinese, Japanese or Korean word; the last one also as a prefix, for a subject being
-    typed), best match first (ties: newest first). For suggesting earlier cases like a new one:
-    one query, ranked by the engine among the candidates' matches."""
+    typed), best match first (ties: newest first). For suggesting earlier cases like a new one,
+    ranked by the engine among the candidates' matches: one query on PostgreSQL; two on SQLite,
+    where words in more than RANK_COMMON cases are left out first (they say little about a
+    problem, and bm25 would score every case holding them).
+    TODO(#17): on PostgreSQL a word in most cases is still ranked in all of the tenant's."""
     parsed = parse(q)
     phrases = [
         (tokens, prefix or (index == len(parsed) - 1 and len(tokens[-1]) >= PREFIX_MIN))
@@ -348,6 +351,9 @@ def similar(
         )
     among, params = candidates.values("pk").query.sql_with_params()
     with connections[candidates.db].cursor() as cursor:
+        phrases = _sqlite_uncommon(cursor, phrases)
+        if not phrases:
+            return []
         cursor.execute(
             f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s AND rowid IN "
             f"({among}) ORDER BY {_SQLITE_RANK}, rowid DESC LIMIT %s",
