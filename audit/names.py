@@ -33,6 +33,8 @@ class AuditEventName(enum.StrEnum):
     PURGE_CASES = "PurgeCases"
     UPDATE_CASE_CLASSIFICATION = "UpdateCaseClassification"
     RECORD_CALLBACK = "RecordCallback"
+    PLACE_LEGAL_HOLD = "PlaceLegalHold"
+    RELEASE_LEGAL_HOLD = "ReleaseLegalHold"
     # IAM and sign-in (AWS's names)
     CREATE_ACCOUNT = "CreateAccount"
     UPDATE_SUPPORT_PLAN = "UpdateSupportPlan"

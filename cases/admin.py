@@ -1,12 +1,26 @@
-"""Cases in the admin are read-only: case text and status change only through the services."""
+"""Cases in the admin are read-only: case text and status change only through the services.
+Operators place and release legal holds with the list's actions (through the holds service,
+audited)."""
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db import transaction
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.models import User
+from accounts.principals import Principal
 from cases.models import Attachment, AttachmentSet, Case, CaseEvent, Communication
+from cases.services import holds
 from core.admin import ReadOnlyAdmin
+from core.errors import SupportApiError
+
+
+def _actor(request: HttpRequest) -> Principal:
+    # The admin site only serves signed-in staff users (engineers).
+    return getattr(request, "principal", None) or Principal(user=cast(User, request.user))
 
 
 class CommunicationInline(admin.StackedInline):
@@ -41,12 +55,40 @@ class CaseAdmin(ReadOnlyAdmin):
         "severity",
         "service",
         "first_response_due_at",
+        "is_test",
+        "legal_hold_at",
         "created_at",
     )
-    list_filter = ("status", "severity", "case_type", "language")
+    list_filter = ("status", "severity", "case_type", "language", "is_test", "legal_hold_by")
     search_fields = ("case_id", "display_id", "subject", "account__account_id")
     list_select_related = ("account", "severity", "service")
     inlines = [CommunicationInline, CaseEventInline]
+    actions = ["place_legal_hold", "release_legal_hold"]
+
+    @admin.action(description="Place a legal hold on the selected cases")
+    def place_legal_hold(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        self._each(
+            request, queryset.filter(legal_hold_at__isnull=True), holds.case_legal_hold_place
+        )
+
+    @admin.action(description="Release the legal hold of the selected cases")
+    def release_legal_hold(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
+        self._each(
+            request, queryset.filter(legal_hold_at__isnull=False), holds.case_legal_hold_release
+        )
+
+    def _each(
+        self, request: HttpRequest, queryset: QuerySet[Case], act: Callable[..., Case]
+    ) -> None:
+        """`act` on each selected case that needs it, all or none (one transaction)."""
+        actor = _actor(request)
+        try:
+            with transaction.atomic():
+                done = [act(case=case, actor=actor) for case in queryset.select_related("account")]
+        except SupportApiError as error:
+            self.message_user(request, error.display_message, messages.ERROR)
+            return
+        self.message_user(request, f"{len(done)} case(s) changed.", messages.SUCCESS)
 
 
 @admin.register(AttachmentSet)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.conf import settings
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CallbackWhen, CaseStatus, Language
@@ -76,7 +77,26 @@ class CaseCreateForm(forms.Form):
     category = forms.ChoiceField(label=_("Category"))
     extra_field_value = forms.CharField(label=_("Resource IDs"), max_length=1000, required=False)
     severity = forms.ChoiceField(label=_("Severity"), widget=forms.RadioSelect)
-    subject = forms.CharField(label=_("Subject"), max_length=250)
+    subject = forms.CharField(
+        label=_("Subject"),
+        max_length=250,
+        # Similar resolved cases are suggested as the subject is typed (cases.views_suggest).
+        widget=forms.TextInput(
+            attrs={
+                "hx-get": reverse_lazy("cases:similar"),
+                "hx-trigger": "input changed delay:400ms, search",
+                "hx-target": "#similar-cases",
+                "hx-sync": "this:replace",
+                "autocomplete": "off",
+            }
+        ),
+    )
+    related_case = forms.CharField(
+        label=_("Related case"),
+        max_length=100,
+        required=False,
+        help_text=_("The case ID of an earlier case of your account this one follows up, if any."),
+    )
     description = forms.CharField(
         label=_("Description"),
         max_length=8000,

@@ -38,6 +38,8 @@ communications service; they cover a change the reply implies (a customer's repl
 case back to Support or reopens it), but not a status an engineer chose with the reply.
 Jobs move many cases at once with `transition_many`: the same effects, written set-based
 (`_after_many`: one statement each for the audit records, emails and events of a batch).
+Test cases take the same edges, moved by the system principal's scripted support replies
+(`cases.services.testscript`), so they cause what a real case's changes cause.
 Every change also writes a `CaseEvent` (the case's history). Events are published for the
 changes customers' rules can name: to resolved (ResolveCase) and to reopened (ReopenCase).
 """

@@ -37,6 +37,16 @@ class CallbackWhen(models.TextChoices):
     IN_5_MINUTES = "in-5-minutes", _("In 5 minutes")
 
 
+class LegalHoldBy(models.TextChoices):
+    SUPPORT = "support", _("Support")
+    CUSTOMER = "customer", _("Customer")
+
+
+# AWS's documentation asks API users to test with a case of this subject; such a case gets a
+# scripted answer and is resolved (cases.testmode).
+TEST_CASE_SUBJECT = "TEST CASE--Please ignore"
+
+
 class Case(TimestampedModel):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="cases")
     case_id = models.CharField(max_length=64, unique=True)
@@ -90,6 +100,19 @@ class Case(TimestampedModel):
     last_support_reply_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
     resolved_at = models.DateTimeField(null=True, blank=True)
+    # A test case (cases.testmode): answered by a script, never in engineers' queues or SLAs.
+    # `test_step_due_at` is when the script's next step is due (empty when it is done).
+    is_test = models.BooleanField(default=False)
+    test_step_due_at = models.DateTimeField(null=True, blank=True)
+    # A legal hold keeps the case from the retention purge and from auto-resolve until it is
+    # released; who placed it decides who may release it (cases.services.holds).
+    legal_hold_at = models.DateTimeField(null=True, blank=True)
+    legal_hold_by = models.CharField(max_length=16, choices=LegalHoldBy.choices, blank=True)
+    # An earlier case of the same account this one follows up (web only: the API has no such
+    # member).
+    related_case = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -117,6 +140,18 @@ class Case(TimestampedModel):
                 condition=Q(next_reply_warn_at__isnull=False),
                 name="case_next_reply_warning_due",
             ),
+            # The test-mode sweep: test cases whose scripted step is due.
+            models.Index(
+                fields=["test_step_due_at"],
+                condition=Q(test_step_due_at__isnull=False),
+                name="case_test_step_due",
+            ),
+            # The purge's count of the cases it keeps for a legal hold.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(legal_hold_at__isnull=False),
+                name="case_legal_hold",
+            ),
             # The console's search by submitter address (compared lower-cased).
             models.Index(Lower("submitted_by"), name="case_submitter_lower"),
             # case_engineer_queue (first_responded_at NULLS FIRST, first_response_due_at,
@@ -137,6 +172,11 @@ class Case(TimestampedModel):
             models.CheckConstraint(
                 condition=Q(case_type__in=[s.value for s in CaseType]),
                 name="case_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(legal_hold_at__isnull=True, legal_hold_by="")
+                | Q(legal_hold_at__isnull=False, legal_hold_by__in=[s.value for s in LegalHoldBy]),
+                name="case_legal_hold_valid",
             ),
         ]
 
@@ -237,6 +277,8 @@ class CaseEventKind(models.TextChoices):
     RECLASSIFIED = "reclassified", _("Severity, service or category changed")
     CALLBACK = "callback", _("Phone callback")
     NEXT_REPLY = "next-reply", _("Next reply")
+    LEGAL_HOLD = "legal-hold", _("Legal hold placed")
+    LEGAL_HOLD_RELEASED = "legal-hold-released", _("Legal hold released")
 
 
 class CaseEvent(TimestampedModel):

@@ -48,6 +48,8 @@ RANK_COMMON = 50_000
 MATCH_SET_LIMIT = 10_000
 MATCH_SET_LIMIT_POSTGRES = 3_000
 PREFIX_MIN = 2
+# The shortest word `similar` looks for ("is", "to" and the like would match most cases).
+SIMILAR_MIN = 3
 
 # Hiragana, katakana, CJK ideographs (with extension A and compatibility), half-width katakana,
 # Hangul syllables.
@@ -95,16 +97,20 @@ def parse(q: str) -> list[Phrase]:
     return phrases
 
 
-def _sqlite_query(phrases: list[Phrase], *, subjects_only: bool = False) -> str:
+def _sqlite_query(
+    phrases: list[Phrase], *, subjects_only: bool = False, any_word: bool = False
+) -> str:
     # Tokens are letters and digits only, so quoting them needs no escaping.
-    query = " AND ".join(
+    query = (" OR " if any_word else " AND ").join(
         '"' + " ".join(tokens) + '"' + ("*" if prefix else "") for tokens, prefix in phrases
     )
     # A column filter: the subject column alone.
     return f"subject : ({query})" if subjects_only else query
 
 
-def _postgres_query(phrases: list[Phrase], *, subjects_only: bool = False) -> str:
+def _postgres_query(
+    phrases: list[Phrase], *, subjects_only: bool = False, any_word: bool = False
+) -> str:
     # Subjects are the vector's weight A (`_vector`): a label keeps a lexeme to them.
     label = "A" if subjects_only else ""
     parts = []
@@ -113,7 +119,7 @@ def _postgres_query(phrases: list[Phrase], *, subjects_only: bool = False) -> st
         if prefix:
             quoted[-1] = f"'{tokens[-1]}':*{label}"
         parts.append("(" + " <-> ".join(quoted) + ")")
-    return " & ".join(parts)
+    return (" | " if any_word else " & ").join(parts)
 
 
 def _vendor(queryset: QuerySet[Case]) -> str:
@@ -310,6 +316,55 @@ def _sqlite_uncommon(cursor: Any, phrases: list[Phrase]) -> list[Phrase]:
     cursor.execute(f"SELECT {counts}", params)
     found = cursor.fetchone()
     return [phrase for phrase, count in zip(phrases, found, strict=True) if count <= RANK_COMMON]
+
+
+def similar(
+    q: str, candidates: QuerySet[Case], *, subjects_only: bool = False, limit: int = 5
+) -> list[int]:
+    """The pks of up to `limit` of `candidates` (a tenant's cases: the caller scopes them) whose
+    subject or correspondence holds any word of `q` (at least SIMILAR_MIN characters, or a
+    Chinese, Japanese or Korean word; the last one also as a prefix, for a subject being
+    typed), best match first (ties: newest first). For suggesting earlier cases like a new one,
+    ranked by the engine among the candidates' matches: one query on PostgreSQL; two on SQLite,
+    where words in more than RANK_COMMON cases are left out first (they say little about a
+    problem, and bm25 would score every case holding them).
+    TODO(#17): on PostgreSQL a word in most cases is still ranked in all of the tenant's."""
+    parsed = parse(q)
+    phrases = [
+        (tokens, prefix or (index == len(parsed) - 1 and len(tokens[-1]) >= PREFIX_MIN))
+        for index, (tokens, prefix) in enumerate(parsed)
+        if len(tokens) > 1 or len(tokens[0]) >= SIMILAR_MIN
+    ]
+    if not phrases:
+        return []
+    if _vendor(candidates) == "postgresql":
+        query = SearchQuery(
+            _postgres_query(phrases, subjects_only=subjects_only, any_word=True),
+            config="simple",
+            search_type="raw",
+        )
+        return list(
+            postgres_matches(query, using=candidates.db)
+            .filter(case_id__in=candidates.values("pk"))
+            .annotate(rank=SearchRank(_document(), query))
+            .order_by("-rank", "-case_id")
+            .values_list("case_id", flat=True)[:limit]
+        )
+    among, params = candidates.values("pk").query.sql_with_params()
+    with connections[candidates.db].cursor() as cursor:
+        phrases = _sqlite_uncommon(cursor, phrases)
+        if not phrases:
+            return []
+        cursor.execute(
+            f"SELECT rowid FROM {SQLITE_TABLE} WHERE {SQLITE_TABLE} MATCH %s AND rowid IN "
+            f"({among}) ORDER BY {_SQLITE_RANK}, rowid DESC LIMIT %s",
+            (
+                _sqlite_query(phrases, subjects_only=subjects_only, any_word=True),
+                *params,
+                limit,
+            ),
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def message_text(body: str, attachment_set: AttachmentSet | None) -> str:

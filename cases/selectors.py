@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import (
+    OuterRef,
     Q,
     QuerySet,
     Subquery,
@@ -30,6 +31,7 @@ from cases.models import (
     CaseReadMark,
     CaseStatus,
     Communication,
+    CommunicationOrigin,
     InternalNote,
 )
 from catalog.models import Severity
@@ -363,3 +365,51 @@ def unread_case_pks(user: User, cases: Sequence[Case]) -> set[int]:
         )
     )
     return {pk for pk, answer in answered.items() if pk not in seen or seen[pk] < answer}
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """An earlier resolved case like the one being written, with how it was resolved (the last
+    answer from Support; empty when the reader may not read correspondence)."""
+
+    case: Case
+    resolution: str
+
+
+def similar_resolved_cases(principal: Principal, q: str, *, limit: int = 5) -> list[Suggestion]:
+    """The principal's account's resolved cases most like a subject being typed (`q`), best
+    first, each with its resolution; never another account's (`cases_for_principal`), never a
+    test case. A reader not allowed DescribeCommunications is matched on subjects only and sees
+    no resolution: a match on correspondence would tell what it says. Three queries (the
+    ranked matches, then the cases with their last answers), none for a `q` without words."""
+    account = access.customer_account(principal)
+    if account is None:
+        return []
+    can_read = is_allowed(principal, "support:DescribeCommunications")
+    candidates = access.cases_for_principal(principal).filter(
+        account=account, status=CaseStatus.RESOLVED, is_test=False
+    )
+    pks = search.similar(q, candidates, subjects_only=not can_read, limit=limit)
+    if not pks:
+        return []
+    cases = Case.objects.select_related("service")
+    if can_read:
+        last_answer = Communication.objects.filter(
+            case=OuterRef("pk"), origin=CommunicationOrigin.SUPPORT
+        ).order_by("-created_at", "-id")
+        cases = cases.annotate(resolution=Subquery(last_answer.values("body")[:1]))
+    by_pk = cases.in_bulk(pks)
+    return [
+        Suggestion(by_pk[pk], getattr(by_pk[pk], "resolution", None) or "")
+        for pk in pks
+        if pk in by_pk
+    ]
+
+
+def related_case(principal: Principal, case: Case) -> Case | None:
+    """The earlier case `case` follows up, if `principal` may see it (one query, none when
+    there is none): loaded through the principal's cases, so a link never leads across
+    accounts whatever the row holds."""
+    if case.related_case_id is None:
+        return None
+    return access.cases_for_principal(principal).filter(pk=case.related_case_id).first()

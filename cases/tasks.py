@@ -36,3 +36,17 @@ def cases_sla_warn_task() -> int:
     from cases.services.maintenance import cases_sla_warn
 
     return cases_sla_warn()
+
+
+@shared_task(acks_late=True)
+def scripted_case_step_task(case_pk: int) -> bool:
+    from cases.services.testscript import scripted_case_step
+
+    return scripted_case_step(case_pk)
+
+
+@shared_task(acks_late=True)
+def scripted_cases_sweep_task() -> int:
+    from cases.services.testscript import scripted_cases_sweep
+
+    return scripted_cases_sweep()

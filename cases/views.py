@@ -33,10 +33,11 @@ from cases.forms import (
 )
 from cases.http import attachment_response, chat_poll_response, new_attachments
 from cases.models import Case, CaseStatus
+from cases.services import holds
 from cases.services.plans import support_plan_change
 from catalog.models import ContactMethod
 from catalog.selectors import plans_compared, service_list, severity_cells_for_plan
-from core.errors import SupportApiError
+from core.errors import CaseIdNotFound, InvalidParameterValueException, SupportApiError
 from core.forms import add_service_error
 from core.paging import read_page
 
@@ -120,8 +121,8 @@ def _create_form(
 
 def _related_initial(request: SupportRequest, case_id: str) -> dict[str, str]:
     """A related case starts as a copy of the earlier one's type, service, category, severity
-    and language, and names it (as AWS asks: "include the related case number"). A case the
-    principal cannot see pre-fills nothing."""
+    and language, names it in its subject (as AWS asks: "include the related case number") and
+    links it (`Case.related_case`). A case the principal cannot see pre-fills nothing."""
     try:
         earlier = access.access_case_by_case_id(
             request.principal, case_id[:100], action="support:DescribeCases"
@@ -139,8 +140,24 @@ def _related_initial(request: SupportRequest, case_id: str) -> dict[str, str]:
         "severity": earlier.severity.code,
         "language": earlier.language,
         "subject": subject[:250],
-        "description": _("Related to case %(id)s.") % {"id": earlier.display_id} + "\n\n",
+        "related_case": str(earlier.display_id),
     }
+
+
+def _related_case(request: SupportRequest, value: str) -> Case | None:
+    """The earlier case the form names (its case ID or API case ID), loaded for the principal:
+    another account's case is refused exactly as a missing one."""
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        if value.isdigit() and len(value) < 19:
+            return access.access_case_by_display_id(request.principal, int(value))
+        return access.access_case_by_case_id(request.principal, value[:100])
+    except CaseIdNotFound:
+        raise InvalidParameterValueException(
+            _("No case %(id)s in your account.") % {"id": value}, field="related_case"
+        ) from None
 
 
 @require_http_methods(["GET", "POST"])
@@ -155,6 +172,7 @@ def case_create(request: SupportRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
+            related = _related_case(request, data.get("related_case", ""))
             case = services.case_create_with_files(
                 actor=principal,
                 account=principal.require_account(),
@@ -170,6 +188,7 @@ def case_create(request: SupportRequest) -> HttpResponse:
                 callback_number=data.get("callback_number", ""),
                 callback_when=data.get("callback_when", ""),
                 extra_field_value=data["extra_field_value"],
+                related_case=related,
             )
         except SupportApiError as error:
             add_service_error(form, error)
@@ -212,6 +231,7 @@ def _detail_context(request: SupportRequest, case: Case, **extra: object) -> dic
     can_read = account_access.is_allowed(principal, "support:DescribeCommunications")
     return {
         "case": case,
+        "related": selectors.related_case(principal, case),
         "is_chat": chat,
         "can_read": can_read,
         "can_download": account_access.is_allowed(principal, "support:DescribeAttachment"),
@@ -232,6 +252,9 @@ def _detail_context(request: SupportRequest, case: Case, **extra: object) -> dic
         "can_reopen": CaseStatus.REOPENED in allowed
         and account_access.is_allowed(principal, "support:AddCommunicationToCase"),
         "is_open": lifecycle.is_open(case.status),
+        # The root user places and releases the account's legal holds (cases.services.holds).
+        "can_place_hold": case.legal_hold_at is None and holds.holder(principal, case) is not None,
+        "can_release_hold": holds.can_release(principal, case),
         "sla_overdue": case.first_responded_at is None
         and case.first_response_due_at is not None
         and case.first_response_due_at < timezone.now(),

@@ -57,7 +57,8 @@ def queue(
     page that runs from the unanswered cases into the answered ones, three on PostgreSQL going
     forwards, where unanswered cases without a deadline are a range of their own)."""
     now = now or timezone.now()
-    queryset = Case.objects.filter(status__in=ACTIVE).select_related(
+    # Test cases are answered by a script (cases.services.testscript), never by engineers.
+    queryset = Case.objects.filter(status__in=ACTIVE, is_test=False).select_related(
         "account", "account__plan", "severity", "service", "assignee"
     )
     if plan:
@@ -193,6 +194,8 @@ def _countdown(due: datetime, now: datetime) -> Clock:
 
 
 def first_response_clock(case: Case, now: datetime) -> Clock:
+    if case.is_test:
+        return Clock(_("No target: a test case"))
     if case.first_responded_at is not None:
         return Clock(_("Answered, met") if case.first_response_met else _("Answered, breached"))
     if case.first_response_due_at is None:
@@ -213,12 +216,14 @@ def next_reply_clock(case: Case, now: datetime) -> Clock | None:
 
 
 def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
-    """Aggregates for the dashboard, each one query over the cases table."""
+    """Aggregates for the dashboard, each one query over the cases table; test cases are left
+    out (they are no one's work and count against no target)."""
     now = now or timezone.now()
+    real = Case.objects.filter(is_test=False)
     since = now - timedelta(days=days)
     per_day = {
         row["day"]: row["n"]
-        for row in Case.objects.filter(created_at__gte=since)
+        for row in real.filter(created_at__gte=since)
         .annotate(day=TruncDate("created_at", tzinfo=UTC))
         .values("day")
         .annotate(n=Count("id"))
@@ -232,7 +237,7 @@ def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
     def attainment(field: str, order: str) -> dict[str, list]:
         """Per severity or plan: the share of first responses, and of next replies, on time."""
         rows = (
-            Case.objects.filter(first_response_met__isnull=False)
+            real.filter(first_response_met__isnull=False)
             .values(field, order)
             .annotate(
                 met=Count("id", filter=Q(first_response_met=True)),
@@ -270,7 +275,7 @@ def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
         (_("7-30 days"), now - timedelta(days=30), now - timedelta(days=7)),
         (_("over 30 days"), datetime.min.replace(tzinfo=now.tzinfo), now - timedelta(days=30)),
     ]
-    aggregates = Case.objects.filter(status__in=ACTIVE).aggregate(
+    aggregates = real.filter(status__in=ACTIVE).aggregate(
         **{
             f"b{i}": Count("id", filter=Q(created_at__gte=start, created_at__lt=end))
             for i, (_, start, end) in enumerate(buckets)

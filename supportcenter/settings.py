@@ -136,6 +136,10 @@ SUPPORTCENTER_AUTO_RESOLVE_DAYS = _env_int("SUPPORTCENTER_AUTO_RESOLVE_DAYS", 6)
 # open a related case instead. Engineers may reopen any resolved case.
 SUPPORTCENTER_REOPEN_DAYS = _env_int("SUPPORTCENTER_REOPEN_DAYS", 14)
 SUPPORTCENTER_CASE_RETENTION_DAYS = _env_int("SUPPORTCENTER_CASE_RETENTION_DAYS", 365)
+# Test cases (subject "TEST CASE--Please ignore"): seconds until the scripted answer, and from
+# it until the case is resolved (cases.services.testscript).
+SUPPORTCENTER_TEST_CASE_DELAY = _env_int("SUPPORTCENTER_TEST_CASE_DELAY", 30)
+SUPPORTCENTER_TEST_CASE_RESOLVE_DELAY = _env_int("SUPPORTCENTER_TEST_CASE_RESOLVE_DELAY", 60)
 SUPPORTCENTER_AUDIT_REGION = _env("SUPPORTCENTER_AUDIT_REGION", "us-east-1")
 # Audit trail: how far back event history reaches, and how long records are kept (days).
 SUPPORTCENTER_EVENT_HISTORY_DAYS = _env_int("SUPPORTCENTER_EVENT_HISTORY_DAYS", 90)
@@ -474,6 +478,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "cases-auto-resolve": {
         "task": "cases.tasks.cases_auto_resolve_task",
         "schedule": crontab(minute="*/10"),
+    },
+    # https://crontab.guru/#*_*_*_*_* : every minute (test cases' steps whose task was lost)
+    "test-cases-advance": {
+        "task": "cases.tasks.scripted_cases_sweep_task",
+        "schedule": crontab(),
     },
     # https://crontab.guru/#30_3_*_*_* : daily at 03:30 UTC
     "cases-purge": {

@@ -21,7 +21,7 @@ from accounts.principals import Principal
 from audit import services as audit
 from audit.names import AuditEventName
 from audit.refusals import audit_refusals
-from cases import alerts, lifecycle, search, sla
+from cases import alerts, lifecycle, search, sla, testmode
 from cases.effects import case_email_enqueue, case_event_publish
 from cases.lifecycle import Cause
 from cases.models import (
@@ -126,6 +126,7 @@ MSG_LANGUAGE = "Invalid language: {language}. Supported languages are en and ja.
 MSG_CONTACT_METHOD = "Contact method {method} is not available on the {plan} support plan."
 MSG_CALLBACK_NUMBER = "Enter the phone number we should call, in international format."
 MSG_CALLBACK_WHEN = "Choose when we should call: now or in 5 minutes."
+MSG_RELATED_CASE = "The related case must be one of this account's cases."
 MSG_CASE_LIMIT = "You have reached the limit of {limit} new cases per hour. Try again later."
 _CALLBACK_RE = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
 
@@ -170,6 +171,7 @@ def case_create(
     callback_when: str = "",
     extra_field_value: str = "",
     uploads: Sequence[AttachmentUpload] = (),
+    related_case: Case | None = None,
 ) -> Case:
     """Open a case for `account` with its first communication.
 
@@ -179,6 +181,10 @@ def case_create(
     type, language, contact method (with callback details for phone), subject, body (1-8,000
     characters), CC list (at most 10 plain addresses) and the attachment set (unexpired, unused,
     this account's). Redacts subject and body.
+    `related_case` (the web form's; the API has no such member) is an earlier case of the same
+    account, loaded through an access function.
+    A case with AWS's test subject is a test case (`cases.services.testscript`): no response
+    target, no engineer alert, and its scripted answer queued after commit.
     Side effects: a `CaseEvent` (created) and an audit record (CreateCase) in this transaction;
     the attachment set is marked used.
     Raises `InvalidParameterValueException`, `AttachmentSetExpired`, `AttachmentSetIdNotFound`,
@@ -223,18 +229,27 @@ def case_create(
         raise InvalidParameterValueException(
             MSG_CC_PLAN.format(plan=plan.name), field="cc_email_addresses"
         )
+    if related_case is not None and related_case.account_id != account.pk:
+        # The view loads it through the account's access function; this is the invariant.
+        raise InvalidParameterValueException(MSG_RELATED_CASE, field="related_case")
     _check_case_creation_limit(account)
     _use_attachment_set(attachment_set, account)
     attachment_set = _attach_uploads(uploads, account, attachment_set)
 
     now = timezone.now()
-    due, warn = sla.first_response_clock(
-        now,
-        cell.response_minutes,
-        warning_percent=cell.severity.sla_warning_percent,
-        business_hours_only=plan.business_hours_only,
-        time_zone=account.time_zone,
-        country=account.country,
+    is_test = testmode.is_test_subject(clean_subject)
+    due, warn = (
+        # A test case never counts against the response targets.
+        (None, None)
+        if is_test
+        else sla.first_response_clock(
+            now,
+            cell.response_minutes,
+            warning_percent=cell.severity.sla_warning_percent,
+            business_hours_only=plan.business_hours_only,
+            time_zone=account.time_zone,
+            country=account.country,
+        )
     )
     case = Case.objects.create(
         account=account,
@@ -259,6 +274,9 @@ def case_create(
         last_customer_activity_at=now,
         status_changed_at=now,
         created_at=now,
+        is_test=is_test,
+        test_step_due_at=testmode.first_step_due(now) if is_test else None,
+        related_case=related_case,
     )
     Communication.objects.create(
         case=case,
@@ -301,7 +319,10 @@ def case_create(
         attachment_set=attachment_set,
     )
     case_event_publish(case=case, event_name=CaseEventName.CREATE_CASE)
-    alerts.alert_new_case(case)
+    if is_test:
+        testmode.schedule_on_commit(case)
+    else:
+        alerts.alert_new_case(case)
     return case
 
 

@@ -4,6 +4,7 @@ SQLite serialises writers)."""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -33,6 +34,8 @@ from core import ids
 from core.bulk import among, insert_rows, job_cache
 from notifications.services import notifications_discard
 
+logger = logging.getLogger(__name__)
+
 AUTO_RESOLVE_MESSAGE = gettext_noop(
     "We have not heard back from you for {days} days, so this case was resolved automatically. "
     "If you still need help, reply to reopen it."
@@ -49,7 +52,8 @@ def _auto_resolve_notes(days: int) -> dict[str, str]:
 
 
 def cases_auto_resolve(*, batch_size: int = 500, now: datetime | None = None) -> int:
-    """Resolve cases pending customer action with no customer reply for the configured days.
+    """Resolve cases pending customer action with no customer reply for the configured days,
+    except those on legal hold.
 
     Each batch, in one transaction, in a number of queries that does not grow with the batch:
     claim the rows, move them through `lifecycle.transition_many` (the conditional UPDATE, case
@@ -75,7 +79,10 @@ def _auto_resolve(batch_size: int, now: datetime) -> int:
     while True:
         with transaction.atomic():
             waiting = Case.objects.filter(
-                status=CaseStatus.PENDING_CUSTOMER_ACTION, status_changed_at__lt=cutoff
+                status=CaseStatus.PENDING_CUSTOMER_ACTION,
+                status_changed_at__lt=cutoff,
+                # A case on legal hold stays as it is until the hold is released.
+                legal_hold_at__isnull=True,
             )
             if after is not None:
                 moment, last = after
@@ -184,12 +191,15 @@ def _for_alerts(pks: list[int]) -> QuerySet[Case]:
 def cases_purge(*, batch_size: int = 2000, now: datetime | None = None) -> int:
     """Delete resolved cases older than the retention (12 months by default) with their
     correspondence, events, notes, search text, notifications and attachment files, in batches.
-    Open cases stay, however old. Each batch, in one transaction and a number of queries that
-    does not grow with the batch: set-based DELETEs by case id (`_delete_cases`), not Django's
-    collector, which would load every row as a model instance first. The search index follows
-    its rows (SQLite's FTS5 triggers fire per deleted row; PostgreSQL's GIN index is the
-    table's). Each batch is recorded in the audit trail; its files are deleted after the commit,
-    once the rows are gone for good. Safe to stop and run again. Returns how many cases."""
+    Open cases stay, however old, and so do cases on legal hold: a condition of the batches'
+    query. One count at the end says how many were kept for a hold: logged, and when there are
+    any, an audit record of its own (PurgeCases, keptOnLegalHold). Each batch, in one
+    transaction and a number of queries that does not grow with the batch: set-based DELETEs
+    by case id (`_delete_cases`), not Django's collector, which would load every row as a model
+    instance first. The search index follows its rows (SQLite's FTS5 triggers fire per deleted
+    row; PostgreSQL's GIN index is the table's). Each batch is recorded in the audit trail; its
+    files are deleted after the commit, once the rows are gone for good. Safe to stop and run
+    again. Returns how many cases."""
     now = now or timezone.now()
     with job_cache():
         return _purge(batch_size, now)
@@ -203,12 +213,19 @@ def _purge(batch_size: int, now: datetime) -> int:
         with transaction.atomic():
             rows = list(
                 Case.objects.select_for_update(skip_locked=True)
-                # A case still being worked on is kept, however old: only resolved history goes.
-                .filter(created_at__lt=cutoff, status=CaseStatus.RESOLVED, pk__gt=after)
+                # A case still being worked on is kept, however old: only resolved history goes,
+                # and none on legal hold.
+                .filter(
+                    created_at__lt=cutoff,
+                    status=CaseStatus.RESOLVED,
+                    legal_hold_at__isnull=True,
+                    pk__gt=after,
+                )
                 .order_by("pk")
                 .values_list("pk", "case_id")[:batch_size]
             )
             if not rows:
+                _report_held(cutoff, batch_size, purged)
                 return purged
             batch = [pk for pk, _case_id in rows]
             after = batch[-1]
@@ -223,6 +240,23 @@ def _purge(batch_size: int, now: datetime) -> int:
             # mypy cannot type a lambda's default; it binds this batch's keys.
             transaction.on_commit(lambda keys=keys: _delete_files(keys))  # type: ignore[misc]
         purged += len(batch)
+
+
+def _report_held(cutoff: datetime, batch_size: int, purged: int) -> None:
+    """Say how many cases the run kept for a legal hold that it would have purged (one count,
+    over the held cases' own index)."""
+    held = Case.objects.filter(
+        legal_hold_at__isnull=False, created_at__lt=cutoff, status=CaseStatus.RESOLVED
+    ).count()
+    logger.info("purge: %d cases deleted, %d kept on legal hold", purged, held)
+    if held:
+        audit.record(
+            actor=SYSTEM,
+            event_name=AuditEventName.PURGE_CASES,
+            account=None,
+            request_parameters={"createdBefore": cutoff.isoformat(), "batchSize": batch_size},
+            response_elements={"purgedCases": 0, "keptOnLegalHold": held},
+        )
 
 
 def _delete_cases(pks: list[int], *, topics: list[str]) -> list[str]:

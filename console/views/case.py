@@ -1,5 +1,6 @@
 """A case in the console: everything the customer gave, the timeline, the account, and the
-actions (claim, assign, reply, note, CC, reclassify, callback, reopen, resolve by reply)."""
+actions (claim, assign, reply, note, CC, reclassify, callback, reopen, resolve by reply, legal
+hold)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from cases import services as case_services
 from cases.forms import CcForm, split_addresses
 from cases.http import attachment_response, chat_poll_response, new_attachments
 from cases.models import Case, CaseStatus
+from cases.services import holds
 from catalog.models import ContactMethod
 from console import selectors
 from console import services as console_services
@@ -59,6 +61,7 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
     seen = chat_log.after_message if chat_log else max((c.pk for c in communications), default=0)
     return {
         "case": case,
+        "related": case_selectors.related_case(request.principal, case),
         # A chat reads oldest first and live, as the customer sees it.
         "chat": chat_log,
         "is_open": lifecycle.is_open(case.status),
@@ -78,6 +81,7 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
         ),
         "can_claim": case.assignee_id != user.pk,
         "can_reopen": CaseStatus.REOPENED in allowed,
+        "can_release_hold": holds.can_release(request.principal, case),
         "is_phone": case.contact_method == "phone",
         "first_response": selectors.first_response_clock(case, now),
         "next_reply": selectors.next_reply_clock(case, now),
@@ -111,6 +115,14 @@ def case_action(request: SupportRequest, case_id: str, action: str) -> HttpRespo
         return _button(request, item, lambda: _assign(request, item))
     if action == "reopen":
         return _button(request, item, lambda: case_services.case_reopen(case=item, actor=principal))
+    if action == "hold":
+        return _button(
+            request, item, lambda: holds.case_legal_hold_place(case=item, actor=principal)
+        )
+    if action == "release-hold":
+        return _button(
+            request, item, lambda: holds.case_legal_hold_release(case=item, actor=principal)
+        )
     if action == "reclassify":
         form: Form = ReclassifyForm(request.POST, case=item)
     elif action in FORMS:

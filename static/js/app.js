@@ -86,4 +86,15 @@
       document.body.dispatchEvent(new CustomEvent("typing"));
     }
   });
+
+  // A suggested earlier case on the create form: "related to this one" fills the form's related
+  // case field instead of leaving the form (the link does that without JavaScript).
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest ? event.target.closest("[data-related-case]") : null;
+    var field = document.getElementById("id_related_case");
+    if (!link || !field) return;
+    event.preventDefault();
+    field.value = link.getAttribute("data-related-case");
+    field.focus();
+  });
 })();

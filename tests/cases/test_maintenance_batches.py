@@ -208,9 +208,10 @@ def test_a_purge_batch_costs_the_same_queries_whatever_its_size(
 ) -> None:
     # One batch, then the empty claim that ends the run: savepoint, claim, the messages' and
     # the notes' attachment sets, inbox items, notifications, one DELETE per relation of a case
-    # (correspondence, events, notes, search text, console viewers, read marks), the cases,
-    # the audit record, release; then savepoint, claim, release.
-    expected = 1 + 1 + 2 + 1 + 1 + 6 + 1 + 1 + 1 + 3 + _job_cache_queries()
+    # (correspondence, events, notes, search text, console viewers, read marks), the references
+    # of later cases related to them emptied, the cases, the audit record, release; then
+    # savepoint, claim, the count of the cases kept for a legal hold, release.
+    expected = 1 + 1 + 2 + 1 + 1 + 6 + 1 + 1 + 1 + 1 + 4 + _job_cache_queries()
     assert _purge_queries(count, business_account, root, engineer) == expected
 
 
