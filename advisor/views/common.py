@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils.translation import gettext_lazy
-
 from accounts import access
 from accounts.http import SupportRequest
 from accounts.models import Account
@@ -23,13 +21,6 @@ EXCLUDE = "trustedadvisor:ExcludeCheckItems"
 INCLUDE = "trustedadvisor:IncludeCheckItems"
 UPDATE_CONNECTION = "trustedadvisor:UpdateAwsConnection"
 
-CATEGORY_LABELS = {
-    "cost_optimizing": gettext_lazy("Cost optimization"),
-    "security": gettext_lazy("Security"),
-    "fault_tolerance": gettext_lazy("Fault tolerance"),
-    "performance": gettext_lazy("Performance"),
-    "service_limits": gettext_lazy("Service limits"),
-}
 # The download's own columns stay English whatever the page language, like the check's
 # metadata headings that follow them (API facts): a file's columns must not depend on who
 # downloaded it. Named apart from the metadata headings (many checks have their own "Region"
