@@ -8,6 +8,7 @@ from accounts import access
 from accounts.http import SupportRequest
 from accounts.models import Account
 from advisor.models import CheckState, RefreshStatus
+from advisor.summaries import CATEGORY_LABELS as CATEGORY_LABELS  # the pages import it from here
 from core.csvexport import Column
 
 PAGE_SIZE = 50
