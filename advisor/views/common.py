@@ -21,6 +21,8 @@ REFRESH = "trustedadvisor:RefreshCheck"
 EXCLUDE = "trustedadvisor:ExcludeCheckItems"
 INCLUDE = "trustedadvisor:IncludeCheckItems"
 UPDATE_CONNECTION = "trustedadvisor:UpdateAwsConnection"
+# Support's own action: the check page links findings to the case form for those allowed it.
+CREATE_CASE = "support:CreateCase"
 
 # The download's own columns stay English whatever the page language, like the check's
 # metadata headings that follow them (API facts): a file's columns must not depend on who
