@@ -95,3 +95,52 @@ def test_ask_for_help_with_a_finding(
     # (The group id's long run of digits is redacted from case text like a card number.)
     assert "Security Group Name: ssh-open" in body
     assert body.rstrip().endswith("Nobody here opened it.")
+
+
+def test_opting_out_of_the_weekly_email(
+    page: Page,  # noqa: F811
+    live_server: LiveServer,
+    reference_data: None,
+    specs: None,
+) -> None:
+    """The root user finds the setting from My Account, turns the email off for the account's
+    address, and the next weekly run mails only the operations contact."""
+    from playwright.sync_api import expect
+
+    from accounts.principals import SYSTEM
+    from accounts.services import account as account_services
+    from advisor.tasks import advisor_weekly_reports_send_task
+    from notifications.models import Notification
+
+    account = factories.make_account("business")
+    data.connect_sample(account)
+    data.seed(account)
+    account_services.alternate_contact_put(
+        account=account,
+        actor=SYSTEM,
+        contact_type="OPERATIONS",
+        name="Ops",
+        email="ops@example.com",
+    )
+    sign_in_root(page, live_server, account)
+    page.get_by_role("link", name="My Account").click()
+    page.get_by_role("link", name="Trusted Advisor preferences").click()
+    page.wait_for_url(re.compile(r"/trusted-advisor/preferences/$"))
+    recipients = page.locator("#weekly-recipients")
+    expect(recipients).to_contain_text(account.contact_email)
+    expect(recipients).to_contain_text("ops@example.com")
+    box = page.get_by_label("Email me the weekly Trusted Advisor summary")
+    expect(box).to_be_checked()
+    box.uncheck()
+    page.get_by_role("button", name="Save preferences").click()
+    expect(
+        page.get_by_text("You will no longer get the weekly Trusted Advisor email.")
+    ).to_be_visible()
+    expect(page.get_by_label("Email me the weekly Trusted Advisor summary")).not_to_be_checked()
+    expect(recipients).not_to_contain_text(account.contact_email)
+    expect(recipients).to_contain_text("ops@example.com")
+
+    assert advisor_weekly_reports_send_task() == 1
+    assert advisor_weekly_reports_send_task() == 0
+    (email,) = Notification.objects.filter(kind="advisor_weekly")
+    assert email.recipients == ["ops@example.com"]
