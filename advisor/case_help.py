@@ -28,10 +28,19 @@ SOURCE = "trusted-advisor"
 DESCRIBE_ITEMS = "trustedadvisor:DescribeCheckItems"
 # Words of AWS's check names, first match wins, and the Support service they are about.
 SERVICES = (
+    # Services named beside another's feature first ("ELB Security Groups", "CloudFront
+    # Custom SSL Certificates in the IAM Certificate Store").
+    ("Load Balancer", "elastic-load-balancing"),
+    ("ELB", "elastic-load-balancing"),
+    ("CloudFront", "amazon-cloudfront"),
+    ("Route 53", "amazon-route53"),
+    ("Lambda", "aws-lambda"),
+    ("DynamoDB", "amazon-dynamodb"),
+    ("ElastiCache", "amazon-elasticache"),
+    ("Redshift", "amazon-redshift"),
     ("Security Group", "amazon-virtual-private-cloud"),
     ("Elastic IP", "amazon-elastic-compute-cloud-linux"),
     ("EBS", "amazon-elastic-block-store"),
-    ("Amazon RDS", "rds"),
     ("RDS", "rds"),
     ("Aurora", "amazon-relational-database-service-aurora"),
     ("S3", "amazon-simple-storage-service"),
@@ -39,14 +48,6 @@ SERVICES = (
     ("MFA", "aws-identity-and-access-management"),
     ("Access Key", "aws-identity-and-access-management"),
     ("CloudTrail", "cloudtrail"),
-    ("Load Balancer", "elastic-load-balancing"),
-    ("ELB", "elastic-load-balancing"),
-    ("CloudFront", "amazon-cloudfront"),
-    ("Route 53", "amazon-route53"),
-    ("DynamoDB", "amazon-dynamodb"),
-    ("Lambda", "aws-lambda"),
-    ("ElastiCache", "amazon-elasticache"),
-    ("Redshift", "amazon-redshift"),
     ("Kinesis", "amazon-kinesis"),
     ("SES", "amazon-simple-email-service"),
     ("Auto Scaling", "auto-scaling"),

@@ -139,6 +139,9 @@ def test_another_accounts_finding_fills_in_nothing(client, business_account, oth
         ("Ti39halfu8", ["eu-west-1", "db-1", "aurora-mysql", "db.r5.large"], "aurora"),
         ("0Xc6LMYG8P", ["us-east-1", "EC2", "On-Demand instances"], "compute-cloud-linux"),
         ("eI7KK0l7J9", ["us-east-1", "EBS", "Active snapshots"], "elastic-block-store"),
+        # Named beside another service's feature: the service the check is about.
+        ("N425c450f2", ["us-east-1", "dist-1", "cert"], "amazon-cloudfront"),
+        ("xSqX82fQu", ["us-east-1", "lb-1", "sg-1"], "elastic-load-balancing"),
     ],
 )
 def test_the_service_is_the_checks_own(check_id, metadata, service) -> None:
