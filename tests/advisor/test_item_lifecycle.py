@@ -87,6 +87,15 @@ def test_a_rule_on_findings_that_turn_green_gets_them_end_to_end(
     body = json.loads(received[0]["Body"])
     assert body["source"] == "aws.trustedadvisor"
     assert body["detail"]["previous-status"] == "WARN"
+    # AWS's fields in AWS's order, ours beside the status.
+    assert list(body["detail"]) == [
+        "check-name",
+        "check-item-detail",
+        "status",
+        "previous-status",
+        "resource_id",
+        "uuid",
+    ]
     assert body["detail"]["check-item-detail"]["IP Address"] == released["PublicIp"]
     assert kept["PublicIp"] not in received[0]["Body"]
 
