@@ -182,6 +182,18 @@ def test_two_runs_at_once_send_once(account) -> None:
     assert Notification.objects.filter(kind=reports.KIND).count() == 1
 
 
+def test_reports_go_with_the_results_retention(account, settings) -> None:
+    from advisor.tasks import advisor_results_purge_task
+
+    _this_week(account)
+    assert _send() == 1
+    after = MONDAY.replace(year=MONDAY.year + 2)
+    settings.ADVISOR_RESULT_RETENTION_DAYS = 365
+    with time_machine.travel(after, tick=False):
+        advisor_results_purge_task()
+    assert not WeeklyReport.objects.exists()
+
+
 def test_a_report_gone_before_sending_sends_nothing(account) -> None:
     _this_week(account)
     assert _send() == 1
