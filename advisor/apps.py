@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class AdvisorConfig(AppConfig):
     name = "advisor"
     verbose_name = "Trusted Advisor"
+
+    def ready(self) -> None:
+        from advisor import case_help
+        from advisor.services import reports
+        from core.prefill import prefill_register
+        from notifications.services import renderer_register
+
+        # The weekly email is queued by a job and composed by the sender.
+        renderer_register(reports.TEMPLATE, reports.weekly_report_render)
+
+        # The check page's "Ask for help with this" opens the case form filled in.
+        prefill_register(case_help.SOURCE, case_help.case_prefill)

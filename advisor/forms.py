@@ -106,3 +106,16 @@ class ConnectionForm(forms.Form):
             cast(forms.ChoiceField, self.fields["mode"]).choices = [
                 c for c in ConnectionMode.choices if c[0] != ConnectionMode.SAMPLE
             ]
+
+
+class WeeklyReportForm(forms.Form):
+    """A person's own choice about the weekly email."""
+
+    receives = forms.BooleanField(
+        label=_("Email me the weekly Trusted Advisor summary"),
+        required=False,
+        help_text=_(
+            "Every Monday: the checks that need action or investigation and the estimated "
+            "monthly savings, each compared with the week before."
+        ),
+    )

@@ -8,6 +8,7 @@ its `CheckResource` rows. Exclusions are kept per resource id so they survive la
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -139,3 +140,42 @@ class ResourceExclusion(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.account_id}/{self.check_id}/{self.resource_id}"
+
+
+class WeeklyReport(TimestampedModel):
+    """The weekly email about an account's checks, once per account and week (`week`: the
+    Monday, UTC). The row is the job's proof that the week's email was queued, so a second run
+    sends nothing; `figures` keeps what it said (this week's counts and savings and last
+    week's), which the sender renders in each recipient's language. `run` marks the rows one
+    run inserted: a concurrent run's conflicting insert leaves the row to the first."""
+
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="advisor_weekly_reports"
+    )
+    week = models.DateField()
+    run = models.UUIDField()
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "week"], name="weekly_report_once"),
+        ]
+        indexes = [models.Index(fields=["week", "run"], name="weekly_report_run")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} week of {self.week:%Y-%m-%d}"
+
+
+class WeeklyReportPreference(TimestampedModel):
+    """A person's own choice about the weekly email (everyone gets it by default): whoever's
+    address is among its recipients can stop it for that address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="advisor_report_preference",
+    )
+    receives = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {'receives' if self.receives else 'opted out'}"

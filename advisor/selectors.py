@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.models import Account
-from advisor.checks.base import CheckSpec
+from advisor.checks.base import REGISTRY, CheckSpec, catalog
 from advisor.models import CheckResource, CheckResult, CheckState, CheckStatus
 from core.paging import SortKey
 
@@ -96,6 +96,29 @@ def dashboard(account: Account, specs: list[CheckSpec]) -> dict[str, Any]:
         "totals": dict(totals),
         "savings": round(savings, 2),
     }
+
+
+@dataclass(frozen=True)
+class CatalogCheck:
+    """A check of AWS's catalog (`advisor/data/catalog.json`) that this installation does not
+    compute: listed so customers know it exists, never given a result."""
+
+    id: str
+    name: str
+    category: str
+
+
+def checks_not_computed() -> list[CatalogCheck]:
+    """The catalog's checks without an implementation in the registry, by category (in
+    CATEGORIES order) and name. The API's DescribeTrustedAdvisorChecks leaves them out: it
+    lists only checks that can be refreshed and read."""
+    order = {code: index for index, code in enumerate(CATEGORIES)}
+    missing = [
+        CatalogCheck(id=facts["id"], name=facts["name"], category=facts["category"])
+        for facts in catalog().values()
+        if facts["id"] not in REGISTRY
+    ]
+    return sorted(missing, key=lambda c: (order.get(c.category, len(order)), c.name))
 
 
 def flagged_history(account: Account, check_ids: Iterable[str], days: int = 90) -> list[dict]:

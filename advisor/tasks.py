@@ -31,3 +31,10 @@ def advisor_results_purge_task() -> int:
     from advisor.services import advisor_results_purge
 
     return advisor_results_purge()
+
+
+@shared_task(acks_late=True)
+def advisor_weekly_reports_send_task() -> int:
+    from advisor.services import advisor_weekly_reports_send
+
+    return advisor_weekly_reports_send(actor=SYSTEM)

@@ -7,6 +7,7 @@ app_name = "advisor"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("refresh/", views.dashboard_refresh, name="refresh-all"),
+    path("preferences/", views.preferences, name="preferences"),
     path("connection/", views.connection, name="connection"),
     path("connection/delete/", views.connection_delete, name="connection-delete"),
     path("connection/test/", views.connection_test, name="connection-test"),

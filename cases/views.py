@@ -40,6 +40,7 @@ from catalog.selectors import plans_compared, service_list, severity_cells_for_p
 from core.errors import CaseIdNotFound, InvalidParameterValueException, SupportApiError
 from core.forms import add_service_error
 from core.paging import read_page
+from core.prefill import prefill_initial
 
 PAGE_SIZE = 20
 
@@ -110,6 +111,9 @@ def _create_form(
         initial["cc"] = user.email
     if data is None and request.GET.get("related"):
         initial.update(_related_initial(request, request.GET["related"]))
+    elif data is None and request.GET.get("from"):
+        # Another page's "Ask for help with this" (core.prefill): the form stays editable.
+        initial.update(prefill_initial(principal, request.GET))
     return CaseCreateForm(
         data,
         files,

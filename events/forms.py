@@ -32,11 +32,18 @@ STARTERS: dict[str, dict[str, object]] = {
         "detail-type": [TA_DETAIL_TYPE],
         "detail": {"status": ["WARN", "ERROR"]},
     },
+    # A finding resolved: the item was yellow or red and is green now.
+    "trustedadvisor-green": {
+        "source": [TA_SOURCE],
+        "detail-type": [TA_DETAIL_TYPE],
+        "detail": {"status": ["OK"], "previous-status": ["WARN", "ERROR"]},
+    },
 }
 STARTER_CHOICES = [
     ("", _("Write my own")),
     ("support", _("Support case updates (created, replied, resolved, reopened)")),
     ("trustedadvisor", _("Trusted Advisor check items that turn yellow or red")),
+    ("trustedadvisor-green", _("Trusted Advisor check items that turn green again")),
 ]
 
 

@@ -524,6 +524,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "advisor.tasks.advisor_refresh_sweep_task",
         "schedule": crontab(),
     },
+    # https://crontab.guru/#0_12_*_*_1 : weekly, Mondays at 12:00 UTC (after the weekly
+    # refresh's runs): the Trusted Advisor email, once per account and week
+    "advisor-weekly-reports": {
+        "task": "advisor.tasks.advisor_weekly_reports_send_task",
+        "schedule": crontab(minute="0", hour="12", day_of_week="1"),
+    },
     # https://crontab.guru/#50_4_*_*_* : daily at 04:50 UTC
     "advisor-results-purge": {
         "task": "advisor.tasks.advisor_results_purge_task",

@@ -4,6 +4,7 @@
 - `refresh`: the refresh status machine, the worker's run, results and their item events.
 - `exclusions`: excluding and including resources.
 - `jobs`: the weekly refresh, the sweep of stuck runs, the history purge.
+- `reports`: the weekly email, its recipients and their own preference.
 """
 
 from advisor.services.availability import (
@@ -31,6 +32,13 @@ from advisor.services.refresh import (
     millis_until_refreshable,
     result_store,
 )
+from advisor.services.reports import (
+    advisor_weekly_reports_send,
+    weekly_report_preference_set,
+    weekly_report_receives,
+    weekly_report_recipients,
+    weekly_report_render,
+)
 
 __all__ = [
     "MSG_NOT_CONNECTED",
@@ -47,9 +55,14 @@ __all__ = [
     "advisor_refresh_sweep",
     "advisor_resources_set_excluded",
     "advisor_results_purge",
+    "advisor_weekly_reports_send",
     "check_available",
     "checks_available",
     "millis_until_refreshable",
     "resource_id_for",
     "result_store",
+    "weekly_report_preference_set",
+    "weekly_report_receives",
+    "weekly_report_recipients",
+    "weekly_report_render",
 ]

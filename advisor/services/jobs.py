@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import Account
 from accounts.principals import Principal
-from advisor.models import CheckResult, CheckState, RefreshStatus
+from advisor.models import CheckResult, CheckState, RefreshStatus, WeeklyReport
 from advisor.services.availability import checks_available
 from advisor.services.refresh import (
     BATCH_SIZE,
@@ -90,8 +90,11 @@ def _runs_without_worker(now: datetime) -> int:
 
 
 def advisor_results_purge() -> int:
-    """Delete results older than the retention, keeping every check's latest result."""
+    """Delete results older than the retention, keeping every check's latest result, and the
+    weekly reports of weeks before it (their emails went long ago). Returns how many results
+    it deleted."""
     cutoff = timezone.now() - timedelta(days=settings.ADVISOR_RESULT_RETENTION_DAYS)
+    WeeklyReport.objects.filter(week__lt=cutoff.date()).delete()
     latest = CheckState.objects.exclude(latest_result=None).values("latest_result_id")
     deleted = 0
     while True:

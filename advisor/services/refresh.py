@@ -17,7 +17,8 @@ away under it), and the sweep runs it again, once: lost a second time, it is aba
 AWS refuses refreshes of the checks it refreshes itself (public snapshots, key rotation); here
 nothing refreshes on its own between the weekly runs, so every check accepts a refresh. Each
 successful run stores a `CheckResult` with its resources (the history) and publishes a "Trusted
-Advisor Check Item Refresh Notification" event for every item whose status changed.
+Advisor Check Item Refresh Notification" event for every item whose status changed, with the
+status it had before (`previous-status`).
 """
 
 from __future__ import annotations
@@ -340,23 +341,33 @@ def _publish_item_changes(
     account: Account, spec: CheckSpec, previous_result_id: int | None, rows: list[CheckResource]
 ) -> None:
     """One event per item whose status changed since the previous run; an item that was
-    flagged and is no longer listed has become OK."""
+    flagged and is no longer listed has become OK.
+
+    Each event carries the item's status before the change as `previous-status` (our own field,
+    in the vocabulary of `status`), so a rule can match a finding's lifecycle, e.g. turning
+    green: `"status": ["OK"], "previous-status": ["WARN", "ERROR"]`. An item a previous run did
+    not list was OK then (a check lists what it flags); on a check's first run there is nothing
+    to compare with, and `previous-status` is null.
+    """
 
     before: dict[str, CheckResource] = {}
     if previous_result_id is not None:
         before = {
             r.resource_id: r for r in CheckResource.objects.filter(result_id=previous_result_id)
         }
-    changes: list[tuple[CheckResource, str]] = []
+    first_run = previous_result_id is None
+    changes: list[tuple[CheckResource, str, str | None]] = []
     for row in rows:
         if row.is_suppressed:
             continue
         old = before.pop(row.resource_id, None)
-        if (old is None and row.status != OK) or (old is not None and old.status != row.status):
-            changes.append((row, row.status))
+        if old is None and row.status != OK:
+            changes.append((row, row.status, None if first_run else OK))
+        elif old is not None and old.status != row.status:
+            changes.append((row, row.status, old.status))
     for old in before.values():
         if old.status != OK and not old.is_suppressed:
-            changes.append((old, OK))
+            changes.append((old, OK, old.status))
     names = [str(h) for h in spec.metadata]
     events_publish(
         account=account,
@@ -367,10 +378,11 @@ def _publish_item_changes(
                 "check-name": catalog()[spec.id]["name"],
                 "check-item-detail": dict(zip(names, row.metadata, strict=False)),
                 "status": EVENT_STATUS[status],
+                "previous-status": EVENT_STATUS[previous] if previous is not None else None,
                 "resource_id": row.arn if row.arn.startswith("arn:") else "",
                 "uuid": _item_uuid(row.resource_id),
             }
-            for row, status in changes
+            for row, status, previous in changes
         ],
     )
 

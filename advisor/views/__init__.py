@@ -28,6 +28,7 @@ from advisor.views.checks import (
 from advisor.views.common import CATEGORY_LABELS, CSV_COLUMNS, PAGE_SIZE, REFRESHED_EVENT
 from advisor.views.connection import connection, connection_delete, connection_test
 from advisor.views.dashboard import dashboard, dashboard_refresh
+from advisor.views.preferences import preferences
 
 __all__ = [
     "CATEGORY_LABELS",
@@ -45,4 +46,5 @@ __all__ = [
     "connection_test",
     "dashboard",
     "dashboard_refresh",
+    "preferences",
 ]

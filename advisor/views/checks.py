@@ -32,6 +32,7 @@ from advisor.forms import (
 from advisor.models import CheckResource, CheckState, RefreshStatus
 from advisor.views.common import (
     CATEGORY_LABELS,
+    CREATE_CASE,
     CSV_COLUMNS,
     DESCRIBE_ITEMS,
     EXCLUDE,
@@ -121,6 +122,8 @@ def _check_context(
         "results_url": f"{base_url}?{query}" if query else base_url,
         "can_exclude": allowed(request, EXCLUDE),
         "can_include": allowed(request, INCLUDE),
+        # "Ask for help with this" opens the case form: only for those who may open cases.
+        "can_ask": allowed(request, CREATE_CASE),
         **_refresh_context(request, state, connected=connected),
         **extra,
     }

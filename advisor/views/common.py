@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.utils.translation import gettext_lazy
-
 from accounts import access
 from accounts.http import SupportRequest
 from accounts.models import Account
 from advisor.models import CheckState, RefreshStatus
+from advisor.summaries import CATEGORY_LABELS as CATEGORY_LABELS  # the pages import it from here
 from core.csvexport import Column
 
 PAGE_SIZE = 50
@@ -22,14 +21,9 @@ REFRESH = "trustedadvisor:RefreshCheck"
 EXCLUDE = "trustedadvisor:ExcludeCheckItems"
 INCLUDE = "trustedadvisor:IncludeCheckItems"
 UPDATE_CONNECTION = "trustedadvisor:UpdateAwsConnection"
+# Support's own action: the check page links findings to the case form for those allowed it.
+CREATE_CASE = "support:CreateCase"
 
-CATEGORY_LABELS = {
-    "cost_optimizing": gettext_lazy("Cost optimization"),
-    "security": gettext_lazy("Security"),
-    "fault_tolerance": gettext_lazy("Fault tolerance"),
-    "performance": gettext_lazy("Performance"),
-    "service_limits": gettext_lazy("Service limits"),
-}
 # The download's own columns stay English whatever the page language, like the check's
 # metadata headings that follow them (API facts): a file's columns must not depend on who
 # downloaded it. Named apart from the metadata headings (many checks have their own "Region"

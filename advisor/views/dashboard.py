@@ -38,8 +38,18 @@ def _dashboard_context(request: SupportRequest, **extra: object) -> dict[str, An
         category["label"] = CATEGORY_LABELS.get(category["code"], category["code"])
         busy = busy or any(console_selectors.is_busy(row.state) for row in category["checks"])
     connection = connection_selectors.aws_connection_get(account)
+    not_computed: dict[str, dict[str, Any]] = {}
+    for check in selectors.checks_not_computed():
+        group = not_computed.setdefault(
+            check.category,
+            {"label": CATEGORY_LABELS.get(check.category, check.category), "checks": []},
+        )
+        group["checks"].append(check)
     return {
         "data": data,
+        # AWS's checks this installation does not compute, by category: listed, never faked.
+        "not_computed": list(not_computed.values()),
+        "not_computed_count": sum(len(g["checks"]) for g in not_computed.values()),
         "check_ids": [spec.id for spec in specs],
         "connection": connection,
         "busy": busy,

@@ -56,6 +56,8 @@ DETAIL_KEYS = {
         "check-name",
         "check-item-detail",
         "status",
+        # Ours (not AWS's): the item's status before the change, beside the status.
+        "previous-status",
         "resource_id",
         "uuid",
     ),

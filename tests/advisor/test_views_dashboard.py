@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from advisor import views
+from advisor.checks.base import catalog
 from advisor.models import CheckState, RefreshStatus
 from audit.models import AuditEvent
 from tests import factories
@@ -36,7 +37,9 @@ def test_dashboard_counts_categories_savings_and_history(root_client, business_a
     # The category chips say their status in words too, not by icon and colour alone.
     assert '<span class="visually-hidden">Action recommended:</span> 2</span>' in page
     assert '<span class="visually-hidden">Investigation recommended:</span> 0</span>' in page
-    assert "Fault tolerance" not in page  # no check of that category is registered
+    # No check of that category is registered: only the not-computed list names it.
+    assert 'id="category-fault_tolerance"' not in page
+    assert "Fault tolerance" not in page[: page.index('id="not-computed"')]
     for spec_id in (SG, EIP, MFA):
         assert check_url("check", spec_id) in page
     assert "2 of 5" in page  # SG: resources flagged of processed
@@ -160,6 +163,30 @@ def test_dashboard_polls_only_its_progress_element_while_checks_refresh(
     assert reloaded.strip().startswith('<div id="checks"') and "every 3s" not in reloaded
     # Without htmx the parameter changes nothing: the whole page.
     assert "<html" in text(root_client.get(url, {"part": "progress"}))
+
+
+def test_catalog_checks_not_computed_here_are_listed_as_not_available(
+    root_client, business_account
+) -> None:
+    """The dashboard names AWS's checks this installation does not compute, by category,
+    without a status, a count or a link: nothing is made up for them."""
+    data.seed(business_account)
+    data.connect_sample(business_account)
+    page = text(root_client.get(reverse("advisor:dashboard")))
+    section = page[page.index('id="not-computed"') :]
+    assert "Not available in this installation" in section
+    # console_specs registers three of the catalog's checks; the rest are listed here.
+    missing = [c for c in catalog().values() if c["id"] not in (SG, EIP, MFA)]
+    assert f"has {len(missing)} more checks that this installation does not compute" in section
+    for check in missing:
+        assert f'data-check-id="{check["id"]}"' in section
+    for spec_id in (SG, EIP, MFA):
+        assert f'data-check-id="{spec_id}"' not in section
+    # Not counted among the checks waiting for their first result.
+    assert 'id="count-not-available">0<' in page
+    assert check_url("check", missing[0]["id"]) not in page
+    japanese = text(root_client.get(reverse("advisor:dashboard"), HTTP_ACCEPT_LANGUAGE="ja"))
+    assert 'id="not-computed"' in japanese
 
 
 # --- query counts --------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError
 
 from advisor import services as advisor
 from advisor.checks import REGISTRY
+from advisor.checks.base import catalog
 from advisor.models import CheckState
 from advisor.tasks import advisor_check_run_task
 from audit.models import AuditEvent
@@ -58,6 +59,25 @@ def test_describe_checks_lists_computed_checks_in_both_languages(ta):
     sg_ja = next(c for c in japanese if c["id"] == SG_CHECK)
     assert sg_ja["metadata"] == sg["metadata"]  # column headings are API facts
     assert "推奨" in sg_ja["description"]
+
+
+def test_catalog_checks_this_installation_does_not_compute_are_unknown_ids(ta):
+    """AWS's catalog has more checks than this installation computes: the API lists only the
+    computed ones and answers for the others as for any id it does not know (never a result
+    made up)."""
+    missing = [check_id for check_id in catalog() if check_id not in REGISTRY]
+    assert missing, "every catalog check is computed: nothing left to test"
+    listed = {c["id"] for c in ta.describe_trusted_advisor_checks(language="en")["checks"]}
+    assert not listed & set(missing)
+    for call in (
+        lambda: ta.describe_trusted_advisor_check_result(checkId=missing[0]),
+        lambda: ta.refresh_trusted_advisor_check(checkId=missing[0]),
+    ):
+        with pytest.raises(ClientError) as raised:
+            call()
+        error = raised.value.response["Error"]
+        assert error["Code"] == "InvalidParameterValueException"
+        assert error["Message"] == f"Unknown ID: {missing[0]}"
 
 
 def test_refresh_cycle_result_and_summaries(ta, aws, api_user, django_capture_on_commit_callbacks):

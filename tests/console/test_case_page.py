@@ -64,13 +64,63 @@ def test_the_page_shows_what_the_customer_gave_and_the_account(
     assert "タイムライン" in japanese and "ほかに未解決のケースが 1 件" in japanese
 
 
+def _panel(page: str) -> str:
+    return page[page.index('id="account-heading"') : page.index('id="timeline-heading"')]
+
+
 def test_the_account_panel_sums_up_trusted_advisor(engineer_client, business_account, root) -> None:
     advisor_data.seed(business_account)
     advisor_data.connect_sample(business_account)
     case = factories.make_case(business_account, root)
     page = engineer_client.get(reverse("console:case", args=[case.case_id])).content.decode()
-    panel = page[page.index('id="account-heading"') : page.index('id="timeline-heading"')]
-    assert "Action recommended:" in panel
+    panel = _panel(page)
+    # SG and MFA red (security), EIP yellow (cost optimization); every other check of the
+    # plan has never run.
+    assert "Action recommended: 2 · Investigation recommended: 1 · No problems: 0" in panel
+    assert "Estimated monthly savings: $7.20" in panel
+    assert "Last refreshed" in panel and "No check has been refreshed yet" not in panel
+    security = panel[panel.index('id="advisor-security"') :]
+    assert security.startswith(
+        'id="advisor-security"><th scope="row">Security</th><td>2</td><td>0</td><td>0</td>'
+    )
+    cost = panel[panel.index('id="advisor-cost_optimizing"') :]
+    assert "<td>0</td><td>1</td><td>0</td>" in cost[: cost.index("</tr>")]
+    japanese = _panel(
+        engineer_client.get(
+            reverse("console:case", args=[case.case_id]), HTTP_ACCEPT_LANGUAGE="ja"
+        ).content.decode()
+    )
+    assert 'id="advisor-security"' in japanese and "$7.20" in japanese
+
+
+def test_the_account_panel_before_any_refresh(engineer_client, business_account, root) -> None:
+    advisor_data.connect_sample(business_account)
+    case = factories.make_case(business_account, root)
+    panel = _panel(
+        engineer_client.get(reverse("console:case", args=[case.case_id])).content.decode()
+    )
+    assert "Action recommended: 0 · Investigation recommended: 0 · No problems: 0" in panel
+    assert "No check has been refreshed yet." in panel
+
+
+@pytest.mark.parametrize("many", [False, True])
+def test_the_account_panel_costs_one_query_whatever_the_checks(
+    engineer_client, business_account, root, many, django_assert_num_queries
+) -> None:
+    advisor_data.connect_sample(business_account)
+    if many:  # three checks with results, and a history of four runs each
+        for _ in range(4):
+            advisor_data.seed(business_account)
+    else:  # one check, one run
+        advisor_data.store(business_account, advisor_data.EIP, [advisor_data.eip_row("1.2.3.4")])
+    case = factories.make_case(business_account, root)
+    factories.make_macro("Need logs")
+    # The 14 of the page without a connection (below), plus 15 the checks' states with their
+    # latest results, in one query for every check.
+    with django_assert_num_queries(15):
+        response = engineer_client.get(reverse("console:case", args=[case.case_id]))
+    red = 2 if many else 0
+    assert f"Action recommended: {red} · Investigation recommended: 1" in response.content.decode()
 
 
 @pytest.mark.parametrize("replies", [1, 15])

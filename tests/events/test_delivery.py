@@ -411,6 +411,7 @@ def test_events_keep_awss_key_order_whatever_the_database_does() -> None:
             "uuid": "cb21b8a9-1a7b-4b6d-9f0b-4f0f6cbd1a3e",
             "status": "WARN",
             "check-name": "Amazon RDS Idle DB Instances",
+            "previous-status": "OK",
             "resource_id": "arn:aws:rds:eu-west-1:123456789012:db:sam",
             "check-item-detail": {"Region": "eu-west-1"},
         },
@@ -437,6 +438,7 @@ def test_events_keep_awss_key_order_whatever_the_database_does() -> None:
         "check-name",
         "check-item-detail",
         "status",
+        "previous-status",
         "resource_id",
         "uuid",
     ]
