@@ -35,6 +35,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.model import Shape
 
+from awsapi.extensions import EXTENSION_MEMBERS
 from bench.common import (
     ROOT,
     api_user,
@@ -85,7 +86,8 @@ def _conforms(value: Any, shape: Shape | None, path: str) -> str | None:
     if kind == "structure":
         if not isinstance(value, dict):
             return f"{path or 'answer'} is not an object"
-        unknown = set(value) - set(shape.members)
+        # Our documented extensions (awsapi/extensions.py) are the only members allowed beyond it.
+        unknown = set(value) - set(shape.members) - EXTENSION_MEMBERS.get(shape.name, frozenset())
         if unknown:
             return f"{path or 'answer'} has members outside the model: {sorted(unknown)[:5]}"
         for name, member in shape.members.items():

@@ -10,6 +10,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 
 from awsapi import model
 from awsapi.dispatch import CallContext, operation
+from awsapi.extensions import CASE_SLA_MEMBERS, EXTENSION_MEMBERS
 from cases import access as case_access
 from cases import selectors, sla
 from cases import services as case_services
@@ -23,10 +24,9 @@ DEFAULT_PAGE = 100
 
 # The first-response SLA of each case in DescribeCases (`cases.sla.first_response_sla`): our
 # extension of AWS's CaseDetails, which AWS's SDKs ignore (docs/API.md).
-SLA_DEADLINE = "slaFirstResponseDeadline"
-SLA_SECONDS_TO_BREACH = "slaSecondsToBreach"
-SLA_MET = "slaMet"
-model.declare_extensions("CaseDetails", (SLA_DEADLINE, SLA_SECONDS_TO_BREACH, SLA_MET))
+SLA_DEADLINE, SLA_SECONDS_TO_BREACH, SLA_MET = CASE_SLA_MEMBERS
+for _shape, _members in EXTENSION_MEMBERS.items():
+    model.declare_extensions(_shape, _members)
 
 
 def iso(moment: datetime) -> str:
