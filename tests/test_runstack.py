@@ -16,6 +16,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import boto3
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,6 +70,9 @@ def test_bootstrap_and_runstack(tmp_path) -> None:
         "SUPPORTCENTER_SECRET_KEY": "runstack-test-secret",
         "SUPPORTCENTER_DEMO": "1",
         "PORT": str(port),
+        # The scripted test case below answers and resolves within seconds.
+        "SUPPORTCENTER_TEST_CASE_DELAY": "1",
+        "SUPPORTCENTER_TEST_CASE_RESOLVE_DELAY": "1",
     }
     python = sys.executable
 
@@ -184,6 +188,41 @@ def test_bootstrap_and_runstack(tmp_path) -> None:
             "the demo's event deliveries",
         )
         assert deliveries().get("failed", 0) == 0, log_path.read_text()[-3000:]
+
+        # Test mode end to end, through boto3 and the worker: a "TEST CASE--Please ignore" gets
+        # the scripted answer, waits for the customer, and is resolved with a closing answer.
+        made = subprocess.run(
+            [python, "manage.py", "create_api_user", "--account-id", "777766665555"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert made.returncode == 0, made.stderr
+        key = json.loads(made.stdout.strip().splitlines()[-1])
+        support = boto3.client(
+            "support",
+            region_name="us-east-1",
+            endpoint_url=f"http://127.0.0.1:{port}/",
+            aws_access_key_id=key["accessKeyId"],
+            aws_secret_access_key=key["secretAccessKey"],
+        )
+        case_id = support.create_case(
+            subject="TEST CASE--Please ignore",
+            serviceCode="amazon-elastic-compute-cloud-linux",
+            categoryCode="instance-issue",
+            severityCode="low",
+            communicationBody="Testing our integration.",
+        )["caseId"]
+
+        def status() -> str:
+            found = support.describe_cases(caseIdList=[case_id], includeResolvedCases=True)
+            return found["cases"][0]["status"]
+
+        _wait_for(lambda: status() == "resolved", 120, "the scripted test case's resolution")
+        messages = support.describe_communications(caseId=case_id)["communications"]
+        assert len(messages) == 3, messages  # the customer's, the answer and the closing one
     finally:
         stack.send_signal(signal.SIGINT)
         try:
