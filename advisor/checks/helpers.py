@@ -317,15 +317,31 @@ def daily_metrics(
     env: Environment, region: str, queries: Sequence[MetricQuery], *, days: int
 ) -> list[Series | None]:
     """One daily series per query, in query order, for the last `days` days ending at
-    `env.now`, oldest first, read with as few `get_metric_data` calls as the batch allows.
+    `env.now`, oldest first (`period_metrics` by the day)."""
+    end = window_end(env.now)
+    return period_metrics(env, region, queries, start=end - days * DAY, end=end, period=DAY)
 
-    A day without datapoints is None: the caller decides whether silence means zero. A whole
+
+def period_metrics(
+    env: Environment,
+    region: str,
+    queries: Sequence[MetricQuery],
+    *,
+    start: datetime,
+    end: datetime,
+    period: timedelta,
+) -> list[Series | None]:
+    """One series per query, in query order: entry i covers [start + i·period, start +
+    (i+1)·period), oldest first, every query of the region read with as few `get_metric_data`
+    calls as the 500-query limit allows. `start` should fall on a period boundary CloudWatch
+    keeps (midnight, a whole hour, a multiple of five minutes).
+
+    A period without datapoints is None: the caller decides whether silence means zero. A whole
     series is None when CloudWatch reported it could not be computed. A failed call raises
     ClientError.
     """
-    end = window_end(env.now)
-    start = end - days * DAY
-    series: list[Series] = [[None] * days for _query in queries]
+    count = (end - start) // period
+    series: list[Series] = [[None] * count for _query in queries]
     failed: set[int] = set()
     cloudwatch = env.client("cloudwatch", region)
     for offset in range(0, len(queries), MAX_METRIC_QUERIES):
@@ -341,7 +357,7 @@ def daily_metrics(
                             {"Name": name, "Value": value} for name, value in query.dimensions
                         ],
                     },
-                    "Period": int(DAY.total_seconds()),
+                    "Period": int(period.total_seconds()),
                     "Stat": query.statistic,
                 },
                 "ReturnData": True,
@@ -366,9 +382,9 @@ def daily_metrics(
             for moment, value in zip(
                 result.get("Timestamps", []), result.get("Values", []), strict=False
             ):
-                day = (moment - start) // DAY
-                if 0 <= day < days:
-                    series[position][day] = float(value)
+                slot = (moment - start) // period
+                if 0 <= slot < count:
+                    series[position][slot] = float(value)
     return [None if position in failed else values for position, values in enumerate(series)]
 
 
