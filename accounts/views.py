@@ -153,10 +153,10 @@ def _signed_in(request: SupportRequest, user: User, next_url: str = "") -> HttpR
     actor = dataclasses.replace(request.principal, user=user)
     services.console_sign_in_record(user=user, actor=actor, success=True)
     response = redirect("console:queue" if user.is_engineer else (next_url or _next_url(request)))
-    # The user's own language, else the account's default (My Account) for its customers.
-    language = user.language or (user.account.language if user.account is not None else "")
-    if language:
-        response.set_cookie("django_language", language, samesite="Lax")
+    # A language the user chose; otherwise the browser's stays in charge of the pages (the
+    # account's default language is for its emails).
+    if user.language:
+        response.set_cookie("django_language", user.language, samesite="Lax")
     return response
 
 
