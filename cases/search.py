@@ -325,10 +325,10 @@ def similar(
     subject or correspondence holds any word of `q` (at least SIMILAR_MIN characters, or a
     Chinese, Japanese or Korean word; the last one also as a prefix, for a subject being
     typed), best match first (ties: newest first). For suggesting earlier cases like a new one,
-    ranked by the engine among the candidates' matches: one query on PostgreSQL; two on SQLite,
-    where words in more than RANK_COMMON cases are left out first (they say little about a
-    problem, and bm25 would score every case holding them).
-    TODO(#17): on PostgreSQL a word in most cases is still ranked in all of the tenant's."""
+    ranked by the engine among the candidates' matches, in two queries: words in more than
+    RANK_COMMON cases are left out first (they say little about a problem, and ranking would
+    score every case holding them: a second for a word in most of a million cases), counted on
+    SQLite, read from the planner's statistics on PostgreSQL (`_postgres_common`)."""
     parsed = parse(q)
     phrases = [
         (tokens, prefix or (index == len(parsed) - 1 and len(tokens[-1]) >= PREFIX_MIN))
@@ -338,6 +338,15 @@ def similar(
     if not phrases:
         return []
     if _vendor(candidates) == "postgresql":
+        common = _postgres_common(candidates.db)
+        # A word being typed (a prefix) matches at least the cases of the word itself.
+        phrases = [
+            (tokens, prefix)
+            for tokens, prefix in phrases
+            if len(tokens) > 1 or tokens[0] not in common
+        ]
+        if not phrases:
+            return []
         query = SearchQuery(
             _postgres_query(phrases, subjects_only=subjects_only, any_word=True),
             config="simple",
@@ -365,6 +374,30 @@ def similar(
             ),
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def _postgres_common(using: str) -> frozenset[str]:
+    """The words in more than RANK_COMMON cases, from PostgreSQL's statistics of the stored
+    vectors: ANALYZE keeps a tsvector column's most common lexemes with the share of rows
+    holding each, and the table's row count (one catalog read, no scan; words it has not
+    sampled as common are taken as uncommon)."""
+    table = CaseSearch._meta.db_table
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            "SELECT s.most_common_elems::text::text[], s.most_common_elem_freqs, c.reltuples "
+            "FROM pg_stats s JOIN pg_class c ON c.relname = s.tablename "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = s.schemaname "
+            "WHERE s.tablename = %s AND s.attname = 'document' "
+            "AND s.schemaname = ANY(current_schemas(false))",
+            [table],
+        )
+        row = cursor.fetchone()
+    if row is None or row[0] is None:
+        return frozenset()
+    words, shares, rows = row
+    return frozenset(
+        word for word, share in zip(words, shares, strict=False) if share * rows > RANK_COMMON
+    )
 
 
 def message_text(body: str, attachment_set: AttachmentSet | None) -> str:
