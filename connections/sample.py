@@ -38,6 +38,7 @@ from connections.metrics import DAY, window_end  # noqa: E402
 from connections.sample_checks_a import seed_checks_a  # noqa: E402
 from connections.sample_limits import seed_limits  # noqa: E402
 from connections.sample_perfcost import seed_perfcost  # noqa: E402
+from connections.sample_quotas import seed_quotas  # noqa: E402
 
 if TYPE_CHECKING:
     from moto.server import ThreadedMotoServer
@@ -166,6 +167,7 @@ def seed(endpoint_url: str, *, now: datetime | None = None) -> None:
     _seed_rds(client, metrics)
     _backdate_databases(now - DATABASE_AGE)
     seed_limits(client, metrics)
+    seed_quotas(client, metrics)
     seed_perfcost(client, metrics, now)
     seed_checks_a(client, now, metrics.daily)
     # Where the demo's event rules deliver (an SQS target reached through the connection).

@@ -14,11 +14,13 @@
 - An Aurora cluster in us-east-1 with 4 of its 5 IAM roles (RDS Cluster Roles: yellow).
 
 EC2 On-Demand Instances trips without help: the two us-east-1 instances hold 4 of the 5
-Standard vCPUs a new account gets. The quotas of the other limit checks are out of a cheap
-seed's reach (hundreds or thousands of Auto Scaling groups, launch configurations, stacks,
-hosted zones, health checks, delegation sets, snapshots, shards; 1 TiB magnetic volumes by
-the dozen; dozens of RDS instances, groups, subscriptions or replicas), so those checks show
-green.
+Standard vCPUs a new account gets. `connections.sample_quotas` fills the quotas a few dozen
+calls can reach (Kinesis, Application and Network Load Balancers, most RDS quotas). The others
+are out of a cheap seed's reach (hundreds or thousands of Auto Scaling groups, launch
+configurations, stacks, hosted zones, health checks, EBS snapshots; 1 TiB magnetic volumes by
+the dozen; 80 delegation sets or RDS snapshots, 40 subnet groups or cluster parameter groups,
+18 more DB instances; 16 Classic Load Balancers set up so the ELB checks find nothing to flag), so
+those checks show green.
 """
 
 from __future__ import annotations
