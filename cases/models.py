@@ -146,6 +146,15 @@ class Case(TimestampedModel):
                 condition=Q(test_step_due_at__isnull=False),
                 name="case_test_step_due",
             ),
+            # The purge's batches, oldest first: resolved cases not on hold, by creation. Without
+            # it a run that found nothing walked every resolved case (0.3 s at a million).
+            # The status leads (not a condition of the index): with a status equality the
+            # planner otherwise prefers case_status_age and sorts, lacking statistics.
+            models.Index(
+                fields=["status", "created_at", "id"],
+                condition=Q(legal_hold_at__isnull=True),
+                name="case_purge_due",
+            ),
             # The purge's count of the cases it keeps for a legal hold.
             models.Index(
                 fields=["created_at"],

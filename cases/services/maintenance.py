@@ -208,28 +208,30 @@ def cases_purge(*, batch_size: int = 2000, now: datetime | None = None) -> int:
 def _purge(batch_size: int, now: datetime) -> int:
     cutoff = now - timedelta(days=settings.SUPPORTCENTER_CASE_RETENTION_DAYS)
     purged = 0
-    after = 0  # keyset: each batch starts past the last one's cases (see cases_auto_resolve)
+    # Oldest first along case_purge_due, each batch from the last one's creation time on: its
+    # cases are deleted, so reading that instant again finds only those another worker holds
+    # (skipped) — no OR of a two-column keyset, which SQLite would read the index for whole.
+    since = None
     while True:
         with transaction.atomic():
+            # A case still being worked on is kept, however old: only resolved history goes,
+            # and none on legal hold (the index's own condition).
+            due = Case.objects.filter(
+                created_at__lt=cutoff, status=CaseStatus.RESOLVED, legal_hold_at__isnull=True
+            )
+            if since is not None:
+                due = due.filter(created_at__gte=since)
             rows = list(
-                Case.objects.select_for_update(skip_locked=True)
-                # A case still being worked on is kept, however old: only resolved history goes,
-                # and none on legal hold.
-                .filter(
-                    created_at__lt=cutoff,
-                    status=CaseStatus.RESOLVED,
-                    legal_hold_at__isnull=True,
-                    pk__gt=after,
-                )
-                .order_by("pk")
-                .values_list("pk", "case_id")[:batch_size]
+                due.select_for_update(skip_locked=True)
+                .order_by("created_at", "pk")
+                .values_list("pk", "case_id", "created_at")[:batch_size]
             )
             if not rows:
                 _report_held(cutoff, batch_size, purged)
                 return purged
-            batch = [pk for pk, _case_id in rows]
-            after = batch[-1]
-            keys = _delete_cases(batch, topics=[case_id for _pk, case_id in rows])
+            batch = [pk for pk, _case_id, _created in rows]
+            since = rows[-1][2]
+            keys = _delete_cases(batch, topics=[case_id for _pk, case_id, _created in rows])
             audit.record(
                 actor=SYSTEM,
                 event_name=AuditEventName.PURGE_CASES,
