@@ -126,6 +126,12 @@ class Case(TimestampedModel):
             models.Index(
                 fields=["account", "severity", "-created_at"], name="case_account_severity_created"
             ),
+            # The list's other orders (subject A to Z, recently updated), read from an index
+            # rather than sorting the account's cases; ties newest display id first.
+            models.Index(fields=["account", "subject", "-display_id"], name="case_account_subject"),
+            models.Index(
+                fields=["account", "-updated_at", "-display_id"], name="case_account_updated"
+            ),
             models.Index(fields=["status", "first_response_due_at"], name="case_queue"),
             models.Index(fields=["status", "status_changed_at"], name="case_status_age"),
             # The SLA-warning job: unanswered cases not warned yet, by when they are due one.

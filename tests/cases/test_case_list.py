@@ -194,6 +194,8 @@ def test_the_walk_plan_keeps_to_the_account(
         ({"state": "resolved"}, "case_account_status_created"),
         ({"status": "unassigned"}, "case_account_status_created"),
         ({}, "case_account_created"),
+        ({"sort": "subject"}, "case_account_subject"),
+        ({"sort": "updated"}, "case_account_updated"),
     ],
 )
 def test_each_filter_reads_its_index(business_account, root, filters, index) -> None:
