@@ -9,6 +9,7 @@ from django import forms
 from django.conf import settings
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cases.models import CallbackWhen, CaseStatus, Language
 from catalog.models import CaseType, Category, ContactMethod, PlanSeverity, Service, SupportPlan
@@ -26,12 +27,11 @@ def split_addresses(value: str) -> list[str]:
 
 
 def _duration(minutes: int) -> str:
+    """A response time as AWS's plan pages write it: "24 hours", "1 hour", "15 minutes"."""
     if minutes % 60:
         return _("%(n)d minutes") % {"n": minutes}
     hours = minutes // 60
-    if hours % 24 == 0 and hours >= 24:
-        return _("%(n)d day(s)") % {"n": hours // 24}
-    return _("%(n)d hour(s)") % {"n": hours}
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
 
 
 class MultipleFileInput(forms.ClearableFileInput):

@@ -162,6 +162,9 @@ def case_add_communication(
     if _cc_added(case, actor, merged_cc):
         fields.append("cc_email_addresses")
     case.save(update_fields=fields)
+    # Whoever answers Support has read its answer (through the API as well as the page).
+    if actor.user is not None:
+        case_mark_read(case=case, user=actor.user)
     request_parameters: dict[str, object] = {"caseId": case.case_id}
     if attachment_set is not None:
         request_parameters["attachmentSetId"] = attachment_set.attachment_set_id

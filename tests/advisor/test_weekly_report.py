@@ -260,13 +260,21 @@ def test_the_preferences_page_saves_each_persons_own_choice(client, account) -> 
     assert account.contact_email not in page.split('id="weekly-recipients"')[1].split("</ul>")[0]
 
     # An IAM user sets their own, and does not see the account's addresses.
-    carol = factories.make_iam_user(account, email="carol@example.com", policy=None)
+    # Without Trusted Advisor permissions the page is refused, as the dashboard is.
+    dave = factories.make_iam_user(account, email="dave@example.com", policy=None)
+    client.force_login(dave)
+    assert client.get(url).status_code == 403
+    carol = factories.make_iam_user(
+        account, email="carol@example.com", policy="SupportCenterTrustedAdvisorAccess"
+    )
     client.force_login(carol)
     page = client.get(url).content.decode()
     assert OPS not in page and "weekly-recipients" not in page
     assert "Your address is among the recipients." not in page
-    client.post(url, {"receives": "on"})
+    saved = client.post(url, {"receives": "on"}, follow=True).content.decode()
     assert WeeklyReportPreference.objects.get(user=carol).receives is True
+    # Her address is not a recipient: the page says so rather than promise the email.
+    assert "your address is not one of them" in saved
     assert WeeklyReportPreference.objects.get(user=root).receives is False
     # The pages where people look for it link to it.
     client.force_login(root)

@@ -185,3 +185,18 @@ def test_held_cases_are_neither_purged_nor_auto_resolved(business_account, root,
         holds.case_legal_hold_release(case=case, actor=engineer)
     with time_machine.travel(start + timedelta(days=366), tick=False):
         assert cases_purge() == 2
+
+
+def test_an_action_swapped_in_replaces_the_last_loads_notices(
+    root_client, business_account, root
+) -> None:
+    case = factories.make_case(business_account, root)
+    url = reverse("cases:detail", args=[case.case_id])
+    root_client.post(reverse("cases:legal-hold", args=[case.case_id, "place"]))
+    assert "The case is on legal hold." in root_client.get(url).content.decode()
+    # Resolving through htmx swaps the case's body in; the hold's notice must not linger above.
+    swapped = root_client.post(
+        reverse("cases:resolve", args=[case.case_id]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    notices = swapped.split('<div id="messages" hx-swap-oob="true">')[1].split("</div>")[0]
+    assert "legal hold" not in notices

@@ -104,3 +104,13 @@ def test_the_marks_cost_one_query_a_page_whatever_its_depth(
     with django_assert_num_queries(6):
         client.get(reverse("cases:list") + "?" + after.group(1).replace("&amp;", "&"))
     assert first.count('class="unread"') == 1  # the newest was read, the one after it not
+
+
+def test_replying_to_an_answer_reads_it(client, business_account, root, engineer) -> None:
+    case = factories.make_case(business_account, root)
+    _answer(case, engineer)
+    case.refresh_from_db()
+    # A reply through the API or the page: the customer has read what they answer.
+    services.case_add_communication(case=case, actor=root, body="Thanks, trying that now.")
+    client.force_login(root.user)
+    assert _unread(client) == []

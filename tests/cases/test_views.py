@@ -56,7 +56,7 @@ def test_create_case_end_to_end(root_client, business_account) -> None:
     page = root_client.get(reverse("cases:create"))
     assert page.status_code == 200
     assert b"Production system impaired" in page.content
-    assert b"first response within 4 hour(s)" in page.content
+    assert b"first response within 4 hours" in page.content
     log = SimpleUploadedFile("trace.log", b"stack trace", content_type="text/plain")
     response = root_client.post(
         reverse("cases:create"),
