@@ -36,6 +36,7 @@ from django.utils import timezone  # noqa: E402
 
 from connections.metrics import DAY, window_end  # noqa: E402
 from connections.sample_checks_a import seed_checks_a  # noqa: E402
+from connections.sample_ids import IMAGE_ID, SAMPLE_ACCOUNT_ID  # noqa: E402
 from connections.sample_limits import seed_limits  # noqa: E402
 from connections.sample_perfcost import seed_perfcost  # noqa: E402
 from connections.sample_quotas import seed_quotas  # noqa: E402
@@ -43,7 +44,6 @@ from connections.sample_quotas import seed_quotas  # noqa: E402
 if TYPE_CHECKING:
     from moto.server import ThreadedMotoServer
 
-SAMPLE_ACCOUNT_ID = "123456789012"  # moto's default account
 SAMPLE_REGIONS = ("us-east-1", "eu-west-1")
 SAMPLE_CREDENTIALS = {
     "aws_access_key_id": "AKIASAMPLEENVIRONMNT",
@@ -52,8 +52,6 @@ SAMPLE_CREDENTIALS = {
 MARKER_BUCKET = "supportcenter-sample-marker"
 EVENTS_QUEUE = "support-center-events"
 EVENTS_QUEUE_ARN = f"arn:aws:sqs:us-east-1:{SAMPLE_ACCOUNT_ID}:{EVENTS_QUEUE}"
-# moto does not check AMI ids unless MOTO_ENABLE_AMI_VALIDATION is set; any well-formed id runs.
-IMAGE_ID = "ami-12c6146b"
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 LOG_DELIVERY = "http://acs.amazonaws.com/groups/s3/LogDelivery"

@@ -17,6 +17,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from connections.sample_ids import SAMPLE_ACCOUNT_ID
+
 SAMPLE_ZONE = "example-store.com"
 # The sample's IAM certificate expires this long after seeding: inside the week the CloudFront
 # check warns about, for the first days of a demo.
@@ -249,7 +251,7 @@ def _seed_rds_access(client: Callable[..., Any], daily: Callable[..., None]) -> 
 def _seed_elb_listeners(elb: Any) -> None:
     # app-lb also serves HTTPS, with a policy from 2015 (yellow); legacy-web has no secure
     # listener at all (yellow).
-    certificate = "arn:aws:iam::123456789012:server-certificate/sample-shop"
+    certificate = f"arn:aws:iam::{SAMPLE_ACCOUNT_ID}:server-certificate/sample-shop"
     elb.create_load_balancer_listeners(
         LoadBalancerName="app-lb",
         Listeners=[

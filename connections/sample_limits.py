@@ -28,13 +28,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from connections.sample_ids import IMAGE_ID
+
 SES_SENDER = "alerts@example.com"
 # SES counts every recipient of a message against the quota.
 SES_RECIPIENTS_SENT = 170
 SES_RECIPIENTS_PER_MESSAGE = 50  # SES's maximum per message
 
 WAREHOUSE_REGION = "eu-west-1"
-WAREHOUSE_IMAGE = "ami-12c6146b"
 # (name, type, size GiB, provisioned IOPS): 16 TiB is the largest gp2, io1, st1 or sc1 volume.
 WAREHOUSE_VOLUMES = (
     *((f"warehouse-ssd-{n}", "gp2", 16_384, None) for n in (1, 2, 3)),
@@ -136,7 +137,7 @@ def _seed_dynamodb(dynamodb: Any) -> None:
 def _seed_warehouse(ec2: Any, metrics: DailyMetrics) -> None:
     zone = f"{WAREHOUSE_REGION}a"
     instance = ec2.run_instances(
-        ImageId=WAREHOUSE_IMAGE,
+        ImageId=IMAGE_ID,
         MinCount=1,
         MaxCount=1,
         InstanceType="r5.large",

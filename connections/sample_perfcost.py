@@ -30,14 +30,12 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from connections.metrics import DAY
+from connections.sample_ids import IMAGE_ID
+from connections.sample_ids import SAMPLE_ACCOUNT_ID as ACCOUNT_ID
 
 if TYPE_CHECKING:
     from connections.sample import _MetricWriter
 
-# connections.sample's SAMPLE_ACCOUNT_ID and IMAGE_ID (that module imports this one, so it
-# cannot be imported from here; tests/advisor/test_sample_perfcost.py keeps them equal).
-ACCOUNT_ID = "123456789012"
-IMAGE_ID = "ami-12c6146b"
 HOUR = timedelta(hours=1)
 FIVE_MINUTES = timedelta(minutes=5)
 # The age the sample claims for its Redshift clusters: the check leaves out week-old ones.

@@ -404,22 +404,13 @@ def regional_limit_check(
     `measures(env, region)` returns (service limits are core checks, on every plan)."""
 
     def register(measures: LimitMeasures) -> Evaluate:
-        @check(
-            check_id,
-            name=name,
-            core=True,
-            lead=lead,
-            criteria=LIMIT_CRITERIA,
-            action=LIMIT_ACTION,
-            resources=[*resources, SERVICE_QUOTAS_DOCS],
-        )
         def evaluate(env: Environment) -> Evaluation:
             def evaluate_region(region: str) -> Evaluation:
                 return measure_limits(env, region, measures(env, region))
 
             return per_region(env, evaluate_region)
 
-        return evaluate
+        return _limit_check(check_id, name, lead, resources)(evaluate)
 
     return register
 
@@ -436,18 +427,28 @@ def global_limit_check(
     abandoned with AWS's error."""
 
     def register(measures: Callable[[Environment], Sequence[Measure]]) -> Evaluate:
-        @check(
-            check_id,
-            name=name,
-            core=True,
-            lead=lead,
-            criteria=LIMIT_CRITERIA,
-            action=LIMIT_ACTION,
-            resources=[*resources, SERVICE_QUOTAS_DOCS],
-        )
         def evaluate(env: Environment) -> Evaluation:
             return measure_limits(env, None, measures(env))
 
-        return evaluate
+        return _limit_check(check_id, name, lead, resources)(evaluate)
 
     return register
+
+
+def _limit_check(
+    check_id: str,
+    name: str | Promise,
+    lead: str | Promise,
+    resources: Sequence[tuple[str | Promise, str]],
+) -> Callable[[Evaluate], Evaluate]:
+    """`check` with what every service-limit check shares: core on every plan, the limit
+    criteria and action, and the Service Quotas documentation."""
+    return check(
+        check_id,
+        name=name,
+        core=True,
+        lead=lead,
+        criteria=LIMIT_CRITERIA,
+        action=LIMIT_ACTION,
+        resources=[*resources, SERVICE_QUOTAS_DOCS],
+    )
