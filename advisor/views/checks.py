@@ -124,6 +124,8 @@ def _check_context(
         "can_include": allowed(request, INCLUDE),
         # "Ask for help with this" opens the case form: only for those who may open cases.
         "can_ask": allowed(request, CREATE_CASE),
+        # A limit's finding asks for more: the link opens a service limit increase case.
+        "is_limit_check": spec.category == "service_limits",
         **_refresh_context(request, state, connected=connected),
         **extra,
     }
