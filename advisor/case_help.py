@@ -174,7 +174,7 @@ def _describe(spec: CheckSpec, status: str, computed_at: Any, rows: list[CheckRe
     for index, row in enumerate(rows, start=1):
         lines += ["", _("Resource %(number)d: %(arn)s") % {"number": index, "arn": row.arn}]
         lines.append(_("Result: %(status)s") % {"status": CheckStatus(row.status).label})
-        # The headings are API facts (English), as on the check page and in its download.
+        # The headings as the API and the CSV download name them (AWS's English), for Support.
         lines += [
             f"  {heading}: {value}"
             for heading, value in zip(spec.metadata, row.metadata, strict=False)
