@@ -146,7 +146,10 @@ class Case(TimestampedModel):
                 fields=["account", "-updated_at", "-display_id"], name="case_account_updated"
             ),
             models.Index(fields=["status", "first_response_due_at"], name="case_queue"),
-            models.Index(fields=["status", "status_changed_at"], name="case_status_age"),
+            # Auto-resolve's batches walk it in (status_changed_at, id) order: with the id in
+            # the index, cases that changed at the same instant (an import, a bulk change)
+            # come in order too; without it PostgreSQL sorted every such case for each batch.
+            models.Index(fields=["status", "status_changed_at", "id"], name="case_status_age"),
             # The SLA-warning job: unanswered cases not warned yet, by when they are due one.
             models.Index(
                 fields=["first_response_warn_at"],
