@@ -415,7 +415,8 @@ class CaseSearch(models.Model):
     """A case's searchable text, as `cases.search` prepares it (lower-cased words separated by
     spaces, CJK characters one word each): the subject and the correspondence customers see,
     never internal notes. The database's full-text engine indexes it: an FTS5 table kept by
-    triggers on SQLite, a GIN expression index on PostgreSQL (both made in migration 0008)."""
+    triggers on SQLite (migration 0008), on PostgreSQL a stored tsvector with its GIN index,
+    written by a trigger with the case's account as a lexeme (0011, 0016)."""
 
     case = models.OneToOneField(
         Case, primary_key=True, on_delete=models.CASCADE, related_name="search_text"

@@ -12,7 +12,8 @@ the ranking.
 
 The index is kept by the services that write cases and correspondence (`index_case`,
 `index_append`); migration 0008 made the engines' structures and filled them for older cases,
-and 0011 stores PostgreSQL's tsvector in a generated column.
+0011 stores PostgreSQL's tsvector in a column, and 0016 has a trigger write it, with the case's
+account as a lexeme (`account_lexeme`) for the customer's list.
 """
 
 from __future__ import annotations
@@ -127,9 +128,10 @@ def _vendor(queryset: QuerySet[Case]) -> str:
 
 
 def _document() -> RawSQL:
-    # The stored vector of migration 0011 (weights: subject A, correspondence B). Named in SQL,
-    # not a model field: SQLite has no such column. Only in queries whose base table is
-    # cases_casesearch, which Django leaves unaliased.
+    # The stored vector of migrations 0011 and 0016 (weights: subject A, correspondence B; the
+    # account's lexeme without position or weight). Named in SQL, not a model field: SQLite
+    # has no such column. Only in queries whose base table is cases_casesearch, which Django
+    # leaves unaliased.
     return RawSQL(f'"{CaseSearch._meta.db_table}"."document"', [], output_field=SearchVectorField())
 
 
