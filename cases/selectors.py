@@ -167,7 +167,8 @@ def communication_cursor_after(communication: Communication) -> Cursor:
 CASE_LIST_ORDERS: dict[str, tuple[SortKey, ...]] = {
     "newest": (SortKey("created_at", descending=True),),
     "oldest": (SortKey("created_at"),),
-    "severity": (SortKey("severity_level", descending=True),),
+    # Five levels: a page seeks on (level, display id) together (`SortKey.shared`).
+    "severity": (SortKey("severity_level", descending=True, shared=True),),
     "subject": (SortKey("subject"),),
     "updated": (SortKey("updated_at", descending=True),),
 }

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.principals import SYSTEM
@@ -20,10 +21,11 @@ from cases.models import Case, CaseSearch
 from cases.selectors import case_list_for_principal
 from catalog import services as catalog_services
 from catalog.models import Severity
-from core.paging import keyset_order
+from core.paging import cursor_after, keyset_order, keyset_page
 from tests import factories
 
 NEXT = re.compile(r'href="\?([^"]*cursor=[^"]+)" rel="next"')
+PREVIOUS = re.compile(r'href="\?([^"]*cursor=[^"]+)" rel="prev"')
 SUBJECT = re.compile(r'<a href="/support/cases/case-[^"]+/">([^<]+)</a>')
 POSTGRES = connection.vendor == "postgresql"
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -35,9 +37,9 @@ def root_client(client, business_account):
     return client
 
 
-def _page(client, query: str) -> tuple[list[str], str | None]:
+def _page(client, query: str, link: re.Pattern[str] = NEXT) -> tuple[list[str], str | None]:
     body = client.get(reverse("cases:list") + "?" + query).content.decode()
-    after = NEXT.search(body)
+    after = link.search(body)
     return SUBJECT.findall(body), html.unescape(after.group(1)) if after else None
 
 
@@ -77,6 +79,33 @@ def test_highest_severity_first_pages_by_level_then_newest(
     assert after is None
     assert [s for page in pages for s in page] == [*expected, cases[3].subject]
     assert "Not mine" not in [s for page in pages for s in page]
+    # Back by the Previous links (read backwards from the cursor), across the levels.
+    back: list[list[str]] = []
+    query_back = _page(root_client, query, PREVIOUS)[1]
+    while query_back is not None:
+        subjects, query_back = _page(root_client, query_back, PREVIOUS)
+        back.insert(0, subjects)
+    assert back == pages[:-1]
+
+
+@pytest.mark.skipif(POSTGRES, reason="SQLite's plan; PostgreSQL's is the same row comparison")
+def test_a_deep_page_by_severity_seeks_on_level_and_display_id(business_account, root) -> None:
+    for code in ["low", "urgent", "normal", "high"] * 2:
+        factories.make_case(business_account, root, severity_code=code)
+    listed = case_list_for_principal(root, sort="severity", state="open")
+    row = keyset_order(listed.queryset, listed.keys)[3]
+    cursor = cursor_after(row, listed.keys)
+    with CaptureQueriesContext(connection) as queries:
+        page = keyset_page(listed.queryset, listed.keys, cursor=cursor, limit=2)
+    captured = [q["sql"] for q in queries.captured_queries if "cases_case" in q["sql"]]
+    assert [c.pk for c in page.items] == [
+        c.pk for c in keyset_order(listed.queryset, listed.keys)[4:6]
+    ]
+    sql = captured[0]
+    with connection.cursor() as cursor_db:
+        cursor_db.execute("EXPLAIN QUERY PLAN " + sql.replace("%", "%%"))
+        plan = "\n".join(str(r) for r in cursor_db.fetchall())
+    assert "(severity_level,display_id)<(?,?)" in plan, plan
 
 
 @pytest.mark.skipif(POSTGRES, reason="SQLite's planner, without statistics, as on a new install")
@@ -243,6 +272,7 @@ def test_words_in_one_account_agree_with_every_plan(
     assert scoped == {q: found(q, None) for q in QUERIES}
     monkeypatch.setattr(search, "MATCH_SET_LIMIT", 0)
     monkeypatch.setattr(search, "MATCH_SET_LIMIT_POSTGRES", 0)
+    monkeypatch.setattr(search, "MATCH_SET_LIMIT_POSTGRES_ACCOUNT", 0)
     assert scoped == {q: found(q, business_account.pk) for q in QUERIES}
     assert len(scoped["throttling"]) == 1
     assert len(scoped["throttl*"]) == (1 if subjects_only else 2)  # "throttled calls"
@@ -286,5 +316,6 @@ def test_another_accounts_cases_never_match_in_the_list(
         if limit is not None:
             monkeypatch.setattr(search, "MATCH_SET_LIMIT", limit)
             monkeypatch.setattr(search, "MATCH_SET_LIMIT_POSTGRES", limit)
+            monkeypatch.setattr(search, "MATCH_SET_LIMIT_POSTGRES_ACCOUNT", limit)
         subjects, after = _page(root_client, "q=quota&state=all")
         assert (subjects, after) == (["Quota exceeded here"], None)
