@@ -54,6 +54,7 @@ from accounts.principals import SYSTEM
 from accounts.services import account_create, engineer_create
 from catalog.models import Category, Service
 from cases.models import Case, CaseSearch, Communication
+from cases.services.severities import severity_fields
 from core import ids
 from core.models import Sequence
 from core.services import sequence_next
@@ -103,7 +104,8 @@ for offset in range(0, total, batch):
                 account=accounts[i % len(accounts)],
                 case_id=ids.case_id_new("999900000000", created),
                 display_id=last + rank - offset, case_type="technical",
-                service=service, category=category, severity=severity, subject=f"Bench case {{i}}",
+                service=service, category=category, **severity_fields(severity),
+                subject=f"Bench case {{i}}",
                 status=status, submitted_by="bench@example.com", created_at=created,
                 status_changed_at=changed, resolved_at=changed if status == "resolved" else None,
                 first_response_due_at=created + timedelta(hours=4),

@@ -140,14 +140,15 @@ def cases_top_up(
     randomly.shuffle(kinds)
     vocabulary = Vocabulary(seed=total)
     service = Service.objects.get(code="amazon-elastic-compute-cloud-linux")
-    severities = [s.pk for s in Severity.objects.order_by("pk")]
+    severities = [(s.pk, s.level) for s in Severity.objects.order_by("pk")]
     case_rows = Writer(
         Case,
         account=account,
         case_type="technical",
         service=service,
         category=Category.objects.get(service=service, code="instance-issue"),
-        severity_id=severities[0],
+        severity_id=severities[0][0],
+        severity_level=severities[0][1],
         updated_at=now,
     )
     communication_rows = Writer(
@@ -191,7 +192,8 @@ def cases_top_up(
                 case_rows.add(
                     case_id=ids.case_id_new(account.account_id, created),
                     display_id=display_ids[i],
-                    severity_id=severities[n % len(severities)],
+                    severity_id=severities[n % len(severities)][0],
+                    severity_level=severities[n % len(severities)][1],
                     subject=subject,
                     status=str(status),
                     submitted_by=submitter,

@@ -7,7 +7,11 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import effects
+        from cases.services.severities import cases_relevel
+        from catalog.services import severity_level_follow
         from notifications.services import renderer_register
 
         # Jobs queue status emails that the sender composes (`cases.effects`).
         renderer_register(effects.STATUS_EMAIL, effects.case_status_email_render)
+        # A severity's level is copied beside each case (`Case.severity_level`).
+        severity_level_follow(cases_relevel)

@@ -63,6 +63,7 @@ from cases.services.communications import (
     case_support_reply,
     case_support_reply_with_files,
 )
+from cases.services.severities import severity_fields
 from cases.services.support import case_callback_record, case_reclassify
 from cases.services.validation import (
     MSG_SUBJECT_EMPTY,
@@ -258,7 +259,7 @@ def case_create(
         case_type=service.case_type,
         service=service,
         category=category,
-        severity=cell.severity,
+        **severity_fields(cell.severity),
         subject=clean_subject,
         status=CaseStatus.UNASSIGNED,
         language=language,

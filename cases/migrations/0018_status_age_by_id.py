@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_account_contact_phone_account_language_and_more'),
-        ('cases', '0015_fewer_case_indexes'),
+        ('cases', '0017_fewer_case_indexes'),
         ('catalog', '0006_service_is_security'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -59,7 +59,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('accounts', '0004_account_contact_phone_account_language_and_more'),
-        ('cases', '0014_list_sort_indexes'),
+        ('cases', '0016_search_document_account'),
         ('catalog', '0006_service_is_security'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
