@@ -16,7 +16,7 @@ REDUNDANT = (
     ("cases_caseevent", "case_id"),
     ("cases_communication", "case_id"),
 )
-RELATED = 'CREATE INDEX "case_related" ON "cases_case" ("related_case_id") WHERE "related_case_id" IS NOT NULL'
+RELATED = 'CREATE INDEX IF NOT EXISTS "case_related" ON "cases_case" ("related_case_id") WHERE "related_case_id" IS NOT NULL'
 
 
 def _single_column_indexes(connection, table, column):
