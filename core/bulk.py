@@ -130,8 +130,8 @@ def insert_rows(
             # placeholder per value, which psycopg splits out of the statement's text with a
             # regular expression on every call (a third of a job's time at 2,000 rows of 24
             # columns), and an array per column is quoted element by element in Python. One
-            # JSON document instead, encoded in C and read by the server into the table's row
-            # type: the statement is short and the same for every batch.
+            # JSON document instead, encoded in C and read by the server as the table's rows;
+            # the statement is short and the same for every batch.
             columns = [field.column for field in fields]
             document = json.dumps(
                 [dict(zip(columns, row, strict=True)) for row in params],

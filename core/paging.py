@@ -191,21 +191,37 @@ def _row_after(
         return None
     if any(value is None for value in key):
         return None
-    connection = connections[queryset.db]
-    table = connection.ops.quote_name(queryset.model._meta.db_table)
-    names, values = [], []
-    for sort_key, value in zip(keys, key, strict=True):
+    fields = []
+    for sort_key in keys:
         field, nullable = _model_field(queryset.model, sort_key.field)
         if field is None or nullable or "__" in sort_key.field or not field.concrete:
             return None
-        names.append(f"{table}.{connection.ops.quote_name(field.column)}")
-        values.append(field.get_db_prep_value(value, connection, prepared=False))
-    marks = ", ".join(["%s"] * len(values))
-    comparison = "<" if columns[0].down else ">"
-    condition = RawSQL(
-        f"({', '.join(names)}) {comparison} ({marks})", values, output_field=models.BooleanField()
+        fields.append(field)
+    return row_comparison(
+        fields, key, "<" if columns[0].down else ">", using=queryset.db or "default"
     )
-    return Q(condition)
+
+
+def row_comparison(
+    fields: Sequence[models.Field], values: Sequence[Any], comparison: str, *, using: str
+) -> Q:
+    """``(a, b, ...) > (x, y, ...)`` over one model's concrete, non-NULL `fields`, as one
+    condition an index on those columns seeks on (Django would expand it into ORs)."""
+    connection = connections[using]
+    table = connection.ops.quote_name(fields[0].model._meta.db_table)
+    names = [f"{table}.{connection.ops.quote_name(field.column)}" for field in fields]
+    prepared = [
+        field.get_db_prep_value(value, connection, prepared=False)
+        for field, value in zip(fields, values, strict=True)
+    ]
+    marks = ", ".join(["%s"] * len(prepared))
+    return Q(
+        RawSQL(
+            f"({', '.join(names)}) {comparison} ({marks})",
+            prepared,
+            output_field=models.BooleanField(),
+        )
+    )
 
 
 def _ranges_after(

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import models, transaction
-from django.db.models import ForeignObjectRel, Q, QuerySet
+from django.db.models import ForeignObjectRel, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop
 
@@ -32,6 +32,7 @@ from cases.models import (
 )
 from core import ids
 from core.bulk import among, insert_rows, job_cache
+from core.paging import row_comparison
 from notifications.services import notifications_discard
 
 logger = logging.getLogger(__name__)
@@ -83,8 +84,14 @@ def _auto_resolve(batch_size: int, now: datetime) -> int:
     cutoff = now - timedelta(days=days)
     notes = _auto_resolve_notes(days)
     resolved = 0
-    # Keyset over the (status, status_changed_at) index: each batch starts where the last one
-    # ended instead of walking past the cases it skipped (locked by another worker).
+    # Keyset over case_status_age (status, status_changed_at, id): each batch starts where the
+    # last one ended instead of walking past the cases it resolved (their old index entries stay
+    # until a vacuum) or skipped (locked by another worker). One row comparison, which the index
+    # seeks on (as an OR of two conditions it read every earlier entry of a set of cases that
+    # changed at one instant), and the same bound on the instant alone: PostgreSQL cannot
+    # estimate a row comparison, and guessing few rows it read all that remained and sorted
+    # them for each batch (240 ms with 40,000 left; 3 ms along the index).
+    keyset = [Case._meta.get_field("status_changed_at"), Case._meta.get_field("id")]
     after: tuple[datetime, int] | None = None
     while True:
         with transaction.atomic():
@@ -95,9 +102,9 @@ def _auto_resolve(batch_size: int, now: datetime) -> int:
                 legal_hold_at__isnull=True,
             )
             if after is not None:
-                moment, last = after
                 waiting = waiting.filter(
-                    Q(status_changed_at__gt=moment) | Q(status_changed_at=moment, pk__gt=last)
+                    row_comparison(keyset, after, ">", using=waiting.db),
+                    status_changed_at__gte=after[0],
                 )
             claimed = list(
                 waiting.select_for_update(skip_locked=True)
