@@ -1,5 +1,5 @@
 """Telling support engineers what needs them, in their console inbox and by email
-(`notifications.services.inbox_notify`, each event once per engineer):
+(`notifications.inbox.inbox_notify`, each event once per engineer):
 
 - a new case, to the engineers who cover its service (everyone, when nobody does);
 - a customer's reply to, or reopening of, a case assigned to you;
@@ -13,6 +13,7 @@ SLA alerts are always emailed. Called inside the transaction of the change (and 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,10 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, UserKind
 from cases.models import Case
-from notifications.services import Email, inbox_notify
+from core import rawload
+from notifications.inbox import Audience, audience_of, inbox_notify
+from notifications.models import InboxItem, InboxPreference
+from notifications.services import Email
 
 NEW_CASE = "new-case"
 CUSTOMER_REPLY = "customer-reply"
@@ -65,7 +69,13 @@ def covering_engineers(case: Case) -> list[User]:
     return covering or list(engineers)
 
 
-def _notify(case: Case, recipients: Iterable[User], kind: str, dedupe_key: str) -> None:
+def _notify(
+    case: Case,
+    recipients: Iterable[User],
+    kind: str,
+    dedupe_key: str,
+    audience: Audience | None = None,
+) -> None:
     path = reverse("console:case", args=[case.case_id])
     url = settings.SITE_URL.rstrip("/") + path
 
@@ -90,13 +100,71 @@ def _notify(case: Case, recipients: Iterable[User], kind: str, dedupe_key: str) 
         url=path,
         dedupe_key=dedupe_key,
         email=email,
-        always_email=kind in URGENT_KINDS and case.severity.level >= ALWAYS_EMAILED_LEVELS,
+        always_email=_always_emailed(case, kind),
         account=case.account,
+        audience=audience,
     )
 
 
-def alert_new_case(case: Case) -> None:
-    _notify(case, covering_engineers(case), NEW_CASE, f"{NEW_CASE}:{case.case_id}")
+def _always_emailed(case: Case, kind: str) -> bool:
+    return kind in URGENT_KINDS and case.severity.level >= ALWAYS_EMAILED_LEVELS
+
+
+def new_case_audience(case: Case) -> Audience:
+    """Whom `alert_new_case` tells about `case` (the engineers covering its service, or all
+    of them) and whom of them it emails, in one statement composed once (`core.rawload`): the
+    engineers with whether each covers the service, was told about the case already, and the
+    kinds it gets by email. A case's creation reads it before its transaction (nobody can be
+    told about a case that is not written yet)."""
+    dedupe_key = f"{NEW_CASE}:{case.case_id}"
+    width = rawload.width(User)
+    rows = rawload.fetch_all(
+        _new_case_audience_sql(), [case.service_id, dedupe_key, UserKind.ENGINEER]
+    )
+    engineers = [
+        (
+            rawload.instance(User, row[:width]),
+            bool(row[width]),
+            bool(row[width + 1]),
+            None
+            if row[width + 2] is None
+            else rawload.field_value(InboxPreference, "email_kinds", row[width + 2]),
+        )
+        for row in rows
+    ]
+    covering = [engineer for engineer in engineers if engineer[1]] or engineers
+    return audience_of(
+        [(user, told, wanted) for user, _, told, wanted in covering],
+        kind=NEW_CASE,
+        dedupe_key=dedupe_key,
+        always_email=_always_emailed(case, NEW_CASE),
+    )
+
+
+@functools.cache
+def _new_case_audience_sql() -> str:
+    q = rawload.quote
+    covers = User.services.field
+    return (
+        f"SELECT {rawload.columns(User, 'u')}, "
+        f"EXISTS(SELECT 1 FROM {q(covers.m2m_db_table())} s "
+        f"WHERE s.{q(covers.m2m_column_name())} = u.{q('id')} "
+        f"AND s.{q(covers.m2m_reverse_name())} = %s), "
+        f"EXISTS(SELECT 1 FROM {q(InboxItem._meta.db_table)} i "
+        f"WHERE i.{q('recipient_id')} = u.{q('id')} AND i.{q('dedupe_key')} = %s), "
+        f"p.{q('email_kinds')} "
+        f"FROM {q(User._meta.db_table)} u "
+        f"LEFT JOIN {q(InboxPreference._meta.db_table)} p ON p.{q('user_id')} = u.{q('id')} "
+        f"WHERE u.{q('kind')} = %s AND u.{q('is_active')} ORDER BY u.{q('id')}"
+    )
+
+
+def alert_new_case(case: Case, *, audience: Audience | None = None) -> None:
+    """Tell the covering engineers about a new case (`audience`: `new_case_audience`, read
+    before the change's transaction, or here)."""
+    if audience is None:
+        audience = new_case_audience(case)
+    _notify(case, audience.inbox, NEW_CASE, audience.dedupe_key, audience=audience)
 
 
 def alert_customer_activity(case: Case, *, event: str) -> None:

@@ -38,7 +38,7 @@ from events.kinds import (
     CaseEventName,
 )
 from events.models import EVENTS_REGION
-from events.services import event_publish, events_publish_many
+from events.services import EventTargets, event_publish, events_publish_many
 from notifications.models import Notification
 from notifications.services import Email, Queued, notification_enqueue, notifications_enqueue
 
@@ -148,14 +148,18 @@ def case_email_enqueue(
     body: str = "",
     origin: str = "",
     attachment_set: AttachmentSet | None = None,
+    recipients: Sequence[str] | None = None,
 ) -> Notification | None:
     """Queue the email about a case update; call it inside the change's transaction.
 
     `kind` is "created", "correspondence" or "status"; `body` is the text the update added, by
     `origin` ("customer" or "support"), with the files of `attachment_set` listed as links
-    (never attached: the files stay behind the sign-in). Returns None when nobody is to be told.
+    (never attached: the files stay behind the sign-in). `recipients`, when the change read them
+    before its transaction (`case_recipients`), saves the reads. Returns None when nobody is to
+    be told.
     """
-    recipients = case_recipients(case)
+    if recipients is None:
+        recipients = case_recipients(case)
     if not recipients:
         return None
     files = []
@@ -254,19 +258,26 @@ def _detail(
 
 
 def case_event_publish(
-    *, case: Case, event_name: CaseEventName, communication: Communication | None = None
+    *,
+    case: Case,
+    event_name: CaseEventName,
+    communication: Communication | None = None,
+    targets: EventTargets | None = None,
 ) -> dict[str, Any]:
     """Publish a "Support Case Update" event for `case`; call it inside the change's transaction.
 
     `communication` is the correspondence the event reports (AddCommunicationToCase): it fills
     `communication-id` and `origin` (CUSTOMER or AWS); both are empty for the other events, as
-    in AWS's samples. See `events.services.event_publish` for the side effects.
+    in AWS's samples. `targets` are the account's rules' targets if the change read them before
+    its transaction (`events.services.event_targets_for`). See `events.services.event_publish`
+    for the side effects.
     """
     return event_publish(
         account=case.account,
         source=CASE_SOURCE,
         detail_type=CASE_DETAIL_TYPE,
         detail=_detail(case, event_name, communication, timezone.now()),
+        targets=targets,
     )
 
 

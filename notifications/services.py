@@ -36,17 +36,15 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import DatabaseError
 from django.utils import timezone
 
-from accounts.models import Account, User
+from accounts.models import Account
 from core.bulk import among, insert_rows
 from core.outbox import Outbox, OutboxPolicy
-from notifications.models import InboxItem, InboxPreference, Notification, NotificationStatus
+from notifications.models import InboxItem, Notification, NotificationStatus
 from notifications.smtp import EmailBackend, end, outbox_connection, reply, start, uses_smtp
 from notifications.tasks import notifications_drain_task
 
 logger = logging.getLogger(__name__)
 
-# A preference of "every kind" (the default without a row): also the kinds added later.
-EVERY_KIND = ["*"]
 MAX_ATTEMPTS = 8
 # A claim this old belongs to a dead worker. A live one is either before its hand-over (where a
 # released claim stops it) or waiting for the server's one answer to the end of the message
@@ -428,85 +426,3 @@ def notifications_sweep() -> int:
     this run sent."""
     OUTBOX.release_stuck(timezone.now())
     return notifications_drain()
-
-
-# --- the console's inbox -------------------------------------------------------------------------
-
-
-def inbox_notify(
-    *,
-    recipients: Iterable[User],
-    kind: str,
-    topic: str,
-    title: str,
-    url: str,
-    dedupe_key: str,
-    email: Callable[[User], Email],
-    always_email: bool = False,
-    account: Account | None = None,
-) -> list[InboxItem]:
-    """Tell `recipients` about one event, in their inbox and, for those who get `kind` by email
-    (everyone, unless they turned it off; `always_email` overrides that), by email through the
-    outbox. Call it inside the transaction of the change. A recipient already told about
-    `dedupe_key` is not told again, so a retried change or job never notifies twice.
-    `email(recipient)` writes the message (in the recipient's language). Returns the new items.
-    """
-    people = {user.pk: user for user in recipients if user.is_active}
-    if not people:
-        return []
-    told = set(
-        InboxItem.objects.filter(recipient_id__in=people, dedupe_key=dedupe_key).values_list(
-            "recipient_id", flat=True
-        )
-    )
-    new = [user for pk, user in people.items() if pk not in told]
-    items = InboxItem.objects.bulk_create(
-        [
-            InboxItem(
-                recipient=user,
-                kind=kind,
-                topic=topic,
-                title=title[:300],
-                url=url[:500],
-                dedupe_key=dedupe_key[:200],
-            )
-            for user in new
-        ],
-        ignore_conflicts=True,
-    )
-    kinds = dict(
-        InboxPreference.objects.filter(user_id__in=[u.pk for u in new]).values_list(
-            "user_id", "email_kinds"
-        )
-    )
-    for user in new:
-        wanted = kinds.get(user.pk, EVERY_KIND)
-        if user.email and (always_email or EVERY_KIND == wanted or kind in wanted):
-            message = email(user)
-            notification_enqueue(
-                recipients=[user.email],
-                subject=message.subject,
-                body_text=message.body_text,
-                body_html=message.body_html,
-                kind=kind,
-                topic=topic,
-                account=account,
-            )
-    return items
-
-
-def inbox_mark_read(*, user: User, item_ids: Iterable[int] | None = None) -> int:
-    """Mark `user`'s items read: the given ones (others' ids are ignored), or all. Returns how
-    many changed."""
-    unread = InboxItem.objects.filter(recipient=user, read_at__isnull=True)
-    if item_ids is not None:
-        unread = unread.filter(pk__in=list(item_ids))
-    return unread.update(read_at=timezone.now(), updated_at=timezone.now())
-
-
-def inbox_preference_set(*, user: User, email_kinds: Iterable[str]) -> InboxPreference:
-    """Which kinds `user` gets by email from now on."""
-    preference, _ = InboxPreference.objects.update_or_create(
-        user=user, defaults={"email_kinds": sorted(set(email_kinds))}
-    )
-    return preference
