@@ -59,6 +59,7 @@ from core.services import sequence_next
 from events.kinds import CaseEventName
 from events.services import EventTargets, event_targets_for
 from notifications.inbox import Audience
+from notifications.services import notifications_batch
 
 DISPLAY_ID_SEQUENCE = "case-display-id"
 DISPLAY_ID_START = 1_000_001
@@ -286,19 +287,21 @@ def case_create_commit(draft: CaseDraft) -> Case:
         },
         response_elements={"caseId": case.case_id},
     )
-    case_email_enqueue(
-        case=case,
-        kind="created",
-        body=draft.body,
-        origin="customer",
-        attachment_set=attachment_set,
-        recipients=draft.recipients,
-    )
     case_event_publish(case=case, event_name=CaseEventName.CREATE_CASE, targets=draft.targets)
+    # The customers' email and the engineers' alerts: one INSERT, one drain after commit.
+    with notifications_batch():
+        case_email_enqueue(
+            case=case,
+            kind="created",
+            body=draft.body,
+            origin="customer",
+            attachment_set=attachment_set,
+            recipients=draft.recipients,
+        )
+        if draft.audience is not None:
+            alerts.alert_new_case(case, audience=draft.audience)
     if draft.audience is None:
         testmode.schedule_on_commit(case)
-    else:
-        alerts.alert_new_case(case, audience=draft.audience)
     return case
 
 
