@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -29,7 +30,7 @@ from cases.models import Case
 from core import rawload
 from notifications.inbox import Audience, audience_of, inbox_notify
 from notifications.models import InboxItem, InboxPreference
-from notifications.services import Email
+from notifications.services import Email, Queued
 
 NEW_CASE = "new-case"
 CUSTOMER_REPLY = "customer-reply"
@@ -69,35 +70,69 @@ def covering_engineers(case: Case) -> list[User]:
     return covering or list(engineers)
 
 
+# The renderer of alerts the sender composes (registered in `CasesConfig.ready`).
+ALERT_EMAIL = "cases.engineer_alert"
+
+
+def _alert_email(case: Case, engineer: User, kind: str) -> Email:
+    url = settings.SITE_URL.rstrip("/") + reverse("console:case", args=[case.case_id])
+    context = {"case": case, "kind": kind, "url": url}
+    # In the engineer's language and time zone, whoever's action caused the alert.
+    with (
+        translation.override(engineer.language or "en"),
+        timezone.override(ZoneInfo(engineer.viewing_time_zone)),
+    ):
+        context["what"] = str(KINDS[kind])
+        subject = render_to_string("cases/email/engineer_alert_subject.txt", context)
+        text = render_to_string("cases/email/engineer_alert.txt", context)
+        html = render_to_string("cases/email/engineer_alert.html", context)
+    return Email(subject=subject, body_text=text, body_html=html)
+
+
+def alert_email_render(context: dict[str, Any]) -> Email | None:
+    """An alert queued for the sender to compose (`alert_new_case`), as `_notify` would have
+    written it then; None once the case or the engineer is gone."""
+    case = (
+        Case.objects.select_related("account__plan", "service", "severity")
+        .filter(pk=context["case"])
+        .first()
+    )
+    engineer = User.objects.filter(pk=context["engineer"]).first()
+    if case is None or engineer is None:
+        return None
+    return _alert_email(case, engineer, context["kind"])
+
+
 def _notify(
     case: Case,
     recipients: Iterable[User],
     kind: str,
     dedupe_key: str,
     audience: Audience | None = None,
+    composed_by_sender: bool = False,
 ) -> None:
-    path = reverse("console:case", args=[case.case_id])
-    url = settings.SITE_URL.rstrip("/") + path
+    """Tell `recipients` (or the `audience` read before the change) about `case`. The emails are
+    written here, or, `composed_by_sender`, queued for the sender to write (after commit, from
+    the case as it is then: the change's transaction does not render them)."""
 
-    def email(engineer: User) -> Email:
-        context = {"case": case, "kind": kind, "url": url}
-        # In the engineer's language and time zone, whoever's action caused the alert.
-        with (
-            translation.override(engineer.language or "en"),
-            timezone.override(ZoneInfo(engineer.viewing_time_zone)),
-        ):
-            context["what"] = str(KINDS[kind])
-            subject = render_to_string("cases/email/engineer_alert_subject.txt", context)
-            text = render_to_string("cases/email/engineer_alert.txt", context)
-            html = render_to_string("cases/email/engineer_alert.html", context)
-        return Email(subject=subject, body_text=text, body_html=html)
+    def email(engineer: User) -> Email | Queued:
+        if composed_by_sender:
+            return Queued(
+                recipients=[engineer.email],
+                kind=kind,
+                template=ALERT_EMAIL,
+                context={"case": case.pk, "engineer": engineer.pk, "kind": kind},
+                topic=case.case_id,
+                account=case.account,
+            )
+        return _alert_email(case, engineer, kind)
 
     inbox_notify(
         recipients=recipients,
         kind=kind,
         topic=case.case_id,
         title=f"{case.display_id}: {case.subject}",
-        url=path,
+        url=reverse("console:case", args=[case.case_id]),
         dedupe_key=dedupe_key,
         email=email,
         always_email=_always_emailed(case, kind),
@@ -161,10 +196,18 @@ def _new_case_audience_sql() -> str:
 
 def alert_new_case(case: Case, *, audience: Audience | None = None) -> None:
     """Tell the covering engineers about a new case (`audience`: `new_case_audience`, read
-    before the change's transaction, or here)."""
+    before the change's transaction, or here). Their emails are composed by the sender
+    (`alert_email_render`), so the creation's transaction renders no template."""
     if audience is None:
         audience = new_case_audience(case)
-    _notify(case, audience.inbox, NEW_CASE, audience.dedupe_key, audience=audience)
+    _notify(
+        case,
+        audience.inbox,
+        NEW_CASE,
+        audience.dedupe_key,
+        audience=audience,
+        composed_by_sender=True,
+    )
 
 
 def alert_customer_activity(case: Case, *, event: str) -> None:

@@ -174,14 +174,7 @@ def case_email_enqueue(
         recipients = case_recipients(case)
     if not recipients:
         return None
-    files = []
-    if attachment_set is not None:
-        base = settings.SITE_URL.rstrip("/")
-        files = [
-            (a.file_name, base + reverse("cases:attachment", args=[case.case_id, a.attachment_id]))
-            for a in attachment_set.attachments.order_by("created_at", "id")
-        ]
-    subject, text, html = _render(case, kind, body, origin, files)
+    subject, text, html = _render(case, kind, body, origin, _files(case, attachment_set))
     return notification_enqueue(
         recipients=recipients,
         subject=subject,
@@ -191,6 +184,58 @@ def case_email_enqueue(
         topic=case.case_id,
         account=case.account,
     )
+
+
+def _files(case: Case, attachment_set: AttachmentSet | None) -> list[tuple[str, str]]:
+    """(file name, link) of the set's files: the links open the case's page after sign-in."""
+    if attachment_set is None:
+        return []
+    base = settings.SITE_URL.rstrip("/")
+    return [
+        (a.file_name, base + reverse("cases:attachment", args=[case.case_id, a.attachment_id]))
+        for a in attachment_set.attachments.order_by("created_at", "id")
+    ]
+
+
+# The renderer of a new case's email (registered in `CasesConfig.ready`).
+CREATED_EMAIL = "cases.created"
+
+
+def case_created_email_enqueue(*, case: Case, recipients: Sequence[str]) -> None:
+    """Queue a new case's email to `recipients` (`case_recipients`, read before the creation's
+    transaction), composed by the sender (`case_created_email_render`) from the case and its
+    first message, so the creation's transaction renders no template. Call it inside that
+    transaction."""
+    notifications_enqueue(
+        [
+            Queued(
+                recipients=recipients,
+                kind="created",
+                template=CREATED_EMAIL,
+                context={"case": case.pk, "status": case.status},
+                topic=case.case_id,
+                account=case.account,
+            )
+        ]
+    )
+
+
+def case_created_email_render(context: dict[str, Any]) -> Email | None:
+    """A new case's queued email (`case_created_email_enqueue`), as `case_email_enqueue` writes
+    one: the case's first message and its files, the status it was created with; None once
+    the case is gone."""
+    case = Case.objects.select_related("severity").filter(pk=context["case"]).first()
+    if case is None:
+        return None
+    first = (
+        case.communications.select_related("attachment_set").order_by("created_at", "id").first()
+    )
+    body = first.body if first is not None else ""
+    files = _files(case, first.attachment_set if first is not None else None)
+    subject, text, html = _render(
+        case, "created", body, "customer", files, status=context["status"]
+    )
+    return Email(subject=subject, body_text=text, body_html=html)
 
 
 # The renderer status emails queued by jobs name (registered in `CasesConfig.ready`).

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Account, User
 from notifications.models import InboxItem, InboxPreference
-from notifications.services import Email, notification_enqueue
+from notifications.services import Email, Queued, notification_enqueue, notifications_enqueue
 
 # A preference of "every kind" (the default without a row): also the kinds added later.
 EVERY_KIND = ["*"]
@@ -85,7 +85,7 @@ def inbox_notify(
     title: str,
     url: str,
     dedupe_key: str,
-    email: Callable[[User], Email],
+    email: Callable[[User], Email | Queued],
     always_email: bool = False,
     account: Account | None = None,
     audience: Audience | None = None,
@@ -94,7 +94,8 @@ def inbox_notify(
     (everyone, unless they turned it off; `always_email` overrides that), by email through the
     outbox. Call it inside the transaction of the change. A recipient already told about
     `dedupe_key` is not told again, so a retried change or job never notifies twice.
-    `email(recipient)` writes the message (in the recipient's language). `audience`, when the
+    `email(recipient)` writes the message (in the recipient's language), or names the renderer
+    the sender writes it with (a `Queued` to the recipient). `audience`, when the
     change read it before its transaction (`inbox_audience`), saves the reads. Returns the new
     items.
     """
@@ -118,8 +119,12 @@ def inbox_notify(
         ],
         ignore_conflicts=True,
     )
+    queued = []
     for user in audience.email:
         message = email(user)
+        if isinstance(message, Queued):
+            queued.append(message)
+            continue
         notification_enqueue(
             recipients=[user.email],
             subject=message.subject,
@@ -129,6 +134,8 @@ def inbox_notify(
             topic=topic,
             account=account,
         )
+    if queued:
+        notifications_enqueue(queued)
     return items
 
 

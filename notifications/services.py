@@ -116,51 +116,56 @@ def notification_enqueue(
 
     `topic` names what the message is about (a case id) so it can be discarded with it. Returns
     None when there is nobody to send it to. Side effect: after commit, a send task is queued
-    (best effort; the sweep covers failures).
+    (best effort; the sweep covers failures). Inside `notifications_batch` the row is written
+    when the batch ends (the instance returned is not saved).
     """
     if not recipients:
         return None
-    notification = Notification(
-        account=account,
-        topic=topic,
+    row = _row(
+        recipients=recipients,
         kind=kind,
-        recipients=list(recipients),
+        topic=topic,
+        account=account,
         subject=" ".join(subject.split())[:300],
         body_text=body_text,
         body_html=body_html,
-        next_attempt_at=timezone.now(),
     )
     batch = _batch.get()
     if batch is not None:
-        batch.append(notification)
-        return notification
-    notification.save(force_insert=True)
+        batch.append(row)
+        return Notification(**row)
+    notification = Notification.objects.create(**row)
     OUTBOX.dispatch_on_commit([str(notification.pk)])
     return notification
 
 
-# The messages `notification_enqueue` holds back for the enclosing `notifications_batch`.
-_batch: ContextVar[list[Notification] | None] = ContextVar("notifications_batch", default=None)
-
-
-@contextmanager
-def notifications_batch() -> Iterator[None]:
-    """Inside the block, `notification_enqueue` keeps its messages, and the block's end writes
-    them in one INSERT with one dispatch (a change that emails its customers and alerts its
-    engineers writes the table once). Use it inside the change's transaction; the rows are
-    not there until the block ends. A batch inside a batch joins it."""
-    if _batch.get() is not None:
-        yield
-        return
-    batch: list[Notification] = []
-    token = _batch.set(batch)
-    try:
-        yield
-    finally:
-        _batch.reset(token)
-    if batch:
-        Notification.objects.bulk_create(batch)
-        OUTBOX.dispatch_on_commit([str(notification.pk) for notification in batch])
+def _row(
+    *,
+    recipients: Sequence[str],
+    kind: str,
+    topic: str,
+    account: Account | None,
+    subject: str = "",
+    body_text: str = "",
+    body_html: str = "",
+    template: str = "",
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A message's row, composed (subject and bodies) or for the sender to compose (template
+    and context): every row has the same fields, so a batch mixing both is one INSERT."""
+    return {
+        "id": uuid.uuid4(),
+        "account_id": account.pk if account is not None else None,
+        "topic": topic,
+        "kind": kind,
+        "recipients": list(recipients),
+        "subject": subject,
+        "body_text": body_text,
+        "body_html": body_html,
+        "template": template,
+        "context": context if context is not None else {},
+        "next_attempt_at": timezone.now(),
+    }
 
 
 @dataclass(frozen=True)
@@ -179,31 +184,60 @@ class Queued:
 def notifications_enqueue(messages: Sequence[Queued]) -> list[str]:
     """Queue many emails at once, each rendered when it is first sent; call it inside the
     transaction of the change they report. One statement (`core.bulk.insert_rows`), and after
-    commit one send task for them all (best effort; the sweep covers failures). Messages
-    without recipients are left out. Returns the new rows' ids.
+    commit one send task for them all (best effort; the sweep covers failures); inside
+    `notifications_batch`, with the batch's. Messages without recipients are left out. Returns
+    the new rows' ids.
     Raises `LookupError` for a template no renderer was registered for."""
-    now = timezone.now()
     for message in messages:
         if message.template not in RENDERERS:
             raise LookupError(f"no renderer named {message.template!r}")
     rows = [
-        {
-            "id": uuid.uuid4(),
-            "account_id": message.account.pk if message.account is not None else None,
-            "topic": message.topic,
-            "kind": message.kind,
-            "recipients": list(message.recipients),
-            "template": message.template,
-            "context": message.context,
-            "next_attempt_at": now,
-        }
+        _row(
+            recipients=message.recipients,
+            kind=message.kind,
+            topic=message.topic,
+            account=message.account,
+            template=message.template,
+            context=message.context,
+        )
         for message in messages
         if message.recipients
     ]
+    batch = _batch.get()
+    if batch is not None:
+        batch.extend(rows)
+    else:
+        _insert(rows)
+    return [str(row["id"]) for row in rows]
+
+
+def _insert(rows: list[dict[str, Any]]) -> None:
     insert_rows(Notification, rows)
-    ids = [str(row["id"]) for row in rows]
-    OUTBOX.dispatch_batch_on_commit(ids)
-    return ids
+    OUTBOX.dispatch_batch_on_commit([str(row["id"]) for row in rows])
+
+
+# The rows `notification_enqueue` and `notifications_enqueue` hold back for the enclosing
+# `notifications_batch`.
+_batch: ContextVar[list[dict[str, Any]] | None] = ContextVar("notifications_batch", default=None)
+
+
+@contextmanager
+def notifications_batch() -> Iterator[None]:
+    """Inside the block, the messages queued are kept, and the block's end writes them in one
+    INSERT with one dispatch (a change that emails its customers and alerts its engineers
+    writes the table once). Use it inside the change's transaction; the rows are not there
+    until the block ends. A batch inside a batch joins it."""
+    if _batch.get() is not None:
+        yield
+        return
+    batch: list[dict[str, Any]] = []
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if batch:
+        _insert(batch)
 
 
 def notifications_discard(*, topics: Iterable[str]) -> int:

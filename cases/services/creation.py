@@ -29,7 +29,7 @@ from audit import services as audit
 from audit.names import AuditEventName
 from audit.refusals import audit_refusals
 from cases import alerts, search, sla, testmode
-from cases.effects import case_email_enqueue, case_event_publish, case_recipients
+from cases.effects import case_created_email_enqueue, case_event_publish, case_recipients
 from cases.models import (
     AttachmentSet,
     AttachmentUpload,
@@ -288,16 +288,10 @@ def case_create_commit(draft: CaseDraft) -> Case:
         response_elements={"caseId": case.case_id},
     )
     case_event_publish(case=case, event_name=CaseEventName.CREATE_CASE, targets=draft.targets)
-    # The customers' email and the engineers' alerts: one INSERT, one drain after commit.
+    # The customers' email and the engineers' alerts, composed by the sender after commit: one
+    # INSERT, one drain.
     with notifications_batch():
-        case_email_enqueue(
-            case=case,
-            kind="created",
-            body=draft.body,
-            origin="customer",
-            attachment_set=attachment_set,
-            recipients=draft.recipients,
-        )
+        case_created_email_enqueue(case=case, recipients=draft.recipients)
         if draft.audience is not None:
             alerts.alert_new_case(case, audience=draft.audience)
     if draft.audience is None:

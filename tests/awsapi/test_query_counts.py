@@ -118,6 +118,7 @@ CASE = {
 
 def _statement(sql: str) -> tuple[str, str]:
     """(verb, table) of one statement: ("SELECT", "cases_case"), ("SAVEPOINT", "")."""
+    sql = re.sub(r"^\d+ times: ", "", sql)  # an executemany (SQLite's multi-row INSERT)
     verb = sql.split()[0].upper()
     pattern = r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?'
     outer = sql
