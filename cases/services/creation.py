@@ -53,6 +53,7 @@ from cases.services.validation import (
 )
 from catalog.models import CaseType, ContactMethod, PlanSeverity
 from core import ids
+from core.bulk import insert_row
 from core.errors import CaseCreationLimitExceeded, InvalidParameterValueException
 from core.redaction import redact
 from core.services import sequence_next
@@ -266,13 +267,16 @@ def case_create_commit(draft: CaseDraft) -> Case:
         created_at=now,
     )
     search.index_case(case, search.message_text(draft.body, attachment_set))
-    CaseEvent.objects.create(
-        case=case,
-        kind=CaseEventKind.CREATED,
-        actor=actor.user,
-        actor_arn=actor.arn,
-        to_status=CaseStatus.UNASSIGNED,
-        data={"severity": cell.severity.code, "service": case.service.code},
+    insert_row(
+        CaseEvent,
+        {
+            "case_id": case.pk,
+            "kind": CaseEventKind.CREATED,
+            "actor_id": actor.user.pk if actor.user is not None else None,
+            "actor_arn": actor.arn,
+            "to_status": CaseStatus.UNASSIGNED,
+            "data": {"severity": cell.severity.code, "service": case.service.code},
+        },
     )
     audit.record(
         actor=actor,
