@@ -154,7 +154,7 @@ def new_case_audience(case: Case) -> Audience:
     dedupe_key = f"{NEW_CASE}:{case.case_id}"
     width = rawload.width(User)
     rows = rawload.fetch_all(
-        _new_case_audience_sql(), [case.service_id, dedupe_key, UserKind.ENGINEER]
+        _new_case_audience_sql(), [case.service_id, dedupe_key, UserKind.ENGINEER.value]
     )
     engineers = [
         (

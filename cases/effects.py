@@ -160,18 +160,14 @@ def case_email_enqueue(
     body: str = "",
     origin: str = "",
     attachment_set: AttachmentSet | None = None,
-    recipients: Sequence[str] | None = None,
 ) -> Notification | None:
     """Queue the email about a case update; call it inside the change's transaction.
 
     `kind` is "created", "correspondence" or "status"; `body` is the text the update added, by
     `origin` ("customer" or "support"), with the files of `attachment_set` listed as links
-    (never attached: the files stay behind the sign-in). `recipients`, when the change read them
-    before its transaction (`case_recipients`), saves the reads. Returns None when nobody is to
-    be told.
+    (never attached: the files stay behind the sign-in). Returns None when nobody is to be told.
     """
-    if recipients is None:
-        recipients = case_recipients(case)
+    recipients = case_recipients(case)
     if not recipients:
         return None
     subject, text, html = _render(case, kind, body, origin, _files(case, attachment_set))
