@@ -1,5 +1,7 @@
 """Asking AWS Support about a finding: the check page's "Ask for help with this" opens the
-technical case form filled in with the check, the resource and its metadata (core.prefill).
+technical case form filled in with the check, the resource and its metadata (core.prefill); a
+service-limit check's "Request a limit increase" opens a service limit increase case instead,
+about the limit and region of the row it names.
 
 The link names the check and the resource's opaque `resourceId`; the form's page asks this
 provider, which loads both for the signed-in principal (`access_check`, then the account's own
@@ -91,6 +93,27 @@ RESOURCE_CATEGORIES = {
     "amazon-cloudfront": "distribution-issue",
 }
 GENERAL = "general-guidance"
+# A service-limit check's finding asks for more, as AWS's own link does: a "Service limit
+# increase" case, its one service, and the limit's category (words of the check's name, first
+# match wins).
+LIMIT_CASE_TYPE = "service-limit-increase"
+LIMIT_SERVICE = "service-limit-increase"
+LIMIT_CATEGORIES = (
+    ("Elastic IP", "elastic-ips"),
+    ("Auto Scaling", "autoscaling-limits"),
+    ("CloudFormation", "cloudformation-stacks"),
+    ("ELB", "elastic-load-balancers"),
+    ("RDS", "rds-instances"),
+    ("SES", "ses-sending-quota"),
+    ("Route 53", "route-53-limits"),
+    ("EBS", "ebs-volumes"),
+    ("DynamoDB", "dynamodb-limits"),
+    ("Kinesis", "kinesis-limits"),
+    ("IAM", "iam-groups-and-users"),
+    ("VPC", "vpc-limits"),
+    ("EC2", "ec2-instances"),
+)
+SERVICE_LIMITS = "service_limits"
 # Resources one link may name (each with its metadata in the description).
 MAX_RESOURCES = 10
 
@@ -116,6 +139,27 @@ def _classification(spec: CheckSpec, resources: list[CheckResource]) -> dict[str
     return {"service": service}
 
 
+def _limit_classification(spec: CheckSpec) -> dict[str, str]:
+    """The limit-increase case's type, service and category (each only if the catalog has it
+    active; one query or two)."""
+    name = catalog()[spec.id]["name"]
+    code = next((code for word, code in LIMIT_CATEGORIES if word in name), "")
+    if code and category_for(LIMIT_SERVICE, code) is not None:
+        return {"case_type": LIMIT_CASE_TYPE, "service": LIMIT_SERVICE, "category": code}
+    return {"case_type": LIMIT_CASE_TYPE, "service": LIMIT_SERVICE}
+
+
+def _limit_subject(spec: CheckSpec, row: CheckResource | None) -> str:
+    """ "Limit increase: <limit> (<region>)" from the row's Limit Name and Region columns (the
+    columns every service-limit check has), else the check's name."""
+    values = dict(zip(spec.metadata, row.metadata, strict=False)) if row is not None else {}
+    limit = values.get("Limit Name") or spec.name
+    subject = _("Limit increase: %(limit)s") % {"limit": limit}
+    if values.get("Region"):
+        subject += f" ({values['Region']})"
+    return subject
+
+
 def _describe(spec: CheckSpec, status: str, computed_at: Any, rows: list[CheckResource]) -> str:
     lines = [
         _("Trusted Advisor check: %(name)s (%(id)s)") % {"name": spec.name, "id": spec.id},
@@ -130,13 +174,16 @@ def _describe(spec: CheckSpec, status: str, computed_at: Any, rows: list[CheckRe
     for index, row in enumerate(rows, start=1):
         lines += ["", _("Resource %(number)d: %(arn)s") % {"number": index, "arn": row.arn}]
         lines.append(_("Result: %(status)s") % {"status": CheckStatus(row.status).label})
-        # The headings are API facts (English), as on the check page and in its download.
+        # The headings as the API and the CSV download name them (AWS's English), for Support.
         lines += [
             f"  {heading}: {value}"
             for heading, value in zip(spec.metadata, row.metadata, strict=False)
             if value not in (None, "")
         ]
-    lines += ["", _("My question:"), ""]
+    if spec.category == SERVICE_LIMITS:
+        lines += ["", _("New limit value:"), "", _("Use case description:"), ""]
+    else:
+        lines += ["", _("My question:"), ""]
     return "\n".join(lines)
 
 
@@ -161,12 +208,17 @@ def case_prefill(principal: Any, params: QueryDict) -> dict[str, str]:
         }
         rows = [found[r] for r in dict.fromkeys(wanted) if r in found]
     status = rows[0].status if len(rows) == 1 else selectors.check_status(state)
-    subject = _("Trusted Advisor: %(check)s") % {"check": spec.name}
-    if len(rows) == 1:
-        subject += f" ({rows[0].arn.rsplit(':', 1)[-1].rsplit('/', 1)[-1]})"
+    plan = principal.require_account().plan
+    if spec.category == SERVICE_LIMITS and LIMIT_CASE_TYPE in plan.case_types():
+        classification = _limit_classification(spec)
+        subject = _limit_subject(spec, rows[0] if len(rows) == 1 else None)
+    else:
+        classification = {"case_type": "technical", **_classification(spec, rows)}
+        subject = _("Trusted Advisor: %(check)s") % {"check": spec.name}
+        if len(rows) == 1:
+            subject += f" ({rows[0].arn.rsplit(':', 1)[-1].rsplit('/', 1)[-1]})"
     return {
-        "case_type": "technical",
-        **_classification(spec, rows),
+        **classification,
         "subject": subject[:250],
         "description": _describe(
             spec, status, result.computed_at if result is not None else None, rows

@@ -13,6 +13,9 @@ IAM_SOURCE = "iam.amazonaws.com"
 EVENTS_SOURCE = "events.amazonaws.com"
 CLOUDTRAIL_SOURCE = "cloudtrail.amazonaws.com"
 ACCOUNT_SOURCE = "account.amazonaws.com"
+# The name Support's own actions go by when no engineer takes them (the system principal: a test
+# case's scripted answers, the auto-resolve job): the author AWS gives Support's correspondence.
+SUPPORT_NAME = "Amazon Web Services"
 
 
 class AuditEventName(enum.StrEnum):

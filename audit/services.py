@@ -23,6 +23,7 @@ from audit.names import (
     EVENTS_SOURCE,
     IAM_SOURCE,
     SIGNIN_SOURCE,
+    SUPPORT_NAME,
     SUPPORT_SOURCE,
     TRUSTED_ADVISOR_SOURCE,
     AuditEventName,
@@ -49,10 +50,14 @@ def user_identity(actor: Actor) -> dict[str, Any]:
     """CloudTrail's `userIdentity` for the actor."""
     user = actor.user
     if user is None:
-        return {"type": "AWSService", "invokedBy": "support.amazonaws.com"}
-    identity: dict[str, Any] = {"principalId": user.principal_id, "arn": user.arn}
+        identity: dict[str, Any] = {"type": "AWSService", "invokedBy": SUPPORT_SOURCE}
+        if actor.is_system:
+            # Named as an engineer's identity is, so Support's actions read alike.
+            identity["userName"] = SUPPORT_NAME
+        return identity
+    identity = {"principalId": user.principal_id, "arn": user.arn}
     if user.is_engineer:
-        identity.update(type="AWSService", invokedBy="support.amazonaws.com")
+        identity.update(type="AWSService", invokedBy=SUPPORT_SOURCE)
         identity["userName"] = user.identity_name
         return identity
     identity["type"] = "Root" if user.is_root else "IAMUser"
@@ -66,6 +71,14 @@ def user_identity(actor: Actor) -> dict[str, Any]:
         identity["invokedBy"] = SIGNIN_SOURCE
         identity["sessionContext"] = {"attributes": {"mfaAuthenticated": "false"}}
     return identity
+
+
+def _user_name(actor: Actor) -> str:
+    """The record's user name (event history, LookupEvents' Username): the user's, or Support's
+    for the system principal, whose actions in a case are Support's."""
+    if actor.user is not None:
+        return actor.user.identity_name
+    return SUPPORT_NAME if actor.is_system else ""
 
 
 def _event_type(actor: Actor, event_source: str) -> str:
@@ -118,7 +131,6 @@ def _fields(
     resources: list[dict[str, str]] | None = None,
 ) -> dict[str, Any]:
     """An audit record's fields (the record, before it is written)."""
-    user = actor.user
     if resources is None:
         resources = resources_for(request_parameters, response_elements)
     return {
@@ -130,7 +142,7 @@ def _fields(
         "recipient_account_id": account.account_id if account is not None else "",
         "user_identity": identity,
         "principal_arn": actor.arn,
-        "user_name": user.identity_name if user is not None else "",
+        "user_name": _user_name(actor),
         "access_key_id": actor.access_key_id,
         "source_ip": actor.source_ip,
         "user_agent": actor.user_agent[:1000],

@@ -54,6 +54,7 @@ from accounts.principals import SYSTEM
 from accounts.services import account_create, engineer_create
 from catalog.models import Category, Service
 from cases.models import Case, CaseSearch, Communication
+from cases.services.severities import severity_fields
 from core import ids
 from core.models import Sequence
 from core.services import sequence_next
@@ -74,6 +75,14 @@ statuses = ["unassigned", "work-in-progress", "opened", "resolved", "resolved", 
 now = timezone.now()
 total, stale = {cases}, {stale}
 batch = 5000
+waiting_since = now - timedelta(days=7)
+created_at = [now - timedelta(minutes=random.randrange(0, 548 * 24 * 60)) for _ in range(total)]
+waiting = set(random.sample(range(total), stale))
+for i in waiting:
+    created_at[i] = min(created_at[i], waiting_since)
+# Oldest first, as a real install's rows are: the primary key (and so the table's and most
+# indexes' page order) follows creation time, which the jobs' batches walk.
+order = sorted(range(total), key=created_at.__getitem__)
 for offset in range(0, total, batch):
     with transaction.atomic():
         # The batch's display ids at once (case_create takes them one by one).
@@ -81,21 +90,22 @@ for offset in range(0, total, batch):
         Sequence.objects.filter(name="case-display-id").update(
             value=F("value") + min(batch, total - offset) - 1)
         rows = []
-        for i in range(offset, min(offset + batch, total)):
-            created = now - timedelta(minutes=random.randrange(0, 548 * 24 * 60))
+        for rank in range(offset, min(offset + batch, total)):
+            i = order[rank]
+            created = created_at[i]
             status = statuses[i % len(statuses)]
             changed = created
-            if i < stale:
+            if i in waiting:
                 status = "pending-customer-action"
-                changed = now - timedelta(days=7)
-                created = min(created, changed)
+                changed = waiting_since
             answered = status != "unassigned"
             severity = severities[i % len(severities)]
             rows.append(Case(
                 account=accounts[i % len(accounts)],
                 case_id=ids.case_id_new("999900000000", created),
-                display_id=last + i - offset, case_type="technical",
-                service=service, category=category, severity=severity, subject=f"Bench case {{i}}",
+                display_id=last + rank - offset, case_type="technical",
+                service=service, category=category, **severity_fields(severity),
+                subject=f"Bench case {{i}}",
                 status=status, submitted_by="bench@example.com", created_at=created,
                 status_changed_at=changed, resolved_at=changed if status == "resolved" else None,
                 first_response_due_at=created + timedelta(hours=4),

@@ -45,6 +45,7 @@ from accounts.principals import SYSTEM
 from accounts.services import account_create, engineer_create
 from catalog.models import Category, Service, Severity, SupportPlan
 from cases.models import Case, CaseSearch, Communication
+from cases.services.severities import severity_fields
 from cases.search import prepare
 from core import ids
 from core.services import sequence_next
@@ -101,7 +102,8 @@ for offset in range(0, count, batch):
                 case_id=ids.case_id_new(account.account_id, created),
                 display_id=display + i, case_type="technical",
                 service=service, category=category,
-                severity=random.choices(severities, severity_weights)[0], subject=subject,
+                **severity_fields(random.choices(severities, severity_weights)[0]),
+                subject=subject,
                 status=status, submitted_by=f"user{{i % 5000}}@example.com", created_at=created,
                 status_changed_at=created, first_response_due_at=due,
                 first_responded_at=responded,
@@ -224,6 +226,12 @@ add("customer list: status pending customer action (6%)", customer,
 add("customer list: all states, first page", customer, "/support/cases/?state=all")
 url, n = customer_deep({{"state": "all"}}, 0.8)
 add(f"customer list: all states, deep page (row {{n:,}})", customer, url)
+add("customer list: highest severity first, first page", customer,
+    "/support/cases/?sort=severity")
+url, n = customer_deep({{"sort": "severity"}}, 0.5)
+add(f"customer list: highest severity first, deep (row {{n:,}})", customer, url)
+add("customer list: highest severity first, all states", customer,
+    "/support/cases/?sort=severity&state=all")
 add("customer list: all states, severity critical", customer,
     "/support/cases/?state=all&severity=critical")
 url, n = customer_deep({{"state": "resolved", "severity": "critical"}}, 0.9)
@@ -235,6 +243,8 @@ add("customer list: search, a common word, all states", customer,
     "/support/cases/?state=all&q=term40")
 url, n = customer_deep({{"q": "term40"}}, 0.9)
 add(f"customer list: search, a common word, deep (row {{n:,}})", customer, url)
+url, n = customer_deep({{"q": "term400"}}, 0.9)
+add(f"customer list: search, a mid word, deep (row {{n:,}})", customer, url)
 add("queue: first page", engineer, "/console/")
 url, n = queue_deep({{}}, 0.5)
 add(f"queue: deep page (row {{n:,}})", engineer, url)

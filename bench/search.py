@@ -49,6 +49,7 @@ from accounts.principals import SYSTEM
 from accounts.services import account_create, engineer_create
 from catalog.models import Category, Service, Severity, SupportPlan
 from cases.models import Case, CaseSearch, Communication
+from cases.services.severities import severity_fields
 from cases.search import prepare
 from core import ids
 from core.services import sequence_next
@@ -86,7 +87,7 @@ for offset in range(0, count, batch):
             rows.append(Case(account=accounts[i % len(accounts)],
                 case_id=ids.case_id_new(accounts[i % len(accounts)].account_id, created),
                 display_id=sequence_next("case-display-id", start=1_000_001), case_type="technical",
-                service=service, category=category, severity=severity, subject=subject,
+                service=service, category=category, **severity_fields(severity), subject=subject,
                 status=status, submitted_by=f"user{{i % 5000}}@example.com", created_at=created,
                 status_changed_at=created, first_response_due_at=created + timedelta(hours=12)))
         Case.objects.bulk_create(rows)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 import sys
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -140,14 +140,15 @@ def cases_top_up(
     randomly.shuffle(kinds)
     vocabulary = Vocabulary(seed=total)
     service = Service.objects.get(code="amazon-elastic-compute-cloud-linux")
-    severities = [s.pk for s in Severity.objects.order_by("pk")]
+    severities = [(s.pk, s.level) for s in Severity.objects.order_by("pk")]
     case_rows = Writer(
         Case,
         account=account,
         case_type="technical",
         service=service,
         category=Category.objects.get(service=service, code="instance-issue"),
-        severity_id=severities[0],
+        severity_id=severities[0][0],
+        severity_level=severities[0][1],
         updated_at=now,
     )
     communication_rows = Writer(
@@ -155,23 +156,34 @@ def cases_top_up(
     )
     search_rows = Writer(CaseSearch, case_id=0)
     recent = (retention - timedelta(days=30)).total_seconds()
+    stale_changed = now - wait - timedelta(days=1)
+
+    def created_for(kind: str) -> datetime:
+        created = now - timedelta(seconds=randomly.uniform(0, recent))
+        if kind == "stale":
+            return min(created, stale_changed - timedelta(hours=2))
+        if kind == "old":
+            return now - retention - timedelta(days=randomly.uniform(1, 180))
+        return created
+
+    # Oldest first, as a real install's rows are: primary keys (and the tables' and most
+    # indexes' page order) follow creation time, which is what the jobs' batches walk. Random
+    # times in key order would make every batch touch pages all over every index.
+    rows = sorted(((created_for(kind), kind) for kind in kinds), key=lambda row: row[0])
     for offset in range(0, add, BATCH):
-        chunk = kinds[offset : offset + BATCH]
+        chunk = rows[offset : offset + BATCH]
         texts = []
         with transaction.atomic():
             display_ids = _display_ids(len(chunk))
-            for i, kind in enumerate(chunk):
+            for i, (created, kind) in enumerate(chunk):
                 n = have + offset + i
                 status = FRESH_STATUSES[n % len(FRESH_STATUSES)]
-                created = now - timedelta(seconds=randomly.uniform(0, recent))
                 changed = min(now, created + timedelta(hours=2))
                 if kind == "stale":
                     status = CaseStatus.PENDING_CUSTOMER_ACTION
-                    changed = now - wait - timedelta(days=1)
-                    created = min(created, changed - timedelta(hours=2))
+                    changed = stale_changed
                 elif kind == "old":
                     status = CaseStatus.RESOLVED
-                    created = now - retention - timedelta(days=randomly.uniform(1, 180))
                     changed = created + timedelta(days=2)
                 answered = status != CaseStatus.UNASSIGNED
                 subject, body = vocabulary.text(4), vocabulary.text(12)
@@ -180,7 +192,8 @@ def cases_top_up(
                 case_rows.add(
                     case_id=ids.case_id_new(account.account_id, created),
                     display_id=display_ids[i],
-                    severity_id=severities[n % len(severities)],
+                    severity_id=severities[n % len(severities)][0],
+                    severity_level=severities[n % len(severities)][1],
                     subject=subject,
                     status=str(status),
                     submitted_by=submitter,

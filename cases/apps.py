@@ -7,6 +7,8 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from cases import alerts, effects
+        from cases.services.severities import cases_relevel
+        from catalog.services import severity_level_follow
         from notifications.services import renderer_register
 
         # Emails the sender composes (`cases.effects`, `cases.alerts`): jobs' status emails, a
@@ -14,3 +16,5 @@ class CasesConfig(AppConfig):
         renderer_register(effects.STATUS_EMAIL, effects.case_status_email_render)
         renderer_register(effects.CREATED_EMAIL, effects.case_created_email_render)
         renderer_register(alerts.ALERT_EMAIL, alerts.alert_email_render)
+        # A severity's level is copied beside each case (`Case.severity_level`).
+        severity_level_follow(cases_relevel)

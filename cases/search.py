@@ -12,7 +12,8 @@ the ranking.
 
 The index is kept by the services that write cases and correspondence (`index_case`,
 `index_append`); migration 0008 made the engines' structures and filled them for older cases,
-and 0011 stores PostgreSQL's tsvector in a generated column.
+0011 stores PostgreSQL's tsvector in a column, and 0016 has a trigger write it, with the case's
+account as a lexeme (`account_lexeme`) for the customer's list.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVectorField
 from django.db import connections
-from django.db.models import F, OuterRef, QuerySet, Subquery, TextField, Value
+from django.db.models import BooleanField, F, OuterRef, QuerySet, Subquery, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Substr
 
@@ -47,6 +48,11 @@ RANK_COMMON = 50_000
 # about 10 µs, and testing a walked case about 4 µs; on SQLite about 1 µs and 6 µs.
 MATCH_SET_LIMIT = 10_000
 MATCH_SET_LIMIT_POSTGRES = 3_000
+# The same within one account (`matching`'s `account_pk`): collecting costs a heap read per
+# match, and the walk tests about as many cases as the account's list holds per match found.
+# Measured on the customer's list of 250,000 cases (docs/benchmarks.md): 1,300 matches cost
+# about 20 ms either way; 1,900 collected 35 ms, walked 20 ms; 500 collected 10 ms, walked 60.
+MATCH_SET_LIMIT_POSTGRES_ACCOUNT = 1_500
 PREFIX_MIN = 2
 # The shortest word `similar` looks for ("is", "to" and the like would match most cases).
 SIMILAR_MIN = 3
@@ -127,10 +133,30 @@ def _vendor(queryset: QuerySet[Case]) -> str:
 
 
 def _document() -> RawSQL:
-    # The stored vector of migration 0011 (weights: subject A, correspondence B). Named in SQL,
-    # not a model field: SQLite has no such column. Only in queries whose base table is
-    # cases_casesearch, which Django leaves unaliased.
+    # The stored vector of migrations 0011 and 0016 (weights: subject A, correspondence B; the
+    # account's lexeme without position or weight). Named in SQL, not a model field: SQLite
+    # has no such column. Only in queries whose base table is cases_casesearch, which Django
+    # leaves unaliased.
     return RawSQL(f'"{CaseSearch._meta.db_table}"."document"', [], output_field=SearchVectorField())
+
+
+def account_lexeme(account_pk: int) -> str:
+    """The lexeme PostgreSQL's stored vector holds for the case's account (migration 0016's
+    trigger writes it): "#" and the account's pk. No text a user writes can match it, in a
+    query or by a prefix: prepared text (`prepare`) is letters and digits only."""
+    return f"#{int(account_pk)}"
+
+
+def _postgres_in_account(text_query: str, account_pk: int) -> RawSQL:
+    """The stored vector matches `text_query` (as `_postgres_query` writes it) and holds
+    `account_pk`'s lexeme, as one condition the GIN index answers: it intersects the words'
+    entries with the account's, so only the account's matches are read. The lexeme is cast
+    rather than parsed (`to_tsquery` would drop its "#")."""
+    return RawSQL(
+        f"{_document().sql} @@ (to_tsquery('simple'::regconfig, %s) && %s::tsquery)",
+        [text_query, f"'{account_lexeme(account_pk)}'"],
+        output_field=BooleanField(),
+    )
 
 
 def postgres_matches(query: SearchQuery, *, using: str = "default") -> QuerySet[CaseSearch]:
@@ -142,22 +168,31 @@ def postgres_matches(query: SearchQuery, *, using: str = "default") -> QuerySet[
     )
 
 
-def _engine_matches(queryset: QuerySet[Case], phrases: list[Phrase], subjects_only: bool) -> Any:
-    """The pks of every case matching in all accounts, from the engine, when there are at most
-    MATCH_SET_LIMIT (MATCH_SET_LIMIT_POSTGRES); None when there are more (or PostgreSQL's
-    planner expects far more)."""
+def _engine_matches(
+    queryset: QuerySet[Case], phrases: list[Phrase], subjects_only: bool, account_pk: int | None
+) -> Any:
+    """The pks of every case matching in all accounts (on PostgreSQL, with `account_pk`, in
+    that account only), from the engine, when there are at most MATCH_SET_LIMIT
+    (MATCH_SET_LIMIT_POSTGRES); None when there are more (or PostgreSQL's planner expects far
+    more)."""
     if _vendor(queryset) == "postgresql":
-        query = SearchQuery(
-            _postgres_query(phrases, subjects_only=subjects_only),
-            config="simple",
-            search_type="raw",
-        )
-        matches = postgres_matches(query, using=queryset.db).values_list("case_id", flat=True)
+        text_query = _postgres_query(phrases, subjects_only=subjects_only)
+        if account_pk is not None:
+            found = CaseSearch.objects.using(queryset.db).filter(
+                _postgres_in_account(text_query, account_pk)
+            )
+            # The estimate of a word in an account (the product of the two shares) is close:
+            # no margin above the limit.
+            limit, expected = MATCH_SET_LIMIT_POSTGRES_ACCOUNT, MATCH_SET_LIMIT_POSTGRES_ACCOUNT
+        else:
+            query = SearchQuery(text_query, config="simple", search_type="raw")
+            found = postgres_matches(query, using=queryset.db)
+            limit, expected = MATCH_SET_LIMIT_POSTGRES, 2 * MATCH_SET_LIMIT_POSTGRES
+        matches = found.values_list("case_id", flat=True)
         # Collecting a common word's matches is a bitmap of most of the table: the planner's
         # estimate (from ANALYZE's statistics of the index's words) says so first.
-        limit = MATCH_SET_LIMIT_POSTGRES
         plan = json.loads(matches.explain(format="json"))
-        if plan[0]["Plan"]["Plan Rows"] > 2 * limit:
+        if plan[0]["Plan"]["Plan Rows"] > expected:
             return None
         pks = list(matches[: limit + 1])
     else:
@@ -209,11 +244,20 @@ def _text_matches(phrases: list[Phrase], subjects_only: bool, vendor: str) -> Su
     return Subquery(_texts_holding(texts, phrases, subjects_only).values("case_id")[:1])
 
 
-def matching(queryset: QuerySet[Case], q: str, *, subjects_only: bool = False) -> QuerySet[Case]:
+def matching(
+    queryset: QuerySet[Case],
+    q: str,
+    *,
+    subjects_only: bool = False,
+    account_pk: int | None = None,
+) -> QuerySet[Case]:
     """`queryset` narrowed to the cases whose subject or correspondence matches `q` (every
     match, in the queryset's own order); with `subjects_only`, whose subject matches (for a
     reader who may not read correspondence: a match would tell what it says). An empty query
-    matches nothing.
+    matches nothing. `account_pk`: `queryset` holds that account's cases only (a customer's
+    list); on PostgreSQL the engine then reads that account's matches only (its stored
+    vectors hold the account as a lexeme, `account_lexeme`), so the figures below are the
+    account's, not all accounts'.
 
     The work for a page does not grow with the number of matches, in one of two plans the
     engine's figures choose (one query on SQLite, two on PostgreSQL, made here):
@@ -224,15 +268,16 @@ def matching(queryset: QuerySet[Case], q: str, *, subjects_only: bool = False) -
       finds cheaper;
     - more: each case the list walks is tested against its own indexed text (`_text_matches`,
       one lookup by pk), so reading a page stops once the page is full. The words are in many
-      cases, so in a large account the walk is short; in an account that has few of them it is
-      as long as the account's list (the engine cannot read one account's matches: its index
-      holds no account). Near the limit both plans cost most: about 30 ms on SQLite and 90 ms
-      on PostgreSQL for a million cases (docs/benchmarks.md).
+      cases, so in a large account the walk is short. On SQLite (and on PostgreSQL without
+      `account_pk`) the figures are all accounts': in an account that has few of a common
+      word's matches the walk is as long as the account's list (FTS5's index holds no
+      account). Near the limit both plans cost most: about 30 ms on SQLite for a million
+      cases (docs/benchmarks.md).
     """
     phrases = parse(q)
     if not phrases:
         return queryset.none()
-    pks = _engine_matches(queryset, phrases, subjects_only)
+    pks = _engine_matches(queryset, phrases, subjects_only, account_pk)
     if pks is not None:
         if not pks:
             return queryset.none()

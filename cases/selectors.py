@@ -167,7 +167,8 @@ def communication_cursor_after(communication: Communication) -> Cursor:
 CASE_LIST_ORDERS: dict[str, tuple[SortKey, ...]] = {
     "newest": (SortKey("created_at", descending=True),),
     "oldest": (SortKey("created_at"),),
-    "severity": (SortKey("severity__level", descending=True),),
+    # Five levels: a page seeks on (level, display id) together (`SortKey.shared`).
+    "severity": (SortKey("severity_level", descending=True, shared=True),),
     "subject": (SortKey("subject"),),
     "updated": (SortKey("updated_at", descending=True),),
 }
@@ -231,10 +232,12 @@ def case_list_for_principal(
     if q:
         # Filtered by the full-text index; the list keeps its chosen order. Correspondence is
         # searched only for those who may read it (support:DescribeCommunications).
+        account = access.customer_account(principal)
         queryset = search.matching(
             queryset,
             q,
             subjects_only=not is_allowed(principal, "support:DescribeCommunications"),
+            account_pk=account.pk if account is not None else None,
         )
     keys = (*CASE_LIST_ORDERS.get(sort, CASE_LIST_ORDERS["newest"]), _TIE_BREAK)
     if state in ("open", "resolved") or status:

@@ -4,7 +4,7 @@ reference data belongs to no account, so the records have none)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -277,6 +277,19 @@ def plan_severity_remove(*, plan: SupportPlan, severity: Severity, actor: Actor)
     )
 
 
+# What apps above the catalog do when a severity's level changes: cases keep a copy of the
+# level beside each case, for an indexed order (`cases.services.severities`). Registered from
+# their `ready()` (the catalog may not import them), called inside `severity_save`'s
+# transaction, so the copies change with the level or not at all.
+LEVEL_FOLLOWERS: list[Callable[[Severity], object]] = []
+
+
+def severity_level_follow(follower: Callable[[Severity], object]) -> None:
+    """Have `follower(severity)` called whenever an existing severity's level changes."""
+    if follower not in LEVEL_FOLLOWERS:
+        LEVEL_FOLLOWERS.append(follower)
+
+
 @transaction.atomic
 def severity_save(
     *, severity: Severity | None, values: Mapping[str, Any], actor: Actor
@@ -284,10 +297,14 @@ def severity_save(
     """Create a severity (`severity=None`) or change one; `values` holds fields of
     `SEVERITY_FIELDS`. Raises `InvalidParameterValueException` for an unknown field, a taken
     code or level, or any other value the model refuses. Writes a PutSeverity audit record with
-    what changed."""
+    what changed. A changed level is copied to the cases that have the severity
+    (`LEVEL_FOLLOWERS`), in the same transaction."""
     target = severity if severity is not None else Severity()
     created = target._state.adding
     changed = _apply(target, values, SEVERITY_FIELDS)
+    if "level" in changed and not created:
+        for follower in LEVEL_FOLLOWERS:
+            follower(target)
     if changed:
         _record_put(
             actor=actor,

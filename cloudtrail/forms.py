@@ -1,9 +1,28 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Any
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.selectors import LOOKUP_ATTRIBUTES
+
+
+class UtcDateTimeField(forms.DateTimeField):
+    """A date and time typed in UTC, as CloudTrail's own lookups take them, whatever zone the
+    page shows times in (a form field would otherwise read them in the viewer's zone)."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"})
+
+    def to_python(self, value: Any) -> datetime | None:
+        with timezone.override(UTC):
+            return super().to_python(value)
+
+    def prepare_value(self, value: Any) -> Any:
+        with timezone.override(UTC):
+            return super().prepare_value(value)
 
 
 class LookupForm(forms.Form):
@@ -13,16 +32,9 @@ class LookupForm(forms.Form):
         choices=[("", _("No filter"))] + [(key, key) for key in LOOKUP_ATTRIBUTES],
     )
     value = forms.CharField(label=_("Value"), required=False, max_length=2000)
-    start = forms.DateTimeField(
-        label=_("From"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
-    end = forms.DateTimeField(
-        label=_("Until"),
-        required=False,
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-    )
+    # The zone is in the label, beside the input, so nobody has to guess it.
+    start = UtcDateTimeField(label=_("From (UTC)"), required=False)
+    end = UtcDateTimeField(label=_("Until (UTC)"), required=False)
 
 
 class TrailForm(forms.Form):

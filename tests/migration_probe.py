@@ -153,6 +153,8 @@ def found() -> dict[str, object]:
         ),
         "account_plan": account.plan.code,
         "case_severity": case.severity.code,
+        # Its level copied beside it (0015), for the list's indexed "highest severity" order.
+        "case_severity_level": [case.severity_level, case.severity.level],
         "audit": sorted(AuditEvent.objects.values_list("event_name", "recipient_account_id")),
         "trail": [trail.name, trail.account.account_id, trail.deliveries.count()],
         "connection": [connection_row.account.account_id, connection_row.role_arn],
@@ -162,6 +164,12 @@ def found() -> dict[str, object]:
             list(search.matching(Case.objects.all(), q).values_list("display_id", flat=True))
             for q in ("unreach*", "panic resiz*", "unrelated")
         ],
+        # On PostgreSQL the stored vectors gained their account (0016): one account's matches.
+        "search_in_account": list(
+            search.matching(
+                Case.objects.filter(account=account), "unreach*", account_pk=account.pk
+            ).values_list("display_id", flat=True)
+        ),
     }
 
 

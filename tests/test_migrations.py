@@ -69,6 +69,7 @@ def test_a_database_of_the_earlier_schema_migrates_without_losing_rows(
         "matrix": [["business", "low", 1440], ["business", "urgent", 60]],
         "account_plan": "business",
         "case_severity": "urgent",
+        "case_severity_level": [4, 4],
         "audit": [["CreateCase", "111122223333"], ["PurgeCases", ""]],
         "trail": ["org-trail", "111122223333", 1],
         "connection": ["111122223333", "arn:aws:iam::111122223333:role/Advisor"],
@@ -77,4 +78,5 @@ def test_a_database_of_the_earlier_schema_migrates_without_losing_rows(
             "111122223333",
         ],
         "search": [[1000001], [1000001], []],
+        "search_in_account": [1000001],
     }

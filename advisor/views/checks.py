@@ -29,6 +29,7 @@ from advisor.forms import (
     ResourceFilterForm,
     ResourceSelectionForm,
 )
+from advisor.headings import heading_labels
 from advisor.models import CheckResource, CheckState, RefreshStatus
 from advisor.views.common import (
     CATEGORY_LABELS,
@@ -111,6 +112,8 @@ def _check_context(
         "status": selectors.check_status(state),
         "is_cost": spec.category == "cost_optimizing",
         "account_level": not spec.metadata,
+        # The columns' headings in the page's language (the CSV keeps AWS's English).
+        "headings": heading_labels(spec.metadata),
         "filter_form": filter_form,
         "status_filter": status_filter,
         "resources": page.items,
@@ -124,6 +127,8 @@ def _check_context(
         "can_include": allowed(request, INCLUDE),
         # "Ask for help with this" opens the case form: only for those who may open cases.
         "can_ask": allowed(request, CREATE_CASE),
+        # A limit's finding asks for more: the link opens a service limit increase case.
+        "is_limit_check": spec.category == "service_limits",
         **_refresh_context(request, state, connected=connected),
         **extra,
     }

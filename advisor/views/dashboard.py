@@ -45,11 +45,15 @@ def _dashboard_context(request: SupportRequest, **extra: object) -> dict[str, An
             {"label": CATEGORY_LABELS.get(check.category, check.category), "checks": []},
         )
         group["checks"].append(check)
+    not_computed_count = sum(len(g["checks"]) for g in not_computed.values())
     return {
         "data": data,
+        # The summary card counts what the page shows as not available: checks without a
+        # result yet and the catalog's checks not computed here (listed at the page's foot).
+        "not_available_count": data["totals"].get("not_available", 0) + not_computed_count,
         # AWS's checks this installation does not compute, by category: listed, never faked.
         "not_computed": list(not_computed.values()),
-        "not_computed_count": sum(len(g["checks"]) for g in not_computed.values()),
+        "not_computed_count": not_computed_count,
         "check_ids": [spec.id for spec in specs],
         "connection": connection,
         "busy": busy,

@@ -45,6 +45,7 @@ from cases.models import (
 from cases.services.attachments import _attach_uploads, _use_attachment_set
 from cases.services.catalog import resolve_catalog
 from cases.services.communications import MSG_CC_PLAN
+from cases.services.severities import severity_fields
 from cases.services.validation import (
     _clean_body,
     _clean_subject,
@@ -189,7 +190,7 @@ def case_create_prepare(
         case_type=service.case_type,
         service=service,
         category=category,
-        severity=cell.severity,
+        **severity_fields(cell.severity),
         subject=clean_subject,
         status=CaseStatus.UNASSIGNED,
         language=language,

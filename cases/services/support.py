@@ -15,6 +15,7 @@ from cases import clocks, sla
 from cases.effects import case_email_enqueue
 from cases.models import Case, CaseEvent, CaseEventKind
 from cases.services.catalog import resolve_catalog
+from cases.services.severities import severity_fields
 from cases.services.validation import _describe_case
 from catalog.models import Category, ContactMethod, Service, Severity
 from core.errors import InvalidParameterValueException
@@ -80,9 +81,12 @@ def case_reclassify(
     changed = [name for name in before if before[name].pk != after[name].pk]
     if not changed:
         raise InvalidParameterValueException(MSG_UNCHANGED)
-    case.severity, case.service, case.category = cell.severity, service, category
+    severity = severity_fields(cell.severity)
+    for name, value in severity.items():
+        setattr(case, name, value)
+    case.service, case.category = service, category
     case.case_type = service.case_type
-    fields = ["severity", "service", "category", "case_type", "updated_at"]
+    fields = [*severity, "service", "category", "case_type", "updated_at"]
     if case.first_responded_at is None:
         case.first_response_due_at, case.first_response_warn_at = sla.first_response_clock(
             case.created_at,

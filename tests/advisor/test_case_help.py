@@ -5,6 +5,7 @@ its metadata, for the signed-in principal's own findings only."""
 from __future__ import annotations
 
 import html
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,8 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from advisor import case_help
+from advisor.checks.base import Row
+from advisor.models import CheckState
 from cases.models import Case
 from tests import factories
 from tests.advisor import console_data as data
@@ -150,3 +153,94 @@ def test_the_service_is_the_checks_own(check_id, metadata, service) -> None:
     chosen = case_help.service_for(spec, [row])  # type: ignore[arg-type]
     # An RDS finding without an engine in its metadata goes to the MySQL engine's service.
     assert chosen.endswith(service or "amazon-relational-database-service-mysql")
+
+
+LIMIT = "0Xc6LMYG8P"  # EC2 On-Demand Instances (service limits)
+
+
+@pytest.fixture
+def limit_check(business_account):
+    """A service-limit check registered beside the console's, with a Yellow and a Green row."""
+    with data.registry({**data.default_specs(), LIMIT: data.make_spec(LIMIT, core=True)}):
+        rows = [
+            Row(
+                status=status,
+                arn=f"arn:aws:ec2:{region}:123456789012:limit/{region}",
+                region=region,
+                metadata=[region, "EC2", "On-Demand instances", "1152", usage, colour],
+            )
+            for status, region, usage, colour in (
+                ("warning", "eu-west-1", "1000", "Yellow"),
+                ("ok", "us-east-1", "8", "Green"),
+            )
+        ]
+        data.store(business_account, LIMIT, rows)
+        yield resource_ids_by_region(business_account)
+
+
+def resource_ids_by_region(account) -> dict[str, str]:
+    ids: dict[str, str] = {}
+    for resource_id, region in CheckState.objects.get(
+        account=account, check_id=LIMIT
+    ).latest_result.resources.values_list("resource_id", "region"):
+        ids[region] = resource_id
+    return ids
+
+
+def test_a_service_limit_finding_opens_a_limit_increase_case(root_client, limit_check) -> None:
+    """AWS opens a "Service limit increase" case from a limit's finding: the link says so, and
+    the form comes filled in with that case type, the limit's category, the limit and region."""
+    page = html.unescape(text(root_client.get(check_url("check", LIMIT))))
+    link = f'href="{_help_url(LIMIT, limit_check["eu-west-1"])}"'
+    assert link in page
+    assert page.count(">Request a limit increase</a>") == 1  # the Green row asks for nothing
+    assert "Ask for help with this" not in page
+
+    response = root_client.get(_help_url(LIMIT, limit_check["eu-west-1"]))
+    initial = _initial(response)
+    assert (initial["case_type"], initial["service"], initial["category"]) == (
+        "service-limit-increase",
+        "service-limit-increase",
+        "ec2-instances",
+    )
+    assert initial["subject"] == "Limit increase: On-Demand instances (eu-west-1)"
+    description = str(initial["description"])
+    assert f"Trusted Advisor check: EC2 On-Demand Instances ({LIMIT})" in description
+    for line in ("Region: eu-west-1", "Limit Name: On-Demand instances", "Limit Amount: 1152"):
+        assert f"  {line}" in description
+    assert "  Current Usage: 1000" in description
+    assert "New limit value:" in description and "My question:" not in description
+    rendered = text(response)
+    assert re.search(
+        r'<input type="radio" name="case_type" value="service-limit-increase"[^>]* checked>',
+        rendered,
+    )
+    assert '<option value="ec2-instances" selected>' in rendered
+
+    # Submitted as it stands (plus a severity), it is a limit increase case.
+    posted = {
+        **{k: v for k, v in initial.items() if v is not None and k != "attachments"},
+        "severity": "low",
+        "contact_method": "web",
+    }
+    created = root_client.post(reverse("cases:create"), posted)
+    assert created.status_code == 302, created.context["form"].errors
+    case = Case.objects.get(subject="Limit increase: On-Demand instances (eu-west-1)")
+    assert (case.case_type, case.category.code) == ("service-limit-increase", "ec2-instances")
+
+
+def test_a_limit_check_without_a_row_asks_about_the_check(root_client, limit_check) -> None:
+    initial = _initial(root_client.get(_help_url(LIMIT)))
+    assert initial["case_type"] == "service-limit-increase"
+    assert initial["subject"] == "Limit increase: EC2 On-Demand Instances"
+
+
+def test_a_plan_without_limit_cases_gets_a_technical_case(
+    root_client, business_account, limit_check
+) -> None:
+    plan = business_account.plan
+    plan.allows_service_limit_increase = False
+    plan.save(update_fields=["allows_service_limit_increase"])
+    initial = _initial(root_client.get(_help_url(LIMIT, limit_check["eu-west-1"])))
+    assert initial["case_type"] == "technical"
+    assert initial["service"] == "amazon-elastic-compute-cloud-linux"

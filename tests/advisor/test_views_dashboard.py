@@ -30,7 +30,10 @@ def test_dashboard_counts_categories_savings_and_history(root_client, business_a
     assert 'id="count-error">2<' in page
     assert 'id="count-warning">1<' in page
     assert 'id="count-ok">0<' in page
-    assert 'id="count-not-available">0<' in page
+    # Nothing waits for a result: the card counts only the catalog's checks not computed here.
+    not_computed = len(catalog()) - 3
+    assert f'id="count-not-available">{not_computed}<' in page
+    assert 'id="count-not-refreshed"' not in page
     assert 'id="savings">$7.20<' in page
     assert "Cost optimization checks come with" not in page
     assert "Cost optimization" in page and "Security" in page
@@ -57,7 +60,9 @@ def test_dashboard_without_connection_calls_to_connect(client, business_account)
     assert "Connect your AWS environment" in page
     assert f'href="{reverse("advisor:connection")}"' in page
     assert "Refresh all checks" not in page  # nothing to refresh against
-    assert 'id="count-not-available">3<' in page
+    # The three registered checks have no result yet; the rest of the catalog is not computed.
+    assert f'id="count-not-available">{len(catalog())}<' in page
+    assert '<p class="muted" id="count-not-refreshed">3 not refreshed yet</p>' in page
     iam_client(client, business_account, READ_ONLY_POLICY)
     page = text(client.get(reverse("advisor:dashboard")))
     assert "Ask the administrator of your account to connect one." in page
@@ -165,11 +170,12 @@ def test_dashboard_polls_only_its_progress_element_while_checks_refresh(
     assert "<html" in text(root_client.get(url, {"part": "progress"}))
 
 
-def test_catalog_checks_not_computed_here_are_listed_as_not_available(
+def test_catalog_checks_not_computed_here_are_listed_and_counted_as_not_available(
     root_client, business_account
 ) -> None:
     """The dashboard names AWS's checks this installation does not compute, by category,
-    without a status, a count or a link: nothing is made up for them."""
+    without a status or a link: nothing is made up for them. The "Not available" card counts
+    them, so it agrees with the list."""
     data.seed(business_account)
     data.connect_sample(business_account)
     page = text(root_client.get(reverse("advisor:dashboard")))
@@ -182,11 +188,18 @@ def test_catalog_checks_not_computed_here_are_listed_as_not_available(
         assert f'data-check-id="{check["id"]}"' in section
     for spec_id in (SG, EIP, MFA):
         assert f'data-check-id="{spec_id}"' not in section
-    # Not counted among the checks waiting for their first result.
-    assert 'id="count-not-available">0<' in page
+    # The summary card counts the checks this section lists (and no check waits for a result
+    # here), and says where they are: the card and the list agree.
+    assert f'id="count-not-available">{len(missing)}<' in page
+    assert (
+        f'<p class="muted" id="count-not-computed"><a href="#not-computed">{len(missing)} not '
+        "computed in this installation</a></p>" in page
+    )
     assert check_url("check", missing[0]["id"]) not in page
     japanese = text(root_client.get(reverse("advisor:dashboard"), HTTP_ACCEPT_LANGUAGE="ja"))
     assert 'id="not-computed"' in japanese
+    assert f'id="count-not-available">{len(missing)}<' in japanese
+    assert 'id="count-not-computed"><a href="#not-computed">' in japanese
 
 
 # --- query counts --------------------------------------------------------------------------------

@@ -156,6 +156,7 @@ def test_the_two_plans_of_the_word_filter_agree(
     # Past the limit, each case's own text is tested instead of collecting the engine's matches.
     monkeypatch.setattr(search, "MATCH_SET_LIMIT", 0)
     monkeypatch.setattr(search, "MATCH_SET_LIMIT_POSTGRES", 0)
+    monkeypatch.setattr(search, "MATCH_SET_LIMIT_POSTGRES_ACCOUNT", 0)
     walked = {q: found(q) for q in QUERIES}
     assert walked == collected
     assert collected["throttling"] == (
@@ -180,6 +181,7 @@ def test_the_walk_plan_keeps_to_the_account(
 ) -> None:
     monkeypatch.setattr(search, "MATCH_SET_LIMIT", 0)
     monkeypatch.setattr(search, "MATCH_SET_LIMIT_POSTGRES", 0)
+    monkeypatch.setattr(search, "MATCH_SET_LIMIT_POSTGRES_ACCOUNT", 0)
     factories.make_case(business_account, root, subject="Zebra crossing")
     factories.make_case(other_account, subject="Zebra stripes")
     subjects, _, _ = _page(root_client, "q=zebra&state=all")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -287,3 +287,31 @@ def test_operators_read_odd_records_in_the_admin(client, business_account) -> No
         page = client.get(change_url(event))
         assert page.status_code == 200
         page.content.decode("utf-8")
+
+
+def test_the_time_range_is_in_utc_whatever_the_accounts_zone(client, reference_data) -> None:
+    """The page shows times in the account's zone, but the From and Until inputs say they take
+    UTC and are read so: at the boundary, an event at 00:00 UTC is inside "until 00:00" and
+    outside "from 00:01", although 00:00 UTC is 09:00 in Tokyo."""
+    account = factories.make_account(time_zone="Asia/Tokyo")
+    at = datetime(2026, 3, 1, 0, 0, tzinfo=UTC)
+    with time_machine.travel(at, tick=False):
+        factories.make_case(account)
+    client.force_login(factories.root_of(account))
+    url = reverse("cloudtrail:history")
+
+    def shown(**window: str) -> bool:
+        with time_machine.travel(at + timedelta(days=1), tick=False):
+            page = client.get(url, window).content.decode()
+        return "2026-03-01 09:00:00 JST" in page
+
+    page = client.get(url).content.decode()
+    assert '<label for="id_start">From (UTC)</label>' in page
+    assert '<label for="id_end">Until (UTC)</label>' in page
+    assert shown(start="2026-03-01T00:00", end="2026-03-01T00:00")
+    assert not shown(start="2026-03-01T00:01")
+    assert not shown(end="2026-02-28T23:59")  # the day before, in UTC
+    # Typed again, the inputs keep the UTC values they were given.
+    with time_machine.travel(at + timedelta(days=1), tick=False):
+        again = client.get(url, {"start": "2026-03-01T00:00"}).content.decode()
+    assert 'value="2026-03-01T00:00"' in again

@@ -74,3 +74,52 @@ def test_alert_emails_follow_the_engineers_zone(reference_data) -> None:
         assert notifications_drain() == 2
     email = Notification.objects.get(recipients=["tokyo@example.com"], kind=NEW_CASE)
     assert "2026-12-15 09:30 JST" in email.body_text  # due an hour after opening
+
+
+@pytest.mark.parametrize(
+    ("zone", "opened", "due"),
+    [
+        # At UTC's offset the label is UTC, whatever the zone database calls it (GMT here).
+        ("Europe/London", "2026-12-14 23:30", "2026-12-15 00:30 UTC"),
+        ("Atlantic/Reykjavik", "2026-12-14 23:30", "2026-12-15 00:30 UTC"),
+        ("Etc/GMT", "2026-12-14 23:30", "2026-12-15 00:30 UTC"),
+        # A zone without an abbreviation ("+04") gives its offset from UTC.
+        ("Asia/Dubai", "2026-12-15 03:30", "2026-12-15 04:30 UTC+04:00"),
+        ("Asia/Kolkata", "2026-12-15 05:00", "2026-12-15 06:00 IST"),
+    ],
+)
+def test_one_label_for_utc_on_customer_and_console_pages_and_in_emails(
+    client, reference_data, zone, opened, due
+) -> None:
+    """A time at UTC's offset reads "UTC" on the customer's pages (the case list and page, the
+    event history), the engineers' console and their alert emails alike, never "GMT"."""
+    label = due.split(" ", 2)[2]
+    account = factories.make_account(time_zone=zone)
+    engineer = factories.make_engineer(email="alerts@example.com")
+    user_update(user=engineer, actor=SYSTEM, time_zone=zone)
+    with time_machine.travel(OPENED, tick=False):
+        case = factories.make_case(account, severity_code="urgent")
+    client.force_login(factories.root_of(account))
+    for url, shown in (
+        (reverse("cases:list"), f"{opened} {label}"),
+        (reverse("cases:detail", args=[case.case_id]), f"{opened} {label}"),
+        (reverse("cloudtrail:history"), f"{opened}:00 {label}"),
+    ):
+        page = client.get(url).content.decode()
+        assert shown in page and " GMT" not in page, url
+    client.force_login(engineer)
+    page = client.get(reverse("console:case", args=[case.case_id])).content.decode()
+    assert f"{opened} {label}" in page and " GMT" not in page and UTC_TITLE in page
+    email = Notification.objects.get(recipients=["alerts@example.com"], kind=NEW_CASE)
+    assert f"First response due: {due}\n" in email.body_text
+    assert f"<td>{due}</td>" in email.body_html
+    assert " GMT" not in email.body_text + email.body_html
+
+
+def test_summer_time_keeps_its_own_name(client, reference_data) -> None:
+    account = factories.make_account(time_zone="Europe/London")
+    with time_machine.travel(datetime(2026, 7, 1, 9, 0, tzinfo=UTC), tick=False):
+        case = factories.make_case(account)
+    client.force_login(factories.root_of(account))
+    page = client.get(reverse("cases:detail", args=[case.case_id])).content.decode()
+    assert "2026-07-01 10:00 BST" in page
