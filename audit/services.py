@@ -28,7 +28,7 @@ from audit.names import (
     TRUSTED_ADVISOR_SOURCE,
     AuditEventName,
 )
-from core.bulk import insert_rows
+from core.bulk import from_values, insert_row, insert_rows
 
 __all__ = [
     "CLOUDTRAIL_SOURCE",
@@ -171,9 +171,11 @@ def record(
     read_only: bool = False,
     resources: list[dict[str, str]] | None = None,
 ) -> AuditEvent:
-    """Write one audit record. Callers pass parameters already stripped of case text and secrets."""
-    return AuditEvent.objects.create(
-        **_fields(
+    """Write one audit record. Callers pass parameters already stripped of case text and secrets.
+    One INSERT composed once (`core.bulk.insert_row`): every API call writes one."""
+    values = insert_row(
+        AuditEvent,
+        _fields(
             actor=actor,
             identity=user_identity(actor),
             event_name=event_name,
@@ -185,8 +187,9 @@ def record(
             error_message=error_message,
             read_only=read_only,
             resources=resources,
-        )
+        ),
     )
+    return from_values(AuditEvent, values)
 
 
 def record_many(

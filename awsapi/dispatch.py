@@ -13,11 +13,12 @@ own errors (LookupEvents' InvalidMaxResultsException, ...) -> input shape (botoc
 policy (`<service>:<Operation>`) -> handler. The operation is checked first, like AWS does, so an
 unknown target is never authenticated, recorded or named anywhere.
 
-A mutating handler runs in one transaction; a read runs outside any (its audit record is one
-INSERT after it), so reads never hold SQLite's write lock. `dryRun` runs the handler and rolls
-back (a read has nothing to roll back), then answers `DryRunOperationException`. Mutating calls
-are remembered by (access key, invocation id) in the same transaction, so botocore's retries of
-a committed call get the first answer.
+A mutating handler runs in one transaction (a `prepared` one reads and validates before it and
+hands the dispatcher its writes, so the transaction holds only them); a read runs outside any
+(its audit record is one INSERT after it), so reads never hold SQLite's write lock. `dryRun`
+runs the handler and rolls back (a read has nothing to roll back), then answers
+`DryRunOperationException`. Mutating calls are remembered by (access key, invocation id) in
+the same transaction, so botocore's retries of a committed call get the first answer.
 
 Every call writes exactly one audit record named after the operation. Who writes it is declared
 with the operation (`audited_by_service`): an operation that acts through a service that records
@@ -92,7 +93,9 @@ class CallContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-Handler = Callable[[CallContext, dict[str, Any]], dict[str, Any]]
+Handler = Callable[[CallContext, dict[str, Any]], Any]
+# What a prepared operation's handler returns: its writes, run in the call's transaction.
+Writes = Callable[[], dict[str, Any]]
 # An operation's own checks of its raw input, raising the operation's own errors.
 InputCheck = Callable[[dict[str, Any]], None]
 
@@ -111,6 +114,9 @@ class OperationSpec:
     # Run before the model's validation, for what the operation answers with errors of its own
     # where the model would only say ValidationException.
     check: InputCheck | None = None
+    # A mutating handler that reads and validates before the call's transaction and returns
+    # its writes (`Writes`), which the dispatcher runs in it: the transaction holds no reads.
+    prepared: bool = False
 
     @property
     def api(self) -> model.Api:
@@ -139,17 +145,19 @@ def operation(
     audited_by_service: bool | None = None,
     service: str = model.SUPPORT,
     check: InputCheck | None = None,
+    prepared: bool = False,
 ) -> Callable[[Handler], Handler]:
     """Register a handler for an operation of botocore's model of `service` (AWS Support's
     unless said). Mutating operations' services record the call unless
-    `audited_by_service=False`; reads never do."""
+    `audited_by_service=False`; reads never do. A `prepared` handler runs before the call's
+    transaction and returns its writes (a `Writes`), which run in it."""
     if name not in model.operation_names(service):
         raise ValueError(f"{name} is not an operation of the {service} model")
     by_service = not read_only if audited_by_service is None else audited_by_service
 
     def register(handler: Handler) -> Handler:
         REGISTRIES[service][name] = OperationSpec(
-            name, handler, read_only, max_body, idempotent, by_service, service, check
+            name, handler, read_only, max_body, idempotent, by_service, service, check, prepared
         )
         return handler
 
@@ -395,9 +403,13 @@ def _run(
     output_shape = model.operation_model(spec.name, spec.service).output_shape
     if spec.read_only:
         return _run_read(spec, ctx, params, raw_params, output_shape)
+    # A prepared operation's reads and checks, before the transaction (on SQLite its BEGIN
+    # IMMEDIATE takes the one write lock every writer queues for).
+    writes: Writes | None = spec.handler(ctx, params) if spec.prepared else None
     try:
         with transaction.atomic():
-            result = model.serialize_output(spec.handler(ctx, params), output_shape) or {}
+            output = writes() if writes is not None else spec.handler(ctx, params)
+            result = model.serialize_output(output, output_shape) or {}
             if dry_run:
                 raise _DryRunRollback()
             if not spec.audited_by_service:

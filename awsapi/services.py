@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from awsapi.models import IdempotencyRecord
+from core.bulk import from_values, insert_row
 
 IDEMPOTENCY_WINDOW = timedelta(hours=24)
 
@@ -16,14 +17,19 @@ def idempotency_record_store(
     *, access_key_id: str, invocation_id: str, operation: str, response: dict
 ) -> IdempotencyRecord:
     """Remember a mutating call's answer; call inside the call's transaction. A concurrent
-    attempt of the same invocation raises IntegrityError (the unique constraint)."""
-    return IdempotencyRecord.objects.create(
-        access_key_id=access_key_id,
-        invocation_id=invocation_id,
-        operation=operation,
-        response=response,
-        created_at=timezone.now(),
+    attempt of the same invocation raises IntegrityError (the unique constraint). One INSERT
+    composed once (`core.bulk.insert_row`): every mutating API call writes one."""
+    values = insert_row(
+        IdempotencyRecord,
+        {
+            "access_key_id": access_key_id,
+            "invocation_id": invocation_id,
+            "operation": operation,
+            "response": response,
+            "created_at": timezone.now(),
+        },
     )
+    return from_values(IdempotencyRecord, values)
 
 
 def idempotency_records_purge(*, batch_size: int = 5000) -> int:

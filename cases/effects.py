@@ -14,6 +14,7 @@ from their services.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -29,6 +30,7 @@ from cases import sla
 from cases.models import AttachmentSet, Case, CaseStatus, Communication, CommunicationOrigin
 from catalog import cache as catalog_cache
 from catalog.models import CaseType
+from core import rawload
 from events.kinds import (
     CASE_DETAIL_TYPE,
     CASE_SOURCE,
@@ -38,7 +40,7 @@ from events.kinds import (
     CaseEventName,
 )
 from events.models import EVENTS_REGION
-from events.services import event_publish, events_publish_many
+from events.services import EventTargets, event_publish, events_publish_many
 from notifications.models import Notification
 from notifications.services import Email, Queued, notification_enqueue, notifications_enqueue
 
@@ -100,14 +102,24 @@ def case_recipients(
 
 
 def alternate_contacts_for(cases: Iterable[Case]) -> dict[tuple[int, str], str]:
-    """The alternate contacts' addresses of the cases' accounts, by (account, type): one query."""
-    accounts = {case.account_id for case in cases}
+    """The alternate contacts' addresses of the cases' accounts, by (account, type): one
+    statement, composed once (`core.rawload`: every case created reads it)."""
+    accounts = sorted({case.account_id for case in cases})
+    if not accounts:
+        return {}
+    sql = _alternates_sql().format(accounts=", ".join(["%s"] * len(accounts)))
     return {
-        (account_id, kind): email
-        for account_id, kind, email in AlternateContact.objects.filter(
-            account_id__in=accounts
-        ).values_list("account_id", "contact_type", "email")
+        (account_id, kind): email for account_id, kind, email in rawload.fetch_all(sql, accounts)
     }
+
+
+@functools.cache
+def _alternates_sql() -> str:
+    q = rawload.quote
+    return (
+        f"SELECT {q('account_id')}, {q('contact_type')}, {q('email')} "
+        f"FROM {q(AlternateContact._meta.db_table)} WHERE {q('account_id')} IN ({{accounts}})"
+    )
 
 
 def case_url(case: Case) -> str:
@@ -158,14 +170,7 @@ def case_email_enqueue(
     recipients = case_recipients(case)
     if not recipients:
         return None
-    files = []
-    if attachment_set is not None:
-        base = settings.SITE_URL.rstrip("/")
-        files = [
-            (a.file_name, base + reverse("cases:attachment", args=[case.case_id, a.attachment_id]))
-            for a in attachment_set.attachments.order_by("created_at", "id")
-        ]
-    subject, text, html = _render(case, kind, body, origin, files)
+    subject, text, html = _render(case, kind, body, origin, _files(case, attachment_set))
     return notification_enqueue(
         recipients=recipients,
         subject=subject,
@@ -175,6 +180,58 @@ def case_email_enqueue(
         topic=case.case_id,
         account=case.account,
     )
+
+
+def _files(case: Case, attachment_set: AttachmentSet | None) -> list[tuple[str, str]]:
+    """(file name, link) of the set's files: the links open the case's page after sign-in."""
+    if attachment_set is None:
+        return []
+    base = settings.SITE_URL.rstrip("/")
+    return [
+        (a.file_name, base + reverse("cases:attachment", args=[case.case_id, a.attachment_id]))
+        for a in attachment_set.attachments.order_by("created_at", "id")
+    ]
+
+
+# The renderer of a new case's email (registered in `CasesConfig.ready`).
+CREATED_EMAIL = "cases.created"
+
+
+def case_created_email_enqueue(*, case: Case, recipients: Sequence[str]) -> None:
+    """Queue a new case's email to `recipients` (`case_recipients`, read before the creation's
+    transaction), composed by the sender (`case_created_email_render`) from the case and its
+    first message, so the creation's transaction renders no template. Call it inside that
+    transaction."""
+    notifications_enqueue(
+        [
+            Queued(
+                recipients=recipients,
+                kind="created",
+                template=CREATED_EMAIL,
+                context={"case": case.pk, "status": case.status},
+                topic=case.case_id,
+                account=case.account,
+            )
+        ]
+    )
+
+
+def case_created_email_render(context: dict[str, Any]) -> Email | None:
+    """A new case's queued email (`case_created_email_enqueue`), as `case_email_enqueue` writes
+    one: the case's first message and its files, the status it was created with; None once
+    the case is gone."""
+    case = Case.objects.select_related("severity").filter(pk=context["case"]).first()
+    if case is None:
+        return None
+    first = (
+        case.communications.select_related("attachment_set").order_by("created_at", "id").first()
+    )
+    body = first.body if first is not None else ""
+    files = _files(case, first.attachment_set if first is not None else None)
+    subject, text, html = _render(
+        case, "created", body, "customer", files, status=context["status"]
+    )
+    return Email(subject=subject, body_text=text, body_html=html)
 
 
 # The renderer status emails queued by jobs name (registered in `CasesConfig.ready`).
@@ -254,19 +311,26 @@ def _detail(
 
 
 def case_event_publish(
-    *, case: Case, event_name: CaseEventName, communication: Communication | None = None
+    *,
+    case: Case,
+    event_name: CaseEventName,
+    communication: Communication | None = None,
+    targets: EventTargets | None = None,
 ) -> dict[str, Any]:
     """Publish a "Support Case Update" event for `case`; call it inside the change's transaction.
 
     `communication` is the correspondence the event reports (AddCommunicationToCase): it fills
     `communication-id` and `origin` (CUSTOMER or AWS); both are empty for the other events, as
-    in AWS's samples. See `events.services.event_publish` for the side effects.
+    in AWS's samples. `targets` are the account's rules' targets if the change read them before
+    its transaction (`events.services.event_targets_for`). See `events.services.event_publish`
+    for the side effects.
     """
     return event_publish(
         account=case.account,
         source=CASE_SOURCE,
         detail_type=CASE_DETAIL_TYPE,
         detail=_detail(case, event_name, communication, timezone.now()),
+        targets=targets,
     )
 
 

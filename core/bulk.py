@@ -16,13 +16,14 @@ makes the ORM prepare every element of the list, for every query of the batch.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connections, models
 from django.db.models.expressions import RawSQL
@@ -51,6 +52,7 @@ _PLAIN_FIELDS = frozenset(
 
 
 _NOTHING = object()
+M = TypeVar("M", bound=models.Model)
 
 
 def _default(field: models.Field, now: datetime) -> Callable[[], Any]:
@@ -164,6 +166,78 @@ def _json_scalar(value: Any) -> str:
     if isinstance(value, uuid.UUID | Decimal):
         return str(value)
     raise TypeError(f"{type(value).__name__} values cannot be inserted by insert_rows")
+
+
+def insert_row(
+    model: type[models.Model], row: Mapping[str, Any], *, using: str = "default"
+) -> dict[str, Any]:
+    """INSERT one row (a mapping of field attnames to values, as for `insert_rows`) with a
+    statement composed once per model and set of fields given: the ORM compiles its INSERT
+    for every `create()`, which on the API's hot path costs more than running it. Columns left
+    out get their field's default, `auto_now` fields the current time; a key the database
+    chooses comes back by RETURNING. Returns every field's value (attname -> value, the key
+    included) for `from_values`. Model `save()` and signals are not involved."""
+    connection = connections[using]
+    fields, plain, sql, returning = _row_plan(model, frozenset(row), using, connection.vendor)
+    now = timezone.now()
+    values = {
+        field.attname: row[field.attname] if field.attname in row else _default(field, now)()
+        for field in fields
+    }
+    params = [
+        value
+        if value is None or (is_plain and type(value) in _PLAIN)
+        else field.get_db_prep_save(value, connection)
+        for field, is_plain, value in zip(fields, plain, values.values(), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if returning is not None:
+            values[returning.attname] = cursor.fetchone()[0]
+    return values
+
+
+def from_values(model: type[M], values: Mapping[str, Any], *, using: str = "default") -> M:
+    """The saved instance of a row `insert_row` wrote."""
+    instance = model(**values)
+    instance._state.adding = False
+    instance._state.db = using
+    return instance
+
+
+@functools.lru_cache(maxsize=256)
+def _row_plan(
+    model: type[models.Model], given: frozenset[str], using: str, vendor: str
+) -> tuple[list[models.Field], list[bool], str, models.Field | None]:
+    """`insert_row`'s fields (in column order), whether each takes plain values as they are,
+    its statement, and the key the database chooses (returned), if any."""
+    connection = connections[using]
+    fields = [
+        field
+        for field in model._meta.concrete_fields
+        if field.attname in given or not getattr(field, "db_returning", False)
+    ]
+    unknown = given - {field.attname for field in fields}
+    if unknown:
+        raise ValueError(f"{model.__name__} has no fields {sorted(unknown)}")
+    returning = next(
+        (
+            f
+            for f in model._meta.concrete_fields
+            if f.attname not in given and getattr(f, "db_returning", False)
+        ),
+        None,
+    )
+    quote = connection.ops.quote_name
+    sql = "INSERT INTO {} ({}) VALUES ({})".format(
+        quote(model._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
+        ", ".join(["%s"] * len(fields)),
+    )
+    if returning is not None:
+        sql += f" RETURNING {quote(returning.column)}"
+    plain = [field.get_internal_type() in _PLAIN_FIELDS for field in fields]
+    return fields, plain, sql, returning
 
 
 def among(values: Sequence[int] | Sequence[str], *, using: str = "default") -> RawSQL:

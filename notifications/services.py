@@ -24,7 +24,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -36,17 +38,15 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import DatabaseError
 from django.utils import timezone
 
-from accounts.models import Account, User
+from accounts.models import Account
 from core.bulk import among, insert_rows
 from core.outbox import Outbox, OutboxPolicy
-from notifications.models import InboxItem, InboxPreference, Notification, NotificationStatus
+from notifications.models import InboxItem, Notification, NotificationStatus
 from notifications.smtp import EmailBackend, end, outbox_connection, reply, start, uses_smtp
 from notifications.tasks import notifications_drain_task
 
 logger = logging.getLogger(__name__)
 
-# A preference of "every kind" (the default without a row): also the kinds added later.
-EVERY_KIND = ["*"]
 MAX_ATTEMPTS = 8
 # A claim this old belongs to a dead worker. A live one is either before its hand-over (where a
 # released claim stops it) or waiting for the server's one answer to the end of the message
@@ -116,22 +116,56 @@ def notification_enqueue(
 
     `topic` names what the message is about (a case id) so it can be discarded with it. Returns
     None when there is nobody to send it to. Side effect: after commit, a send task is queued
-    (best effort; the sweep covers failures).
+    (best effort; the sweep covers failures). Inside `notifications_batch` the row is written
+    when the batch ends (the instance returned is not saved).
     """
     if not recipients:
         return None
-    notification = Notification.objects.create(
-        account=account,
-        topic=topic,
+    row = _row(
+        recipients=recipients,
         kind=kind,
-        recipients=list(recipients),
+        topic=topic,
+        account=account,
         subject=" ".join(subject.split())[:300],
         body_text=body_text,
         body_html=body_html,
-        next_attempt_at=timezone.now(),
     )
+    batch = _batch.get()
+    if batch is not None:
+        batch.append(row)
+        return Notification(**row)
+    notification = Notification.objects.create(**row)
     OUTBOX.dispatch_on_commit([str(notification.pk)])
     return notification
+
+
+def _row(
+    *,
+    recipients: Sequence[str],
+    kind: str,
+    topic: str,
+    account: Account | None,
+    subject: str = "",
+    body_text: str = "",
+    body_html: str = "",
+    template: str = "",
+    context: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """A message's row, composed (subject and bodies) or for the sender to compose (template
+    and context): every row has the same fields, so a batch mixing both is one INSERT."""
+    return {
+        "id": uuid.uuid4(),
+        "account_id": account.pk if account is not None else None,
+        "topic": topic,
+        "kind": kind,
+        "recipients": list(recipients),
+        "subject": subject,
+        "body_text": body_text,
+        "body_html": body_html,
+        "template": template,
+        "context": context if context is not None else {},
+        "next_attempt_at": timezone.now(),
+    }
 
 
 @dataclass(frozen=True)
@@ -150,31 +184,60 @@ class Queued:
 def notifications_enqueue(messages: Sequence[Queued]) -> list[str]:
     """Queue many emails at once, each rendered when it is first sent; call it inside the
     transaction of the change they report. One statement (`core.bulk.insert_rows`), and after
-    commit one send task for them all (best effort; the sweep covers failures). Messages
-    without recipients are left out. Returns the new rows' ids.
+    commit one send task for them all (best effort; the sweep covers failures); inside
+    `notifications_batch`, with the batch's. Messages without recipients are left out. Returns
+    the new rows' ids.
     Raises `LookupError` for a template no renderer was registered for."""
-    now = timezone.now()
     for message in messages:
         if message.template not in RENDERERS:
             raise LookupError(f"no renderer named {message.template!r}")
     rows = [
-        {
-            "id": uuid.uuid4(),
-            "account_id": message.account.pk if message.account is not None else None,
-            "topic": message.topic,
-            "kind": message.kind,
-            "recipients": list(message.recipients),
-            "template": message.template,
-            "context": message.context,
-            "next_attempt_at": now,
-        }
+        _row(
+            recipients=message.recipients,
+            kind=message.kind,
+            topic=message.topic,
+            account=message.account,
+            template=message.template,
+            context=message.context,
+        )
         for message in messages
         if message.recipients
     ]
+    batch = _batch.get()
+    if batch is not None:
+        batch.extend(rows)
+    else:
+        _insert(rows)
+    return [str(row["id"]) for row in rows]
+
+
+def _insert(rows: list[dict[str, Any]]) -> None:
     insert_rows(Notification, rows)
-    ids = [str(row["id"]) for row in rows]
-    OUTBOX.dispatch_batch_on_commit(ids)
-    return ids
+    OUTBOX.dispatch_batch_on_commit([str(row["id"]) for row in rows])
+
+
+# The rows `notification_enqueue` and `notifications_enqueue` hold back for the enclosing
+# `notifications_batch`.
+_batch: ContextVar[list[dict[str, Any]] | None] = ContextVar("notifications_batch", default=None)
+
+
+@contextmanager
+def notifications_batch() -> Iterator[None]:
+    """Inside the block, the messages queued are kept, and the block's end writes them in one
+    INSERT with one dispatch (a change that emails its customers and alerts its engineers
+    writes the table once). Use it inside the change's transaction; the rows are not there
+    until the block ends. A batch inside a batch joins it."""
+    if _batch.get() is not None:
+        yield
+        return
+    batch: list[dict[str, Any]] = []
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+    if batch:
+        _insert(batch)
 
 
 def notifications_discard(*, topics: Iterable[str]) -> int:
@@ -428,85 +491,3 @@ def notifications_sweep() -> int:
     this run sent."""
     OUTBOX.release_stuck(timezone.now())
     return notifications_drain()
-
-
-# --- the console's inbox -------------------------------------------------------------------------
-
-
-def inbox_notify(
-    *,
-    recipients: Iterable[User],
-    kind: str,
-    topic: str,
-    title: str,
-    url: str,
-    dedupe_key: str,
-    email: Callable[[User], Email],
-    always_email: bool = False,
-    account: Account | None = None,
-) -> list[InboxItem]:
-    """Tell `recipients` about one event, in their inbox and, for those who get `kind` by email
-    (everyone, unless they turned it off; `always_email` overrides that), by email through the
-    outbox. Call it inside the transaction of the change. A recipient already told about
-    `dedupe_key` is not told again, so a retried change or job never notifies twice.
-    `email(recipient)` writes the message (in the recipient's language). Returns the new items.
-    """
-    people = {user.pk: user for user in recipients if user.is_active}
-    if not people:
-        return []
-    told = set(
-        InboxItem.objects.filter(recipient_id__in=people, dedupe_key=dedupe_key).values_list(
-            "recipient_id", flat=True
-        )
-    )
-    new = [user for pk, user in people.items() if pk not in told]
-    items = InboxItem.objects.bulk_create(
-        [
-            InboxItem(
-                recipient=user,
-                kind=kind,
-                topic=topic,
-                title=title[:300],
-                url=url[:500],
-                dedupe_key=dedupe_key[:200],
-            )
-            for user in new
-        ],
-        ignore_conflicts=True,
-    )
-    kinds = dict(
-        InboxPreference.objects.filter(user_id__in=[u.pk for u in new]).values_list(
-            "user_id", "email_kinds"
-        )
-    )
-    for user in new:
-        wanted = kinds.get(user.pk, EVERY_KIND)
-        if user.email and (always_email or EVERY_KIND == wanted or kind in wanted):
-            message = email(user)
-            notification_enqueue(
-                recipients=[user.email],
-                subject=message.subject,
-                body_text=message.body_text,
-                body_html=message.body_html,
-                kind=kind,
-                topic=topic,
-                account=account,
-            )
-    return items
-
-
-def inbox_mark_read(*, user: User, item_ids: Iterable[int] | None = None) -> int:
-    """Mark `user`'s items read: the given ones (others' ids are ignored), or all. Returns how
-    many changed."""
-    unread = InboxItem.objects.filter(recipient=user, read_at__isnull=True)
-    if item_ids is not None:
-        unread = unread.filter(pk__in=list(item_ids))
-    return unread.update(read_at=timezone.now(), updated_at=timezone.now())
-
-
-def inbox_preference_set(*, user: User, email_kinds: Iterable[str]) -> InboxPreference:
-    """Which kinds `user` gets by email from now on."""
-    preference, _ = InboxPreference.objects.update_or_create(
-        user=user, defaults={"email_kinds": sorted(set(email_kinds))}
-    )
-    return preference

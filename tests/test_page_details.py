@@ -98,6 +98,7 @@ def test_error_pages_are_the_products_own_and_translated(client, reference_data)
 
 def test_catalog_names_are_japanese_on_japanese_pages_and_emails(client, reference_data) -> None:
     from notifications.models import Notification
+    from notifications.services import notifications_drain
 
     account = factories.make_account("business")
     root = factories.root_of(account)
@@ -108,7 +109,9 @@ def test_catalog_names_are_japanese_on_japanese_pages_and_emails(client, referen
     ).content.decode()
     assert case.severity.name_ja and case.severity.name_ja in page
     assert case.severity.name not in page
-    email = Notification.objects.filter(topic=case.case_id).first()
+    # Composed by the sender, in the case's language.
+    notifications_drain()
+    email = Notification.objects.filter(topic=case.case_id, kind="created").first()
     assert email is not None and case.severity.name_ja in email.body_text
     english = client.get(
         reverse("cases:detail", args=[case.case_id]), HTTP_ACCEPT_LANGUAGE="en"

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
 from awsapi import model
-from awsapi.dispatch import CallContext, operation
+from awsapi.dispatch import CallContext, Writes, operation
 from awsapi.extensions import CASE_SLA_MEMBERS, EXTENSION_MEMBERS
 from cases import access as case_access
 from cases import selectors, sla
@@ -81,8 +81,8 @@ def _communications_scope(ctx: CallContext, case: Case, after: Any, before: Any)
     }
 
 
-@operation("CreateCase", idempotent=True)
-def create_case(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
+@operation("CreateCase", idempotent=True, prepared=True)
+def create_case(ctx: CallContext, body: dict[str, Any]) -> Writes:
     attachment_set = None
     if body.get("attachmentSetId"):
         attachment_set = case_access.access_attachment_set(
@@ -92,7 +92,7 @@ def create_case(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
         case_access.access_upload(ctx.principal, upload_id, action="support:CreateCase")
         for upload_id in body.get("uploadIds") or []
     ]
-    case = case_services.case_create(
+    draft = case_services.case_create_prepare(
         actor=ctx.principal,
         account=ctx.account,
         subject=body["subject"],
@@ -106,7 +106,7 @@ def create_case(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
         attachment_set=attachment_set,
         uploads=upload_list,
     )
-    return {"caseId": case.case_id}
+    return lambda: {"caseId": case_services.case_create_commit(draft).case_id}
 
 
 @operation("DescribeCases", read_only=True)

@@ -18,7 +18,8 @@ from accounts.services import user_update
 from cases.alerts import KINDS
 from console.forms import EngineerSettingsForm
 from core.paging import read_page
-from notifications import selectors, services
+from notifications import selectors
+from notifications.inbox import inbox_mark_read, inbox_preference_set
 
 PAGE_SIZE = 30
 
@@ -57,7 +58,7 @@ def inbox_open(request: SupportRequest, item_id: int) -> HttpResponse:
     item = selectors.inbox_item_get(user, item_id)
     if item is None:
         raise Http404(_("Notification not found."))
-    services.inbox_mark_read(user=user, item_ids=[item.pk])
+    inbox_mark_read(user=user, item_ids=[item.pk])
     if not url_has_allowed_host_and_scheme(item.url, allowed_hosts={request.get_host()}):
         return redirect("console:inbox")
     return redirect(item.url)
@@ -66,7 +67,7 @@ def inbox_open(request: SupportRequest, item_id: int) -> HttpResponse:
 @require_POST
 @engineer_required
 def inbox_read_all(request: SupportRequest) -> HttpResponse:
-    changed = services.inbox_mark_read(user=request.principal.require_user())
+    changed = inbox_mark_read(user=request.principal.require_user())
     messages.success(request, _("%(count)d marked as read.") % {"count": changed})
     return redirect("console:inbox")
 
@@ -87,7 +88,7 @@ def engineer_settings(request: SupportRequest) -> HttpResponse:
             user_update(
                 user=user, actor=request.principal, time_zone=form.cleaned_data["time_zone"]
             )
-            services.inbox_preference_set(user=user, email_kinds=form.cleaned_data["email_kinds"])
+            inbox_preference_set(user=user, email_kinds=form.cleaned_data["email_kinds"])
         messages.success(request, _("Settings saved."))
         return redirect("console:settings")
     return render(request, "console/settings.html", {"form": form})

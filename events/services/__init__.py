@@ -55,7 +55,13 @@ from events.services.confirmation import (
 )
 from events.services.delivery import deliveries_sweep, delivery_attempt
 from events.services.outbox import BACKOFF, DELIVERIES, MAX_ATTEMPTS
-from events.services.publish import event_publish, events_publish, events_publish_many
+from events.services.publish import (
+    EventTargets,
+    event_publish,
+    event_targets_for,
+    events_publish,
+    events_publish_many,
+)
 from events.services.webhook import webhook_signature
 
 __all__ = [
@@ -71,7 +77,9 @@ __all__ = [
     "deliveries_sweep",
     "delivery_attempt",
     "delivery_replay",
+    "EventTargets",
     "event_publish",
+    "event_targets_for",
     "events_publish",
     "events_publish_many",
     "rule_create",

@@ -10,20 +10,24 @@ skipped, never allowed to fail the case update that published the event.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import uuid
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Account
+from core import rawload
 from events.models import (
     EVENTS_REGION,
     ConfirmationStatus,
     DeliveryStatus,
     EventDelivery,
+    EventRule,
     EventTarget,
 )
 from events.pattern import matches
@@ -56,6 +60,52 @@ def event_envelope(
     }
 
 
+@dataclass(frozen=True)
+class EventTargets:
+    """The targets of the enabled rules of some accounts, with their rules, by account id."""
+
+    by_account: dict[int, list[EventTarget]]
+
+
+def event_targets_for(account_ids: Iterable[int]) -> EventTargets:
+    """What publishing an event of these accounts matches against: one statement, composed once
+    (`core.rawload`: every case change publishes, and compiling the ORM's query cost more than
+    running it). A change may read it before its transaction (so SQLite's write lock is not held
+    for it) and hand it to `event_publish`; a rule changed in between is as if changed just
+    after the event."""
+    accounts = sorted(set(account_ids))
+    if not accounts:
+        return EventTargets({})
+    placeholders = ", ".join(["%s"] * len(accounts))
+    width = rawload.width(EventTarget)
+    targets_of: dict[int, list[EventTarget]] = {}
+    for row in rawload.fetch_all(
+        _targets_sql().format(accounts=placeholders),
+        [*accounts, ConfirmationStatus.PENDING.value],
+    ):
+        target = rawload.instance(EventTarget, row[:width])
+        target.rule = rawload.instance(EventRule, row[width:])
+        targets_of.setdefault(target.rule.account_id, []).append(target)
+    return EventTargets(targets_of)
+
+
+@functools.cache
+def _targets_sql() -> str:
+    """The enabled rules' targets of some accounts (`{accounts}`: their placeholders), each
+    with its rule. Email targets waiting for their recipient's confirmation get nothing, not
+    even deliveries kept for later (as SNS's pending subscriptions): the recipient has not
+    agreed to any mail."""
+    q = rawload.quote
+    return (
+        f"SELECT {rawload.columns(EventTarget, 't')}, {rawload.columns(EventRule, 'r')} "
+        f"FROM {q(EventTarget._meta.db_table)} t "
+        f"JOIN {q(EventRule._meta.db_table)} r ON r.{q('id')} = t.{q('rule_id')} "
+        f"WHERE r.{q('account_id')} IN ({{accounts}}) AND r.{q('enabled')} "
+        f"AND t.{q('confirmation_status')} <> %s "
+        f"ORDER BY t.{q('rule_id')}, t.{q('id')}"
+    )
+
+
 # No savepoint: callers are inside their own transaction, which an error rolls back anyway.
 @transaction.atomic(savepoint=False)
 def event_publish(
@@ -66,6 +116,7 @@ def event_publish(
     detail: dict[str, Any],
     resources: Iterable[str] = (),
     time: dt.datetime | None = None,
+    targets: EventTargets | None = None,
 ) -> dict[str, Any]:
     """Publish an event of `account` and return it (the envelope, with its new id).
 
@@ -76,6 +127,7 @@ def event_publish(
     sweep delivers whatever the broker did not take). No audit record: publishing is not an
     action of the customer's.
     Raises nothing for a rule that cannot be matched (it is logged and skipped).
+    `targets`, read by the caller before its transaction (`event_targets_for`), saves the query.
     """
     return events_publish(
         account=account,
@@ -84,6 +136,7 @@ def event_publish(
         details=[detail],
         resources=resources,
         time=time,
+        targets=targets,
     )[0]
 
 
@@ -96,6 +149,7 @@ def events_publish(
     details: Sequence[dict[str, Any]],
     resources: Iterable[str] = (),
     time: dt.datetime | None = None,
+    targets: EventTargets | None = None,
 ) -> list[dict[str, Any]]:
     """Publish several events of one kind at once (a check run's item changes): one query for
     the targets whatever the number of events, one insert and one dispatch for all deliveries.
@@ -106,6 +160,7 @@ def events_publish(
         events=[(account, detail) for detail in details],
         resources=resources,
         time=time,
+        targets=targets,
     )
 
 
@@ -117,6 +172,7 @@ def events_publish_many(
     events: Sequence[tuple[Account, dict[str, Any]]],
     resources: Iterable[str] = (),
     time: dt.datetime | None = None,
+    targets: EventTargets | None = None,
 ) -> list[dict[str, Any]]:
     """Publish events of one kind for several accounts at once (a job over many cases), each
     (account, detail) matched against its own account's rules only: one query for the targets
@@ -136,18 +192,9 @@ def events_publish_many(
     ]
     if not envelopes:
         return envelopes
-    # Email targets waiting for their recipient's confirmation get nothing, not even deliveries
-    # kept for later (as SNS's pending subscriptions): the recipient has not agreed to any mail.
-    targets_of: dict[int, list[EventTarget]] = {}
-    for target in (
-        EventTarget.objects.filter(
-            rule__account_id__in={account.pk for account, _detail in events}, rule__enabled=True
-        )
-        .exclude(confirmation_status=ConfirmationStatus.PENDING)
-        .select_related("rule")
-        .order_by("rule_id", "id")
-    ):
-        targets_of.setdefault(target.rule.account_id, []).append(target)
+    if targets is None:
+        targets = event_targets_for({account.pk for account, _detail in events})
+    targets_of = targets.by_account
     if not targets_of:
         return envelopes
     now = timezone.now()

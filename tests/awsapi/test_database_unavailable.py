@@ -5,6 +5,7 @@ PostgreSQL under load; here the dispatcher meets the same OperationalError."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -41,18 +42,7 @@ def _failing(monkeypatch, operation: str, failures: int, error: Exception) -> li
             raise error
         return spec.handler(ctx, body)
 
-    monkeypatch.setitem(
-        dispatch.REGISTRY,
-        operation,
-        dispatch.OperationSpec(
-            spec.name,
-            handler,
-            spec.read_only,
-            spec.max_body,
-            spec.idempotent,
-            spec.audited_by_service,
-        ),
-    )
+    monkeypatch.setitem(dispatch.REGISTRY, operation, dataclasses.replace(spec, handler=handler))
     return calls
 
 

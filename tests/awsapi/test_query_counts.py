@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -103,3 +105,67 @@ def test_describe_cases_pages_without_sorting_the_account(api_user) -> None:
         cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
         plan = " / ".join(row[-1] for row in cursor.fetchall())
     assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+
+
+CASE = {
+    "subject": "Counting statements",
+    "serviceCode": "amazon-elastic-compute-cloud-linux",
+    "categoryCode": "instance-issue",
+    "severityCode": "normal",
+    "communicationBody": "How many statements does a case cost?",
+}
+
+
+def _statement(sql: str) -> tuple[str, str]:
+    """(verb, table) of one statement: ("SELECT", "cases_case"), ("SAVEPOINT", "")."""
+    sql = re.sub(r"^\d+ times: ", "", sql)  # an executemany (SQLite's multi-row INSERT)
+    verb = sql.split()[0].upper()
+    pattern = r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?'
+    outer = sql
+    while re.search(r"\([^()]*\)", outer):  # subqueries and column lists left out
+        outer = re.sub(r"\([^()]*\)", "", outer)
+    # A statement of subqueries only (the catalog's check) is named by its first.
+    table = re.search(pattern, outer) or re.search(pattern, sql)
+    return verb, table.group(1) if table and verb != "SAVEPOINT" else ""
+
+
+def test_create_case_reads_before_its_transaction_and_writes_once_per_table(
+    support, api_user, engineer
+) -> None:
+    support.create_case(**CASE)  # warm: the key's last-used stamp is written once
+    statements = [
+        _statement(sql)
+        for sql in _queries(lambda: support.create_case(**{**CASE, "subject": "Second"}))
+    ]
+    # Before the transaction: 1 access key with user, account and plan; 2 policies; 3 the
+    # idempotency record (a retry?); 4 the catalog snapshot's check; 5 the account's alternate
+    # contacts (the email's recipients); 6 the engineers, whether each covers the service, was
+    # told already and wants the email; 7 the account's event rules' targets.
+    reads = [
+        ("SELECT", "accounts_accesskey"),
+        ("SELECT", "accounts_policy"),
+        ("SELECT", "awsapi_idempotencyrecord"),
+        ("SELECT", "catalog_service"),
+        ("SELECT", "accounts_alternatecontact"),
+        ("SELECT", "accounts_user"),
+        ("SELECT", "events_eventtarget"),
+    ]
+    # The transaction (here the test's savepoints; BEGIN IMMEDIATE on SQLite outside tests):
+    # the display id, then one INSERT per table (no event rule matched: no deliveries; the
+    # customers' email and the engineer's alert together), and the idempotency record with the
+    # dispatcher's answer.
+    writes = [
+        ("UPDATE", "core_sequence"),
+        ("INSERT", "cases_case"),
+        ("INSERT", "cases_communication"),
+        ("INSERT", "cases_casesearch"),
+        ("INSERT", "cases_caseevent"),
+        ("INSERT", "audit_auditevent"),
+        ("INSERT", "notifications_inboxitem"),
+        ("INSERT", "notifications_notification"),
+        ("INSERT", "awsapi_idempotencyrecord"),
+    ]
+    assert [s for s in statements if s[0] not in ("SAVEPOINT", "RELEASE")] == reads + writes
+    # Nothing but writes between the call's first savepoint and its last release.
+    inside = statements[statements.index(("SAVEPOINT", "")) :]
+    assert {verb for verb, _ in inside} == {"SAVEPOINT", "RELEASE", "INSERT", "UPDATE"}

@@ -16,8 +16,8 @@ from cases import services
 from cases.alerts import ASSIGNED, CUSTOMER_REPLY, KINDS, NEW_CASE, SLA_WARNING
 from cases.services.maintenance import cases_purge, cases_sla_warn
 from catalog.models import Service
+from notifications.inbox import inbox_preference_set
 from notifications.models import InboxItem, Notification
-from notifications.services import inbox_preference_set
 from tests import factories
 
 EC2 = "amazon-elastic-compute-cloud-linux"

@@ -15,6 +15,7 @@ from audit.models import AuditEvent
 from cases.alerts import NEW_CASE
 from core.errors import InvalidParameterValueException
 from notifications.models import Notification
+from notifications.services import notifications_drain
 from tests import factories
 
 OPENED = datetime(2026, 12, 14, 23, 30, tzinfo=UTC)
@@ -69,6 +70,8 @@ def test_alert_emails_follow_the_engineers_zone(reference_data) -> None:
     account = factories.make_account()
     with time_machine.travel(OPENED, tick=False):
         factories.make_case(account, severity_code="urgent")
+        # A new case's alerts are composed by the sender.
+        assert notifications_drain() == 2
     email = Notification.objects.get(recipients=["tokyo@example.com"], kind=NEW_CASE)
     assert "2026-12-15 09:30 JST" in email.body_text  # due an hour after opening
 

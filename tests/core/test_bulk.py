@@ -14,7 +14,7 @@ from accounts.principals import SYSTEM
 from audit import services as audit
 from audit.models import AuditEvent
 from cases.models import CaseEvent, CaseEventKind, CaseStatus
-from core.bulk import among, insert_rows
+from core.bulk import among, from_values, insert_row, insert_rows
 from notifications.models import Notification
 from tests import factories
 
@@ -108,3 +108,28 @@ def test_among_selects_the_ids(business_account, root) -> None:
     with CaptureQueriesContext(connection) as queries:
         assert list(CaseEvent.objects.filter(case_id__in=among([]))) == []
     assert len(queries) == 1
+
+
+def test_one_row_reads_back_as_the_orm_writes_it(business_account, root) -> None:
+    case = factories.make_case(business_account, root)
+    fields = {
+        "case_id": case.pk,
+        "kind": CaseEventKind.ASSIGNED,
+        "actor_id": None,
+        "actor_arn": "system",
+        "data": {"assignee": "ー"},
+    }
+    with time_machine.travel(MOMENT, tick=False):
+        with CaptureQueriesContext(connection) as queries:
+            values = insert_row(CaseEvent, fields)
+        orm = CaseEvent.objects.create(**fields)
+    assert len(queries) == 1  # the key the database chose comes back with the INSERT
+    written = CaseEvent.objects.get(pk=values["id"])
+    returned = from_values(CaseEvent, values)
+    assert not returned._state.adding and returned.pk == written.pk
+    for field in CaseEvent._meta.concrete_fields:
+        if field.name != "id":
+            assert getattr(written, field.attname) == getattr(orm, field.attname), field.name
+            assert getattr(returned, field.attname) == getattr(written, field.attname), field.name
+    with pytest.raises(ValueError, match="no fields"):
+        insert_row(CaseEvent, {"case_id": case.pk, "colour": "red"})

@@ -12,7 +12,7 @@ from cases import services as case_services
 from cases.models import Case, CaseStatus, Communication
 from cases.services.maintenance import cases_auto_resolve
 from events.models import DeliveryPurpose, EventDelivery
-from notifications.services import inbox_preference_set
+from notifications.inbox import inbox_preference_set
 from tests import factories
 from tests.events.conftest import add_email, make_rule
 

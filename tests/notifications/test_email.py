@@ -8,8 +8,8 @@ import time_machine
 from django.utils import timezone
 
 from cases import services
+from notifications.inbox import inbox_preference_set
 from notifications.models import Notification
-from notifications.services import inbox_preference_set
 from notifications.tasks import notification_send_task, notifications_sweep_task
 from tests import factories
 
