@@ -110,6 +110,9 @@ def test_one_label_for_utc_on_customer_and_console_pages_and_in_emails(
     client.force_login(engineer)
     page = client.get(reverse("console:case", args=[case.case_id])).content.decode()
     assert f"{opened} {label}" in page and " GMT" not in page and UTC_TITLE in page
+    # The alert is composed by the sender (queued at the case's moment).
+    with time_machine.travel(OPENED, tick=False):
+        notifications_drain()
     email = Notification.objects.get(recipients=["alerts@example.com"], kind=NEW_CASE)
     assert f"First response due: {due}\n" in email.body_text
     assert f"<td>{due}</td>" in email.body_html
