@@ -2,10 +2,13 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.utils import translation
 
 from accounts.principals import Principal
@@ -33,6 +36,47 @@ def _fresh_language():
     and a request's language (Accept-Language: ja) would otherwise stay active for later tests."""
     yield
     translation.deactivate()
+
+
+class _Requests:
+    """Requests the live server is still handling, counted from Django's request_started to the
+    end of request_finished's receivers (the connection cleanup runs before this one's)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.count = 0
+
+    def started(self, **_: Any) -> None:
+        with self.lock:
+            self.count += 1
+
+    def finished(self, **_: Any) -> None:
+        with self.lock:
+            self.count -= 1
+
+    def wait_idle(self, seconds: float = 10.0) -> None:
+        deadline = time.monotonic() + seconds
+        while self.count > 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+
+_REQUESTS = _Requests()
+request_started.connect(_REQUESTS.started, dispatch_uid="tests-live-requests-started")
+request_finished.connect(_REQUESTS.finished, dispatch_uid="tests-live-requests-finished")
+
+
+@pytest.fixture(autouse=True)
+def _live_server_idle(request):
+    """A browser test's last request (an htmx poll from a page just closed) can still be running
+    in the live server's thread when the test ends: the database's teardown must wait for it,
+    or SQLite's flush meets its lock ("database table is locked") and the request meets a
+    closed database. The database fixture is set up here, so it is torn down after the wait."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    request.getfixturevalue("transactional_db")
+    yield
+    _REQUESTS.wait_idle()
 
 
 @pytest.fixture(scope="session")
