@@ -404,36 +404,45 @@ def _run(
     if spec.read_only:
         return _run_read(spec, ctx, params, raw_params, output_shape)
     # A prepared operation's reads and checks, before the transaction (on SQLite its BEGIN
-    # IMMEDIATE takes the one write lock every writer queues for).
-    writes: Writes | None = spec.handler(ctx, params) if spec.prepared else None
-    try:
-        with transaction.atomic():
-            output = writes() if writes is not None else spec.handler(ctx, params)
-            result = model.serialize_output(output, output_shape) or {}
-            if dry_run:
-                raise _DryRunRollback()
-            if not spec.audited_by_service:
-                _record_call(spec, ctx, raw_params)
+    # IMMEDIATE takes the one write lock every writer queues for). What it read can be deleted
+    # before its writes commit (an event rule's target, an engineer to alert, the submitting IAM
+    # user): the database refuses the writes' references, and the operation is prepared again,
+    # once, from what is there now.
+    retried = False
+    while True:
+        writes: Writes | None = spec.handler(ctx, params) if spec.prepared else None
+        try:
+            with transaction.atomic():
+                output = writes() if writes is not None else spec.handler(ctx, params)
+                result = model.serialize_output(output, output_shape) or {}
+                if dry_run:
+                    raise _DryRunRollback()
+                if not spec.audited_by_service:
+                    _record_call(spec, ctx, raw_params)
+                if remember:
+                    idempotency_record_store(
+                        access_key_id=key.access_key_id,
+                        invocation_id=invocation_id,
+                        operation=spec.name,
+                        response=result,
+                    )
+        except _DryRunRollback:
+            raise DryRunOperationException() from None
+        except IntegrityError:
             if remember:
-                idempotency_record_store(
+                # A concurrent attempt of the same invocation committed first: answer as it did.
+                stored = IdempotencyRecord.objects.filter(
                     access_key_id=key.access_key_id,
                     invocation_id=invocation_id,
                     operation=spec.name,
-                    response=result,
-                )
-    except _DryRunRollback:
-        raise DryRunOperationException() from None
-    except IntegrityError:
-        if not remember:
-            raise
-        # A concurrent attempt of the same invocation committed first: answer as it did.
-        stored = IdempotencyRecord.objects.filter(
-            access_key_id=key.access_key_id, invocation_id=invocation_id, operation=spec.name
-        ).first()
-        if stored is None:
-            raise
-        return stored.response
-    return result
+                ).first()
+                if stored is not None:
+                    return stored.response
+            if writes is None or retried:
+                raise
+            retried = True
+            continue
+        return result
 
 
 def _run_read(

@@ -90,14 +90,15 @@ def _alert_email(case: Case, engineer: User, kind: str) -> Email:
 
 
 def alert_email_render(context: dict[str, Any]) -> Email | None:
-    """An alert queued for the sender to compose (`alert_new_case`), as `_notify` would have
-    written it then; None once the case or the engineer is gone."""
+    """An alert queued for the sender to compose (`alert_new_case`), from the case as it is when
+    the sender runs (moments after the commit, unless the sender is behind); None once the case
+    is gone or the engineer is gone or deactivated."""
     case = (
         Case.objects.select_related("account__plan", "service", "severity")
         .filter(pk=context["case"])
         .first()
     )
-    engineer = User.objects.filter(pk=context["engineer"]).first()
+    engineer = User.objects.filter(pk=context["engineer"], is_active=True).first()
     if case is None or engineer is None:
         return None
     return _alert_email(case, engineer, context["kind"])

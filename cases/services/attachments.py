@@ -232,10 +232,16 @@ def _attach_uploads(
     if not uploads:
         return attachment_set
     now = timezone.now()
-    # Lock the uploads and use their current state, so two cases cannot both claim one.
+    # Lock the uploads and use their current state, so two cases cannot both claim one; one the
+    # expiry purge deleted since the caller read it is not found, not silently left out.
+    requested = uploads
     uploads = list(
         AttachmentUpload.objects.select_for_update().filter(pk__in=[u.pk for u in uploads])
     )
+    found = {upload.pk for upload in uploads}
+    for upload in requested:
+        if upload.pk not in found:
+            raise UploadIdNotFound(f"Upload {upload.upload_id} was not found.")
     for upload in uploads:
         if upload.account_id != account.pk:
             raise UploadIdNotFound(f"Upload {upload.upload_id} was not found.")

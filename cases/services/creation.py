@@ -45,7 +45,7 @@ from cases.models import (
 from cases.services.attachments import _attach_uploads, _use_attachment_set
 from cases.services.catalog import resolve_catalog
 from cases.services.communications import MSG_CC_PLAN
-from cases.services.severities import severity_fields
+from cases.services.severities import severity_fields, severity_level_at_commit
 from cases.services.validation import (
     _clean_body,
     _clean_subject,
@@ -256,7 +256,10 @@ def case_create_commit(draft: CaseDraft) -> Case:
     case.first_response_warn_at = warn
     case.last_customer_activity_at = case.status_changed_at = case.created_at = now
     case.test_step_due_at = testmode.first_step_due(now) if case.is_test else None
+    level = case.severity_level
+    case.severity_level = severity_level_at_commit(case)
     case.save(force_insert=True)
+    case.severity_level = level
     Communication.objects.create(
         case=case,
         communication_id=ids.communication_id_new(),

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Subquery
+
 from cases.models import Case
 from catalog.models import Severity
 
@@ -20,6 +22,14 @@ def severity_fields(severity: Severity) -> dict[str, Any]:
     """The case fields that say `severity`: itself and its level (for `Case(...)`,
     `Case.objects.create` or setting on a case and saving these fields)."""
     return {"severity": severity, "severity_level": severity.level}
+
+
+def severity_level_at_commit(case: Case) -> Subquery:
+    """The level of `case`'s severity as the database holds it when `case` is written (an
+    expression for its INSERT): a case prepared before its transaction (the API's CreateCase)
+    would otherwise keep a level that an operator changed, and `cases_relevel` rewrote, in
+    between."""
+    return Subquery(Severity.objects.filter(pk=case.severity_id).values("level")[:1])
 
 
 def cases_relevel(severity: Severity) -> int:
