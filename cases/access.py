@@ -44,6 +44,16 @@ def cases_for_principal(principal: Principal) -> QuerySet[Case]:
     return queryset.filter(account=account)
 
 
+def cases_account(principal: Principal) -> int | None:
+    """The id of the one account whose cases `principal` sees (`cases_for_principal` filtered
+    by it and nothing else); None when that is not one account: engineers and the system see
+    every account's, a principal with no account none. No query."""
+    if principal.is_system or principal.is_engineer:
+        return None
+    account = customer_account(principal)
+    return account.pk if account is not None else None
+
+
 def _case(principal: Principal, action: str, **lookup: object) -> Case:
     authorize(principal, action)
     try:
