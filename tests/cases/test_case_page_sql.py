@@ -31,7 +31,7 @@ def _statements(call, *args, **kwargs) -> tuple[Any, list[tuple[str, list]]]:
     return result, sent
 
 
-def _loaded(case: Case) -> dict[str, object]:
+def _loaded(case: Any) -> dict[str, object]:
     """Every value an instance holds, and how it was loaded."""
     values = {k: v for k, v in vars(case).items() if k != "_state"}
     return {**values, "_db": case._state.db, "_adding": case._state.adding}
@@ -138,3 +138,46 @@ def test_engineers_see_every_accounts_cases_through_the_orm(seeded, engineer) ->
     page = selectors.case_page_for_principal(engineer, include_resolved=True, limit=50)
     assert {c.pk for c in cases} < {c.pk for c in page.items}
     assert {c.account_id for c in page.items} == {c.account_id for c in Case.objects.all()}
+
+
+@pytest.mark.django_db
+def test_attachments_are_read_by_the_orms_statement(business_account) -> None:
+    from cases import services as case_services
+    from cases.models import Attachment, Communication
+    from cases.services import NewAttachment
+
+    actor = factories.principal(factories.root_of(business_account))
+    case = factories.make_case(business_account, actor)
+    for index in range(3):
+        attachment_set = case_services.attachment_set_add(
+            account=business_account,
+            attachments=[NewAttachment(f"{index}-{n}.txt", b"x") for n in range(index + 1)],
+            actor=actor,
+        )
+        case_services.case_add_communication(
+            case=case, actor=actor, body=f"reply {index}", attachment_set=attachment_set
+        )
+    communications = list(Communication.objects.filter(case=case))
+    # Two communications of one set: the IN list holds it once, as the ORM's does.
+    communications.append(communications[0])
+    set_ids = [c.attachment_set_id for c in communications if c.attachment_set_id]
+    assert len(set_ids) == 4
+
+    def orm() -> list[Attachment]:
+        return list(
+            Attachment.objects.filter(attachment_set_id__in=set_ids).order_by("created_at", "id")
+        )
+
+    expected_rows, expected = _statements(orm)
+    _none, sent = _statements(selectors._attach_attachments, communications)
+    assert sent == expected
+    loaded = [a for c in communications[:-1] for a in c.attachment_list]
+    assert sorted(map(_loaded, loaded), key=lambda a: a["id"]) == sorted(
+        map(_loaded, expected_rows), key=lambda a: a["id"]
+    )
+    for communication in communications:
+        in_order = [
+            a for a in expected_rows if a.attachment_set_id == communication.attachment_set_id
+        ]
+        assert [a.pk for a in communication.attachment_list] == [a.pk for a in in_order]
+
