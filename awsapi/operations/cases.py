@@ -150,11 +150,7 @@ def describe_cases(ctx: CallContext, body: dict[str, Any]) -> dict[str, Any]:
     if case_ids and cursor is None:
         # Unknown ids and other accounts' ids answer alike. A resolved case left out only
         # because includeResolvedCases is false is not an error.
-        known = set(
-            case_access.cases_for_principal(ctx.principal)
-            .filter(case_id__in=case_ids)
-            .values_list("case_id", flat=True)
-        )
+        known = selectors.case_ids_known(ctx.principal, case_ids)
         missing = [case_id for case_id in case_ids if case_id not in known]
         if missing:
             raise CaseIdNotFound(case_access.MSG_CASE_NOT_FOUND.format(case_id=missing[0]))

@@ -1,6 +1,7 @@
-"""DescribeCases' composed page (`cases.selectors._case_page_composed`) sends the statement
-the ORM's `keyset_page` sends, with the same parameters, and reads the same pages, for every
-combination of its filters, on SQLite and PostgreSQL."""
+"""DescribeCases' composed statements (`cases.selectors`) are the ORM's: the page
+(`_case_page_composed`) sends the statement `keyset_page` sends, with the same parameters, and
+reads the same pages, for every combination of its filters; the attachments of a page of
+communications and the check of a caseIdList's ids likewise. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -181,3 +182,25 @@ def test_attachments_are_read_by_the_orms_statement(business_account) -> None:
         ]
         assert [a.pk for a in communication.attachment_list] == [a.pk for a in in_order]
 
+
+@pytest.mark.django_db
+def test_known_case_ids_are_read_by_the_orms_statement(seeded, other_account) -> None:
+    principal, cases = seeded
+    theirs = Case.objects.get(account=other_account).case_id
+    for case_ids in (
+        [cases[0].case_id],
+        [cases[1].case_id, cases[1].case_id, theirs, "case-x", cases[5].case_id],
+        [theirs],
+    ):
+        known, sent = _statements(selectors.case_ids_known, principal, case_ids)
+        expected_rows, expected = _statements(
+            lambda ids: set(
+                access.cases_for_principal(principal)
+                .filter(case_id__in=ids)
+                .values_list("case_id", flat=True)
+            ),
+            case_ids,
+        )
+        assert sent == expected
+        assert known == expected_rows
+        assert theirs not in known
