@@ -13,7 +13,7 @@ import pytest
 from django.db import connection
 
 from accounts.principals import Principal
-from cases import access, selectors
+from cases import access, case_page_sql, selectors
 from cases.models import Case, CaseStatus
 from core.paging import Cursor, keyset_page
 from tests import factories
@@ -40,7 +40,7 @@ def _loaded(case: Any) -> dict[str, object]:
 
 def _orm_page(principal, filters, limit, cursor):
     """The page as before the composition: the ORM's queryset through `keyset_page`."""
-    queryset = selectors._case_queryset(access.cases_for_principal(principal), filters)
+    queryset = case_page_sql.case_queryset(access.cases_for_principal(principal), filters)
     return keyset_page(
         queryset, selectors.CASE_PAGE_ORDER, cursor=cursor, limit=limit, restart=False
     )
@@ -76,7 +76,7 @@ def _combinations(cases):
         [False, True],
         [None, "en"],
     ):
-        yield selectors._CaseFilters(case_ids, display_id, after, before, resolved, language)
+        yield case_page_sql.CaseFilters(case_ids, display_id, after, before, resolved, language)
 
 
 @pytest.mark.django_db
@@ -88,7 +88,7 @@ def test_composed_page_sends_the_orms_statement_and_reads_the_same_pages(seeded)
         for limit in (2, 10):
             cursor: Cursor | None = None
             while True:
-                assert selectors._composable(filters, cursor)
+                assert case_page_sql.composable(filters, cursor)
                 composed, sent = _statements(
                     selectors.case_page_for_principal,
                     principal,
@@ -114,12 +114,12 @@ def test_what_the_composition_does_not_mirror_goes_through_the_orm(seeded) -> No
     principal, cases = seeded
     backwards = Cursor((cases[5].created_at, cases[5].pk), backwards=True)
     for filters, cursor in [
-        (selectors._CaseFilters([], None, None, None, True, "en"), None),
-        (selectors._CaseFilters(None, 2**63, None, None, True, "en"), None),
-        (selectors._CaseFilters(None, -(2**63) - 1, None, None, True, "en"), None),
-        (selectors._CaseFilters(None, None, None, None, True, "en"), backwards),
+        (case_page_sql.CaseFilters([], None, None, None, True, "en"), None),
+        (case_page_sql.CaseFilters(None, 2**63, None, None, True, "en"), None),
+        (case_page_sql.CaseFilters(None, -(2**63) - 1, None, None, True, "en"), None),
+        (case_page_sql.CaseFilters(None, None, None, None, True, "en"), backwards),
     ]:
-        assert not selectors._composable(filters, cursor)
+        assert not case_page_sql.composable(filters, cursor)
         composed, sent = _statements(
             selectors.case_page_for_principal, principal, **vars(filters), limit=3, cursor=cursor
         )
