@@ -54,8 +54,7 @@ from accounts.principals import Principal
 from accounts.services import access_key_touch
 from audit import services as audit
 from awsapi import auth, model, protocol
-from awsapi.models import IdempotencyRecord
-from awsapi.services import idempotency_record_store
+from awsapi.services import idempotency_record_store, idempotency_response
 from core import safejson, throttling
 from core.clientip import client_ip
 from core.errors import (
@@ -375,9 +374,9 @@ def _run(
     dry_run = bool(params.get("dryRun"))
     remember = spec.idempotent and bool(invocation_id) and not dry_run
     if remember:
-        stored = IdempotencyRecord.objects.filter(
+        stored = idempotency_response(
             access_key_id=key.access_key_id, invocation_id=invocation_id, operation=spec.name
-        ).first()
+        )
         if stored is not None:
             # A retry of a committed call: answer as before, and still record this call.
             with transaction.atomic():
@@ -387,9 +386,9 @@ def _run(
                     event_source=spec.api.event_source,
                     account=account,
                     request_parameters=sanitize_parameters(raw_params, spec.name, spec.service),
-                    response_elements=stored.response,
+                    response_elements=stored,
                 )
-            return stored.response
+            return stored
     ctx = CallContext(
         operation=spec.name,
         principal=principal,
@@ -431,13 +430,13 @@ def _run(
         except IntegrityError:
             if remember:
                 # A concurrent attempt of the same invocation committed first: answer as it did.
-                stored = IdempotencyRecord.objects.filter(
+                stored = idempotency_response(
                     access_key_id=key.access_key_id,
                     invocation_id=invocation_id,
                     operation=spec.name,
-                ).first()
+                )
                 if stored is not None:
-                    return stored.response
+                    return stored
             if writes is None or retried:
                 raise
             retried = True

@@ -31,6 +31,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat, Substr
 
 from cases.models import Attachment, AttachmentSet, Case, CaseSearch
+from core.bulk import insert_row
 
 # PostgreSQL refuses a tsvector over 1 MB; correspondence past this many characters is not
 # indexed (a case that long is found by its first 200,000 characters).
@@ -457,8 +458,9 @@ def message_text(body: str, attachment_set: AttachmentSet | None) -> str:
 
 def index_case(case: Case, text: str) -> None:
     """Index a new case: its subject and first message (`text`)."""
-    CaseSearch.objects.create(
-        case=case, subject=prepare(case.subject), body=prepare(text)[:MAX_BODY]
+    insert_row(
+        CaseSearch,
+        {"case_id": case.pk, "subject": prepare(case.subject), "body": prepare(text)[:MAX_BODY]},
     )
 
 

@@ -69,11 +69,16 @@ def _default(field: models.Field, now: datetime) -> Callable[[], Any]:
 
 
 def insert_rows(
-    model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, using: str = "default"
+    model: type[models.Model],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    ignore_conflicts: bool = False,
+    using: str = "default",
 ) -> int:
     """INSERT `rows` (each a mapping of field attnames, e.g. ``case_id``, to values; every row
     with the same keys) into `model`'s table in one `executemany`. Columns left out get their
-    field's default, `auto_now` fields the current time. Returns how many rows."""
+    field's default, `auto_now` fields the current time. `ignore_conflicts` skips the rows a
+    unique constraint refuses, as `bulk_create`'s does. Returns how many rows were given."""
     if not rows:
         return 0
     connection = connections[using]
@@ -115,8 +120,10 @@ def insert_rows(
         field.attname: _default(field, now) for field in fields if field.attname not in given
     }
     quote = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) ".format(
-        quote(model._meta.db_table), ", ".join(quote(field.column) for field in fields)
+    sql = "INSERT {}INTO {} ({}) ".format(
+        "OR IGNORE " if ignore_conflicts and not postgresql else "",
+        quote(model._meta.db_table),
+        ", ".join(quote(field.column) for field in fields),
     )
     params = []
     for row in rows:
@@ -145,7 +152,8 @@ def insert_rows(
                 sql
                 + "SELECT {} FROM json_populate_recordset(NULL::{}, %s::json)".format(
                     ", ".join(quote(column) for column in columns), table
-                ),
+                )
+                + (" ON CONFLICT DO NOTHING" if ignore_conflicts else ""),
                 [document],
             )
         else:
@@ -169,32 +177,87 @@ def _json_scalar(value: Any) -> str:
 
 
 def insert_row(
-    model: type[models.Model], row: Mapping[str, Any], *, using: str = "default"
+    model: type[models.Model],
+    row: Mapping[str, Any],
+    *,
+    expressions: Mapping[str, tuple[str, Sequence[Any]]] | None = None,
+    using: str = "default",
 ) -> dict[str, Any]:
     """INSERT one row (a mapping of field attnames to values, as for `insert_rows`) with a
     statement composed once per model and set of fields given: the ORM compiles its INSERT
     for every `create()`, which on the API's hot path costs more than running it. Columns left
     out get their field's default, `auto_now` fields the current time; a key the database
-    chooses comes back by RETURNING. Returns every field's value (attname -> value, the key
-    included) for `from_values`. Model `save()` and signals are not involved."""
+    chooses comes back by RETURNING. `expressions` gives columns as SQL with its parameters
+    (attname -> (sql, params)), e.g. a subquery read by the INSERT itself; the SQL is part of
+    the composed statement, so it must be one of a few fixed texts. Returns every field's
+    value (attname -> value, the key included, the expressions' columns not) for
+    `from_values`. Model `save()` and signals are not involved."""
     connection = connections[using]
-    fields, plain, sql, returning = _row_plan(model, frozenset(row), using, connection.vendor)
+    expressions = expressions or {}
+    fields, plain, sql, returning = _row_plan(
+        model,
+        frozenset(row),
+        tuple(sorted((attname, text) for attname, (text, _) in expressions.items())),
+        using,
+        connection.vendor,
+    )
     now = timezone.now()
     values = {
         field.attname: row[field.attname] if field.attname in row else _default(field, now)()
         for field in fields
+        if field.attname not in expressions
     }
-    params = [
-        value
-        if value is None or (is_plain and type(value) in _PLAIN)
-        else field.get_db_prep_save(value, connection)
-        for field, is_plain, value in zip(fields, plain, values.values(), strict=True)
-    ]
+    params: list[Any] = []
+    for field, is_plain in zip(fields, plain, strict=True):
+        if field.attname in expressions:
+            params.extend(expressions[field.attname][1])
+            continue
+        value = values[field.attname]
+        params.append(
+            value
+            if value is None or (is_plain and type(value) in _PLAIN)
+            else field.get_db_prep_save(value, connection)
+        )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         if returning is not None:
             values[returning.attname] = cursor.fetchone()[0]
     return values
+
+
+def insert_instance(
+    instance: M,
+    *,
+    expressions: Mapping[str, tuple[str, Sequence[Any]]] | None = None,
+    using: str = "default",
+) -> M:
+    """`instance.save(force_insert=True)` by `insert_row`'s statement: every concrete field as
+    the instance holds it (or as `expressions` computes it, which the instance is not told),
+    `auto_now` and `auto_now_add` fields stamped with the current time as `save()` stamps
+    them, and the key the database chooses set on the instance, which is then saved
+    (`_state`). For a model built field by field on the API's hot path, where the ORM's
+    compiling of its INSERT costs more than running it. Model `save()` and signals are not
+    involved."""
+    model = type(instance)
+    expressions = expressions or {}
+    now = timezone.now()
+    row: dict[str, Any] = {}
+    for field in model._meta.concrete_fields:
+        if field.attname in expressions:
+            continue
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            setattr(instance, field.attname, now)
+        value = getattr(instance, field.attname)
+        if value is None and getattr(field, "db_returning", False):
+            continue
+        row[field.attname] = value
+    values = insert_row(model, row, expressions=expressions, using=using)
+    for attname, value in values.items():
+        if attname not in row:
+            setattr(instance, attname, value)
+    instance._state.adding = False
+    instance._state.db = using
+    return instance
 
 
 def from_values(model: type[M], values: Mapping[str, Any], *, using: str = "default") -> M:
@@ -207,11 +270,17 @@ def from_values(model: type[M], values: Mapping[str, Any], *, using: str = "defa
 
 @functools.lru_cache(maxsize=256)
 def _row_plan(
-    model: type[models.Model], given: frozenset[str], using: str, vendor: str
+    model: type[models.Model],
+    given: frozenset[str],
+    expressions: tuple[tuple[str, str], ...],
+    using: str,
+    vendor: str,
 ) -> tuple[list[models.Field], list[bool], str, models.Field | None]:
     """`insert_row`'s fields (in column order), whether each takes plain values as they are,
     its statement, and the key the database chooses (returned), if any."""
     connection = connections[using]
+    texts = dict(expressions)
+    given = given | texts.keys()
     fields = [
         field
         for field in model._meta.concrete_fields
@@ -232,7 +301,7 @@ def _row_plan(
     sql = "INSERT INTO {} ({}) VALUES ({})".format(
         quote(model._meta.db_table),
         ", ".join(quote(field.column) for field in fields),
-        ", ".join(["%s"] * len(fields)),
+        ", ".join(texts.get(field.attname, "%s") for field in fields),
     )
     if returning is not None:
         sql += f" RETURNING {quote(returning.column)}"

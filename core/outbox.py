@@ -52,21 +52,32 @@ byte but before the receiver's answer (then the row is tried again).
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import DatabaseError, models, transaction
+from django.db import DatabaseError, connections, models, transaction
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from core.inflight import update_in_flight
 from core.models import OutboxDrain
+from core.rawload import column, fetch_all, quote
 
 logger = logging.getLogger(__name__)
+
+
+@functools.cache
+def _requested_since_sql() -> str:
+    return (
+        f"SELECT 1 FROM {quote(OutboxDrain._meta.db_table)} "
+        f"WHERE {column(OutboxDrain, 'name')} = %s AND {column(OutboxDrain, 'requested_at')} >= %s"
+    )
+
 
 PENDING = "pending"
 SENDING = "sending"
@@ -198,6 +209,16 @@ class Outbox:
     def _drains(self) -> QuerySet[OutboxDrain]:
         return OutboxDrain.objects.filter(name=self.model._meta.label)
 
+    def _requested_since(self, moment: datetime) -> bool:
+        connection = connections[OutboxDrain.objects.db]
+        return bool(
+            fetch_all(
+                _requested_since_sql(),
+                [self.model._meta.label, connection.ops.adapt_datetimefield_value(moment)],
+                using=connection.alias,
+            )
+        )
+
     def request_drain(self) -> bool:
         """Queue the drain task unless one was requested and has not started (nor waited longer
         than `requeue_after`). Call it once the rows are committed. Returns whether a drain is
@@ -205,11 +226,12 @@ class Outbox:
         assert self.policy.requeue_after is not None, "a draining outbox says when to requeue"
         now = timezone.now()
         fresh = now - self.policy.requeue_after
-        drains = self._drains()
         try:
-            # Most changes while a backlog drains stop here, with one read.
-            if drains.filter(requested_at__gte=fresh).exists():
+            # Most changes while a backlog drains stop here, with one read (composed once:
+            # every new case and reply asks).
+            if self._requested_since(fresh):
                 return True
+            drains = self._drains()
             stale = Q(requested_at__isnull=True) | Q(requested_at__lt=fresh)
             if not drains.filter(stale).update(requested_at=now):
                 _, created = OutboxDrain.objects.get_or_create(

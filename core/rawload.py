@@ -23,6 +23,13 @@ def quote(name: str, using: str = "default") -> str:
     return connections[using].ops.quote_name(name)
 
 
+def column(model: type[models.Model], name: str, using: str = "default") -> str:
+    """The quoted column of `model`'s field `name`."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field), name
+    return quote(field.column, using)
+
+
 def columns(model: type[models.Model], alias: str, using: str = "default") -> str:
     """`alias`."col", ... for every concrete field of `model`, in `from_db`'s order."""
     return ", ".join(

@@ -54,7 +54,7 @@ from cases.services.validation import (
 )
 from catalog.models import CaseType, ContactMethod, PlanSeverity
 from core import ids
-from core.bulk import insert_row
+from core.bulk import insert_instance, insert_row
 from core.errors import CaseCreationLimitExceeded, InvalidParameterValueException
 from core.redaction import redact
 from core.services import sequence_next
@@ -256,19 +256,20 @@ def case_create_commit(draft: CaseDraft) -> Case:
     case.first_response_warn_at = warn
     case.last_customer_activity_at = case.status_changed_at = case.created_at = now
     case.test_step_due_at = testmode.first_step_due(now) if case.is_test else None
-    level = case.severity_level
-    case.severity_level = severity_level_at_commit(case)
-    case.save(force_insert=True)
-    case.severity_level = level
-    Communication.objects.create(
-        case=case,
-        communication_id=ids.communication_id_new(),
-        body=draft.body,
-        origin=CommunicationOrigin.CUSTOMER,
-        author=actor.user,
-        submitted_by=case.submitted_by,
-        attachment_set=attachment_set,
-        created_at=now,
+    insert_instance(
+        case, expressions={"severity_level": severity_level_at_commit(case.severity_id)}
+    )
+    insert_instance(
+        Communication(
+            case=case,
+            communication_id=ids.communication_id_new(),
+            body=draft.body,
+            origin=CommunicationOrigin.CUSTOMER,
+            author=actor.user,
+            submitted_by=case.submitted_by,
+            attachment_set=attachment_set,
+            created_at=now,
+        )
     )
     search.index_case(case, search.message_text(draft.body, attachment_set))
     insert_row(

@@ -10,12 +10,12 @@ seeding copies the level the same way), and a change of a level in the catalog i
 
 from __future__ import annotations
 
+import functools
 from typing import Any
-
-from django.db.models import Subquery
 
 from cases.models import Case
 from catalog.models import Severity
+from core.rawload import column, quote
 
 
 def severity_fields(severity: Severity) -> dict[str, Any]:
@@ -24,12 +24,20 @@ def severity_fields(severity: Severity) -> dict[str, Any]:
     return {"severity": severity, "severity_level": severity.level}
 
 
-def severity_level_at_commit(case: Case) -> Subquery:
-    """The level of `case`'s severity as the database holds it when `case` is written (an
-    expression for its INSERT): a case prepared before its transaction (the API's CreateCase)
-    would otherwise keep a level that an operator changed, and `cases_relevel` rewrote, in
-    between."""
-    return Subquery(Severity.objects.filter(pk=case.severity_id).values("level")[:1])
+def severity_level_at_commit(severity_id: int) -> tuple[str, list[Any]]:
+    """The level of a severity as the database holds it when a case is written: SQL and its
+    parameters for the case's INSERT (`core.bulk.insert_instance`'s `expressions`). A case
+    prepared before its transaction (the API's CreateCase) would otherwise keep a level that
+    an operator changed, and `cases_relevel` rewrote, in between."""
+    return _level_sql(), [severity_id]
+
+
+@functools.cache
+def _level_sql() -> str:
+    return (
+        f"(SELECT {column(Severity, 'level')} FROM {quote(Severity._meta.db_table)} "
+        f"WHERE {column(Severity, 'id')} = %s)"
+    )
 
 
 def cases_relevel(severity: Severity) -> int:

@@ -13,9 +13,15 @@ from django.test.utils import CaptureQueriesContext
 from accounts.principals import SYSTEM
 from audit import services as audit
 from audit.models import AuditEvent
-from cases.models import CaseEvent, CaseEventKind, CaseStatus
-from core.bulk import among, from_values, insert_row, insert_rows
-from notifications.models import Notification
+from cases.models import (
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    Communication,
+    CommunicationOrigin,
+)
+from core.bulk import among, from_values, insert_instance, insert_row, insert_rows
+from notifications.models import InboxItem, Notification
 from tests import factories
 
 MOMENT = datetime(2026, 12, 7, 9, 30, 15, 123456, tzinfo=UTC)
@@ -133,3 +139,54 @@ def test_one_row_reads_back_as_the_orm_writes_it(business_account, root) -> None
             assert getattr(returned, field.attname) == getattr(written, field.attname), field.name
     with pytest.raises(ValueError, match="no fields"):
         insert_row(CaseEvent, {"case_id": case.pk, "colour": "red"})
+
+
+def test_an_instance_inserted_reads_back_as_save_writes_it(business_account, root) -> None:
+    case = factories.make_case(business_account, root)
+    with time_machine.travel(MOMENT, tick=False):
+        built = [
+            Communication(
+                case=case,
+                communication_id=f"comm-{n}",
+                body="ケース",
+                origin=CommunicationOrigin.SUPPORT,
+                author=root.user,
+                submitted_by=root.user.email,
+            )
+            for n in range(2)
+        ]
+        with CaptureQueriesContext(connection) as queries:
+            inserted = insert_instance(built[0])
+        built[1].save(force_insert=True)
+    assert len(queries) == 1
+    assert inserted is built[0] and not inserted._state.adding and inserted.pk is not None
+    written, saved = (Communication.objects.get(pk=c.pk) for c in built)
+    for field in Communication._meta.concrete_fields:
+        if field.name not in ("id", "communication_id"):
+            assert getattr(written, field.attname) == getattr(saved, field.attname), field.name
+            assert getattr(inserted, field.attname) == getattr(written, field.attname), field.name
+    assert written.updated_at == MOMENT
+
+
+def test_an_expression_is_read_by_the_insert(business_account, root) -> None:
+    case = factories.make_case(business_account, root)
+    subject = f"(SELECT {connection.ops.quote_name('subject')} FROM cases_case WHERE id = %s)"
+    values = insert_row(
+        CaseEvent,
+        {"case_id": case.pk, "kind": CaseEventKind.ASSIGNED, "actor_arn": "system"},
+        expressions={"reason": (subject, [case.pk])},
+    )
+    assert "reason" not in values
+    assert CaseEvent.objects.get(pk=values["id"]).reason == case.subject
+
+
+def test_rows_a_unique_constraint_refuses_are_skipped(business_account, root) -> None:
+    def row(key: str) -> dict:
+        return {"recipient_id": root.user.pk, "kind": "new-case", "topic": "t", "dedupe_key": key}
+
+    insert_rows(InboxItem, [row("one")], ignore_conflicts=True)
+    insert_rows(InboxItem, [row("one"), row("two")], ignore_conflicts=True)
+    keys = InboxItem.objects.filter(recipient=root.user, topic="t").values_list(
+        "dedupe_key", flat=True
+    )
+    assert sorted(keys) == ["one", "two"]
