@@ -306,7 +306,8 @@ else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's, with a process's writers queueing on a lock of their own (core.sqlite).
+            "ENGINE": "core.sqlite",
             "NAME": str(DATA_DIR / "supportcenter.sqlite3"),
             # Kept open between requests: opening costs a few milliseconds, and when the last
             # connection to a WAL database closes SQLite checkpoints and removes the WAL, which
