@@ -13,6 +13,7 @@ BENCHMARKS = {
     "faults": "bench.faults",
     "scale": "bench.scale",
     "drain": "bench.drain",
+    "writers": "bench.writers",
 }
 
 
