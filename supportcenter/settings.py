@@ -66,6 +66,10 @@ HSTS_SECONDS = _env_int("SUPPORTCENTER_HSTS_SECONDS", 31536000)
 HSTS_INCLUDE_SUBDOMAINS = _env_bool("SUPPORTCENTER_HSTS_INCLUDE_SUBDOMAINS", True)
 HSTS_PRELOAD = _env_bool("SUPPORTCENTER_HSTS_PRELOAD", True)
 DATABASE_URL = _env("DATABASE_URL")
+# PostgreSQL: let each connection keep its most used statements prepared (see DATABASES below).
+# Off for a pooler that hands a session's statements to other clients (PgBouncer in
+# transaction mode before 1.22, or without max_prepared_statements).
+DATABASE_PREPARED_STATEMENTS = _env_bool("SUPPORTCENTER_DATABASE_PREPARED_STATEMENTS", True)
 CELERY_BROKER_URL = _env("CELERY_BROKER_URL")
 REDIS_URL = _env("REDIS_URL")
 DEMO = _env_bool("SUPPORTCENTER_DEMO", False)
@@ -302,6 +306,20 @@ TEMPLATES = [
 
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and (
+        DATABASE_PREPARED_STATEMENTS
+    ):
+        # Django's psycopg 3 backend binds parameters on the client and prepares nothing, so
+        # PostgreSQL parses and plans every statement anew, much of its CPU on the API's short
+        # statements. Bound on the server, a statement a connection has run 5 times (psycopg's
+        # threshold, which Django sets to None unless given) is prepared and kept for the
+        # connection's life (CONN_MAX_AGE). PostgreSQL plans its first 5 executions for their
+        # values and then keeps a generic plan only if that is estimated no dearer (the saving
+        # is that planning: plan_cache_mode=force_custom_plan measured none). `bench api`:
+        # PostgreSQL's CPU per DescribeCases call 2.7 -> 1.35 ms, per CreateCase 5.7 -> 4.0 ms.
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            {"server_side_binding": True, "prepare_threshold": 5}
+        )
 else:
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES = {
