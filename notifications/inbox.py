@@ -106,8 +106,8 @@ def inbox_notify(
         )
     if not audience.inbox:
         return 0
-    # Composed once per number of columns (`core.bulk`): the ORM's compiling of this INSERT
-    # cost more than running it, on every new case.
+    # Built from the fields' metadata (`core.bulk.insert_rows`), not by the ORM's compiler,
+    # whose work on this INSERT cost more than running it, on every new case.
     insert_rows(
         InboxItem,
         [
