@@ -59,6 +59,7 @@ bench: setup-test
 	$(BIN)/python -m bench search
 	$(BIN)/python -m bench fuzz
 	$(BIN)/python -m bench drain
+	$(BIN)/python -m bench writers
 
 clean:
 	rm -rf $(VENV) var staticfiles
