@@ -240,6 +240,8 @@ def insert_instance(
     involved."""
     model = type(instance)
     expressions = expressions or {}
+    # As save(): refuses a related object that is not saved yet (rather than writing NULL).
+    instance._prepare_related_fields_for_save(operation_name="insert_instance")  # type: ignore[attr-defined]
     now = timezone.now()
     row: dict[str, Any] = {}
     for field in model._meta.concrete_fields:

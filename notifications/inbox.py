@@ -98,7 +98,8 @@ def inbox_notify(
     `email(recipient)` writes the message (in the recipient's language), or names the renderer
     the sender writes it with (a `Queued` to the recipient). `audience`, when the
     change read it before its transaction (`inbox_audience`), saves the reads. Returns how
-    many recipients it wrote for (the database skips one told in between).
+    many recipients it told (one told in between by another change is counted, and skipped
+    by the INSERT).
     """
     if audience is None:
         audience = inbox_audience(

@@ -11,8 +11,9 @@ writer per process (gunicorn's workers, the Celery worker) contends in SQLite's 
 The lock is held from `BEGIN IMMEDIATE` (an atomic block on a connection in autocommit) to its
 COMMIT or ROLLBACK, or the connection's closing. It only orders writers: SQLite's own lock still
 guards the database, so a writer that does not take this one (a statement in autocommit, another
-program) is as safe as before. Waiting is bounded by the database's `timeout` option, after
-which the writer fails as SQLite would ("database is locked"). In-memory databases (the tests')
+program) is as safe as before. Waiting is bounded: up to the database's `timeout` option for this
+lock, after which the writer fails as SQLite would ("database is locked"), then up to as long
+again in SQLite's busy handler for another process's writer. In-memory databases (the tests')
 are left alone: their connections share one cache and never wait.
 """
 
@@ -48,12 +49,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     _held: threading.Lock | None = None
 
     def _start_transaction_under_autocommit(self) -> None:
-        if not self.is_in_memory_db():
-            lock = writers_lock(str(self.settings_dict["NAME"]))
-            if not lock.acquire(timeout=float(self.settings_dict["OPTIONS"].get("timeout", 5))):
-                raise OperationalError("database is locked")
-            self._held = lock
         try:
+            if not self.is_in_memory_db():
+                lock = writers_lock(str(self.settings_dict["NAME"]))
+                timeout = float(self.settings_dict["OPTIONS"].get("timeout", 5))
+                # Kept the moment it is taken: an exception raised into this thread from
+                # outside (a task's time limit) must not leave the process's writers locked out.
+                self._held = lock if lock.acquire(timeout=timeout) else None
+                if self._held is None:
+                    raise OperationalError("database is locked")
             super()._start_transaction_under_autocommit()  # type: ignore[misc]
         except BaseException:
             self._release()

@@ -14,6 +14,7 @@ from accounts.principals import SYSTEM
 from audit import services as audit
 from audit.models import AuditEvent
 from cases.models import (
+    Case,
     CaseEvent,
     CaseEventKind,
     CaseStatus,
@@ -190,3 +191,17 @@ def test_rows_a_unique_constraint_refuses_are_skipped(business_account, root) ->
         "dedupe_key", flat=True
     )
     assert sorted(keys) == ["one", "two"]
+
+
+def test_an_unsaved_related_object_is_refused_as_save_refuses_it(business_account, root) -> None:
+    case = factories.make_case(business_account, root)
+    unsaved = Communication(
+        case=Case(account=business_account, subject="never saved"),
+        communication_id="comm-unsaved",
+        body="text",
+        origin=CommunicationOrigin.CUSTOMER,
+        submitted_by="someone",
+    )
+    with pytest.raises(ValueError, match="unsaved related object"):
+        insert_instance(unsaved)
+    assert not Communication.objects.filter(case=case, communication_id="comm-unsaved").exists()
