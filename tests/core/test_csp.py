@@ -57,6 +57,21 @@ def test_every_kind_of_page_carries_the_policy(client, business_account, enginee
     assert_site_policy(client.get(reverse("admin:index")))
 
 
+def test_api_answers_carry_no_page_policy(client, db) -> None:
+    """The AWS API answers JSON no browser renders; its answers skip the page policy (as
+    AWS's do), while the same path's page (GET /) keeps it."""
+    response = client.post(
+        "/",
+        data=b"{}",
+        content_type="application/x-amz-json-1.1",
+        HTTP_X_AMZ_TARGET="AWSSupport_20130415.DescribeServices",
+    )
+    assert response["Content-Type"].startswith("application/x-amz-json-1.1")
+    assert "Content-Security-Policy" not in response
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert_site_policy(client.get("/"))
+
+
 def test_attachments_keep_their_stricter_sandbox(client, business_account, engineer) -> None:
     case = factories.make_case(business_account)
     services.case_support_reply_with_files(
