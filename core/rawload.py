@@ -131,6 +131,8 @@ def _faster(converter: Any, connection: Any) -> Any:
     zone = connection.timezone
 
     def convert(value: Any, expression: Any, connection: Any) -> Any:
+        if value is None:
+            return None
         if value.__class__ is datetime and value.tzinfo is None:
             return value.replace(tzinfo=zone)
         return converter(value, expression, connection)
