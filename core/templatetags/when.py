@@ -13,6 +13,7 @@ product says "UTC" for the same time. A format's `T` or `e` is that label.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 
 from django import template
@@ -43,9 +44,10 @@ def zone_label(moment: datetime) -> str:
     return f"UTC{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
 
 
-def _labelled(fmt: str, local: datetime) -> str:
-    """`fmt` with each unescaped zone character replaced by the label, escaped as literal text."""
-    literal = "".join(f"\\{char}" for char in zone_label(local))
+@functools.lru_cache(maxsize=256)
+def _labelled(fmt: str, label: str) -> str:
+    """`fmt` with each unescaped zone character replaced by `label`, escaped as literal text."""
+    literal = "".join(f"\\{char}" for char in label)
     out: list[str] = []
     escaped = False
     for char in fmt:
@@ -65,7 +67,12 @@ def _labelled(fmt: str, local: datetime) -> str:
 def _local_text(moment: datetime, fmt: str) -> str:
     # The template engine converts only for filters that ask; these convert themselves.
     local = timezone.localtime(moment)
-    return str(date_filter(local, _labelled(fmt, local)))
+    label = zone_label(local)
+    if fmt == DEFAULT_FORMAT:
+        # What Django's date filter writes for it, without its format parser: a list page shows
+        # sixty of these, and the parser was a tenth of the page's time.
+        return f"{local:%Y-%m-%d %H:%M} {label}"
+    return str(date_filter(local, _labelled(fmt, label)))
 
 
 @register.filter
