@@ -42,3 +42,14 @@ def test_other_formats_still_go_through_djangos_filter() -> None:
         assert when_text(MOMENTS[0], "j M Y, H:i e") == "5 Jan 2026, 07:04 UTC+04:00"
     with timezone.override("Asia/Tokyo"):
         assert when_text(MOMENTS[0], r"\T Y T") == "T 2026 JST"
+
+
+def test_the_element_and_an_escaped_format() -> None:
+    with timezone.override("Asia/Tokyo"):
+        html = when(MOMENTS[0])
+        assert html == (
+            '<time datetime="2026-01-05T03:04:05+00:00" title="2026-01-05 03:04:05 UTC">'
+            "2026-01-05 12:04 JST</time>"
+        )
+        # A format's literal text is escaped.
+        assert ">&lt;b&gt; 2026</time>" in when(MOMENTS[0], r"<\b> Y")
