@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.selectors import LOOKUP_ATTRIBUTES
+from core.widgets import Select
 
 
 class UtcDateTimeField(forms.DateTimeField):
@@ -27,6 +28,7 @@ class UtcDateTimeField(forms.DateTimeField):
 
 class LookupForm(forms.Form):
     attribute = forms.ChoiceField(
+        widget=Select,
         label=_("Lookup attribute"),
         required=False,
         choices=[("", _("No filter"))] + [(key, key) for key in LOOKUP_ATTRIBUTES],
@@ -40,6 +42,7 @@ class LookupForm(forms.Form):
 class TrailForm(forms.Form):
     name = forms.CharField(label=_("Trail name"), max_length=128)
     destination = forms.ChoiceField(
+        widget=Select,
         label=_("Deliver to"),
         choices=[
             ("local", _("A folder in Support Center's data directory")),

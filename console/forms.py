@@ -18,6 +18,7 @@ from catalog.selectors import (
     severity_cells_for_plan,
     severity_choices,
 )
+from core.widgets import Select
 from macros.models import Macro
 
 NEXT_STATUSES = [
@@ -28,13 +29,16 @@ NEXT_STATUSES = [
 
 
 class QueueFilterForm(forms.Form):
-    plan = forms.ChoiceField(label=_("Plan"), required=False)
-    severity = forms.ChoiceField(label=_("Severity"), required=False)
-    service = forms.ChoiceField(label=_("Service"), required=False)
+    plan = forms.ChoiceField(widget=Select, label=_("Plan"), required=False)
+    severity = forms.ChoiceField(widget=Select, label=_("Severity"), required=False)
+    service = forms.ChoiceField(widget=Select, label=_("Service"), required=False)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any open status")), *CaseStatus.choices]
+        widget=Select,
+        label=_("Status"),
+        required=False,
+        choices=[("", _("Any open status")), *CaseStatus.choices],
     )
-    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
+    assignee = forms.ChoiceField(widget=Select, label=_("Assignee"), required=False)
     breached = forms.BooleanField(label=_("Breached only"), required=False)
     mine = forms.BooleanField(label=_("Only the services I cover"), required=False)
 
@@ -65,7 +69,9 @@ class EngineerReplyForm(forms.Form):
         # data-typing-signal: typing here shows other engineers on the case that you are.
         widget=forms.Textarea(attrs={"rows": 6, "data-typing-signal": ""}),
     )
-    next_status = forms.ChoiceField(label=_("Then set the case to"), choices=NEXT_STATUSES)
+    next_status = forms.ChoiceField(
+        widget=Select, label=_("Then set the case to"), choices=NEXT_STATUSES
+    )
     attachments = attachments_field(_("Attachments for the customer"))
     # The newest message the engineer had on screen, and whether they chose to send over a
     # newer one (the collision check; see console.views.case).
@@ -83,7 +89,7 @@ class NoteForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    engineer = forms.ChoiceField(label=_("Assign to"))
+    engineer = forms.ChoiceField(widget=Select, label=_("Assign to"))
 
     def __init__(self, *args: Any, engineers: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -98,6 +104,7 @@ def _time_zones() -> list[tuple[str, str]]:
 
 class EngineerSettingsForm(forms.Form):
     time_zone = forms.ChoiceField(
+        widget=Select,
         label=_("Time zone"),
         required=False,
         choices=_time_zones,
@@ -129,8 +136,8 @@ class CallbackForm(forms.Form):
 class ReclassifyForm(forms.Form):
     """A case's severity, service and category, as the account's plan offers them."""
 
-    severity = forms.ChoiceField(label=_("Severity"))
-    classification = forms.ChoiceField(label=_("Service and category"))
+    severity = forms.ChoiceField(widget=Select, label=_("Severity"))
+    classification = forms.ChoiceField(widget=Select, label=_("Service and category"))
     reason = forms.CharField(label=_("Reason (the customer is told)"), max_length=500)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
@@ -162,7 +169,9 @@ class MacroPickForm(forms.Form):
     """The reply form's macro picker; `cleaned_data["macro"]` is the chosen `Macro`, one of
     `macros` (the active ones, read once for the page)."""
 
-    macro = forms.TypedChoiceField(label=_("Canned response"), coerce=int, empty_value=None)
+    macro = forms.TypedChoiceField(
+        widget=Select, label=_("Canned response"), coerce=int, empty_value=None
+    )
 
     def __init__(self, *args: Any, macros: Iterable[Macro] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -190,6 +199,7 @@ class CaseSearchForm(forms.Form):
         ),
     )
     state = forms.ChoiceField(
+        widget=Select,
         label=_("Cases"),
         required=False,
         choices=[("all", _("Open and resolved")), ("open", _("Open")), ("resolved", _("Resolved"))],
