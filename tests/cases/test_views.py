@@ -415,3 +415,21 @@ def test_the_case_list_shows_the_deadline_who_opened_it_and_the_last_update(
     assert case.submitted_by in page  # the root user sees who in the account opened it
     assert case.response_due_at == case.first_response_due_at is not None
     assert str(when(case.response_due_at)) in page
+
+
+def test_a_refused_cc_address_is_flagged_on_the_cc_field(
+    root_client, business_account, root
+) -> None:
+    # The service names the field cc_email_addresses; the forms call it cc. The error belongs
+    # beside the field (aria-describedby points at it), not in the summary at the top of the form.
+    response = root_client.post(reverse("cases:create"), create_payload(cc="not-an-address"))
+    form = response.context["form"]
+    assert form.errors["cc"] == ["Invalid email address in the CC list: not-an-address."]
+    assert not form.non_field_errors()
+    assert b'id="id_cc_error"' in response.content
+    case = factories.make_case(business_account, root)
+    addresses = ",".join(f"a{i}@example.com" for i in range(11))
+    response = root_client.post(reverse("cases:add-cc", args=[case.case_id]), {"cc": addresses})
+    assert response.status_code == 400
+    assert response.context["cc_form"].errors["cc"] == ["A case can have at most 10 CC addresses."]
+    assert addresses.encode() in response.content
