@@ -433,3 +433,35 @@ def test_a_refused_cc_address_is_flagged_on_the_cc_field(
     assert response.status_code == 400
     assert response.context["cc_form"].errors["cc"] == ["A case can have at most 10 CC addresses."]
     assert addresses.encode() in response.content
+
+
+def test_service_errors_with_values_in_them_are_shown_in_japanese(client, reference_data) -> None:
+    # The API answers in English; a page shows the same refusal in the reader's language, the
+    # values (the address, the day count) filled into the translated sentence.
+    ja = {"HTTP_ACCEPT_LANGUAGE": "ja"}
+    account = factories.make_account("business")
+    case = _resolved(account, days_ago=15)
+    client.force_login(factories.root_of(account))
+    response = client.post(reverse("cases:reply", args=[case.case_id]), {"body": "Again."}, **ja)
+    assert "14 日以上前に解決済みになったため、再オープンできません" in response.content.decode()
+    response = client.post(reverse("cases:create"), create_payload(cc="keep@@example.com"), **ja)
+    assert response.context["form"].errors["cc"] == [
+        "CC リストに無効なメールアドレスがあります: keep@@example.com"
+    ]
+    empty = SimpleUploadedFile("empty.log", b"")
+    response = client.post(
+        reverse("cases:create"), {**create_payload(), "attachments": [empty]}, **ja
+    )
+    assert response.context["form"].errors["attachments"] == ["添付ファイル empty.log は空です。"]
+    assert not Case.objects.exclude(pk=case.pk).exists()
+    # An engineer's console too: the statuses in the sentence are translated labels.
+    client.force_login(factories.make_engineer())
+    response = client.post(
+        reverse("console:case-action", args=[case.case_id, "reply"]),
+        {"body": "Kept", "next_status": "pending-customer-action"},
+        **ja,
+    )
+    assert response.status_code == 400
+    assert response.context["reply_form"].non_field_errors() == [
+        "ケースを「解決済み」から「お客様の対応待ち」に変更することはできません。"
+    ]
