@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from cases.alerts import KINDS
 from cases.forms import attachments_field
+from cases.lifecycle import OPEN_STATUSES
 from cases.models import Case, CaseStatus
 from catalog.selectors import (
     plan_choices,
@@ -31,8 +32,14 @@ class QueueFilterForm(forms.Form):
     plan = forms.ChoiceField(label=_("Plan"), required=False)
     severity = forms.ChoiceField(label=_("Severity"), required=False)
     service = forms.ChoiceField(label=_("Service"), required=False)
+    # The queue lists open cases only (console.selectors.queue): "Resolved" would match nothing.
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("Any open status")), *CaseStatus.choices]
+        label=_("Status"),
+        required=False,
+        choices=[
+            ("", _("Any open status")),
+            *((status.value, status.label) for status in CaseStatus if status in OPEN_STATUSES),
+        ],
     )
     assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     breached = forms.BooleanField(label=_("Breached only"), required=False)
