@@ -465,3 +465,15 @@ def test_service_errors_with_values_in_them_are_shown_in_japanese(client, refere
     assert response.context["reply_form"].non_field_errors() == [
         "ケースを「解決済み」から「お客様の対応待ち」に変更することはできません。"
     ]
+
+
+def test_a_refused_resource_id_field_says_why(root_client) -> None:
+    # The category's own field (EC2 instance issues: the instance IDs) is drawn by hand in the
+    # template; its error must be too, or the form comes back refused with no reason on it.
+    response = root_client.post(
+        reverse("cases:create"), create_payload(extra_field_value="i-" + "0" * 1100)
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["extra_field_value"]
+    assert "at most 1000 characters" in response.content.decode()
+    assert not Case.objects.exists()
