@@ -477,3 +477,18 @@ def test_a_refused_resource_id_field_says_why(root_client) -> None:
     assert response.context["form"].errors["extra_field_value"]
     assert "at most 1000 characters" in response.content.decode()
     assert not Case.objects.exists()
+
+
+def test_a_too_long_callback_number_gets_one_error(root_client) -> None:
+    response = root_client.post(
+        reverse("cases:create"),
+        create_payload(
+            contact_method="phone", callback_number="+1" + "2" * 40, callback_when="later"
+        ),
+    )
+    errors = response.context["form"].errors
+    assert errors["callback_number"] == ["Ensure this value has at most 32 characters (it has 42)."]
+    assert errors["callback_when"] == [
+        "Select a valid choice. later is not one of the available choices."
+    ]
+    assert "Enter the number we should call" not in response.content.decode()
