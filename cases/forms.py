@@ -207,10 +207,12 @@ class CaseCreateForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         # Form.clean() returns cleaned_data (typed Optional for overrides that return None).
         data = cast(dict[str, Any], super().clean())
+        # A field refused already (too long, not a choice) keeps its own error: "Enter the
+        # number" under a number just entered would contradict it.
         if data.get("contact_method") == ContactMethod.PHONE:
-            if not data.get("callback_number"):
+            if not data.get("callback_number") and "callback_number" not in self.errors:
                 self.add_error("callback_number", _("Enter the number we should call."))
-            if not data.get("callback_when"):
+            if not data.get("callback_when") and "callback_when" not in self.errors:
                 self.add_error("callback_when", _("Choose when we should call."))
         return data
 

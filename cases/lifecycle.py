@@ -54,6 +54,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.principals import Principal
 from audit import services as audit
@@ -124,9 +125,10 @@ EVENTS: dict[CaseStatus, CaseEventName] = {
     S.REOPENED: CaseEventName.REOPEN_CASE,
 }
 
-MSG_INVALID = "A case cannot move from {old} to {new}."
-MSG_NOT_PERMITTED = "You cannot move a case from {old} to {new}."
-MSG_REOPEN_EXPIRED = (
+# Filled in by SupportApiError (params), so pages show them translated.
+MSG_INVALID = gettext_noop("A case cannot move from {old} to {new}.")
+MSG_NOT_PERMITTED = gettext_noop("You cannot move a case from {old} to {new}.")
+MSG_REOPEN_EXPIRED = gettext_noop(
     "This case was resolved more than {days} days ago and can no longer be reopened: open a "
     "related case instead."
 )
@@ -286,9 +288,9 @@ def transition_many(
     Raises `InvalidCaseTransition` for an edge not in the table or not the system's.
     """
     if to not in TRANSITIONS[from_status] or not actor.is_system:
-        raise InvalidCaseTransition(MSG_INVALID.format(old=from_status.label, new=to.label))
+        raise InvalidCaseTransition(MSG_INVALID, params={"old": from_status.label, "new": to.label})
     if to in clocks.SUPPORT_TURN and from_status not in clocks.SUPPORT_TURN:
-        raise InvalidCaseTransition(MSG_INVALID.format(old=from_status.label, new=to.label))
+        raise InvalidCaseTransition(MSG_INVALID, params={"old": from_status.label, "new": to.label})
     cases = list(
         Case.objects.filter(pk__in=among(case_ids), status=from_status)
         .select_related("account", "submitter")
@@ -357,13 +359,13 @@ def transition(
         _after(case, old, new, actor=actor, cause=cause, reason=reason)
         return old.value, new.value
     if new not in TRANSITIONS[old]:
-        raise InvalidCaseTransition(MSG_INVALID.format(old=old.label, new=new.label))
+        raise InvalidCaseTransition(MSG_INVALID, params={"old": old.label, "new": new.label})
     if new not in allowed_transitions(case, actor):
         if new == S.REOPENED and actor.is_customer and not within_reopen_window(case):
             raise InvalidCaseTransition(
-                MSG_REOPEN_EXPIRED.format(days=settings.SUPPORTCENTER_REOPEN_DAYS)
+                MSG_REOPEN_EXPIRED, params={"days": settings.SUPPORTCENTER_REOPEN_DAYS}
             )
-        raise InvalidCaseTransition(MSG_NOT_PERMITTED.format(old=old.label, new=new.label))
+        raise InvalidCaseTransition(MSG_NOT_PERMITTED, params={"old": old.label, "new": new.label})
     now = timezone.now()
     fields: dict[str, object] = {"status": new, "updated_at": now, "status_changed_at": now}
     if new == S.RESOLVED:

@@ -242,12 +242,14 @@ def case_list_for_principal(
     queryset = (
         access.cases_for_principal(principal).select_related("service").prefetch_related("severity")
     )
-    if state == "open":
+    # A status chosen is a state already: "Resolved" under the list's default "Open cases"
+    # would otherwise match nothing (and an open status under "Resolved cases" too).
+    if status:
+        queryset = queryset.filter(status=status)
+    elif state == "open":
         queryset = queryset.exclude(status=CaseStatus.RESOLVED)
     elif state == "resolved":
         queryset = queryset.filter(status=CaseStatus.RESOLVED)
-    if status:
-        queryset = queryset.filter(status=status)
     if severity:
         # The severity's id as a value (a scalar subquery) rather than a join on its code: the
         # (account, severity, created_at) index then serves the filter and the order together.

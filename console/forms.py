@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 from cases.alerts import KINDS
 from cases.forms import attachments_field
+from cases.lifecycle import OPEN_STATUSES
 from cases.models import Case, CaseStatus
 from catalog.selectors import (
     plan_choices,
@@ -32,11 +33,15 @@ class QueueFilterForm(forms.Form):
     plan = forms.ChoiceField(widget=Select, label=_("Plan"), required=False)
     severity = forms.ChoiceField(widget=Select, label=_("Severity"), required=False)
     service = forms.ChoiceField(widget=Select, label=_("Service"), required=False)
+    # The queue lists open cases only (console.selectors.queue): "Resolved" would match nothing.
     status = forms.ChoiceField(
         widget=Select,
         label=_("Status"),
         required=False,
-        choices=[("", _("Any open status")), *CaseStatus.choices],
+        choices=[
+            ("", _("Any open status")),
+            *((status.value, status.label) for status in CaseStatus if status in OPEN_STATUSES),
+        ],
     )
     assignee = forms.ChoiceField(widget=Select, label=_("Assignee"), required=False)
     breached = forms.BooleanField(label=_("Breached only"), required=False)

@@ -10,6 +10,7 @@ module constants.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
 
 from django.utils.translation import gettext
@@ -22,8 +23,19 @@ class SupportApiError(Exception):
     # "Does not exist" (and, by the same answer, "not yours"): a 404 on pages.
     not_found: ClassVar[bool] = False
 
-    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
-        self.message = message or self.default_message or self.code
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        field: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        """`params`: `message` is then a `str.format` template, filled in here for the API and
+        translated before it is filled in for pages (a message formatted by its raiser has no
+        entry in the catalogue, so pages would show it in English)."""
+        self.template = message or self.default_message or self.code
+        self.params = dict(params or {})
+        self.message = self.template.format(**self.params) if self.params else self.template
         # The form field the error belongs to, for HTML views.
         self.field = field
         super().__init__(self.message)
@@ -35,6 +47,8 @@ class SupportApiError(Exception):
     def display_message(self) -> str:
         """The message in the active language, for pages. The AWS API always answers in
         English (as AWS does); messages marked with gettext_noop have translations."""
+        if self.params:
+            return gettext(self.template).format(**self.params)
         return gettext(self.message)
 
 

@@ -14,6 +14,7 @@ FIELD_ALIASES = {
     "root_email": "email",
     "uploadIds": "attachments",
     "issue_type": "case_type",
+    "cc_email_addresses": "cc",
 }
 
 

@@ -17,13 +17,19 @@ MSG_ACCOUNT_ID = "An account id is exactly 12 digits."
 MSG_COUNTRY = "Unknown country code {country!r}; use an ISO 3166 code such as US or JP."
 MSG_TIME_ZONE = "Unknown time zone {time_zone!r}; use an IANA name such as Asia/Tokyo."
 MSG_EMAIL = "Enter a valid email address."
+MAX_EMAIL = 254
 MSG_PHONE = "Enter a phone number: digits, spaces and + ( ) - only, 25 characters at most."
 _PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{3,25}$")
 
 
 def clean_email(value: str, field: str = "email") -> str:
-    """The address without surrounding blanks; `InvalidParameterValueException` if malformed."""
+    """The address without surrounding blanks; `InvalidParameterValueException` if malformed or
+    longer than the columns that keep addresses (EmailField's 254 characters)."""
     value = value.strip()
+    # validate_email accepts up to 320 characters (64 for the local part, 63 for each label of
+    # the domain): longer than the column, which PostgreSQL refuses with an error (a 500).
+    if len(value) > MAX_EMAIL:
+        raise InvalidParameterValueException(MSG_EMAIL, field=field)
     try:
         validate_email(value)
     except ValidationError:

@@ -20,6 +20,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from accounts.principals import Principal
@@ -51,11 +52,11 @@ if TYPE_CHECKING:
 MSG_SET_EXPIRED = "Attachment set {attachment_set_id} expired."
 MSG_SET_USED = "Attachment set {attachment_set_id} has already been used."
 MSG_ATTACHMENT_LIMIT = "An attachment set can hold at most {max} attachments."
-MSG_SET_RATE = (
+MSG_SET_RATE = gettext_noop(
     "You have reached the limit of {limit} new attachment sets per hour. Try again later."
 )
 MSG_ATTACHMENT_SIZE = "Attachment {name} is larger than the limit of {max_mb} MB."
-MSG_ATTACHMENT_EMPTY = "Attachment {name} is empty."
+MSG_ATTACHMENT_EMPTY = gettext_noop("Attachment {name} is empty.")
 MSG_ATTACHMENT_NONE = "Add at least one attachment."
 MSG_UPLOAD_NOT_READY = "Upload {upload_id} is not ready; complete it first."
 MSG_UPLOAD_USED = "Upload {upload_id} is already attached to a case."
@@ -98,7 +99,7 @@ def _check_set_creation_limit(account: Account, actor: Principal) -> None:
         .first()
     )
     if oldest_counted is not None and oldest_counted > timezone.now() - timedelta(hours=1):
-        raise AttachmentLimitExceeded(MSG_SET_RATE.format(limit=limit), field="attachments")
+        raise AttachmentLimitExceeded(MSG_SET_RATE, params={"limit": limit}, field="attachments")
 
 
 def attachment_set_add(
@@ -134,7 +135,8 @@ def attachment_set_add(
             )
         if not item.data:
             raise InvalidParameterValueException(
-                MSG_ATTACHMENT_EMPTY.format(name=safe_file_name(item.file_name)),
+                MSG_ATTACHMENT_EMPTY,
+                params={"name": safe_file_name(item.file_name)},
                 field="attachments",
             )
     if dry_run:

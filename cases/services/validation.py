@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, User
 from cases.models import Case
@@ -22,8 +23,9 @@ MAX_SUBJECT = 250
 MSG_SUBJECT_EMPTY = "Enter a subject."
 MSG_SUBJECT_LONG = "The subject can have at most {max} characters."
 MSG_BODY_LENGTH = "The communication body must be 1 to {max} characters long."
-MSG_CC_COUNT = "A case can have at most {max} CC addresses."
-MSG_CC_INVALID = "Invalid email address in the CC list: {address}."
+# Filled in by SupportApiError (params), so pages show them translated.
+MSG_CC_COUNT = gettext_noop("A case can have at most {max} CC addresses.")
+MSG_CC_INVALID = gettext_noop("Invalid email address in the CC list: {address}.")
 _CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -46,13 +48,13 @@ def clean_cc_addresses(addresses: Iterable[str], *, existing: Sequence[str] = ()
             or ";" in address
         ):
             raise InvalidParameterValueException(
-                MSG_CC_INVALID.format(address=address[:100]), field="cc_email_addresses"
+                MSG_CC_INVALID, params={"address": address[:100]}, field="cc_email_addresses"
             )
         try:
             validate_email(address)
         except ValidationError:
             raise InvalidParameterValueException(
-                MSG_CC_INVALID.format(address=address[:100]), field="cc_email_addresses"
+                MSG_CC_INVALID, params={"address": address[:100]}, field="cc_email_addresses"
             ) from None
         if address.lower() in seen:
             continue
@@ -60,7 +62,7 @@ def clean_cc_addresses(addresses: Iterable[str], *, existing: Sequence[str] = ()
         merged.append(address)
     if len(merged) > MAX_CC:
         raise InvalidParameterValueException(
-            MSG_CC_COUNT.format(max=MAX_CC), field="cc_email_addresses"
+            MSG_CC_COUNT, params={"max": MAX_CC}, field="cc_email_addresses"
         )
     return merged
 

@@ -128,3 +128,38 @@ def test_the_plan_page_costs_the_same_queries_however_many_plans(client, referen
         assert client.get(reverse("cases:plan")).status_code == 200
     # session, user with account and plan, the plans, their severity cells.
     assert len(after.captured_queries) == len(before.captured_queries) == 4
+
+
+def test_an_address_longer_than_its_column_is_refused_on_the_form(client, reference_data) -> None:
+    # Django's validator accepts up to 320 characters; the columns keep 254 (PostgreSQL would
+    # refuse the UPDATE: a 500). The form says so instead, with what was typed kept.
+    account = factories.make_account("business")
+    client.force_login(factories.root_of(account))
+    long_address = "a" * 64 + "@" + ("b" * 63 + ".") * 3 + "com"  # 260 characters
+    data = {
+        "action": "contact",
+        "name": "Kept Corp",
+        "contact_email": long_address,
+        "contact_phone": "",
+        "country": "US",
+        "time_zone": "UTC",
+        "language": "en",
+    }
+    response = client.post(reverse("accounts:my-account"), data)
+    assert response.status_code == 200
+    assert response.context["contact_form"].errors["contact_email"] == [
+        "Enter a valid email address."
+    ]
+    assert "Kept Corp" in response.content.decode()
+    account.refresh_from_db()
+    assert account.contact_email != long_address
+    contact = {
+        "action": "put-BILLING",
+        "billing-name": "Billing desk",
+        "billing-email": long_address,
+    }
+    response = client.post(reverse("accounts:my-account"), contact)
+    assert response.status_code == 200
+    billing_form = response.context["alternates"][0][2]
+    assert billing_form.errors["email"] == ["Enter a valid email address."]
+    assert not AlternateContact.objects.filter(account=account).exists()

@@ -217,3 +217,17 @@ def test_the_engineers_queue_index_survives_the_migrations(db) -> None:
     with connection.cursor() as cursor:
         indexes = connection.introspection.get_constraints(cursor, "cases_case")
     assert "case_engineer_queue" in indexes
+
+
+def test_a_chosen_status_is_listed_whatever_the_state_shown(
+    root_client, business_account, root
+) -> None:
+    # The list shows open cases by default; choosing the status "Resolved" there must list the
+    # resolved cases, not an empty list.
+    done = factories.make_case(business_account, root, subject="Fixed already")
+    services.case_resolve(case=done, actor=root)
+    factories.make_case(business_account, root, subject="Still open")
+    subjects, _, _ = _page(root_client, "state=open&status=resolved")
+    assert subjects == ["Fixed already"]
+    subjects, _, _ = _page(root_client, "status=unassigned&state=resolved")
+    assert subjects == ["Still open"]

@@ -415,3 +415,80 @@ def test_the_case_list_shows_the_deadline_who_opened_it_and_the_last_update(
     assert case.submitted_by in page  # the root user sees who in the account opened it
     assert case.response_due_at == case.first_response_due_at is not None
     assert str(when(case.response_due_at)) in page
+
+
+def test_a_refused_cc_address_is_flagged_on_the_cc_field(
+    root_client, business_account, root
+) -> None:
+    # The service names the field cc_email_addresses; the forms call it cc. The error belongs
+    # beside the field (aria-describedby points at it), not in the summary at the top of the form.
+    response = root_client.post(reverse("cases:create"), create_payload(cc="not-an-address"))
+    form = response.context["form"]
+    assert form.errors["cc"] == ["Invalid email address in the CC list: not-an-address."]
+    assert not form.non_field_errors()
+    assert b'id="id_cc_error"' in response.content
+    case = factories.make_case(business_account, root)
+    addresses = ",".join(f"a{i}@example.com" for i in range(11))
+    response = root_client.post(reverse("cases:add-cc", args=[case.case_id]), {"cc": addresses})
+    assert response.status_code == 400
+    assert response.context["cc_form"].errors["cc"] == ["A case can have at most 10 CC addresses."]
+    assert addresses.encode() in response.content
+
+
+def test_service_errors_with_values_in_them_are_shown_in_japanese(client, reference_data) -> None:
+    # The API answers in English; a page shows the same refusal in the reader's language, the
+    # values (the address, the day count) filled into the translated sentence.
+    ja = {"HTTP_ACCEPT_LANGUAGE": "ja"}
+    account = factories.make_account("business")
+    case = _resolved(account, days_ago=15)
+    client.force_login(factories.root_of(account))
+    response = client.post(reverse("cases:reply", args=[case.case_id]), {"body": "Again."}, **ja)
+    assert "14 日以上前に解決済みになったため、再オープンできません" in response.content.decode()
+    response = client.post(reverse("cases:create"), create_payload(cc="keep@@example.com"), **ja)
+    assert response.context["form"].errors["cc"] == [
+        "CC リストに無効なメールアドレスがあります: keep@@example.com"
+    ]
+    empty = SimpleUploadedFile("empty.log", b"")
+    response = client.post(
+        reverse("cases:create"), {**create_payload(), "attachments": [empty]}, **ja
+    )
+    assert response.context["form"].errors["attachments"] == ["添付ファイル empty.log は空です。"]
+    assert not Case.objects.exclude(pk=case.pk).exists()
+    # An engineer's console too: the statuses in the sentence are translated labels.
+    client.force_login(factories.make_engineer())
+    response = client.post(
+        reverse("console:case-action", args=[case.case_id, "reply"]),
+        {"body": "Kept", "next_status": "pending-customer-action"},
+        **ja,
+    )
+    assert response.status_code == 400
+    assert response.context["reply_form"].non_field_errors() == [
+        "ケースを「解決済み」から「お客様の対応待ち」に変更することはできません。"
+    ]
+
+
+def test_a_refused_resource_id_field_says_why(root_client) -> None:
+    # The category's own field (EC2 instance issues: the instance IDs) is drawn by hand in the
+    # template; its error must be too, or the form comes back refused with no reason on it.
+    response = root_client.post(
+        reverse("cases:create"), create_payload(extra_field_value="i-" + "0" * 1100)
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["extra_field_value"]
+    assert "at most 1000 characters" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_a_too_long_callback_number_gets_one_error(root_client) -> None:
+    response = root_client.post(
+        reverse("cases:create"),
+        create_payload(
+            contact_method="phone", callback_number="+1" + "2" * 40, callback_when="later"
+        ),
+    )
+    errors = response.context["form"].errors
+    assert errors["callback_number"] == ["Ensure this value has at most 32 characters (it has 42)."]
+    assert errors["callback_when"] == [
+        "Select a valid choice. later is not one of the available choices."
+    ]
+    assert "Enter the number we should call" not in response.content.decode()

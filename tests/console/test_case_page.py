@@ -245,3 +245,19 @@ def test_engineers_reopen_resolved_cases_and_add_cc(
     assert added.status_code == 302
     case.refresh_from_db()
     assert case.cc_email_addresses == ["boss@example.com"]
+
+
+def test_the_timeline_names_statuses_as_people_read_them(
+    engineer_client, engineer, business_account, root
+) -> None:
+    # A CaseEvent keeps the API's status values and the lifecycle's cause; the timeline shows
+    # the statuses' labels and the cause in the reader's language, as the rest of the page does.
+    case = factories.make_case(business_account, root)
+    services.case_support_reply(
+        case=case, actor=engineer, body="Which region?", next_status="pending-customer-action"
+    )
+    url = reverse("console:case", args=[case.case_id])
+    timeline = engineer_client.get(url).content.decode().split('id="timeline-heading"')[1]
+    assert "Unassigned → Pending customer action (support reply)" in timeline
+    japanese = engineer_client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "未割り当て → お客様の対応待ち (サポートの返信)" in japanese

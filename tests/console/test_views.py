@@ -146,3 +146,12 @@ def test_engineers_can_narrow_the_queue_to_their_services(
     assert b"billing case" in page.content and b"ec2 case" not in page.content
     everything = engineer_client.get(reverse("console:queue"))
     assert b"billing case" in everything.content and b"ec2 case" in everything.content
+
+
+def test_the_queue_offers_only_the_statuses_it_lists(engineer_client) -> None:
+    # The queue holds open cases: a "Resolved" choice would always show an empty queue.
+    page = engineer_client.get(reverse("console:queue")).content.decode()
+    select = page[page.index('name="status"') :]
+    select = select[: select.index("</select>")]
+    assert 'value="pending-customer-action"' in select and 'value="reopened"' in select
+    assert 'value="resolved"' not in select
