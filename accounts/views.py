@@ -355,7 +355,7 @@ def iam_user_action(request: SupportRequest, user_name: str, action: str) -> Htt
         else:
             return HttpResponse(status=404)
     except SupportApiError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.display_message)
     return redirect("accounts:iam-user", user_name=user.user_name)
 
 
@@ -413,7 +413,7 @@ def iam_group(request: SupportRequest, name: str) -> HttpResponse:
                 policy = access.access_policy_for_account(principal, request.POST.get("policy", ""))
                 services.group_attach_policy(group=group, policy=policy, actor=principal)
         except SupportApiError as error:
-            messages.error(request, error.message)
+            messages.error(request, error.display_message)
         return redirect("accounts:iam-group", name=group.name)
     members = list(group.members.order_by("user_name"))
     policies = list(group.policies.order_by("name"))

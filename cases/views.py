@@ -376,8 +376,8 @@ def case_resolve(request: SupportRequest, case_id: str) -> HttpResponse:
         services.case_resolve(case=case, actor=request.principal)
     except SupportApiError as error:
         if request.htmx:
-            return _after_action(request, case, action_error=error.message)
-        messages.error(request, error.message)
+            return _after_action(request, case, action_error=error.display_message)
+        messages.error(request, error.display_message)
     return _after_action(request, case)
 
 

@@ -347,7 +347,7 @@ def target_resend_confirmation(request: SupportRequest, name: str, target_id: st
     try:
         services.target_confirmation_resend(target=target, actor=principal)
     except SupportApiError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.display_message)
     else:
         messages.success(
             request,
@@ -439,7 +439,7 @@ def delivery_replay(
     try:
         replay = services.delivery_replay(delivery=delivery, actor=request.principal)
     except SupportApiError as error:
-        messages.error(request, error.message)
+        messages.error(request, error.display_message)
     else:
         messages.success(request, _("Replay %(id)s queued.") % {"id": str(replay.delivery_id)[:8]})
     return redirect("events:deliveries", name=name, target_id=target_id)
@@ -461,7 +461,7 @@ def target_confirm(request: SupportRequest, token: str) -> HttpResponse:
         response = render(
             request,
             "events/confirm.html",
-            {"error": error.message, "expired": expired},
+            {"error": error.display_message, "expired": expired},
             status=410 if expired else 400,
         )
     else:

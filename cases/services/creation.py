@@ -22,6 +22,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from accounts.principals import Principal
@@ -77,7 +78,10 @@ MSG_CONTACT_METHOD = "Contact method {method} is not available on the {plan} sup
 MSG_CALLBACK_NUMBER = "Enter the phone number we should call, in international format."
 MSG_CALLBACK_WHEN = "Choose when we should call: now or in 5 minutes."
 MSG_RELATED_CASE = "The related case must be one of this account's cases."
-MSG_CASE_LIMIT = "You have reached the limit of {limit} new cases per hour. Try again later."
+# A page shows it in the reader's language: the template is translated, then filled in.
+MSG_CASE_LIMIT = gettext_noop(
+    "You have reached the limit of {limit} new cases per hour. Try again later."
+)
 _CALLBACK_RE = re.compile(r"^\+?[0-9][0-9 ()-]{5,30}$")
 
 
@@ -89,7 +93,7 @@ def _check_case_creation_limit(account: Account) -> None:
     Account.objects.select_for_update().filter(pk=account.pk).first()
     since = timezone.now() - timedelta(hours=1)
     if Case.objects.filter(account=account, created_at__gte=since).count() >= limit:
-        raise CaseCreationLimitExceeded(MSG_CASE_LIMIT.format(limit=limit))
+        raise CaseCreationLimitExceeded(MSG_CASE_LIMIT, params={"limit": limit})
 
 
 def _describe_new_case(

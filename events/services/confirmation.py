@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.principals import Principal
 from audit import services as audit
@@ -59,14 +60,17 @@ CONFIRMATION_DETAIL_TYPE = "Email Target Confirmation Request"
 CONFIRM_TARGET = AuditEventName.CONFIRM_TARGET
 RESEND_TARGET_CONFIRMATION = AuditEventName.RESEND_TARGET_CONFIRMATION
 
-MSG_LINK_INVALID = (
+# Shown on the public confirmation page, in the reader's language (`display_message`).
+MSG_LINK_INVALID = gettext_noop(
     "This confirmation link is not valid. Check that you opened the whole link from the email."
 )
-MSG_LINK_EXPIRED = (
+MSG_LINK_EXPIRED = gettext_noop(
     "This confirmation link has expired: links work for 3 days. Ask whoever added your address "
     "to send the confirmation email again."
 )
-MSG_LINK_TARGET_GONE = "This confirmation link is for an email target that no longer exists."
+MSG_LINK_TARGET_GONE = gettext_noop(
+    "This confirmation link is for an email target that no longer exists."
+)
 MSG_NOT_PENDING = "Only email targets waiting for confirmation can be sent a confirmation email."
 MSG_RESEND_LIMIT = "A confirmation email can be sent once every {minutes} minutes. Try again later."
 

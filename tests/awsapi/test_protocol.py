@@ -312,9 +312,13 @@ def test_case_creation_limit(support, settings) -> None:
     }
     support.create_case(**params)
     support.create_case(**params)
-    with pytest.raises(support.exceptions.CaseCreationLimitExceeded):
+    with pytest.raises(support.exceptions.CaseCreationLimitExceeded) as refused:
         support.create_case(**params)
     assert Case.objects.count() == 2
+    # The API answers in English, as AWS does, with the value filled in.
+    assert refused.value.response["Error"]["Message"] == (
+        "You have reached the limit of 2 new cases per hour. Try again later."
+    )
 
 
 def test_dry_run_validates_and_changes_nothing(support) -> None:

@@ -467,6 +467,21 @@ def test_service_errors_with_values_in_them_are_shown_in_japanese(client, refere
     ]
 
 
+def test_the_hourly_case_limit_is_shown_in_the_readers_language(
+    client, reference_data, settings
+) -> None:
+    settings.SUPPORTCENTER_CASE_CREATION_LIMIT = 1
+    account = factories.make_account("business")
+    client.force_login(factories.root_of(account))
+    ja = {"HTTP_ACCEPT_LANGUAGE": "ja"}
+    assert client.post(reverse("cases:create"), create_payload(), **ja).status_code == 302
+    response = client.post(reverse("cases:create"), create_payload(subject="Kept"), **ja)
+    page = response.content.decode()
+    assert "1 時間あたりに作成できるケースの上限 (1 件) に達しました。" in page
+    assert "Kept" in page  # the text the customer wrote is still on the form
+    assert Case.objects.count() == 1
+
+
 def test_a_refused_resource_id_field_says_why(root_client) -> None:
     # The category's own field (EC2 instance issues: the instance IDs) is drawn by hand in the
     # template; its error must be too, or the form comes back refused with no reason on it.

@@ -141,6 +141,9 @@ def test_bad_links_get_a_clear_page_and_change_nothing(client, business_account,
             response = method(reverse("events:confirm", args=[bad]))
             assert response.status_code == 400, bad
             assert escape(confirmation.MSG_LINK_INVALID) in response.content.decode()
+    # The recipient reads the page in their own language.
+    response = client.get(reverse("events:confirm", args=["nonsense"]), HTTP_ACCEPT_LANGUAGE="ja")
+    assert "この確認リンクは無効です。" in response.content.decode()
     # Another address's fingerprint: refused like a target that no longer exists.
     other = signing.dumps({**payload, "e": "0" * 16}, salt=confirmation.CONFIRMATION_SALT)
     response = client.post(reverse("events:confirm", args=[other]))
