@@ -36,10 +36,15 @@ class TimestampedModel(models.Model):
 @functools.cache
 def _choice_labels(field: models.Field) -> dict[Any, Any] | None:
     """Each choice's value and label, the label untranslated (lazy); None for choices that can
-    change (a callable's)."""
+    change (a callable's) or whose values cannot be keys (a JSON field's), which Django's own
+    lookup handles. Kept for the field's life: code that reassigns a model field's `choices`
+    at run time (none here) would need `_choice_labels.cache_clear()`."""
     if not isinstance(field.choices, list | tuple):
         return None
-    return {value: label for value, label in field.flatchoices}
+    try:
+        return {value: label for value, label in field.flatchoices}
+    except TypeError:
+        return None
 
 
 class Sequence(models.Model):

@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connections, models
 from django.db.models import signals
 from django.db.models.base import ModelState
@@ -144,3 +145,14 @@ def fetch_all(sql: str, params: Sequence[Any], using: str = "default") -> list[t
     with connections[using].cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    # The converters read USE_TZ and the connection's zone, and the makers the models' init
+    # receivers, once per process; a test that changes them starts afresh.
+    if setting in ("USE_TZ", "TIME_ZONE", "DATABASES"):
+        _makers.cache_clear()
+        _converters.cache_clear()
+
+
+setting_changed.connect(_settings_changed)

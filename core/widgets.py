@@ -5,7 +5,8 @@ filter form with the catalog's services cost about 4 ms to render, a quarter of 
 queue page. This writes the same characters as Django's templates
 (`django/forms/widgets/select.html`, `select_option.html`, `attrs.html`; a test compares the two)
 with the same escaping, from the same context (`get_context`, so choices, selection, `required`
-and ids are Django's). A subclass with templates of its own is rendered by them.
+and ids are Django's). A subclass with templates of its own is rendered by them; a
+FORM_RENDERER overriding Django's select templates would not be (the project has none).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils import formats
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -28,6 +30,12 @@ def _attrs(attrs: dict[str, Any]) -> str:
         else:
             out.append(f' {conditional_escape(name)}="{conditional_escape(str(value))}"')
     return "".join(out)
+
+
+def _text(value: Any) -> str:
+    # What the templates' {{ }} does with a label: localized (a number, a date), then escaped.
+    value = formats.localize(value)
+    return conditional_escape(value if isinstance(value, str) else str(value))
 
 
 class Select(forms.Select):
@@ -47,11 +55,11 @@ class Select(forms.Select):
         parts = [f'<select name="{conditional_escape(widget["name"])}"{_attrs(widget["attrs"])}>']
         for group_name, group_choices, _index in widget["optgroups"]:
             if group_name:
-                parts.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+                parts.append(f'\n  <optgroup label="{_text(group_name)}">')
             for option in group_choices:
                 parts.append(
                     f'\n  <option value="{conditional_escape(str(option["value"]))}"'
-                    f"{_attrs(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                    f"{_attrs(option['attrs'])}>{_text(option['label'])}</option>\n"
                 )
             if group_name:
                 parts.append("\n  </optgroup>")

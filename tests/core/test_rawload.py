@@ -10,6 +10,7 @@ from django.db.models import signals
 from accounts.models import AccessKey, Account, User
 from accounts.services import access_key_create
 from cases.models import Case, Communication
+from catalog.models import SupportPlan
 from core import rawload
 from tests import factories
 
@@ -29,11 +30,14 @@ def _fields(obj) -> dict:  # type: ignore[no-untyped-def]
 def test_instances_equal_what_the_orm_loads(business_account, root) -> None:
     case = factories.make_case(business_account, root)
     communication = case.communications.first()
+    key, _secret = access_key_create(user=root.user, actor=root)
     for model, pk in (
         (Case, case.pk),
         (Communication, communication.pk),
         (Account, business_account.pk),
         (User, root.user.pk),
+        (AccessKey, key.pk),
+        (SupportPlan, business_account.plan_id),
     ):
         made = rawload.instance(model, _row(model, pk))
         loaded = model.objects.get(pk=pk)

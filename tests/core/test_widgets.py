@@ -54,3 +54,21 @@ def test_a_subclass_with_its_own_templates_is_rendered_by_them() -> None:
     html = Radios(choices=[("a", "A")]).render("f", "a")
     assert "<select" not in html
     assert "<input" in html
+
+
+def test_labels_are_localized_as_the_templates_localize_them(settings) -> None:
+    settings.USE_THOUSAND_SEPARATOR = True
+    choices = [(1000, 1000), ("Group", [(2, 12345.5)])]
+    assert Select(choices=choices).render("f", 1000) == forms.Select(choices=choices).render(
+        "f", 1000
+    )
+    assert ">1,000</option>" in Select(choices=choices).render("f", 1000)
+
+
+def test_a_multiple_select_subclass_writes_what_djangos_writes() -> None:
+    class Multiple(Select):
+        allow_multiple_selected = True
+
+    choices = [("a", "A"), ("b", "B")]
+    expected = forms.SelectMultiple(choices=choices).render("f", ["a", "b"])
+    assert Multiple(choices=choices).render("f", ["a", "b"]) == expected
