@@ -12,7 +12,6 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User, UserKind
-from core.widgets import Select
 
 if TYPE_CHECKING:
     from accounts.models import Policy
@@ -53,9 +52,7 @@ class IamUserCreateForm(forms.Form):
         required=False,
         strip=False,
     )
-    policy = forms.ChoiceField(
-        widget=Select, label=_("Permissions"), choices=POLICY_CHOICES, required=False
-    )
+    policy = forms.ChoiceField(label=_("Permissions"), choices=POLICY_CHOICES, required=False)
 
 
 class PasswordForm(forms.Form):
@@ -81,7 +78,7 @@ class PolicyCreateForm(forms.Form):
 
 
 class AttachPolicyForm(forms.Form):
-    policy = forms.ChoiceField(widget=Select, label=_("Policy"))
+    policy = forms.ChoiceField(label=_("Policy"))
 
     def __init__(self, *args: Any, policies: Iterable[Policy] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -113,17 +110,14 @@ class AccountContactForm(forms.Form):
     )
     contact_phone = forms.CharField(label=_("Contact phone"), max_length=32, required=False)
     country = forms.ChoiceField(
-        widget=Select,
         label=_("Country"),
         help_text=_("Its public holidays are not business days (Developer plan targets)."),
     )
     time_zone = forms.ChoiceField(
-        widget=Select,
         label=_("Time zone"),
         help_text=_("Business hours and every time your users see follow it."),
     )
     language = forms.ChoiceField(
-        widget=Select,
         label=_("Default language"),
         choices=[("en", _("English")), ("ja", _("Japanese"))],
         help_text=_("For the account's emails when a case does not say otherwise."),

@@ -18,7 +18,6 @@ from advisor.console_selectors import (
     FILTER_WARNING,
 )
 from connections.models import ConnectionMode
-from core.widgets import Select
 
 RESOURCE_ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 MAX_SELECTED = 1000
@@ -35,9 +34,7 @@ class ResourceFilterForm(forms.Form):
     """The check page's status filter and the page's cursor (`core.paging`; also carried by the
     exclusion form, so the page comes back as it was)."""
 
-    status = forms.ChoiceField(
-        widget=Select, label=_("Show"), choices=FILTER_CHOICES, required=False
-    )
+    status = forms.ChoiceField(label=_("Show"), choices=FILTER_CHOICES, required=False)
     cursor = forms.CharField(max_length=2000, required=False, widget=forms.HiddenInput)
 
 

@@ -13,7 +13,6 @@ from django.utils.translation import ngettext
 
 from cases.models import CallbackWhen, CaseStatus, Language
 from catalog.models import CaseType, Category, ContactMethod, PlanSeverity, Service, SupportPlan
-from core.widgets import Select
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -74,8 +73,8 @@ def attachments_field(label: StrOrPromise) -> MultipleFileField:
 
 class CaseCreateForm(forms.Form):
     case_type = forms.ChoiceField(label=_("Regarding"), widget=forms.RadioSelect)
-    service = forms.ChoiceField(widget=Select, label=_("Service"))
-    category = forms.ChoiceField(widget=Select, label=_("Category"))
+    service = forms.ChoiceField(label=_("Service"))
+    category = forms.ChoiceField(label=_("Category"))
     extra_field_value = forms.CharField(label=_("Resource IDs"), max_length=1000, required=False)
     severity = forms.ChoiceField(label=_("Severity"), widget=forms.RadioSelect)
     subject = forms.CharField(
@@ -114,9 +113,7 @@ class CaseCreateForm(forms.Form):
         help_text=_("Use commas or semicolons to separate email addresses (at most 10)."),
     )
     attachments = attachments_field(_("Attachments"))
-    language = forms.ChoiceField(
-        widget=Select, label=_("Contact language"), choices=Language.choices
-    )
+    language = forms.ChoiceField(label=_("Contact language"), choices=Language.choices)
     contact_method = forms.ChoiceField(label=_("Contact method"), widget=forms.RadioSelect)
     callback_number = forms.CharField(
         label=_("Callback number"),
@@ -125,7 +122,6 @@ class CaseCreateForm(forms.Form):
         help_text=_("In international format, e.g. +1 206 555 0100."),
     )
     callback_when = forms.ChoiceField(
-        widget=Select,
         label=_("Call me"),
         choices=[("", "—"), *CallbackWhen.choices],
         required=False,
@@ -264,7 +260,6 @@ class CaseFilterForm(forms.Form):
         label=_("Search subject and correspondence"), required=False, max_length=200
     )
     state = forms.ChoiceField(
-        widget=Select,
         label=_("Show"),
         required=False,
         choices=[
@@ -274,21 +269,18 @@ class CaseFilterForm(forms.Form):
         ],
     )
     status = forms.ChoiceField(
-        widget=Select,
         label=_("Status"),
         required=False,
         choices=[("", _("Any status")), *CaseStatus.choices],
     )
-    severity = forms.ChoiceField(widget=Select, label=_("Severity"), required=False)
+    severity = forms.ChoiceField(label=_("Severity"), required=False)
     created_after = forms.DateField(
         label=_("Created from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     created_before = forms.DateField(
         label=_("Created until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    sort = forms.ChoiceField(
-        widget=Select, label=_("Sort by"), required=False, choices=list(SORTS.items())
-    )
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORTS.items()))
 
     def __init__(self, *args: Any, severities: list[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

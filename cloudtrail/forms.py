@@ -8,7 +8,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.selectors import LOOKUP_ATTRIBUTES
-from core.widgets import Select
 
 
 class UtcDateTimeField(forms.DateTimeField):
@@ -28,7 +27,6 @@ class UtcDateTimeField(forms.DateTimeField):
 
 class LookupForm(forms.Form):
     attribute = forms.ChoiceField(
-        widget=Select,
         label=_("Lookup attribute"),
         required=False,
         choices=[("", _("No filter"))] + [(key, key) for key in LOOKUP_ATTRIBUTES],
@@ -42,7 +40,6 @@ class LookupForm(forms.Form):
 class TrailForm(forms.Form):
     name = forms.CharField(label=_("Trail name"), max_length=128)
     destination = forms.ChoiceField(
-        widget=Select,
         label=_("Deliver to"),
         choices=[
             ("local", _("A folder in Support Center's data directory")),

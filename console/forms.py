@@ -19,7 +19,6 @@ from catalog.selectors import (
     severity_cells_for_plan,
     severity_choices,
 )
-from core.widgets import Select
 from macros.models import Macro
 
 NEXT_STATUSES = [
@@ -30,12 +29,11 @@ NEXT_STATUSES = [
 
 
 class QueueFilterForm(forms.Form):
-    plan = forms.ChoiceField(widget=Select, label=_("Plan"), required=False)
-    severity = forms.ChoiceField(widget=Select, label=_("Severity"), required=False)
-    service = forms.ChoiceField(widget=Select, label=_("Service"), required=False)
+    plan = forms.ChoiceField(label=_("Plan"), required=False)
+    severity = forms.ChoiceField(label=_("Severity"), required=False)
+    service = forms.ChoiceField(label=_("Service"), required=False)
     # The queue lists open cases only (console.selectors.queue): "Resolved" would match nothing.
     status = forms.ChoiceField(
-        widget=Select,
         label=_("Status"),
         required=False,
         choices=[
@@ -43,7 +41,7 @@ class QueueFilterForm(forms.Form):
             *((status.value, status.label) for status in CaseStatus if status in OPEN_STATUSES),
         ],
     )
-    assignee = forms.ChoiceField(widget=Select, label=_("Assignee"), required=False)
+    assignee = forms.ChoiceField(label=_("Assignee"), required=False)
     breached = forms.BooleanField(label=_("Breached only"), required=False)
     mine = forms.BooleanField(label=_("Only the services I cover"), required=False)
 
@@ -74,9 +72,7 @@ class EngineerReplyForm(forms.Form):
         # data-typing-signal: typing here shows other engineers on the case that you are.
         widget=forms.Textarea(attrs={"rows": 6, "data-typing-signal": ""}),
     )
-    next_status = forms.ChoiceField(
-        widget=Select, label=_("Then set the case to"), choices=NEXT_STATUSES
-    )
+    next_status = forms.ChoiceField(label=_("Then set the case to"), choices=NEXT_STATUSES)
     attachments = attachments_field(_("Attachments for the customer"))
     # The newest message the engineer had on screen, and whether they chose to send over a
     # newer one (the collision check; see console.views.case).
@@ -94,7 +90,7 @@ class NoteForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    engineer = forms.ChoiceField(widget=Select, label=_("Assign to"))
+    engineer = forms.ChoiceField(label=_("Assign to"))
 
     def __init__(self, *args: Any, engineers: Iterable[User] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -109,7 +105,6 @@ def _time_zones() -> list[tuple[str, str]]:
 
 class EngineerSettingsForm(forms.Form):
     time_zone = forms.ChoiceField(
-        widget=Select,
         label=_("Time zone"),
         required=False,
         choices=_time_zones,
@@ -141,8 +136,8 @@ class CallbackForm(forms.Form):
 class ReclassifyForm(forms.Form):
     """A case's severity, service and category, as the account's plan offers them."""
 
-    severity = forms.ChoiceField(widget=Select, label=_("Severity"))
-    classification = forms.ChoiceField(widget=Select, label=_("Service and category"))
+    severity = forms.ChoiceField(label=_("Severity"))
+    classification = forms.ChoiceField(label=_("Service and category"))
     reason = forms.CharField(label=_("Reason (the customer is told)"), max_length=500)
 
     def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
@@ -174,9 +169,7 @@ class MacroPickForm(forms.Form):
     """The reply form's macro picker; `cleaned_data["macro"]` is the chosen `Macro`, one of
     `macros` (the active ones, read once for the page)."""
 
-    macro = forms.TypedChoiceField(
-        widget=Select, label=_("Canned response"), coerce=int, empty_value=None
-    )
+    macro = forms.TypedChoiceField(label=_("Canned response"), coerce=int, empty_value=None)
 
     def __init__(self, *args: Any, macros: Iterable[Macro] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -204,7 +197,6 @@ class CaseSearchForm(forms.Form):
         ),
     )
     state = forms.ChoiceField(
-        widget=Select,
         label=_("Cases"),
         required=False,
         choices=[("all", _("Open and resolved")), ("open", _("Open")), ("resolved", _("Resolved"))],

@@ -9,7 +9,6 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.widgets import Select
 from events.kinds import CASE_DETAIL_TYPE, CASE_SOURCE, TA_DETAIL_TYPE, TA_SOURCE
 from events.models import TargetKind
 from events.pattern import MAX_PATTERN_TEXT
@@ -64,9 +63,7 @@ class RuleForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    starter = forms.ChoiceField(
-        widget=Select, label=_("Starter pattern"), choices=STARTER_CHOICES, required=False
-    )
+    starter = forms.ChoiceField(label=_("Starter pattern"), choices=STARTER_CHOICES, required=False)
     event_pattern = forms.CharField(
         label=_("Event pattern (JSON)"),
         strip=False,
@@ -88,7 +85,7 @@ class RuleForm(forms.Form):
 
 
 class TargetForm(forms.Form):
-    kind = forms.ChoiceField(widget=Select, label=_("Target type"), choices=TargetKind.choices)
+    kind = forms.ChoiceField(label=_("Target type"), choices=TargetKind.choices)
     url = forms.CharField(
         label=_("Webhook URL"),
         required=False,

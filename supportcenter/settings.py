@@ -343,6 +343,9 @@ else:
             },
         }
     }
+# Django's form renderer, with selects written in Python (core.widgets): through the templates
+# a select cost a template per option.
+FORM_RENDERER = "core.widgets.FormRenderer"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
