@@ -125,6 +125,7 @@ def _faster(converter: Any, connection: Any) -> Any:
     (a fifth of the conversions' cost on a page of cases). Anything else takes Django's path."""
     if connection.vendor != "sqlite" or not settings.USE_TZ:
         return converter
+    # Here, not at the top: it loads Django's SQLite backend, which a PostgreSQL install never uses.
     from django.db.backends.sqlite3.operations import DatabaseOperations
 
     if getattr(converter, "__func__", None) is not DatabaseOperations.convert_datetimefield_value:
