@@ -38,7 +38,7 @@ from cases.services.plans import support_plan_change
 from catalog.models import ContactMethod
 from catalog.selectors import plans_compared, service_list, severity_cells_for_plan
 from core.errors import CaseIdNotFound, InvalidParameterValueException, SupportApiError
-from core.forms import add_service_error
+from core.forms import add_service_error, applied_filters
 from core.paging import read_page
 from core.prefill import prefill_initial
 
@@ -64,7 +64,7 @@ def case_list(request: SupportRequest) -> HttpResponse:
     plan = principal.require_account().plan
     severities = [(c.severity.code, c.severity.local_name) for c in severity_cells_for_plan(plan)]
     form = CaseFilterForm(request.GET or None, severities=severities)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = applied_filters(form)
     zone = timezone.get_current_timezone()
     after = filters.get("created_after")
     before = filters.get("created_before")

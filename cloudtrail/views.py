@@ -25,7 +25,7 @@ from cloudtrail.forms import LookupForm, TrailForm
 from core import safejson
 from core.csvexport import Column, csv_download
 from core.errors import SupportApiError
-from core.forms import add_service_error
+from core.forms import add_service_error, applied_filters
 from core.paging import keyset_order, read_page
 
 PAGE_SIZE = 50
@@ -48,7 +48,7 @@ CSV_COLUMNS = [
 
 def _history(request: SupportRequest) -> tuple[LookupForm, QuerySet[AuditEvent]]:
     form = LookupForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = applied_filters(form)
     queryset = access.event_history_for_principal(
         request.principal,
         attribute=filters.get("attribute", ""),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from core.errors import SupportApiError
@@ -25,3 +27,13 @@ def add_service_error(form: forms.BaseForm, error: SupportApiError) -> None:
         form.add_error(field, error.display_message)
     else:
         form.add_error(None, error.display_message)
+
+
+def applied_filters(form: forms.BaseForm) -> dict[str, Any]:
+    """The filters a list applies: every field that passed, so one bad value (a mistyped date, a
+    tampered choice) drops only itself and is shown beside its field
+    (`components/filter_errors.html`), not every filter the reader chose."""
+    if not form.is_bound:
+        return {}
+    form.is_valid()
+    return dict(form.cleaned_data)

@@ -48,6 +48,7 @@ from advisor.views.common import (
 from connections import selectors as connection_selectors
 from core.csvexport import Column, csv_download
 from core.errors import SupportApiError
+from core.forms import applied_filters
 from core.paging import cursor_from_token, keyset_page, page_token
 
 
@@ -70,7 +71,7 @@ def _refresh_context(
 
 
 def _filters(form: ResourceFilterForm) -> tuple[str, str]:
-    data = form.cleaned_data if form.is_valid() else {}
+    data = applied_filters(form)
     return data.get("status") or FILTER_ALL, data.get("cursor") or ""
 
 

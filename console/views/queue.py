@@ -15,6 +15,7 @@ from accounts.http import SupportRequest
 from accounts.models import User
 from console import selectors
 from console.forms import QueueFilterForm
+from core.forms import applied_filters
 from core.paging import read_page
 
 PAGE_SIZE = 25
@@ -25,7 +26,7 @@ def _queue_page(
 ) -> HttpResponse:
     engineers = list(selectors.engineers())
     form = QueueFilterForm(request.GET or None, engineers=engineers)
-    filters = form.cleaned_data if form.is_valid() else {}
+    filters = applied_filters(form)
     now = timezone.now()
     queryset = selectors.queue(
         plan=filters.get("plan", ""),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -507,3 +509,25 @@ def test_a_too_long_callback_number_gets_one_error(root_client) -> None:
         "Select a valid choice. later is not one of the available choices."
     ]
     assert "Enter the number we should call" not in response.content.decode()
+
+
+def test_one_bad_filter_keeps_the_others_and_shows_its_error(
+    root_client, business_account, root
+) -> None:
+    factories.make_case(business_account, root, subject="Alpha outage")
+    factories.make_case(business_account, root, subject="Beta question", severity_code="urgent")
+    params = {"severity": "urgent", "created_after": "not-a-date"}
+    page = root_client.get(reverse("cases:list"), params)
+    body = page.content.decode()
+    assert "Beta question" in body and "Alpha outage" not in body
+    # The error sits beside its field, and the reader's text stays in the input.
+    error = r'id="id_created_after-errors">\s*<p class="error"[^>]*>Enter a valid date'
+    assert re.search(error, body)
+    assert 'value="not-a-date"' in body
+    # Applied through htmx, only the results are swapped: the error comes out of band, and a
+    # later good request clears it the same way.
+    swap = root_client.get(reverse("cases:list"), params, **HTMX).content.decode()
+    assert "<html" not in swap and "Beta question" in swap and "Alpha outage" not in swap
+    assert re.search(r'id="id_created_after-errors" hx-swap-oob="true">\s*<p class="error"', swap)
+    fixed = root_client.get(reverse("cases:list"), {"severity": "urgent"}, **HTMX).content.decode()
+    assert re.search(r'id="id_created_after-errors" hx-swap-oob="true"></div>', fixed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -118,6 +119,13 @@ def test_lookup_one_attribute_and_time_range(root_client, business_account, root
     assert b"CreateCase" in by_resource.content and b"<html" not in by_resource.content
     future = root_client.get(reverse("cloudtrail:history"), {"start": "2999-01-01T00:00"})
     assert b"No events match." in future.content
+    # A bad time keeps the attribute filter and says what was wrong beside its field.
+    typo = root_client.get(
+        reverse("cloudtrail:history"),
+        {"attribute": "EventName", "value": "ResolveCase", "start": "yesterday-ish"},
+    ).content.decode()
+    assert "ResolveCase" in typo and "CreateCase" not in typo
+    assert re.search(r'id="id_start-errors">\s*<p class="error"', typo)
     event = AuditEvent.objects.filter(event_name="ResolveCase").first()
     detail = root_client.get(reverse("cloudtrail:event", args=[event.event_id]))
     assert b"&quot;eventName&quot;: &quot;ResolveCase&quot;" in detail.content

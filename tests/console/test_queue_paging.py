@@ -210,3 +210,15 @@ def test_every_cursor_reads_the_rows_next_to_it(queue_of_60, limit):
             preceding = queue_of_60[:limit]
         assert [c.display_id for c in page.items] == preceding
         assert (page.previous_cursor is not None) == (queue_of_60[0] not in preceding)
+
+
+def test_a_bad_filter_value_drops_only_itself(engineer_client, queue_of_60):
+    url = reverse("console:queue")
+    ids, _ = _get(engineer_client, url, severity="low", status="no-such-status")
+    assert ids == _low(queue_of_60)[:PAGE_SIZE]
+    page = engineer_client.get(url, {"severity": "low", "status": "no-such-status"})
+    assert re.search(r'id="id_status-errors">\s*<p class="error"', page.content.decode())
+    swap = engineer_client.get(
+        url, {"severity": "low", "status": "no-such-status"}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert re.search(r'id="id_status-errors" hx-swap-oob="true">\s*<p class="error"', swap)
