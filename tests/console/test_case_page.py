@@ -11,6 +11,7 @@ from django.urls import reverse
 from audit.models import AuditEvent
 from cases import services
 from cases.models import Case, CaseEvent
+from catalog.models import Category
 from events.models import EventDelivery
 from notifications.models import Notification
 from tests import factories
@@ -261,3 +262,34 @@ def test_the_timeline_names_statuses_as_people_read_them(
     assert "Unassigned → Pending customer action (support reply)" in timeline
     japanese = engineer_client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "未割り当て → お客様の対応待ち (サポートの返信)" in japanese
+
+
+def test_the_timeline_names_reclassifications(engineer_client, business_account, root) -> None:
+    # A reclassification keeps codes; the timeline shows the catalog's names in the reader's
+    # language, a category under the service the case had at the time.
+    Category.objects.filter(
+        service__code="amazon-elastic-compute-cloud-windows", code="other"
+    ).update(name="Other (Windows)")
+    case = factories.make_case(business_account, root, severity_code="low")
+    for severity, classification in (
+        ("urgent", "amazon-elastic-compute-cloud-linux/other"),
+        ("urgent", "amazon-elastic-compute-cloud-windows/instance-issue"),
+    ):
+        response = engineer_client.post(
+            _action(case, "reclassify"),
+            {"severity": severity, "classification": classification, "reason": "Triage."},
+        )
+        assert response.status_code == 302
+    url = reverse("console:case", args=[case.case_id])
+    timeline = engineer_client.get(url).content.decode().split('id="timeline-heading"')[1]
+    assert (
+        "Severity: General guidance → Production system down, "
+        "Category: Instance Issue → Other (Triage.)"
+    ) in timeline
+    assert (
+        "Service: Elastic Compute Cloud (EC2 - Linux) → Elastic Compute Cloud (EC2 - Windows), "
+        "Category: Other → Instance Issue (Triage.)"
+    ) in timeline
+    assert "amazon-elastic" not in timeline and "Other (Windows)" not in timeline
+    japanese = engineer_client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "重要度: 一般的なガイダンス → 本番システムのダウン" in japanese
