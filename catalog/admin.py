@@ -47,7 +47,7 @@ class NoDeleteAdmin(ServiceBackedAdmin):
 class CategoryInline(admin.TabularInline):
     model = Category
     extra = 0
-    fields = ("code", "name", "name_ja", "extra_field_label", "is_active")
+    fields = ("code", "name", "name_ja", "extra_field_label", "extra_field_label_ja", "is_active")
     can_delete = False
 
 

@@ -192,6 +192,9 @@ class Category(LocalizedNameMixin, TimestampedModel):
     help_links = models.JSONField(default=list, blank=True)
     # A field the form asks for with this category, e.g. "Instance ID(s)".
     extra_field_label = models.CharField(max_length=100, blank=True)
+    extra_field_label_ja = models.CharField(
+        _("extra field label (Japanese)"), max_length=100, blank=True
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:
@@ -203,3 +206,10 @@ class Category(LocalizedNameMixin, TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.service.code}/{self.code}"
+
+    @property
+    def local_extra_field_label(self) -> str:
+        """`extra_field_label` in the reader's language, as `local_name` is."""
+        if self.extra_field_label_ja and (translation.get_language() or "").startswith("ja"):
+            return self.extra_field_label_ja
+        return self.extra_field_label

@@ -80,6 +80,7 @@ def reference_data_load() -> LoadResult:
                     "name_ja": cat.get("name_ja", ""),
                     "help_links": cat.get("help_links", []),
                     "extra_field_label": extra.get("label", ""),
+                    "extra_field_label_ja": extra.get("label_ja", ""),
                 },
             )
             result.add(created)
@@ -116,7 +117,16 @@ SEVERITY_FIELDS = frozenset(
 )
 SERVICE_FIELDS = frozenset({"code", "name", "name_ja", "case_type", "is_security", "is_active"})
 CATEGORY_FIELDS = frozenset(
-    {"service", "code", "name", "name_ja", "help_links", "extra_field_label", "is_active"}
+    {
+        "service",
+        "code",
+        "name",
+        "name_ja",
+        "help_links",
+        "extra_field_label",
+        "extra_field_label_ja",
+        "is_active",
+    }
 )
 
 _http_url = URLValidator(schemes=["http", "https"])

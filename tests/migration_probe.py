@@ -72,7 +72,10 @@ def fill(apps) -> None:  # type: ignore[no-untyped-def]
         code="amazon-ec2", name="EC2", case_type="technical"
     )
     category = model("catalog", "Category").objects.create(
-        service=service, code="instance-issue", name="Instance issue"
+        service=service,
+        code="instance-issue",
+        name="Instance issue",
+        extra_field_label="Instance ID(s)",
     )
     case = model("cases", "Case").objects.create(
         account=account,
@@ -136,7 +139,7 @@ def found() -> dict[str, object]:
     from audit.models import AuditEvent
     from cases import search
     from cases.models import Case
-    from catalog.models import PlanSeverity, SupportPlan
+    from catalog.models import Category, PlanSeverity, SupportPlan
     from cloudtrail.models import Trail
     from connections.models import AwsConnection
     from notifications.models import Notification
@@ -153,6 +156,8 @@ def found() -> dict[str, object]:
         ),
         "account_plan": account.plan.code,
         "case_severity": case.severity.code,
+        # The reference data's extra-field labels gained their Japanese (0007).
+        "category_label_ja": Category.objects.get().extra_field_label_ja,
         # Its level copied beside it (0015), for the list's indexed "highest severity" order.
         "case_severity_level": [case.severity_level, case.severity.level],
         "audit": sorted(AuditEvent.objects.values_list("event_name", "recipient_account_id")),

@@ -69,6 +69,7 @@ def test_a_database_of_the_earlier_schema_migrates_without_losing_rows(
         "matrix": [["business", "low", 1440], ["business", "urgent", 60]],
         "account_plan": "business",
         "case_severity": "urgent",
+        "category_label_ja": "インスタンス ID",
         "case_severity_level": [4, 4],
         "audit": [["CreateCase", "111122223333"], ["PurgeCases", ""]],
         "trail": ["org-trail", "111122223333", 1],

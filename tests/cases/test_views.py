@@ -140,6 +140,24 @@ def test_catalog_partial_loads_categories(root_client) -> None:
     assert b"<html" not in response.content
 
 
+def test_a_categorys_own_field_is_labelled_in_the_readers_language(
+    root_client, business_account, root
+) -> None:
+    choices = {
+        "case_type": "technical",
+        "service": "amazon-elastic-compute-cloud-linux",
+        "category": "instance-issue",
+    }
+    url = reverse("cases:create-options")
+    english = root_client.get(url, choices, **HTMX).content.decode()
+    japanese = root_client.get(url, choices, HTTP_ACCEPT_LANGUAGE="ja", **HTMX).content.decode()
+    assert "Instance ID(s)</label>" in english
+    assert "インスタンス ID</label>" in japanese
+    case = factories.make_case(business_account, root, extra_field_value="i-0abc")
+    page = root_client.get(reverse("cases:detail", args=[case.case_id]), HTTP_ACCEPT_LANGUAGE="ja")
+    assert "<dt>インスタンス ID</dt><dd>i-0abc</dd>" in page.content.decode()
+
+
 def test_case_list_filters_search_and_pages(root_client, business_account, root) -> None:
     first = factories.make_case(business_account, root, subject="Alpha outage")
     second = factories.make_case(
