@@ -1,6 +1,6 @@
-"""Every Describe* operation costs a fixed number of queries: per page for DescribeCases and
-DescribeCommunications, whatever the catalog's size for the catalog's (Trusted Advisor's are in
-test_trusted_advisor_ops.py)."""
+"""DescribeCases and DescribeCommunications cost a fixed number of queries per page, the
+attachment operations a fixed number whatever the file (the catalog's are in
+test_query_counts_catalog.py, Trusted Advisor's in test_trusted_advisor_ops.py)."""
 
 from __future__ import annotations
 
@@ -178,30 +178,6 @@ EC2 = {
     "serviceCode": "amazon-elastic-compute-cloud-linux",
     "categoryCode": "instance-issue",
 }
-# Every call below begins with 1 the access key with its user, account and plan and 2 the
-# policies of the user and its groups, and ends with the audit record.
-CATALOG_CALLS = [
-    # 3 the services; 4 their categories (one query for all services).
-    ("describe_services", {}, 5),
-    ("describe_services", {"serviceCodeList": [EC2["serviceCode"], "general-info"]}, 5),
-    # 3 the plan's severities.
-    ("describe_severity_levels", {}, 4),
-    ("describe_severity_levels", {"language": "ja"}, 4),
-    # 3 the category with its service.
-    ("describe_supported_languages", EC2, 4),
-    ("describe_create_case_options", {**EC2, "language": "en"}, 4),
-]
-
-
-@pytest.mark.parametrize(("method", "params", "count"), CATALOG_CALLS)
-def test_catalog_operations_cost_a_fixed_number_of_queries(
-    support, method, params, count, django_assert_num_queries
-) -> None:
-    getattr(support, method)(**params)
-    with django_assert_num_queries(count):
-        result = getattr(support, method)(**params)
-    if method == "describe_services" and not params:
-        assert len(result["services"]) > 40
 
 
 def test_attachment_operations_cost_a_fixed_number_of_queries(
@@ -221,7 +197,8 @@ def test_attachment_operations_cost_a_fixed_number_of_queries(
     communication = support.describe_communications(caseId=case_id)["communications"][0]
     attachment_id = communication["attachmentSet"][0]["attachmentId"]
     support.describe_attachment(attachmentId=attachment_id)
-    # 3 the attachment, its account checked in the same query.
+    # 1 access key with user, account and plan; 2 policies; 3 the attachment, its account
+    # checked in the same query; 4 the audit record.
     with django_assert_num_queries(4):
         assert support.describe_attachment(attachmentId=attachment_id)["attachment"]["data"]
     settings.SUPPORTCENTER_UPLOAD_PART_SIZE = 1024 * 1024
@@ -229,7 +206,8 @@ def test_attachment_operations_cost_a_fixed_number_of_queries(
         fileName="dump.bin", fileSizeBytes=12 * 1024 * 1024
     )["uploadId"]
     support.describe_attachment_upload_status(uploadId=upload_id)
-    # 3 the upload; 4 how many of its parts are complete (a count, whatever the parts).
+    # 1-2 key and policies; 3 the upload; 4 how many of its parts are complete (a count,
+    # whatever the parts); 5 the audit record.
     with django_assert_num_queries(5):
         status = support.describe_attachment_upload_status(uploadId=upload_id)
     assert status["uploadProgress"]["totalParts"] == 12
