@@ -204,3 +204,20 @@ def test_only_root_users_manage_iam(client, business_account, other_account) -> 
     response = client.post(reverse("accounts:iam-user-action", args=["theirs", "delete"]))
     assert response.status_code == 404
     assert User.objects.filter(user_name="theirs").exists()
+
+
+@pytest.mark.parametrize("users", [1, 12])
+def test_the_iam_page_costs_the_same_queries_whatever_the_users(
+    root_client, business_account, users, django_assert_num_queries
+) -> None:
+    group = IamGroup.objects.create(account=business_account, name="ops")
+    for _ in range(users):
+        user = factories.make_iam_user(business_account)
+        user.iam_groups.add(group)
+        AccessKey.objects.create(user=user, access_key_id=f"ASCK{user.pk:016d}")
+    # 1 session; 2 user; 3 the managed policies' names; 4 users with key counts; 5 their
+    # policies; 6 their groups; 7 groups with member counts; 8 their policies; 9 the account's
+    # own policies.
+    with django_assert_num_queries(9):
+        page = root_client.get(reverse("accounts:iam"))
+    assert page.content.decode().count('href="/iam/users/') == users
