@@ -342,7 +342,9 @@ def iam_user_action(request: SupportRequest, user_name: str, action: str) -> Htt
         elif action in ("deactivate-key", "activate-key", "delete-key"):
             key = access.access_access_key(principal, request.POST.get("access_key_id", ""))
             if key.user_id != user.pk:
-                raise NoSuchEntity("The access key was not found.")
+                raise NoSuchEntity(
+                    access.MSG_NO_ACCESS_KEY, params={"access_key_id": key.access_key_id}
+                )
             if action == "delete-key":
                 services.access_key_delete(access_key=key, actor=principal)
             else:
