@@ -97,7 +97,9 @@ def test_root_manages_iam_users_and_keys(root_client, business_account) -> None:
     bob = User.objects.get(account=business_account, user_name="bob")
     assert bob.check_password("a-long-passphrase-1")
     assert list(bob.policies.values_list("name", flat=True)) == ["AWSSupportAccess"]
-    created = root_client.post(reverse("accounts:iam-user-action", args=["bob", "create-key"]))
+    created = root_client.post(
+        reverse("accounts:iam-user-action", args=["bob", "create-key"]), follow=True
+    )
     key = AccessKey.objects.get(user=bob)
     assert key.access_key_id.encode() in created.content
     secret = access_key_secret(key)
@@ -204,3 +206,21 @@ def test_only_root_users_manage_iam(client, business_account, other_account) -> 
     response = client.post(reverse("accounts:iam-user-action", args=["theirs", "delete"]))
     assert response.status_code == 404
     assert User.objects.filter(user_name="theirs").exists()
+
+
+def test_a_new_access_key_is_shown_once_and_reloading_creates_no_other(
+    root_client, business_account
+) -> None:
+    alice = factories.make_iam_user(business_account, user_name="alice")
+    posted = root_client.post(reverse("accounts:iam-user-action", args=["alice", "create-key"]))
+    # Post/Redirect/Get: reloading the page the browser shows does not post again.
+    assert posted.status_code == 302
+    assert posted["Location"] == reverse("accounts:iam-user", args=["alice"])
+    shown = root_client.get(posted["Location"])
+    key = AccessKey.objects.get(user=alice)
+    assert access_key_secret(key) in shown.content.decode()
+    assert shown["Cache-Control"] == "no-store"
+    again = root_client.get(posted["Location"])
+    assert access_key_secret(key) not in again.content.decode()
+    assert "no-store" not in again.get("Cache-Control", "")
+    assert AccessKey.objects.filter(user=alice).count() == 1
