@@ -231,17 +231,30 @@ def iam_group_create(request: SupportRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @root_required
 def iam_group(request: SupportRequest, name: str) -> HttpResponse:
+    """A group's page: its members and policies. POST adds or removes a member, attaches or
+    detaches a policy (`action`), or deletes the group once it is empty."""
     principal = request.principal
     group = access.access_group(principal, name)
     account = _account(request)
     if request.method == "POST":
+        action = request.POST.get("action", "")
         try:
-            if request.POST.get("action") == "add-user":
+            if action in ("add-user", "remove-user"):
                 member = access.access_iam_user(principal, request.POST.get("user_name", ""))
-                services.group_add_user(group=group, user=member, actor=principal)
-            elif request.POST.get("action") == "attach-policy":
+                if action == "add-user":
+                    services.group_add_user(group=group, user=member, actor=principal)
+                else:
+                    services.group_remove_user(group=group, user=member, actor=principal)
+            elif action in ("attach-policy", "detach-policy"):
                 policy = access.access_policy_for_account(principal, request.POST.get("policy", ""))
-                services.group_attach_policy(group=group, policy=policy, actor=principal)
+                if action == "attach-policy":
+                    services.group_attach_policy(group=group, policy=policy, actor=principal)
+                else:
+                    services.group_detach_policy(group=group, policy=policy, actor=principal)
+            elif action == "delete":
+                services.group_delete(group=group, actor=principal)
+                messages.success(request, _("Group %(name)s deleted.") % {"name": group.name})
+                return redirect("accounts:iam")
         except SupportApiError as error:
             messages.error(request, error.display_message)
         return redirect("accounts:iam-group", name=group.name)
