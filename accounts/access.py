@@ -15,6 +15,7 @@ import functools
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext_noop
 
 from accounts import policy
 from accounts.models import AccessKey, Account, IamGroup, Policy, User, UserKind
@@ -24,7 +25,12 @@ from core import rawload
 from core.errors import AccessDeniedException, NoSuchEntity
 
 MSG_ACCESS_DENIED = "User: {arn} is not authorized to perform: {action}"
-MSG_NO_ENGINEER = "No support engineer signs in as {login}."
+MSG_NO_ENGINEER = gettext_noop("No support engineer signs in as {login}.")
+# IAM's answers, marked for translation: pages show them in the reader's language.
+MSG_NO_USER = gettext_noop("The user with name {user_name} cannot be found.")
+MSG_NO_POLICY = gettext_noop("Policy {name} was not found.")
+MSG_NO_GROUP = gettext_noop("The group with name {name} cannot be found.")
+MSG_NO_ACCESS_KEY = gettext_noop("The Access Key with id {access_key_id} cannot be found.")
 
 
 def policies_for_user(user: User) -> list[dict[str, Any]]:
@@ -141,7 +147,7 @@ def access_iam_user(principal: Principal, user_name: str) -> User:
     try:
         return User.objects.get(account=account, kind="iam", user_name=user_name)
     except User.DoesNotExist:
-        raise NoSuchEntity(f"The user with name {user_name} cannot be found.") from None
+        raise NoSuchEntity(MSG_NO_USER, params={"user_name": user_name}) from None
 
 
 def access_policy_for_account(principal: Principal, name: str) -> Policy:
@@ -155,7 +161,7 @@ def access_policy_for_account(principal: Principal, name: str) -> Policy:
         .first()
     )
     if policy is None:
-        raise NoSuchEntity(f"Policy {name} was not found.")
+        raise NoSuchEntity(MSG_NO_POLICY, params={"name": name})
     return policy
 
 
@@ -169,7 +175,7 @@ def access_group(principal: Principal, name: str) -> IamGroup:
     try:
         return IamGroup.objects.get(account=account, name=name)
     except IamGroup.DoesNotExist:
-        raise NoSuchEntity(f"The group with name {name} cannot be found.") from None
+        raise NoSuchEntity(MSG_NO_GROUP, params={"name": name}) from None
 
 
 def access_access_key(principal: Principal, access_key_id: str) -> AccessKey:
@@ -180,15 +186,15 @@ def access_access_key(principal: Principal, access_key_id: str) -> AccessKey:
             access_key_id=access_key_id, user__account=account
         )
     except AccessKey.DoesNotExist:
-        raise NoSuchEntity(f"The Access Key with id {access_key_id} cannot be found.") from None
+        raise NoSuchEntity(MSG_NO_ACCESS_KEY, params={"access_key_id": access_key_id}) from None
 
 
 def access_engineer(principal: Principal, login: str) -> User:
     """An active support engineer, by sign-in name, for a case assignment. Only engineers (and
     the system) may load one. Raises `NoSuchEntity`."""
     if not (principal.is_engineer or principal.is_system):
-        raise NoSuchEntity(MSG_NO_ENGINEER.format(login=login))
+        raise NoSuchEntity(MSG_NO_ENGINEER, params={"login": login})
     try:
         return User.objects.get(login=login, kind=UserKind.ENGINEER, is_active=True)
     except User.DoesNotExist:
-        raise NoSuchEntity(MSG_NO_ENGINEER.format(login=login)) from None
+        raise NoSuchEntity(MSG_NO_ENGINEER, params={"login": login}) from None

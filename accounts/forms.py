@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
@@ -10,6 +11,7 @@ import holidays
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils.translation import gettext_lazy as _
+from holidays.registry import COUNTRIES
 
 from accounts.models import User, UserKind
 
@@ -91,10 +93,47 @@ class GroupCreateForm(forms.Form):
     name = forms.CharField(label=_("Group name"), max_length=128)
 
 
-def _country_choices() -> list[tuple[str, str]]:
-    return sorted(
-        ((code, code) for code in holidays.list_supported_countries()), key=lambda c: c[0]
+# Words a country's name keeps in lower case ("Bosnia and Herzegovina"), and the names the
+# registry's module names do not spell out.
+_SMALL_WORDS = {"and", "of", "the", "da"}
+_NAMES = {
+    "dr_congo": "DR Congo",
+    "guinea_bissau": "Guinea-Bissau",
+    "hongkong": "Hong Kong",
+    "timor_leste": "Timor-Leste",
+}
+
+
+def _country_name(module: str) -> str:
+    if module in _NAMES:
+        return _NAMES[module]
+    words = module.split("_")
+    return " ".join(
+        word if index and word in _SMALL_WORDS else word.capitalize()
+        for index, word in enumerate(words)
     )
+
+
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Each ISO 3166 alpha-2 code whose holidays are known, with the country's name (the
+    `holidays` registry's, in English). The library also answers to alpha-3 codes and aliases
+    ("UK"): listing those too showed most countries twice, as bare codes."""
+    supported = holidays.list_supported_countries()
+    names = {entry[1]: _country_name(module) for module, entry in COUNTRIES.items()}
+    return {code: names[code] for code in supported if len(code) == 2 and code in names}
+
+
+def _country_choices(current: str = "") -> list[tuple[str, str]]:
+    """(code, "Name (CODE)") by name; an account's current code is kept even when it is one of
+    the library's other spellings (an account created through the API may use one)."""
+    choices = sorted(
+        ((code, f"{name} ({code})") for code, name in _country_names().items()),
+        key=lambda choice: choice[1],
+    )
+    if current and current not in _country_names():
+        choices.insert(0, (current, current))
+    return choices
 
 
 def _time_zone_choices() -> list[tuple[str, str]]:
@@ -125,7 +164,8 @@ class AccountContactForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        cast(forms.ChoiceField, self.fields["country"]).choices = _country_choices()
+        current = str(self.initial.get("country") or "")
+        cast(forms.ChoiceField, self.fields["country"]).choices = _country_choices(current)
         cast(forms.ChoiceField, self.fields["time_zone"]).choices = _time_zone_choices()
 
 

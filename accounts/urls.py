@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from accounts import views
+from accounts import views, views_iam
 
 app_name = "accounts"
 
@@ -46,11 +46,15 @@ urlpatterns = [
         ),
         name="password-reset-complete",
     ),
-    path("iam/", views.iam_home, name="iam"),
-    path("iam/create-user/", views.iam_user_create, name="iam-user-create"),
-    path("iam/users/<str:user_name>/", views.iam_user, name="iam-user"),
-    path("iam/users/<str:user_name>/<slug:action>/", views.iam_user_action, name="iam-user-action"),
-    path("iam/create-policy/", views.iam_policy_create, name="iam-policy-create"),
-    path("iam/create-group/", views.iam_group_create, name="iam-group-create"),
-    path("iam/groups/<str:name>/", views.iam_group, name="iam-group"),
+    path("iam/", views_iam.iam_home, name="iam"),
+    path("iam/create-user/", views_iam.iam_user_create, name="iam-user-create"),
+    path("iam/users/<str:user_name>/", views_iam.iam_user, name="iam-user"),
+    path(
+        "iam/users/<str:user_name>/<slug:action>/",
+        views_iam.iam_user_action,
+        name="iam-user-action",
+    ),
+    path("iam/create-policy/", views_iam.iam_policy_create, name="iam-policy-create"),
+    path("iam/create-group/", views_iam.iam_group_create, name="iam-group-create"),
+    path("iam/groups/<str:name>/", views_iam.iam_group, name="iam-group"),
 ]

@@ -1,4 +1,5 @@
-"""Sign-in and IAM management pages: parse -> access -> service -> render."""
+"""Sign-in, multi-factor sign-in, passwords and My Account: parse -> access -> service ->
+render. The IAM pages are in `accounts.views_iam`."""
 
 from __future__ import annotations
 
@@ -19,22 +20,17 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from accounts import access, mailer, selectors, services
+from accounts import mailer, selectors, services
 from accounts.decorators import root_required
 from accounts.forms import (
     AccountContactForm,
     AccountIdForm,
     AlternateContactForm,
-    AttachPolicyForm,
-    GroupCreateForm,
     IamSignInForm,
-    IamUserCreateForm,
     MfaCodeForm,
-    PasswordForm,
-    PolicyCreateForm,
     RootPasswordResetForm,
     RootSignInForm,
 )
@@ -44,7 +40,7 @@ from accounts.principals import Principal
 from accounts.services import mfa
 from audit.names import SIGNIN_SOURCE, AuditEventName
 from core import throttling
-from core.errors import NoSuchEntity, SupportApiError
+from core.errors import SupportApiError
 from core.forms import add_service_error
 
 MSG_BAD_SIGN_IN = gettext_noop("The sign-in details are not correct.")
@@ -227,209 +223,8 @@ def sign_out(request: SupportRequest) -> HttpResponse:
     return redirect("home")
 
 
-# --- IAM (root user only) --------------------------------------------------------------------
-
-
 def _account(request: SupportRequest) -> Account:
     return request.principal.require_account()
-
-
-@require_GET
-@root_required
-def iam_home(request: SupportRequest) -> HttpResponse:
-    account = _account(request)
-    users = selectors.iam_users_for_account(account)
-    groups = selectors.groups_for_account(account)
-    policies = selectors.customer_policies(account)
-    return render(
-        request,
-        "accounts/iam_home.html",
-        {
-            "users": users,
-            "groups": groups,
-            "policies": policies,
-            "managed_policies": selectors.managed_policy_names(),
-            "account": account,
-        },
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@root_required
-def iam_user_create(request: SupportRequest) -> HttpResponse:
-    account = _account(request)
-    form = IamUserCreateForm(request.POST or None, initial={"policy": "AWSSupportAccess"})
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            with transaction.atomic():
-                user = _create_iam_user(request, account, data)
-        except SupportApiError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("User %(name)s created.") % {"name": user.user_name})
-            return redirect("accounts:iam-user", user_name=user.user_name)
-    return render(request, "accounts/iam_user_create.html", {"form": form})
-
-
-def _create_iam_user(request: SupportRequest, account: Account, data: dict) -> User:
-    """The user, its policy and its password; the caller holds one transaction for all."""
-    principal = request.principal
-    policies = (
-        [access.access_policy_for_account(principal, data["policy"])] if data["policy"] else []
-    )
-    user = services.iam_user_create(
-        account=account,
-        user_name=data["user_name"],
-        email=data["email"],
-        policies=policies,
-        actor=principal,
-    )
-    if data["password"]:
-        services.iam_user_set_password(user=user, password=data["password"], actor=principal)
-    return user
-
-
-def _user_page(request: SupportRequest, user: User, **extra: object) -> HttpResponse:
-    account = _account(request)
-    attached = list(user.policies.all())
-    context = {
-        "iam_user": user,
-        "attached": attached,
-        "attach_form": AttachPolicyForm(
-            policies=selectors.attachable_policies(account, besides=attached)
-        ),
-        "password_form": PasswordForm(),
-        "keys": selectors.access_keys_of(user),
-        "sign_in_url": request.build_absolute_uri(
-            reverse("accounts:iam-sign-in", args=[account.account_id])
-        ),
-        **extra,
-    }
-    return render(request, "accounts/iam_user.html", context)
-
-
-@require_GET
-@root_required
-def iam_user(request: SupportRequest, user_name: str) -> HttpResponse:
-    return _user_page(request, access.access_iam_user(request.principal, user_name))
-
-
-@require_POST
-@root_required
-def iam_user_action(request: SupportRequest, user_name: str, action: str) -> HttpResponse:
-    """Actions on an IAM user: attach/detach a policy, set the password, manage keys, delete."""
-    principal = request.principal
-    user = access.access_iam_user(request.principal, user_name)
-    try:
-        if action == "attach-policy":
-            policy = access.access_policy_for_account(principal, request.POST.get("policy", ""))
-            services.policy_attach_to_user(user=user, policy=policy, actor=principal)
-        elif action == "detach-policy":
-            policy = access.access_policy_for_account(principal, request.POST.get("policy", ""))
-            services.policy_detach_from_user(user=user, policy=policy, actor=principal)
-        elif action == "password":
-            form = PasswordForm(request.POST)
-            if form.is_valid():
-                services.iam_user_set_password(
-                    user=user, password=form.cleaned_data["password"] or None, actor=principal
-                )
-                messages.success(request, _("Console password updated."))
-        elif action == "create-key":
-            key, secret = services.access_key_create(user=user, actor=principal)
-            # The secret is shown on this response only and never stored in plain text.
-            return _user_page(request, user, new_key=key, new_secret=secret)
-        elif action in ("deactivate-key", "activate-key", "delete-key"):
-            key = access.access_access_key(principal, request.POST.get("access_key_id", ""))
-            if key.user_id != user.pk:
-                raise NoSuchEntity("The access key was not found.")
-            if action == "delete-key":
-                services.access_key_delete(access_key=key, actor=principal)
-            else:
-                status = "Inactive" if action == "deactivate-key" else "Active"
-                services.access_key_set_status(access_key=key, status=status, actor=principal)
-        elif action == "delete":
-            services.iam_user_delete(user=user, actor=principal)
-            messages.success(request, _("User %(name)s deleted.") % {"name": user_name})
-            return redirect("accounts:iam")
-        else:
-            return HttpResponse(status=404)
-    except SupportApiError as error:
-        messages.error(request, error.display_message)
-    return redirect("accounts:iam-user", user_name=user.user_name)
-
-
-@require_http_methods(["GET", "POST"])
-@root_required
-def iam_policy_create(request: SupportRequest) -> HttpResponse:
-    form = PolicyCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.policy_create(
-                account=_account(request),
-                name=form.cleaned_data["name"],
-                description=form.cleaned_data["description"],
-                document=form.cleaned_data["document"],
-                actor=request.principal,
-            )
-        except SupportApiError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _("Policy created."))
-            return redirect("accounts:iam")
-    return render(request, "accounts/iam_policy_create.html", {"form": form})
-
-
-@require_http_methods(["GET", "POST"])
-@root_required
-def iam_group_create(request: SupportRequest) -> HttpResponse:
-    form = GroupCreateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            group = services.group_create(
-                account=_account(request),
-                name=form.cleaned_data["name"],
-                actor=request.principal,
-            )
-        except SupportApiError as error:
-            add_service_error(form, error)
-        else:
-            return redirect("accounts:iam-group", name=group.name)
-    return render(request, "accounts/iam_group_create.html", {"form": form})
-
-
-@require_http_methods(["GET", "POST"])
-@root_required
-def iam_group(request: SupportRequest, name: str) -> HttpResponse:
-    principal = request.principal
-    group = access.access_group(principal, name)
-    account = _account(request)
-    if request.method == "POST":
-        try:
-            if request.POST.get("action") == "add-user":
-                member = access.access_iam_user(principal, request.POST.get("user_name", ""))
-                services.group_add_user(group=group, user=member, actor=principal)
-            elif request.POST.get("action") == "attach-policy":
-                policy = access.access_policy_for_account(principal, request.POST.get("policy", ""))
-                services.group_attach_policy(group=group, policy=policy, actor=principal)
-        except SupportApiError as error:
-            messages.error(request, error.display_message)
-        return redirect("accounts:iam-group", name=group.name)
-    members = list(group.members.order_by("user_name"))
-    policies = list(group.policies.order_by("name"))
-    return render(
-        request,
-        "accounts/iam_group.html",
-        {
-            "group": group,
-            "members": members,
-            "policies": policies,
-            "candidates": selectors.iam_users_outside(group, members),
-            "attach_form": AttachPolicyForm(
-                policies=selectors.attachable_policies(account, besides=policies)
-            ),
-        },
-    )
 
 
 CONTACT_TYPES = [

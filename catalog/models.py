@@ -31,6 +31,13 @@ class ContactMethod(models.TextChoices):
     PHONE = "phone", _("Phone")
 
 
+def localized(name: str, name_ja: str) -> str:
+    """`name_ja` while Japanese is active and it is set, else `name`."""
+    if name_ja and (translation.get_language() or "").startswith("ja"):
+        return name_ja
+    return name
+
+
 class LocalizedNameMixin:
     """`local_name`: the Japanese name while Japanese is active and one is set, else the name
     (pages render in the reader's language, emails in the case's)."""
@@ -40,9 +47,7 @@ class LocalizedNameMixin:
 
     @property
     def local_name(self) -> str:
-        if self.name_ja and (translation.get_language() or "").startswith("ja"):
-            return self.name_ja
-        return self.name
+        return localized(self.name, self.name_ja)
 
 
 class Severity(LocalizedNameMixin, TimestampedModel):

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Prefetch, QuerySet
 
-from catalog.models import Category, PlanSeverity, Service, Severity, SupportPlan
+from catalog.models import Category, PlanSeverity, Service, Severity, SupportPlan, localized
 
 if TYPE_CHECKING:
     from typing import TypedDict
@@ -66,13 +66,19 @@ def plan_choices() -> list[tuple[str, str]]:
 
 
 def severity_choices() -> list[tuple[str, str]]:
-    """(code, name) of every severity, lowest first."""
-    return list(Severity.objects.order_by("level").values_list("code", "name"))
+    """(code, name in the active language) of every severity, lowest first."""
+    rows = Severity.objects.order_by("level").values_list("code", "name", "name_ja")
+    return [(code, localized(name, name_ja)) for code, name, name_ja in rows]
 
 
 def service_choices() -> list[tuple[str, str]]:
-    """(code, name) of every active service, by name."""
-    return list(Service.objects.filter(is_active=True).order_by("name").values_list("code", "name"))
+    """(code, name in the active language) of every active service, by name."""
+    rows = (
+        Service.objects.filter(is_active=True)
+        .order_by("name")
+        .values_list("code", "name", "name_ja")
+    )
+    return [(code, localized(name, name_ja)) for code, name, name_ja in rows]
 
 
 def plan_get(code: str) -> SupportPlan:

@@ -20,6 +20,7 @@ from cases import search as case_search
 from cases import selectors as case_selectors
 from cases.lifecycle import OPEN_STATUSES
 from cases.models import Case, CaseStatus
+from catalog.models import localized
 from connections.selectors import aws_connection_get
 from console.models import TYPING_WINDOW, VIEWING_WINDOW, CaseViewer
 from core.paging import Cursor, KeysetPage, SortKey, keyset_order, keyset_page
@@ -234,11 +235,12 @@ def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
         "values": [per_day.get(d, 0) for d in dates],
     }
 
-    def attainment(field: str, order: str) -> dict[str, list]:
-        """Per severity or plan: the share of first responses, and of next replies, on time."""
+    def attainment(field: str, order: str, field_ja: str = "") -> dict[str, list]:
+        """Per severity or plan: the share of first responses, and of next replies, on time;
+        labelled in the active language where the catalog has a Japanese name (`field_ja`)."""
         rows = (
             real.filter(first_response_met__isnull=False)
-            .values(field, order)
+            .values(field, order, *([field_ja] if field_ja else []))
             .annotate(
                 met=Count("id", filter=Q(first_response_met=True)),
                 total=Count("id"),
@@ -249,7 +251,7 @@ def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
         )
         table = [
             {
-                "label": row[field],
+                "label": localized(row[field], row[field_ja]) if field_ja else row[field],
                 "first": round(100 * row["met"] / row["total"], 1),
                 "answered": row["total"],
                 "next": round(100 * (row["replies"] - row["missed"]) / row["replies"], 1)
@@ -266,7 +268,7 @@ def dashboard(now: datetime | None = None, days: int = 30) -> dict[str, object]:
             "rows": table,
         }
 
-    by_severity = attainment("severity__name", "severity__level")
+    by_severity = attainment("severity__name", "severity__level", "severity__name_ja")
     by_plan = attainment("account__plan__name", "account__plan__position")
     buckets = [
         (_("under 1 day"), now - timedelta(days=1), now + timedelta(days=1)),

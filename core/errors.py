@@ -10,10 +10,34 @@ module constants.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import ClassVar
 
 from django.utils.translation import gettext
+
+
+@dataclasses.dataclass(frozen=True)
+class Phrase:
+    """A sentence with values, given as one of an error's `params` when the sentence itself
+    names values (an event pattern's reason): the API's message holds it filled in as written,
+    a page's translated first, like the message around it. Its own params may be phrases too."""
+
+    template: str
+    params: Mapping[str, object] = dataclasses.field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.template.format(**self.params)
+
+    def translated(self) -> str:
+        return gettext(self.template).format(**_translated(self.params))
+
+
+def _translated(params: Mapping[str, object]) -> dict[str, object]:
+    return {
+        key: value.translated() if isinstance(value, Phrase) else value
+        for key, value in params.items()
+    }
 
 
 class SupportApiError(Exception):
@@ -48,7 +72,7 @@ class SupportApiError(Exception):
         """The message in the active language, for pages. The AWS API always answers in
         English (as AWS does); messages marked with gettext_noop have translations."""
         if self.params:
-            return gettext(self.template).format(**self.params)
+            return gettext(self.template).format(**_translated(self.params))
         return gettext(self.message)
 
 

@@ -135,6 +135,10 @@ def url_problem(url: str) -> UrlProblem | None:
     if len(url) > MAX_URL_LENGTH or CONTROL_CHARACTERS.search(url):
         return UrlProblem.INVALID
     parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 - read for its check: ValueError for a port out of range
+    except ValueError:
+        return UrlProblem.INVALID
     if parts.username or parts.password:
         return UrlProblem.CREDENTIALS
     host = parts.hostname or ""

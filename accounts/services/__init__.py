@@ -14,6 +14,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.managed_policies import MANAGED_POLICIES
 from accounts.models import (
@@ -103,9 +104,10 @@ __all__ = [
 MAX_ACCESS_KEYS_PER_USER = 2
 
 MSG_ACCOUNT_EXISTS = "Account {account_id} already exists."
-MSG_EMAIL_TAKEN = "A user with this email address already exists."
-MSG_USER_EXISTS = "User with name {user_name} already exists."
-MSG_ACCESS_KEY_LIMIT = "Cannot exceed quota for AccessKeysPerUser: {limit}."
+# Marked for translation: pages show them in the reader's language (display_message).
+MSG_EMAIL_TAKEN = gettext_noop("A user with this email address already exists.")
+MSG_USER_EXISTS = gettext_noop("User with name {user_name} already exists.")
+MSG_ACCESS_KEY_LIMIT = gettext_noop("Cannot exceed quota for AccessKeysPerUser: {limit}.")
 
 
 @transaction.atomic
@@ -183,7 +185,9 @@ def iam_user_create(
         email = clean_email(email)
     login = f"{account.account_id}/{user_name}".lower()
     if User.objects.filter(login=login).exists():
-        raise EntityAlreadyExists(MSG_USER_EXISTS.format(user_name=user_name), field="user_name")
+        raise EntityAlreadyExists(
+            MSG_USER_EXISTS, params={"user_name": user_name}, field="user_name"
+        )
     user = User(
         login=login,
         kind=UserKind.IAM,
@@ -261,7 +265,7 @@ def access_key_create(*, user: User, actor: Principal) -> tuple[AccessKey, str]:
     # Lock the user row so two concurrent requests cannot both pass the limit check.
     User.objects.select_for_update().filter(pk=user.pk).first()
     if AccessKey.objects.filter(user=user).count() >= MAX_ACCESS_KEYS_PER_USER:
-        raise LimitExceeded(MSG_ACCESS_KEY_LIMIT.format(limit=MAX_ACCESS_KEYS_PER_USER))
+        raise LimitExceeded(MSG_ACCESS_KEY_LIMIT, params={"limit": MAX_ACCESS_KEYS_PER_USER})
     secret = ids.secret_access_key_new()
     key = AccessKey.objects.create(
         access_key_id=ids.access_key_id_new(),

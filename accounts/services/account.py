@@ -5,6 +5,7 @@ support plan is changed by `cases.services.plans`, which also confirms it by ema
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, AlternateContact, AlternateContactType
 from accounts.principals import Principal
@@ -14,8 +15,8 @@ from audit import services as audit
 from audit.names import ACCOUNT_SOURCE, AuditEventName
 from core.errors import InvalidParameterValueException
 
-MSG_CONTACT_TYPE = "The contact type must be BILLING, OPERATIONS or SECURITY."
-MSG_CONTACT_NAME = "An alternate contact needs a name."
+MSG_CONTACT_TYPE = gettext_noop("The contact type must be BILLING, OPERATIONS or SECURITY.")
+MSG_CONTACT_NAME = gettext_noop("An alternate contact needs a name.")
 
 
 def account_contact_update(

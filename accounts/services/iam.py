@@ -14,6 +14,7 @@ from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from accounts import policy as policy_eval
 from accounts.models import Account, IamGroup, Policy, User, user_name_validator
@@ -27,17 +28,20 @@ from core.errors import (
     MalformedPolicyDocument,
 )
 
-MSG_POLICY_NAME_EMPTY = "A policy needs a name."
-MSG_POLICY_NAME_MANAGED = "{name} is the name of a managed policy; choose another name."
-MSG_POLICY_EXISTS = "A policy called {name} already exists."
-MSG_POLICY_OTHER_ACCOUNT = "Policy {name} belongs to another account."
-MSG_POLICY_IN_USE = (
+# Marked for translation: pages show them in the reader's language (display_message).
+MSG_POLICY_NAME_EMPTY = gettext_noop("A policy needs a name.")
+MSG_POLICY_NAME_MANAGED = gettext_noop(
+    "{name} is the name of a managed policy; choose another name."
+)
+MSG_POLICY_EXISTS = gettext_noop("A policy called {name} already exists.")
+MSG_POLICY_OTHER_ACCOUNT = gettext_noop("Policy {name} belongs to another account.")
+MSG_POLICY_IN_USE = gettext_noop(
     "Policy {name} is attached to {users} user(s) and {groups} group(s); detach it first."
 )
-MSG_GROUP_EXISTS = "Group with name {name} already exists."
-MSG_GROUP_OTHER_ACCOUNT = "The user and the group are in different accounts."
-MSG_GROUP_MEMBER_KIND = "Only IAM users can be members of a group."
-MSG_GROUP_IN_USE = (
+MSG_GROUP_EXISTS = gettext_noop("Group with name {name} already exists.")
+MSG_GROUP_OTHER_ACCOUNT = gettext_noop("The user and the group are in different accounts.")
+MSG_GROUP_MEMBER_KIND = gettext_noop("Only IAM users can be members of a group.")
+MSG_GROUP_IN_USE = gettext_noop(
     "Group {name} has {members} member(s) and {policies} attached policy(ies); remove them first."
 )
 
@@ -58,7 +62,7 @@ def check_policy_account(*, account: Account | None, policy: Policy) -> None:
         return
     if account is None or policy.account_id != account.pk:
         raise InvalidParameterValueException(
-            MSG_POLICY_OTHER_ACCOUNT.format(name=policy.name), field="policies"
+            MSG_POLICY_OTHER_ACCOUNT, params={"name": policy.name}, field="policies"
         )
 
 
@@ -88,9 +92,9 @@ def policy_create(
     if not name:
         raise InvalidParameterValueException(MSG_POLICY_NAME_EMPTY, field="name")
     if account is not None and Policy.objects.filter(account__isnull=True, name=name).exists():
-        raise EntityAlreadyExists(MSG_POLICY_NAME_MANAGED.format(name=name), field="name")
+        raise EntityAlreadyExists(MSG_POLICY_NAME_MANAGED, params={"name": name}, field="name")
     if Policy.objects.filter(account=account, name=name).exists():
-        raise EntityAlreadyExists(MSG_POLICY_EXISTS.format(name=name), field="name")
+        raise EntityAlreadyExists(MSG_POLICY_EXISTS, params={"name": name}, field="name")
     created = Policy.objects.create(
         account=account, name=name, document=parsed, description=description
     )
@@ -150,7 +154,9 @@ def policy_delete(*, policy: Policy, actor: Principal) -> None:
     """
     users, groups = policy.users.count(), policy.groups.count()
     if users or groups:
-        raise DeleteConflict(MSG_POLICY_IN_USE.format(name=policy.name, users=users, groups=groups))
+        raise DeleteConflict(
+            MSG_POLICY_IN_USE, params={"name": policy.name, "users": users, "groups": groups}
+        )
     account, name, arn = policy.account, policy.name, policy.arn
     policy.delete()
     audit.record(
@@ -203,7 +209,7 @@ def group_create(*, account: Account, name: str, actor: Principal) -> IamGroup:
         with transaction.atomic():
             group = IamGroup.objects.create(account=account, name=name)
     except IntegrityError:
-        raise EntityAlreadyExists(MSG_GROUP_EXISTS.format(name=name), field="name") from None
+        raise EntityAlreadyExists(MSG_GROUP_EXISTS, params={"name": name}, field="name") from None
     audit.record(
         actor=actor,
         event_name=AuditEventName.CREATE_GROUP,
@@ -221,7 +227,8 @@ def group_delete(*, group: IamGroup, actor: Principal) -> None:
     members, policies = group.members.count(), group.policies.count()
     if members or policies:
         raise DeleteConflict(
-            MSG_GROUP_IN_USE.format(name=group.name, members=members, policies=policies)
+            MSG_GROUP_IN_USE,
+            params={"name": group.name, "members": members, "policies": policies},
         )
     account, name = group.account, group.name
     group.delete()

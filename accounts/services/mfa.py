@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 from django_otp import devices_for_user, match_token, user_has_device
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
@@ -20,7 +21,9 @@ from audit.names import IAM_SOURCE, AuditEventName
 from core.errors import InvalidParameterValueException
 
 RECOVERY_CODES = 10
-MSG_BAD_CODE = "That code is not right. Enter the current code from your authenticator app."
+MSG_BAD_CODE = gettext_noop(
+    "That code is not right. Enter the current code from your authenticator app."
+)
 APP_DEVICE = "authenticator app"
 RECOVERY_DEVICE = "recovery codes"
 

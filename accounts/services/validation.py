@@ -9,16 +9,24 @@ import zoneinfo
 import holidays
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext_noop
 
 from core import ids
 from core.errors import InvalidParameterValueException
 
-MSG_ACCOUNT_ID = "An account id is exactly 12 digits."
-MSG_COUNTRY = "Unknown country code {country!r}; use an ISO 3166 code such as US or JP."
-MSG_TIME_ZONE = "Unknown time zone {time_zone!r}; use an IANA name such as Asia/Tokyo."
-MSG_EMAIL = "Enter a valid email address."
+# Marked for translation: pages show them in the reader's language (display_message).
+MSG_ACCOUNT_ID = gettext_noop("An account id is exactly 12 digits.")
+MSG_COUNTRY = gettext_noop(
+    "Unknown country code {country!r}; use an ISO 3166 code such as US or JP."
+)
+MSG_TIME_ZONE = gettext_noop(
+    "Unknown time zone {time_zone!r}; use an IANA name such as Asia/Tokyo."
+)
+MSG_EMAIL = gettext_noop("Enter a valid email address.")
 MAX_EMAIL = 254
-MSG_PHONE = "Enter a phone number: digits, spaces and + ( ) - only, 25 characters at most."
+MSG_PHONE = gettext_noop(
+    "Enter a phone number: digits, spaces and + ( ) - only, 25 characters at most."
+)
 _PHONE_RE = re.compile(r"^\+?[0-9 ()\-]{3,25}$")
 
 
@@ -49,7 +57,9 @@ def clean_country(country: str) -> str:
     """The upper-case ISO 3166 code; `InvalidParameterValueException` for a country whose public
     holidays we do not know (business-hours targets need them)."""
     if country.upper() not in holidays.list_supported_countries():
-        raise InvalidParameterValueException(MSG_COUNTRY.format(country=country), field="country")
+        raise InvalidParameterValueException(
+            MSG_COUNTRY, params={"country": country}, field="country"
+        )
     return country.upper()
 
 
@@ -57,7 +67,7 @@ def clean_time_zone(time_zone: str) -> str:
     """The IANA name unchanged; `InvalidParameterValueException` for an unknown one."""
     if time_zone not in zoneinfo.available_timezones():
         raise InvalidParameterValueException(
-            MSG_TIME_ZONE.format(time_zone=time_zone), field="time_zone"
+            MSG_TIME_ZONE, params={"time_zone": time_zone}, field="time_zone"
         )
     return time_zone
 

@@ -7,6 +7,8 @@ import ipaddress
 from functools import lru_cache
 from typing import TypeGuard
 
+from django.utils.translation import gettext_noop
+
 OR_KEY = "$or"
 IGNORE_CASE = "equals-ignore-case"
 OPERATORS = (
@@ -24,49 +26,67 @@ NUMERIC_OPERATORS = ("=", "<", "<=", ">", ">=")
 # AWS's matcher accepts numbers in this range (15 significant digits, 6 after the point).
 NUMERIC_LIMIT = 5.0e9
 
-MSG_INVALID = "Event pattern is not valid. Reason: {reason}"
-REASON_NOT_OBJECT = "The event pattern must be a JSON object."
-REASON_EMPTY_OBJECT = 'The object at "{path}" is empty; name at least one field to match.'
-REASON_LEAF_NOT_ARRAY = (
+# Messages and reasons are filled in by the error (core.errors.Phrase): pages show them
+# translated, the API as written here.
+MSG_INVALID = gettext_noop("Event pattern is not valid. Reason: {reason}")
+REASON_NOT_OBJECT = gettext_noop("The event pattern must be a JSON object.")
+REASON_EMPTY_OBJECT = gettext_noop(
+    'The object at "{path}" is empty; name at least one field to match.'
+)
+REASON_LEAF_NOT_ARRAY = gettext_noop(
     'The value of "{path}" must be an array of values to match, like ["value"], or an object.'
 )
-REASON_EMPTY_ARRAY = 'The array at "{path}" is empty; give at least one value to match.'
-REASON_NESTED_ARRAY = 'The array at "{path}" contains an array; values must be plain values.'
-REASON_OPERATOR_SHAPE = 'Each operator at "{path}" must be an object with exactly one key.'
-REASON_UNKNOWN_OPERATOR = 'Unknown operator "{operator}" at "{path}". Valid operators: {valid}.'
-REASON_STRING_ARGUMENT = 'The "{operator}" operator at "{path}" takes a string.'
-REASON_PREFIX_ARGUMENT = (
+REASON_EMPTY_ARRAY = gettext_noop(
+    'The array at "{path}" is empty; give at least one value to match.'
+)
+REASON_NESTED_ARRAY = gettext_noop(
+    'The array at "{path}" contains an array; values must be plain values.'
+)
+REASON_OPERATOR_SHAPE = gettext_noop(
+    'Each operator at "{path}" must be an object with exactly one key.'
+)
+REASON_UNKNOWN_OPERATOR = gettext_noop(
+    'Unknown operator "{operator}" at "{path}". Valid operators: {valid}.'
+)
+REASON_STRING_ARGUMENT = gettext_noop('The "{operator}" operator at "{path}" takes a string.')
+REASON_PREFIX_ARGUMENT = gettext_noop(
     'The "{operator}" operator at "{path}" takes a string or {{"equals-ignore-case": "..."}}.'
 )
-REASON_EXISTS_ARGUMENT = 'The "exists" operator at "{path}" takes true or false.'
-REASON_NOT_FINITE = 'The number at "{path}" must be finite.'
-REASON_NUMERIC_SHAPE = (
+REASON_EXISTS_ARGUMENT = gettext_noop('The "exists" operator at "{path}" takes true or false.')
+REASON_NOT_FINITE = gettext_noop('The number at "{path}" must be finite.')
+REASON_NUMERIC_SHAPE = gettext_noop(
     'The "numeric" operator at "{path}" takes [operator, number] or a range such as '
     '[">", 0, "<=", 5].'
 )
-REASON_NUMERIC_OPERATOR = (
+REASON_NUMERIC_OPERATOR = gettext_noop(
     'Unknown numeric operator "{operator}" at "{path}"; use =, <, <=, > or >=.'
 )
-REASON_NUMERIC_VALUE = (
+REASON_NUMERIC_VALUE = gettext_noop(
     'The "numeric" operator at "{path}" needs numbers between -5e9 and 5e9, not {value}.'
 )
-REASON_NUMERIC_RANGE = (
+REASON_NUMERIC_RANGE = gettext_noop(
     'A numeric range at "{path}" must be a lower bound (> or >=) then an upper bound (< or <=), '
     "with the lower bound not above the upper."
 )
-REASON_ANYTHING_BUT = (
+REASON_ANYTHING_BUT = gettext_noop(
     'The "anything-but" operator at "{path}" takes a string, a number, a list of strings, a list '
     'of numbers, or an object with "prefix", "suffix", "wildcard" or "equals-ignore-case".'
 )
-REASON_WILDCARD = 'Invalid wildcard "{value}" at "{path}": {problem}'
-WILDCARD_CONSECUTIVE = "consecutive * characters are not allowed."
-WILDCARD_ESCAPE = "a backslash may only escape * or another backslash."
-REASON_CIDR = 'Invalid CIDR block "{value}" at "{path}".'
-REASON_OR = 'The "$or" at "{path}" must be an array of at least two pattern objects.'
-REASON_NOT_JSON = "The text is not valid JSON: {problem} (line {line}, column {column})."
-REASON_TOO_LONG = "The event pattern is longer than {limit} characters."
-REASON_TOO_DEEP = "The event pattern nests deeper than {limit} levels."
-REASON_INVALID_TEXT = "The text holds {problem}; strings must be valid Unicode without NUL."
+REASON_WILDCARD = gettext_noop('Invalid wildcard "{value}" at "{path}": {problem}')
+WILDCARD_CONSECUTIVE = gettext_noop("consecutive * characters are not allowed.")
+WILDCARD_ESCAPE = gettext_noop("a backslash may only escape * or another backslash.")
+REASON_CIDR = gettext_noop('Invalid CIDR block "{value}" at "{path}".')
+REASON_OR = gettext_noop('The "$or" at "{path}" must be an array of at least two pattern objects.')
+REASON_NOT_JSON = gettext_noop(
+    "The text is not valid JSON: {problem} (line {line}, column {column})."
+)
+REASON_TOO_LONG = gettext_noop("The event pattern is longer than {limit} characters.")
+REASON_TOO_DEEP = gettext_noop("The event pattern nests deeper than {limit} levels.")
+INVALID_TEXT_SURROGATE = gettext_noop("an unpaired UTF-16 surrogate")
+INVALID_TEXT_NUL = gettext_noop("a NUL (\\u0000) character")
+REASON_INVALID_TEXT = gettext_noop(
+    "The text holds {problem}; strings must be valid Unicode without NUL."
+)
 # PutRule's limit on EventPattern.
 MAX_PATTERN_LENGTH = 4096
 # The longest text parsed at all (the rule form's limit): whitespace and indentation do not count

@@ -8,10 +8,12 @@ from collections.abc import Mapping
 from typing import Any, NoReturn
 
 from core import safejson
-from core.errors import InvalidEventPatternException
+from core.errors import InvalidEventPatternException, Phrase
 from events.pattern.syntax import (
     ANYTHING_BUT_OPERATORS,
     IGNORE_CASE,
+    INVALID_TEXT_NUL,
+    INVALID_TEXT_SURROGATE,
     MAX_PATTERN_DEPTH,
     MAX_PATTERN_LENGTH,
     MAX_PATTERN_TEXT,
@@ -52,7 +54,7 @@ from events.pattern.syntax import (
 
 def _fail(reason: str, **facts: object) -> NoReturn:
     raise InvalidEventPatternException(
-        MSG_INVALID.format(reason=reason.format(**facts)), field=PATTERN_FIELD
+        MSG_INVALID, params={"reason": Phrase(reason, facts)}, field=PATTERN_FIELD
     )
 
 
@@ -92,9 +94,9 @@ def _refused(refused: safejson.JsonRefused) -> NoReturn:
     if refused.reason == safejson.DEPTH:
         _fail(REASON_TOO_DEEP, limit=MAX_PATTERN_DEPTH)
     if refused.reason == safejson.SURROGATE:
-        _fail(REASON_INVALID_TEXT, problem="an unpaired UTF-16 surrogate")
+        _fail(REASON_INVALID_TEXT, problem=Phrase(INVALID_TEXT_SURROGATE))
     if refused.reason == safejson.NUL:
-        _fail(REASON_INVALID_TEXT, problem="a NUL (\\u0000) character")
+        _fail(REASON_INVALID_TEXT, problem=Phrase(INVALID_TEXT_NUL))
     _fail(REASON_NOT_JSON, problem=refused.detail, line=refused.line, column=refused.column)
 
 
@@ -179,7 +181,7 @@ def _validate_wildcard(argument: object, path: str, operator: str) -> None:
     try:
         wildcard_segments(argument)
     except ValueError as problem:
-        _fail(REASON_WILDCARD, value=argument, path=path, problem=problem)
+        _fail(REASON_WILDCARD, value=argument, path=path, problem=Phrase(str(problem)))
 
 
 def _validate_cidr(argument: object, path: str) -> None:

@@ -21,6 +21,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from accounts.principals import Principal
@@ -102,31 +103,47 @@ RULE_NAME_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
 SNS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
 SQS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
 
-MSG_RULE_NAME = "A rule name is 1 to 64 letters, digits, periods, hyphens and underscores."
-MSG_RULE_EXISTS = "Rule {name} already exists."
-MSG_RULE_LIMIT = "You can have at most {limit} rules."
-MSG_DESCRIPTION = "The description can be at most 512 characters."
-MSG_TARGET_KIND = "Unknown target type {kind}."
-MSG_TARGET_LIMIT = "A rule can have at most {limit} targets."
-MSG_WEBHOOK_URL = "Enter a valid http or https URL."
-MSG_WEBHOOK_HTTPS = "Webhook URLs must use https (http is allowed only for localhost)."
-MSG_WEBHOOK_PRIVATE = (
+# Filled in by the error (params) and marked for translation: pages show them in the reader's
+# language, the API as written here.
+MSG_RULE_NAME = gettext_noop(
+    "A rule name is 1 to 64 letters, digits, periods, hyphens and underscores."
+)
+MSG_RULE_EXISTS = gettext_noop("Rule {name} already exists.")
+MSG_RULE_LIMIT = gettext_noop("You can have at most {limit} rules.")
+MSG_DESCRIPTION = gettext_noop("The description can be at most 512 characters.")
+MSG_TARGET_KIND = gettext_noop("Unknown target type {kind}.")
+MSG_TARGET_LIMIT = gettext_noop("A rule can have at most {limit} targets.")
+MSG_WEBHOOK_URL = gettext_noop("Enter a valid http or https URL.")
+MSG_WEBHOOK_HTTPS = gettext_noop(
+    "Webhook URLs must use https (http is allowed only for localhost)."
+)
+MSG_WEBHOOK_PRIVATE = gettext_noop(
     "Webhook URLs must point to a public internet host, not localhost or a private, loopback, "
     "link-local or reserved address."
 )
-MSG_WEBHOOK_CREDENTIALS = "Leave user names and passwords out of the URL; verify the signature."
-MSG_EMAIL = "Enter a valid email address."
-MSG_SNS_ARN = "Enter an SNS topic ARN, like arn:aws:sns:us-east-1:123456789012:my-topic."
-MSG_REPLAY_PENDING = "Only delivered or failed deliveries can be replayed."
-MSG_REPLAY_CONFIRMATION = (
+MSG_WEBHOOK_CREDENTIALS = gettext_noop(
+    "Leave user names and passwords out of the URL; verify the signature."
+)
+MSG_EMAIL = gettext_noop("Enter a valid email address.")
+MSG_SNS_ARN = gettext_noop(
+    "Enter an SNS topic ARN, like arn:aws:sns:us-east-1:123456789012:my-topic."
+)
+MSG_REPLAY_PENDING = gettext_noop("Only delivered or failed deliveries can be replayed.")
+MSG_REPLAY_CONFIRMATION = gettext_noop(
     "A confirmation email cannot be replayed; use Resend confirmation on the rule's page."
 )
-MSG_REPLAY_UNCONFIRMED = "Events cannot be sent to this email address until it is confirmed."
-MSG_REPLAY_LIMIT = "You can replay at most {limit} deliveries an hour. Try again later."
+MSG_REPLAY_UNCONFIRMED = gettext_noop(
+    "Events cannot be sent to this email address until it is confirmed."
+)
+MSG_REPLAY_LIMIT = gettext_noop(
+    "You can replay at most {limit} deliveries an hour. Try again later."
+)
 # Replays per account in any hour (each one sends to the tenant's endpoint again).
 MAX_REPLAYS_PER_HOUR = 30
 REPLAY_WINDOW = timedelta(hours=1)
-MSG_SQS_ARN = "Enter an SQS queue ARN, like arn:aws:sqs:us-east-1:123456789012:my-queue."
+MSG_SQS_ARN = gettext_noop(
+    "Enter an SQS queue ARN, like arn:aws:sqs:us-east-1:123456789012:my-queue."
+)
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -191,9 +208,9 @@ def rule_create(
     # Lock the account row so two creations cannot both pass the quota check.
     Account.objects.select_for_update().filter(pk=account.pk).first()
     if EventRule.objects.filter(account=account).count() >= MAX_RULES_PER_ACCOUNT:
-        raise LimitExceededException(MSG_RULE_LIMIT.format(limit=MAX_RULES_PER_ACCOUNT))
+        raise LimitExceededException(MSG_RULE_LIMIT, params={"limit": MAX_RULES_PER_ACCOUNT})
     if EventRule.objects.filter(account=account, name=name).exists():
-        raise ResourceAlreadyExistsException(MSG_RULE_EXISTS.format(name=name), field="name")
+        raise ResourceAlreadyExistsException(MSG_RULE_EXISTS, params={"name": name}, field="name")
     try:
         with transaction.atomic():
             rule = EventRule.objects.create(
@@ -206,7 +223,7 @@ def rule_create(
             )
     except IntegrityError:  # a concurrent creation won the name
         raise ResourceAlreadyExistsException(
-            MSG_RULE_EXISTS.format(name=name), field="name"
+            MSG_RULE_EXISTS, params={"name": name}, field="name"
         ) from None
     _record_put_rule(rule, actor)
     return rule
@@ -362,11 +379,11 @@ def target_create(
             raise ValidationException(message, field="arn")
         fields["arn"] = arn
     else:
-        raise ValidationException(MSG_TARGET_KIND.format(kind=kind), field="kind")
+        raise ValidationException(MSG_TARGET_KIND, params={"kind": kind}, field="kind")
     # Lock the rule so two additions cannot both pass the quota check.
     EventRule.objects.select_for_update().filter(pk=rule.pk).first()
     if EventTarget.objects.filter(rule=rule).count() >= MAX_TARGETS_PER_RULE:
-        raise LimitExceededException(MSG_TARGET_LIMIT.format(limit=MAX_TARGETS_PER_RULE))
+        raise LimitExceededException(MSG_TARGET_LIMIT, params={"limit": MAX_TARGETS_PER_RULE})
     target = EventTarget.objects.create(
         rule=rule, kind=kind, target_id=f"{kind}-{secrets.token_hex(4)}", **fields
     )
@@ -449,7 +466,7 @@ def delivery_replay(*, delivery: EventDelivery, actor: Principal) -> EventDelive
         created_at__gt=now - REPLAY_WINDOW,
     ).count()
     if recent >= MAX_REPLAYS_PER_HOUR:
-        raise LimitExceededException(MSG_REPLAY_LIMIT.format(limit=MAX_REPLAYS_PER_HOUR))
+        raise LimitExceededException(MSG_REPLAY_LIMIT, params={"limit": MAX_REPLAYS_PER_HOUR})
     replay = EventDelivery.objects.create(
         target=delivery.target,
         event=delivery.event,

@@ -71,8 +71,12 @@ MSG_LINK_EXPIRED = gettext_noop(
 MSG_LINK_TARGET_GONE = gettext_noop(
     "This confirmation link is for an email target that no longer exists."
 )
-MSG_NOT_PENDING = "Only email targets waiting for confirmation can be sent a confirmation email."
-MSG_RESEND_LIMIT = "A confirmation email can be sent once every {minutes} minutes. Try again later."
+MSG_NOT_PENDING = gettext_noop(
+    "Only email targets waiting for confirmation can be sent a confirmation email."
+)
+MSG_RESEND_LIMIT = gettext_noop(
+    "A confirmation email can be sent once every {minutes} minutes. Try again later."
+)
 
 
 def _fingerprint(email: str) -> str:
@@ -231,7 +235,7 @@ def target_confirmation_resend(*, target: EventTarget, actor: Principal) -> Even
     )
     if not taken:
         minutes = int(RESEND_INTERVAL.total_seconds() // 60)
-        raise LimitExceededException(MSG_RESEND_LIMIT.format(minutes=minutes))
+        raise LimitExceededException(MSG_RESEND_LIMIT, params={"minutes": minutes})
     target.confirmation_requested_at = now
     delivery = confirmation_request(target=target)
     audit.record(

@@ -163,3 +163,13 @@ def test_an_address_longer_than_its_column_is_refused_on_the_form(client, refere
     billing_form = response.context["alternates"][0][2]
     assert billing_form.errors["email"] == ["Enter a valid email address."]
     assert not AlternateContact.objects.filter(account=account).exists()
+
+
+def test_countries_are_listed_once_each_by_name(client, business_account) -> None:
+    client.force_login(factories.root_of(business_account))
+    page = client.get(reverse("accounts:my-account")).content.decode()
+    assert '<option value="JP">Japan (JP)</option>' in page
+    assert '<option value="US" selected>United States (US)</option>' in page
+    # The library's other spellings of the same countries are not offered again.
+    for alias in ("JPN", "GBR", "UK", "USA"):
+        assert f'<option value="{alias}"' not in page

@@ -97,7 +97,9 @@ def test_root_manages_iam_users_and_keys(root_client, business_account) -> None:
     bob = User.objects.get(account=business_account, user_name="bob")
     assert bob.check_password("a-long-passphrase-1")
     assert list(bob.policies.values_list("name", flat=True)) == ["AWSSupportAccess"]
-    created = root_client.post(reverse("accounts:iam-user-action", args=["bob", "create-key"]))
+    created = root_client.post(
+        reverse("accounts:iam-user-action", args=["bob", "create-key"]), follow=True
+    )
     key = AccessKey.objects.get(user=bob)
     assert key.access_key_id.encode() in created.content
     secret = access_key_secret(key)
@@ -221,3 +223,54 @@ def test_the_iam_page_costs_the_same_queries_whatever_the_users(
     with django_assert_num_queries(9):
         page = root_client.get(reverse("accounts:iam"))
     assert page.content.decode().count('href="/iam/users/') == users
+
+
+def test_a_new_access_key_is_shown_once_and_reloading_creates_no_other(
+    root_client, business_account
+) -> None:
+    alice = factories.make_iam_user(business_account, user_name="alice")
+    posted = root_client.post(reverse("accounts:iam-user-action", args=["alice", "create-key"]))
+    # Post/Redirect/Get: reloading the page the browser shows does not post again.
+    assert posted.status_code == 302
+    assert posted["Location"] == reverse("accounts:iam-user", args=["alice"])
+    shown = root_client.get(posted["Location"])
+    key = AccessKey.objects.get(user=alice)
+    assert access_key_secret(key) in shown.content.decode()
+    assert shown["Cache-Control"] == "no-store"
+    again = root_client.get(posted["Location"])
+    assert access_key_secret(key) not in again.content.decode()
+    assert "no-store" not in again.get("Cache-Control", "")
+    assert AccessKey.objects.filter(user=alice).count() == 1
+
+
+def test_a_group_loses_members_and_policies_and_is_deleted(root_client, business_account) -> None:
+    alice = factories.make_iam_user(business_account, user_name="alice")
+    url = reverse("accounts:iam-group", args=["ops"])
+    root_client.post(reverse("accounts:iam-group-create"), {"name": "ops"})
+    root_client.post(url, {"action": "add-user", "user_name": "alice"})
+    root_client.post(url, {"action": "attach-policy", "policy": "AWSSupportAccess"})
+    group = IamGroup.objects.get(account=business_account, name="ops")
+    page = root_client.get(url).content.decode()
+    assert "Remove from group" in page and "Detach" in page
+    # Not empty yet: refused, with the reason.
+    refused = root_client.post(url, {"action": "delete"}, follow=True)
+    assert "has 1 member(s) and 1 attached policy(ies)" in refused.content.decode()
+    root_client.post(url, {"action": "remove-user", "user_name": "alice"})
+    root_client.post(url, {"action": "detach-policy", "policy": "AWSSupportAccess"})
+    assert not group.members.exists() and not group.policies.exists()
+    assert alice.iam_groups.count() == 0
+    deleted = root_client.post(url, {"action": "delete"})
+    assert deleted["Location"] == reverse("accounts:iam")
+    assert not IamGroup.objects.filter(pk=group.pk).exists()
+    names = set(AuditEvent.objects.values_list("event_name", flat=True))
+    assert {"RemoveUserFromGroup", "DetachGroupPolicy", "DeleteGroup"} <= names
+
+
+def test_another_accounts_group_is_not_found(root_client, other_account) -> None:
+    other_root = factories.principal(factories.root_of(other_account))
+    from accounts.services import group_create
+
+    group_create(account=other_account, name="ops", actor=other_root)
+    response = root_client.post(reverse("accounts:iam-group", args=["ops"]), {"action": "delete"})
+    assert response.status_code == 404
+    assert IamGroup.objects.filter(account=other_account, name="ops").exists()

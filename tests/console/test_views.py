@@ -155,3 +155,21 @@ def test_the_queue_offers_only_the_statuses_it_lists(engineer_client) -> None:
     select = select[: select.index("</select>")]
     assert 'value="pending-customer-action"' in select and 'value="reopened"' in select
     assert 'value="resolved"' not in select
+
+
+def test_severities_are_named_in_the_readers_language(
+    engineer_client, engineer, business_account, root
+) -> None:
+    from cases.services import case_support_reply
+
+    case = factories.make_case(business_account, root, severity_code="low")
+    case_support_reply(case=case, actor=engineer, body="On it.", next_status="opened")
+    ja = {"HTTP_ACCEPT_LANGUAGE": "ja"}
+    # The queue's severity filter, and the dashboard's attainment by severity.
+    queue = engineer_client.get(reverse("console:queue"), **ja).content.decode()
+    assert '<option value="low">一般的なガイダンス</option>' in queue
+    dashboard = engineer_client.get(reverse("console:dashboard"), **ja).content.decode()
+    assert '<th scope="row">一般的なガイダンス</th>' in dashboard
+    assert "General guidance" not in dashboard
+    english = engineer_client.get(reverse("console:dashboard")).content.decode()
+    assert '<th scope="row">General guidance</th>' in english

@@ -134,6 +134,18 @@ def test_the_form_shows_the_refusal_and_keeps_the_url(root_client, business_acco
     assert failure.error_code == "ValidationException"
 
 
+def test_a_port_out_of_range_is_refused_on_the_form(root_client, business_account) -> None:
+    # It used to be saved, and every delivery then failed on the port.
+    rule = make_rule(business_account, name="case-updates")
+    response = root_client.post(
+        reverse("events:target-create", args=[rule.name]),
+        {"kind": "webhook", "url": "https://hooks.example.com:99999/in"},
+    )
+    assert response.status_code == 400
+    assert response.context["target_form"].errors["url"] == [services.MSG_WEBHOOK_URL]
+    assert not EventTarget.objects.exists()
+
+
 def publish(account) -> None:  # type: ignore[no-untyped-def]
     services.event_publish(
         account=account,
