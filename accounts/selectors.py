@@ -25,6 +25,7 @@ def groups_for_account(account: Account) -> QuerySet[IamGroup]:
         IamGroup.objects.filter(account=account)
         .annotate(member_count=Count("members", distinct=True))
         .prefetch_related("policies")
+        .order_by("name")
     )
 
 

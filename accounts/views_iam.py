@@ -28,10 +28,14 @@ from accounts.models import Account, User
 from core import crypto
 from core.errors import NoSuchEntity, SupportApiError
 from core.forms import add_service_error
+from core.paging import SortKey, read_page
 
 # Session key: a new access key's id and encrypted secret by its user's primary key, waiting to
 # be shown once on the user's page.
 NEW_KEYS_SESSION_KEY = "accounts.new_access_keys"
+USERS_PAGE_SIZE = 50
+# user_name is unique in an account (its login is); the id only makes the order total.
+USER_ORDER = (SortKey("user_name"), SortKey("id"))
 
 
 def _account(request: SupportRequest) -> Account:
@@ -42,14 +46,22 @@ def _account(request: SupportRequest) -> Account:
 @root_required
 def iam_home(request: SupportRequest) -> HttpResponse:
     account = _account(request)
-    users = selectors.iam_users_for_account(account)
+    # IAM allows thousands of users: they are listed a page at a time, by name.
+    page, links = read_page(
+        request.GET,
+        selectors.iam_users_for_account(account),
+        USER_ORDER,
+        {"list": "iam-users", "account": account.account_id},
+        limit=USERS_PAGE_SIZE,
+    )
     groups = selectors.groups_for_account(account)
     policies = selectors.customer_policies(account)
     return render(
         request,
         "accounts/iam_home.html",
         {
-            "users": users,
+            "users": page.items,
+            **links,
             "groups": groups,
             "policies": policies,
             "managed_policies": selectors.managed_policy_names(),

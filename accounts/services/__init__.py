@@ -102,12 +102,15 @@ __all__ = [
 ]
 
 MAX_ACCESS_KEYS_PER_USER = 2
+# IAM's quota of users per account.
+MAX_IAM_USERS_PER_ACCOUNT = 5000
 
 MSG_ACCOUNT_EXISTS = "Account {account_id} already exists."
 # Marked for translation: pages show them in the reader's language (display_message).
 MSG_EMAIL_TAKEN = gettext_noop("A user with this email address already exists.")
 MSG_USER_EXISTS = gettext_noop("User with name {user_name} already exists.")
 MSG_ACCESS_KEY_LIMIT = gettext_noop("Cannot exceed quota for AccessKeysPerUser: {limit}.")
+MSG_USER_LIMIT = gettext_noop("Cannot exceed quota for UsersPerAccount: {limit}.")
 
 
 @transaction.atomic
@@ -174,8 +177,9 @@ def iam_user_create(
 ) -> User:
     """Create an IAM user in `account`, optionally with a console password and policies.
 
-    Raises `InvalidParameterValueException` for a malformed name or email and
-    `EntityAlreadyExists` when the name is taken in the account.
+    Raises `InvalidParameterValueException` for a malformed name or email,
+    `EntityAlreadyExists` when the name is taken in the account and `LimitExceeded` past IAM's
+    quota of users per account.
     """
     try:
         user_name_validator(user_name)
@@ -188,6 +192,10 @@ def iam_user_create(
         raise EntityAlreadyExists(
             MSG_USER_EXISTS, params={"user_name": user_name}, field="user_name"
         )
+    # The account's row locked: two creations at once cannot both take the last place.
+    Account.objects.select_for_update().filter(pk=account.pk).exists()
+    if User.objects.filter(account=account, kind=UserKind.IAM).count() >= MAX_IAM_USERS_PER_ACCOUNT:
+        raise LimitExceeded(MSG_USER_LIMIT, params={"limit": MAX_IAM_USERS_PER_ACCOUNT})
     user = User(
         login=login,
         kind=UserKind.IAM,

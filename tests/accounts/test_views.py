@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from django.urls import reverse
 
+from accounts import services as account_services
+from accounts import views_iam
 from accounts.models import AccessKey, IamGroup, Policy, User
 from accounts.services import access_key_secret
 from audit.models import AuditEvent
@@ -274,3 +279,36 @@ def test_another_accounts_group_is_not_found(root_client, other_account) -> None
     response = root_client.post(reverse("accounts:iam-group", args=["ops"]), {"action": "delete"})
     assert response.status_code == 404
     assert IamGroup.objects.filter(account=other_account, name="ops").exists()
+
+
+def test_iam_users_are_listed_a_page_at_a_time(root_client, business_account, monkeypatch) -> None:
+    monkeypatch.setattr(views_iam, "USERS_PAGE_SIZE", 4)
+    names = [f"user-{index:02d}" for index in range(10)]
+    for name in reversed(names):
+        factories.make_iam_user(business_account, user_name=name)
+    seen: list[list[str]] = []
+    url = reverse("accounts:iam")
+    for _ in range(4):
+        page = root_client.get(url).content.decode()
+        seen.append(re.findall(r'href="/iam/users/([^/"]+)/"', page))
+        found = re.search(r'href="(\?[^"]*)" rel="next"', page)
+        if not found:
+            break
+        url = reverse("accounts:iam") + html.unescape(found.group(1))
+    assert seen == [names[0:4], names[4:8], names[8:10]]
+
+
+def test_iam_users_stop_at_the_accounts_quota(root_client, business_account, monkeypatch) -> None:
+    monkeypatch.setattr(account_services, "MAX_IAM_USERS_PER_ACCOUNT", 2)
+    factories.make_iam_user(business_account, user_name="first")
+    factories.make_iam_user(business_account, user_name="second")
+    form = {"user_name": "third", "email": "", "password": "", "policy": "AWSSupportAccess"}
+    page = root_client.post(reverse("accounts:iam-user-create"), form)
+    assert page.status_code == 200
+    assert "Cannot exceed quota for UsersPerAccount: 2." in page.content.decode()
+    assert 'value="third"' in page.content.decode()
+    japanese = root_client.post(
+        reverse("accounts:iam-user-create"), form, HTTP_ACCEPT_LANGUAGE="ja"
+    )
+    assert "1 アカウントあたりの IAM ユーザーは 2 人までです。" in japanese.content.decode()
+    assert not User.objects.filter(user_name="third").exists()
