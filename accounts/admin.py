@@ -219,7 +219,7 @@ class PolicyForm(forms.ModelForm):
         document = self.cleaned_data["document"]
         errors = policy_eval.validate_document(document)
         if errors:
-            raise forms.ValidationError(errors)
+            raise forms.ValidationError([error.translated() for error in errors])
         return document
 
 

@@ -1,4 +1,5 @@
-"""IAM-style policy evaluation: a pure function, no database and no Django.
+"""IAM-style policy evaluation: a pure function, no database (Django only marks the validator's
+messages for translation: its problems are `Phrase`s, English as written, translated on pages).
 
 Semantics follow IAM's evaluation logic for identity policies:
 - everything is denied by default (implicit deny);
@@ -19,7 +20,10 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
 from core import safejson
+from core.errors import Phrase
 
 VERSIONS = ("2012-10-17", "2008-10-17")
 KNOWN_SERVICES = (
@@ -35,10 +39,31 @@ KNOWN_SERVICES = (
 MAX_POLICY_LENGTH = 6144
 # Objects and arrays nested in one another (a Condition block is the deepest IAM has: four).
 MAX_POLICY_DEPTH = 32
-MSG_TOO_LONG = "The policy is longer than {limit} characters (whitespace not counted)."
-MSG_TOO_DEEP = "The policy nests deeper than {limit} levels."
-MSG_NOT_JSON_AT = "The policy is not valid JSON: {problem} (line {line})."
-MSG_NOT_JSON = "The policy is not valid JSON: {problem}."
+MSG_TOO_LONG = gettext_noop(
+    "The policy is longer than {limit} characters (whitespace not counted)."
+)
+MSG_TOO_DEEP = gettext_noop("The policy nests deeper than {limit} levels.")
+# {problem} is the JSON parser's own English.
+MSG_NOT_JSON_AT = gettext_noop("The policy is not valid JSON: {problem} (line {line}).")
+MSG_NOT_JSON = gettext_noop("The policy is not valid JSON: {problem}.")
+MSG_NOT_OBJECT = gettext_noop("The policy must be a JSON object.")
+MSG_UNKNOWN_TOP = gettext_noop("Unknown top-level element(s): {names}.")
+MSG_VERSION = gettext_noop("Version must be one of {versions}.")
+MSG_NO_STATEMENT = gettext_noop("The policy needs a Statement.")
+MSG_STATEMENT_SHAPE = gettext_noop("Statement must be an object or a non-empty list of objects.")
+# {where} is a statement (`WHERE_STATEMENT`) or one of its elements (`WHERE_ELEMENT`).
+WHERE_STATEMENT = gettext_noop("Statement {index}")
+WHERE_ELEMENT = gettext_noop("Statement {index} {element}")
+MSG_STATEMENT_OBJECT = gettext_noop("{where}: must be an object.")
+MSG_STATEMENT_UNKNOWN = gettext_noop("{where}: unknown element(s) {names}.")
+MSG_EFFECT = gettext_noop("{where}: Effect must be 'Allow' or 'Deny'.")
+MSG_ONE_ACTION = gettext_noop("{where}: exactly one of Action or NotAction is required.")
+MSG_ONE_RESOURCE = gettext_noop("{where}: exactly one of Resource or NotResource is required.")
+MSG_CONDITION = gettext_noop("{where}: Condition is not supported.")
+MSG_STRINGS = gettext_noop("{where}: must be a string or a non-empty list of strings.")
+MSG_EMPTY_ACTION = gettext_noop("{where}: every action must be a non-empty string.")
+MSG_ACTION_SHAPE = gettext_noop("{where}: '{action}' must look like 'service:Action'.")
+MSG_UNKNOWN_SERVICE = gettext_noop("{where}: unknown service prefix '{service}'.")
 _WHITESPACE = re.compile(r"\s+")
 _STATEMENT_KEYS = {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 
@@ -111,40 +136,40 @@ def evaluate(policies: Iterable[Mapping[str, Any]], action: str, resource: str =
     return Decision.ALLOW if allowed else Decision.IMPLICIT_DENY
 
 
-def _check_action(value: Any, where: str, errors: list[str]) -> None:
+def _check_action(value: Any, where: Phrase, errors: list[Phrase]) -> None:
     values = [value] if isinstance(value, str) else value
     if not isinstance(values, list) or not values:
-        errors.append(f"{where}: must be a string or a non-empty list of strings.")
+        errors.append(Phrase(MSG_STRINGS, {"where": where}))
         return
     for item in values:
         if not isinstance(item, str) or not item:
-            errors.append(f"{where}: every action must be a non-empty string.")
+            errors.append(Phrase(MSG_EMPTY_ACTION, {"where": where}))
             continue
         if item == "*":
             continue
         service, sep, name = item.partition(":")
         if not sep or not name:
-            errors.append(f"{where}: '{item}' must look like 'service:Action'.")
+            errors.append(Phrase(MSG_ACTION_SHAPE, {"where": where, "action": item}))
         elif service.lower() not in KNOWN_SERVICES:
-            errors.append(f"{where}: unknown service prefix '{service}'.")
+            errors.append(Phrase(MSG_UNKNOWN_SERVICE, {"where": where, "service": service}))
 
 
-def _check_resource(value: Any, where: str, errors: list[str]) -> None:
+def _check_resource(value: Any, where: Phrase, errors: list[Phrase]) -> None:
     values = [value] if isinstance(value, str) else value
     if (
         not isinstance(values, list)
         or not values
         or not all(isinstance(v, str) and v for v in values)
     ):
-        errors.append(f"{where}: must be a string or a non-empty list of strings.")
+        errors.append(Phrase(MSG_STRINGS, {"where": where}))
 
 
-def validate_document(document: Any) -> list[str]:
+def validate_document(document: Any) -> list[Phrase]:
     """Return the problems with a policy document (an empty list when it is valid)."""
     return parse_document(document)[1]
 
 
-def parse_document(document: Any) -> tuple[Any, list[str]]:
+def parse_document(document: Any) -> tuple[Any, list[Phrase]]:
     """The document (parsed when given as JSON text) and its problems (none when it is valid).
 
     Its size and depth are bounded before anything walks it: at most `MAX_POLICY_LENGTH`
@@ -154,59 +179,63 @@ def parse_document(document: Any) -> tuple[Any, list[str]]:
     try:
         if isinstance(document, str):
             if len(_WHITESPACE.sub("", document)) > MAX_POLICY_LENGTH:
-                return document, [MSG_TOO_LONG.format(limit=MAX_POLICY_LENGTH)]
+                return document, [Phrase(MSG_TOO_LONG, {"limit": MAX_POLICY_LENGTH})]
             document = safejson.loads(document, max_depth=MAX_POLICY_DEPTH)
         else:
             safejson.check(document, max_depth=MAX_POLICY_DEPTH)
             compact = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
             if len(_WHITESPACE.sub("", compact)) > MAX_POLICY_LENGTH:
-                return document, [MSG_TOO_LONG.format(limit=MAX_POLICY_LENGTH)]
+                return document, [Phrase(MSG_TOO_LONG, {"limit": MAX_POLICY_LENGTH})]
     except safejson.JsonRefused as refused:
         if refused.reason == safejson.DEPTH:
-            return document, [MSG_TOO_DEEP.format(limit=MAX_POLICY_DEPTH)]
+            return document, [Phrase(MSG_TOO_DEEP, {"limit": MAX_POLICY_DEPTH})]
         if refused.reason == safejson.SYNTAX:
-            return document, [MSG_NOT_JSON_AT.format(problem=refused.detail, line=refused.line)]
-        return document, [MSG_NOT_JSON.format(problem=refused.detail)]
+            facts = {"problem": refused.detail, "line": refused.line}
+            return document, [Phrase(MSG_NOT_JSON_AT, facts)]
+        return document, [Phrase(MSG_NOT_JSON, {"problem": refused.detail})]
     return document, _problems(document)
 
 
-def _problems(document: Any) -> list[str]:
+def _problems(document: Any) -> list[Phrase]:
     if not isinstance(document, dict):
-        return ["The policy must be a JSON object."]
-    errors: list[str] = []
+        return [Phrase(MSG_NOT_OBJECT)]
+    errors: list[Phrase] = []
     unknown = set(document) - {"Version", "Id", "Statement"}
     if unknown:
-        errors.append(f"Unknown top-level element(s): {', '.join(sorted(unknown))}.")
+        errors.append(Phrase(MSG_UNKNOWN_TOP, {"names": ", ".join(sorted(unknown))}))
     if document.get("Version", VERSIONS[0]) not in VERSIONS:
-        errors.append(f"Version must be one of {', '.join(VERSIONS)}.")
+        errors.append(Phrase(MSG_VERSION, {"versions": ", ".join(VERSIONS)}))
     statement = document.get("Statement")
     if statement is None:
-        errors.append("The policy needs a Statement.")
+        errors.append(Phrase(MSG_NO_STATEMENT))
         return errors
     statements = [statement] if isinstance(statement, dict) else statement
     if not isinstance(statements, list) or not statements:
-        errors.append("Statement must be an object or a non-empty list of objects.")
+        errors.append(Phrase(MSG_STATEMENT_SHAPE))
         return errors
     for index, stmt in enumerate(statements, start=1):
-        where = f"Statement {index}"
+        where = Phrase(WHERE_STATEMENT, {"index": index})
         if not isinstance(stmt, dict):
-            errors.append(f"{where}: must be an object.")
+            errors.append(Phrase(MSG_STATEMENT_OBJECT, {"where": where}))
             continue
         unknown = set(stmt) - _STATEMENT_KEYS
         if unknown:
-            errors.append(f"{where}: unknown element(s) {', '.join(sorted(unknown))}.")
+            names = ", ".join(sorted(unknown))
+            errors.append(Phrase(MSG_STATEMENT_UNKNOWN, {"where": where, "names": names}))
         if stmt.get("Effect") not in ("Allow", "Deny"):
-            errors.append(f"{where}: Effect must be 'Allow' or 'Deny'.")
+            errors.append(Phrase(MSG_EFFECT, {"where": where}))
         if ("Action" in stmt) == ("NotAction" in stmt):
-            errors.append(f"{where}: exactly one of Action or NotAction is required.")
+            errors.append(Phrase(MSG_ONE_ACTION, {"where": where}))
         for key in ("Action", "NotAction"):
             if key in stmt:
-                _check_action(stmt[key], f"{where} {key}", errors)
+                element = Phrase(WHERE_ELEMENT, {"index": index, "element": key})
+                _check_action(stmt[key], element, errors)
         if ("Resource" in stmt) == ("NotResource" in stmt):
-            errors.append(f"{where}: exactly one of Resource or NotResource is required.")
+            errors.append(Phrase(MSG_ONE_RESOURCE, {"where": where}))
         for key in ("Resource", "NotResource"):
             if key in stmt:
-                _check_resource(stmt[key], f"{where} {key}", errors)
+                element = Phrase(WHERE_ELEMENT, {"index": index, "element": key})
+                _check_resource(stmt[key], element, errors)
         if "Condition" in stmt:
-            errors.append(f"{where}: Condition is not supported.")
+            errors.append(Phrase(MSG_CONDITION, {"where": where}))
     return errors

@@ -69,7 +69,10 @@ def check_policy_account(*, account: Account | None, policy: Policy) -> None:
 def _parse_document(document: str | dict[str, Any]) -> dict[str, Any]:
     parsed, errors = policy_eval.parse_document(document)
     if errors:
-        raise MalformedPolicyDocument(" ".join(errors), field="document")
+        # The problems side by side, each translated on pages (`Phrase`).
+        template = " ".join(f"{{p{index}}}" for index in range(len(errors)))
+        params = {f"p{index}": error for index, error in enumerate(errors)}
+        raise MalformedPolicyDocument(template, params=params, field="document")
     return cast(dict[str, Any], parsed)
 
 

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from accounts import services
-from core.errors import EntityAlreadyExists
+from accounts.principals import SYSTEM
+from core.errors import EntityAlreadyExists, MalformedPolicyDocument
 from tests import factories
 
 JA = {"HTTP_ACCEPT_LANGUAGE": "ja"}
@@ -80,3 +81,30 @@ def test_the_api_keeps_the_english_message(business_account) -> None:
     with pytest.raises(EntityAlreadyExists) as raised:
         services.iam_user_create(account=business_account, user_name="alice", actor=root)
     assert raised.value.message == "User with name alice already exists."
+
+
+def test_a_malformed_policy_is_explained_in_japanese(root_client) -> None:
+    document = (
+        '{"Statement": [{"Effect": "Maybe", "Action": "ec2:*", "Resource": "*"},'
+        ' {"Effect": "Allow", "Action": "support:*", "Resource": "*", "Condition": {}}]}'
+    )
+    response = root_client.post(
+        reverse("accounts:iam-policy-create"),
+        {"name": "mine", "description": "", "document": document},
+        **JA,
+    )
+    [error] = response.context["form"].errors["document"]
+    assert error == (
+        "Statement 1: Effect は 'Allow' または 'Deny' である必要があります。 "
+        "Statement 1 の Action: 不明なサービスプレフィックス 'ec2' です。 "
+        "Statement 2: Condition はサポートされていません。"
+    )
+    assert response.context["form"]["document"].value() == document
+    # The same refusal through the service keeps IAM's English for the API.
+    with pytest.raises(MalformedPolicyDocument) as raised:
+        services.policy_create(account=None, name="x", document=document, actor=SYSTEM)
+    assert raised.value.message == (
+        "Statement 1: Effect must be 'Allow' or 'Deny'. "
+        "Statement 1 Action: unknown service prefix 'ec2'. "
+        "Statement 2: Condition is not supported."
+    )
