@@ -141,7 +141,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         Account, null=True, blank=True, on_delete=models.CASCADE, related_name="users"
     )
     user_name = models.CharField(max_length=64, blank=True, validators=[user_name_validator])
-    email = models.EmailField(blank=True)
+    # Named: Django's password-similarity check quotes it ("too similar to the email address").
+    email = models.EmailField(_("email address"), blank=True)
     display_name = models.CharField(max_length=200, blank=True)
     # IAM-style unique id (AIDA... on AWS); stable, never reused.
     principal_id = models.CharField(max_length=32, unique=True)

@@ -108,3 +108,18 @@ def test_a_malformed_policy_is_explained_in_japanese(root_client) -> None:
         "Statement 1 Action: unknown service prefix 'ec2'. "
         "Statement 2: Condition is not supported."
     )
+
+
+def test_a_password_like_the_email_names_the_field_in_japanese(root_client) -> None:
+    response = root_client.post(
+        reverse("accounts:iam-user-create"),
+        {
+            "user_name": "carol",
+            "email": "carol.wong@example.com",
+            "password": "carol.wong@example.com1",
+            "policy": "",
+        },
+        **JA,
+    )
+    errors = " ".join(response.context["form"].errors["password"])
+    assert "メールアドレス" in errors and "email" not in errors
