@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import gettext
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
 import holidays
+import pycountry
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from holidays.registry import COUNTRIES
 
@@ -93,42 +96,43 @@ class GroupCreateForm(forms.Form):
     name = forms.CharField(label=_("Group name"), max_length=128)
 
 
-# Words a country's name keeps in lower case ("Bosnia and Herzegovina"), and the names the
-# registry's module names do not spell out.
-_SMALL_WORDS = {"and", "of", "the", "da"}
-_NAMES = {
-    "dr_congo": "DR Congo",
-    "guinea_bissau": "Guinea-Bissau",
-    "hongkong": "Hong Kong",
-    "timor_leste": "Timor-Leste",
-}
-
-
-def _country_name(module: str) -> str:
-    if module in _NAMES:
-        return _NAMES[module]
-    words = module.split("_")
-    return " ".join(
-        word if index and word in _SMALL_WORDS else word.capitalize()
-        for index, word in enumerate(words)
-    )
+@functools.cache
+def _country_names() -> dict[str, str]:
+    """Each ISO 3166 alpha-2 code whose holidays are known, with the country's English name
+    from ISO 3166 (pycountry: the common name where there is one, "Taiwan" rather than "Taiwan,
+    Province of China"). The holidays library also answers to alpha-3 codes and aliases ("UK"):
+    listing those too showed most countries twice, as bare codes. A code outside ISO 3166
+    (Kosovo's XK) is named after its holidays module."""
+    supported = holidays.list_supported_countries()
+    modules = {entry[1]: module for module, entry in COUNTRIES.items()}
+    names = {}
+    for code in supported:
+        if len(code) != 2 or code not in modules:
+            continue
+        country = pycountry.countries.get(alpha_2=code)
+        if country is not None:
+            names[code] = getattr(country, "common_name", None) or country.name
+        else:
+            names[code] = modules[code].replace("_", " ").title()
+    return names
 
 
 @functools.cache
-def _country_names() -> dict[str, str]:
-    """Each ISO 3166 alpha-2 code whose holidays are known, with the country's name (the
-    `holidays` registry's, in English). The library also answers to alpha-3 codes and aliases
-    ("UK"): listing those too showed most countries twice, as bare codes."""
-    supported = holidays.list_supported_countries()
-    names = {entry[1]: _country_name(module) for module, entry in COUNTRIES.items()}
-    return {code: names[code] for code in supported if len(code) == 2 and code in names}
+def _country_catalog(language: str) -> gettext.NullTranslations:
+    """ISO 3166's names in `language` (the iso-codes translations pycountry ships); English
+    when there are none."""
+    return gettext.translation(
+        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
+    )
 
 
 def _country_choices(current: str = "") -> list[tuple[str, str]]:
-    """(code, "Name (CODE)") by name; an account's current code is kept even when it is one of
-    the library's other spellings (an account created through the API may use one)."""
+    """(code, "Name (CODE)") by name, in the reader's language; an account's current code is
+    kept even when it is one of the library's other spellings (an account created through the
+    API may use one)."""
+    catalog = _country_catalog((translation.get_language() or "en").split("-")[0])
     choices = sorted(
-        ((code, f"{name} ({code})") for code, name in _country_names().items()),
+        ((code, f"{catalog.gettext(name)} ({code})") for code, name in _country_names().items()),
         key=lambda choice: choice[1],
     )
     if current and current not in _country_names():

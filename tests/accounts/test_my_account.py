@@ -173,3 +173,9 @@ def test_countries_are_listed_once_each_by_name(client, business_account) -> Non
     # The library's other spellings of the same countries are not offered again.
     for alias in ("JPN", "GBR", "UK", "USA"):
         assert f'<option value="{alias}"' not in page
+    # ISO 3166's common names, and the countries in the reader's language.
+    assert '<option value="TW">Taiwan (TW)</option>' in page
+    assert '<option value="XK">Kosovo (XK)</option>' in page
+    japanese = client.get(reverse("accounts:my-account"), HTTP_ACCEPT_LANGUAGE="ja")
+    assert '<option value="JP">日本 (JP)</option>' in japanese.content.decode()
+    assert '<option value="US" selected>米国 (US)</option>' in japanese.content.decode()
