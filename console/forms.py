@@ -76,8 +76,19 @@ class EngineerReplyForm(forms.Form):
     attachments = attachments_field(_("Attachments for the customer"))
     # The newest message the engineer had on screen, and whether they chose to send over a
     # newer one (the collision check; see console.views.case).
-    seen = forms.IntegerField(required=False, min_value=0, widget=forms.HiddenInput)
+    seen = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean_seen(self) -> int | None:
+        """A hidden field nobody types into: a value that is not a message id (a page edited by
+        hand, a broken proxy) counts as having seen none, so the check asks before sending
+        rather than refusing the reply with an error the page cannot show beside a field."""
+        value = self.cleaned_data["seen"]
+        if value == "":
+            return None
+        # A message id fits in 18 digits (a 64-bit key).
+        plain = value.isascii() and value.isdigit() and len(value) <= 18
+        return int(value) if plain else 0
 
 
 class NoteForm(forms.Form):

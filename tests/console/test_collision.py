@@ -103,3 +103,18 @@ def test_customers_have_no_presence(client, business_account, root) -> None:
     case = factories.make_case(business_account, root)
     client.force_login(factories.root_of(business_account))
     assert client.post(reverse("console:presence", args=[case.case_id])).status_code == 403
+
+
+def test_a_garbled_seen_field_asks_first_instead_of_failing(business_account, root) -> None:
+    case = factories.make_case(business_account, root)
+    ben, _ben = _engineer_client("Ben")
+    reply_url = reverse("console:case-action", args=[case.case_id, "reply"])
+    for garbled in ("abc", "-1", "１２", "9" * 30):
+        answer = ben.post(
+            reply_url, {"body": "Check the logs.", "next_status": "opened", "seen": garbled}
+        )
+        assert answer.status_code == 409, garbled
+        text = answer.content.decode()
+        assert "A newer message arrived while you wrote" in text
+        assert "Check the logs.</textarea>" in text
+    assert not Communication.objects.filter(case=case, body="Check the logs.").exists()
