@@ -169,6 +169,21 @@ def test_deleting_is_refused_while_attached_and_allowed_once_detached(
     assert root_client.get(page_url("ReadCases")).status_code == 404
 
 
+def test_a_policy_whose_name_is_not_one_url_segment_has_its_page(
+    root_client, business_account, root
+) -> None:
+    # Policy names are not limited to IAM user names' characters.
+    services.policy_create(
+        account=business_account, name="team/read", document=DOCUMENT, actor=root
+    )
+    iam_page = root_client.get(reverse("accounts:iam")).content.decode()
+    assert 'href="/iam/policies/team/read/"' in iam_page
+    assert "team/read" in root_client.get("/iam/policies/team/read/").content.decode()
+    deleted = root_client.post("/iam/delete-policy/team/read/")
+    assert deleted["Location"] == reverse("accounts:iam")
+    assert not Policy.objects.filter(name="team/read").exists()
+
+
 def _tries(client: Client, name: str) -> list[int]:
     """The statuses of showing, changing and deleting policy `name`."""
     form = {"description": "taken over", "document": json.dumps(NEW_DOCUMENT)}
