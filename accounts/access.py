@@ -151,7 +151,8 @@ def access_iam_user(principal: Principal, user_name: str) -> User:
 
 
 def access_policy_for_account(principal: Principal, name: str) -> Policy:
-    """A managed policy, or a customer policy of the principal's account."""
+    """A managed policy, or a customer policy of the principal's account: one to attach or
+    detach. To change or delete a policy, load it with `access_customer_policy`."""
     authorize(principal, "iam:GetPolicy")
     account = _customer_account(principal)
     policy = (
@@ -163,6 +164,23 @@ def access_policy_for_account(principal: Principal, name: str) -> Policy:
     if policy is None:
         raise NoSuchEntity(MSG_NO_POLICY, params={"name": name})
     return policy
+
+
+def access_customer_policy(
+    principal: Principal, name: str, *, action: str = "iam:GetPolicy"
+) -> Policy:
+    """A customer policy of the principal's account, to show, change or delete. Never a managed
+    policy (shared by every account: only operators change them, in the admin) and never
+    another account's: both answer `NoSuchEntity` exactly like a missing policy."""
+    authorize(principal, action)
+    account = _customer_account(principal)
+    # Filtering on account=None would match the managed policies.
+    if account is None:
+        raise NoSuchEntity(MSG_NO_POLICY, params={"name": name})
+    try:
+        return Policy.objects.select_related("account").get(account=account, name=name)
+    except Policy.DoesNotExist:
+        raise NoSuchEntity(MSG_NO_POLICY, params={"name": name}) from None
 
 
 def models_q_account(account: Account | None) -> Q:

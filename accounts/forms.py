@@ -82,6 +82,20 @@ class PolicyCreateForm(forms.Form):
     )
 
 
+class PolicyEditForm(forms.Form):
+    """A customer policy's description and document (its name never changes: ARNs name it).
+    The document is validated by the service (`accounts.policy.parse_document`), whose
+    problems are shown beside the field with the text kept."""
+
+    description = forms.CharField(label=_("Description"), max_length=1000, required=False)
+    document = forms.CharField(
+        label=_("Policy document (JSON)"),
+        widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}),
+        # Kept as typed: the service parses it, and a refused text is shown back unchanged.
+        strip=False,
+    )
+
+
 class AttachPolicyForm(forms.Form):
     policy = forms.ChoiceField(label=_("Policy"))
 

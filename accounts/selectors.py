@@ -34,6 +34,17 @@ def customer_policies(account: Account) -> QuerySet[Policy]:
     return Policy.objects.filter(account=account).order_by("name")
 
 
+def policy_users(policy: Policy) -> QuerySet[User]:
+    """The users `policy` is attached to, by name (one query; a customer policy is attached only
+    in its own account)."""
+    return policy.users.order_by("user_name")
+
+
+def policy_groups(policy: Policy) -> QuerySet[IamGroup]:
+    """The groups `policy` is attached to, by name (one query)."""
+    return policy.groups.order_by("name")
+
+
 def managed_policy_names() -> list[str]:
     """The names of the managed policies every account can attach."""
     return list(

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.urls import path
 
-from accounts import views, views_iam
+from accounts import views, views_iam, views_policies
 
 app_name = "accounts"
 
@@ -55,6 +55,13 @@ urlpatterns = [
         name="iam-user-action",
     ),
     path("iam/create-policy/", views_iam.iam_policy_create, name="iam-policy-create"),
+    # <path:>: policy names are not limited to a URL segment's characters.
+    path("iam/policies/<path:name>/", views_policies.iam_policy, name="iam-policy"),
+    path(
+        "iam/delete-policy/<path:name>/",
+        views_policies.iam_policy_delete,
+        name="iam-policy-delete",
+    ),
     path("iam/create-group/", views_iam.iam_group_create, name="iam-group-create"),
     path("iam/groups/<str:name>/", views_iam.iam_group, name="iam-group"),
 ]

@@ -1,5 +1,6 @@
 """IAM pages for an account's root user: users (policies, console password, access keys),
-groups (members, policies) and customer policies. Parse -> access -> service -> render.
+groups (members, policies) and customer policies (created here; each one's own page, edits and
+deletion in `views_policies`). Parse -> access -> service -> render.
 
 A new access key's secret goes through the session, encrypted (Post/Redirect/Get): the user's
 page shows it once, kept out of caches, and reloading that page cannot create another key."""

@@ -5,7 +5,8 @@ group's account, and a customer policy is attached only to users and groups of t
 owns it (managed policies, which have no account, go anywhere). `check_member_account` and
 `check_policy_account` state these rules once; the services enforce them, and the admin's forms
 call them to show the refusal next to the field. Deleting a policy or a group that is still in
-use is refused, as IAM refuses it (`DeleteConflict`).
+use is refused, as IAM refuses it (`DeleteConflict`). A customer changes and deletes only its own
+account's policies (`check_policy_owner`); managed policies are the operators', in the admin.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from accounts.principals import Principal
 from audit import services as audit
 from audit.names import IAM_SOURCE, AuditEventName
 from core.errors import (
+    AccessDeniedException,
     DeleteConflict,
     EntityAlreadyExists,
     InvalidParameterValueException,
@@ -38,6 +40,8 @@ MSG_POLICY_OTHER_ACCOUNT = gettext_noop("Policy {name} belongs to another accoun
 MSG_POLICY_IN_USE = gettext_noop(
     "Policy {name} is attached to {users} user(s) and {groups} group(s); detach it first."
 )
+# IAM's AccessDenied reason for a managed policy (or, here, another account's).
+MSG_POLICY_NOT_OWN = gettext_noop("Cannot change or delete policies outside your own account.")
 MSG_GROUP_EXISTS = gettext_noop("Group with name {name} already exists.")
 MSG_GROUP_OTHER_ACCOUNT = gettext_noop("The user and the group are in different accounts.")
 MSG_GROUP_MEMBER_KIND = gettext_noop("Only IAM users can be members of a group.")
@@ -64,6 +68,18 @@ def check_policy_account(*, account: Account | None, policy: Policy) -> None:
         raise InvalidParameterValueException(
             MSG_POLICY_OTHER_ACCOUNT, params={"name": policy.name}, field="policies"
         )
+
+
+def check_policy_owner(*, policy: Policy, actor: Principal, action: str) -> None:
+    """Raise `AccessDeniedException` when a customer would change or delete a managed policy or
+    another account's. The pages load policies with `accounts.access.access_customer_policy`,
+    which never returns those; this keeps every other caller to the same rule. Operators (in
+    the admin), the system and commands without a customer may change any policy."""
+    if not actor.is_customer:
+        return
+    owner = cast(User, actor.user).account_id
+    if policy.account_id is None or policy.account_id != owner:
+        raise AccessDeniedException(MSG_POLICY_NOT_OWN, action=action)
 
 
 def _parse_document(document: str | dict[str, Any]) -> dict[str, Any]:
@@ -123,9 +139,11 @@ def policy_update(
     """Replace a policy's document and/or description (None leaves it as it is). The name and
     the owning account never change: other records name the policy by its ARN.
 
-    Raises `MalformedPolicyDocument` with every problem found. Writes an UpdatePolicy audit
-    record with what changed, and nothing when nothing did.
+    Raises `AccessDeniedException` when a customer `actor` would change a managed policy or
+    another account's (`check_policy_owner`), `MalformedPolicyDocument` with every problem
+    found. Writes an UpdatePolicy audit record with what changed, and nothing when nothing did.
     """
+    check_policy_owner(policy=policy, actor=actor, action="iam:CreatePolicyVersion")
     changed: dict[str, Any] = {}
     if document is not None:
         parsed = _parse_document(document)
@@ -152,9 +170,12 @@ def policy_update(
 def policy_delete(*, policy: Policy, actor: Principal) -> None:
     """Delete a policy that nothing uses.
 
-    Raises `DeleteConflict` while it is attached to a user or a group (deleting it would
-    silently change what they may do). Writes a DeletePolicy audit record.
+    Raises `AccessDeniedException` when a customer `actor` would delete a managed policy or
+    another account's (`check_policy_owner`), `DeleteConflict` while it is attached to a user or
+    a group (deleting it would silently change what they may do). Writes a DeletePolicy audit
+    record.
     """
+    check_policy_owner(policy=policy, actor=actor, action="iam:DeletePolicy")
     users, groups = policy.users.count(), policy.groups.count()
     if users or groups:
         raise DeleteConflict(

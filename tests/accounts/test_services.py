@@ -7,14 +7,17 @@ from django.contrib.auth import authenticate
 from django.db import connection
 
 from accounts import access, services
-from accounts.models import AccessKey, Account, User
+from accounts.models import AccessKey, Account, Policy, User
 from accounts.principals import SYSTEM
+from accounts.services import iam
 from audit.models import AuditEvent
 from core.errors import (
+    AccessDeniedException,
     EntityAlreadyExists,
     InvalidParameterValueException,
     LimitExceeded,
     MalformedPolicyDocument,
+    NoSuchEntity,
 )
 from core.ids import ACCESS_KEY_ID_RE
 from tests import factories
@@ -193,6 +196,34 @@ def test_principals_only_get_their_own_accounts_policies(business_account, other
     assert not user.policies.exists()
     assert not group.policies.exists()
     assert not AuditEvent.objects.filter(event_name__in=["AttachUserPolicy", "AttachGroupPolicy"])
+
+
+def test_customers_change_and_delete_only_their_own_accounts_policies(
+    business_account, other_account
+) -> None:
+    document = {"Statement": [{"Effect": "Allow", "Action": "support:*", "Resource": "*"}]}
+    theirs = services.policy_create(
+        account=other_account, name="theirs", document=document, actor=SYSTEM
+    )
+    managed = Policy.objects.get(account=None, name="AWSSupportAccess")
+    before = (managed.document, managed.description)
+    root = factories.principal(factories.root_of(business_account))
+    for policy in (managed, theirs):
+        with pytest.raises(AccessDeniedException, match=iam.MSG_POLICY_NOT_OWN):
+            services.policy_update(policy=policy, description="mine now", actor=root)
+        with pytest.raises(AccessDeniedException, match=iam.MSG_POLICY_NOT_OWN):
+            services.policy_delete(policy=policy, actor=root)
+    # Nor through the loader the pages use: both answer like a missing policy.
+    for name in ("AWSSupportAccess", "theirs", "missing"):
+        with pytest.raises(NoSuchEntity, match=f"Policy {name} was not found."):
+            access.access_customer_policy(root, name)
+    managed.refresh_from_db()
+    assert (managed.document, managed.description) == before
+    assert Policy.objects.filter(pk=theirs.pk, description="").exists()
+    assert not AuditEvent.objects.filter(event_name__in=["UpdatePolicy", "DeletePolicy"])
+    # Operators keep editing managed policies in the admin.
+    services.policy_update(policy=managed, description="Edited", actor=SYSTEM)
+    assert AuditEvent.objects.filter(event_name="UpdatePolicy").count() == 1
 
 
 def test_only_iam_users_join_groups(business_account) -> None:
