@@ -18,7 +18,14 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_noop
 
 from accounts import policy as policy_eval
-from accounts.models import Account, IamGroup, Policy, User, user_name_validator
+from accounts.models import (
+    Account,
+    IamGroup,
+    Policy,
+    User,
+    policy_name_validator,
+    user_name_validator,
+)
 from accounts.principals import Principal
 from audit import services as audit
 from audit.names import IAM_SOURCE, AuditEventName
@@ -110,6 +117,10 @@ def policy_create(
     name = name.strip()
     if not name:
         raise InvalidParameterValueException(MSG_POLICY_NAME_EMPTY, field="name")
+    try:
+        policy_name_validator(name)
+    except ValidationError as exc:
+        raise InvalidParameterValueException(str(exc.messages[0]), field="name") from None
     if account is not None and Policy.objects.filter(account__isnull=True, name=name).exists():
         raise EntityAlreadyExists(MSG_POLICY_NAME_MANAGED, params={"name": name}, field="name")
     if Policy.objects.filter(account=account, name=name).exists():

@@ -172,10 +172,8 @@ def test_deleting_is_refused_while_attached_and_allowed_once_detached(
 def test_a_policy_whose_name_is_not_one_url_segment_has_its_page(
     root_client, business_account, root
 ) -> None:
-    # Policy names are not limited to IAM user names' characters.
-    services.policy_create(
-        account=business_account, name="team/read", document=DOCUMENT, actor=root
-    )
+    # New names follow IAM's rule (below); one stored before it was checked keeps its page.
+    Policy.objects.create(account=business_account, name="team/read", document=DOCUMENT)
     iam_page = root_client.get(reverse("accounts:iam")).content.decode()
     assert 'href="/iam/policies/team/read/"' in iam_page
     assert "team/read" in root_client.get("/iam/policies/team/read/").content.decode()
@@ -276,3 +274,17 @@ def test_the_policy_page_costs_the_same_queries_whatever_its_attachments(
     text = page.content.decode()
     assert text.count('href="/iam/users/') == attachments
     assert text.count('href="/iam/groups/') == attachments
+
+
+@pytest.mark.parametrize("name", ["team/read", "..", "with space", "política"])
+def test_policy_names_follow_iams_rule(root_client, name) -> None:
+    response = root_client.post(
+        reverse("accounts:iam-policy-create"),
+        {"name": name, "description": "", "document": json.dumps(DOCUMENT)},
+        HTTP_ACCEPT_LANGUAGE="ja",
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"] == [
+        "英数字と + = , . @ _ - を 1～128 文字で入力してください (IAM と同じ規則です)。"
+    ]
+    assert not Policy.objects.filter(name=name).exists()
