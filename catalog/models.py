@@ -121,13 +121,21 @@ class SupportPlan(TimestampedModel):
         return [str(m) for m, ok in allowed.items() if ok]
 
 
+# The longest target a cell may set: a year. Longer ones would put a case's due time past what
+# dates can hold (and a business-hours plan's past its calendar's reach), failing every case
+# opened with the severity.
+MAX_TARGET_MINUTES = 365 * 24 * 60
+_TARGET_VALIDATORS = [MinValueValidator(1), MaxValueValidator(MAX_TARGET_MINUTES)]
+
+
 class PlanSeverity(TimestampedModel):
     """One cell of the plan x severity matrix: the severity is offered with this target."""
 
     plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="plan_severities")
     severity = models.ForeignKey(Severity, on_delete=models.PROTECT, related_name="plan_severities")
     response_minutes = models.PositiveIntegerField(
-        help_text=_("First-response target in minutes (business minutes on business-hours plans).")
+        help_text=_("First-response target in minutes (business minutes on business-hours plans)."),
+        validators=_TARGET_VALIDATORS,
     )
     # Once Support has answered, how long a customer waits for each further reply: the clock
     # runs while the case waits for Support and stops while it waits for the customer.
@@ -135,7 +143,8 @@ class PlanSeverity(TimestampedModel):
         help_text=_(
             "Next-reply target in minutes, after the first response, while the case waits for "
             "Support (business minutes on business-hours plans)."
-        )
+        ),
+        validators=_TARGET_VALIDATORS,
     )
 
     class Meta:

@@ -17,7 +17,14 @@ from audit import services as audit
 from audit.actors import Actor
 from audit.names import AuditEventName
 from catalog import reference
-from catalog.models import Category, PlanSeverity, Service, Severity, SupportPlan
+from catalog.models import (
+    MAX_TARGET_MINUTES,
+    Category,
+    PlanSeverity,
+    Service,
+    Severity,
+    SupportPlan,
+)
 from core.errors import InvalidParameterValueException
 
 
@@ -90,7 +97,9 @@ def reference_data_load() -> LoadResult:
 # --- Operators' edits (the admin) ----------------------------------------------------------------
 
 MSG_UNKNOWN_FIELDS = "{model} has no editable field(s) {fields}."
-MSG_TARGET_MINUTES = "A response-time target is a whole number of minutes above zero."
+MSG_TARGET_MINUTES = (
+    f"A response-time target is a whole number of minutes from 1 to {MAX_TARGET_MINUTES} (a year)."
+)
 MSG_HELP_LINKS = (
     'Help links are a list of {"title": ..., "url": ...} with an http or https URL each.'
 )
@@ -207,7 +216,9 @@ def support_plan_save(
 
 
 def _minutes(value: object, field: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidParameterValueException(MSG_TARGET_MINUTES, field=field)
+    if not 1 <= value <= MAX_TARGET_MINUTES:
         raise InvalidParameterValueException(MSG_TARGET_MINUTES, field=field)
     return value
 

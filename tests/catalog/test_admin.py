@@ -7,8 +7,17 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from catalog.models import PlanSeverity, Service, SupportPlan
-from tests.admin_pages import OPERATOR_ARN, delete_url, make_operator, post_change, records
+from catalog.models import PlanSeverity, Service, Severity, SupportPlan
+from tests.admin_pages import (
+    OPERATOR_ARN,
+    change_url,
+    delete_url,
+    form_data,
+    make_operator,
+    post_change,
+    records,
+)
+from tests.cases.test_views import create_payload
 
 
 @pytest.fixture
@@ -100,6 +109,47 @@ def test_service_and_plan_edits_are_audited(admin_client_) -> None:
         "created": False,
         "changes": {"api_access": True},
     }
+
+
+def test_a_response_time_target_out_of_range_is_refused_beside_its_field(
+    admin_client_, client, business_account
+) -> None:
+    """A target of 2**40 minutes would put every new case's due time past the dates Python
+    holds (a 500 for the customer); 0 was refused with the raw name of a database constraint.
+    Both are errors on the operator's form, in words, the form kept as typed."""
+    plan = SupportPlan.objects.get(code="business")
+    page = admin_client_.get(change_url(plan))
+    forms = page.context["inline_admin_formsets"][0].formset.forms
+    [index] = [i for i, form in enumerate(forms) if form.instance.severity.code == "high"]
+    for minutes, error in (
+        (str(2**40), "Ensure this value is less than or equal to 525600."),
+        ("0", "Ensure this value is greater than or equal to 1."),
+    ):
+        data = form_data(page)
+        data[f"plan_severities-{index}-response_minutes"] = minutes
+        response = admin_client_.post(change_url(plan), data)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert error in html
+        assert "Constraint" not in html
+        assert f'value="{minutes}"' in html
+    assert records("PutResponseTimeTarget") == []
+    add = admin_client_.post(
+        reverse("admin:catalog_planseverity_add"),
+        {
+            "plan": SupportPlan.objects.get(code="developer").pk,
+            "severity": Severity.objects.get(code="urgent").pk,
+            "response_minutes": str(2**40),
+            "next_reply_minutes": "60",
+        },
+    )
+    assert add.status_code == 200
+    assert not PlanSeverity.objects.filter(plan__code="developer", severity__code="urgent")
+
+    # The customer's case with that severity still opens.
+    client.force_login(User.objects.get(account=business_account, kind="root"))
+    created = client.post(reverse("cases:create"), create_payload(severity="high"))
+    assert created.status_code == 302
 
 
 def test_reference_rows_cannot_be_deleted(admin_client_) -> None:
