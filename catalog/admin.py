@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -20,7 +21,9 @@ from django.http import HttpRequest
 from audit.actors import Actor
 from catalog import services
 from catalog.models import Category, PlanSeverity, Service, Severity, SupportPlan
+from core import safejson
 from core.admin import ServiceBackedAdmin, adopt, fresh
+from core.errors import SupportApiError
 
 MSG_NO_PRINCIPAL = "The admin needs accounts.middleware.PrincipalMiddleware to know who acts."
 
@@ -82,8 +85,42 @@ class ServiceAdmin(NoDeleteAdmin):
             adopt(instance, saved)
 
 
+class CategoryForm(forms.ModelForm):
+    # Parsed strictly (no NaN or lone surrogates, which no page could show) and checked as the
+    # service checks, so refused links are an error beside the field, the text kept.
+    help_links = forms.JSONField(
+        required=False,
+        initial=list,
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
+        decoder=safejson.StrictDecoder,
+    )
+
+    class Meta:
+        model = Category
+        fields = (
+            "service",
+            "code",
+            "name",
+            "name_ja",
+            "help_links",
+            "extra_field_label",
+            "extra_field_label_ja",
+            "is_active",
+        )
+
+    def clean_help_links(self) -> Any:
+        links = self.cleaned_data["help_links"]
+        links = [] if links is None else links
+        try:
+            services.check_help_links(links)
+        except SupportApiError as error:
+            raise forms.ValidationError(error.display_message) from None
+        return links
+
+
 @admin.register(Category)
 class CategoryAdmin(NoDeleteAdmin):
+    form = CategoryForm
     list_display = ("name", "code", "service", "is_active")
     list_filter = ("service__case_type", "is_active")
     search_fields = ("name", "code", "service__code")

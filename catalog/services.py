@@ -357,7 +357,9 @@ def service_save(*, service: Service | None, values: Mapping[str, Any], actor: A
     return target
 
 
-def _check_help_links(links: Any) -> None:
+def check_help_links(links: Any) -> None:
+    """Raise `InvalidParameterValueException` unless `links` is a list of
+    {"title": ..., "url": ...} with an http or https URL each (the admin's form asks first)."""
     # The links become hrefs on the create-case page: only web URLs, never javascript: or data:.
     if not isinstance(links, list):
         raise InvalidParameterValueException(MSG_HELP_LINKS, field="help_links")
@@ -382,7 +384,7 @@ def category_save(
     service, help links that are not web links, or any other value the model refuses. Writes a
     PutCategory audit record with what changed."""
     if "help_links" in values:
-        _check_help_links(values["help_links"])
+        check_help_links(values["help_links"])
     target = category if category is not None else Category()
     created = target._state.adding
     changed = _apply(target, values, CATEGORY_FIELDS)

@@ -3,11 +3,13 @@ operator's identity; reference rows are never deleted."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from catalog.models import PlanSeverity, Service, Severity, SupportPlan
+from catalog.models import Category, PlanSeverity, Service, Severity, SupportPlan
 from tests.admin_pages import (
     OPERATOR_ARN,
     change_url,
@@ -156,3 +158,47 @@ def test_reference_rows_cannot_be_deleted(admin_client_) -> None:
     plan = SupportPlan.objects.get(code="developer")
     assert admin_client_.post(delete_url(plan), {"post": "yes"}).status_code == 403
     assert SupportPlan.objects.filter(pk=plan.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "links",
+    [
+        '[{"title": "Guide", "url": "javascript:alert(1)"}]',
+        '[{"title": "\\ud800", "url": "https://docs.aws.amazon.com/"}]',
+        "NaN",
+    ],
+)
+def test_a_categorys_help_links_are_checked_on_the_form(admin_client_, links) -> None:
+    """Links the service refuses (not web links), or text no page could show (a lone
+    surrogate, NaN), are an error beside the field, the operator's text kept; they used to come
+    back as a message on an empty form."""
+    service = Service.objects.get(code="amazon-elastic-compute-cloud-linux")
+    response = admin_client_.post(
+        reverse("admin:catalog_category_add"),
+        {
+            "service": service.pk,
+            "code": "new-category",
+            "name": "New category",
+            "help_links": links,
+            "is_active": "on",
+        },
+    )
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert list(form.errors) == ["help_links"]
+    assert 'value="new-category"' in response.content.decode()
+    assert not Category.objects.filter(code="new-category").exists()
+    assert records("PutCategory") == []
+
+
+def test_a_categorys_help_links_change_through_the_service(admin_client_) -> None:
+    category = Category.objects.get(
+        service__code="amazon-elastic-compute-cloud-linux", code="instance-issue"
+    )
+    links = [{"title": "Guide", "url": "https://docs.aws.amazon.com/ec2/"}]
+    response = post_change(admin_client_, category, help_links=json.dumps(links))
+    assert response.status_code == 302
+    category.refresh_from_db()
+    assert category.help_links == links
+    [record] = records("PutCategory")
+    assert record.request_parameters["changes"] == {"help_links": links}
