@@ -210,6 +210,9 @@ class MfaCodeForm(forms.Form):
     token = forms.CharField(
         label=_("Code"),
         max_length=16,
-        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+        # Not inputmode="numeric": a phone's digits-only keypad cannot type a recovery code.
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "autocapitalize": "none", "spellcheck": "false"}
+        ),
         help_text=_("The six digits your authenticator app shows, or one of your recovery codes."),
     )

@@ -78,8 +78,9 @@ def mfa_app_device(user: User) -> TOTPDevice | None:
 
 def mfa_verify(user: User, token: str) -> Device | None:
     """The device that accepts `token` (an app's current code, or an unused recovery code,
-    which it uses up); None when none does."""
-    return match_token(user, token.strip().replace(" ", ""))
+    which it uses up); None when none does. Spaces and letter case do not matter: recovery
+    codes are stored in lower case, and phones capitalise what is typed."""
+    return match_token(user, token.strip().replace(" ", "").lower())
 
 
 @transaction.atomic

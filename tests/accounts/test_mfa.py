@@ -106,3 +106,22 @@ def test_the_root_user_requires_it_of_iam_users(client, reference_data) -> None:
     assert "requires multi-factor sign-in" in client.get(reverse("accounts:mfa")).content.decode()
     _set_up(client, iam)
     assert client.get(reverse("cases:list")).status_code == 200
+
+
+def test_a_recovery_code_can_be_typed_on_a_phone(client, reference_data) -> None:
+    """The code field asked phones for a digits-only keypad, on which a recovery code (letters
+    and digits) cannot be typed, and a code a phone capitalised ("Abcd efgh") was not right."""
+    account = factories.make_account("business")
+    root = factories.root_of(account)
+    client.force_login(root)
+    codes = _set_up(client, root)
+    client.logout()
+    _sign_in(client, root.email)
+    page = client.get(reverse("accounts:mfa-verify")).content.decode()
+    [field] = re.findall(r"<input[^>]*name=\"token\"[^>]*>", page)
+    assert 'inputmode="numeric"' not in field
+    assert 'autocapitalize="none"' in field
+    typed = f"{codes[0][:4].capitalize()} {codes[0][4:].upper()}"
+    done = client.post(reverse("accounts:mfa-verify"), {"token": typed})
+    assert done.status_code == 302
+    assert client.get(reverse("cases:list")).status_code == 200
