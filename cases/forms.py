@@ -9,7 +9,6 @@ from django import forms
 from django.conf import settings
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from cases.models import CallbackWhen, CaseStatus, Language
 from catalog.models import CaseType, Category, ContactMethod, PlanSeverity, Service, SupportPlan
@@ -24,14 +23,6 @@ _SPLIT = re.compile(r"[,;\s]+")
 def split_addresses(value: str) -> list[str]:
     """CC addresses are separated by commas or semicolons (or spaces), as the spec's form says."""
     return [part for part in _SPLIT.split(value or "") if part]
-
-
-def _duration(minutes: int) -> str:
-    """A response time as AWS's plan pages write it: "24 hours", "1 hour", "15 minutes"."""
-    if minutes % 60:
-        return _("%(n)d minutes") % {"n": minutes}
-    hours = minutes // 60
-    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -160,7 +151,7 @@ class CaseCreateForm(forms.Form):
                 _("%(name)s (first response within %(time)s%(hours)s)")
                 % {
                     "name": cell.severity.local_name,
-                    "time": _duration(cell.response_minutes),
+                    "time": cell.response_time,
                     "hours": _(", business hours") if plan.business_hours_only else "",
                 },
             )

@@ -14,6 +14,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import translation
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimestampedModel
@@ -36,6 +37,14 @@ def localized(name: str, name_ja: str) -> str:
     if name_ja and (translation.get_language() or "").startswith("ja"):
         return name_ja
     return name
+
+
+def target_label(minutes: int) -> str:
+    """A response time as AWS's plan pages write it: "24 hours", "1 hour", "15 minutes"."""
+    if minutes % 60:
+        return gettext("%(n)d minutes") % {"n": minutes}
+    hours = minutes // 60
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
 
 
 class LocalizedNameMixin:
@@ -159,6 +168,11 @@ class PlanSeverity(TimestampedModel):
             ),
         ]
         verbose_name = "response-time target"
+
+    @property
+    def response_time(self) -> str:
+        """The first-response target in the reader's language ("24 hours")."""
+        return target_label(self.response_minutes)
 
     def __str__(self) -> str:
         return (

@@ -112,6 +112,20 @@ def test_the_plan_page_compares_and_the_root_user_changes_the_plan(client, refer
     assert Case.objects.count() == 0
 
 
+def test_the_plan_page_gives_response_times_as_the_create_form_does(client, reference_data) -> None:
+    """The comparison said "1440 minutes" (and "1440 分") where the create form says "24 hours"."""
+    account = factories.make_account("business")
+    client.force_login(factories.root_of(account))
+    page = client.get(reverse("cases:plan")).content.decode()
+    assert "General guidance: 24 hours" in page
+    assert "Production system down: 1 hour" in page
+    assert "Business-critical system down: 15 minutes" in page
+    assert "1440" not in page
+    japanese = client.get(reverse("cases:plan"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "一般的なガイダンス: 24 時間" in japanese
+    assert "1440" not in japanese
+
+
 def test_the_plan_page_costs_the_same_queries_however_many_plans(client, reference_data) -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
