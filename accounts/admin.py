@@ -10,17 +10,20 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import policy as policy_eval
-from accounts import services
+from accounts import selectors, services
 from accounts.models import AccessKey, AccessKeyStatus, Account, IamGroup, Policy, User
 from accounts.principals import Principal
-from accounts.services.validation import clean_country, clean_time_zone
+from accounts.services.validation import clean_country, clean_email, clean_time_zone
 from core import safejson
 from core.admin import ReadOnlyAdmin, ServiceBackedAdmin, adopt, fresh
 from core.errors import SupportApiError
@@ -73,26 +76,92 @@ class AccountForm(forms.ModelForm):
         return _checked(clean_time_zone, self.cleaned_data["time_zone"])
 
 
+class AccountCreateForm(AccountForm):
+    """A new account and its root user, who signs in with this password (and may reset it by
+    email: an account without one could never sign in). The service's refusals are asked
+    first, so they show beside their fields."""
+
+    root_email = forms.EmailField(label=_("Root user's email address"), max_length=254)
+    root_password = forms.CharField(
+        label=_("Root user's password"),
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        help_text=_("Give it to the account's owner; they can change it after signing in."),
+    )
+
+    class Meta(AccountForm.Meta):
+        fields = ("account_id", "name", "plan", "country", "time_zone", "contact_email")
+
+    def clean_root_email(self) -> str:
+        email = _checked(clean_email, self.cleaned_data["root_email"])
+        if selectors.user_by_login(email.lower()) is not None:
+            raise forms.ValidationError(gettext(services.MSG_EMAIL_TAKEN))
+        return email
+
+    def clean_root_password(self) -> str:
+        password: str = self.cleaned_data["root_password"]
+        validate_password(password)
+        return password
+
+
 @admin.register(Account)
 class AccountAdmin(ServiceBackedAdmin):
     form = AccountForm
+    add_form = AccountCreateForm
+    add_fields = (
+        "account_id",
+        "name",
+        "plan",
+        "root_email",
+        "root_password",
+        "country",
+        "time_zone",
+        "contact_email",
+    )
     list_display = ("account_id", "name", "plan", "country", "time_zone", "is_active", "created_at")
     list_filter = ("plan", "is_active", "country")
     search_fields = ("account_id", "name", "contact_email")
     readonly_fields = ("account_id", "created_at", "updated_at")
     inlines = [UserInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        # Accounts are created with their root user through the service (create_api_user, demo,
-        # or sign-up), never as a bare row.
-        return False
-
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Deleting an account would take its cases and history with it; deactivate it instead.
         return False
 
+    # A new account is created with its root user by the service (the add form), never as a
+    # bare row; its users are listed once it exists.
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.add_fields if obj is None else super().get_fields(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return () if obj is None else tuple(self.readonly_fields)
+
+    def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
+        return [] if obj is None else super().get_inline_instances(request, obj)
+
     def save_model(self, request: HttpRequest, obj: Account, form: Any, change: Any) -> None:
         actor, data = _actor(request), form.cleaned_data
+        if not change:
+            created = services.account_create(
+                account_id=data["account_id"],
+                name=data["name"],
+                plan=data["plan"],
+                root_email=data["root_email"],
+                root_password=data["root_password"],
+                country=data["country"],
+                time_zone=data["time_zone"],
+                contact_email=data["contact_email"],
+                actor=actor,
+            )
+            adopt(obj, created)
+            return
         account = fresh(obj)
         if account.plan_id != data["plan"].pk:
             services.account_set_plan(account=account, plan=data["plan"], actor=actor)

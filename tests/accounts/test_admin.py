@@ -9,12 +9,12 @@ import pytest
 from django.urls import reverse
 
 from accounts import services as account_services
-from accounts.models import AccessKey, IamGroup, Policy, User
+from accounts.models import AccessKey, Account, IamGroup, Policy, User
 from accounts.principals import SYSTEM
 from accounts.services.iam import MSG_POLICY_IN_USE
 from accounts.services.operators import MSG_SELF_LOCKOUT
 from audit.models import AuditEvent
-from catalog.models import Service
+from catalog.models import Service, SupportPlan
 from tests import factories
 from tests.admin_pages import (
     OPERATOR_ARN,
@@ -194,3 +194,69 @@ def test_access_keys_are_deleted_through_the_service(admin_client_, business_acc
         OPERATOR_ARN,
         {"accessKeyId": key.access_key_id},
     )
+
+
+def _new_account(**changes: str) -> dict[str, str]:
+    data = {
+        "account_id": "123456789012",
+        "name": "Example Corp",
+        "plan": str(SupportPlan.objects.get(code="business").pk),
+        "root_email": "Owner@Example.com",
+        "root_password": "a-long-and-unusual-passphrase",
+        "country": "JP",
+        "time_zone": "Asia/Tokyo",
+        "contact_email": "",
+        "_save": "Save",
+    }
+    data.update(changes)
+    return data
+
+
+def test_an_operator_creates_an_account_with_its_root_user(
+    admin_client_, client, business_account
+) -> None:
+    """Operators could change accounts but not create one (the add page was refused): an
+    account came only from the demo, the API user command or code. Refusals (a taken id or
+    address, a weak password, an unknown country) are shown beside their fields, with what was
+    typed kept."""
+    add = reverse("admin:accounts_account_add")
+    assert admin_client_.get(add).status_code == 200
+    taken_email = factories.root_of(business_account).email
+    for changes, field in (
+        ({"account_id": business_account.account_id}, "account_id"),
+        ({"account_id": "12345"}, "account_id"),
+        ({"root_email": taken_email.upper()}, "root_email"),
+        ({"root_password": "password"}, "root_password"),
+        ({"country": "XX"}, "country"),
+        ({"time_zone": "Mars/Base"}, "time_zone"),
+    ):
+        refused = admin_client_.post(add, _new_account(**changes))
+        assert refused.status_code == 200, changes
+        assert field in refused.context["adminform"].form.errors, changes
+        assert 'value="Example Corp"' in refused.content.decode()
+    assert [r.principal_arn for r in records("CreateAccount")] == ["system"]  # the fixture's
+
+    response = admin_client_.post(add, _new_account())
+    assert response.status_code == 302
+    account = Account.objects.get(account_id="123456789012")
+    assert (account.name, account.plan.code, account.country, account.time_zone) == (
+        "Example Corp",
+        "business",
+        "JP",
+        "Asia/Tokyo",
+    )
+    root = User.objects.get(account=account, kind="root")
+    assert root.email == "Owner@Example.com"
+    record = records("CreateAccount")[-1]
+    assert (record.principal_arn, record.recipient_account_id) == (
+        OPERATOR_ARN,
+        "123456789012",
+    )
+    # The root user signs in with the password the operator set (and may reset it by email).
+    client.logout()
+    signed_in = client.post(
+        reverse("accounts:sign-in"),
+        {"email": "owner@example.com", "password": "a-long-and-unusual-passphrase"},
+    )
+    assert signed_in.status_code == 302
+    assert client.get(reverse("cases:list")).status_code == 200
