@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gettext
+import unicodedata
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
@@ -196,13 +197,18 @@ class AlternateContactForm(forms.Form):
 
 class RootPasswordResetForm(PasswordResetForm):
     """Django's reset form, for root users only: IAM users' passwords are the root user's to
-    set, and engineers' the operators'. Throttled per address and per client (accounts.views)."""
+    set, and engineers' the operators'. Throttled per address and per client (accounts.views).
+
+    Unlike Django's, it also answers a root user who has no password yet (an account made by
+    `create_api_user` or the API): the link is how they set their first one, as the owner of an
+    AWS account's root email can. An IAM user without one is API-only on purpose and is never
+    sent a link."""
 
     def get_users(self, email: str) -> Iterator[User]:
+        wanted = unicodedata.normalize("NFKC", email).casefold()
+        users = User.objects.filter(email__iexact=email, kind=UserKind.ROOT, is_active=True)
         return (
-            user
-            for user in super().get_users(email)
-            if user.kind == UserKind.ROOT and user.email.lower() == email.lower()
+            user for user in users if unicodedata.normalize("NFKC", user.email).casefold() == wanted
         )
 
 

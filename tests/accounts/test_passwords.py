@@ -3,13 +3,16 @@ email (Django's tokens), throttled, audited, and telling nobody whether an addre
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from django.core import mail
 from django.core.cache import cache
+from django.core.management import call_command
 from django.urls import reverse
 
+from accounts.models import User
 from audit.models import AuditEvent
 from notifications.models import Notification
 from notifications.services import notifications_drain
@@ -117,3 +120,32 @@ def test_the_recovery_email_is_in_the_language_the_user_asked_in(client, referen
     )
     notifications_drain()
     assert "パスワード" in mail.outbox[0].subject
+
+
+def test_a_root_user_made_without_a_password_sets_one_by_email(client, reference_data) -> None:
+    # The README's create_api_user makes an account whose root user has no password yet.
+    call_command(
+        "create_api_user",
+        "--account-id",
+        "111122223333",
+        "--plan",
+        "business",
+        "--email",
+        "owner@example.com",
+        stdout=io.StringIO(),
+    )
+    root = User.objects.get(kind="root", account__account_id="111122223333")
+    assert not root.has_usable_password()
+    client.post(reverse("accounts:password-reset"), {"email": "Owner@Example.com"})
+    notifications_drain()
+    assert [message.to for message in mail.outbox] == [["owner@example.com"]]
+    link = re.search(r"https?://[^/]+(/signin/reset/\S+)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "First-pass-8812", "new_password2": "First-pass-8812"},
+    )
+    signed_in = client.post(
+        reverse("accounts:sign-in"), {"email": "owner@example.com", "password": "First-pass-8812"}
+    )
+    assert signed_in.status_code == 302 and signed_in["Location"] == reverse("cases:list")
