@@ -203,9 +203,41 @@ class UserForm(forms.ModelForm):
         return cleaned
 
 
+class EngineerCreateForm(forms.ModelForm):
+    """A new support engineer: the users an operator adds here are engineers (customers come
+    with their accounts, IAM users from their root user). The password is checked by Django's
+    validators beside its field; the engineer changes it after signing in."""
+
+    email = forms.EmailField(
+        label=_("Email address (the engineer signs in with it)"), max_length=254
+    )
+    password = forms.CharField(
+        label=_("Password"),
+        strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )
+
+    class Meta:
+        model = User
+        fields = ("display_name", "is_superuser", "services")
+
+    def clean_email(self) -> str:
+        email = _checked(clean_email, self.cleaned_data["email"])
+        if selectors.user_by_login(email.lower()) is not None:
+            raise forms.ValidationError(gettext(services.MSG_EMAIL_TAKEN))
+        return email
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        validate_password(password)
+        return password
+
+
 @admin.register(User)
 class UserAdmin(ServiceBackedAdmin):
     form = UserForm
+    add_form = EngineerCreateForm
+    add_fields = ("email", "display_name", "password", "is_superuser", "services")
     list_display = ("login", "kind", "account", "email", "is_active", "is_staff")
     list_filter = ("kind", "is_active", "is_staff")
     search_fields = ("login", "email", "user_name", "account__account_id")
@@ -227,6 +259,8 @@ class UserAdmin(ServiceBackedAdmin):
     filter_horizontal = ("services", "policies")
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple[str, ...]:
+        if obj is None:  # the add form: a new engineer
+            return ()
         readonly: tuple[str, ...] = USER_READONLY
         if obj is None or not obj.is_engineer:
             readonly += ENGINEER_ONLY
@@ -235,14 +269,32 @@ class UserAdmin(ServiceBackedAdmin):
             readonly += ("policies",)
         return readonly
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.add_fields if obj is None else super().get_fields(request, obj)
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # Only IAM users are deleted (with their keys); a root user goes with its account.
         return obj is None or obj.is_iam
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: Any) -> None:
+        if not change:
+            data = form.cleaned_data
+            created = services.engineer_create(
+                email=data["email"],
+                password=data["password"],
+                display_name=data["display_name"],
+                is_superuser=data["is_superuser"],
+                actor=_actor(request),
+            )
+            adopt(obj, created)
+            return
         user = fresh(obj)
         flags = ("display_name", "is_active", "is_staff", "is_superuser")
         services.user_update(

@@ -276,7 +276,13 @@ def test_read_only_admins_refuse_changes_and_deletes(admin_client_, history, nam
     assert EventRule.objects.count() == 1
 
 
-ADDABLE = {"accounts.Account", "accounts.Policy", "accounts.IamGroup", "macros.Macro"} | {
+ADDABLE = {
+    "accounts.Account",
+    "accounts.User",
+    "accounts.Policy",
+    "accounts.IamGroup",
+    "macros.Macro",
+} | {
     f"catalog.{name}" for name in ("Service", "Category", "SupportPlan", "Severity", "PlanSeverity")
 }
 

@@ -260,3 +260,40 @@ def test_an_operator_creates_an_account_with_its_root_user(
     )
     assert signed_in.status_code == 302
     assert client.get(reverse("cases:list")).status_code == 200
+
+
+def test_an_operator_adds_an_engineer_who_then_works_the_queue(
+    admin_client_, client, business_account
+) -> None:
+    """Engineers came only from `createsuperuser`: the user add page was refused. Users added
+    here are engineers, through the service (audited), with the services they cover."""
+    add = reverse("admin:accounts_user_add")
+    assert admin_client_.get(add).status_code == 200
+    ec2 = Service.objects.get(code="amazon-elastic-compute-cloud-linux")
+    form = {
+        "email": "Ana@Example.com",
+        "display_name": "Ana",
+        "password": "a-long-and-unusual-passphrase",
+        "services": [ec2.pk],
+    }
+    taken = factories.root_of(business_account).email
+    for changes, field in (
+        ({"email": taken.upper()}, "email"),
+        ({"email": "not an address"}, "email"),
+        ({"password": "password"}, "password"),
+    ):
+        refused = admin_client_.post(add, {**form, **changes})
+        assert refused.status_code == 200, changes
+        assert field in refused.context["adminform"].form.errors, changes
+        assert 'value="Ana"' in refused.content.decode()
+    assert admin_client_.post(add, form).status_code == 302
+    engineer = User.objects.get(login="ana@example.com")
+    assert engineer.is_engineer and engineer.is_staff and not engineer.is_superuser
+    assert list(engineer.services.all()) == [ec2]
+    assert AuditEvent.objects.filter(event_name="CreateUser").exists()
+    client.logout()
+    signed_in = client.post(
+        reverse("accounts:sign-in"),
+        {"email": "ana@example.com", "password": "a-long-and-unusual-passphrase"},
+    )
+    assert signed_in["Location"] == reverse("console:queue")
