@@ -196,8 +196,8 @@ class AlternateContactForm(forms.Form):
 
 
 class RootPasswordResetForm(PasswordResetForm):
-    """Django's reset form, for root users only: IAM users' passwords are the root user's to
-    set, and engineers' the operators'. Throttled per address and per client (accounts.views).
+    """Django's reset form, for root users and support engineers: IAM users' passwords are
+    their root user's to set. Throttled per address and per client (accounts.views).
 
     Unlike Django's, it also answers a root user who has no password yet (an account made by
     `create_api_user` or the API): the link is how they set their first one, as the owner of an
@@ -206,7 +206,9 @@ class RootPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email: str) -> Iterator[User]:
         wanted = unicodedata.normalize("NFKC", email).casefold()
-        users = User.objects.filter(email__iexact=email, kind=UserKind.ROOT, is_active=True)
+        users = User.objects.filter(
+            email__iexact=email, kind__in=(UserKind.ROOT, UserKind.ENGINEER), is_active=True
+        )
         return (
             user for user in users if unicodedata.normalize("NFKC", user.email).casefold() == wanted
         )

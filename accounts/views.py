@@ -317,7 +317,7 @@ def my_account(request: SupportRequest) -> HttpResponse:
     )
 
 
-# --- Passwords: change (every signed-in user) and reset by email (root users) --------------
+# --- Passwords: change (every signed-in user) and reset by email (root users, engineers) -----
 
 RESET_LIMIT = 5  # requests an hour, per client address and per email address
 

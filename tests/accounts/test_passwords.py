@@ -149,3 +149,20 @@ def test_a_root_user_made_without_a_password_sets_one_by_email(client, reference
         reverse("accounts:sign-in"), {"email": "owner@example.com", "password": "First-pass-8812"}
     )
     assert signed_in.status_code == 302 and signed_in["Location"] == reverse("cases:list")
+
+
+def test_a_support_engineer_resets_a_forgotten_password_by_email(client, reference_data) -> None:
+    engineer = factories.make_engineer()
+    client.post(reverse("accounts:password-reset"), {"email": engineer.email.upper()})
+    notifications_drain()
+    assert [message.to for message in mail.outbox] == [[engineer.email]]
+    link = re.search(r"https?://[^/]+(/signin/reset/\S+)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "Engineer-pass-4471", "new_password2": "Engineer-pass-4471"},
+    )
+    engineer.refresh_from_db()
+    assert engineer.check_password("Engineer-pass-4471")
+    names = set(AuditEvent.objects.values_list("event_name", flat=True))
+    assert {"PasswordRecoveryRequested", "PasswordRecoveryCompleted"} <= names
