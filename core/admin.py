@@ -18,10 +18,13 @@ from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
 from core.errors import SupportApiError
+from core.forms import add_service_error
 
 M = TypeVar("M", bound=Model)
 
 MSG_NO_SERVICE = "{admin} writes through services; override {method}."
+# The request attribute that carries a service's refusal into the form shown again.
+REFUSAL = "_service_refusal"
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -38,7 +41,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 class ServiceBackedAdmin(admin.ModelAdmin):
     """An admin whose writes go through services. The views run in one transaction (Django's);
     a refusal that the forms could not foresee (a rule only the service knows, a concurrent
-    change) rolls it all back and comes back as an error message on the page it came from."""
+    change) rolls it all back. On an add or change form it comes back as the form again, the
+    operator's input kept and the refusal beside its field; elsewhere as an error message on
+    the page it came from."""
 
     def changeform_view(
         self,
@@ -50,7 +55,29 @@ class ServiceBackedAdmin(admin.ModelAdmin):
         try:
             return super().changeform_view(request, object_id, form_url, extra_context)
         except SupportApiError as error:
-            return self._refused(request, error)
+            if request.method != "POST" or hasattr(request, REFUSAL):
+                return self._refused(request, error)
+            # The same post again, with the refusal as its form's error (`get_form`): the form
+            # is invalid this time, so nothing is saved and Django shows it bound.
+            setattr(request, REFUSAL, error)
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        error: SupportApiError | None = getattr(request, REFUSAL, None)
+        if error is None:
+            return form
+        refusal = error
+
+        class Refused(form):  # type: ignore[misc, valid-type]
+            def clean(self) -> Any:
+                cleaned = super().clean()
+                add_service_error(self, refusal)
+                return cleaned
+
+        return Refused
 
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
