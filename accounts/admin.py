@@ -5,29 +5,31 @@ checks first, so a refusal shows next to its field before anything is written.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any, cast
 
-from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.password_validation import validate_password
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
-from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
+from django.http import HttpRequest, HttpResponse
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import policy as policy_eval
-from accounts import selectors, services
+from accounts import services
+from accounts.admin_forms import (
+    AccountCreateForm,
+    AccountForm,
+    EngineerCreateForm,
+    IamGroupForm,
+    PolicyForm,
+    UserForm,
+)
 from accounts.models import AccessKey, AccessKeyStatus, Account, IamGroup, Policy, User
 from accounts.principals import Principal
-from accounts.services.validation import clean_country, clean_email, clean_time_zone
-from core import safejson
 from core.admin import ReadOnlyAdmin, ServiceBackedAdmin, adopt, fresh
-from core.errors import SupportApiError
-from core.forms import add_service_error
 
 # Who an operator is and what they see of any user; what they may change depends on the kind.
 USER_READONLY = ("login", "kind", "account", "user_name", "email", "principal_id", "last_login")
@@ -39,11 +41,18 @@ def _actor(request: HttpRequest) -> Principal:
     return getattr(request, "principal", None) or Principal(user=cast(User, request.user))
 
 
-def _checked(check: Callable[[str], str], value: str) -> str:
-    try:
-        return check(value)
-    except SupportApiError as error:
-        raise forms.ValidationError(error.display_message) from None
+def _operator_adds(request: HttpRequest) -> bool:
+    """Accounts and engineers are added by operators (superusers) only, whatever model
+    permissions say, and on their own add page: not from another form's "+" (a user made beside
+    a group's members would be an engineer, who cannot be one)."""
+    return bool(getattr(request.user, "is_superuser", False)) and IS_POPUP_VAR not in request.GET
+
+
+def _no_add_beside(field: Any) -> Any:
+    # The "+" beside a field would open an add page that refuses popups (`_operator_adds`).
+    if hasattr(field, "widget") and hasattr(field.widget, "can_add_related"):
+        field.widget.can_add_related = False
+    return field
 
 
 def _by_pk(items: Iterable[Any]) -> list[Any]:
@@ -62,46 +71,6 @@ class UserInline(admin.TabularInline):
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-class AccountForm(forms.ModelForm):
-    class Meta:
-        model = Account
-        fields = ("name", "plan", "country", "time_zone", "contact_email", "is_active")
-
-    def clean_country(self) -> str:
-        return _checked(clean_country, self.cleaned_data["country"])
-
-    def clean_time_zone(self) -> str:
-        return _checked(clean_time_zone, self.cleaned_data["time_zone"])
-
-
-class AccountCreateForm(AccountForm):
-    """A new account and its root user, who signs in with this password (and may reset it by
-    email: an account without one could never sign in). The service's refusals are asked
-    first, so they show beside their fields."""
-
-    root_email = forms.EmailField(label=_("Root user's email address"), max_length=254)
-    root_password = forms.CharField(
-        label=_("Root user's password"),
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-        help_text=_("Give it to the account's owner; they can change it after signing in."),
-    )
-
-    class Meta(AccountForm.Meta):
-        fields = ("account_id", "name", "plan", "country", "time_zone", "contact_email")
-
-    def clean_root_email(self) -> str:
-        email = _checked(clean_email, self.cleaned_data["root_email"])
-        if selectors.user_by_login(email.lower()) is not None:
-            raise forms.ValidationError(gettext(services.MSG_EMAIL_TAKEN))
-        return email
-
-    def clean_root_password(self) -> str:
-        password: str = self.cleaned_data["root_password"]
-        validate_password(password)
-        return password
 
 
 @admin.register(Account)
@@ -123,6 +92,13 @@ class AccountAdmin(ServiceBackedAdmin):
     search_fields = ("account_id", "name", "contact_email")
     readonly_fields = ("account_id", "created_at", "updated_at")
     inlines = [UserInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _operator_adds(request)
+
+    @method_decorator(sensitive_post_parameters("root_password"))
+    def changeform_view(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        return super().changeform_view(*args, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Deleting an account would take its cases and history with it; deactivate it instead.
@@ -188,51 +164,6 @@ class AccountAdmin(ServiceBackedAdmin):
                 adopt(user_form.instance, user)
 
 
-class UserForm(forms.ModelForm):
-    class Meta:
-        model = User
-        fields = ("display_name", "is_active", "is_staff", "is_superuser", "services", "policies")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        try:
-            for policy in cleaned.get("policies", ()):
-                services.check_policy_account(account=self.instance.account, policy=policy)
-        except SupportApiError as error:
-            add_service_error(self, error)
-        return cleaned
-
-
-class EngineerCreateForm(forms.ModelForm):
-    """A new support engineer: the users an operator adds here are engineers (customers come
-    with their accounts, IAM users from their root user). The password is checked by Django's
-    validators beside its field; the engineer changes it after signing in."""
-
-    email = forms.EmailField(
-        label=_("Email address (the engineer signs in with it)"), max_length=254
-    )
-    password = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
-    )
-
-    class Meta:
-        model = User
-        fields = ("display_name", "is_superuser", "services")
-
-    def clean_email(self) -> str:
-        email = _checked(clean_email, self.cleaned_data["email"])
-        if selectors.user_by_login(email.lower()) is not None:
-            raise forms.ValidationError(gettext(services.MSG_EMAIL_TAKEN))
-        return email
-
-    def clean_password(self) -> str:
-        password: str = self.cleaned_data["password"]
-        validate_password(password)
-        return password
-
-
 @admin.register(User)
 class UserAdmin(ServiceBackedAdmin):
     form = UserForm
@@ -278,6 +209,13 @@ class UserAdmin(ServiceBackedAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.add_fields if obj is None else super().get_fields(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _operator_adds(request)
+
+    @method_decorator(sensitive_post_parameters("password"))
+    def changeform_view(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        return super().changeform_view(*args, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # Only IAM users are deleted (with their keys); a root user goes with its account.
@@ -325,31 +263,15 @@ class UserAdmin(ServiceBackedAdmin):
             services.iam_user_delete(user=user, actor=_actor(request))
 
 
-class PolicyForm(forms.ModelForm):
-    # Parsed strictly (no NaN, lone surrogates or unbounded nesting), so bad text is a form
-    # error rather than a crash or a row the database refuses.
-    document = forms.JSONField(
-        widget=forms.Textarea(attrs={"rows": 14, "cols": 80}), decoder=safejson.StrictDecoder
-    )
-
-    class Meta:
-        model = Policy
-        fields = ("account", "name", "description", "document")
-
-    def clean_document(self) -> Any:
-        document = self.cleaned_data["document"]
-        errors = policy_eval.validate_document(document)
-        if errors:
-            raise forms.ValidationError([error.translated() for error in errors])
-        return document
-
-
 @admin.register(Policy)
 class PolicyAdmin(ServiceBackedAdmin):
     form = PolicyForm
     list_display = ("name", "account", "description")
     list_filter = (("account", admin.EmptyFieldListFilter),)
     search_fields = ("name", "account__account_id")
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return _no_add_beside(super().formfield_for_dbfield(db_field, request, **kwargs))
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: Policy | None = None
@@ -385,36 +307,15 @@ class PolicyAdmin(ServiceBackedAdmin):
             services.policy_delete(policy=policy, actor=_actor(request))
 
 
-class IamGroupForm(forms.ModelForm):
-    class Meta:
-        model = IamGroup
-        fields = ("account", "name", "members", "policies")
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        # On a new group the account comes from the form; an existing group keeps its own.
-        account = cleaned.get("account") if self.instance.pk is None else self.instance.account
-        if account is None:
-            return cleaned
-        checks: list[tuple[Callable[..., None], str, str]] = [
-            (services.check_member_account, "members", "user"),
-            (services.check_policy_account, "policies", "policy"),
-        ]
-        for check, field, argument in checks:
-            try:
-                for item in cleaned.get(field, ()):
-                    check(account=account, **{argument: item})
-            except SupportApiError as error:
-                add_service_error(self, error)
-        return cleaned
-
-
 @admin.register(IamGroup)
 class IamGroupAdmin(ServiceBackedAdmin):
     form = IamGroupForm
     list_display = ("name", "account")
     search_fields = ("name", "account__account_id")
     filter_horizontal = ("members", "policies")
+
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        return _no_add_beside(super().formfield_for_dbfield(db_field, request, **kwargs))
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: IamGroup | None = None

@@ -15,7 +15,6 @@ from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from holidays.registry import COUNTRIES
 
 from accounts.models import User, UserKind
 
@@ -111,24 +110,23 @@ class GroupCreateForm(forms.Form):
     name = forms.CharField(label=_("Group name"), max_length=128)
 
 
+# Codes `holidays` knows that ISO 3166 does not assign (so pycountry has no name for them).
+_OUTSIDE_ISO = {"XK": "Kosovo"}
+
+
 @functools.cache
 def _country_names() -> dict[str, str]:
-    """Each ISO 3166 alpha-2 code whose holidays are known, with the country's English name
-    from ISO 3166 (pycountry: the common name where there is one, "Taiwan" rather than "Taiwan,
-    Province of China"). The holidays library also answers to alpha-3 codes and aliases ("UK"):
-    listing those too showed most countries twice, as bare codes. A code outside ISO 3166
-    (Kosovo's XK) is named after its holidays module."""
-    supported = holidays.list_supported_countries()
-    modules = {entry[1]: module for module, entry in COUNTRIES.items()}
+    """Each country whose holidays are known (alpha-2 codes: the library also answers to
+    alpha-3 codes and aliases such as "UK", and listing those too showed most countries twice),
+    with its English name from ISO 3166 (pycountry: the common name where there is one,
+    "Taiwan" rather than "Taiwan, Province of China")."""
     names = {}
-    for code in supported:
-        if len(code) != 2 or code not in modules:
-            continue
+    for code in holidays.list_supported_countries(include_aliases=False):
         country = pycountry.countries.get(alpha_2=code)
         if country is not None:
             names[code] = getattr(country, "common_name", None) or country.name
-        else:
-            names[code] = modules[code].replace("_", " ").title()
+        elif code in _OUTSIDE_ISO:
+            names[code] = _OUTSIDE_ISO[code]
     return names
 
 
@@ -202,12 +200,16 @@ class RootPasswordResetForm(PasswordResetForm):
     Unlike Django's, it also answers a root user who has no password yet (an account made by
     `create_api_user` or the API): the link is how they set their first one, as the owner of an
     AWS account's root email can. An IAM user without one is API-only on purpose and is never
-    sent a link."""
+    sent a link, and operators (superusers) recover theirs on the server (`manage.py
+    changepassword`): a mailbox alone never opens the admin."""
 
     def get_users(self, email: str) -> Iterator[User]:
         wanted = unicodedata.normalize("NFKC", email).casefold()
         users = User.objects.filter(
-            email__iexact=email, kind__in=(UserKind.ROOT, UserKind.ENGINEER), is_active=True
+            email__iexact=email,
+            kind__in=(UserKind.ROOT, UserKind.ENGINEER),
+            is_active=True,
+            is_superuser=False,
         )
         return (
             user for user in users if unicodedata.normalize("NFKC", user.email).casefold() == wanted

@@ -18,7 +18,6 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.utils.translation import gettext_lazy
 
 from accounts.access import is_allowed
 from accounts.models import User
@@ -36,7 +35,7 @@ from cases.models import (
     CommunicationOrigin,
     InternalNote,
 )
-from catalog.models import Category, Service, Severity
+from catalog.models import Severity
 from core import rawload
 from core.paging import Cursor, KeysetPage, SortKey, cursor_after, keyset_page
 
@@ -337,89 +336,6 @@ def latest_communication_pk(case: Case) -> int:
         Communication.objects.filter(case=case).order_by("-pk").values_list("pk", flat=True).first()
         or 0
     )
-
-
-def case_timeline(case: Case) -> list[CaseEvent]:
-    """A case's history, oldest first, with who did what (one query): creation, status changes,
-    assignments, correspondence, CC additions, first response, reclassifications, callbacks.
-    Reclassifications get `changes` (`_name_reclassifications`)."""
-    events = list(CaseEvent.objects.filter(case=case).select_related("actor").order_by("id"))
-    _name_reclassifications(case, events)
-    return events
-
-
-_RECLASSIFIED_FIELDS = {
-    "severity": gettext_lazy("Severity"),
-    "service": gettext_lazy("Service"),
-    "category": gettext_lazy("Category"),
-}
-
-
-def _name_reclassifications(case: Case, events: Sequence[CaseEvent]) -> None:
-    """Sets `changes` on each reclassification: (field, old name, new name) in the reader's
-    language, from the codes the event keeps (inactive entries included; a code no longer in the
-    catalog is shown as it is). At most three queries, only when the case was reclassified."""
-    reclassified = [e for e in events if e.kind == CaseEventKind.RECLASSIFIED]
-    if not reclassified:
-        return
-    # A category code belongs to a service: the one the case had at the time, found by walking
-    # back from the case's service through the service changes.
-    service_code = case.service.code
-    services_at: dict[int, tuple[str, str]] = {}
-    for event in reversed(reclassified):
-        after = service_code
-        change = event.data.get("service") if isinstance(event.data, dict) else None
-        if isinstance(change, dict) and isinstance(change.get("from"), str):
-            service_code = change["from"]
-        services_at[event.pk] = (service_code, after)
-    codes: dict[str, set[str]] = {name: set() for name in _RECLASSIFIED_FIELDS}
-    for event in reclassified:
-        for name, change in _changes_of(event):
-            codes[name].update(change)
-    severities = (
-        {s.code: s.local_name for s in Severity.objects.filter(code__in=codes["severity"])}
-        if codes["severity"]
-        else {}
-    )
-    services = (
-        {s.code: s.local_name for s in Service.objects.filter(code__in=codes["service"])}
-        if codes["service"]
-        else {}
-    )
-    categories = (
-        {
-            (c.service.code, c.code): c.local_name
-            for c in Category.objects.filter(code__in=codes["category"]).select_related("service")
-        }
-        if codes["category"]
-        else {}
-    )
-    for event in reclassified:
-        before_service, after_service = services_at[event.pk]
-        changes = []
-        for name, (old, new) in _changes_of(event):
-            if name == "severity":
-                names = severities.get(old, old), severities.get(new, new)
-            elif name == "service":
-                names = services.get(old, old), services.get(new, new)
-            else:
-                names = (
-                    categories.get((before_service, old), old),
-                    categories.get((after_service, new), new),
-                )
-            changes.append((_RECLASSIFIED_FIELDS[name], *names))
-        event.changes = changes  # type: ignore[attr-defined]
-
-
-def _changes_of(event: CaseEvent) -> list[tuple[str, tuple[str, str]]]:
-    """The (field, (old code, new code)) pairs a reclassification keeps, in the fields' order."""
-    data = event.data if isinstance(event.data, dict) else {}
-    pairs = []
-    for name in _RECLASSIFIED_FIELDS:
-        change = data.get(name)
-        if isinstance(change, dict):
-            pairs.append((name, (str(change.get("from", "")), str(change.get("to", "")))))
-    return pairs
 
 
 def open_cases_of_account(case: Case, *, limit: int = 5) -> tuple[list[Case], int]:

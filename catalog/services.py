@@ -12,6 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import Model
+from django.utils.translation import gettext_noop
 
 from audit import services as audit
 from audit.actors import Actor
@@ -97,10 +98,11 @@ def reference_data_load() -> LoadResult:
 # --- Operators' edits (the admin) ----------------------------------------------------------------
 
 MSG_UNKNOWN_FIELDS = "{model} has no editable field(s) {fields}."
-MSG_TARGET_MINUTES = (
-    f"A response-time target is a whole number of minutes from 1 to {MAX_TARGET_MINUTES} (a year)."
+# Marked for translation: operators may read the admin in Japanese (display_message).
+MSG_TARGET_MINUTES = gettext_noop(
+    "A response-time target is a whole number of minutes from 1 to {limit} (a year)."
 )
-MSG_HELP_LINKS = (
+MSG_HELP_LINKS = gettext_noop(
     'Help links are a list of {"title": ..., "url": ...} with an http or https URL each.'
 )
 
@@ -217,9 +219,13 @@ def support_plan_save(
 
 def _minutes(value: object, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidParameterValueException(MSG_TARGET_MINUTES, field=field)
+        raise InvalidParameterValueException(
+            MSG_TARGET_MINUTES, params={"limit": MAX_TARGET_MINUTES}, field=field
+        )
     if not 1 <= value <= MAX_TARGET_MINUTES:
-        raise InvalidParameterValueException(MSG_TARGET_MINUTES, field=field)
+        raise InvalidParameterValueException(
+            MSG_TARGET_MINUTES, params={"limit": MAX_TARGET_MINUTES}, field=field
+        )
     return value
 
 

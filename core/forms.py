@@ -22,7 +22,9 @@ FIELD_ALIASES = {
 
 def add_service_error(form: forms.BaseForm, error: SupportApiError) -> None:
     """Show a service's error next to its field (or at the top of the form)."""
-    field = FIELD_ALIASES.get(error.field or "", error.field)
+    field = error.field
+    if field not in form.fields:
+        field = FIELD_ALIASES.get(field or "", field)
     if field and field in form.fields:
         form.add_error(field, error.display_message)
     else:

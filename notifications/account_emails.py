@@ -40,7 +40,9 @@ def password_reset_render(context: dict[str, Any]) -> Email | None:
     """The message with a link made now; None when the user is gone, disabled or no longer a
     root user or engineer with an email address (the reset form's users)."""
     kinds = (UserKind.ROOT, UserKind.ENGINEER)
-    user = User.objects.filter(pk=context["user"], kind__in=kinds, is_active=True).first()
+    user = User.objects.filter(
+        pk=context["user"], kind__in=kinds, is_active=True, is_superuser=False
+    ).first()
     if user is None or not user.email:
         return None
     site = settings.SITE_URL.rstrip("/")

@@ -58,6 +58,7 @@ def make_engineer(**kwargs: object) -> User:
     return engineer_create(
         email=str(kwargs.pop("email", f"engineer{next(_counter)}@example.com")),
         password=PASSWORD,
+        is_superuser=bool(kwargs.pop("is_superuser", False)),
         actor=SYSTEM,
     )
 

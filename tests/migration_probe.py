@@ -57,6 +57,13 @@ def fill(apps) -> None:  # type: ignore[no-untyped-def]
     model("accounts", "PlanSeverity").objects.create(
         plan=plan, severity=urgent, response_minutes=60
     )
+    # A target no deadline can reach (saved before targets were bounded, catalog 0008).
+    high = model("accounts", "Severity").objects.create(
+        code="high", name="Production system impaired", level=3
+    )
+    model("accounts", "PlanSeverity").objects.create(
+        plan=plan, severity=high, response_minutes=10**9
+    )
     account = model("accounts", "Account").objects.create(
         account_id="111122223333", name="Example", plan=plan
     )

@@ -66,7 +66,11 @@ def test_a_database_of_the_earlier_schema_migrates_without_losing_rows(
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found == {
         "plans": ["business"],
-        "matrix": [["business", "low", 1440], ["business", "urgent", 60]],
+        "matrix": [
+            ["business", "high", 525600],
+            ["business", "low", 1440],
+            ["business", "urgent", 60],
+        ],
         "account_plan": "business",
         "case_severity": "urgent",
         "category_label_ja": "インスタンス ID",

@@ -39,6 +39,8 @@ from core.errors import (
 
 # Marked for translation: pages show them in the reader's language (display_message).
 MSG_POLICY_NAME_EMPTY = gettext_noop("A policy needs a name.")
+# The rule of `accounts.models.policy_name_validator` (whose message this is).
+MSG_POLICY_NAME = gettext_noop("Use 1-128 letters, digits and + = , . @ _ - (as IAM does).")
 MSG_POLICY_NAME_MANAGED = gettext_noop(
     "{name} is the name of a managed policy; choose another name."
 )
@@ -119,8 +121,8 @@ def policy_create(
         raise InvalidParameterValueException(MSG_POLICY_NAME_EMPTY, field="name")
     try:
         policy_name_validator(name)
-    except ValidationError as exc:
-        raise InvalidParameterValueException(str(exc.messages[0]), field="name") from None
+    except ValidationError:
+        raise InvalidParameterValueException(MSG_POLICY_NAME, field="name") from None
     if account is not None and Policy.objects.filter(account__isnull=True, name=name).exists():
         raise EntityAlreadyExists(MSG_POLICY_NAME_MANAGED, params={"name": name}, field="name")
     if Policy.objects.filter(account=account, name=name).exists():

@@ -2,6 +2,20 @@
 
 import django.core.validators
 from django.db import migrations, models
+from django.utils import timezone
+
+# A target above a year made every new case of its severity fail (its deadline out of range);
+# such rows, saved before the bound, are brought down to it.
+MAX_TARGET_MINUTES = 365 * 24 * 60
+
+
+def clamp_targets(apps, schema_editor):
+    PlanSeverity = apps.get_model("catalog", "PlanSeverity")
+    now = timezone.now()
+    for field in ("response_minutes", "next_reply_minutes"):
+        PlanSeverity.objects.filter(**{f"{field}__gt": MAX_TARGET_MINUTES}).update(
+            **{field: MAX_TARGET_MINUTES}, updated_at=now
+        )
 
 
 class Migration(migrations.Migration):
@@ -21,4 +35,5 @@ class Migration(migrations.Migration):
             name='response_minutes',
             field=models.PositiveIntegerField(help_text='First-response target in minutes (business minutes on business-hours plans).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(525600)]),
         ),
+        migrations.RunPython(clamp_targets, migrations.RunPython.noop),
     ]

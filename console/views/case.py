@@ -27,6 +27,7 @@ from cases.forms import CcForm, split_addresses
 from cases.http import attachment_response, chat_poll_response, new_attachments
 from cases.models import Case, CaseStatus
 from cases.services import holds
+from cases.timeline import case_timeline
 from catalog.models import ContactMethod
 from console import selectors
 from console import services as console_services
@@ -67,7 +68,7 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
         "is_open": lifecycle.is_open(case.status),
         "communications": communications,
         "notes": case_selectors.case_internal_notes(case),
-        "timeline": case_selectors.case_timeline(case),
+        "timeline": case_timeline(case),
         "account_panel": selectors.account_panel(case),
         "reply_form": forms.get("reply") or EngineerReplyForm(initial={"seen": seen}),
         "macro_form": forms.get("macro")

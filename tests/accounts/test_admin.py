@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.contrib.auth.models import Permission
+from django.test import Client
 from django.urls import reverse
 
 from accounts import services as account_services
@@ -300,3 +302,22 @@ def test_an_operator_adds_an_engineer_who_then_works_the_queue(
         {"email": "ana@example.com", "password": "a-long-and-unusual-passphrase"},
     )
     assert signed_in["Location"] == reverse("console:queue")
+
+
+def test_only_operators_add_accounts_and_engineers_and_not_from_a_popup(
+    admin_client_, business_account
+) -> None:
+    """Every engineer is staff: the add pages (which can make a superuser) are for operators,
+    whatever model permissions an installation grants, and not from another form's "+"."""
+    engineer = factories.make_engineer()
+    engineer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["add_user", "add_account", "view_user"])
+    )
+    staff = Client()
+    staff.force_login(engineer)
+    for name in ("admin:accounts_user_add", "admin:accounts_account_add"):
+        assert staff.get(reverse(name)).status_code == 403
+        assert admin_client_.get(reverse(name)).status_code == 200
+        assert admin_client_.get(reverse(name) + "?_popup=1").status_code == 403
+    group_page = admin_client_.get(reverse("admin:accounts_iamgroup_add")).content.decode()
+    assert "add_id_members" not in group_page

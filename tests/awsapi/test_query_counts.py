@@ -174,7 +174,6 @@ def test_create_case_reads_before_its_transaction_and_writes_once_per_table(
 
 
 EC2 = {
-    "issueType": "technical",
     "serviceCode": "amazon-elastic-compute-cloud-linux",
     "categoryCode": "instance-issue",
 }
@@ -206,8 +205,8 @@ def test_attachment_operations_cost_a_fixed_number_of_queries(
         fileName="dump.bin", fileSizeBytes=12 * 1024 * 1024
     )["uploadId"]
     support.describe_attachment_upload_status(uploadId=upload_id)
-    # 1-2 key and policies; 3 the upload; 4 how many of its parts are complete (a count,
-    # whatever the parts); 5 the audit record.
+    # 1-2 key and policies; 3 the upload; 4 how many of its parts are complete (one COUNT,
+    # not the parts themselves); 5 the audit record.
     with django_assert_num_queries(5):
         status = support.describe_attachment_upload_status(uploadId=upload_id)
     assert status["uploadProgress"]["totalParts"] == 12
