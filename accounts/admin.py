@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.options import IS_POPUP_VAR
 from django.db import transaction
@@ -73,8 +74,35 @@ class UserInline(admin.TabularInline):
         return False
 
 
+class AddedByOperators(ServiceBackedAdmin):
+    """An admin whose add page has a form of its own (`add_form`, `add_fields`) for a service
+    that makes the row with more than the model holds (a root user with its account, an
+    engineer's password), open to operators only (`_operator_adds`)."""
+
+    add_form: type[forms.ModelForm[Any]]
+    add_fields: tuple[str, ...]
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None:
+            kwargs["form"] = self.add_form
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.add_fields if obj is None else super().get_fields(request, obj)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return _operator_adds(request)
+
+    # The add forms take passwords: never in an error report.
+    @method_decorator(sensitive_post_parameters("password", "root_password"))
+    def changeform_view(self, *args: Any, **kwargs: Any) -> HttpResponse:
+        return super().changeform_view(*args, **kwargs)
+
+
 @admin.register(Account)
-class AccountAdmin(ServiceBackedAdmin):
+class AccountAdmin(AddedByOperators):
     form = AccountForm
     add_form = AccountCreateForm
     add_fields = (
@@ -93,29 +121,12 @@ class AccountAdmin(ServiceBackedAdmin):
     readonly_fields = ("account_id", "created_at", "updated_at")
     inlines = [UserInline]
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _operator_adds(request)
-
-    @method_decorator(sensitive_post_parameters("root_password"))
-    def changeform_view(self, *args: Any, **kwargs: Any) -> HttpResponse:
-        return super().changeform_view(*args, **kwargs)
-
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Deleting an account would take its cases and history with it; deactivate it instead.
         return False
 
     # A new account is created with its root user by the service (the add form), never as a
     # bare row; its users are listed once it exists.
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        if obj is None:
-            kwargs["form"] = self.add_form
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.add_fields if obj is None else super().get_fields(request, obj)
-
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
         return () if obj is None else tuple(self.readonly_fields)
 
@@ -165,7 +176,7 @@ class AccountAdmin(ServiceBackedAdmin):
 
 
 @admin.register(User)
-class UserAdmin(ServiceBackedAdmin):
+class UserAdmin(AddedByOperators):
     form = UserForm
     add_form = EngineerCreateForm
     add_fields = ("email", "display_name", "password", "is_superuser", "services")
@@ -199,23 +210,6 @@ class UserAdmin(ServiceBackedAdmin):
             # Root users may do everything and engineers act as staff: policies are IAM users'.
             readonly += ("policies",)
         return readonly
-
-    def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
-    ) -> Any:
-        if obj is None:
-            kwargs["form"] = self.add_form
-        return super().get_form(request, obj, change=change, **kwargs)
-
-    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return self.add_fields if obj is None else super().get_fields(request, obj)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return _operator_adds(request)
-
-    @method_decorator(sensitive_post_parameters("password"))
-    def changeform_view(self, *args: Any, **kwargs: Any) -> HttpResponse:
-        return super().changeform_view(*args, **kwargs)
 
     def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         # Only IAM users are deleted (with their keys); a root user goes with its account.

@@ -97,16 +97,7 @@ class CategoryForm(forms.ModelForm):
 
     class Meta:
         model = Category
-        fields = (
-            "service",
-            "code",
-            "name",
-            "name_ja",
-            "help_links",
-            "extra_field_label",
-            "extra_field_label_ja",
-            "is_active",
-        )
+        fields = services.CATEGORY_FIELD_ORDER
 
     def clean_help_links(self) -> Any:
         links = self.cleaned_data["help_links"]

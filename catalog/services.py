@@ -127,18 +127,18 @@ SEVERITY_FIELDS = frozenset(
     {"code", "name", "name_ja", "level", "description", "sla_warning_percent"}
 )
 SERVICE_FIELDS = frozenset({"code", "name", "name_ja", "case_type", "is_security", "is_active"})
-CATEGORY_FIELDS = frozenset(
-    {
-        "service",
-        "code",
-        "name",
-        "name_ja",
-        "help_links",
-        "extra_field_label",
-        "extra_field_label_ja",
-        "is_active",
-    }
+# In the order the admin's category form shows them.
+CATEGORY_FIELD_ORDER = (
+    "service",
+    "code",
+    "name",
+    "name_ja",
+    "help_links",
+    "extra_field_label",
+    "extra_field_label_ja",
+    "is_active",
 )
+CATEGORY_FIELDS = frozenset(CATEGORY_FIELD_ORDER)
 
 _http_url = URLValidator(schemes=["http", "https"])
 
