@@ -28,12 +28,6 @@ user_name_validator = RegexValidator(
     r"^[A-Za-z0-9+=,.@_-]{1,64}$",
     _("Use 1-64 letters, digits and + = , . @ _ - (as IAM does)."),
 )
-# IAM's rule for policy names. A name is also a path segment of the policy's page, so one made
-# of dots only ("..", which browsers resolve away) is refused too.
-policy_name_validator = RegexValidator(
-    r"^(?!\.+$)[A-Za-z0-9+=,.@_-]{1,128}$",
-    _("Use 1-128 letters, digits and + = , . @ _ - (as IAM does)."),
-)
 
 
 class Account(TimestampedModel):

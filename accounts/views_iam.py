@@ -26,13 +26,13 @@ from accounts.forms import (
 )
 from accounts.http import SupportRequest
 from accounts.models import Account, User
-from core import crypto
+from core import shown_once
 from core.errors import NoSuchEntity, SupportApiError
 from core.forms import add_service_error
 from core.paging import SortKey, read_page
 
-# Session key: a new access key's id and encrypted secret by its user's primary key, waiting to
-# be shown once on the user's page.
+# Session bucket (core.shown_once): a new access key's id and secret by its user's primary key,
+# waiting to be shown once on the user's page.
 NEW_KEYS_SESSION_KEY = "accounts.new_access_keys"
 USERS_PAGE_SIZE = 50
 # user_name is unique in an account (its login is); the id only makes the order total.
@@ -107,23 +107,6 @@ def _create_iam_user(request: SupportRequest, account: Account, data: dict) -> U
     return user
 
 
-def _remember_new_key(request: SupportRequest, user: User, key_id: str, secret: str) -> None:
-    stored = dict(request.session.get(NEW_KEYS_SESSION_KEY, {}))
-    stored[str(user.pk)] = [key_id, crypto.encrypt(secret)]
-    request.session[NEW_KEYS_SESSION_KEY] = stored
-
-
-def _pop_new_key(request: SupportRequest, user: User) -> dict[str, str] | None:
-    """The new key waiting to be shown on `user`'s page ({"access_key_id", "secret"}), removed
-    from the session (shown once); None without one."""
-    stored = dict(request.session.get(NEW_KEYS_SESSION_KEY, {}))
-    waiting = stored.pop(str(user.pk), None)
-    if waiting is None:
-        return None
-    request.session[NEW_KEYS_SESSION_KEY] = stored
-    return {"access_key_id": waiting[0], "secret": crypto.decrypt(waiting[1])}
-
-
 def _user_page(request: SupportRequest, user: User, **extra: object) -> HttpResponse:
     account = _account(request)
     attached = list(user.policies.all())
@@ -147,7 +130,7 @@ def _user_page(request: SupportRequest, user: User, **extra: object) -> HttpResp
 @root_required
 def iam_user(request: SupportRequest, user_name: str) -> HttpResponse:
     user = access.access_iam_user(request.principal, user_name)
-    new_key = _pop_new_key(request, user)
+    new_key = shown_once.take(request.session, NEW_KEYS_SESSION_KEY, str(user.pk))
     response = _user_page(request, user, new_key=new_key)
     if new_key is not None:
         # The secret is shown once: keep the page out of every cache (and the back button's).
@@ -179,7 +162,13 @@ def iam_user_action(request: SupportRequest, user_name: str, action: str) -> Htt
             key, secret = services.access_key_create(user=user, actor=principal)
             # Post/Redirect/Get: the user's page shows the secret once (it is stored only
             # encrypted, in the session until then), and reloading it creates no other key.
-            _remember_new_key(request, user, key.access_key_id, secret)
+            shown_once.keep(
+                request.session,
+                NEW_KEYS_SESSION_KEY,
+                str(user.pk),
+                access_key_id=key.access_key_id,
+                secret=secret,
+            )
         elif action in ("deactivate-key", "activate-key", "delete-key"):
             key = access.access_access_key(principal, request.POST.get("access_key_id", ""))
             if key.user_id != user.pk:

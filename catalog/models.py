@@ -238,6 +238,4 @@ class Category(LocalizedNameMixin, TimestampedModel):
     @property
     def local_extra_field_label(self) -> str:
         """`extra_field_label` in the reader's language, as `local_name` is."""
-        if self.extra_field_label_ja and (translation.get_language() or "").startswith("ja"):
-            return self.extra_field_label_ja
-        return self.extra_field_label
+        return localized(self.extra_field_label, self.extra_field_label_ja)

@@ -32,7 +32,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts import access as account_access
 from accounts.decorators import customer_required, no_access
 from accounts.http import SupportRequest
-from core import crypto, safejson
+from core import safejson, shown_once
 from core.errors import SupportApiError
 from core.forms import add_service_error
 from core.paging import read_page
@@ -209,28 +209,14 @@ def _targets(request: SupportRequest, rule: EventRule) -> list[EventTarget]:
     return targets
 
 
-def _remember_new_secret(request: SupportRequest, target: EventTarget, secret: str) -> None:
-    """Keep a new webhook's signing secret for the rule's page to show once. Encrypted, as
-    the target's copy is: the session store must not hold it in the clear."""
-    stored = dict(request.session.get(NEW_SECRETS_SESSION_KEY, {}))
-    stored[str(target.pk)] = crypto.encrypt(secret)
-    request.session[NEW_SECRETS_SESSION_KEY] = stored
-
-
 def _pop_new_secrets(request: SupportRequest, targets: list[EventTarget]) -> list[dict[str, str]]:
-    """The signing secrets waiting to be shown for these targets, removed from the session
-    (shown once). Each: {"target_id", "secret"}."""
-    stored = request.session.get(NEW_SECRETS_SESSION_KEY)
-    if not stored:
-        return []
-    remaining = dict(stored)
-    shown = [
-        {"target_id": target.target_id, "secret": crypto.decrypt(remaining.pop(str(target.pk)))}
-        for target in targets
-        if str(target.pk) in remaining
-    ]
-    if shown:
-        request.session[NEW_SECRETS_SESSION_KEY] = remaining
+    """The signing secrets waiting to be shown for these targets (`core.shown_once`). Each:
+    {"target_id", "secret"}."""
+    shown = []
+    for target in targets:
+        kept = shown_once.take(request.session, NEW_SECRETS_SESSION_KEY, str(target.pk))
+        if kept is not None:
+            shown.append({"target_id": target.target_id, "secret": kept["secret"]})
     return shown
 
 
@@ -329,7 +315,9 @@ def target_create(request: SupportRequest, name: str) -> HttpResponse:
             if secret:
                 # Post/Redirect/Get: the rule's page shows the secret once, and reloading it
                 # cannot post the form (and create a target) again.
-                _remember_new_secret(request, target, secret)
+                shown_once.keep(
+                    request.session, NEW_SECRETS_SESSION_KEY, str(target.pk), secret=secret
+                )
             messages.success(request, _("Target %(id)s added.") % {"id": target.target_id})
             return redirect("events:rule", name=rule.name)
     context = _rule_context(request, rule, target_form=form)
