@@ -190,9 +190,9 @@ def parse_document(document: Any) -> tuple[Any, list[Phrase]]:
         if refused.reason == safejson.DEPTH:
             return document, [Phrase(MSG_TOO_DEEP, {"limit": MAX_POLICY_DEPTH})]
         if refused.reason == safejson.SYNTAX:
-            facts = {"problem": refused.detail, "line": refused.line}
+            facts = {"problem": refused.problem, "line": refused.line}
             return document, [Phrase(MSG_NOT_JSON_AT, facts)]
-        return document, [Phrase(MSG_NOT_JSON, {"problem": refused.detail})]
+        return document, [Phrase(MSG_NOT_JSON, {"problem": refused.problem})]
     return document, _problems(document)
 
 

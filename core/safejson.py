@@ -24,7 +24,12 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from typing import Any
+
+from django.utils.translation import gettext_noop
+
+from core.errors import Phrase
 
 # Deeper than any document we accept needs: the support model nests three levels, IAM policies
 # and event patterns a handful.
@@ -43,26 +48,62 @@ SURROGATE = "surrogate"
 NUL = "nul"
 
 
+# What was wrong, as phrases a page translates (the API shows them in English, as AWS does).
+# The json module's own syntax messages (Python 3.11's decoder) are listed so the catalogue has
+# them; a message not listed is shown as the parser wrote it.
+_PARSER_MESSAGES = frozenset(
+    {
+        gettext_noop("Expecting value"),
+        gettext_noop("Expecting property name enclosed in double quotes"),
+        gettext_noop("Expecting ':' delimiter"),
+        gettext_noop("Expecting ',' delimiter"),
+        gettext_noop("Extra data"),
+        gettext_noop("Unterminated string starting at"),
+        gettext_noop("Invalid control character at"),
+        gettext_noop("Invalid \\escape"),
+        gettext_noop("Invalid \\uXXXX escape"),
+    }
+)
+NOT_UTF8 = gettext_noop("Invalid UTF-8 byte 0x{byte} at offset {offset}")
+NOT_A_NUMBER = gettext_noop("{name} is not a JSON number")
+OUT_OF_RANGE = gettext_noop("{text} is out of range for a number")
+TOO_MANY_DIGITS = gettext_noop("an integer has more than {limit} digits")
+NESTED_TOO_DEEP = gettext_noop("nested deeper than {limit} levels")
+KEY_NOT_TEXT = gettext_noop("object keys must be strings")
+NOT_A_VALUE = gettext_noop("{kind} is not a JSON value")
+HAS_SURROGATE = gettext_noop("a string holds an unpaired UTF-16 surrogate")
+HAS_NUL = gettext_noop("a string holds a NUL (\\u0000) character")
+
+
 class JsonRefused(ValueError):
     """Text that is not JSON we accept: `reason` is one of the module's reason constants,
-    `detail` says what was wrong, `line` and `column` (syntax errors) where parsing stopped."""
+    `problem` says what was wrong (a phrase; `detail` is it in English), `line` and `column`
+    (syntax errors) where parsing stopped."""
 
-    def __init__(self, reason: str, detail: str, *, line: int = 1, column: int = 1) -> None:
-        super().__init__(detail)
+    def __init__(self, reason: str, problem: Phrase, *, line: int = 1, column: int = 1) -> None:
+        self.problem = problem
+        self.detail = str(problem)
+        super().__init__(self.detail)
         self.reason = reason
-        self.detail = detail
         self.line = line
         self.column = column
 
 
+def _parser_problem(message: str) -> Phrase:
+    if message in _PARSER_MESSAGES:
+        return Phrase(message)
+    # Shown as written: braces in it are text, not placeholders.
+    return Phrase(message.replace("{", "{{").replace("}", "}}"))
+
+
 def _refuse_constant(name: str) -> Any:
-    raise JsonRefused(NUMBER, f"{name} is not a JSON number")
+    raise JsonRefused(NUMBER, Phrase(NOT_A_NUMBER, {"name": name}))
 
 
 def _finite_float(text: str) -> float:
     value = float(text)
     if not math.isfinite(value):
-        raise JsonRefused(NUMBER, f"{text[:40]} is out of range for a number")
+        raise JsonRefused(NUMBER, Phrase(OUT_OF_RANGE, {"text": text[:40]}))
     return value
 
 
@@ -74,20 +115,21 @@ def loads(text: bytes | str, *, max_depth: int = MAX_DEPTH, allow_nul: bool = Fa
         try:
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError as error:
-            raise JsonRefused(
-                ENCODING, f"Invalid UTF-8 byte 0x{text[error.start]:02x} at offset {error.start}"
-            ) from None
+            facts = {"byte": f"{text[error.start]:02x}", "offset": error.start}
+            raise JsonRefused(ENCODING, Phrase(NOT_UTF8, facts)) from None
     try:
         value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except JsonRefused:
         raise
     except json.JSONDecodeError as error:
-        raise JsonRefused(SYNTAX, error.msg, line=error.lineno, column=error.colno) from None
+        problem = _parser_problem(error.msg)
+        raise JsonRefused(SYNTAX, problem, line=error.lineno, column=error.colno) from None
     except RecursionError:
-        raise JsonRefused(DEPTH, f"nested deeper than {max_depth} levels") from None
-    except ValueError as error:
+        raise JsonRefused(DEPTH, Phrase(NESTED_TOO_DEEP, {"limit": max_depth})) from None
+    except ValueError:
         # An integer literal of more than 4,300 digits (Python's int-to-str limit).
-        raise JsonRefused(NUMBER, str(error)) from None
+        limit = sys.get_int_max_str_digits()
+        raise JsonRefused(NUMBER, Phrase(TOO_MANY_DIGITS, {"limit": limit})) from None
     check(value, max_depth=max_depth, allow_nul=allow_nul)
     return value
 
@@ -104,29 +146,29 @@ def check(value: Any, *, max_depth: int = MAX_DEPTH, allow_nul: bool = False) ->
             _check_text(item, allow_nul)
         elif isinstance(item, dict):
             if depth > max_depth:
-                raise JsonRefused(DEPTH, f"nested deeper than {max_depth} levels")
+                raise JsonRefused(DEPTH, Phrase(NESTED_TOO_DEEP, {"limit": max_depth}))
             for key, member in item.items():
                 if not isinstance(key, str):
-                    raise JsonRefused(SYNTAX, "object keys must be strings")
+                    raise JsonRefused(SYNTAX, Phrase(KEY_NOT_TEXT))
                 _check_text(key, allow_nul)
                 stack.append((member, depth + 1))
         elif isinstance(item, list | tuple):
             if depth > max_depth:
-                raise JsonRefused(DEPTH, f"nested deeper than {max_depth} levels")
+                raise JsonRefused(DEPTH, Phrase(NESTED_TOO_DEEP, {"limit": max_depth}))
             stack.extend((member, depth + 1) for member in item)
         elif isinstance(item, float):
             if not math.isfinite(item):
-                raise JsonRefused(NUMBER, f"{item} is not a JSON number")
+                raise JsonRefused(NUMBER, Phrase(NOT_A_NUMBER, {"name": item}))
         elif item is not None and not isinstance(item, bool | int):
-            raise JsonRefused(SYNTAX, f"{type(item).__name__} is not a JSON value")
+            raise JsonRefused(SYNTAX, Phrase(NOT_A_VALUE, {"kind": type(item).__name__}))
 
 
 def _check_text(text: str, allow_nul: bool) -> None:
     # isascii() is O(1) for str: only non-ASCII text is searched for surrogates.
     if not text.isascii() and _SURROGATE.search(text):
-        raise JsonRefused(SURROGATE, "a string holds an unpaired UTF-16 surrogate")
+        raise JsonRefused(SURROGATE, Phrase(HAS_SURROGATE))
     if not allow_nul and "\x00" in text:
-        raise JsonRefused(NUL, "a string holds a NUL (\\u0000) character")
+        raise JsonRefused(NUL, Phrase(HAS_NUL))
 
 
 def scrub(text: str) -> str:

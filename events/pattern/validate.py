@@ -97,7 +97,7 @@ def _refused(refused: safejson.JsonRefused) -> NoReturn:
         _fail(REASON_INVALID_TEXT, problem=Phrase(INVALID_TEXT_SURROGATE))
     if refused.reason == safejson.NUL:
         _fail(REASON_INVALID_TEXT, problem=Phrase(INVALID_TEXT_NUL))
-    _fail(REASON_NOT_JSON, problem=refused.detail, line=refused.line, column=refused.column)
+    _fail(REASON_NOT_JSON, problem=refused.problem, line=refused.line, column=refused.column)
 
 
 def validate_pattern(pattern: Any) -> None:

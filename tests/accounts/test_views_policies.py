@@ -255,6 +255,12 @@ def test_the_japanese_page_translates_labels_and_errors(
         "先にデタッチしてください。"
     ) in refused
     services.policy_detach_from_user(user=alice, policy=mine, actor=root)
+    broken = root_client.post(
+        page_url("ReadCases"), {"description": "", "document": '{"Version": }'}, **JA
+    )
+    assert broken.context["form"].errors["document"] == [
+        "ポリシーが有効な JSON ではありません: 値がありません (1 行目)。"
+    ]
     deleted = root_client.post(delete_url("ReadCases"), follow=True, **JA).content.decode()
     assert "ポリシー ReadCases を削除しました。" in deleted
 

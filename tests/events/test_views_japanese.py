@@ -46,6 +46,19 @@ def _rule(**overrides: str) -> dict[str, str]:
             "イベントパターンが無効です。理由: 「source」のワイルドカード「a**」が無効です: "
             "* を連続して使用することはできません。",
         ),
+        # The JSON parser's own words, translated too.
+        (
+            _rule(event_pattern='{"source": ["aws.support"],}'),
+            "event_pattern",
+            "イベントパターンが無効です。理由: テキストが有効な JSON ではありません: "
+            "二重引用符で囲んだプロパティ名がありません (1 行目、28 列目)。",
+        ),
+        (
+            _rule(event_pattern='{"n": [NaN]}'),
+            "event_pattern",
+            "イベントパターンが無効です。理由: テキストが有効な JSON ではありません: "
+            "NaN は JSON の数値ではありません (1 行目、1 列目)。",
+        ),
     ],
 )
 def test_rule_form_refusals_are_in_japanese(
