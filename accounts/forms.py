@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-import gettext
 import unicodedata
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, cast
 
-import holidays
-import pycountry
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
-from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from accounts.countries import country_choices
 from accounts.models import User, UserKind
 
 if TYPE_CHECKING:
@@ -110,49 +106,6 @@ class GroupCreateForm(forms.Form):
     name = forms.CharField(label=_("Group name"), max_length=128)
 
 
-# Codes `holidays` knows that ISO 3166 does not assign (so pycountry has no name for them).
-_OUTSIDE_ISO = {"XK": "Kosovo"}
-
-
-@functools.cache
-def _country_names() -> dict[str, str]:
-    """Each country whose holidays are known (alpha-2 codes: the library also answers to
-    alpha-3 codes and aliases such as "UK", and listing those too showed most countries twice),
-    with its English name from ISO 3166 (pycountry: the common name where there is one,
-    "Taiwan" rather than "Taiwan, Province of China")."""
-    names = {}
-    for code in holidays.list_supported_countries(include_aliases=False):
-        country = pycountry.countries.get(alpha_2=code)
-        if country is not None:
-            names[code] = getattr(country, "common_name", None) or country.name
-        elif code in _OUTSIDE_ISO:
-            names[code] = _OUTSIDE_ISO[code]
-    return names
-
-
-@functools.cache
-def _country_catalog(language: str) -> gettext.NullTranslations:
-    """ISO 3166's names in `language` (the iso-codes translations pycountry ships); English
-    when there are none."""
-    return gettext.translation(
-        "iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True
-    )
-
-
-def _country_choices(current: str = "") -> list[tuple[str, str]]:
-    """(code, "Name (CODE)") by name, in the reader's language; an account's current code is
-    kept even when it is one of the library's other spellings (an account created through the
-    API may use one)."""
-    catalog = _country_catalog((translation.get_language() or "en").split("-")[0])
-    choices = sorted(
-        ((code, f"{catalog.gettext(name)} ({code})") for code, name in _country_names().items()),
-        key=lambda choice: choice[1],
-    )
-    if current and current not in _country_names():
-        choices.insert(0, (current, current))
-    return choices
-
-
 def _time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
@@ -182,7 +135,7 @@ class AccountContactForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         current = str(self.initial.get("country") or "")
-        cast(forms.ChoiceField, self.fields["country"]).choices = _country_choices(current)
+        cast(forms.ChoiceField, self.fields["country"]).choices = country_choices(current)
         cast(forms.ChoiceField, self.fields["time_zone"]).choices = _time_zone_choices()
 
 

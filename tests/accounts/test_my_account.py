@@ -3,6 +3,8 @@ case emails, and the support plan page with its comparison and the plan change."
 
 from __future__ import annotations
 
+import re
+
 from django.urls import reverse
 
 from accounts.models import AlternateContact
@@ -193,3 +195,19 @@ def test_countries_are_listed_once_each_by_name(client, business_account) -> Non
     japanese = client.get(reverse("accounts:my-account"), HTTP_ACCEPT_LANGUAGE="ja")
     assert '<option value="JP">日本 (JP)</option>' in japanese.content.decode()
     assert '<option value="US" selected>米国 (US)</option>' in japanese.content.decode()
+
+
+def test_japanese_countries_run_in_kana_order(client, business_account) -> None:
+    """Names that begin with kanji (日本, 米国, 韓国) file under their reading, among the katakana
+    names, not after all of them by code point."""
+    client.force_login(factories.root_of(business_account))
+    page = client.get(reverse("accounts:my-account"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    countries = re.findall(r'<option value="([A-Z]{2})"', page)
+    # ナイジェリア, 日本 (にほん), ニュージーランド; 米国 (べいこく), ベトナム, ペルー;
+    # ガボン, 韓国 (かんこく), カンボジア: voicing marks count only between otherwise equal names.
+    assert countries.index("NG") < countries.index("JP") < countries.index("NZ")
+    assert countries.index("US") < countries.index("VN") < countries.index("PE")
+    assert countries.index("GA") < countries.index("KR") < countries.index("KH")
+    # Kosovo, which ISO 3166 leaves out, is named in Japanese too, and filed among the others.
+    assert '<option value="XK">コソボ (XK)</option>' in page
+    assert countries.index("CR") < countries.index("XK") < countries.index("CO")
