@@ -270,18 +270,18 @@ class PolicyAdmin(ServiceBackedAdmin):
     def get_readonly_fields(
         self, request: HttpRequest, obj: Policy | None = None
     ) -> tuple[str, ...]:
-        # Users, groups and audit records name a policy by its ARN: account and name stay.
-        return ("account", "name") if obj is not None else ()
+        # Users, groups and audit records name a policy by its ARN: account and name stay; the
+        # description is fixed at creation, as in IAM.
+        return ("account", "name", "description") if obj is not None else ()
 
     def save_model(self, request: HttpRequest, obj: Policy, form: Any, change: Any) -> None:
         data = form.cleaned_data
         if change:
-            saved = services.policy_update(
-                policy=fresh(obj),
-                document=data["document"],
-                description=data["description"],
-                actor=_actor(request),
+            # A changed document is a new default version, as a customer's change is.
+            services.policy_version_create(
+                policy=fresh(obj), document=data["document"], actor=_actor(request)
             )
+            saved = fresh(obj)
         else:
             saved = services.policy_create(
                 account=data["account"],

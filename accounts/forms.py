@@ -79,16 +79,21 @@ class PolicyCreateForm(forms.Form):
 
 
 class PolicyEditForm(forms.Form):
-    """A customer policy's description and document (its name never changes: ARNs name it).
-    The document is validated by the service (`accounts.policy.parse_document`), whose
-    problems are shown beside the field with the text kept."""
+    """A customer policy's document, saved as a new version (its name and description never
+    change, as in IAM). The document is validated by the service
+    (`accounts.policy.parse_document`), whose problems are shown beside the field with the text
+    kept."""
 
-    description = forms.CharField(label=_("Description"), max_length=1000, required=False)
     document = forms.CharField(
         label=_("Policy document (JSON)"),
         widget=forms.Textarea(attrs={"rows": 16, "spellcheck": "false"}),
         # Kept as typed: the service parses it, and a refused text is shown back unchanged.
         strip=False,
+    )
+    set_as_default = forms.BooleanField(
+        label=_("Set this new version as the default"),
+        required=False,
+        help_text=_("The default version is the one that decides what users may do."),
     )
 
 

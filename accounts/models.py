@@ -230,7 +230,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
 
 class Policy(TimestampedModel):
-    """A JSON policy document. Managed policies (no account) are shared by every account."""
+    """A JSON policy document. Managed policies (no account) are shared by every account.
+
+    As in IAM, a policy keeps up to five versions of its document (`PolicyVersion`), one of them
+    the default; `document` is the default version's, the one authorization reads."""
 
     account = models.ForeignKey(
         Account, null=True, blank=True, on_delete=models.CASCADE, related_name="policies"
@@ -238,6 +241,9 @@ class Policy(TimestampedModel):
     name = models.CharField(max_length=128)
     description = models.CharField(max_length=1000, blank=True)
     document = models.JSONField()
+    default_version = models.PositiveIntegerField(default=1)
+    # The highest version number given so far: IAM never gives a deleted version's id again.
+    last_version = models.PositiveIntegerField(default=1)
 
     class Meta:
         ordering = ["name"]
@@ -263,6 +269,27 @@ class Policy(TimestampedModel):
         if self.account_id is None:
             return f"arn:aws:iam::aws:policy/{self.name}"
         return f"arn:aws:iam::{cast(Account, self.account).account_id}:policy/{self.name}"
+
+
+class PolicyVersion(TimestampedModel):
+    """One version of a policy's document: v1 when the policy is created, then one per change."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    document = models.JSONField()
+
+    class Meta:
+        ordering = ["policy", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "number"], name="policy_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.policy.name} {self.version_id}"
+
+    @property
+    def version_id(self) -> str:
+        return f"v{self.number}"
 
 
 class IamGroup(TimestampedModel):

@@ -7,7 +7,16 @@ from collections.abc import Iterable
 from django.db.models import Count, QuerySet
 
 from accounts.access import models_q_account
-from accounts.models import AccessKey, Account, AlternateContact, IamGroup, Policy, User, UserKind
+from accounts.models import (
+    AccessKey,
+    Account,
+    AlternateContact,
+    IamGroup,
+    Policy,
+    PolicyVersion,
+    User,
+    UserKind,
+)
 
 
 def iam_users_for_account(account: Account) -> QuerySet[User]:
@@ -43,6 +52,11 @@ def policy_users(policy: Policy) -> QuerySet[User]:
 def policy_groups(policy: Policy) -> QuerySet[IamGroup]:
     """The groups `policy` is attached to, by name (one query)."""
     return policy.groups.order_by("name")
+
+
+def policy_versions(policy: Policy) -> QuerySet[PolicyVersion]:
+    """The policy's versions, newest first (one query; five at most)."""
+    return policy.versions.order_by("-number")
 
 
 def managed_policy_names() -> list[str]:

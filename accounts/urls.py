@@ -62,6 +62,16 @@ urlpatterns = [
         views_policies.iam_policy_delete,
         name="iam-policy-delete",
     ),
+    path(
+        "iam/set-default-policy-version/<str:version>/<path:name>/",
+        views_policies.iam_policy_version_set_default,
+        name="iam-policy-version-default",
+    ),
+    path(
+        "iam/delete-policy-version/<str:version>/<path:name>/",
+        views_policies.iam_policy_version_delete,
+        name="iam-policy-version-delete",
+    ),
     path("iam/create-group/", views_iam.iam_group_create, name="iam-group-create"),
     path("iam/groups/<str:name>/", views_iam.iam_group, name="iam-group"),
 ]

@@ -65,13 +65,15 @@ class AuditEventName(enum.StrEnum):
     DETACH_GROUP_POLICY = "DetachGroupPolicy"
     DELETE_GROUP = "DeleteGroup"
     DELETE_POLICY = "DeletePolicy"
+    CREATE_POLICY_VERSION = "CreatePolicyVersion"
+    SET_DEFAULT_POLICY_VERSION = "SetDefaultPolicyVersion"
+    DELETE_POLICY_VERSION = "DeletePolicyVersion"
     # IAM: ours, for what operators change in the admin (IAM has no such calls).
     UPDATE_ACCOUNT = "UpdateAccount"
     # AWS Account Management's names, for what a root user changes on My Account.
     PUT_CONTACT_INFORMATION = "PutContactInformation"
     PUT_ALTERNATE_CONTACT = "PutAlternateContact"
     DELETE_ALTERNATE_CONTACT = "DeleteAlternateContact"
-    UPDATE_POLICY = "UpdatePolicy"
     UPDATE_ENGINEER_SERVICES = "UpdateEngineerServices"
     # Reference data (catalog), changed by operators in the admin: Put creates or updates.
     PUT_SUPPORT_PLAN = "PutSupportPlan"

@@ -75,6 +75,9 @@ def fill(apps) -> None:  # type: ignore[no-untyped-def]
         principal_id="111122223333",
         password="!",
     )
+    model("accounts", "Policy").objects.create(
+        account=account, name="ReadCases", document={"Statement": []}, created_at=WHEN
+    )
     service = model("catalog", "Service").objects.create(
         code="amazon-ec2", name="EC2", case_type="technical"
     )
@@ -142,7 +145,7 @@ def fill(apps) -> None:  # type: ignore[no-untyped-def]
 
 def found() -> dict[str, object]:
     """What today's models see after the migration."""
-    from accounts.models import Account
+    from accounts.models import Account, PolicyVersion
     from audit.models import AuditEvent
     from cases import search
     from cases.models import Case
@@ -177,6 +180,17 @@ def found() -> dict[str, object]:
             for q in ("unreach*", "panic resiz*", "unrelated")
         ],
         # On PostgreSQL the stored vectors gained their account (0016): one account's matches.
+        # Policies saved before versions have their document as v1, the default (accounts 0006).
+        "policy_versions": [
+            [
+                v.policy.name,
+                v.version_id,
+                v.policy.default_version,
+                v.document,
+                v.created_at == WHEN,
+            ]
+            for v in PolicyVersion.objects.select_related("policy")
+        ],
         "search_in_account": list(
             search.matching(
                 Case.objects.filter(account=account), "unreach*", account_pk=account.pk

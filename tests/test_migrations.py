@@ -84,4 +84,5 @@ def test_a_database_of_the_earlier_schema_migrates_without_losing_rows(
         ],
         "search": [[1000001], [1000001], []],
         "search_in_account": [1000001],
+        "policy_versions": [["ReadCases", "v1", 1, {"Statement": []}, True]],
     }

@@ -22,6 +22,7 @@ from accounts.models import (
     AccessKeyStatus,
     Account,
     Policy,
+    PolicyVersion,
     User,
     UserKind,
     user_name_validator,
@@ -47,13 +48,17 @@ from accounts.services.iam import (
     policy_create,
     policy_delete,
     policy_detach_from_user,
-    policy_update,
 )
 from accounts.services.operators import (
     account_set_plan,
     account_update,
     engineer_set_services,
     user_update,
+)
+from accounts.services.policy_versions import (
+    policy_version_create,
+    policy_version_delete,
+    policy_version_set_default,
 )
 from accounts.services.validation import clean_email, validate_account_fields
 from audit import services as audit
@@ -97,7 +102,9 @@ __all__ = [
     "policy_create",
     "policy_delete",
     "policy_detach_from_user",
-    "policy_update",
+    "policy_version_create",
+    "policy_version_delete",
+    "policy_version_set_default",
     "user_update",
 ]
 
@@ -402,12 +409,14 @@ def managed_policies_load() -> int:
     operators edited them, so running it twice changes nothing."""
     created = 0
     for row in MANAGED_POLICIES:
-        _, was_created = Policy.objects.get_or_create(
+        policy, was_created = Policy.objects.get_or_create(
             account=None,
             name=row["name"],
             defaults={"document": row["document"], "description": row["description"]},
         )
-        created += int(was_created)
+        if was_created:
+            PolicyVersion.objects.create(policy=policy, number=1, document=policy.document)
+            created += 1
     return created
 
 

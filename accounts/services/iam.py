@@ -23,6 +23,7 @@ from accounts.models import (
     Account,
     IamGroup,
     Policy,
+    PolicyVersion,
     User,
     user_name_validator,
 )
@@ -93,7 +94,7 @@ def check_policy_owner(*, policy: Policy, actor: Principal, action: str) -> None
         raise AccessDeniedException(MSG_POLICY_NOT_OWN, action=action)
 
 
-def _parse_document(document: str | dict[str, Any]) -> dict[str, Any]:
+def parse_policy_document(document: str | dict[str, Any]) -> dict[str, Any]:
     parsed, errors = policy_eval.parse_document(document)
     if errors:
         # The problems side by side, each translated on pages (`Phrase`).
@@ -112,12 +113,13 @@ def policy_create(
     actor: Principal,
     description: str = "",
 ) -> Policy:
-    """Create a customer policy (or a managed one with `account=None`), validated on save.
+    """Create a customer policy (or a managed one with `account=None`), validated on save; its
+    document is v1, the default version. The description never changes afterwards (as in IAM).
 
     Raises `MalformedPolicyDocument` with every problem found, `EntityAlreadyExists` on a name
     clash. Writes a CreatePolicy audit record.
     """
-    parsed = _parse_document(document)
+    parsed = parse_policy_document(document)
     name = name.strip()
     if not name:
         raise InvalidParameterValueException(MSG_POLICY_NAME_EMPTY, field="name")
@@ -130,6 +132,7 @@ def policy_create(
     created = Policy.objects.create(
         account=account, name=name, document=parsed, description=description
     )
+    PolicyVersion.objects.create(policy=created, number=1, document=parsed)
     audit.record(
         actor=actor,
         event_name=AuditEventName.CREATE_POLICY,
@@ -139,44 +142,6 @@ def policy_create(
         response_elements={"policy": {"arn": created.arn}},
     )
     return created
-
-
-@transaction.atomic
-def policy_update(
-    *,
-    policy: Policy,
-    actor: Principal,
-    document: str | dict[str, Any] | None = None,
-    description: str | None = None,
-) -> Policy:
-    """Replace a policy's document and/or description (None leaves it as it is). The name and
-    the owning account never change: other records name the policy by its ARN.
-
-    Raises `AccessDeniedException` when a customer `actor` would change a managed policy or
-    another account's (`check_policy_owner`), `MalformedPolicyDocument` with every problem
-    found. Writes an UpdatePolicy audit record with what changed, and nothing when nothing did.
-    """
-    check_policy_owner(policy=policy, actor=actor, action="iam:CreatePolicyVersion")
-    changed: dict[str, Any] = {}
-    if document is not None:
-        parsed = _parse_document(document)
-        if parsed != policy.document:
-            policy.document = parsed
-            changed["policyDocument"] = parsed
-    if description is not None and description != policy.description:
-        policy.description = description
-        changed["description"] = description
-    if not changed:
-        return policy
-    policy.save(update_fields=["document", "description", "updated_at"])
-    audit.record(
-        actor=actor,
-        event_name=AuditEventName.UPDATE_POLICY,
-        event_source=IAM_SOURCE,
-        account=policy.account,
-        request_parameters={"policyName": policy.name, "policyArn": policy.arn, **changed},
-    )
-    return policy
 
 
 @transaction.atomic

@@ -114,7 +114,7 @@ def test_engineer_services_are_audited(admin_client_, operator) -> None:
     )
 
 
-def test_policies_are_created_updated_and_deleted_through_the_services(
+def test_policies_are_created_versioned_and_deleted_through_the_services(
     admin_client_, business_account
 ) -> None:
     response = admin_client_.post(
@@ -134,15 +134,22 @@ def test_policies_are_created_updated_and_deleted_through_the_services(
         business_account.account_id,
     )
 
-    response = post_change(admin_client_, policy, description="Support for the team")
+    # A changed document is a new default version; the description is fixed, as in IAM.
+    narrower = {
+        **SUPPORT_POLICY,
+        "Statement": [{**SUPPORT_POLICY["Statement"][0], "Action": "support:Describe*"}],
+    }
+    response = post_change(
+        admin_client_, policy, description="Ignored", document=json.dumps(narrower)
+    )
     assert response.status_code == 302
     policy.refresh_from_db()
-    assert policy.description == "Support for the team"
-    [updated] = records("UpdatePolicy")
+    assert (policy.description, policy.document, policy.default_version) == ("", narrower, 2)
+    [updated] = records("CreatePolicyVersion")
     assert updated.request_parameters == {
-        "policyName": "ours",
         "policyArn": policy.arn,
-        "description": "Support for the team",
+        "policyDocument": narrower,
+        "setAsDefault": True,
     }
 
     alice = factories.make_iam_user(business_account, user_name="alice", policy=None)

@@ -202,6 +202,7 @@ def test_customers_change_and_delete_only_their_own_accounts_policies(
     business_account, other_account
 ) -> None:
     document = {"Statement": [{"Effect": "Allow", "Action": "support:*", "Resource": "*"}]}
+    changed = {"Statement": [{"Effect": "Deny", "Action": "support:*", "Resource": "*"}]}
     theirs = services.policy_create(
         account=other_account, name="theirs", document=document, actor=SYSTEM
     )
@@ -210,7 +211,7 @@ def test_customers_change_and_delete_only_their_own_accounts_policies(
     root = factories.principal(factories.root_of(business_account))
     for policy in (managed, theirs):
         with pytest.raises(AccessDeniedException, match=iam.MSG_POLICY_NOT_OWN):
-            services.policy_update(policy=policy, description="mine now", actor=root)
+            services.policy_version_create(policy=policy, document=changed, actor=root)
         with pytest.raises(AccessDeniedException, match=iam.MSG_POLICY_NOT_OWN):
             services.policy_delete(policy=policy, actor=root)
     # Nor through the loader the pages use: both answer like a missing policy.
@@ -220,10 +221,10 @@ def test_customers_change_and_delete_only_their_own_accounts_policies(
     managed.refresh_from_db()
     assert (managed.document, managed.description) == before
     assert Policy.objects.filter(pk=theirs.pk, description="").exists()
-    assert not AuditEvent.objects.filter(event_name__in=["UpdatePolicy", "DeletePolicy"])
+    assert not AuditEvent.objects.filter(event_name__in=["CreatePolicyVersion", "DeletePolicy"])
     # Operators keep editing managed policies in the admin.
-    services.policy_update(policy=managed, description="Edited", actor=SYSTEM)
-    assert AuditEvent.objects.filter(event_name="UpdatePolicy").count() == 1
+    services.policy_version_create(policy=managed, document=changed, actor=SYSTEM)
+    assert AuditEvent.objects.filter(event_name="CreatePolicyVersion").count() == 1
 
 
 def test_only_iam_users_join_groups(business_account) -> None:

@@ -1,4 +1,4 @@
-"""A customer policy's page: shown from the IAM page, its description and document changed, and
+"""A customer policy's page: shown from the IAM page, its document changed (a new version), and
 deleted once detached, by the account's root user only; managed and other accounts' policies
 answer 404 like missing ones."""
 
@@ -88,48 +88,54 @@ def test_a_policy_page_shows_the_policy_and_where_it_is_attached(
         assert f'href="{page_url("ReadCases")}"' in root_client.get(url).content.decode()
 
 
-def test_editing_a_policy_changes_it_and_records_update_policy(
+def test_editing_a_policys_document_makes_a_new_default_version(
     root_client, business_account, mine
 ) -> None:
     response = root_client.post(
         page_url("ReadCases"),
-        {"description": "Everything in Support", "document": json.dumps(NEW_DOCUMENT)},
+        {"document": json.dumps(NEW_DOCUMENT), "set_as_default": "on"},
     )
     assert response.status_code == 302
     assert response["Location"] == page_url("ReadCases")
     mine.refresh_from_db()
-    assert (mine.description, mine.document) == ("Everything in Support", NEW_DOCUMENT)
-    [record] = iam_events("UpdatePolicy")
+    # The description is fixed at creation, as in IAM.
+    assert (mine.description, mine.document, mine.default_version) == (
+        "Read our cases",
+        NEW_DOCUMENT,
+        2,
+    )
+    [record] = iam_events("CreatePolicyVersion")
     assert (record.principal_arn, record.recipient_account_id) == (
         factories.root_of(business_account).arn,
         business_account.account_id,
     )
     assert record.event_source == "iam.amazonaws.com"
     assert record.request_parameters == {
-        "policyName": "ReadCases",
         "policyArn": mine.arn,
         "policyDocument": NEW_DOCUMENT,
-        "description": "Everything in Support",
+        "setAsDefault": True,
+    }
+    assert record.response_elements == {
+        "policyVersion": {"versionId": "v2", "isDefaultVersion": True}
     }
     shown = root_client.get(response["Location"]).content.decode()
-    assert "Policy ReadCases updated." in shown and "Everything in Support" in shown
+    assert "Policy ReadCases saved as version v2." in shown
 
 
 def test_a_malformed_document_stays_on_the_page_with_the_validators_error(
     root_client, mine
 ) -> None:
     typed = '{"Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}'
-    response = root_client.post(page_url("ReadCases"), {"description": "new", "document": typed})
+    response = root_client.post(page_url("ReadCases"), {"document": typed})
     assert response.status_code == 200
     assert "unknown service prefix" in response.content.decode()
     assert response.context["form"]["document"].value() == typed
-    assert response.context["form"]["description"].value() == "new"
-    not_json = root_client.post(page_url("ReadCases"), {"description": "", "document": "{oops"})
+    not_json = root_client.post(page_url("ReadCases"), {"document": "{oops"})
     assert "not valid JSON" in not_json.content.decode()
     assert not_json.context["form"]["document"].value() == "{oops"
     mine.refresh_from_db()
     assert (mine.description, mine.document) == ("Read our cases", DOCUMENT)
-    assert iam_events("UpdatePolicy") == []
+    assert iam_events("CreatePolicyVersion") == []
 
 
 def test_deleting_is_refused_while_attached_and_allowed_once_detached(
@@ -184,7 +190,7 @@ def test_a_policy_whose_name_is_not_one_url_segment_has_its_page(
 
 def _tries(client: Client, name: str) -> list[int]:
     """The statuses of showing, changing and deleting policy `name`."""
-    form = {"description": "taken over", "document": json.dumps(NEW_DOCUMENT)}
+    form = {"document": json.dumps(NEW_DOCUMENT), "set_as_default": "on"}
     return [
         client.get(page_url(name)).status_code,
         client.post(page_url(name), form).status_code,
@@ -198,7 +204,7 @@ def test_a_managed_policy_cannot_be_edited_or_deleted(root_client) -> None:
     assert _tries(root_client, "AWSSupportAccess") == [404, 404, 404]
     managed.refresh_from_db()
     assert (managed.description, managed.document) == before
-    assert iam_events("UpdatePolicy", "DeletePolicy") == []
+    assert iam_events("CreatePolicyVersion", "DeletePolicy") == []
 
 
 def test_another_accounts_policy_answers_like_a_missing_one(root_client, other_account) -> None:
@@ -214,7 +220,7 @@ def test_another_accounts_policy_answers_like_a_missing_one(root_client, other_a
     assert theirs_page.replace("Theirs", "Missing") == missing_page
     theirs.refresh_from_db()
     assert (theirs.description, theirs.document) == ("", DOCUMENT)
-    assert iam_events("UpdatePolicy", "DeletePolicy") == []
+    assert iam_events("CreatePolicyVersion", "DeletePolicy") == []
 
 
 def test_only_the_root_user_manages_policies_with_csrf_protected_posts(
@@ -225,13 +231,13 @@ def test_only_the_root_user_manages_policies_with_csrf_protected_posts(
     assert _tries(iam_user, "ReadCases") == [403, 403, 403]
     careful = Client(enforce_csrf_checks=True)
     careful.force_login(factories.root_of(business_account))
-    form = {"description": "no token", "document": json.dumps(NEW_DOCUMENT)}
+    form = {"document": json.dumps(NEW_DOCUMENT), "set_as_default": "on"}
     assert careful.post(page_url("ReadCases"), form).status_code == 403
     assert careful.post(delete_url("ReadCases")).status_code == 403
     assert careful.get(delete_url("ReadCases")).status_code == 405
     mine.refresh_from_db()
     assert (mine.description, mine.document) == ("Read our cases", DOCUMENT)
-    assert iam_events("UpdatePolicy", "DeletePolicy") == []
+    assert iam_events("CreatePolicyVersion", "DeletePolicy") == []
 
 
 def test_the_japanese_page_translates_labels_and_errors(
@@ -245,7 +251,7 @@ def test_the_japanese_page_translates_labels_and_errors(
         "変更を保存",
     ):
         assert label in page
-    missing = root_client.post(page_url("ReadCases"), {"description": "", "document": ""}, **JA)
+    missing = root_client.post(page_url("ReadCases"), {"document": ""}, **JA)
     assert missing.context["form"].errors["document"] == ["このフィールドは必須です。"]
     alice = factories.make_iam_user(business_account, user_name="alice", policy=None)
     services.policy_attach_to_user(user=alice, policy=mine, actor=root)
@@ -255,9 +261,7 @@ def test_the_japanese_page_translates_labels_and_errors(
         "先にデタッチしてください。"
     ) in refused
     services.policy_detach_from_user(user=alice, policy=mine, actor=root)
-    broken = root_client.post(
-        page_url("ReadCases"), {"description": "", "document": '{"Version": }'}, **JA
-    )
+    broken = root_client.post(page_url("ReadCases"), {"document": '{"Version": }'}, **JA)
     assert broken.context["form"].errors["document"] == [
         "ポリシーが有効な JSON ではありません: 値がありません (1 行目)。"
     ]
@@ -274,8 +278,9 @@ def test_the_policy_page_costs_the_same_queries_whatever_its_attachments(
         services.policy_attach_to_user(user=user, policy=mine, actor=root)
         group = IamGroup.objects.create(account=business_account, name=f"group-{index}")
         services.group_attach_policy(group=group, policy=mine, actor=root)
-    # 1 session; 2 user; 3 the policy with its account; 4 its users; 5 its groups.
-    with django_assert_num_queries(5):
+    # 1 session; 2 user; 3 the policy with its account; 4 its users; 5 its groups; 6 its
+    # versions.
+    with django_assert_num_queries(6):
         page = root_client.get(page_url("ReadCases"))
     text = page.content.decode()
     assert text.count('href="/iam/users/') == attachments
