@@ -15,6 +15,8 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_post_parameters
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -28,7 +30,16 @@ from accounts.admin_forms import (
     PolicyForm,
     UserForm,
 )
-from accounts.models import AccessKey, AccessKeyStatus, Account, IamGroup, Policy, User
+from accounts.models import (
+    AccessKey,
+    AccessKeyStatus,
+    Account,
+    AuthenticatorApp,
+    IamGroup,
+    Policy,
+    RecoveryCodes,
+    User,
+)
 from accounts.principals import Principal
 from core.admin import ReadOnlyAdmin, ServiceBackedAdmin, adopt, fresh
 
@@ -373,15 +384,15 @@ class AccessKeyAdmin(ServiceBackedAdmin):
         for key in queryset.select_related("user__account"):
             services.access_key_delete(access_key=key, actor=_actor(request))
 
-    @admin.action(description="Deactivate the selected keys")
+    @admin.action(description=_("Deactivate the selected keys"))
     def deactivate(self, request: HttpRequest, queryset: QuerySet[AccessKey]) -> None:
         self._set_status(request, queryset, AccessKeyStatus.INACTIVE)
-        self.message_user(request, "Keys deactivated.", messages.SUCCESS)
+        self.message_user(request, gettext("Keys deactivated."), messages.SUCCESS)
 
-    @admin.action(description="Activate the selected keys")
+    @admin.action(description=_("Activate the selected keys"))
     def activate(self, request: HttpRequest, queryset: QuerySet[AccessKey]) -> None:
         self._set_status(request, queryset, AccessKeyStatus.ACTIVE)
-        self.message_user(request, "Keys activated.", messages.SUCCESS)
+        self.message_user(request, gettext("Keys activated."), messages.SUCCESS)
 
     @transaction.atomic
     def _set_status(self, request: HttpRequest, queryset: QuerySet[AccessKey], status: str) -> None:
@@ -391,19 +402,44 @@ class AccessKeyAdmin(ServiceBackedAdmin):
 
 # django-otp's own admin pages would let an operator read and change users' authenticator
 # secrets and recovery codes; the admin shows only which devices exist (users manage theirs on
-# /account/mfa/, with a code).
+# /account/mfa/, with a code), through the accounts' proxies, which have translated names.
 for _model in (TOTPDevice, StaticDevice):
     if admin.site.is_registered(_model):
         admin.site.unregister(_model)
 
 
-@admin.register(TOTPDevice)
-class TotpDeviceAdmin(ReadOnlyAdmin):
-    list_display = ("user", "name", "confirmed", "created_at")
-    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+class DeviceAdmin(ReadOnlyAdmin):
+    # django-otp's field names are plain English strings; these columns have translated ones.
+    list_display = ("device_user", "device_name", "device_confirmed", "device_created_at")
+    fields = (*list_display, "device_last_used_at")
+    readonly_fields = fields
+
+    @admin.display(description=_("user"), ordering="user")
+    def device_user(self, device: Any) -> Any:
+        return device.user
+
+    @admin.display(description=_("name"), ordering="name")
+    def device_name(self, device: Any) -> str:
+        return str(device.name)
+
+    @admin.display(description=_("confirmed"), boolean=True, ordering="confirmed")
+    def device_confirmed(self, device: Any) -> bool:
+        return bool(device.confirmed)
+
+    @admin.display(description=_("created at"), ordering="created_at")
+    def device_created_at(self, device: Any) -> Any:
+        return device.created_at
+
+    @admin.display(description=_("last used at"))
+    def device_last_used_at(self, device: Any) -> Any:
+        return device.last_used_at
 
 
-@admin.register(StaticDevice)
-class RecoveryCodesAdmin(ReadOnlyAdmin):
-    list_display = ("user", "name", "confirmed", "created_at")
-    fields = ("user", "name", "confirmed", "created_at", "last_used_at")
+@admin.register(AuthenticatorApp)
+class AuthenticatorAppAdmin(DeviceAdmin):
+    pass
+
+
+@admin.register(RecoveryCodes)
+class RecoveryCodesAdmin(DeviceAdmin):
+    pass

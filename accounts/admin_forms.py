@@ -117,7 +117,9 @@ class PolicyForm(forms.ModelForm):
     # Parsed strictly (no NaN, lone surrogates or unbounded nesting), so bad text is a form
     # error rather than a crash or a row the database refuses.
     document = forms.JSONField(
-        widget=forms.Textarea(attrs={"rows": 14, "cols": 80}), decoder=safejson.StrictDecoder
+        label=_("Document"),
+        widget=forms.Textarea(attrs={"rows": 14, "cols": 80}),
+        decoder=safejson.StrictDecoder,
     )
 
     class Meta:

@@ -17,6 +17,8 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.principals import principal_for_cli
 from catalog.models import SupportPlan
@@ -31,14 +33,21 @@ user_name_validator = RegexValidator(
 
 
 class Account(TimestampedModel):
-    account_id = models.CharField(max_length=12, unique=True, validators=[account_id_validator])
-    name = models.CharField(max_length=200)
-    plan = models.ForeignKey(SupportPlan, on_delete=models.PROTECT, related_name="accounts")
-    country = models.CharField(
-        max_length=2, default="US", help_text=_("ISO 3166 code; decides public holidays.")
+    account_id = models.CharField(
+        _("account ID"), max_length=12, unique=True, validators=[account_id_validator]
     )
-    time_zone = models.CharField(max_length=64, default="UTC")
-    contact_email = models.EmailField(blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    plan = models.ForeignKey(
+        SupportPlan, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("plan")
+    )
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="US",
+        help_text=_("ISO 3166 code; decides public holidays."),
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    contact_email = models.EmailField(_("contact email"), blank=True)
     contact_phone = models.CharField(max_length=32, blank=True)
     # The root user's choice: IAM users sign in with a second factor (they set one up first).
     require_mfa_for_iam = models.BooleanField(default=False)
@@ -46,10 +55,12 @@ class Account(TimestampedModel):
     language = models.CharField(
         max_length=8, choices=[("en", _("English")), ("ja", _("Japanese"))], default="en"
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["account_id"]
+        verbose_name = _("account")
+        verbose_name_plural = _("accounts")
         constraints = [
             models.CheckConstraint(
                 condition=Q(account_id__regex=r"^[0-9]{12}$"), name="account_id_12_digits"
@@ -135,28 +146,39 @@ class User(AbstractBaseUser, PermissionsMixin):
     "<account id>/<user name>" for IAM users (who sign in on their account's page).
     """
 
-    login = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=16, choices=UserKind.choices)
+    login = models.CharField(_("login"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=UserKind.choices)
     account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="users"
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="users",
+        verbose_name=_("account"),
     )
-    user_name = models.CharField(max_length=64, blank=True, validators=[user_name_validator])
+    user_name = models.CharField(
+        _("user name"), max_length=64, blank=True, validators=[user_name_validator]
+    )
     # Named: Django's password-similarity check quotes it ("too similar to the email address").
     email = models.EmailField(_("email address"), blank=True)
-    display_name = models.CharField(max_length=200, blank=True)
+    display_name = models.CharField(_("display name"), max_length=200, blank=True)
     # IAM-style unique id (AIDA... on AWS); stable, never reused.
-    principal_id = models.CharField(max_length=32, unique=True)
-    is_active = models.BooleanField(default=True)
-    is_staff = models.BooleanField(default=False)
+    principal_id = models.CharField(_("principal ID"), max_length=32, unique=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    is_staff = models.BooleanField(_("staff status"), default=False)
     # Services an engineer covers (empty: all); used by the engineers' queue.
-    services = models.ManyToManyField("catalog.Service", blank=True, related_name="engineers")
-    policies = models.ManyToManyField("accounts.Policy", blank=True, related_name="users")
+    services = models.ManyToManyField(
+        "catalog.Service", blank=True, related_name="engineers", verbose_name=_("services")
+    )
+    policies = models.ManyToManyField(
+        "accounts.Policy", blank=True, related_name="users", verbose_name=_("policies")
+    )
     language = models.CharField(max_length=8, blank=True)
     # An engineer's own time zone for the pages and emails they read (blank: UTC); customers
     # read their account's.
     time_zone = models.CharField(max_length=64, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     USERNAME_FIELD = "login"
     EMAIL_FIELD = "email"
@@ -174,6 +196,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["login"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         constraints = [
             models.CheckConstraint(
                 condition=Q(kind__in=["root", "iam", "engineer"]), name="user_kind_valid"
@@ -236,18 +260,24 @@ class Policy(TimestampedModel):
     the default; `document` is the default version's, the one authorization reads."""
 
     account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.CASCADE, related_name="policies"
+        Account,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="policies",
+        verbose_name=_("account"),
     )
-    name = models.CharField(max_length=128)
-    description = models.CharField(max_length=1000, blank=True)
-    document = models.JSONField()
-    default_version = models.PositiveIntegerField(default=1)
+    name = models.CharField(_("name"), max_length=128)
+    description = models.CharField(_("description"), max_length=1000, blank=True)
+    document = models.JSONField(_("document"))
+    default_version = models.PositiveIntegerField(_("default version"), default=1)
     # The highest version number given so far: IAM never gives a deleted version's id again.
-    last_version = models.PositiveIntegerField(default=1)
+    last_version = models.PositiveIntegerField(_("last version"), default=1)
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "policies"
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
         constraints = [
             models.UniqueConstraint(
                 fields=["account", "name"], name="policy_name_unique_in_account"
@@ -274,11 +304,15 @@ class Policy(TimestampedModel):
 class PolicyVersion(TimestampedModel):
     """One version of a policy's document: v1 when the policy is created, then one per change."""
 
-    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="versions")
-    number = models.PositiveIntegerField()
-    document = models.JSONField()
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="versions", verbose_name=_("policy")
+    )
+    number = models.PositiveIntegerField(_("version"))
+    document = models.JSONField(_("document"))
 
     class Meta:
+        verbose_name = _("policy version")
+        verbose_name_plural = _("policy versions")
         ordering = ["policy", "-number"]
         constraints = [
             models.UniqueConstraint(fields=["policy", "number"], name="policy_version_unique"),
@@ -293,14 +327,21 @@ class PolicyVersion(TimestampedModel):
 
 
 class IamGroup(TimestampedModel):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="groups")
-    name = models.CharField(max_length=128, validators=[user_name_validator])
-    members = models.ManyToManyField(User, blank=True, related_name="iam_groups")
-    policies = models.ManyToManyField(Policy, blank=True, related_name="groups")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="groups", verbose_name=_("account")
+    )
+    name = models.CharField(_("name"), max_length=128, validators=[user_name_validator])
+    members = models.ManyToManyField(
+        User, blank=True, related_name="iam_groups", verbose_name=_("members")
+    )
+    policies = models.ManyToManyField(
+        Policy, blank=True, related_name="groups", verbose_name=_("policies")
+    )
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "IAM group"
+        verbose_name = _("IAM group")
+        verbose_name_plural = _("IAM groups")
         constraints = [
             models.UniqueConstraint(fields=["account", "name"], name="group_name_unique_in_account")
         ]
@@ -317,16 +358,20 @@ class AccessKeyStatus(models.TextChoices):
 class AccessKey(TimestampedModel):
     """An access key for the AWS Support API. The secret is stored encrypted (core.crypto)."""
 
-    access_key_id = models.CharField(max_length=32, unique=True)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="access_keys")
+    access_key_id = models.CharField(_("access key ID"), max_length=32, unique=True)
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="access_keys", verbose_name=_("user")
+    )
     secret_encrypted = models.TextField()
     status = models.CharField(
-        max_length=8, choices=AccessKeyStatus.choices, default=AccessKeyStatus.ACTIVE
+        _("status"), max_length=8, choices=AccessKeyStatus.choices, default=AccessKeyStatus.ACTIVE
     )
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("access key")
+        verbose_name_plural = _("access keys")
         constraints = [
             models.CheckConstraint(
                 condition=Q(status__in=["Active", "Inactive"]), name="access_key_status_valid"
@@ -335,3 +380,19 @@ class AccessKey(TimestampedModel):
 
     def __str__(self) -> str:
         return self.access_key_id
+
+
+# django-otp's devices as the admin lists them (accounts/admin.py). Proxies, because its models'
+# names are plain English strings that no catalogue can translate.
+class AuthenticatorApp(TOTPDevice):
+    class Meta:
+        proxy = True
+        verbose_name = _("authenticator app")
+        verbose_name_plural = _("authenticator apps")
+
+
+class RecoveryCodes(StaticDevice):
+    class Meta:
+        proxy = True
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")

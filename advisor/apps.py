@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AdvisorConfig(AppConfig):
     name = "advisor"
-    verbose_name = "Trusted Advisor"
+    verbose_name = _("Trusted Advisor")
 
     def ready(self) -> None:
         from advisor import case_help

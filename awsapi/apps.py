@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class AwsApiConfig(AppConfig):
     name = "awsapi"
-    verbose_name = "AWS Support API"
+    verbose_name = _("AWS Support API")
 
     def ready(self) -> None:
         # Register the operation handlers.

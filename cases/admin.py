@@ -9,6 +9,8 @@ from django.contrib import admin, messages
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from accounts.principals import Principal
@@ -65,13 +67,13 @@ class CaseAdmin(ReadOnlyAdmin):
     inlines = [CommunicationInline, CaseEventInline]
     actions = ["place_legal_hold", "release_legal_hold"]
 
-    @admin.action(description="Place a legal hold on the selected cases")
+    @admin.action(description=_("Place a legal hold on the selected cases"))
     def place_legal_hold(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
         self._each(
             request, queryset.filter(legal_hold_at__isnull=True), holds.case_legal_hold_place
         )
 
-    @admin.action(description="Release the legal hold of the selected cases")
+    @admin.action(description=_("Release the legal hold of the selected cases"))
     def release_legal_hold(self, request: HttpRequest, queryset: QuerySet[Case]) -> None:
         self._each(
             request, queryset.filter(legal_hold_at__isnull=False), holds.case_legal_hold_release
@@ -88,7 +90,8 @@ class CaseAdmin(ReadOnlyAdmin):
         except SupportApiError as error:
             self.message_user(request, error.display_message, messages.ERROR)
             return
-        self.message_user(request, f"{len(done)} case(s) changed.", messages.SUCCESS)
+        changed = ngettext("%(n)d case changed.", "%(n)d cases changed.", len(done))
+        self.message_user(request, changed % {"n": len(done)}, messages.SUCCESS)
 
 
 @admin.register(AttachmentSet)

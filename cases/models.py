@@ -52,72 +52,101 @@ class Case(TimestampedModel):
     # (and the database's foreign-key checks), and each index more is one more write per case
     # created, changed or purged.
     account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="cases", db_index=False
+        Account,
+        on_delete=models.CASCADE,
+        related_name="cases",
+        db_index=False,
+        verbose_name=_("account"),
     )
-    case_id = models.CharField(max_length=64, unique=True)
-    display_id = models.BigIntegerField(unique=True)
-    case_type = models.CharField(max_length=32, choices=CaseType.choices)
-    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="cases")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases")
-    severity = models.ForeignKey(Severity, on_delete=models.PROTECT, related_name="cases")
+    case_id = models.CharField(_("case ID"), max_length=64, unique=True)
+    display_id = models.BigIntegerField(_("display ID"), unique=True)
+    case_type = models.CharField(_("case type"), max_length=32, choices=CaseType.choices)
+    service = models.ForeignKey(
+        Service, on_delete=models.PROTECT, related_name="cases", verbose_name=_("service")
+    )
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category")
+    )
+    severity = models.ForeignKey(
+        Severity, on_delete=models.PROTECT, related_name="cases", verbose_name=_("severity")
+    )
     # The severity's level, copied so that the list's "highest severity" order reads an index
     # (case_account_level) instead of sorting the account's cases through a join. Written with
     # `severity` by the services that set it (`cases.services.severities`), and followed when
     # the catalog changes a level (`catalog.services.severity_save`).
-    severity_level = models.PositiveSmallIntegerField()
-    subject = models.CharField(max_length=250)
+    severity_level = models.PositiveSmallIntegerField(_("severity level"))
+    subject = models.CharField(_("subject"), max_length=250)
     status = models.CharField(
-        max_length=32, choices=CaseStatus.choices, default=CaseStatus.UNASSIGNED
+        _("status"), max_length=32, choices=CaseStatus.choices, default=CaseStatus.UNASSIGNED
     )
-    language = models.CharField(max_length=2, choices=Language.choices, default=Language.EN)
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.EN
+    )
     contact_method = models.CharField(
-        max_length=8, choices=ContactMethod.choices, default=ContactMethod.WEB
+        _("contact method"), max_length=8, choices=ContactMethod.choices, default=ContactMethod.WEB
     )
-    callback_number = models.CharField(max_length=32, blank=True)
-    callback_when = models.CharField(max_length=16, choices=CallbackWhen.choices, blank=True)
+    callback_number = models.CharField(_("callback number"), max_length=32, blank=True)
+    callback_when = models.CharField(
+        _("callback time"), max_length=16, choices=CallbackWhen.choices, blank=True
+    )
     # The answer to the category's extra prompt, e.g. instance ids.
-    extra_field_value = models.CharField(max_length=1000, blank=True)
+    extra_field_value = models.CharField(_("extra field value"), max_length=1000, blank=True)
     submitter = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="submitted_cases"
+        User,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="submitted_cases",
+        verbose_name=_("submitter"),
     )
     # What the API returns as submittedBy (an email address or user name), kept even if the
     # user is deleted.
-    submitted_by = models.CharField(max_length=254)
-    cc_email_addresses = models.JSONField(default=list, blank=True)
+    submitted_by = models.CharField(_("submitted by"), max_length=254)
+    cc_email_addresses = models.JSONField(_("CC email addresses"), default=list, blank=True)
     assignee = models.ForeignKey(
-        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="assigned_cases"
+        User,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+        verbose_name=_("assignee"),
     )
-    first_response_due_at = models.DateTimeField(null=True, blank=True)
+    first_response_due_at = models.DateTimeField(_("first response due at"), null=True, blank=True)
     # When engineers are warned that the first response is due (the severity's share of the
     # target), and when they were: each case's warning goes out once.
-    first_response_warn_at = models.DateTimeField(null=True, blank=True)
-    sla_warned_at = models.DateTimeField(null=True, blank=True)
-    first_responded_at = models.DateTimeField(null=True, blank=True)
+    first_response_warn_at = models.DateTimeField(
+        _("first response warning at"), null=True, blank=True
+    )
+    sla_warned_at = models.DateTimeField(_("SLA warned at"), null=True, blank=True)
+    first_responded_at = models.DateTimeField(_("first responded at"), null=True, blank=True)
     # None until the first engineer response; then whether it came before the deadline.
-    first_response_met = models.BooleanField(null=True, blank=True)
+    first_response_met = models.BooleanField(_("first response met"), null=True, blank=True)
     # The next-reply clock (`cases.clocks`): after the first response, it runs while the case
     # waits for Support and is empty while it waits for the customer or is resolved. The warning
     # time is emptied once engineers have been warned.
-    next_reply_started_at = models.DateTimeField(null=True, blank=True)
-    next_reply_due_at = models.DateTimeField(null=True, blank=True)
-    next_reply_warn_at = models.DateTimeField(null=True, blank=True)
+    next_reply_started_at = models.DateTimeField(_("next reply started at"), null=True, blank=True)
+    next_reply_due_at = models.DateTimeField(_("next reply due at"), null=True, blank=True)
+    next_reply_warn_at = models.DateTimeField(_("next reply warning at"), null=True, blank=True)
     # Replies measured against the next-reply target, and how many of them came late.
-    next_replies = models.PositiveIntegerField(default=0)
-    next_replies_missed = models.PositiveIntegerField(default=0)
-    last_customer_activity_at = models.DateTimeField(null=True, blank=True)
+    next_replies = models.PositiveIntegerField(_("next replies"), default=0)
+    next_replies_missed = models.PositiveIntegerField(_("next replies missed"), default=0)
+    last_customer_activity_at = models.DateTimeField(
+        _("last customer activity at"), null=True, blank=True
+    )
     # When Support last answered: the case list marks cases whose latest answer a user has not
     # read since (`CaseReadMark`).
-    last_support_reply_at = models.DateTimeField(null=True, blank=True)
-    status_changed_at = models.DateTimeField(null=True, blank=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    last_support_reply_at = models.DateTimeField(_("last support reply at"), null=True, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     # A test case (cases.testmode): answered by a script, never in engineers' queues or SLAs.
     # `test_step_due_at` is when the script's next step is due (empty when it is done).
-    is_test = models.BooleanField(default=False)
-    test_step_due_at = models.DateTimeField(null=True, blank=True)
+    is_test = models.BooleanField(_("test case"), default=False)
+    test_step_due_at = models.DateTimeField(_("test step due at"), null=True, blank=True)
     # A legal hold keeps the case from the retention purge and from auto-resolve until it is
     # released; who placed it decides who may release it (cases.services.holds).
-    legal_hold_at = models.DateTimeField(null=True, blank=True)
-    legal_hold_by = models.CharField(max_length=16, choices=LegalHoldBy.choices, blank=True)
+    legal_hold_at = models.DateTimeField(_("legal hold at"), null=True, blank=True)
+    legal_hold_by = models.CharField(
+        _("legal hold by"), max_length=16, choices=LegalHoldBy.choices, blank=True
+    )
     # An earlier case of the same account this one follows up (web only: the API has no such
     # member).
     # Indexed only where set (case_related): nearly every case has none, and with a full index
@@ -130,10 +159,13 @@ class Case(TimestampedModel):
         on_delete=models.SET_NULL,
         related_name="follow_ups",
         db_index=False,
+        verbose_name=_("related case"),
     )
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         indexes = [
             models.Index(fields=["account", "-created_at"], name="case_account_created"),
             # The case list's filters, each read newest first from its own index (and the
@@ -247,13 +279,23 @@ class CommunicationOrigin(models.TextChoices):
 class AttachmentSet(TimestampedModel):
     """Up to three files, usable once, for one hour after creation."""
 
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="attachment_sets")
-    attachment_set_id = models.CharField(max_length=128, unique=True)
-    created_by = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="attachment_sets"
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="attachment_sets", verbose_name=_("account")
     )
-    expires_at = models.DateTimeField(db_index=True)
-    used_at = models.DateTimeField(null=True, blank=True)
+    attachment_set_id = models.CharField(_("attachment set ID"), max_length=128, unique=True)
+    created_by = models.ForeignKey(
+        User,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="attachment_sets",
+        verbose_name=_("created by"),
+    )
+    expires_at = models.DateTimeField(_("expires at"), db_index=True)
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("attachment set")
+        verbose_name_plural = _("attachment sets")
 
     def __str__(self) -> str:
         return self.attachment_set_id
@@ -262,22 +304,31 @@ class AttachmentSet(TimestampedModel):
 class Communication(TimestampedModel):
     # Served by communication_case_time, which starts with the case.
     case = models.ForeignKey(
-        Case, on_delete=models.CASCADE, related_name="communications", db_index=False
+        Case,
+        on_delete=models.CASCADE,
+        related_name="communications",
+        db_index=False,
+        verbose_name=_("case"),
     )
-    communication_id = models.CharField(max_length=64, unique=True)
-    body = models.TextField()
-    origin = models.CharField(max_length=16, choices=CommunicationOrigin.choices)
+    communication_id = models.CharField(_("communication ID"), max_length=64, unique=True)
+    body = models.TextField(_("body"))
+    origin = models.CharField(_("origin"), max_length=16, choices=CommunicationOrigin.choices)
     author = models.ForeignKey(
-        User, null=True, on_delete=models.SET_NULL, related_name="communications"
+        User,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="communications",
+        verbose_name=_("author"),
     )
     # The API's submittedBy: the author's address or name at the time of writing.
-    submitted_by = models.CharField(max_length=254)
+    submitted_by = models.CharField(_("submitted by"), max_length=254)
     attachment_set = models.OneToOneField(
         AttachmentSet,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="communication",
+        verbose_name=_("attachment set"),
     )
 
     # Only on communications loaded by cases.selectors (one query for a page's attachments).
@@ -285,6 +336,8 @@ class Communication(TimestampedModel):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("communication")
+        verbose_name_plural = _("communications")
         indexes = [models.Index(fields=["case", "-created_at"], name="communication_case_time")]
         constraints = [
             models.CheckConstraint(
@@ -298,17 +351,26 @@ class Communication(TimestampedModel):
 
 class Attachment(TimestampedModel):
     attachment_set = models.ForeignKey(
-        AttachmentSet, on_delete=models.CASCADE, related_name="attachments"
+        AttachmentSet,
+        on_delete=models.CASCADE,
+        related_name="attachments",
+        verbose_name=_("attachment set"),
     )
-    attachment_id = models.CharField(max_length=128, unique=True)
+    attachment_id = models.CharField(_("attachment ID"), max_length=128, unique=True)
     # The user's file name is metadata only; the file lives under `storage_key`.
-    file_name = models.CharField(max_length=255)
-    storage_key = models.CharField(max_length=255, unique=True)
-    size = models.PositiveIntegerField()
-    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    file_name = models.CharField(_("file name"), max_length=255)
+    storage_key = models.CharField(_("storage key"), max_length=255, unique=True)
+    size = models.PositiveIntegerField(
+        _("size"),
+    )
+    content_type = models.CharField(
+        _("content type"), max_length=255, default="application/octet-stream"
+    )
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
 
     def __str__(self) -> str:
         return self.file_name
@@ -332,18 +394,28 @@ class CaseEvent(TimestampedModel):
     """Case history (product data, shown to people); separate from the audit trail."""
 
     # Served by caseevent_case_time, which starts with the case.
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events", db_index=False)
-    kind = models.CharField(max_length=32, choices=CaseEventKind.choices)
-    actor = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    case = models.ForeignKey(
+        Case,
+        on_delete=models.CASCADE,
+        related_name="events",
+        db_index=False,
+        verbose_name=_("case"),
+    )
+    kind = models.CharField(_("kind"), max_length=32, choices=CaseEventKind.choices)
+    actor = models.ForeignKey(
+        User, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("actor")
+    )
     # "system" for Celery and beat work, else the actor's ARN at the time.
-    actor_arn = models.CharField(max_length=300)
-    from_status = models.CharField(max_length=32, blank=True)
-    to_status = models.CharField(max_length=32, blank=True)
-    reason = models.CharField(max_length=500, blank=True)
-    data = models.JSONField(default=dict, blank=True)
+    actor_arn = models.CharField(_("actor ARN"), max_length=300)
+    from_status = models.CharField(_("from status"), max_length=32, blank=True)
+    to_status = models.CharField(_("to status"), max_length=32, blank=True)
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
         indexes = [models.Index(fields=["case", "created_at"], name="caseevent_case_time")]
 
     def __str__(self) -> str:

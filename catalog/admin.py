@@ -17,6 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from audit.actors import Actor
 from catalog import services
@@ -93,6 +94,7 @@ class CategoryForm(forms.ModelForm):
         initial=list,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
         decoder=safejson.StrictDecoder,
+        label=_("Help links"),
     )
 
     class Meta:
@@ -152,7 +154,7 @@ class SupportPlanAdmin(NoDeleteAdmin):
     fieldsets = (
         (None, {"fields": ("code", "name", "position")}),
         (
-            "Case types",
+            _("Case types"),
             {
                 "fields": (
                     "allows_account_and_billing",
@@ -161,9 +163,9 @@ class SupportPlanAdmin(NoDeleteAdmin):
                 )
             },
         ),
-        ("Contact methods", {"fields": ("allows_web", "allows_chat", "allows_phone")}),
+        (_("Contact methods"), {"fields": ("allows_web", "allows_chat", "allows_phone")}),
         (
-            "Features",
+            _("Features"),
             {"fields": ("allows_cc", "api_access", "full_trusted_advisor", "business_hours_only")},
         ),
     )

@@ -62,12 +62,12 @@ class LocalizedNameMixin:
 class Severity(LocalizedNameMixin, TimestampedModel):
     """A severity level; `code` is the API's severityCode."""
 
-    code = models.CharField(max_length=16, unique=True)
-    name = models.CharField(max_length=100)
+    code = models.CharField(_("code"), max_length=16, unique=True)
+    name = models.CharField(_("name"), max_length=100)
     name_ja = models.CharField(_("name (Japanese)"), max_length=100, blank=True)
     # 1 = lowest; orders lists and the engineers' queue.
-    level = models.PositiveSmallIntegerField(unique=True)
-    description = models.TextField(blank=True)
+    level = models.PositiveSmallIntegerField(_("level"), unique=True)
+    description = models.TextField(_("description"), blank=True)
     # When engineers are warned that a first response is due: this share of the target gone.
     sla_warning_percent = models.PositiveSmallIntegerField(
         _("warn engineers after this share of the response target (percent)"),
@@ -77,16 +77,19 @@ class Severity(LocalizedNameMixin, TimestampedModel):
 
     class Meta:
         ordering = ["level"]
-        verbose_name_plural = "severities"
+        verbose_name = _("severity")
+        verbose_name_plural = _("severities")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
 
 
 class SupportPlan(TimestampedModel):
-    code = models.SlugField(max_length=32, unique=True)
-    name = models.CharField(max_length=100)
-    position = models.PositiveSmallIntegerField(default=0, help_text=_("Order in lists."))
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Order in lists.")
+    )
     allows_account_and_billing = models.BooleanField(_("account and billing cases"), default=True)
     allows_service_limit_increase = models.BooleanField(
         _("service limit increase cases"), default=True
@@ -104,11 +107,17 @@ class SupportPlan(TimestampedModel):
         help_text=_("Weekdays 08:00-18:00 in the account's time zone, without public holidays."),
     )
     severities = models.ManyToManyField(
-        Severity, through="catalog.PlanSeverity", related_name="plans", blank=True
+        Severity,
+        through="catalog.PlanSeverity",
+        related_name="plans",
+        blank=True,
+        verbose_name=_("severities"),
     )
 
     class Meta:
         ordering = ["position", "code"]
+        verbose_name = _("support plan")
+        verbose_name_plural = _("support plans")
 
     def __str__(self) -> str:
         return self.name
@@ -140,15 +149,27 @@ _TARGET_VALIDATORS = [MinValueValidator(1), MaxValueValidator(MAX_TARGET_MINUTES
 class PlanSeverity(TimestampedModel):
     """One cell of the plan x severity matrix: the severity is offered with this target."""
 
-    plan = models.ForeignKey(SupportPlan, on_delete=models.CASCADE, related_name="plan_severities")
-    severity = models.ForeignKey(Severity, on_delete=models.PROTECT, related_name="plan_severities")
+    plan = models.ForeignKey(
+        SupportPlan,
+        on_delete=models.CASCADE,
+        related_name="plan_severities",
+        verbose_name=_("plan"),
+    )
+    severity = models.ForeignKey(
+        Severity,
+        on_delete=models.PROTECT,
+        related_name="plan_severities",
+        verbose_name=_("severity"),
+    )
     response_minutes = models.PositiveIntegerField(
+        _("response minutes"),
         help_text=_("First-response target in minutes (business minutes on business-hours plans)."),
         validators=_TARGET_VALIDATORS,
     )
     # Once Support has answered, how long a customer waits for each further reply: the clock
     # runs while the case waits for Support and stops while it waits for the customer.
     next_reply_minutes = models.PositiveIntegerField(
+        _("next reply minutes"),
         help_text=_(
             "Next-reply target in minutes, after the first response, while the case waits for "
             "Support (business minutes on business-hours plans)."
@@ -167,7 +188,8 @@ class PlanSeverity(TimestampedModel):
                 condition=Q(next_reply_minutes__gt=0), name="plan_severity_positive_next_reply"
             ),
         ]
-        verbose_name = "response-time target"
+        verbose_name = _("response-time target")
+        verbose_name_plural = _("response-time targets")
 
     @property
     def response_time(self) -> str:
@@ -182,11 +204,13 @@ class PlanSeverity(TimestampedModel):
 
 
 class Service(LocalizedNameMixin, TimestampedModel):
-    code = models.CharField(max_length=100, unique=True, help_text=_("AWS service code."))
-    name = models.CharField(max_length=200)
+    code = models.CharField(
+        _("code"), max_length=100, unique=True, help_text=_("AWS service code.")
+    )
+    name = models.CharField(_("name"), max_length=200)
     name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
     case_type = models.CharField(
-        max_length=32, choices=CaseType.choices, default=CaseType.TECHNICAL
+        _("case type"), max_length=32, choices=CaseType.choices, default=CaseType.TECHNICAL
     )
     # Cases about it are copied to the account's security contact (accounts.AlternateContact).
     is_security = models.BooleanField(
@@ -194,10 +218,12 @@ class Service(LocalizedNameMixin, TimestampedModel):
         default=False,
         help_text=_("Copy its cases' emails to the account's security contact."),
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("service")
+        verbose_name_plural = _("services")
         constraints = [
             models.CheckConstraint(
                 condition=Q(
@@ -212,22 +238,25 @@ class Service(LocalizedNameMixin, TimestampedModel):
 
 
 class Category(LocalizedNameMixin, TimestampedModel):
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="categories")
-    code = models.CharField(max_length=100)
-    name = models.CharField(max_length=200)
+    service = models.ForeignKey(
+        Service, on_delete=models.CASCADE, related_name="categories", verbose_name=_("service")
+    )
+    code = models.CharField(_("code"), max_length=100)
+    name = models.CharField(_("name"), max_length=200)
     name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
     # [{"title": ..., "url": ...}] shown under the category on the create-case form.
-    help_links = models.JSONField(default=list, blank=True)
+    help_links = models.JSONField(_("help links"), default=list, blank=True)
     # A field the form asks for with this category, e.g. "Instance ID(s)".
-    extra_field_label = models.CharField(max_length=100, blank=True)
+    extra_field_label = models.CharField(_("extra field label"), max_length=100, blank=True)
     extra_field_label_ja = models.CharField(
         _("extra field label (Japanese)"), max_length=100, blank=True
     )
-    is_active = models.BooleanField(default=True)
+    is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
         ordering = ["service__name", "name"]
-        verbose_name_plural = "categories"
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
         constraints = [
             models.UniqueConstraint(fields=["service", "code"], name="category_unique_in_service")
         ]

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class CloudtrailConfig(AppConfig):
     name = "cloudtrail"
-    verbose_name = "CloudTrail (event history and trails)"
+    verbose_name = _("CloudTrail (event history and trails)")

@@ -8,11 +8,14 @@ from typing import Any
 from django.db import models
 from django.utils import timezone
 from django.utils.encoding import force_str
+from django.utils.translation import gettext_lazy as _
 
 
 class TimestampedModel(models.Model):
-    created_at = models.DateTimeField(default=timezone.now, db_index=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(
+        _("created at"), default=timezone.now, db_index=True, editable=False
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         abstract = True

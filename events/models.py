@@ -31,22 +31,27 @@ EVENTS_REGION = "us-east-1"
 
 
 class EventRule(TimestampedModel):
-    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="event_rules")
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="event_rules", verbose_name=_("account")
+    )
     # EventBridge rule names: 1-64 of letters, digits, ".", "-" and "_"; unique per account.
-    name = models.CharField(max_length=64)
-    description = models.CharField(max_length=512, blank=True)
-    event_pattern = models.JSONField()
-    enabled = models.BooleanField(default=True)
+    name = models.CharField(_("name"), max_length=64)
+    description = models.CharField(_("description"), max_length=512, blank=True)
+    event_pattern = models.JSONField(_("event pattern"))
+    enabled = models.BooleanField(_("enabled"), default=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="event_rules_created",
+        verbose_name=_("created by"),
     )
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("event rule")
+        verbose_name_plural = _("event rules")
         constraints = [
             models.UniqueConstraint(fields=["account", "name"], name="event_rule_name_unique"),
             models.CheckConstraint(
@@ -167,28 +172,37 @@ class EventDelivery(TimestampedModel):
     """One event for one target: the outbox row. Claimed (pending -> sending) before each try."""
 
     # Public id: the X-SupportCenter-Delivery header and the console's replay URLs.
-    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    target = models.ForeignKey(EventTarget, on_delete=models.CASCADE, related_name="deliveries")
+    delivery_id = models.UUIDField(
+        _("delivery ID"), default=uuid.uuid4, unique=True, editable=False
+    )
+    target = models.ForeignKey(
+        EventTarget, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("target")
+    )
     purpose = models.CharField(
-        max_length=16, choices=DeliveryPurpose.choices, default=DeliveryPurpose.EVENT
+        _("purpose"), max_length=16, choices=DeliveryPurpose.choices, default=DeliveryPurpose.EVENT
     )
-    event = models.JSONField()
+    event = models.JSONField(_("event"))
     # The envelope's id and detail-type, as columns for the delivery log.
-    event_id = models.CharField(max_length=64)
-    detail_type = models.CharField(max_length=128)
+    event_id = models.CharField(_("event ID"), max_length=64)
+    detail_type = models.CharField(_("detail type"), max_length=128)
     status = models.CharField(
-        max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
+        _("status"), max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField()
-    claimed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     # When an attempt task was last handed to the broker for it: the sweep queues a due row
     # again only if it became due after that (a retry) or the task seems lost.
-    queued_at = models.DateTimeField(null=True, blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.CharField(max_length=500, blank=True)
+    queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)
     replay_of = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="replays"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replays",
+        verbose_name=_("replay of"),
     )
 
     class Meta:

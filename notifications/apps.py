@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class NotificationsConfig(AppConfig):
     name = "notifications"
-    verbose_name = "Email notifications"
+    verbose_name = _("Email notifications")
 
     def ready(self) -> None:
         from accounts.mailer import password_reset_queue_register

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from cases import views as case_views
 from core import views as core_views
@@ -7,8 +8,8 @@ from core import views as core_views
 # The database away is a 503 with Retry-After, not a 500 (core.views.server_error).
 handler500 = "core.views.server_error"
 
-admin.site.site_header = "Support Center administration"
-admin.site.site_title = "Support Center admin"
+admin.site.site_header = _("Support Center administration")
+admin.site.site_title = _("Support Center admin")
 
 urlpatterns = [
     path("", case_views.home, name="home"),

@@ -3,6 +3,7 @@ would post back, and the audit records an action left."""
 
 from __future__ import annotations
 
+from html.parser import HTMLParser
 from typing import Any
 
 from django.forms import CheckboxInput
@@ -80,3 +81,59 @@ def records(name: str) -> list[AuditEvent]:
 
 def customer_policy(account: Account, name: str) -> Policy:
     return policy_create(account=account, name=name, document=SUPPORT_POLICY, actor=SYSTEM)
+
+
+VOID_TAGS = frozenset({"area", "base", "br", "col", "hr", "img", "input", "link", "meta", "wbr"})
+
+
+class _Labels(HTMLParser):
+    """The texts an admin page writes itself (titles, breadcrumbs, section and column headers,
+    field labels and help, filter titles, actions), apart from the rows' data."""
+
+    TAGS = frozenset({"title", "h1", "h2", "h3", "caption", "label", "option"})
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.texts: set[str] = set()
+        self._open: list[bool] = []
+        self._thead = 0
+        self._action_select = False
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        pass  # self-closing: holds no text
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in VOID_TAGS:
+            return
+        found = dict(attrs)
+        classes = (found.get("class") or "").split()
+        if tag == "thead":
+            self._thead += 1
+        if tag == "select":
+            self._action_select = found.get("name") == "action"
+        self._open.append(
+            (tag in self.TAGS and (tag != "option" or self._action_select))
+            or (tag == "th" and (self._thead > 0 or "scope" in found))
+            or (tag == "div" and bool({"breadcrumbs", "help"} & set(classes)))
+        )
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "thead":
+            self._thead -= 1
+        if tag == "select":
+            self._action_select = False
+        if self._open:
+            self._open.pop()
+
+    def handle_data(self, data: str) -> None:
+        if any(self._open):
+            for part in data.split("›"):
+                text = " ".join(part.split()).rstrip(":：")
+                if text:
+                    self.texts.add(text)
+
+
+def page_labels(html: str) -> set[str]:
+    parser = _Labels()
+    parser.feed(html)
+    return parser.texts

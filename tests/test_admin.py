@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.text import capfirst
 
 from accounts import services as account_services
 from accounts.models import Account, IamGroup, User
@@ -26,6 +28,7 @@ from tests.admin_pages import (
     delete_url,
     form_data,
     make_operator,
+    page_labels,
     post_change,
     records,
 )
@@ -312,3 +315,67 @@ def test_every_admin_page_renders(admin_client_, history) -> None:
         for row in model._default_manager.all()[:5]:
             assert admin_client_.get(change_url(row)).status_code == 200, (opts.label, row)
     assert ADDABLE < checked
+
+
+# --- the admin in the operator's language ---------------------------------------------------------
+
+# django-axes' pages (its lockout records) are in English only, its own catalogue having no
+# Japanese; every other page is translated.
+UNTRANSLATED_APPS = {"axes"}
+# The action menu's empty choice, written the same in every language.
+SAME_IN_EVERY_LANGUAGE = {"---------"}
+
+
+def test_the_admin_is_japanese_for_a_japanese_operator(admin_client_, history) -> None:
+    """Every page an operator reaches from the index (the index, each model's list, add page
+    and first row) has, in Japanese, none of the titles, headers and labels it has in English."""
+    from django.contrib import admin
+
+    pages: list[tuple[str, set[str]]] = [(reverse("admin:index"), set())]
+    # The navigation beside every page lists the untranslated apps' names too.
+    untranslated = set(SAME_IN_EVERY_LANGUAGE)
+    for model, model_admin in admin.site._registry.items():
+        opts = model._meta
+        if opts.app_label in UNTRANSLATED_APPS:
+            with translation.override("en"):
+                untranslated |= {
+                    str(opts.app_config.verbose_name),
+                    capfirst(opts.verbose_name_plural),
+                }
+            continue
+        with translation.override("en"):
+            english = [str(opts.verbose_name), str(opts.verbose_name_plural)]
+            english.append(str(opts.app_config.verbose_name))
+        with translation.override("ja"):
+            japanese = [str(opts.verbose_name), str(opts.verbose_name_plural)]
+            japanese.append(str(opts.app_config.verbose_name))
+        assert all(en != ja for en, ja in zip(english, japanese, strict=True)), english
+        prefix = f"admin:{opts.app_label}_{opts.model_name}"
+        pages += [(reverse(f"{prefix}_changelist"), set()), (reverse(f"{prefix}_add"), set())]
+        # A change page's breadcrumbs end with its row, and its inlines head theirs: data.
+        inline_rows = {str(r) for i in model_admin.inlines for r in i.model._default_manager.all()}
+        for row in model._default_manager.all()[:1]:
+            pages.append((change_url(row), {str(row), *inline_rows}))
+    for url, data in pages:
+        en = admin_client_.get(url, HTTP_ACCEPT_LANGUAGE="en")
+        if en.status_code == 403:
+            continue  # an add page operators do not have
+        ja = admin_client_.get(url, HTTP_ACCEPT_LANGUAGE="ja")
+        left = page_labels(en.content.decode()) & page_labels(ja.content.decode())
+        assert left <= untranslated | data, (url, left - untranslated - data)
+
+
+def test_the_admins_japanese_words(admin_client_, history) -> None:
+    index = admin_client_.get(reverse("admin:index"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    for text in ("サポートセンター管理", "サービスカタログ", "サポートプラン", "重要度", "ケース"):
+        assert text in index, text
+    plans = admin_client_.get(
+        reverse("admin:catalog_supportplan_changelist"), HTTP_ACCEPT_LANGUAGE="ja"
+    ).content.decode()
+    assert {"サポートプラン", "コード", "技術サポートのケース"} <= page_labels(plans)
+    cases = admin_client_.get(
+        reverse("admin:cases_case_changelist"), HTTP_ACCEPT_LANGUAGE="ja"
+    ).content.decode()
+    labels = page_labels(cases)
+    assert {"表示 ID", "件名", "ステータス", "重要度", "作成日時"} <= labels
+    assert "選択したケースにリーガルホールドを設定" in labels

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dj_database_url
 import pytest
+from django.core.management import call_command
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,3 +87,10 @@ def test_a_database_of_the_earlier_schema_migrates_without_losing_rows(
         "search_in_account": [1000001],
         "policy_versions": [["ReadCases", "v1", 1, {"Statement": []}, True]],
     }
+
+
+@pytest.mark.django_db
+def test_the_models_and_their_migrations_agree() -> None:
+    # A model change without its migration (a translated verbose name is one) would leave it to
+    # the next `makemigrations` to write, unreviewed, into whatever change came next.
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
