@@ -219,6 +219,12 @@ class ReopenForm(forms.Form):
         help_text=_("Reopening sends this message to Support with the case."),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # A resolved case's page shows this form beside the reply form, whose field is also
+        # `body`: ids of their own keep each label (and its errors) on its own textarea.
+        kwargs.setdefault("auto_id", "id_reopen_%s")
+        super().__init__(*args, **kwargs)
+
 
 class CcForm(forms.Form):
     # Adding addresses is an action the reader may skip, so the field is not marked required;
