@@ -279,8 +279,18 @@ class CaseFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORTS.items()))
 
-    def __init__(self, *args: Any, severities: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        severities: list[tuple[str, str]],
+        subjects_only: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if subjects_only:
+            # Without support:DescribeCommunications the search skips the correspondence
+            # (cases.selectors); the label says what it really looks at.
+            self.fields["q"].label = _("Search subject")
         cast(forms.ChoiceField, self.fields["severity"]).choices = [
             ("", _("Any severity")),
             *severities,

@@ -63,7 +63,11 @@ def case_list(request: SupportRequest) -> HttpResponse:
     principal = request.principal
     plan = principal.require_account().plan
     severities = [(c.severity.code, c.severity.local_name) for c in severity_cells_for_plan(plan)]
-    form = CaseFilterForm(request.GET or None, severities=severities)
+    form = CaseFilterForm(
+        request.GET or None,
+        severities=severities,
+        subjects_only=not account_access.is_allowed(principal, "support:DescribeCommunications"),
+    )
     filters = applied_filters(form)
     zone = timezone.get_current_timezone()
     after = filters.get("created_after")
