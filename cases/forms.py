@@ -25,6 +25,22 @@ def split_addresses(value: str) -> list[str]:
     return [part for part in _SPLIT.split(value or "") if part]
 
 
+def ask_for_files_again(form: forms.Form) -> None:
+    """On a form sent back with errors, name beside its file field the files the user chose:
+    a browser never refills a file input, so without this the case or reply would go out
+    without them. Files refused for themselves (too many, too large) already say so."""
+    names = [upload.name for upload in form.files.getlist("attachments")]
+    if names and not form.has_error("attachments"):
+        form.add_error(
+            "attachments",
+            _(
+                "Choose your files again (%(names)s): a form sent back with an error cannot "
+                "keep them."
+            )
+            % {"names": ", ".join(str(name) for name in names)},
+        )
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 

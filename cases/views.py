@@ -29,6 +29,7 @@ from cases.forms import (
     CcForm,
     ReopenForm,
     ReplyForm,
+    ask_for_files_again,
     split_addresses,
 )
 from cases.http import attachment_response, chat_poll_response, new_attachments
@@ -203,6 +204,8 @@ def case_create(request: SupportRequest) -> HttpResponse:
         else:
             messages.success(request, _("Case %(id)s created.") % {"id": case.display_id})
             return redirect("cases:detail", case_id=case.case_id)
+    if request.method == "POST":
+        ask_for_files_again(form)
     return render(request, "cases/case_create.html", {"form": form})
 
 
@@ -345,6 +348,7 @@ def case_reply(request: SupportRequest, case_id: str) -> HttpResponse:
             add_service_error(form, error)
         else:
             return _after_action(request, case)
+    ask_for_files_again(form)
     context = _detail_context(request, case, reply_form=form)
     return _render_invalid(request, context)
 

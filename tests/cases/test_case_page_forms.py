@@ -7,6 +7,7 @@ import re
 from collections import Counter
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cases import services
@@ -34,7 +35,7 @@ def test_a_resolved_case_page_has_one_control_per_id(
     reopen = reopen[: reopen.index("</form>")]
     label_for = re.search(r'<label for="([^"]+)">What still needs attention\?', reopen)
     assert label_for is not None
-    assert f'<textarea name="body" ' in reopen
+    assert '<textarea name="body" ' in reopen
     assert f'id="{label_for.group(1)}"' in reopen
 
 
@@ -50,3 +51,66 @@ def test_an_empty_reopen_keeps_its_error_beside_its_own_field(
     reopen = reopen[: reopen.index("</form>")]
     assert "This field is required." in reopen
     assert 'aria-invalid="true"' in reopen
+
+
+FILES_AGAIN = "Choose your files again (trace.log, screen.png): a form sent back with an error"
+
+
+def two_files() -> list[SimpleUploadedFile]:
+    return [
+        SimpleUploadedFile("trace.log", b"stack trace", content_type="text/plain"),
+        SimpleUploadedFile("screen.png", b"\x89PNG", content_type="image/png"),
+    ]
+
+
+def test_a_create_form_sent_back_names_the_files_it_could_not_keep(root_client) -> None:
+    # A browser never refills a file input, so the user must be told, beside the field,
+    # which files to choose again; otherwise the case is opened without them.
+    response = root_client.post(
+        reverse("cases:create"),
+        {
+            "case_type": "technical",
+            "service": "amazon-elastic-compute-cloud-linux",
+            "category": "instance-issue",
+            "severity": "high",
+            "subject": "",
+            "description": "Since 09:00 UTC, no SSH.",
+            "language": "en",
+            "contact_method": "web",
+            "attachments": two_files(),
+        },
+    )
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert FILES_AGAIN in body
+    assert 'id="id_attachments_error"' in body
+    assert "Since 09:00 UTC, no SSH." in body  # the typed text is kept
+
+
+def test_a_reply_sent_back_names_the_files_it_could_not_keep(
+    root_client, business_account, root
+) -> None:
+    case = factories.make_case(business_account, root)
+    response = root_client.post(
+        reverse("cases:reply", args=[case.case_id]), {"body": "", "attachments": two_files()}
+    )
+    assert response.status_code == 400
+    assert FILES_AGAIN in response.content.decode()
+    japanese = root_client.post(
+        reverse("cases:reply", args=[case.case_id]),
+        {"body": "", "attachments": two_files()},
+        HTTP_ACCEPT_LANGUAGE="ja",
+    )
+    assert (
+        "ファイル (trace.log, screen.png) をもう一度選択してください。" in japanese.content.decode()
+    )
+
+
+def test_files_with_an_error_of_their_own_are_not_asked_for_twice(root_client) -> None:
+    response = root_client.post(
+        reverse("cases:create"),
+        {"subject": "", "attachments": [*two_files(), *two_files()]},
+    )
+    body = response.content.decode()
+    assert "Attach at most 3 files." in body
+    assert "Choose your files again" not in body
