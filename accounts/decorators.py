@@ -39,12 +39,17 @@ def policies_allowing(action: str | None) -> list[str]:
 
 
 def no_access(
-    request: HttpRequest, action: str | None, *, suggest_policies: bool = True
+    request: HttpRequest,
+    action: str | None,
+    *,
+    suggest_policies: bool = True,
+    root_only: bool = False,
 ) -> HttpResponse:
     """The "no access" page (403) naming the action needed and, for an account's IAM users,
-    the managed policies that grant it (no policy helps someone outside an account)."""
+    the managed policies that grant it (no policy helps someone outside an account). With
+    `root_only` it says the page is the root user's instead: no policy opens it."""
     policies = policies_allowing(action) if suggest_policies else []
-    context = {"action": action, "policies": policies}
+    context = {"action": action, "policies": policies, "root_only": root_only}
     return render(request, "accounts/no_access.html", context, status=403)
 
 
@@ -90,7 +95,7 @@ def root_required(view: View) -> View:
         if principal.user is None:
             return redirect_to_login(request.get_full_path())
         if not principal.user.is_root:
-            return no_access(request, "iam:*")
+            return no_access(request, None, suggest_policies=False, root_only=True)
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -25,6 +25,22 @@ def split_addresses(value: str) -> list[str]:
     return [part for part in _SPLIT.split(value or "") if part]
 
 
+def ask_for_files_again(form: forms.Form) -> None:
+    """On a form sent back with errors, name beside its file field the files the user chose:
+    a browser never refills a file input, so without this the case or reply would go out
+    without them. Files refused for themselves (too many, too large) already say so."""
+    names = [upload.name for upload in form.files.getlist("attachments")]
+    if names and not form.has_error("attachments"):
+        form.add_error(
+            "attachments",
+            _(
+                "Choose your files again (%(names)s): a form sent back with an error cannot "
+                "keep them."
+            )
+            % {"names": ", ".join(str(name) for name in names)},
+        )
+
+
 class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -219,6 +235,12 @@ class ReopenForm(forms.Form):
         help_text=_("Reopening sends this message to Support with the case."),
     )
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # A resolved case's page shows this form beside the reply form, whose field is also
+        # `body`: ids of their own keep each label (and its errors) on its own textarea.
+        kwargs.setdefault("auto_id", "id_reopen_%s")
+        super().__init__(*args, **kwargs)
+
 
 class CcForm(forms.Form):
     # Adding addresses is an action the reader may skip, so the field is not marked required;
@@ -273,8 +295,18 @@ class CaseFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=list(SORTS.items()))
 
-    def __init__(self, *args: Any, severities: list[tuple[str, str]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        severities: list[tuple[str, str]],
+        subjects_only: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
+        if subjects_only:
+            # Without support:DescribeCommunications the search skips the correspondence
+            # (cases.selectors); the label says what it really looks at.
+            self.fields["q"].label = _("Search subject")
         cast(forms.ChoiceField, self.fields["severity"]).choices = [
             ("", _("Any severity")),
             *severities,

@@ -29,6 +29,7 @@ from cases.forms import (
     CcForm,
     ReopenForm,
     ReplyForm,
+    ask_for_files_again,
     split_addresses,
 )
 from cases.http import attachment_response, chat_poll_response, new_attachments
@@ -63,7 +64,11 @@ def case_list(request: SupportRequest) -> HttpResponse:
     principal = request.principal
     plan = principal.require_account().plan
     severities = [(c.severity.code, c.severity.local_name) for c in severity_cells_for_plan(plan)]
-    form = CaseFilterForm(request.GET or None, severities=severities)
+    form = CaseFilterForm(
+        request.GET or None,
+        severities=severities,
+        subjects_only=not account_access.is_allowed(principal, "support:DescribeCommunications"),
+    )
     filters = applied_filters(form)
     zone = timezone.get_current_timezone()
     after = filters.get("created_after")
@@ -199,6 +204,8 @@ def case_create(request: SupportRequest) -> HttpResponse:
         else:
             messages.success(request, _("Case %(id)s created.") % {"id": case.display_id})
             return redirect("cases:detail", case_id=case.case_id)
+    if request.method == "POST":
+        ask_for_files_again(form)
     return render(request, "cases/case_create.html", {"form": form})
 
 
@@ -341,6 +348,7 @@ def case_reply(request: SupportRequest, case_id: str) -> HttpResponse:
             add_service_error(form, error)
         else:
             return _after_action(request, case)
+    ask_for_files_again(form)
     context = _detail_context(request, case, reply_form=form)
     return _render_invalid(request, context)
 

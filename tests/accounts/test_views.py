@@ -312,3 +312,21 @@ def test_iam_users_stop_at_the_accounts_quota(root_client, business_account, mon
     )
     assert "1 アカウントあたりの IAM ユーザーは 2 人までです。" in japanese.content.decode()
     assert not User.objects.filter(user_name="third").exists()
+
+
+@pytest.mark.parametrize("page", ["accounts:iam", "accounts:my-account"])
+def test_iam_users_are_told_root_only_pages_are_the_root_users(
+    client, business_account, page
+) -> None:
+    # No policy opens these pages (policies name support, trustedadvisor, cloudtrail and
+    # events actions), so asking the administrator to "attach a policy that allows" iam:*
+    # sends the user on an errand that cannot succeed.
+    client.force_login(factories.make_iam_user(business_account))
+    response = client.get(reverse(page))
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "Only the account's root user can open this page." in body
+    assert "attach a policy" not in body
+    assert "iam:*" not in body
+    japanese = client.get(reverse(page), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "このページを開けるのはアカウントのルートユーザーだけです。" in japanese

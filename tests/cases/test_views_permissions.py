@@ -144,3 +144,26 @@ def test_allowed_readers_see_correspondence_and_links(
     assert CUSTOMER_TEXT in body and SUPPORT_TEXT in body and attachment_url(case) in body
     assert 'id="correspondence-denied"' not in body
     assert client.get(attachment_url(case)).status_code == 200
+
+
+def test_the_case_list_offers_only_what_the_policy_allows(client, business_account) -> None:
+    list_url = reverse("cases:list")
+    create_url = reverse("cases:create")
+    client.force_login(factories.make_iam_user(business_account, policy="AWSSupportAccess"))
+    body = client.get(list_url).content.decode()
+    assert f'href="{create_url}"' in body
+    assert "Search subject and correspondence" in body
+    # A read-only user would follow "Create case" to a "no access" page, and is told the search
+    # reads correspondence it does not: neither is offered.
+    client.force_login(
+        factories.make_iam_user(business_account, policy="SupportCenterReadOnlyAccess")
+    )
+    body = client.get(list_url).content.decode()
+    assert f'href="{create_url}"' not in body
+    assert "Search subject and correspondence" in body
+    client.force_login(user_denied(business_account, "support:DescribeCommunications"))
+    body = client.get(list_url).content.decode()
+    assert "Search subject and correspondence" not in body
+    assert '<label for="id_q">Search subject</label>' in body
+    japanese = client.get(list_url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert '<label for="id_q">件名を検索</label>' in japanese
