@@ -407,6 +407,15 @@ def case_reopen(request: SupportRequest, case_id: str) -> HttpResponse:
             add_service_error(form, error)
         else:
             return _after_action(request, case)
+    if case.status != CaseStatus.RESOLVED:
+        # Reopened meanwhile (another tab, a colleague): the page has no reopen form now, so
+        # the text and its error go to the reply form, which it would have been anyway.
+        reply = ReplyForm(request.POST)
+        reply.is_valid()
+        for field, errors in form.errors.items():
+            if field not in reply.errors:
+                reply.add_error(None if field == "__all__" else field, errors)
+        return _render_invalid(request, _detail_context(request, case, reply_form=reply))
     return _render_invalid(request, _detail_context(request, case, reopen_form=form))
 
 

@@ -53,6 +53,28 @@ def test_an_empty_reopen_keeps_its_error_beside_its_own_field(
     assert 'aria-invalid="true"' in reopen
 
 
+def test_a_reopen_sent_after_the_case_was_reopened_elsewhere_shows_its_error_on_the_reply_form(
+    root_client, business_account, root
+) -> None:
+    # Reopened in another tab meanwhile: the page has no reopen form any more, so the text and
+    # its error go to the reply form rather than vanishing behind a bare 400.
+    case = factories.make_case(business_account, root)
+    services.case_resolve(case=case, actor=root)
+    services.case_reply_with_files(case=case, actor=root, body="Still broken.", files=[])
+    response = root_client.post(reverse("cases:reopen", args=[case.case_id]), {"body": " "})
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'class="reopen"' not in body
+    reply = body[body.index('id="id_body"') - 400 :]
+    reply = reply[: reply.index("</form>")]
+    assert "This field is required." in reply
+    assert 'aria-invalid="true"' in reply
+    # A message that is not empty is simply a reply to the open case.
+    sent = root_client.post(reverse("cases:reopen", args=[case.case_id]), {"body": "And more."})
+    assert sent.status_code == 302
+    assert case.communications.filter(body="And more.").exists()
+
+
 FILES_AGAIN = "Choose your files again (trace.log, screen.png): a form sent back with an error"
 
 
