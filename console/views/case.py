@@ -80,7 +80,8 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
         "assign_form": AssignForm(
             engineers=selectors.engineers(), initial={"engineer": user.login}
         ),
-        "can_claim": case.assignee_id != user.pk,
+        # A case someone has is handed over with the assign form, which names the new assignee.
+        "can_claim": case.assignee_id is None,
         "can_reopen": CaseStatus.REOPENED in allowed,
         "can_release_hold": holds.can_release(request.principal, case),
         "is_phone": case.contact_method == "phone",
@@ -207,7 +208,7 @@ def _button(request: SupportRequest, item: Case, act: Callable[[], object]) -> H
 
 def _claim(request: SupportRequest, item: Case) -> None:
     case_services.case_assign(
-        case=item, engineer=request.principal.require_user(), actor=request.principal
+        case=item, engineer=request.principal.require_user(), actor=request.principal, claim=True
     )
 
 
