@@ -229,6 +229,30 @@ def test_a_callback_that_reached_the_customer_is_the_first_response(
     assert "Only phone cases have callbacks." in refused.content.decode()
 
 
+def test_a_callback_on_a_chat_case_is_refused_on_the_page(
+    engineer_client, business_account, root
+) -> None:
+    """No page offers a chat case's callback form, but a post of one (an old tab, a script) is
+    answered with the case page and the refusal where it can be read, in the reader's
+    language, the typed outcome kept, and nothing recorded."""
+    chat = factories.make_case(business_account, root, contact_method="chat", body="Help.")
+    for language, message in (
+        ("en", "Only phone cases have callbacks."),
+        ("ja", "折り返し電話は電話のケースだけにあります。"),
+    ):
+        refused = engineer_client.post(
+            _action(chat, "callback"),
+            {"reached": "yes", "outcome": "Rang twice."},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert refused.status_code == 400
+        page = refused.content.decode()
+        summary = page[page.index('class="error-summary"') :]
+        assert message in summary[: summary.index("</div>")]
+        assert "Rang twice." in page
+    assert not CaseEvent.objects.filter(case=chat, kind="callback").exists()
+
+
 def test_engineers_reopen_resolved_cases_and_add_cc(
     engineer_client, business_account, root
 ) -> None:
