@@ -37,7 +37,16 @@ def case_macro(request: SupportRequest, case_id: str) -> HttpResponse:
     item = case_access.access_case_by_case_id(request.principal, case_id)
     form = MacroPickForm(request.GET, macros=macro_selectors.macro_list_active())
     if not form.is_valid():
-        return HttpResponseBadRequest(_("Choose a canned response."))
+        if not request.htmx:
+            return HttpResponseBadRequest(_("Choose a canned response."))
+        # htmx swaps nothing of an error response, so the refusal is a success aimed at the
+        # picker's message area: the reader sees why nothing was added. The choice that fails
+        # here is one deactivated or deleted since the page was loaded (the picker never sends
+        # an empty one).
+        response = render(request, "console/macro_picker.html#macro-error", {})
+        response["HX-Retarget"] = "#macro-error"
+        response["HX-Reswap"] = "innerHTML"
+        return response
     rendered = macro_selectors.macro_render(
         form.cleaned_data["macro"], item, request.principal.require_user()
     )

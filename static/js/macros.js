@@ -31,6 +31,9 @@
     var form = holder.closest("form");
     holder.replaceChildren();
     if (!filled || !form) return;
+    // A macro that was added clears an earlier refusal (console/views/macros.py).
+    var refusal = document.getElementById("macro-error");
+    if (refusal) refusal.replaceChildren();
     var body = form.elements.namedItem("body");
     var status = form.elements.namedItem("next_status");
     var picker = form.elements.namedItem("macro");
