@@ -3,6 +3,7 @@ the engineers' actions beyond replying (reclassify, callback, reopen, CC)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -317,3 +318,39 @@ def test_the_timeline_names_reclassifications(engineer_client, business_account,
     assert "amazon-elastic" not in timeline and "Other (Windows)" not in timeline
     japanese = engineer_client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "重要度: 一般的なガイダンス → 本番システムのダウン" in japanese
+
+
+def _reply_statuses(page: str) -> list[str]:
+    select = page[page.index('name="next_status"') :]
+    return re.findall(r'<option value="([^"]+)"', select[: select.index("</select>")])
+
+
+def test_the_reply_offers_only_the_statuses_the_case_can_take(
+    engineer_client, business_account, root
+) -> None:
+    """A resolved case only reopens (the Reopen button): replying to it keeps it resolved, so
+    the reply offers no status the service would refuse after the engineer wrote the reply."""
+    case = factories.make_case(business_account, root)
+    url = reverse("console:case", args=[case.case_id])
+    assert _reply_statuses(engineer_client.get(url).content.decode()) == [
+        "pending-customer-action",
+        "opened",
+        "resolved",
+    ]
+    services.case_resolve(case=case, actor=root)
+    page = engineer_client.get(url).content.decode()
+    assert _reply_statuses(page) == ["resolved"]
+    # A status the page did not offer (an old tab) is refused beside the field, the text kept.
+    refused = engineer_client.post(
+        _action(case, "reply"), {"body": "One more thing.", "next_status": "opened"}
+    )
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Select a valid choice. opened is not one of the available choices." in page
+    assert "One more thing." in page
+    services.case_reopen(case=case, actor=root)
+    assert _reply_statuses(engineer_client.get(url).content.decode()) == [
+        "pending-customer-action",
+        "opened",
+        "resolved",
+    ]

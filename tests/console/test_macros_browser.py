@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from accounts.principals import SYSTEM
+from cases import services
 from macros.models import Macro
 from macros.services import macro_save
 from tests import factories
@@ -106,3 +107,16 @@ def test_a_macro_withdrawn_after_the_page_loaded_says_so(case_page) -> None:
     page.get_by_label("Canned response").select_option(label="Need logs")
     expect(page.get_by_text("This canned response is no longer available.")).to_be_visible()
     assert reply.input_value() == "Thanks for the details."
+
+
+def test_a_macro_leaves_a_status_the_case_cannot_take(case_page) -> None:
+    """On a resolved case the reply offers only "Resolved": a macro asking for pending customer
+    action adds its text and leaves the status chosen (not an empty select)."""
+    page, case = case_page(javascript=True)
+    services.case_resolve(case=case, actor=factories.principal(factories.root_of(case.account)))
+    page.reload()
+    page.get_by_label("Canned response").select_option(label="Need logs")
+    page.wait_for_function(
+        "() => document.querySelector('textarea[name=body]').value.includes('send the logs')"
+    )
+    assert page.get_by_label("Then set the case to").input_value() == "resolved"
