@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from typing import Any, cast
 
 from django import forms
@@ -78,6 +78,15 @@ class EngineerReplyForm(forms.Form):
     # newer one (the collision check; see console.views.case).
     seen = forms.CharField(required=False, strip=False, widget=forms.HiddenInput)
     confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, statuses: Collection[str] | None = None, **kwargs: Any) -> None:
+        """`statuses`: the ones the case can be left in (`console.views.case.reply_statuses`);
+        None offers all of NEXT_STATUSES."""
+        super().__init__(*args, **kwargs)
+        if statuses is not None:
+            cast(forms.ChoiceField, self.fields["next_status"]).choices = [
+                choice for choice in NEXT_STATUSES if choice[0] in statuses
+            ]
 
     def clean_seen(self) -> int | None:
         """A hidden field nobody types into: a value that is not a message id (a page edited by

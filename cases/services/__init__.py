@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account, User
 from accounts.principals import Principal
@@ -67,8 +69,14 @@ from cases.services.validation import (
 )
 from core.errors import InvalidParameterValueException
 
+MSG_NOT_AN_ENGINEER = "Cases can only be assigned to support engineers."
+MSG_ALREADY_ASSIGNED = gettext_noop("{name} already has this case.")
+MSG_TAKEN = gettext_noop("{name} has taken this case. To take it over, assign it to yourself.")
+
 # The public face of the case services, whatever sub-module holds each piece.
 __all__ = [
+    "MSG_ALREADY_ASSIGNED",
+    "MSG_TAKEN",
     "MSG_CALLBACK_NUMBER",
     "MSG_CALLBACK_WHEN",
     "MSG_CASE_LIMIT",
@@ -128,16 +136,40 @@ def case_reopen(*, case: Case, actor: Principal) -> tuple[str, str]:
 
 @audit_refusals(AuditEventName.ASSIGN_CASE, describe=_describe_case)
 @transaction.atomic
-def case_assign(*, case: Case, engineer: User, actor: Principal) -> Case:
-    """Assign a case to an engineer; an unassigned case moves to work in progress."""
+def case_assign(*, case: Case, engineer: User, actor: Principal, claim: bool = False) -> Case:
+    """Assign a case to an engineer; an unassigned case moves to work in progress.
+
+    `claim`: the engineer takes a case nobody has. Claim buttons are on pages loaded earlier, so
+    a colleague may have taken the case since; the claim then fails instead of silently taking
+    it from them (handing over is an assignment, which says whom to). The assignee is written by
+    a conditional UPDATE on the one the caller loaded, so of two concurrent claims one wins.
+    Side effects: a `CaseEvent` (assigned), an audit record (AssignCase), the assignee's alert.
+    Raises `InvalidParameterValueException` (not an engineer, already the assignee, taken).
+    """
     if not engineer.is_engineer or not engineer.is_active:
-        raise InvalidParameterValueException("Cases can only be assigned to support engineers.")
+        raise InvalidParameterValueException(MSG_NOT_AN_ENGINEER)
+    if case.assignee_id == engineer.pk:
+        # Nothing would change but a duplicate timeline entry and alert.
+        raise InvalidParameterValueException(
+            MSG_ALREADY_ASSIGNED, params={"name": _engineer_name(engineer)}
+        )
+    if claim and case.assignee is not None:
+        raise InvalidParameterValueException(
+            MSG_TAKEN, params={"name": _engineer_name(case.assignee)}
+        )
+    now = timezone.now()
+    taken = Case.objects.filter(pk=case.pk, assignee_id=case.assignee_id).update(
+        assignee=engineer, updated_at=now
+    )
+    if not taken:
+        holder = Case.objects.select_related("assignee").get(pk=case.pk).assignee
+        name = _engineer_name(holder) if holder is not None else "?"
+        raise InvalidParameterValueException(MSG_TAKEN, params={"name": name})
+    case.assignee, case.updated_at = engineer, now
     if case.status in (CaseStatus.UNASSIGNED, CaseStatus.REOPENED):
         lifecycle.transition(
             case, to=CaseStatus.WORK_IN_PROGRESS, actor=actor, cause=Cause.ASSIGNMENT
         )
-    case.assignee = engineer
-    case.save(update_fields=["assignee", "updated_at"])
     assigned = CaseEvent.objects.create(
         case=case,
         kind=CaseEventKind.ASSIGNED,
@@ -154,6 +186,10 @@ def case_assign(*, case: Case, engineer: User, actor: Principal) -> Case:
     )
     alerts.alert_assigned(case, by=actor.user, event=f"{case.case_id}:{assigned.pk}")
     return case
+
+
+def _engineer_name(engineer: User) -> str:
+    return engineer.display_name or engineer.email
 
 
 @audit_refusals(AuditEventName.CREATE_CASE, describe=_describe_new_case)

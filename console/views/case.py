@@ -45,11 +45,21 @@ from macros import selectors as macro_selectors
 
 # The forms of the case page, by the action that posts them (each kept on a failed post).
 FORMS: dict[str, Callable[..., Form]] = {
-    "reply": EngineerReplyForm,
     "note": NoteForm,
     "cc": CcForm,
     "callback": CallbackForm,
 }
+
+
+def reply_statuses(request: SupportRequest, case: Case) -> set[str]:
+    """The statuses a reply may leave the case in: the ones it can move to, or the one it is in
+    (a resolved case only reopens, with its own button, so a reply to it keeps it resolved)."""
+    allowed = lifecycle.allowed_transitions(case, request.principal)
+    return {str(status) for status in allowed} | {case.status}
+
+
+def reply_form(request: SupportRequest, case: Case, *args: Any, **kwargs: Any) -> EngineerReplyForm:
+    return EngineerReplyForm(*args, statuses=reply_statuses(request, case), **kwargs)
 
 
 def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[str, Any]:
@@ -70,7 +80,7 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
         "notes": case_selectors.case_internal_notes(case),
         "timeline": case_timeline(case),
         "account_panel": selectors.account_panel(case),
-        "reply_form": forms.get("reply") or EngineerReplyForm(initial={"seen": seen}),
+        "reply_form": forms.get("reply") or reply_form(request, case, initial={"seen": seen}),
         "macro_form": forms.get("macro")
         or MacroPickForm(macros=macro_selectors.macro_list_active()),
         "note_form": forms.get("note") or NoteForm(),
@@ -80,7 +90,8 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
         "assign_form": AssignForm(
             engineers=selectors.engineers(), initial={"engineer": user.login}
         ),
-        "can_claim": case.assignee_id != user.pk,
+        # A case someone has is handed over with the assign form, which names the new assignee.
+        "can_claim": case.assignee_id is None,
         "can_reopen": CaseStatus.REOPENED in allowed,
         "can_release_hold": holds.can_release(request.principal, case),
         "is_phone": case.contact_method == "phone",
@@ -126,6 +137,8 @@ def case_action(request: SupportRequest, case_id: str, action: str) -> HttpRespo
         )
     if action == "reclassify":
         form: Form = ReclassifyForm(request.POST, case=item)
+    elif action == "reply":
+        form = reply_form(request, item, request.POST, request.FILES)
     elif action in FORMS:
         form = FORMS[action](request.POST, request.FILES)
     else:
@@ -150,7 +163,7 @@ def _reply_over_newer(request: SupportRequest, item: Case, latest: int) -> HttpR
     send it anyway (no reply silently crosses one they have not read)."""
     data = request.POST.copy()
     data["seen"], data["confirm"] = str(latest), "on"
-    form = EngineerReplyForm(data)
+    form = reply_form(request, item, data)
     form.is_valid()
     message = _("A newer message arrived while you wrote (below). Send yours anyway, or change it.")
     if request.FILES:
@@ -207,7 +220,7 @@ def _button(request: SupportRequest, item: Case, act: Callable[[], object]) -> H
 
 def _claim(request: SupportRequest, item: Case) -> None:
     case_services.case_assign(
-        case=item, engineer=request.principal.require_user(), actor=request.principal
+        case=item, engineer=request.principal.require_user(), actor=request.principal, claim=True
     )
 
 

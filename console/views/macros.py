@@ -16,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import engineer_required
 from accounts.http import SupportRequest
 from cases import access as case_access
-from console.forms import EngineerReplyForm, MacroPickForm
-from console.views.case import _case_context
+from console.forms import MacroPickForm
+from console.views.case import _case_context, reply_form, reply_statuses
 from macros import selectors as macro_selectors
 
 
@@ -37,7 +37,16 @@ def case_macro(request: SupportRequest, case_id: str) -> HttpResponse:
     item = case_access.access_case_by_case_id(request.principal, case_id)
     form = MacroPickForm(request.GET, macros=macro_selectors.macro_list_active())
     if not form.is_valid():
-        return HttpResponseBadRequest(_("Choose a canned response."))
+        if not request.htmx:
+            return HttpResponseBadRequest(_("Choose a canned response."))
+        # htmx swaps nothing of an error response, so the refusal is a success aimed at the
+        # picker's message area: the reader sees why nothing was added. The choice that fails
+        # here is one deactivated or deleted since the page was loaded (the picker never sends
+        # an empty one).
+        response = render(request, "console/macro_picker.html#macro-error", {})
+        response["HX-Retarget"] = "#macro-error"
+        response["HX-Reswap"] = "innerHTML"
+        return response
     rendered = macro_selectors.macro_render(
         form.cleaned_data["macro"], item, request.principal.require_user()
     )
@@ -58,18 +67,24 @@ def case_macro_insert(request: SupportRequest, case_id: str) -> HttpResponse:
     kept = {name: request.POST[name] for name in ("seen", "confirm") if name in request.POST}
     if not picker.is_valid():
         # Unbound, so that only the picker's error shows, not the reply's.
-        unbound = EngineerReplyForm(initial={**typed, **kept})
+        unbound = reply_form(request, item, initial={**typed, **kept})
         context = _case_context(request, item, reply=unbound, macro=picker)
         return render(request, "console/case.html", context, status=400)
     rendered = macro_selectors.macro_render(
         picker.cleaned_data["macro"], item, request.principal.require_user()
     )
-    reply = EngineerReplyForm(
+    reply = reply_form(
+        request,
+        item,
         {
             "body": append_text(typed["body"] or "", rendered.text),
-            "next_status": rendered.next_status or typed["next_status"],
+            # A status the case cannot take (a macro that resolves, on a resolved case) is not
+            # offered, so the engineer's own choice stays.
+            "next_status": rendered.next_status
+            if rendered.next_status in reply_statuses(request, item)
+            else typed["next_status"],
             **kept,
-        }
+        },
     )
     context = _case_context(request, item, reply=reply, macro=MacroPickForm(macros=macros))
     return render(request, "console/case.html", context)

@@ -31,12 +31,19 @@
     var form = holder.closest("form");
     holder.replaceChildren();
     if (!filled || !form) return;
+    // A macro that was added clears an earlier refusal (console/views/macros.py).
+    var refusal = document.getElementById("macro-error");
+    if (refusal) refusal.replaceChildren();
     var body = form.elements.namedItem("body");
     var status = form.elements.namedItem("next_status");
     var picker = form.elements.namedItem("macro");
     if (!body) return;
     body.value = appendText(body.value, filled.textContent);
-    if (status && filled.dataset.nextStatus) status.value = filled.dataset.nextStatus;
+    // Only a status the form offers: the case may not be able to take the macro's.
+    var wanted = filled.dataset.nextStatus;
+    if (status && wanted && Array.prototype.some.call(status.options, function (option) {
+      return option.value === wanted;
+    })) status.value = wanted;
     // Back to "Choose", so that the same macro can be chosen again.
     if (picker) picker.value = "";
     body.focus();

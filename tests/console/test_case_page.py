@@ -3,6 +3,7 @@ the engineers' actions beyond replying (reclassify, callback, reopen, CC)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -229,6 +230,30 @@ def test_a_callback_that_reached_the_customer_is_the_first_response(
     assert "Only phone cases have callbacks." in refused.content.decode()
 
 
+def test_a_callback_on_a_chat_case_is_refused_on_the_page(
+    engineer_client, business_account, root
+) -> None:
+    """No page offers a chat case's callback form, but a post of one (an old tab, a script) is
+    answered with the case page and the refusal where it can be read, in the reader's
+    language, the typed outcome kept, and nothing recorded."""
+    chat = factories.make_case(business_account, root, contact_method="chat", body="Help.")
+    for language, message in (
+        ("en", "Only phone cases have callbacks."),
+        ("ja", "折り返し電話は電話のケースだけにあります。"),
+    ):
+        refused = engineer_client.post(
+            _action(chat, "callback"),
+            {"reached": "yes", "outcome": "Rang twice."},
+            HTTP_ACCEPT_LANGUAGE=language,
+        )
+        assert refused.status_code == 400
+        page = refused.content.decode()
+        summary = page[page.index('class="error-summary"') :]
+        assert message in summary[: summary.index("</div>")]
+        assert "Rang twice." in page
+    assert not CaseEvent.objects.filter(case=chat, kind="callback").exists()
+
+
 def test_engineers_reopen_resolved_cases_and_add_cc(
     engineer_client, business_account, root
 ) -> None:
@@ -293,3 +318,39 @@ def test_the_timeline_names_reclassifications(engineer_client, business_account,
     assert "amazon-elastic" not in timeline and "Other (Windows)" not in timeline
     japanese = engineer_client.get(url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "重要度: 一般的なガイダンス → 本番システムのダウン" in japanese
+
+
+def _reply_statuses(page: str) -> list[str]:
+    select = page[page.index('name="next_status"') :]
+    return re.findall(r'<option value="([^"]+)"', select[: select.index("</select>")])
+
+
+def test_the_reply_offers_only_the_statuses_the_case_can_take(
+    engineer_client, business_account, root
+) -> None:
+    """A resolved case only reopens (the Reopen button): replying to it keeps it resolved, so
+    the reply offers no status the service would refuse after the engineer wrote the reply."""
+    case = factories.make_case(business_account, root)
+    url = reverse("console:case", args=[case.case_id])
+    assert _reply_statuses(engineer_client.get(url).content.decode()) == [
+        "pending-customer-action",
+        "opened",
+        "resolved",
+    ]
+    services.case_resolve(case=case, actor=root)
+    page = engineer_client.get(url).content.decode()
+    assert _reply_statuses(page) == ["resolved"]
+    # A status the page did not offer (an old tab) is refused beside the field, the text kept.
+    refused = engineer_client.post(
+        _action(case, "reply"), {"body": "One more thing.", "next_status": "opened"}
+    )
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "Select a valid choice. opened is not one of the available choices." in page
+    assert "One more thing." in page
+    services.case_reopen(case=case, actor=root)
+    assert _reply_statuses(engineer_client.get(url).content.decode()) == [
+        "pending-customer-action",
+        "opened",
+        "resolved",
+    ]

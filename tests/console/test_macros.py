@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import AuditEvent
+from cases import services
 from cases.models import Case
 from console.views.macros import append_text
 from tests import factories
@@ -95,7 +96,14 @@ def test_an_inactive_or_missing_macro_is_refused(engineer_client, case, logs) ->
     retired = factories.make_macro("Retired", is_active=False)
     for query in (f"?macro={retired.pk}", "?macro=999999", "?macro=", ""):
         url = reverse("console:case-macro", args=[case.case_id]) + query
-        assert engineer_client.get(url, HTTP_HX_REQUEST="true").status_code == 400, query
+        # htmx swaps nothing of an error response: the refusal goes to the picker's message
+        # area instead (test_macros_browser shows it on the page).
+        refused = engineer_client.get(url, HTTP_HX_REQUEST="true")
+        assert refused.status_code == 200, query
+        assert refused["HX-Retarget"] == "#macro-error"
+        assert "This canned response is no longer available." in refused.content.decode()
+        assert "data-macro-text" not in refused.content.decode()
+        assert engineer_client.get(url).status_code == 400, query
 
 
 def test_the_picker_endpoint_query_count(
@@ -193,3 +201,19 @@ def test_an_unknown_case_is_not_found(engineer_client, logs) -> None:
 )
 def test_the_macro_follows_the_typed_text_after_a_blank_line(typed, joined) -> None:
     assert append_text(typed, "M") == joined
+
+
+def test_insert_on_a_resolved_case_keeps_a_status_it_can_take(
+    engineer_client, case, logs, root
+) -> None:
+    """The macro asks for pending-customer-action, which a resolved case cannot take (the reply
+    offers it only "Resolved"): the text goes in, the status stays, and no error shows."""
+    services.case_resolve(case=case, actor=root)
+    response = engineer_client.post(
+        _insert(case), {"body": "", "next_status": "resolved", "macro": str(logs.pk)}
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "please send the logs" in _textarea(page)
+    assert _selected_status(page) == "resolved"
+    assert "Select a valid choice" not in page

@@ -7,7 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
+from accounts.principals import SYSTEM
+from cases import services
+from macros.models import Macro
+from macros.services import macro_save
 from tests import factories
 from tests.test_browser import (  # noqa: F401 (the module's browser fixture)
     CHROMIUM,
@@ -88,3 +93,30 @@ def test_the_insert_button_without_javascript(case_page) -> None:
         f"Thanks for the details.\n\nPlease send the logs for case {case.display_id}."
     )
     assert page.get_by_label("Then set the case to").input_value() == "pending-customer-action"
+
+
+def test_a_macro_withdrawn_after_the_page_loaded_says_so(case_page) -> None:
+    """An operator deactivates a macro while an engineer has the case open: choosing it shows
+    why nothing was added (htmx does not swap an error response, so a bare 400 showed nothing)
+    and leaves the typed reply alone."""
+    page, case = case_page(javascript=True)
+    reply = page.get_by_label("Reply to the customer")
+    reply.fill("Thanks for the details.")
+    macro = Macro.objects.get(name="Need logs")
+    macro_save(macro=macro, values={"is_active": False}, actor=SYSTEM)
+    page.get_by_label("Canned response").select_option(label="Need logs")
+    expect(page.get_by_text("This canned response is no longer available.")).to_be_visible()
+    assert reply.input_value() == "Thanks for the details."
+
+
+def test_a_macro_leaves_a_status_the_case_cannot_take(case_page) -> None:
+    """On a resolved case the reply offers only "Resolved": a macro asking for pending customer
+    action adds its text and leaves the status chosen (not an empty select)."""
+    page, case = case_page(javascript=True)
+    services.case_resolve(case=case, actor=factories.principal(factories.root_of(case.account)))
+    page.reload()
+    page.get_by_label("Canned response").select_option(label="Need logs")
+    page.wait_for_function(
+        "() => document.querySelector('textarea[name=body]').value.includes('send the logs')"
+    )
+    assert page.get_by_label("Then set the case to").input_value() == "resolved"
