@@ -213,7 +213,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
-    "axes",
+    # django-axes, with its admin section named in the operator's language.
+    "accounts.lockouts.LockoutsConfig",
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
