@@ -11,6 +11,7 @@ the operators', in the admin.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import transaction
@@ -24,6 +25,7 @@ from audit.names import IAM_SOURCE, AuditEventName
 from core.errors import DeleteConflict, LimitExceeded, NoSuchEntity
 
 MAX_VERSIONS = 5
+VERSION_ID_RE = re.compile(r"v[1-9][0-9]{0,8}")
 # IAM's own messages.
 MSG_VERSION_LIMIT = gettext_noop(
     "A managed policy can have up to {limit} versions. Before you create a new version, you must "
@@ -40,10 +42,10 @@ def _locked(policy: Policy) -> Policy:
 
 
 def _version(policy: Policy, version_id: str) -> PolicyVersion:
-    number = version_id[1:] if version_id.startswith("v") else ""
+    # IAM's ids are v1, v2, ...: "v01" names no version, as it does there.
     found = None
-    if number.isdecimal() and len(number) < 10:
-        found = policy.versions.filter(number=int(number)).first()
+    if VERSION_ID_RE.fullmatch(version_id):
+        found = policy.versions.filter(number=int(version_id[1:])).first()
     if found is None:
         raise NoSuchEntity(MSG_NO_VERSION, params={"name": policy.name, "version": version_id[:20]})
     return found

@@ -149,7 +149,7 @@ def test_a_sixth_version_is_refused_beside_the_document_with_the_text_kept(
     ]
 
 
-@pytest.mark.parametrize("version", ["v9", "v0", "vx", "1", "v99999999999999999999"])
+@pytest.mark.parametrize("version", ["v9", "v0", "v01", "vx", "1", "V1", "v99999999999999999999"])
 def test_a_version_the_policy_does_not_have_is_named_not_a_500(root_client, mine, version) -> None:
     for url in (default_url(version), delete_url(version)):
         response = root_client.post(url, follow=True)
