@@ -5,15 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import boto3
 import pytest
+import time_machine
 from botocore.awsrequest import AWSResponse
 from botocore.config import Config
+from botocore.exceptions import ClientError
+from django.utils import timezone
 
 from accounts.models import Account
 from accounts.principals import SYSTEM
 from accounts.services import access_key_create
+from audit import services as audit
+from audit.models import AuditEvent
 from tests import factories
 
 
@@ -144,3 +150,85 @@ def call_with_body(boto_client, method: str, raw_body: bytes, **params):
         return getattr(boto_client, method)(**params)
     finally:
         boto_client.meta.events.unregister("before-sign.support", unique_id="raw-body")
+
+
+# --- CloudTrail's LookupEvents through boto3 -------------------------------------------------
+
+CT_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents"
+READER_POLICY = "AWSCloudTrail_ReadOnlyAccess"
+
+
+def code_of(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
+    return excinfo.value.response["Error"]["Code"]
+
+
+@pytest.fixture
+def make_trail_client(client):
+    def factory(api_user: ApiUser, *, forwarded: list | None = None):
+        boto = boto3.client(
+            "cloudtrail",
+            endpoint_url="http://testserver",
+            region_name="eu-west-1",
+            aws_access_key_id=api_user.access_key_id,
+            aws_secret_access_key=api_user.secret,
+            config=Config(
+                retries={"mode": "standard", "max_attempts": 1},
+                # The server must validate on its own.
+                parameter_validation=False,
+            ),
+        )
+
+        def send(request, **kwargs):
+            response = forward(request, client)
+            if forwarded is not None:
+                forwarded.append((request, response))
+            return to_aws_response(request, response)
+
+        boto.meta.events.register("before-send.cloudtrail", send)
+        return boto
+
+    return factory
+
+
+@pytest.fixture
+def reader(api_user) -> ApiUser:
+    """A user of `api_user`'s account allowed CloudTrail's reads only."""
+    return make_api_user(api_user.account, policy=READER_POLICY)
+
+
+@pytest.fixture
+def trail(make_trail_client, reader):
+    return make_trail_client(reader)
+
+
+def raw_lookup(trail, raw_body: bytes):
+    """LookupEvents with `raw_body` signed and sent instead of what botocore serialized (for
+    bodies no SDK would build)."""
+
+    def replace(request, **kwargs):
+        request.data = raw_body
+
+    trail.meta.events.register_first("before-sign.cloudtrail", replace, unique_id="raw-body")
+    try:
+        return trail.lookup_events()
+    finally:
+        trail.meta.events.unregister("before-sign.cloudtrail", unique_id="raw-body")
+
+
+def record_call(account, *, user=None, name="DescribeCases", **fields):
+    """An audit record of an API call by `user` (the root user by default) of `account`."""
+    actor = factories.principal(
+        user or factories.root_of(account), via="api", access_key_id=fields.pop("key", "")
+    )
+    return audit.record(actor=actor, event_name=name, account=account, **fields)
+
+
+def seed_calls(account, count: int) -> list[AuditEvent]:
+    """`count` records of `account`, oldest first, two at each moment."""
+    now = timezone.now()
+    rows = []
+    for index in range(count):
+        # Pairs share a moment: the id breaks the tie, and no page may lose or repeat one.
+        with time_machine.travel(now - timedelta(minutes=count - index // 2), tick=False):
+            rows.append(record_call(account, name=f"Op{index}"))
+    return rows
