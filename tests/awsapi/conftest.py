@@ -158,6 +158,18 @@ CT_TARGET = "com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101.LookupEvents
 READER_POLICY = "AWSCloudTrail_ReadOnlyAccess"
 
 
+TARGET = "AWSSupport_20130415."
+JSON = "application/x-amz-json-1.1"
+
+
+def raw_post(client, operation: str, body: bytes = b"{}", **headers):
+    """A request to the AWS Support endpoint as no SDK would send it (unsigned unless the
+    headers sign it)."""
+    return client.post(
+        "/", data=body, content_type=JSON, HTTP_X_AMZ_TARGET=TARGET + operation, **headers
+    )
+
+
 def code_of(excinfo: pytest.ExceptionInfo[ClientError]) -> str:
     return excinfo.value.response["Error"]["Code"]
 

@@ -11,13 +11,10 @@ from botocore.exceptions import ClientError
 from django.utils import timezone
 
 from cases.models import AttachmentUpload, Case
+from tests.awsapi.conftest import call_with_body, code_of
 from tests.awsapi.test_cases_ops import create
 
 FIVE_MB = 5 * 1024 * 1024
-
-
-def code_of(excinfo) -> str:
-    return excinfo.value.response["Error"]["Code"]
 
 
 def test_attachment_set_round_trip(support) -> None:
@@ -126,8 +123,6 @@ def test_describe_attachment_limit(support, settings) -> None:
 
 
 def test_invalid_base64_is_a_serialization_error(support) -> None:
-    from tests.awsapi.conftest import call_with_body
-
     with pytest.raises(ClientError) as excinfo:
         call_with_body(
             support,
