@@ -38,7 +38,11 @@ MSG_NO_VERSION = gettext_noop("Policy {name} has no version {version}.")
 def _locked(policy: Policy) -> Policy:
     """The policy's row again, locked (where the database locks rows) so two changes at once
     cannot both take the same version id or both pass the limit."""
-    return Policy.objects.select_for_update().select_related("account").get(pk=policy.pk)
+    # Only the policy's row: PostgreSQL locks no row of an outer join's nullable side (a
+    # managed policy has no account).
+    return (
+        Policy.objects.select_for_update(of=("self",)).select_related("account").get(pk=policy.pk)
+    )
 
 
 def _version(policy: Policy, version_id: str) -> PolicyVersion:
