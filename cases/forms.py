@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import CallbackWhen, CaseStatus, Language
 from catalog.models import CaseType, Category, ContactMethod, PlanSeverity, Service, SupportPlan
+from core.forms import drop_reversed_range
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -341,3 +342,12 @@ class CaseFilterForm(forms.Form):
 
     def clean_created_before(self) -> Any:
         return self._plausible("created_before")
+
+    def clean(self) -> dict[str, Any]:
+        drop_reversed_range(
+            self,
+            "created_after",
+            "created_before",
+            _("Choose a date on or after the “Created from” date."),
+        )
+        return self.cleaned_data
