@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Account
 from advisor.checks.base import REGISTRY, CheckSpec, catalog
@@ -106,6 +106,14 @@ class CatalogCheck:
     id: str
     name: str
     category: str
+    # Japanese for the checks only listed here; computed checks' names are in the .po catalogue.
+    name_ja: str = ""
+
+    @property
+    def local_name(self) -> str:
+        if self.name_ja and (translation.get_language() or "").startswith("ja"):
+            return self.name_ja
+        return self.name
 
 
 def checks_not_computed() -> list[CatalogCheck]:
@@ -114,7 +122,12 @@ def checks_not_computed() -> list[CatalogCheck]:
     lists only checks that can be refreshed and read."""
     order = {code: index for index, code in enumerate(CATEGORIES)}
     missing = [
-        CatalogCheck(id=facts["id"], name=facts["name"], category=facts["category"])
+        CatalogCheck(
+            id=facts["id"],
+            name=facts["name"],
+            category=facts["category"],
+            name_ja=facts.get("name_ja", ""),
+        )
         for facts in catalog().values()
         if facts["id"] not in REGISTRY
     ]

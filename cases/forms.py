@@ -12,8 +12,11 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.models import CallbackWhen, CaseStatus, Language
 from catalog.models import CaseType, Category, ContactMethod, PlanSeverity, Service, SupportPlan
+from core.forms import drop_reversed_range
 
 if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+    from django.utils.datastructures import MultiValueDict
     from django_stubs_ext import StrOrPromise
 
 MAX_FILES = 3
@@ -25,11 +28,15 @@ def split_addresses(value: str) -> list[str]:
     return [part for part in _SPLIT.split(value or "") if part]
 
 
+def _chosen_files(files: MultiValueDict[str, UploadedFile]) -> str:
+    return ", ".join(str(upload.name) for upload in files.getlist("attachments"))
+
+
 def ask_for_files_again(form: forms.Form) -> None:
     """On a form sent back with errors, name beside its file field the files the user chose:
     a browser never refills a file input, so without this the case or reply would go out
     without them. Files refused for themselves (too many, too large) already say so."""
-    names = [upload.name for upload in form.files.getlist("attachments")]
+    names = _chosen_files(form.files)
     if names and not form.has_error("attachments"):
         form.add_error(
             "attachments",
@@ -37,8 +44,20 @@ def ask_for_files_again(form: forms.Form) -> None:
                 "Choose your files again (%(names)s): a form sent back with an error cannot "
                 "keep them."
             )
-            % {"names": ", ".join(str(name) for name in names)},
+            % {"names": names},
         )
+
+
+def files_to_choose_again(files: MultiValueDict[str, UploadedFile]) -> str:
+    """The notice for a create form shown again before it is sent (the no-JS "Show categories"
+    button), which is not validated: a notice of its own rather than `ask_for_files_again`'s
+    error, which would flag every field the user has not reached yet. Empty without files."""
+    names = _chosen_files(files)
+    if not names:
+        return ""
+    return _("Choose your files again (%(names)s): showing the categories cannot keep them.") % {
+        "names": names
+    }
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -323,3 +342,12 @@ class CaseFilterForm(forms.Form):
 
     def clean_created_before(self) -> Any:
         return self._plausible("created_before")
+
+    def clean(self) -> dict[str, Any]:
+        drop_reversed_range(
+            self,
+            "created_after",
+            "created_before",
+            _("Choose a date on or after the “Created from” date."),
+        )
+        return self.cleaned_data

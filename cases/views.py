@@ -30,6 +30,7 @@ from cases.forms import (
     ReopenForm,
     ReplyForm,
     ask_for_files_again,
+    files_to_choose_again,
     split_addresses,
 )
 from cases.http import attachment_response, chat_poll_response, new_attachments
@@ -108,6 +109,7 @@ def _create_form(
     request: SupportRequest,
     data: QueryDict | None = None,
     files: MultiValueDict[str, UploadedFile] | None = None,
+    typed: dict[str, str] | None = None,
 ) -> CaseCreateForm:
     principal = request.principal
     initial = {"language": request.LANGUAGE_CODE if request.LANGUAGE_CODE in ("en", "ja") else "en"}
@@ -119,6 +121,7 @@ def _create_form(
     elif data is None and request.GET.get("from"):
         # Another page's "Ask for help with this" (core.prefill): the form stays editable.
         initial.update(prefill_initial(principal, request.GET))
+    initial.update(typed or {})
     return CaseCreateForm(
         data,
         files,
@@ -173,11 +176,15 @@ def _related_case(request: SupportRequest, value: str) -> Case | None:
 @customer_required("support:CreateCase")
 def case_create(request: SupportRequest) -> HttpResponse:
     principal = request.principal
-    form = _create_form(request, request.POST or None, request.FILES or None)
     if request.method == "POST" and "refresh" in request.POST:
         # Without JavaScript, "Show categories" posts the whole form back: show it again for
-        # the chosen service, keeping what was typed, without validating it yet.
-        return render(request, "cases/case_create.html", {"form": form})
+        # the chosen service, keeping what was typed. It goes back unbound, with what was sent
+        # as its initial values, so the fields the user has not reached yet are not flagged.
+        # Only the files cannot be kept: the page names them.
+        form = _create_form(request, typed=request.POST.dict())
+        context = {"form": form, "files_notice": files_to_choose_again(request.FILES)}
+        return render(request, "cases/case_create.html", context)
+    form = _create_form(request, request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from audit.selectors import LOOKUP_ATTRIBUTES
+from core.forms import drop_reversed_range
 
 
 class UtcDateTimeField(forms.DateTimeField):
@@ -35,6 +36,12 @@ class LookupForm(forms.Form):
     # The zone is in the label, beside the input, so nobody has to guess it.
     start = UtcDateTimeField(label=_("From (UTC)"), required=False)
     end = UtcDateTimeField(label=_("Until (UTC)"), required=False)
+
+    def clean(self) -> dict[str, Any]:
+        drop_reversed_range(
+            self, "start", "end", _("Choose a time on or after the “From (UTC)” time.")
+        )
+        return self.cleaned_data
 
 
 class TrailForm(forms.Form):

@@ -39,3 +39,12 @@ def applied_filters(form: forms.BaseForm) -> dict[str, Any]:
         return {}
     form.is_valid()
     return dict(form.cleaned_data)
+
+
+def drop_reversed_range(form: forms.BaseForm, start: str, end: str, message: Any) -> None:
+    """For a form's `clean()`: a range whose start is after its end matches nothing, so the end
+    gets `message` beside it and is dropped (`applied_filters` then applies the start alone),
+    rather than the list answering "nothing matches" with no reason."""
+    first, last = form.cleaned_data.get(start), form.cleaned_data.get(end)
+    if first is not None and last is not None and first > last:
+        form.add_error(end, message)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import itertools
+from datetime import timedelta
 
 import factory
+from django.utils import timezone
 
 from accounts.models import Account, Policy, User
 from accounts.principals import SYSTEM, Principal
 from accounts.services import account_create, engineer_create, iam_user_create
+from cases import lifecycle
 from cases import services as case_services
-from cases.models import Case
+from cases.models import Case, CaseStatus
 from catalog.models import SupportPlan
 from macros import services as macro_services
 from macros.models import Macro
@@ -74,6 +77,15 @@ def make_case(account: Account, actor: Principal | None = None, **kwargs: object
     }
     fields.update(kwargs)
     return case_services.case_create(actor=actor, account=account, **fields)  # type: ignore[arg-type]
+
+
+def make_resolved_case(account: Account, days_ago: float) -> Case:
+    """A case resolved `days_ago` days ago (reopening is refused after fourteen)."""
+    root = principal(root_of(account))
+    case = make_case(account, root, subject="Disk full")
+    lifecycle.transition(case, to=CaseStatus.RESOLVED, actor=root)
+    Case.objects.filter(pk=case.pk).update(resolved_at=timezone.now() - timedelta(days=days_ago))
+    return Case.objects.get(pk=case.pk)
 
 
 def make_macro(name: str | None = None, **values: object) -> Macro:

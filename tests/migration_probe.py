@@ -87,6 +87,14 @@ def fill(apps) -> None:  # type: ignore[no-untyped-def]
         name="Instance issue",
         extra_field_label="Instance ID(s)",
     )
+    # Shipped names get their Japanese (catalog 0010); a name an operator changed does not
+    # ("Instance issue" above).
+    account_service = model("catalog", "Service").objects.create(
+        code="customer-account", name="Account", case_type="account-and-billing"
+    )
+    model("catalog", "Category").objects.create(
+        service=account_service, code="other-account-issues", name="Other Account Issues"
+    )
     case = model("cases", "Case").objects.create(
         account=account,
         case_id="case-111122223333-muen-2026-0123456789abcdef",
@@ -149,7 +157,7 @@ def found() -> dict[str, object]:
     from audit.models import AuditEvent
     from cases import search
     from cases.models import Case
-    from catalog.models import Category, PlanSeverity, SupportPlan
+    from catalog.models import Category, PlanSeverity, Service, SupportPlan
     from cloudtrail.models import Trail
     from connections.models import AwsConnection
     from notifications.models import Notification
@@ -167,7 +175,9 @@ def found() -> dict[str, object]:
         "account_plan": account.plan.code,
         "case_severity": case.severity.code,
         # The reference data's extra-field labels gained their Japanese (0007).
-        "category_label_ja": Category.objects.get().extra_field_label_ja,
+        "category_label_ja": Category.objects.get(code="instance-issue").extra_field_label_ja,
+        "names_ja": sorted(Service.objects.values_list("name", "name_ja"))
+        + sorted(Category.objects.values_list("name", "name_ja")),
         # Its level copied beside it (0015), for the list's indexed "highest severity" order.
         "case_severity_level": [case.severity_level, case.severity.level],
         "audit": sorted(AuditEvent.objects.values_list("event_name", "recipient_account_id")),

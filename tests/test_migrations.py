@@ -75,6 +75,12 @@ def test_a_database_of_the_earlier_schema_migrates_without_losing_rows(
         "account_plan": "business",
         "case_severity": "urgent",
         "category_label_ja": "インスタンス ID",
+        "names_ja": [
+            ["Account", "アカウント"],
+            ["EC2", ""],
+            ["Instance issue", ""],
+            ["Other Account Issues", "その他のアカウントの問題"],
+        ],
         "case_severity_level": [4, 4],
         "audit": [["CreateCase", "111122223333"], ["PurgeCases", ""]],
         "trail": ["org-trail", "111122223333", 1],

@@ -136,3 +136,33 @@ def test_files_with_an_error_of_their_own_are_not_asked_for_twice(root_client) -
     body = response.content.decode()
     assert "Attach at most 3 files." in body
     assert "Choose your files again" not in body
+
+
+def test_show_categories_without_javascript_names_the_files_it_could_not_keep(
+    root_client,
+) -> None:
+    # The no-JS "Show categories" button posts the whole form back to redraw it for the
+    # chosen service; the files cannot come back with it, so the page says which ones to
+    # choose again, and nothing else: the form is not checked before it is sent.
+    payload = {
+        "refresh": "1",
+        "case_type": "technical",
+        "service": "amazon-elastic-compute-cloud-linux",
+        "subject": "",
+        "description": "Since 09:00 UTC, no SSH.",
+    }
+    response = root_client.post(reverse("cases:create"), {**payload, "attachments": two_files()})
+    assert response.status_code == 200
+    body = response.content.decode()
+    notice = "Choose your files again (trace.log, screen.png): showing the categories cannot"
+    assert notice in body
+    assert "This field is required." not in body
+    assert "Since 09:00 UTC, no SSH." in body
+    japanese = root_client.post(
+        reverse("cases:create"),
+        {**payload, "attachments": two_files()},
+        HTTP_ACCEPT_LANGUAGE="ja",
+    ).content.decode()
+    assert "ファイル (trace.log, screen.png) をもう一度選択してください。カテゴリ" in japanese
+    without_files = root_client.post(reverse("cases:create"), payload).content.decode()
+    assert "Choose your files again" not in without_files

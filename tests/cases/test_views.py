@@ -348,61 +348,6 @@ def test_the_case_page_offers_add_cc_only_where_the_plan_has_cc(client, referenc
     assert "Enter the addresses to add." in response.content.decode()
 
 
-def _resolved(account, days_ago: float):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    from cases import lifecycle
-    from cases.models import CaseStatus
-
-    root = factories.root_of(account)
-    case = factories.make_case(account, factories.principal(root), subject="Disk full")
-    lifecycle.transition(case, to=CaseStatus.RESOLVED, actor=factories.principal(root))
-    Case.objects.filter(pk=case.pk).update(resolved_at=timezone.now() - timedelta(days=days_ago))
-    return Case.objects.get(pk=case.pk)
-
-
-def test_a_case_reopens_with_a_message_within_fourteen_days(client, reference_data) -> None:
-    account = factories.make_account("business")
-    case = _resolved(account, days_ago=13)
-    client.force_login(factories.root_of(account))
-    url = reverse("cases:detail", args=[case.case_id])
-    page = client.get(url).content.decode()
-    assert "What still needs attention?" in page and "You can reopen this case until" in page
-    response = client.post(reverse("cases:reopen", args=[case.case_id]), {"body": ""})
-    assert "This field is required" in response.content.decode()
-    assert Case.objects.get(pk=case.pk).status == "resolved"
-    client.post(reverse("cases:reopen", args=[case.case_id]), {"body": "It filled up again."})
-    case.refresh_from_db()
-    assert case.status == "reopened"
-    assert case.communications.filter(body="It filled up again.").exists()
-
-
-def test_after_fourteen_days_a_related_case_is_offered_instead(client, reference_data) -> None:
-    account = factories.make_account("business")
-    case = _resolved(account, days_ago=15)
-    client.force_login(factories.root_of(account))
-    page = client.get(reverse("cases:detail", args=[case.case_id])).content.decode()
-    assert "What still needs attention?" not in page
-    link = f"{reverse('cases:create')}?related={case.case_id}"
-    assert link in page
-    response = client.post(reverse("cases:reopen", args=[case.case_id]), {"body": "Again."})
-    assert "can no longer be reopened" in response.content.decode()
-    assert Case.objects.get(pk=case.pk).status == "resolved"
-    # A reply would reopen it: refused the same way, on the web and through the API's service.
-    response = client.post(reverse("cases:reply", args=[case.case_id]), {"body": "Again."})
-    assert "can no longer be reopened" in response.content.decode()
-
-    form = client.get(link).content.decode()
-    assert f"Related to case {case.display_id}: Disk full" in form
-    assert 'value="amazon-elastic-compute-cloud-linux"' in form or "amazon-elastic" in form
-    # Another account's case pre-fills nothing, as if it did not exist.
-    other = factories.make_account("business")
-    client.force_login(factories.root_of(other))
-    assert "Related to case" not in client.get(link).content.decode()
-
-
 def test_the_case_list_shows_the_deadline_who_opened_it_and_the_last_update(
     client, reference_data
 ) -> None:
@@ -443,7 +388,7 @@ def test_service_errors_with_values_in_them_are_shown_in_japanese(client, refere
     # values (the address, the day count) filled into the translated sentence.
     ja = {"HTTP_ACCEPT_LANGUAGE": "ja"}
     account = factories.make_account("business")
-    case = _resolved(account, days_ago=15)
+    case = factories.make_resolved_case(account, days_ago=15)
     client.force_login(factories.root_of(account))
     response = client.post(reverse("cases:reply", args=[case.case_id]), {"body": "Again."}, **ja)
     assert "14 日以上前に解決済みになったため、再オープンできません" in response.content.decode()

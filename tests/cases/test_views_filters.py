@@ -4,9 +4,11 @@ the reader's language."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from tests import factories
 
@@ -39,6 +41,34 @@ def test_one_bad_filter_keeps_the_others_and_shows_its_error(
     assert re.search(r'id="id_created_after-errors" hx-swap-oob="true">\s*<p class="error"', swap)
     fixed = root_client.get(reverse("cases:list"), {"severity": "urgent"}, **HTMX).content.decode()
     assert re.search(r'id="id_created_after-errors" hx-swap-oob="true"></div>', fixed)
+
+
+def test_a_date_range_that_ends_before_it_starts_says_so_and_keeps_its_start(
+    root_client, business_account, root
+) -> None:
+    # "Created from" after "Created until" matches nothing: the reader is told why, beside
+    # "Created until", and the list applies "Created from" alone instead of showing no case.
+    factories.make_case(business_account, root, subject="Alpha outage")
+    today = timezone.localdate()
+    params = {
+        "created_after": today.isoformat(),
+        "created_before": (today - timedelta(days=3)).isoformat(),
+    }
+    body = root_client.get(reverse("cases:list"), params).content.decode()
+    assert "Alpha outage" in body and "No cases match." not in body
+    error = r'id="id_created_before-errors">\s*<p class="error"[^>]*>Choose a date on or after'
+    assert re.search(error, body)
+    assert f'value="{params["created_before"]}"' in body
+    swap = root_client.get(reverse("cases:list"), params, **HTMX).content.decode()
+    oob = r'id="id_created_before-errors" hx-swap-oob="true">\s*<p class="error"'
+    assert "Alpha outage" in swap and re.search(oob, swap)
+    japanese = root_client.get(
+        reverse("cases:list"), params, HTTP_ACCEPT_LANGUAGE="ja"
+    ).content.decode()
+    assert "「作成日 (開始)」以降の日付を選択してください。" in japanese
+    same_day = {"created_after": today.isoformat(), "created_before": today.isoformat()}
+    body = root_client.get(reverse("cases:list"), same_day).content.decode()
+    assert "Alpha outage" in body and "Choose a date on or after" not in body
 
 
 def test_a_categorys_own_field_is_labelled_in_the_readers_language(

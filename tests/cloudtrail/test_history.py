@@ -126,6 +126,13 @@ def test_lookup_one_attribute_and_time_range(root_client, business_account, root
     ).content.decode()
     assert "ResolveCase" in typo and "CreateCase" not in typo
     assert re.search(r'id="id_start-errors">\s*<p class="error"', typo)
+    # A range that ends before it starts is refused beside "Until" and only "From" applies.
+    backwards = root_client.get(
+        reverse("cloudtrail:history"),
+        {"start": "2000-01-02T00:00", "end": "2000-01-01T00:00"},
+    ).content.decode()
+    assert "ResolveCase" in backwards and "No events match." not in backwards
+    assert re.search(r'id="id_end-errors">\s*<p class="error"[^>]*>Choose a time on', backwards)
     event = AuditEvent.objects.filter(event_name="ResolveCase").first()
     detail = root_client.get(reverse("cloudtrail:event", args=[event.event_id]))
     assert b"&quot;eventName&quot;: &quot;ResolveCase&quot;" in detail.content

@@ -106,3 +106,11 @@ def test_target_form_refusals_are_in_japanese(
     response = root_client.post(reverse("events:target-create", args=[rule.name]), payload, **JA)
     assert response.status_code == 400
     assert response.context["target_form"].errors[field] == [japanese]
+
+
+def test_the_target_form_names_webhooks_in_japanese(root_client, business_account) -> None:
+    rule = make_rule(business_account)
+    page = root_client.get(reverse("events:rule", args=[rule.name]), **JA).content.decode()
+    assert "ウェブフック (HTTPS POST)" in page
+    assert "ウェブフック URL" in page
+    assert "Webhook" not in page
