@@ -1,6 +1,6 @@
 """A case in the console: everything the customer gave, the timeline, the account, and the
-actions (claim, assign, reply, note, CC, reclassify, callback, reopen, resolve by reply, legal
-hold)."""
+actions (claim, assign, release to the queue, reply, note, CC, reclassify, callback, reopen,
+resolve by reply, legal hold)."""
 
 from __future__ import annotations
 
@@ -92,6 +92,8 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
         ),
         # A case someone has is handed over with the assign form, which names the new assignee.
         "can_claim": case.assignee_id is None,
+        # Any engineer may hand a case over (`case_assign`), so any may give it back.
+        "can_release": case.assignee_id is not None,
         "can_reopen": CaseStatus.REOPENED in allowed,
         "can_release_hold": holds.can_release(request.principal, case),
         "is_phone": case.contact_method == "phone",
@@ -125,6 +127,8 @@ def case_action(request: SupportRequest, case_id: str, action: str) -> HttpRespo
         return _button(request, item, lambda: _claim(request, item))
     if action == "assign":
         return _button(request, item, lambda: _assign(request, item))
+    if action == "release":
+        return _button(request, item, lambda: _release(request, item))
     if action == "reopen":
         return _button(request, item, lambda: case_services.case_reopen(case=item, actor=principal))
     if action == "hold":
@@ -231,6 +235,11 @@ def _assign(request: SupportRequest, item: Case) -> None:
         return
     engineer = account_access.access_engineer(request.principal, form.cleaned_data["engineer"])
     case_services.case_assign(case=item, engineer=engineer, actor=request.principal)
+
+
+def _release(request: SupportRequest, item: Case) -> None:
+    case_services.case_release(case=item, actor=request.principal)
+    messages.success(request, _("The case is back in the queue."))
 
 
 @require_POST
