@@ -96,7 +96,7 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
         "can_release": case.assignee_id is not None,
         "can_reopen": CaseStatus.REOPENED in allowed,
         "can_release_hold": holds.can_release(request.principal, case),
-        "is_phone": case.contact_method == "phone",
+        "is_phone": _is_phone(case),
         "first_response": selectors.first_response_clock(case, now),
         "next_reply": selectors.next_reply_clock(case, now),
     }
@@ -139,6 +139,8 @@ def case_action(request: SupportRequest, case_id: str, action: str) -> HttpRespo
         return _button(
             request, item, lambda: holds.case_legal_hold_release(case=item, actor=principal)
         )
+    if action == "callback" and not _is_phone(item):
+        return _callback_refused(request, item)
     if action == "reclassify":
         form: Form = ReclassifyForm(request.POST, case=item)
     elif action == "reply":
@@ -199,9 +201,7 @@ def _perform(request: SupportRequest, item: Case, action: str, data: dict[str, A
             case=item, actor=principal, cc_email_addresses=split_addresses(data["cc"])
         )
     elif action == "callback":
-        case_services.case_callback_record(
-            case=item, actor=principal, reached=data["reached"], outcome=data["outcome"]
-        )
+        _callback(request, item, reached=data["reached"], outcome=data["outcome"])
     else:
         service_code, category_code = data["classification"].split("/", 1)
         case_services.case_reclassify(
@@ -212,6 +212,34 @@ def _perform(request: SupportRequest, item: Case, action: str, data: dict[str, A
             category_code=category_code,
             reason=data["reason"],
         )
+
+
+def _is_phone(item: Case) -> bool:
+    return item.contact_method == ContactMethod.PHONE
+
+
+def _callback(request: SupportRequest, item: Case, *, reached: bool, outcome: str) -> None:
+    case_services.case_callback_record(
+        case=item, actor=request.principal, reached=reached, outcome=outcome
+    )
+
+
+def _callback_refused(request: SupportRequest, item: Case) -> HttpResponse:
+    """A callback posted for a case that is not a phone case (an old tab, a script): its page
+    has no callback form to show the refusal beside, so the refusal is the page's message, and
+    the typed outcome waits in the internal note form, where it can still be kept."""
+    outcome = request.POST.get("outcome", "").strip()
+    try:
+        _callback(request, item, reached=request.POST.get("reached") == "yes", outcome=outcome)
+    except SupportApiError as error:
+        message = error.display_message
+    else:
+        return redirect("console:case", case_id=item.case_id)
+    if outcome:
+        message += " " + _("What you typed is in the internal note form below.")
+    messages.error(request, message)
+    context = _case_context(request, item, note=NoteForm(initial={"body": outcome}))
+    return render(request, "console/case.html", context, status=400)
 
 
 def _button(request: SupportRequest, item: Case, act: Callable[[], object]) -> HttpResponse:

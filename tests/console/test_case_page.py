@@ -230,13 +230,16 @@ def test_a_callback_that_reached_the_customer_is_the_first_response(
     assert "Only phone cases have callbacks." in refused.content.decode()
 
 
-def test_a_callback_on_a_chat_case_is_refused_on_the_page(
+def test_a_callback_on_a_chat_case_is_refused_at_the_top_of_the_page(
     engineer_client, business_account, root
 ) -> None:
     """No page offers a chat case's callback form, but a post of one (an old tab, a script) is
-    answered with the case page and the refusal where it can be read, in the reader's
-    language, the typed outcome kept, and nothing recorded."""
+    answered with the case page, the refusal at its top in the reader's language (there is no
+    callback form to show it beside), the typed outcome kept in the note form, and nothing
+    recorded."""
     chat = factories.make_case(business_account, root, contact_method="chat", body="Help.")
+    page = engineer_client.get(reverse("console:case", args=[chat.case_id])).content.decode()
+    assert "Record the call" not in page
     for language, message in (
         ("en", "Only phone cases have callbacks."),
         ("ja", "折り返し電話は電話のケースだけにあります。"),
@@ -248,10 +251,16 @@ def test_a_callback_on_a_chat_case_is_refused_on_the_page(
         )
         assert refused.status_code == 400
         page = refused.content.decode()
-        summary = page[page.index('class="error-summary"') :]
-        assert message in summary[: summary.index("</div>")]
-        assert "Rang twice." in page
+        top = page[page.index('id="messages"') : page.index("<h1>")]
+        assert message in top
+        if language == "en":
+            assert "What you typed is in the internal note form below." in top
+        assert "Record the call" not in page
+        notes = page[page.index('action="' + _action(chat, "note")) :]
+        assert "Rang twice." in notes[: notes.index("</form>")]
     assert not CaseEvent.objects.filter(case=chat, kind="callback").exists()
+    empty = engineer_client.post(_action(chat, "callback"), {}).content.decode()
+    assert "Only phone cases have callbacks." in empty
 
 
 def test_engineers_reopen_resolved_cases_and_add_cc(
