@@ -177,7 +177,9 @@ def account_panel(case: Case) -> dict[str, Any]:
 
 
 def engineers() -> QuerySet[User]:
-    return User.objects.filter(kind="engineer", is_active=True).order_by("login")
+    """The engineers a case may be assigned to: those who can open it in the console (which
+    requires staff rights, `engineer_required`)."""
+    return User.objects.filter(kind="engineer", is_active=True, is_staff=True).order_by("login")
 
 
 @dataclass(frozen=True)

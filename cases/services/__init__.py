@@ -69,7 +69,7 @@ from cases.services.validation import (
 )
 from core.errors import InvalidParameterValueException
 
-MSG_NOT_AN_ENGINEER = "Cases can only be assigned to support engineers."
+MSG_NOT_AN_ENGINEER = gettext_noop("Cases can only be assigned to support engineers.")
 MSG_ALREADY_ASSIGNED = gettext_noop("{name} already has this case.")
 MSG_TAKEN = gettext_noop("{name} has taken this case. To take it over, assign it to yourself.")
 MSG_NOT_ASSIGNED = gettext_noop("Nobody has this case: it is in the queue already.")
@@ -82,6 +82,7 @@ MSG_CHANGED_HANDS = gettext_noop(
 __all__ = [
     "MSG_ALREADY_ASSIGNED",
     "MSG_TAKEN",
+    "MSG_NOT_AN_ENGINEER",
     "MSG_NOT_ASSIGNED",
     "MSG_RELEASE_NOT_ENGINEER",
     "MSG_CHANGED_HANDS",
@@ -155,7 +156,8 @@ def case_assign(*, case: Case, engineer: User, actor: Principal, claim: bool = F
     Side effects: a `CaseEvent` (assigned), an audit record (AssignCase), the assignee's alert.
     Raises `InvalidParameterValueException` (not an engineer, already the assignee, taken).
     """
-    if not engineer.is_engineer or not engineer.is_active:
+    # Staff rights too: without them the console (`engineer_required`) would not open the case.
+    if not engineer.is_engineer or not engineer.is_active or not engineer.is_staff:
         raise InvalidParameterValueException(MSG_NOT_AN_ENGINEER)
     if case.assignee_id == engineer.pk:
         # Nothing would change but a duplicate timeline entry and alert.

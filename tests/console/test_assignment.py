@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
+from accounts import access as account_access
+from accounts.models import User
 from audit.models import AuditEvent
 from cases import services
 from cases.models import Case, CaseEvent
+from core.errors import InvalidParameterValueException, NoSuchEntity
 from notifications.models import Notification
 from tests import factories
 
@@ -157,3 +161,34 @@ def test_releasing_a_case_nobody_has_says_so(
     assert AuditEvent.objects.filter(
         event_name="ReleaseCase", error_code="InvalidParameterValueException"
     ).exists()
+
+
+def test_an_engineer_without_staff_rights_is_neither_offered_nor_assigned(
+    engineer_client, engineer, business_account, root
+) -> None:
+    # Signed in, but the console (engineer_required) turns them away: they could not open it.
+    outsider = factories.make_engineer(email="nostaff@example.com")
+    User.objects.filter(pk=outsider.pk).update(is_staff=False)
+    outsider.refresh_from_db()
+    case = factories.make_case(business_account, root)
+    page = engineer_client.get(reverse("console:case", args=[case.case_id])).content.decode()
+    assign = page[page.index(_action(case, "assign")) :]
+    assert outsider.login not in assign[: assign.index("</form>")]
+
+    response = engineer_client.post(
+        _action(case, "assign"), {"engineer": outsider.login}, follow=True
+    )
+
+    case.refresh_from_db()
+    assert case.assignee_id is None
+    assert "Choose an engineer to assign the case to." in response.content.decode()
+    # Loaded by name (as any interface would), they are no one to assign to either.
+    with pytest.raises(NoSuchEntity):
+        account_access.access_engineer(engineer, outsider.login)
+    with pytest.raises(InvalidParameterValueException) as refused:
+        services.case_assign(case=case, engineer=outsider, actor=engineer)
+    case.refresh_from_db()
+    assert case.assignee_id is None
+    with translation.override("ja"):
+        japanese = refused.value.display_message
+    assert japanese == "ケースを割り当てられるのはサポートエンジニアだけです。"
