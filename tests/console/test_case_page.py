@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from accounts.models import Account
 from audit.models import AuditEvent
 from cases import services
 from cases.models import Case, CaseEvent
@@ -363,3 +364,16 @@ def test_the_reply_offers_only_the_statuses_the_case_can_take(
         "opened",
         "resolved",
     ]
+
+
+def test_the_account_panel_names_the_country_in_the_readers_language(
+    engineer_client, business_account, root
+) -> None:
+    # Test set-up only: the country as an account's settings page would have saved it.
+    Account.objects.filter(pk=business_account.pk).update(country="JP")
+    case = factories.make_case(business_account, root)
+    url = reverse("console:case", args=[case.case_id])
+    for language, name in (("en", "Japan (JP)"), ("ja", "日本 (JP)")):
+        page = engineer_client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        panel = page[page.index('id="account-heading"') : page.index('id="timeline-heading"')]
+        assert name in panel, language
