@@ -208,11 +208,12 @@ def access_access_key(principal: Principal, access_key_id: str) -> AccessKey:
 
 
 def access_engineer(principal: Principal, login: str) -> User:
-    """An active support engineer, by sign-in name, for a case assignment. Only engineers (and
-    the system) may load one. Raises `NoSuchEntity`."""
+    """An active support engineer with staff rights (the console requires them: an assignee
+    without them could not open the case), by sign-in name, for a case assignment. Only
+    engineers (and the system) may load one. Raises `NoSuchEntity`."""
     if not (principal.is_engineer or principal.is_system):
         raise NoSuchEntity(MSG_NO_ENGINEER, params={"login": login})
     try:
-        return User.objects.get(login=login, kind=UserKind.ENGINEER, is_active=True)
+        return User.objects.get(login=login, kind=UserKind.ENGINEER, is_active=True, is_staff=True)
     except User.DoesNotExist:
         raise NoSuchEntity(MSG_NO_ENGINEER, params={"login": login}) from None

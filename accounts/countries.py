@@ -103,3 +103,15 @@ def country_choices(current: str = "") -> list[tuple[str, str]]:
     if current and current not in _country_names():
         choices.insert(0, (current, current))
     return choices
+
+
+def country_name(code: str) -> str:
+    """One country's name in the reader's language (as `country_choices` names it); a code
+    the list does not know (another spelling an API caller used) as it is."""
+    name = _country_names().get(code)
+    if name is None:
+        return code
+    if code in _OUTSIDE_ISO:
+        return translation.gettext(name)
+    language = (translation.get_language() or "en").split("-")[0]
+    return _country_catalog(language).gettext(name)

@@ -32,6 +32,8 @@ class AuditEventName(enum.StrEnum):
     ADD_CC_TO_CASE = "AddCcEmailAddressesToCase"
     UPDATE_CASE_STATUS = "UpdateCaseStatus"
     ASSIGN_CASE = "AssignCase"
+    # AWS has no operation for it; named as the console's own actions are.
+    RELEASE_CASE = "ReleaseCase"
     ADD_INTERNAL_NOTE = "AddInternalNote"
     PURGE_CASES = "PurgeCases"
     UPDATE_CASE_CLASSIFICATION = "UpdateCaseClassification"

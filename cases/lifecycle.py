@@ -13,11 +13,14 @@ reopened the only way back::
       every open status ──resolve (customer, engineer, auto-resolve)──▶ resolved
       resolved ──reopen (customer or reply)──▶ reopened
       reopened ──▶ any open status but unassigned, or resolved
+      work-in-progress ──release (the assignee gives the case back)──▶ unassigned
 
 Who may take an edge (`allowed_transitions`):
 - support engineers (and the system principal): every edge in `TRANSITIONS`;
 - customers: resolve an open case, reopen a resolved one, and move pending-customer-action to
   opened by replying (done by the communications service, not by a button).
+The release edge (`RELEASE_TRANSITIONS`) is not among them: it undoes what assigning a case did,
+so only releasing a case takes it (`Cause.RELEASE`), and no button or reply offers it.
 
 Resolving a case that is already resolved is a no-op that returns ``(resolved, resolved)``, as
 AWS's ResolveCase does (it is still the actor's action, and audited as one); every other
@@ -32,6 +35,7 @@ interface caused it (`_after`). The `Cause` of a change decides which of these i
     SUPPORT_REPLY    yes                       no             ResolveCase
     CUSTOMER_REPLY   no                        no             ReopenCase
     AUTO_RESOLVE     yes                       yes            ResolveCase
+    RELEASE          yes                       no             (never resolves or reopens)
 
 A reply's own audit record, email and AddCommunicationToCase event are written by the
 communications service; they cover a change the reply implies (a customer's reply hands the
@@ -86,6 +90,11 @@ TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.REOPENED: frozenset({S.WORK_IN_PROGRESS, S.PENDING_CUSTOMER_ACTION, S.OPENED, S.RESOLVED}),
 }
 
+# Assigning a case is the only way into work in progress (`case_assign`), so a case released
+# back to the queue goes back to unassigned, where the queue's Claim expects it; a case in any
+# other status keeps it (a question to the customer stays asked).
+RELEASE_TRANSITIONS: dict[CaseStatus, CaseStatus] = {S.WORK_IN_PROGRESS: S.UNASSIGNED}
+
 # The edges a customer may take; each must also be in TRANSITIONS.
 CUSTOMER_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
     S.UNASSIGNED: frozenset({S.RESOLVED}),
@@ -105,6 +114,7 @@ class Cause(enum.Enum):
     SUPPORT_REPLY = "support reply"
     CUSTOMER_REPLY = "customer reply"
     AUTO_RESOLVE = "auto-resolve"
+    RELEASE = "released"
 
 
 @dataclass(frozen=True)
@@ -119,6 +129,8 @@ EFFECTS: dict[Cause, _Effects] = {
     Cause.SUPPORT_REPLY: _Effects(audit=True, email=False),
     Cause.CUSTOMER_REPLY: _Effects(audit=False, email=False),
     Cause.AUTO_RESOLVE: _Effects(audit=True, email=True),
+    # Who works the case is Support's business; the customer's next look shows the status.
+    Cause.RELEASE: _Effects(audit=True, email=False),
 }
 EVENTS: dict[CaseStatus, CaseEventName] = {
     S.RESOLVED: CaseEventName.RESOLVE_CASE,
@@ -148,6 +160,18 @@ def allowed_transitions(case: Case, actor: Principal) -> frozenset[CaseStatus]:
     if actor.is_customer and S.REOPENED in edges and not within_reopen_window(case):
         edges = edges - {S.REOPENED}
     return edges
+
+
+def release_status(case: Case) -> CaseStatus | None:
+    """The status releasing `case` to the queue moves it to (None: it keeps its own)."""
+    return RELEASE_TRANSITIONS.get(CaseStatus(case.status))
+
+
+def _check_release(old: CaseStatus, new: CaseStatus, actor: Principal) -> None:
+    if RELEASE_TRANSITIONS.get(old) != new:
+        raise InvalidCaseTransition(MSG_INVALID, params={"old": old.label, "new": new.label})
+    if not (actor.is_engineer or actor.is_system):
+        raise InvalidCaseTransition(MSG_NOT_PERMITTED, params={"old": old.label, "new": new.label})
 
 
 def reopen_deadline(case: Case) -> datetime | None:
@@ -355,12 +379,14 @@ def transition(
     old = CaseStatus(case.status)
     new = CaseStatus(to)
     reason = "" if cause is Cause.ACTION else cause.value
-    if old == new == S.RESOLVED:
+    if cause is Cause.RELEASE:
+        _check_release(old, new, actor)
+    elif old == new == S.RESOLVED:
         _after(case, old, new, actor=actor, cause=cause, reason=reason)
         return old.value, new.value
-    if new not in TRANSITIONS[old]:
+    elif new not in TRANSITIONS[old]:
         raise InvalidCaseTransition(MSG_INVALID, params={"old": old.label, "new": new.label})
-    if new not in allowed_transitions(case, actor):
+    elif new not in allowed_transitions(case, actor):
         if new == S.REOPENED and actor.is_customer and not within_reopen_window(case):
             raise InvalidCaseTransition(
                 MSG_REOPEN_EXPIRED, params={"days": settings.SUPPORTCENTER_REOPEN_DAYS}

@@ -189,7 +189,14 @@ class MacroPickForm(forms.Form):
     """The reply form's macro picker; `cleaned_data["macro"]` is the chosen `Macro`, one of
     `macros` (the active ones, read once for the page)."""
 
-    macro = forms.TypedChoiceField(label=_("Canned response"), coerce=int, empty_value=None)
+    macro = forms.TypedChoiceField(
+        label=_("Canned response"),
+        coerce=int,
+        empty_value=None,
+        # The only choice the picker sends that is not offered is one deactivated or deleted
+        # since the page was loaded.
+        error_messages={"invalid_choice": _("This canned response is no longer available.")},
+    )
 
     def __init__(self, *args: Any, macros: Iterable[Macro] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 
+from accounts.countries import country_name
 from accounts.models import User
 from advisor.services import checks_available
 from advisor.summaries import account_summary
@@ -173,11 +174,19 @@ def account_panel(case: Case) -> dict[str, Any]:
     advisor = None
     if aws_connection_get(account) is not None:
         advisor = account_summary(account, checks_available(account))
-    return {"account": account, "others": others, "open_count": open_count, "advisor": advisor}
+    return {
+        "account": account,
+        "country": country_name(account.country),
+        "others": others,
+        "open_count": open_count,
+        "advisor": advisor,
+    }
 
 
 def engineers() -> QuerySet[User]:
-    return User.objects.filter(kind="engineer", is_active=True).order_by("login")
+    """The engineers a case may be assigned to: those who can open it in the console (which
+    requires staff rights, `engineer_required`)."""
+    return User.objects.filter(kind="engineer", is_active=True, is_staff=True).order_by("login")
 
 
 @dataclass(frozen=True)

@@ -123,6 +123,7 @@ class CaseEventKind(models.TextChoices):
     COMMUNICATION_ADDED = "communication-added", _("Correspondence added")
     CC_ADDED = "cc-added", _("CC addresses added")
     ASSIGNED = "assigned", _("Assigned")
+    RELEASED = "released", _("Released to the queue")
     FIRST_RESPONSE = "first-response", _("First response")
     RECLASSIFIED = "reclassified", _("Severity, service or category changed")
     CALLBACK = "callback", _("Phone callback")

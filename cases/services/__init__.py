@@ -69,14 +69,23 @@ from cases.services.validation import (
 )
 from core.errors import InvalidParameterValueException
 
-MSG_NOT_AN_ENGINEER = "Cases can only be assigned to support engineers."
+MSG_NOT_AN_ENGINEER = gettext_noop("Cases can only be assigned to support engineers.")
 MSG_ALREADY_ASSIGNED = gettext_noop("{name} already has this case.")
 MSG_TAKEN = gettext_noop("{name} has taken this case. To take it over, assign it to yourself.")
+MSG_NOT_ASSIGNED = gettext_noop("Nobody has this case: it is in the queue already.")
+MSG_RELEASE_NOT_ENGINEER = gettext_noop("Only support engineers can release a case to the queue.")
+MSG_CHANGED_HANDS = gettext_noop(
+    "{name} has this case now, so it was not released. Reload the page to see who has it."
+)
 
 # The public face of the case services, whatever sub-module holds each piece.
 __all__ = [
     "MSG_ALREADY_ASSIGNED",
     "MSG_TAKEN",
+    "MSG_NOT_AN_ENGINEER",
+    "MSG_NOT_ASSIGNED",
+    "MSG_RELEASE_NOT_ENGINEER",
+    "MSG_CHANGED_HANDS",
     "MSG_CALLBACK_NUMBER",
     "MSG_CALLBACK_WHEN",
     "MSG_CASE_LIMIT",
@@ -107,6 +116,7 @@ __all__ = [
     "case_internal_note_add",
     "case_internal_note_add_with_files",
     "case_mark_read",
+    "case_release",
     "case_reopen",
     "case_reply_with_files",
     "case_resolve",
@@ -146,7 +156,8 @@ def case_assign(*, case: Case, engineer: User, actor: Principal, claim: bool = F
     Side effects: a `CaseEvent` (assigned), an audit record (AssignCase), the assignee's alert.
     Raises `InvalidParameterValueException` (not an engineer, already the assignee, taken).
     """
-    if not engineer.is_engineer or not engineer.is_active:
+    # Staff rights too: without them the console (`engineer_required`) would not open the case.
+    if not engineer.is_engineer or not engineer.is_active or not engineer.is_staff:
         raise InvalidParameterValueException(MSG_NOT_AN_ENGINEER)
     if case.assignee_id == engineer.pk:
         # Nothing would change but a duplicate timeline entry and alert.
@@ -185,6 +196,57 @@ def case_assign(*, case: Case, engineer: User, actor: Principal, claim: bool = F
         request_parameters={"caseId": case.case_id, "assignee": engineer.login},
     )
     alerts.alert_assigned(case, by=actor.user, event=f"{case.case_id}:{assigned.pk}")
+    return case
+
+
+@audit_refusals(AuditEventName.RELEASE_CASE, describe=_describe_case)
+@transaction.atomic
+def case_release(*, case: Case, actor: Principal) -> Case:
+    """Give a case back to the queue: it has no assignee, and a case in work in progress only
+    because it was assigned goes back to unassigned (`lifecycle.release_status`); any other
+    status stays. Any engineer may release, as any may hand a case over (`case_assign`).
+
+    Preconditions: `case` was loaded through an access function for `actor`. The assignee is
+    cleared by a conditional UPDATE on the one the caller loaded: a case that changed hands
+    since is not released from its new assignee.
+    Side effects: a `CaseEvent` (released), an audit record (ReleaseCase), and the status change
+    `lifecycle.transition` records (no email: see `Cause.RELEASE`).
+    Raises `InvalidParameterValueException` (not an engineer, nobody has the case, it changed
+    hands), `InvalidCaseTransition`/`ConcurrentCaseUpdate` from the lifecycle.
+    """
+    if not (actor.is_engineer or actor.is_system):
+        raise InvalidParameterValueException(MSG_RELEASE_NOT_ENGINEER)
+    if case.assignee_id is None:
+        raise InvalidParameterValueException(MSG_NOT_ASSIGNED)
+    previous = case.assignee
+    now = timezone.now()
+    released = Case.objects.filter(pk=case.pk, assignee_id=case.assignee_id).update(
+        assignee=None, updated_at=now
+    )
+    if not released:
+        holder = Case.objects.select_related("assignee").get(pk=case.pk).assignee
+        if holder is None:
+            raise InvalidParameterValueException(MSG_NOT_ASSIGNED)
+        raise InvalidParameterValueException(
+            MSG_CHANGED_HANDS, params={"name": _engineer_name(holder)}
+        )
+    case.assignee, case.updated_at = None, now
+    status = lifecycle.release_status(case)
+    if status is not None:
+        lifecycle.transition(case, to=status, actor=actor, cause=Cause.RELEASE)
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEventKind.RELEASED,
+        actor=actor.user,
+        actor_arn=actor.arn,
+        data={"assignee": previous.login if previous is not None else ""},
+    )
+    audit.record(
+        actor=actor,
+        event_name=AuditEventName.RELEASE_CASE,
+        account=case.account,
+        request_parameters={"caseId": case.case_id},
+    )
     return case
 
 

@@ -17,6 +17,7 @@ CAUSE_LABELS = {
     Cause.SUPPORT_REPLY.value: _("support reply"),
     Cause.CUSTOMER_REPLY.value: _("customer reply"),
     Cause.AUTO_RESOLVE.value: _("resolved automatically"),
+    Cause.RELEASE.value: _("released to the queue"),
 }
 
 

@@ -1,6 +1,6 @@
 """A case in the console: everything the customer gave, the timeline, the account, and the
-actions (claim, assign, reply, note, CC, reclassify, callback, reopen, resolve by reply, legal
-hold)."""
+actions (claim, assign, release to the queue, reply, note, CC, reclassify, callback, reopen,
+resolve by reply, legal hold)."""
 
 from __future__ import annotations
 
@@ -92,9 +92,11 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
         ),
         # A case someone has is handed over with the assign form, which names the new assignee.
         "can_claim": case.assignee_id is None,
+        # Any engineer may hand a case over (`case_assign`), so any may give it back.
+        "can_release": case.assignee_id is not None,
         "can_reopen": CaseStatus.REOPENED in allowed,
         "can_release_hold": holds.can_release(request.principal, case),
-        "is_phone": case.contact_method == "phone",
+        "is_phone": _is_phone(case),
         "first_response": selectors.first_response_clock(case, now),
         "next_reply": selectors.next_reply_clock(case, now),
     }
@@ -125,6 +127,8 @@ def case_action(request: SupportRequest, case_id: str, action: str) -> HttpRespo
         return _button(request, item, lambda: _claim(request, item))
     if action == "assign":
         return _button(request, item, lambda: _assign(request, item))
+    if action == "release":
+        return _button(request, item, lambda: _release(request, item))
     if action == "reopen":
         return _button(request, item, lambda: case_services.case_reopen(case=item, actor=principal))
     if action == "hold":
@@ -135,6 +139,8 @@ def case_action(request: SupportRequest, case_id: str, action: str) -> HttpRespo
         return _button(
             request, item, lambda: holds.case_legal_hold_release(case=item, actor=principal)
         )
+    if action == "callback" and not _is_phone(item):
+        return _callback_refused(request, item)
     if action == "reclassify":
         form: Form = ReclassifyForm(request.POST, case=item)
     elif action == "reply":
@@ -195,9 +201,7 @@ def _perform(request: SupportRequest, item: Case, action: str, data: dict[str, A
             case=item, actor=principal, cc_email_addresses=split_addresses(data["cc"])
         )
     elif action == "callback":
-        case_services.case_callback_record(
-            case=item, actor=principal, reached=data["reached"], outcome=data["outcome"]
-        )
+        _callback(request, item, reached=data["reached"], outcome=data["outcome"])
     else:
         service_code, category_code = data["classification"].split("/", 1)
         case_services.case_reclassify(
@@ -208,6 +212,34 @@ def _perform(request: SupportRequest, item: Case, action: str, data: dict[str, A
             category_code=category_code,
             reason=data["reason"],
         )
+
+
+def _is_phone(item: Case) -> bool:
+    return item.contact_method == ContactMethod.PHONE
+
+
+def _callback(request: SupportRequest, item: Case, *, reached: bool, outcome: str) -> None:
+    case_services.case_callback_record(
+        case=item, actor=request.principal, reached=reached, outcome=outcome
+    )
+
+
+def _callback_refused(request: SupportRequest, item: Case) -> HttpResponse:
+    """A callback posted for a case that is not a phone case (an old tab, a script): its page
+    has no callback form to show the refusal beside, so the refusal is the page's message, and
+    the typed outcome waits in the internal note form, where it can still be kept."""
+    outcome = request.POST.get("outcome", "").strip()
+    try:
+        _callback(request, item, reached=request.POST.get("reached") == "yes", outcome=outcome)
+    except SupportApiError as error:
+        message = error.display_message
+    else:
+        return redirect("console:case", case_id=item.case_id)
+    if outcome:
+        message += " " + _("What you typed is in the internal note form below.")
+    messages.error(request, message)
+    context = _case_context(request, item, note=NoteForm(initial={"body": outcome}))
+    return render(request, "console/case.html", context, status=400)
 
 
 def _button(request: SupportRequest, item: Case, act: Callable[[], object]) -> HttpResponse:
@@ -231,6 +263,11 @@ def _assign(request: SupportRequest, item: Case) -> None:
         return
     engineer = account_access.access_engineer(request.principal, form.cleaned_data["engineer"])
     case_services.case_assign(case=item, engineer=engineer, actor=request.principal)
+
+
+def _release(request: SupportRequest, item: Case) -> None:
+    case_services.case_release(case=item, actor=request.principal)
+    messages.success(request, _("The case is back in the queue."))
 
 
 @require_POST

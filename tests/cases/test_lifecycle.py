@@ -82,6 +82,27 @@ def test_allowed_transitions_reads_the_table(business_account, root, engineer) -
     assert allowed_transitions(case, anonymous) == frozenset()
 
 
+@pytest.mark.parametrize(("old", "new"), PAIRS)
+def test_release_takes_only_its_own_edge(business_account, root, engineer, old, new) -> None:
+    case = _force_status(factories.make_case(business_account), old)
+    # A release is for engineers only, and only back from what assignment set.
+    with pytest.raises(InvalidCaseTransition):
+        transition(case, to=new, actor=root, cause=lifecycle.Cause.RELEASE)
+    if lifecycle.RELEASE_TRANSITIONS.get(old) == new:
+        transition(case, to=new, actor=engineer, cause=lifecycle.Cause.RELEASE)
+        assert case.status == new
+        assert (
+            not AuditEvent.objects.filter(event_name="UpdateCaseStatus")
+            .exclude(request_parameters__reason="released")
+            .exists()
+        )
+    else:
+        with pytest.raises(InvalidCaseTransition):
+            transition(case, to=new, actor=engineer, cause=lifecycle.Cause.RELEASE)
+    # Never offered as a button or a reply's next status.
+    assert CaseStatus.UNASSIGNED not in allowed_transitions(case, engineer)
+
+
 def test_concurrent_change_loses(business_account, engineer) -> None:
     case = factories.make_case(business_account)
     stale = Case.objects.get(pk=case.pk)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from accounts.models import Account
 from audit.models import AuditEvent
 from cases import services
 from cases.models import Case, CaseEvent
@@ -230,13 +231,16 @@ def test_a_callback_that_reached_the_customer_is_the_first_response(
     assert "Only phone cases have callbacks." in refused.content.decode()
 
 
-def test_a_callback_on_a_chat_case_is_refused_on_the_page(
+def test_a_callback_on_a_chat_case_is_refused_at_the_top_of_the_page(
     engineer_client, business_account, root
 ) -> None:
     """No page offers a chat case's callback form, but a post of one (an old tab, a script) is
-    answered with the case page and the refusal where it can be read, in the reader's
-    language, the typed outcome kept, and nothing recorded."""
+    answered with the case page, the refusal at its top in the reader's language (there is no
+    callback form to show it beside), the typed outcome kept in the note form, and nothing
+    recorded."""
     chat = factories.make_case(business_account, root, contact_method="chat", body="Help.")
+    page = engineer_client.get(reverse("console:case", args=[chat.case_id])).content.decode()
+    assert "Record the call" not in page
     for language, message in (
         ("en", "Only phone cases have callbacks."),
         ("ja", "折り返し電話は電話のケースだけにあります。"),
@@ -248,10 +252,16 @@ def test_a_callback_on_a_chat_case_is_refused_on_the_page(
         )
         assert refused.status_code == 400
         page = refused.content.decode()
-        summary = page[page.index('class="error-summary"') :]
-        assert message in summary[: summary.index("</div>")]
-        assert "Rang twice." in page
+        top = page[page.index('id="messages"') : page.index("<h1>")]
+        assert message in top
+        if language == "en":
+            assert "What you typed is in the internal note form below." in top
+        assert "Record the call" not in page
+        notes = page[page.index('action="' + _action(chat, "note")) :]
+        assert "Rang twice." in notes[: notes.index("</form>")]
     assert not CaseEvent.objects.filter(case=chat, kind="callback").exists()
+    empty = engineer_client.post(_action(chat, "callback"), {}).content.decode()
+    assert "Only phone cases have callbacks." in empty
 
 
 def test_engineers_reopen_resolved_cases_and_add_cc(
@@ -354,3 +364,16 @@ def test_the_reply_offers_only_the_statuses_the_case_can_take(
         "opened",
         "resolved",
     ]
+
+
+def test_the_account_panel_names_the_country_in_the_readers_language(
+    engineer_client, business_account, root
+) -> None:
+    # Test set-up only: the country as an account's settings page would have saved it.
+    Account.objects.filter(pk=business_account.pk).update(country="JP")
+    case = factories.make_case(business_account, root)
+    url = reverse("console:case", args=[case.case_id])
+    for language, name in (("en", "Japan (JP)"), ("ja", "日本 (JP)")):
+        page = engineer_client.get(url, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        panel = page[page.index('id="account-heading"') : page.index('id="timeline-heading"')]
+        assert name in panel, language

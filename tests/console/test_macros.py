@@ -12,6 +12,7 @@ from audit.models import AuditEvent
 from cases import services
 from cases.models import Case
 from console.views.macros import append_text
+from macros.services import macro_save
 from tests import factories
 
 
@@ -217,3 +218,26 @@ def test_insert_on_a_resolved_case_keeps_a_status_it_can_take(
     assert "please send the logs" in _textarea(page)
     assert _selected_status(page) == "resolved"
     assert "Select a valid choice" not in page
+
+
+def test_insert_after_the_last_macro_was_deactivated_says_why(
+    engineer_client, case, logs, engineer
+) -> None:
+    # The page was loaded with one macro; it is deactivated before Insert is pressed.
+    macro_save(macro=logs, values={"is_active": False}, actor=engineer)
+    response = engineer_client.post(
+        _insert(case),
+        {"body": "Half a reply", "next_status": "opened", "macro": str(logs.pk)},
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="id_macro_error"' in page
+    assert "This canned response is no longer available." in page
+    assert "No canned responses are available now." in page
+    assert _textarea(page) == "Half a reply"
+    japanese = engineer_client.post(
+        _insert(case),
+        {"body": "", "next_status": "opened", "macro": str(logs.pk)},
+        HTTP_ACCEPT_LANGUAGE="ja",
+    ).content.decode()
+    assert "この定型文は使用できなくなりました。" in japanese
