@@ -204,7 +204,7 @@ class CaseCreateForm(forms.Form):
             self.cc_note = _(
                 "The %(plan)s plan does not include CC lists: updates on this case are emailed "
                 "to you and to your account's contact address."
-            ) % {"plan": plan.name}
+            ) % {"plan": plan.local_name}
         if cc_required:
             self.fields["cc"].required = True
             self.fields["cc"].help_text = (

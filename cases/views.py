@@ -457,7 +457,8 @@ def support_plan(request: SupportRequest) -> HttpResponse:
         else:
             support_plan_change(account=account, plan=chosen, actor=principal)
             messages.success(
-                request, _("Your account is now on the %(plan)s plan.") % {"plan": chosen.name}
+                request,
+                _("Your account is now on the %(plan)s plan.") % {"plan": chosen.local_name},
             )
             return redirect("cases:plan")
     return render(

@@ -152,7 +152,7 @@ class SupportPlanAdmin(NoDeleteAdmin):
     )
     inlines = [PlanSeverityInline]
     fieldsets = (
-        (None, {"fields": ("code", "name", "position")}),
+        (None, {"fields": ("code", "name", "name_ja", "position")}),
         (
             _("Case types"),
             {

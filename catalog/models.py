@@ -84,9 +84,10 @@ class Severity(LocalizedNameMixin, TimestampedModel):
         return f"{self.name} ({self.code})"
 
 
-class SupportPlan(TimestampedModel):
+class SupportPlan(LocalizedNameMixin, TimestampedModel):
     code = models.SlugField(_("code"), max_length=32, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    name_ja = models.CharField(_("name (Japanese)"), max_length=100, blank=True)
     position = models.PositiveSmallIntegerField(
         _("position"), default=0, help_text=_("Order in lists.")
     )

@@ -63,6 +63,7 @@ PLANS: list[dict[str, Any]] = [
     {
         "code": "basic",
         "name": "Basic",
+        "name_ja": "ベーシック",
         "position": 1,
         "allows_account_and_billing": True,
         "allows_service_limit_increase": True,
@@ -80,6 +81,7 @@ PLANS: list[dict[str, Any]] = [
     {
         "code": "developer",
         "name": "Developer",
+        "name_ja": "デベロッパー",
         "position": 2,
         "allows_account_and_billing": True,
         "allows_service_limit_increase": True,
@@ -96,6 +98,7 @@ PLANS: list[dict[str, Any]] = [
     {
         "code": "business",
         "name": "Business",
+        "name_ja": "ビジネス",
         "position": 3,
         "allows_account_and_billing": True,
         "allows_service_limit_increase": True,
@@ -112,6 +115,7 @@ PLANS: list[dict[str, Any]] = [
     {
         "code": "enterprise",
         "name": "Enterprise",
+        "name_ja": "エンタープライズ",
         "position": 4,
         "allows_account_and_billing": True,
         "allows_service_limit_increase": True,

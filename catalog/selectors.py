@@ -61,8 +61,9 @@ def category_for(service_code: str, category_code: str) -> Category | None:
 
 
 def plan_choices() -> list[tuple[str, str]]:
-    """(code, name) of every support plan, in their order."""
-    return list(SupportPlan.objects.order_by("position", "code").values_list("code", "name"))
+    """(code, name in the active language) of every support plan, in their order."""
+    rows = SupportPlan.objects.order_by("position", "code").values_list("code", "name", "name_ja")
+    return [(code, localized(name, name_ja)) for code, name, name_ja in rows]
 
 
 def severity_choices() -> list[tuple[str, str]]:

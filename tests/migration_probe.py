@@ -169,6 +169,8 @@ def found() -> dict[str, object]:
     notification = Notification.objects.get()
     return {
         "plans": list(SupportPlan.objects.values_list("code", flat=True)),
+        # The plans loaded before got their Japanese names (catalog 0011).
+        "plan_name_ja": list(SupportPlan.objects.values_list("name_ja", flat=True)),
         "matrix": sorted(
             PlanSeverity.objects.values_list("plan__code", "severity__code", "response_minutes")
         ),

@@ -67,6 +67,7 @@ def test_a_database_of_the_earlier_schema_migrates_without_losing_rows(
     found = json.loads(done.stdout.strip().splitlines()[-1])
     assert found == {
         "plans": ["business"],
+        "plan_name_ja": ["ビジネス"],
         "matrix": [
             ["business", "high", 525600],
             ["business", "low", 1440],

@@ -58,7 +58,7 @@ def _dashboard_context(request: SupportRequest, **extra: object) -> dict[str, An
         "connection": connection,
         "busy": busy,
         "full_plan": account.plan.full_trusted_advisor,
-        "plan_name": account.plan.name,
+        "plan_name": account.plan.local_name,
         # Savings come from cost-optimization checks only; without one (Basic, Developer) the
         # dashboard says where they come from instead of showing $0.00.
         "has_cost_checks": any(spec.category == "cost_optimizing" for spec in specs),

@@ -33,3 +33,26 @@ def test_the_create_form_shows_the_catalogue_in_japanese(client, reference_data)
         HTTP_ACCEPT_LANGUAGE="ja",
     ).content.decode()
     assert "インスタンスの問題" in page and "Instance Issue" not in page
+
+
+@pytest.mark.django_db
+def test_plans_are_named_in_the_readers_language(client, reference_data) -> None:
+    """The plan comparison, My Account, the create form's notes and the console name a plan as
+    AWS's Japanese console does (ビジネス), and English pages as before."""
+    assert all(plan.get("name_ja") for plan in reference.PLANS)
+    account = factories.make_account("business")
+    factories.make_case(account)
+    client.force_login(factories.root_of(account))
+    ja = {"HTTP_ACCEPT_LANGUAGE": "ja"}
+    plans = client.get(reverse("cases:plan"), **ja).content.decode()
+    for name in ("ベーシック", "デベロッパー", "ビジネス", "エンタープライズ"):
+        assert name in plans
+    assert (
+        ">Business<" not in plans
+        and "Business" in client.get(reverse("cases:plan")).content.decode()
+    )
+    assert "ビジネス" in client.get(reverse("accounts:my-account"), **ja).content.decode()
+    client.force_login(factories.make_engineer())
+    queue = client.get(reverse("console:queue"), **ja).content.decode()
+    assert "<td>ビジネス</td>" in queue
+    assert '<option value="business">ビジネス</option>' in queue
