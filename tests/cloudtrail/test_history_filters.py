@@ -1,0 +1,88 @@
+"""Event history filters that cannot apply say so beside their field instead of quietly
+showing everything or nothing; and, applied through htmx, the downloads follow them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.urls import reverse
+
+from tests import factories
+from tests.test_browser import CHROMIUM, browser, htmx_settled, page, sign_in_root  # noqa: F401
+
+
+@pytest.fixture
+def root_client(client, business_account):
+    client.force_login(factories.root_of(business_account))
+    return client
+
+
+def _errors(page: str, field: str) -> list[str]:
+    region = re.search(rf'id="id_{field}-errors"[^>]*>(.*?)</div>', page, re.S)
+    assert region is not None
+    return re.findall(r'<p class="error"[^>]*>([^<]+)</p>', region.group(1))
+
+
+def test_a_range_ending_before_it_starts_is_an_error(root_client, business_account) -> None:
+    factories.make_case(business_account)
+    page = root_client.get(
+        reverse("cloudtrail:history"),
+        {"start": "2026-12-07T10:00", "end": "2026-12-06T10:00"},
+    ).content.decode()
+    assert _errors(page, "end") == ["Until must not be earlier than From."]
+    # Both times stay as typed, to be corrected.
+    assert 'value="2026-12-07T10:00"' in page and 'value="2026-12-06T10:00"' in page
+
+
+def test_a_value_needs_an_attribute_and_an_attribute_a_value(
+    root_client, business_account
+) -> None:
+    factories.make_case(business_account)
+    url = reverse("cloudtrail:history")
+    no_attribute = root_client.get(url, {"value": "ResolveCase"}).content.decode()
+    assert _errors(no_attribute, "attribute") == [
+        "Choose the attribute this value is looked up in."
+    ]
+    assert 'value="ResolveCase"' in no_attribute
+    no_value = root_client.get(url, {"attribute": "EventName"}).content.decode()
+    assert _errors(no_value, "value") == ["Enter a value to look up."]
+    read_only = root_client.get(url, {"attribute": "ReadOnly", "value": "yes"}).content.decode()
+    assert _errors(read_only, "value") == ["ReadOnly is looked up as true or false."]
+    fine = root_client.get(url, {"attribute": "ReadOnly", "value": "False"}).content.decode()
+    assert _errors(fine, "value") == [] and "CreateCase" in fine
+
+
+def test_the_errors_are_in_japanese_on_japanese_pages(root_client, business_account) -> None:
+    page = root_client.get(
+        reverse("cloudtrail:history"),
+        {"attribute": "EventName", "start": "2026-12-07T10:00", "end": "2026-12-06T10:00"},
+        HTTP_ACCEPT_LANGUAGE="ja",
+    ).content.decode()
+    assert _errors(page, "value") == ["検索する値を入力してください。"]
+    assert _errors(page, "end") == ["終了は開始より前にはできません。"]
+
+
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
+def test_downloads_follow_filters_applied_through_htmx(
+    page,  # noqa: F811
+    live_server,
+    reference_data,
+) -> None:
+    account = factories.make_account("business")
+    factories.make_case(account)
+    sign_in_root(page, live_server, account)
+    page.get_by_role("link", name="Event history").click()
+    page.get_by_label("Lookup attribute").select_option("EventName")
+    page.get_by_label("Value").fill("CreateCase")
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r"value=CreateCase"))
+    htmx_settled(page)
+    for name in ("Download JSON", "Download CSV"):
+        href = page.get_by_role("link", name=name).get_attribute("href") or ""
+        assert parse_qs(urlsplit(href).query) == {
+            "attribute": ["EventName"],
+            "value": ["CreateCase"],
+        }
