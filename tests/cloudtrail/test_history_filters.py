@@ -86,3 +86,22 @@ def test_downloads_follow_filters_applied_through_htmx(
             "attribute": ["EventName"],
             "value": ["CreateCase"],
         }
+
+
+def test_trail_and_connection_errors_are_in_japanese(client, business_account) -> None:
+    """The services' messages marked with the N_ alias were missing from the catalogue, so
+    these forms answered Japanese readers in English."""
+    client.force_login(factories.root_of(business_account))
+    trail = client.post(
+        reverse("cloudtrail:trails"),
+        {"name": "x", "destination": "local", "folder": "logs"},
+        HTTP_ACCEPT_LANGUAGE="ja",
+    ).content.decode()
+    assert "証跡名は、英字、数字、ピリオド、ハイフン、アンダースコアで 3～128 文字です。" in trail
+    connection = client.post(
+        reverse("advisor:connection"),
+        {"mode": "role", "role_arn": "not-an-arn", "regions": ["us-east-1"]},
+        HTTP_ACCEPT_LANGUAGE="ja",
+    ).content.decode()
+    assert "のようなロール ARN を入力してください。" in connection
+    assert 'value="not-an-arn"' in connection  # what was typed stays, to be corrected
