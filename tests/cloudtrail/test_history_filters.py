@@ -20,26 +20,24 @@ def root_client(client, business_account):
     return client
 
 
-def _errors(page: str, field: str) -> list[str]:
-    region = re.search(rf'id="id_{field}-errors"[^>]*>(.*?)</div>', page, re.S)
+def _errors(html: str, field: str) -> list[str]:
+    region = re.search(rf'id="id_{field}-errors"[^>]*>(.*?)</div>', html, re.S)
     assert region is not None
     return re.findall(r'<p class="error"[^>]*>([^<]+)</p>', region.group(1))
 
 
 def test_a_range_ending_before_it_starts_is_an_error(root_client, business_account) -> None:
     factories.make_case(business_account)
-    page = root_client.get(
+    html = root_client.get(
         reverse("cloudtrail:history"),
         {"start": "2026-12-07T10:00", "end": "2026-12-06T10:00"},
     ).content.decode()
-    assert _errors(page, "end") == ["Until must not be earlier than From."]
+    assert _errors(html, "end") == ["Until must not be earlier than From."]
     # Both times stay as typed, to be corrected.
-    assert 'value="2026-12-07T10:00"' in page and 'value="2026-12-06T10:00"' in page
+    assert 'value="2026-12-07T10:00"' in html and 'value="2026-12-06T10:00"' in html
 
 
-def test_a_value_needs_an_attribute_and_an_attribute_a_value(
-    root_client, business_account
-) -> None:
+def test_a_value_needs_an_attribute_and_an_attribute_a_value(root_client, business_account) -> None:
     factories.make_case(business_account)
     url = reverse("cloudtrail:history")
     no_attribute = root_client.get(url, {"value": "ResolveCase"}).content.decode()
@@ -56,13 +54,13 @@ def test_a_value_needs_an_attribute_and_an_attribute_a_value(
 
 
 def test_the_errors_are_in_japanese_on_japanese_pages(root_client, business_account) -> None:
-    page = root_client.get(
+    html = root_client.get(
         reverse("cloudtrail:history"),
         {"attribute": "EventName", "start": "2026-12-07T10:00", "end": "2026-12-06T10:00"},
         HTTP_ACCEPT_LANGUAGE="ja",
     ).content.decode()
-    assert _errors(page, "value") == ["検索する値を入力してください。"]
-    assert _errors(page, "end") == ["終了は開始より前にはできません。"]
+    assert _errors(html, "value") == ["検索する値を入力してください。"]
+    assert _errors(html, "end") == ["終了は開始より前にはできません。"]
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
