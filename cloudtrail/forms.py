@@ -38,6 +38,17 @@ class LookupForm(forms.Form):
     end = UtcDateTimeField(label=_("Until (UTC)"), required=False)
 
     def clean(self) -> dict[str, Any]:
+        # A filter that cannot apply is said beside its field rather than silently ignored (a
+        # value with no attribute showed every event) or silently matching nothing (a range
+        # ending before it starts), which look like "there are no such events".
+        data = super().clean() or {}
+        attribute, value = data.get("attribute"), data.get("value")
+        if value and not attribute and "attribute" not in self.errors:
+            self.add_error("attribute", _("Choose the attribute this value is looked up in."))
+        elif attribute and not value:
+            self.add_error("value", _("Enter a value to look up."))
+        elif attribute == "ReadOnly" and value and value.lower() not in ("true", "false"):
+            self.add_error("value", _("ReadOnly is looked up as true or false."))
         drop_reversed_range(
             self, "start", "end", _("Choose a time on or after the “From (UTC)” time.")
         )

@@ -68,9 +68,10 @@ logger = logging.getLogger(__name__)
 MSG_NOT_CONNECTED = N_("No AWS environment is connected to this account.")
 MSG_TIMED_OUT = N_("The refresh did not finish in time.")
 # Kept in refresh_error while a lost run runs again (it marks the second try), and the reason a
-# run lost twice is abandoned.
-MSG_RUN_AGAIN = "The worker running this refresh stopped; it was started again."
-MSG_WORKER_LOST = "The worker running this refresh stopped twice; refresh the check again."
+# run lost twice is abandoned. Like every reason of ours, stored in English and translated by
+# the check page when shown (AWS's own error text has no translation and is shown as it is).
+MSG_RUN_AGAIN = N_("The worker running this refresh stopped; it was started again.")
+MSG_WORKER_LOST = N_("The worker running this refresh stopped twice; refresh the check again.")
 # Item statuses as EventBridge events spell them.
 EVENT_STATUS = {"ok": "OK", "warning": "WARN", "error": "ERROR"}
 BATCH_SIZE = 500

@@ -114,9 +114,9 @@ MSG_DESCRIPTION = gettext_noop("The description can be at most 512 characters.")
 MSG_TARGET_KIND = gettext_noop("Unknown target type {kind}.")
 MSG_TARGET_LIMIT = gettext_noop("A rule can have at most {limit} targets.")
 MSG_WEBHOOK_URL = gettext_noop("Enter a valid http or https URL.")
-MSG_WEBHOOK_HTTPS = gettext_noop(
-    "Webhook URLs must use https (http is allowed only for localhost)."
-)
+# Not "except for localhost": production refuses localhost as a private address anyway, and
+# the operator's switches that allow http are no business of the tenant's.
+MSG_WEBHOOK_HTTPS = gettext_noop("Webhook URLs must use https.")
 MSG_WEBHOOK_PRIVATE = gettext_noop(
     "Webhook URLs must point to a public internet host, not localhost or a private, loopback, "
     "link-local or reserved address."

@@ -111,3 +111,30 @@ def test_refresh_without_connection_is_not_offered(root_client, business_account
     page = text(root_client.get(check_url("check")))
     assert "No AWS environment is connected to this account" in page
     assert ">Refresh</button>" not in page
+
+
+@pytest.mark.parametrize(
+    ("reason", "japanese"),
+    [
+        ("No AWS environment is connected to this account.", "AWS 環境が接続されていません"),
+        ("The refresh did not finish in time.", "更新が時間内に完了しませんでした"),
+        (
+            "The worker running this refresh stopped twice; refresh the check again.",
+            "更新を実行していたワーカーが 2 回停止しました",
+        ),
+    ],
+)
+def test_our_own_abandon_reasons_are_shown_in_the_readers_language(
+    root_client, business_account, reason, japanese
+) -> None:
+    """Reasons Support Center writes are stored in English and translated when shown; AWS's
+    own error text (the test above) is shown as AWS wrote it."""
+    data.connect_sample(business_account)
+    CheckState.objects.create(
+        account=business_account,
+        check_id=SG,
+        refresh_status=RefreshStatus.ABANDONED,
+        refresh_error=reason,
+    )
+    page = text(root_client.get(check_url("check"), HTTP_ACCEPT_LANGUAGE="ja"))
+    assert japanese in page and reason not in page
