@@ -60,7 +60,7 @@ def test_the_errors_are_in_japanese_on_japanese_pages(root_client, business_acco
         HTTP_ACCEPT_LANGUAGE="ja",
     ).content.decode()
     assert _errors(html, "value") == ["検索する値を入力してください。"]
-    assert _errors(html, "end") == ["終了は開始より前にはできません。"]
+    assert _errors(html, "end") == ["「開始 (UTC)」以降の日時を選択してください。"]
 
 
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")
