@@ -123,7 +123,9 @@ def event_download(request: SupportRequest, fmt: str) -> HttpResponseBase:
     return csv_download("event-history.csv", CSV_COLUMNS, rows())
 
 
-def _trails_page(request: SupportRequest, form: TrailForm, **extra: object) -> HttpResponse:
+def _trails_page(
+    request: SupportRequest, form: TrailForm, *, status: int = 200, **extra: object
+) -> HttpResponse:
     principal = request.principal
     context = {
         "form": form,
@@ -134,7 +136,7 @@ def _trails_page(request: SupportRequest, form: TrailForm, **extra: object) -> H
         "can_delete": is_allowed(principal, "cloudtrail:DeleteTrail"),
         **extra,
     }
-    return render(request, "cloudtrail/trails.html", context)
+    return render(request, "cloudtrail/trails.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
@@ -153,6 +155,8 @@ def trail_list(request: SupportRequest) -> HttpResponse:
                 add_service_error(form, error)
             else:
                 return redirect("cloudtrail:trails")
+        # Refused: the form again with its errors, as every other form answers them.
+        return _trails_page(request, form, status=400)
     return _trails_page(request, form)
 
 

@@ -14,7 +14,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import ClassVar
 
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 
 @dataclasses.dataclass(frozen=True)
@@ -116,18 +116,18 @@ class DescribeAttachmentLimitExceeded(SupportApiError):
 
 class DryRunOperationException(SupportApiError):
     code = "DryRunOperationException"
-    default_message = "Request would have succeeded, but the DryRun flag is set."
+    default_message = gettext_noop("Request would have succeeded, but the DryRun flag is set.")
 
 
 class InternalServerError(SupportApiError):
     code = "InternalServerError"
     http_status = 500
-    default_message = "An internal error occurred. Please try again."
+    default_message = gettext_noop("An internal error occurred. Please try again.")
 
 
 class ThrottlingException(SupportApiError):
     code = "ThrottlingException"
-    default_message = "Rate exceeded"
+    default_message = gettext_noop("Rate exceeded")
 
 
 class UploadIdNotFound(SupportApiError):
@@ -144,7 +144,7 @@ class ServiceUnavailableException(SupportApiError):
 
     code = "ServiceUnavailableException"
     http_status = 503
-    default_message = "The service is temporarily unavailable. Please try again."
+    default_message = gettext_noop("The service is temporarily unavailable. Please try again.")
 
 
 class InvalidParameterValueException(SupportApiError):
@@ -167,7 +167,7 @@ class AccessDeniedException(SupportApiError):
 
 class SubscriptionRequiredException(SupportApiError):
     code = "SubscriptionRequiredException"
-    default_message = (
+    default_message = gettext_noop(
         "Amazon Web Services Premium Support Subscription is required to use this service."
     )
 
@@ -231,7 +231,7 @@ class InvalidCaseTransition(SupportApiError):
 class ConcurrentCaseUpdate(SupportApiError):
     code = "ConcurrentCaseUpdate"
     http_status = 409
-    default_message = "The case was changed by someone else. Reload it and try again."
+    default_message = gettext_noop("The case was changed by someone else. Reload it and try again.")
 
 
 class EntityAlreadyExists(SupportApiError):
@@ -262,7 +262,7 @@ class DeleteConflict(SupportApiError):
 
 class InvalidEventPatternException(SupportApiError):
     code = "InvalidEventPatternException"
-    default_message = "Event pattern is not valid."
+    default_message = gettext_noop("Event pattern is not valid.")
 
 
 class ResourceNotFoundException(SupportApiError):
@@ -321,7 +321,7 @@ class CheckNotAvailable(InvalidParameterValueException):
 
 class AwsConnectionNotConfigured(SupportApiError):
     code = "AwsConnectionNotConfigured"
-    default_message = "This account has not connected an AWS environment."
+    default_message = gettext_noop("This account has not connected an AWS environment.")
 
 
 class InvalidAwsConnection(SupportApiError):

@@ -90,7 +90,10 @@ def connection(request: SupportRequest) -> HttpResponse:
                 request, _("AWS environment saved. Refresh the checks to see their results.")
             )
             return redirect("advisor:connection")
-    return render(request, "advisor/connection.html", _connection_context(form, current, account))
+    # Refused: the form again with its errors, as every other form answers them.
+    return render(
+        request, "advisor/connection.html", _connection_context(form, current, account), status=400
+    )
 
 
 @require_POST
@@ -117,7 +120,7 @@ def connection_test(request: SupportRequest) -> HttpResponse:
             account=account_of(request)
         )
     except SupportApiError as error:
-        outcome["test_error"] = error.message
+        outcome["test_error"] = error.display_message
     except Exception:
         # An external call can fail in ways boto3 does not wrap (a corrupt stored secret, a
         # sample environment that cannot start): say so on the page instead of a 500.

@@ -30,7 +30,7 @@ def test_connection_form_keys_role_sample_and_errors(root_client, business_accou
     bad_key = root_client.post(
         url, {"mode": "keys", "access_key_id": "nope", "regions": ["us-east-1"]}
     )
-    assert bad_key.status_code == 200
+    assert bad_key.status_code == 400
     assert bad_key.context["form"].errors["access_key_id"] == [connections.MSG_BAD_KEY_ID]
     assert 'value="nope"' in text(bad_key)  # what was typed is kept
     assert AuditEvent.objects.get(event_name="UpdateAwsConnection").error_code == (
@@ -86,6 +86,9 @@ def test_test_connection_reports_the_account_or_the_error(
     assert "<html" not in text(missing) and 'id="connection-test"' in text(missing)
     assert "Connection test failed:" in text(missing)
     assert "has not connected an AWS environment" in text(missing)
+    # Our own refusals in the reader's language (AWS's own error text stays as AWS wrote it).
+    japanese = root_client.post(url, HTTP_ACCEPT_LANGUAGE="ja", **HTMX)
+    assert "このアカウントは AWS 環境を接続していません。" in text(japanese)
 
     data.connect_sample(business_account)
     monkeypatch.setattr(connections, "aws_connection_verify", lambda *, account: "123456789012")

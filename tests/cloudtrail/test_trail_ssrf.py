@@ -54,7 +54,7 @@ def test_the_trails_page_refuses_a_private_endpoint(
     connect_keys(business_account)
     url = endpoint.format(port=listener.port)
     page = root_client.post(reverse("cloudtrail:trails"), _s3_form(url))
-    assert page.status_code == 200  # the form again, not a redirect
+    assert page.status_code == 400  # the form again with its error, not a redirect
     html = page.content.decode()
     assert trails.MSG_ENDPOINT_PRIVATE.replace("'", "&#x27;") in html
     assert f'value="{url}"' in html and 'value="audit-logs"' in html  # the input is kept
