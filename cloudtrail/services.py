@@ -26,8 +26,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import Account
 from accounts.principals import Principal
@@ -63,26 +62,30 @@ DESTINATION_PROBLEMS = frozenset(
     }
 )
 
-MSG_NAME = N_("Trail names are 3-128 letters, digits, dots, dashes or underscores.")
+MSG_NAME = gettext_noop("Trail names are 3-128 letters, digits, dots, dashes or underscores.")
 MSG_EXISTS = "A trail called {name} already exists."
-MSG_FOLDER = N_("The folder is one name of 3-128 letters, digits, dots, dashes or underscores.")
-MSG_BUCKET = N_("Enter a valid S3 bucket name.")
-MSG_REGION = N_("Enter a region name, such as us-east-1.")
-MSG_DESTINATION = N_("Choose a local folder or an S3 bucket.")
-MSG_NOT_CONNECTED = N_(
+MSG_FOLDER = gettext_noop(
+    "The folder is one name of 3-128 letters, digits, dots, dashes or underscores."
+)
+MSG_BUCKET = gettext_noop("Enter a valid S3 bucket name.")
+MSG_REGION = gettext_noop("Enter a region name, such as us-east-1.")
+MSG_DESTINATION = gettext_noop("Choose a local folder or an S3 bucket.")
+MSG_NOT_CONNECTED = gettext_noop(
     "Connect this account's AWS environment first (Trusted Advisor, AWS connection): S3 trails "
     "deliver with its credentials, never with Support Center's own."
 )
-MSG_ENDPOINT_INVALID = N_("Enter the S3 endpoint as an https URL, such as https://s3.example.com.")
-MSG_ENDPOINT_CREDENTIALS = N_(
+MSG_ENDPOINT_INVALID = gettext_noop(
+    "Enter the S3 endpoint as an https URL, such as https://s3.example.com."
+)
+MSG_ENDPOINT_CREDENTIALS = gettext_noop(
     "Leave user names and passwords out of the endpoint URL: S3 trails deliver with the "
     "account's AWS connection."
 )
-MSG_ENDPOINT_PRIVATE = N_(
+MSG_ENDPOINT_PRIVATE = gettext_noop(
     "The S3 endpoint must be a public internet host, not localhost or a private, loopback, "
     "link-local or reserved address."
 )
-MSG_ENDPOINT_HTTPS = N_("The S3 endpoint must use https.")
+MSG_ENDPOINT_HTTPS = gettext_noop("The S3 endpoint must use https.")
 # Why a tenant's S3 endpoint is refused (the same rules as webhooks: core.netguard).
 ENDPOINT_MESSAGES = {
     netguard.UrlProblem.INVALID: MSG_ENDPOINT_INVALID,

@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.db import transaction
 from django.utils.crypto import salted_hmac
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from accounts.principals import Principal
@@ -27,13 +27,13 @@ from core import crypto
 from core.errors import InvalidAwsConnection
 
 MSG_BAD_REGION = "Unknown region: {region}."
-MSG_NO_REGIONS = N_("Choose at least one region.")
-MSG_BAD_ROLE_ARN = N_(
+MSG_NO_REGIONS = gettext_noop("Choose at least one region.")
+MSG_BAD_ROLE_ARN = gettext_noop(
     "Enter a role ARN such as arn:aws:iam::123456789012:role/SupportCenterAdvisor."
 )
-MSG_BAD_KEY_ID = N_("Enter an access key ID (16 to 128 letters and digits).")
-MSG_NO_SECRET = N_("Enter the secret access key.")
-MSG_NO_SAMPLE = N_("The sample environment is not available on this installation.")
+MSG_BAD_KEY_ID = gettext_noop("Enter an access key ID (16 to 128 letters and digits).")
+MSG_NO_SECRET = gettext_noop("Enter the secret access key.")
+MSG_NO_SAMPLE = gettext_noop("The sample environment is not available on this installation.")
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 KEY_ID_RE = re.compile(r"^[A-Z0-9]{16,128}$")
 

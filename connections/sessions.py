@@ -12,7 +12,7 @@ from typing import Any
 import boto3
 from botocore.config import Config
 from django.conf import settings
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from connections import sample
@@ -23,7 +23,7 @@ from core.errors import AwsConnectionNotConfigured
 ROLE_SESSION_NAME = "SupportCenterTrustedAdvisor"
 HOME_REGION = "us-east-1"
 # The connection form's own message (connections.services.MSG_NO_SAMPLE), translated with it.
-MSG_SAMPLE_OFF = N_("The sample environment is not available on this installation.")
+MSG_SAMPLE_OFF = gettext_noop("The sample environment is not available on this installation.")
 
 
 def _endpoint() -> str | None:

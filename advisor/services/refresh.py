@@ -33,7 +33,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from accounts.models import Account
 from accounts.principals import Principal
@@ -65,13 +65,15 @@ from events.services import events_publish
 
 logger = logging.getLogger(__name__)
 
-MSG_NOT_CONNECTED = N_("No AWS environment is connected to this account.")
-MSG_TIMED_OUT = N_("The refresh did not finish in time.")
+MSG_NOT_CONNECTED = gettext_noop("No AWS environment is connected to this account.")
+MSG_TIMED_OUT = gettext_noop("The refresh did not finish in time.")
 # Kept in refresh_error while a lost run runs again (it marks the second try), and the reason a
 # run lost twice is abandoned. Like every reason of ours, stored in English and translated by
 # the check page when shown (AWS's own error text has no translation and is shown as it is).
-MSG_RUN_AGAIN = N_("The worker running this refresh stopped; it was started again.")
-MSG_WORKER_LOST = N_("The worker running this refresh stopped twice; refresh the check again.")
+MSG_RUN_AGAIN = gettext_noop("The worker running this refresh stopped; it was started again.")
+MSG_WORKER_LOST = gettext_noop(
+    "The worker running this refresh stopped twice; refresh the check again."
+)
 # Item statuses as EventBridge events spell them.
 EVENT_STATUS = {"ok": "OK", "warning": "WARN", "error": "ERROR"}
 BATCH_SIZE = 500
