@@ -168,15 +168,10 @@ def case_assign(*, case: Case, engineer: User, actor: Principal, claim: bool = F
         raise InvalidParameterValueException(
             MSG_TAKEN, params={"name": _engineer_name(case.assignee)}
         )
-    now = timezone.now()
-    taken = Case.objects.filter(pk=case.pk, assignee_id=case.assignee_id).update(
-        assignee=engineer, updated_at=now
-    )
-    if not taken:
-        holder = Case.objects.select_related("assignee").get(pk=case.pk).assignee
+    if not _swap_assignee(case, engineer):
+        holder = _holder(case)
         name = _engineer_name(holder) if holder is not None else "?"
         raise InvalidParameterValueException(MSG_TAKEN, params={"name": name})
-    case.assignee, case.updated_at = engineer, now
     if case.status in (CaseStatus.UNASSIGNED, CaseStatus.REOPENED):
         lifecycle.transition(
             case, to=CaseStatus.WORK_IN_PROGRESS, actor=actor, cause=Cause.ASSIGNMENT
@@ -219,18 +214,13 @@ def case_release(*, case: Case, actor: Principal) -> Case:
     if case.assignee_id is None:
         raise InvalidParameterValueException(MSG_NOT_ASSIGNED)
     previous = case.assignee
-    now = timezone.now()
-    released = Case.objects.filter(pk=case.pk, assignee_id=case.assignee_id).update(
-        assignee=None, updated_at=now
-    )
-    if not released:
-        holder = Case.objects.select_related("assignee").get(pk=case.pk).assignee
+    if not _swap_assignee(case, None):
+        holder = _holder(case)
         if holder is None:
             raise InvalidParameterValueException(MSG_NOT_ASSIGNED)
         raise InvalidParameterValueException(
             MSG_CHANGED_HANDS, params={"name": _engineer_name(holder)}
         )
-    case.assignee, case.updated_at = None, now
     status = lifecycle.release_status(case)
     if status is not None:
         lifecycle.transition(case, to=status, actor=actor, cause=Cause.RELEASE)
@@ -248,6 +238,23 @@ def case_release(*, case: Case, actor: Principal) -> Case:
         request_parameters={"caseId": case.case_id},
     )
     return case
+
+
+def _swap_assignee(case: Case, to: User | None) -> bool:
+    """Write `to` as the assignee only if the case still has the one the caller loaded (a
+    conditional UPDATE: of two concurrent changes one wins); on success `case` follows."""
+    now = timezone.now()
+    swapped = Case.objects.filter(pk=case.pk, assignee_id=case.assignee_id).update(
+        assignee=to, updated_at=now
+    )
+    if swapped:
+        case.assignee, case.updated_at = to, now
+    return bool(swapped)
+
+
+def _holder(case: Case) -> User | None:
+    """Who has the case now, as stored (after a lost `_swap_assignee`)."""
+    return Case.objects.select_related("assignee").get(pk=case.pk).assignee
 
 
 def _engineer_name(engineer: User) -> str:

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts.decorators import engineer_required
 from accounts.http import SupportRequest
 from cases import access as case_access
-from console.forms import MacroPickForm
+from console.forms import EngineerReplyForm, MacroPickForm
 from console.views.case import _case_context, reply_form, reply_statuses
 from macros import selectors as macro_selectors
 
@@ -73,18 +73,18 @@ def case_macro_insert(request: SupportRequest, case_id: str) -> HttpResponse:
     rendered = macro_selectors.macro_render(
         picker.cleaned_data["macro"], item, request.principal.require_user()
     )
-    reply = reply_form(
-        request,
-        item,
+    statuses = reply_statuses(request, item)
+    reply = EngineerReplyForm(
         {
             "body": append_text(typed["body"] or "", rendered.text),
             # A status the case cannot take (a macro that resolves, on a resolved case) is not
             # offered, so the engineer's own choice stays.
             "next_status": rendered.next_status
-            if rendered.next_status in reply_statuses(request, item)
+            if rendered.next_status in statuses
             else typed["next_status"],
             **kept,
         },
+        statuses=statuses,
     )
     context = _case_context(request, item, reply=reply, macro=MacroPickForm(macros=macros))
     return render(request, "console/case.html", context)
