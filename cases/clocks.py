@@ -118,6 +118,26 @@ def measure(case: Case, actor: Principal, now: datetime, *, due: datetime | None
     return [*FIELDS, "next_replies", "next_replies_missed"]
 
 
+def first_response(case: Case, actor: Principal, now: datetime) -> list[str]:
+    """Support reached the customer (a reply, a callback that got through): if it is the case's
+    first response, stop the first-response clock, record whether its deadline was met in the
+    case's history. Returns the fields to save."""
+    if case.first_responded_at is not None:
+        return []
+    case.first_responded_at = now
+    case.first_response_met = (
+        case.first_response_due_at is None or now <= case.first_response_due_at
+    )
+    CaseEvent.objects.create(
+        case=case,
+        kind=CaseEventKind.FIRST_RESPONSE,
+        actor=actor.user,
+        actor_arn=actor.arn,
+        data={"met": case.first_response_met},
+    )
+    return ["first_responded_at", "first_response_met"]
+
+
 def resume(case: Case, now: datetime) -> list[str]:
     """After Support replied (and `measure` counted it) and the reply's status change: restart
     the clock from `now` if the answered case stays with Support (a further update is owed)."""

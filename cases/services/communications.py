@@ -238,19 +238,7 @@ def case_support_reply(
     if case.assignee_id is None:
         case.assignee = actor.user
         fields.append("assignee")
-    if case.first_responded_at is None:
-        case.first_responded_at = now
-        case.first_response_met = (
-            case.first_response_due_at is None or now <= case.first_response_due_at
-        )
-        fields += ["first_responded_at", "first_response_met"]
-        CaseEvent.objects.create(
-            case=case,
-            kind=CaseEventKind.FIRST_RESPONSE,
-            actor=actor.user,
-            actor_arn=actor.arn,
-            data={"met": case.first_response_met},
-        )
+    fields += clocks.first_response(case, actor, now)
     fields += clocks.resume(case, now)
     case.save(update_fields=list(dict.fromkeys(fields)))
     audit.record(
