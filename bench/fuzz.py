@@ -34,6 +34,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.model import Shape
+from django.conf import settings
 
 from awsapi.extensions import EXTENSION_MEMBERS
 from bench.common import (
@@ -57,7 +58,14 @@ from bench.fuzz_model import (
     service_model,
 )
 from bench.pages import signed_in_opener
-from core import safejson
+
+if not settings.configured:
+    # This client judges answers with the product's strict JSON parser, whose refusal messages
+    # are marked for translation at import: Django's translation machinery needs some settings,
+    # not the product's (which would want its secret key).
+    settings.configure(USE_I18N=False)
+
+from core import safejson  # noqa: E402
 
 # --- signing, sending and judging -------------------------------------------------------------
 
