@@ -181,7 +181,8 @@ def measure(
     """Run `calls` calls over `threads` threads; each thread builds its own client."""
     latencies: list[float] = []
     lock = threading.Lock()
-    per_thread = calls // threads
+    # At least one call a thread: a small --calls must still give every row its figures.
+    per_thread = max(1, calls // threads)
 
     def worker() -> None:
         call = make_call()
