@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.utils.translation import gettext, gettext_noop
 
@@ -32,12 +32,47 @@ class Phrase:
     def translated(self) -> str:
         return gettext(self.template).format(**_translated(self.params))
 
+    def as_json(self) -> dict[str, Any]:
+        """The phrase as a record keeps it, to be read later in its reader's language
+        (`stored_message`). Its values are JSON values or phrases (kept as objects)."""
+        return {
+            "template": self.template,
+            "params": {
+                key: value.as_json() if isinstance(value, Phrase) else value
+                for key, value in self.params.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Phrase:
+        params = data.get("params") or {}
+        return cls(
+            str(data["template"]),
+            {
+                key: cls.from_json(value) if isinstance(value, dict) else value
+                for key, value in params.items()
+            },
+        )
+
 
 def _translated(params: Mapping[str, object]) -> dict[str, object]:
     return {
         key: value.translated() if isinstance(value, Phrase) else value
         for key, value in params.items()
     }
+
+
+def stored_message(text: str, phrase: Mapping[str, Any] | None) -> str:
+    """A logged message in the active language: its `phrase` (`Phrase.as_json`) translated, or
+    `text` as written when it has none (a receiver's or a library's words, or a row from before
+    phrases were kept). A phrase that cannot be filled in (a translation naming a value the
+    message lacks) falls back to `text` rather than break the page."""
+    if not phrase:
+        return text
+    try:
+        return Phrase.from_json(phrase).translated()
+    except (KeyError, IndexError, ValueError, TypeError):
+        return text
 
 
 class SupportApiError(Exception):

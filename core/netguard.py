@@ -41,14 +41,19 @@ from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
+from django.utils.translation import gettext_noop
 
-MSG_BLOCKED_ADDRESS = (
+from core.errors import Phrase
+
+# Shown in delivery logs, in their reader's language: each exception below carries its message
+# as a `Phrase` too.
+MSG_BLOCKED_ADDRESS = gettext_noop(
     "Not sent: {host} resolves to {address}, which is not a public internet address "
     "(private, loopback, link-local and reserved addresses are refused)."
 )
-MSG_NO_ADDRESS = "Not sent: {host} did not resolve to any address."
-MSG_DEADLINE = "No complete answer within {seconds:g} seconds."
-MSG_TOO_LARGE = "The answer was longer than {limit} bytes."
+MSG_NO_ADDRESS = gettext_noop("Not sent: {host} did not resolve to any address.")
+MSG_DEADLINE = gettext_noop("No complete answer within {seconds:g} seconds.")
+MSG_TOO_LARGE = gettext_noop("The answer was longer than {limit} bytes.")
 
 # Hosts that may use plain http where private addresses are allowed at all (development).
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -152,6 +157,10 @@ def url_problem(url: str) -> UrlProblem | None:
 class BlockedAddress(Exception):
     """A host resolved to an address tenants' URLs may not reach (or to none at all)."""
 
+    def __init__(self, phrase: Phrase) -> None:
+        super().__init__(str(phrase))
+        self.phrase = phrase
+
 
 def resolve_public(host: str, port: int) -> list[AddrInfo]:
     """Resolve `host` once and return the addresses to connect to. Unless private addresses
@@ -160,12 +169,14 @@ def resolve_public(host: str, port: int) -> list[AddrInfo]:
     the rest. Raises `OSError` (socket.gaierror) when the name does not resolve."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     if not infos:
-        raise BlockedAddress(MSG_NO_ADDRESS.format(host=host))
+        raise BlockedAddress(Phrase(MSG_NO_ADDRESS, {"host": host}))
     if not private_addresses_allowed():
         for info in infos:
             address = ipaddress.ip_address(info[4][0])
             if not is_public_address(address):
-                raise BlockedAddress(MSG_BLOCKED_ADDRESS.format(host=host, address=address))
+                raise BlockedAddress(
+                    Phrase(MSG_BLOCKED_ADDRESS, {"host": host, "address": str(address)})
+                )
     return infos
 
 
@@ -175,9 +186,17 @@ def resolve_public(host: str, port: int) -> list[AddrInfo]:
 class DeadlineExceeded(TimeoutError):
     """An outbound attempt ran past its overall deadline."""
 
+    def __init__(self, phrase: Phrase) -> None:
+        super().__init__(str(phrase))
+        self.phrase = phrase
+
 
 class ResponseTooLarge(OSError):
     """An answer went on past the deadline's `max_response_bytes`."""
+
+    def __init__(self, phrase: Phrase) -> None:
+        super().__init__(str(phrase))
+        self.phrase = phrase
 
 
 class Deadline:
@@ -198,7 +217,7 @@ class Deadline:
         is left."""
         left = self.ends - clock.monotonic()
         if left <= 0:
-            raise DeadlineExceeded(MSG_DEADLINE.format(seconds=self.seconds))
+            raise DeadlineExceeded(Phrase(MSG_DEADLINE, {"seconds": self.seconds}))
         return min(self.step, left)
 
 
@@ -229,7 +248,7 @@ class DeadlineSocket:
         count = self._sock.recv_into(buffer, wanted)
         self._received += count
         if self._received > limit:
-            raise ResponseTooLarge(MSG_TOO_LARGE.format(limit=limit))
+            raise ResponseTooLarge(Phrase(MSG_TOO_LARGE, {"limit": limit}))
         return count
 
     def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:

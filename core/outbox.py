@@ -63,7 +63,9 @@ from django.db import DatabaseError, connections, models, transaction
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
+from core.errors import Phrase
 from core.inflight import update_in_flight
 from core.models import OutboxDrain
 from core.rawload import column, fetch_all, quote
@@ -82,8 +84,8 @@ def _requested_since_sql() -> str:
 PENDING = "pending"
 SENDING = "sending"
 FAILED = "failed"
-MSG_GAVE_UP = "gave up after repeated interrupted attempts"
-MSG_HANDED_OVER = "taken as sent: the worker stopped after handing the message over"
+MSG_GAVE_UP = gettext_noop("gave up after repeated interrupted attempts")
+MSG_HANDED_OVER = gettext_noop("taken as sent: the worker stopped after handing the message over")
 
 
 def queue_tasks(task: Any, keys: Iterable[str | int]) -> bool:
@@ -159,6 +161,10 @@ class OutboxPolicy:
     # row. `requeue_after` is then how long a requested drain may wait for a worker before the
     # next change requests another (the broker lost it).
     drain_batch: int | None = None
+    # A JSON field written beside `last_error` with its message as a `Phrase` (msgid and
+    # values), so a log customers read is shown in their language, not the worker's; a
+    # library's or receiver's words (a plain str) leave it null. None: errors are text only.
+    error_phrase_field: str | None = None
 
 
 class Outbox:
@@ -191,6 +197,14 @@ class Outbox:
     def _stamped(self, now: datetime, **fields: Any) -> dict[str, Any]:
         if self._stamps_updated_at:
             fields["updated_at"] = now
+        return fields
+
+    def _error(self, error: str | Phrase) -> dict[str, Any]:
+        """The fields that record `error` ("" clears them)."""
+        fields: dict[str, Any] = {"last_error": str(error)[:500]}
+        if self.policy.error_phrase_field:
+            phrase = error.as_json() if isinstance(error, Phrase) else None
+            fields[self.policy.error_phrase_field] = phrase
         return fields
 
     def rows(self) -> QuerySet[Any]:
@@ -351,7 +365,7 @@ class Outbox:
         *,
         claimed_at: datetime,
         ok: bool,
-        error: str = "",
+        error: str | Phrase = "",
         done_fields: dict[str, Any] | None = None,
     ) -> bool:
         """Record the outcome of this worker's try of `row` (loaded after its claim, so its
@@ -360,13 +374,13 @@ class Outbox:
         finished = timezone.now()
         mine = self.rows().filter(pk=row.pk, status=SENDING, claimed_at=claimed_at)
         if ok:
-            fields = {"status": self.done, "last_error": "", **(done_fields or {})}
+            fields = {"status": self.done, **self._error(""), **(done_fields or {})}
         else:
             gave_up = row.attempts >= self.policy.max_attempts
             fields = {
                 "status": FAILED if gave_up else PENDING,
                 "next_attempt_at": finished + self.policy.backoff(row.attempts),
-                "last_error": error[:500],
+                **self._error(error),
                 # The receiver refused or the connection broke after the hand-over: not sent.
                 **self._not_handed_over(),
             }
@@ -382,7 +396,7 @@ class Outbox:
         if not keys:
             return 0
         now = timezone.now()
-        fields: dict[str, Any] = {"status": self.done, "last_error": ""}
+        fields: dict[str, Any] = {"status": self.done, **self._error("")}
         if self.policy.done_at_field:
             done_at: Any = Value(now)
             if self.policy.handover_field:
@@ -402,7 +416,7 @@ class Outbox:
         sending = self.rows().filter(status=SENDING)
         field = self.policy.handover_field
         if field:
-            done: dict[str, Any] = {"status": self.done, "last_error": MSG_HANDED_OVER}
+            done: dict[str, Any] = {"status": self.done, **self._error(Phrase(MSG_HANDED_OVER))}
             if self.policy.done_at_field:
                 done[self.policy.done_at_field] = F(field)
             sending.filter(**{f"{field}__lt": now - self.policy.stuck_after}).update(
@@ -411,7 +425,7 @@ class Outbox:
             sending = sending.filter(**{f"{field}__isnull": True})
         stuck = sending.filter(claimed_at__lt=now - self.policy.stuck_after)
         stuck.filter(attempts__gte=self.policy.max_attempts).update(
-            **self._stamped(now, status=FAILED, last_error=MSG_GAVE_UP)
+            **self._stamped(now, status=FAILED, **self._error(Phrase(MSG_GAVE_UP)))
         )
         stuck.filter(attempts__lt=self.policy.max_attempts).update(
             **self._stamped(now, status=PENDING, next_attempt_at=now)

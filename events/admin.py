@@ -30,4 +30,5 @@ class EventDeliveryAdmin(ReadOnlyAdmin):
     list_filter = ("status", "purpose", "detail_type")
     list_select_related = ("target", "target__rule")
     search_fields = ("delivery_id", "event_id", "target__rule__account__account_id")
-    exclude = ("replay_of",)
+    # The English `last_error` says the same to operators.
+    exclude = ("replay_of", "last_error_phrase")

@@ -24,6 +24,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Account
+from core.errors import stored_message
 from core.models import TimestampedModel
 from events.redact import webhook_origin
 
@@ -196,6 +197,12 @@ class EventDelivery(TimestampedModel):
     queued_at = models.DateTimeField(_("queued at"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    # `last_error` as its msgid and values (`core.errors.Phrase`) when it is one of our
+    # messages, so the delivery log shows it in its reader's language; null for a library's or
+    # receiver's words (shown as written). `last_error` keeps the English.
+    last_error_phrase = models.JSONField(
+        _("last error (message and values)"), null=True, blank=True
+    )
     replay_of = models.ForeignKey(
         "self",
         null=True,
@@ -230,6 +237,11 @@ class EventDelivery(TimestampedModel):
     def __str__(self) -> str:
         return f"{self.delivery_id} ({self.status})"
 
+    @property
+    def last_error_shown(self) -> str:
+        """`last_error` in the active language (the reader's)."""
+        return stored_message(self.last_error, self.last_error_phrase)
+
 
 class DeliveryAttempt(TimestampedModel):
     delivery = models.ForeignKey(
@@ -243,6 +255,9 @@ class DeliveryAttempt(TimestampedModel):
     http_status = models.PositiveSmallIntegerField(null=True, blank=True)
     response_excerpt = models.CharField(max_length=1000, blank=True)
     error = models.CharField(max_length=1000, blank=True)
+    # Our own messages among the two, as msgid and values (see EventDelivery.last_error_phrase).
+    response_excerpt_phrase = models.JSONField(null=True, blank=True)
+    error_phrase = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["delivery", "number"]
@@ -254,3 +269,11 @@ class DeliveryAttempt(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} #{self.number}"
+
+    @property
+    def response_excerpt_shown(self) -> str:
+        return stored_message(self.response_excerpt, self.response_excerpt_phrase)
+
+    @property
+    def error_shown(self) -> str:
+        return stored_message(self.error, self.error_phrase)

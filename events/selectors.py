@@ -22,7 +22,7 @@ def rule_targets(rule: EventRule) -> list[EventTarget]:
     """A rule's targets (one query), each with counts of its deliveries by status (the
     confirmation emails included, as in the delivery log the counts link to) and the status,
     attempts and last error of its latest confirmation email (`confirmation_delivery_status`,
-    `_attempts`, `_error`; None without one)."""
+    `_attempts`, `_error` with `_error_phrase`; None without one)."""
     latest_confirmation = EventDelivery.objects.filter(
         target=OuterRef("pk"), purpose=DeliveryPurpose.CONFIRMATION
     ).order_by("-created_at", "-id")[:1]
@@ -40,6 +40,9 @@ def rule_targets(rule: EventRule) -> list[EventTarget]:
             confirmation_delivery_status=Subquery(latest_confirmation.values("status")),
             confirmation_delivery_attempts=Subquery(latest_confirmation.values("attempts")),
             confirmation_delivery_error=Subquery(latest_confirmation.values("last_error")),
+            confirmation_delivery_error_phrase=Subquery(
+                latest_confirmation.values("last_error_phrase")
+            ),
         )
         .order_by("created_at", "id")
     )

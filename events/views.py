@@ -33,7 +33,7 @@ from accounts import access as account_access
 from accounts.decorators import customer_required, no_access
 from accounts.http import SupportRequest
 from core import safejson, shown_once
-from core.errors import SupportApiError
+from core.errors import SupportApiError, stored_message
 from core.forms import add_service_error
 from core.paging import read_page
 from events import access, selectors, services
@@ -206,6 +206,11 @@ def _targets(request: SupportRequest, rule: EventRule) -> list[EventTarget]:
         target.resend_available_at = available_at  # type: ignore[attr-defined]
         target.can_resend = can_change and pending and available_at is None  # type: ignore[attr-defined]
         target.confirmation_state = _confirmation_state(target) if pending else None  # type: ignore[attr-defined]
+        # The latest confirmation email's error, in the reader's language.
+        target.confirmation_delivery_error = stored_message(  # type: ignore[attr-defined]
+            getattr(target, "confirmation_delivery_error", None) or "",
+            getattr(target, "confirmation_delivery_error_phrase", None),
+        )
     return targets
 
 

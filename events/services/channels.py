@@ -3,7 +3,9 @@
 - email: a plain-text summary with the event JSON, through Django's email backend, only once the
   address is confirmed (`events.services.delivery` checks that before calling `send_email`); a
   delivery with purpose "confirmation" is the email asking for that (`send_confirmation`: its
-  signed link is made when it is sent, so it is valid for 3 days from then).
+  signed link is made when it is sent, so it is valid for 3 days from then). Both are written
+  in the rule's account's language (the recipient is an address, not a user with a language
+  of their own; the account's is the one its emails use), never the worker's.
 - sns / sqs: Publish / SendMessage of the event JSON in the account's connected AWS environment
   (`connections.sessions.aws_session`), in the region of the target's ARN. FIFO topics and queues
   get the rule's name as their message group and the delivery id as deduplication id.
@@ -21,13 +23,24 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 from django.core.mail import EmailMessage, send_mail
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from connections import sessions
-from core.errors import SupportApiError
+from core.errors import Phrase, SupportApiError
 from events.models import ConfirmationStatus, EventDelivery, EventTarget
 from events.services.confirmation import confirmation_email
-from events.services.sending import Outcome, event_body, event_text, ordered_event
+from events.services.sending import NAMED_ERROR, Outcome, event_body, event_text, ordered_event
+
+# The attempt log's words for a sent email, in its reader's language.
+MSG_SENT_TO = gettext_noop("Sent to {email}")
+MSG_ALREADY_CONFIRMED = gettext_noop("Not sent: the address is already confirmed.")
+
+
+def _language(target: EventTarget) -> str:
+    return target.rule.account.language or "en"
+
 
 # --- email ---------------------------------------------------------------------------------------
 
@@ -76,22 +89,24 @@ def send_email(delivery: EventDelivery, target: EventTarget) -> Outcome:
     event = ordered_event(delivery.event)
     rule = target.rule
     link = settings.SITE_URL.rstrip("/") + reverse("events:rule", args=[rule.name])
-    text = "\n".join(
-        [
-            _('An event matched your rule "%(rule)s".') % {"rule": rule.name},
-            "",
-            *_summary_lines(event),
-            "",
-            _("The event (JSON):"),
-            event_text(event),
-            "",
-            _("Delivery %(id)s. Manage the rule: %(link)s")
-            % {"id": delivery.delivery_id, "link": link},
-        ]
-    )
+    with translation.override(_language(target)):
+        subject = _email_subject(event)
+        text = "\n".join(
+            [
+                _('An event matched your rule "%(rule)s".') % {"rule": rule.name},
+                "",
+                *_summary_lines(event),
+                "",
+                _("The event (JSON):"),
+                event_text(event),
+                "",
+                _("Delivery %(id)s. Manage the rule: %(link)s")
+                % {"id": delivery.delivery_id, "link": link},
+            ]
+        )
     try:
         send_mail(
-            _email_subject(event),
+            subject,
             text,
             settings.DEFAULT_FROM_EMAIL,
             [target.email],
@@ -99,7 +114,7 @@ def send_email(delivery: EventDelivery, target: EventTarget) -> Outcome:
         )
     except Exception as error:  # SMTP, network: retried later
         return Outcome(ok=False, error=f"{type(error).__name__}: {error}")
-    return Outcome(ok=True, response_excerpt=_("Sent to %(email)s") % {"email": target.email})
+    return Outcome(ok=True, response_excerpt=Phrase(MSG_SENT_TO, {"email": target.email}))
 
 
 def send_confirmation(delivery: EventDelivery, target: EventTarget) -> Outcome:
@@ -107,8 +122,9 @@ def send_confirmation(delivery: EventDelivery, target: EventTarget) -> Outcome:
     CONFIRMATION_MAX_AGE from this send)."""
     if target.confirmation_status != ConfirmationStatus.PENDING:
         # Confirmed while this waited: there is nothing to ask any more.
-        return Outcome(ok=True, response_excerpt=_("Not sent: the address is already confirmed."))
-    subject, text = confirmation_email(target)
+        return Outcome(ok=True, response_excerpt=Phrase(MSG_ALREADY_CONFIRMED))
+    with translation.override(_language(target)):
+        subject, text = confirmation_email(target)
     message = EmailMessage(
         subject,
         text,
@@ -120,7 +136,7 @@ def send_confirmation(delivery: EventDelivery, target: EventTarget) -> Outcome:
         message.send()
     except Exception as error:  # SMTP, network: retried later
         return Outcome(ok=False, error=f"{type(error).__name__}: {error}")
-    return Outcome(ok=True, response_excerpt=_("Sent to %(email)s") % {"email": target.email})
+    return Outcome(ok=True, response_excerpt=Phrase(MSG_SENT_TO, {"email": target.email}))
 
 
 # --- SNS and SQS ---------------------------------------------------------------------------------
@@ -142,7 +158,7 @@ def _aws_call(call: Any) -> Outcome:
     try:
         response = call()
     except SupportApiError as error:  # AwsConnectionNotConfigured and the like
-        return Outcome(ok=False, error=f"{error.code}: {error.message}")
+        return Outcome(ok=False, error=_api_error(error))
     except ClientError as error:
         info = error.response.get("Error", {})
         status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
@@ -157,6 +173,16 @@ def _aws_call(call: Any) -> Outcome:
     return Outcome(
         ok=True, http_status=status, response_excerpt=f"MessageId: {response['MessageId']}"
     )
+
+
+def _api_error(error: SupportApiError) -> str | Phrase:
+    """A service's refusal as the log keeps it: its message translated on the page as it would
+    be on any other (`display_message`)."""
+    if not error.params and "{" in error.template:
+        # A message written out by its raiser, braces and all: not a template to fill in.
+        return f"{error.code}: {error.message}"
+    message = Phrase(error.template, error.params)
+    return Phrase(NAMED_ERROR, {"name": error.code, "message": message})
 
 
 def _fifo_fields(delivery: EventDelivery, target: EventTarget) -> dict[str, str]:

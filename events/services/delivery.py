@@ -38,8 +38,10 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.principals import Principal
+from core.errors import Phrase
 from events.models import (
     ConfirmationStatus,
     DeliveryAttempt,
@@ -58,7 +60,7 @@ from events.services.outbox import (
     SWEEP_BATCH,
     backoff_after,
 )
-from events.services.sending import EXCERPT_LIMIT, Outcome, error_text
+from events.services.sending import EXCERPT_LIMIT, Outcome, as_json, error_text
 from events.services.webhook import send_webhook
 
 logger = logging.getLogger(__name__)
@@ -75,7 +77,9 @@ __all__ = [
     "delivery_attempt",
 ]
 
-MSG_UNCONFIRMED = "Not sent: the email address has not confirmed that it wants these emails."
+MSG_UNCONFIRMED = gettext_noop(
+    "Not sent: the email address has not confirmed that it wants these emails."
+)
 
 
 def delivery_attempt(*, delivery_id: str, actor: Principal) -> bool:
@@ -122,7 +126,7 @@ def _record(
         delivery,
         claimed_at=claimed_at,
         ok=outcome.ok,
-        error=outcome.error[:500] or f"HTTP {outcome.http_status}",
+        error=outcome.error or f"HTTP {outcome.http_status}",
         done_fields={"delivered_at": timezone.now()},
     )
     if not outcome.ok:
@@ -135,8 +139,10 @@ def _record(
             duration_ms=duration_ms,
             succeeded=outcome.ok,
             http_status=outcome.http_status,
-            response_excerpt=outcome.response_excerpt[:EXCERPT_LIMIT],
-            error=outcome.error[:1000],
+            response_excerpt=str(outcome.response_excerpt)[:EXCERPT_LIMIT],
+            response_excerpt_phrase=as_json(outcome.response_excerpt),
+            error=str(outcome.error)[:1000],
+            error_phrase=as_json(outcome.error),
         )
 
 
@@ -166,7 +172,7 @@ def _send(delivery: EventDelivery) -> Outcome:
         if target.confirmation_status != ConfirmationStatus.CONFIRMED:
             # Publishing creates no deliveries for these; this catches older rows (from before
             # confirmation was required) and anything else that slips through.
-            return Outcome(ok=False, error=MSG_UNCONFIRMED)
+            return Outcome(ok=False, error=Phrase(MSG_UNCONFIRMED))
         return send_email(delivery, target)
     if target.kind == TargetKind.SNS:
         return send_sns(delivery, target)

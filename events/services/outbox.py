@@ -56,5 +56,7 @@ DELIVERIES = Outbox(
         # Webhooks can be slow: the sweep only queues, one task per delivery.
         sweep_batch=SWEEP_BATCH,
         requeue_after=REQUEUE_AFTER,
+        # The delivery log is the customer's: its messages are shown in the reader's language.
+        error_phrase_field="last_error_phrase",
     ),
 )

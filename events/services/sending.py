@@ -3,6 +3,12 @@
 
 The senders themselves are `events.services.webhook` and `events.services.channels`; they
 never raise for a network or AWS error, they return a failed `Outcome`.
+
+The delivery log is read by the customer, in whatever language they read the site in, while a
+worker sends in whatever language it happens to run in. So a message of ours in an `Outcome` is
+a `core.errors.Phrase` (msgid and values), recorded as such beside its English and translated
+when the page is shown; words that are not ours (a receiver's answer, a library's error) are
+plain text, shown as written.
 """
 
 from __future__ import annotations
@@ -11,6 +17,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from core.errors import Phrase
 from events.kinds import SLA_DEADLINE, SLA_MET, SLA_SECONDS_TO_BREACH
 from events.models import EventTarget, TargetKind
 from events.redact import scrub_url
@@ -19,12 +26,30 @@ from events.redact import scrub_url
 EXCERPT_LIMIT = 1000
 
 
+# An exception's class name before its message: not a sentence, so not in the catalogue.
+NAMED_ERROR = "{name}: {message}"
+
+
 @dataclass(frozen=True)
 class Outcome:
     ok: bool
     http_status: int | None = None
-    response_excerpt: str = ""
-    error: str = ""
+    response_excerpt: str | Phrase = ""
+    error: str | Phrase = ""
+
+
+def as_json(message: str | Phrase) -> dict[str, Any] | None:
+    """What a log keeps of `message` beside its text: its phrase, if it is one of ours and its
+    values are JSON's (otherwise the English text alone, rather than an attempt that cannot be
+    recorded)."""
+    if not isinstance(message, Phrase):
+        return None
+    stored = message.as_json()
+    try:
+        json.dumps(stored)
+    except (TypeError, ValueError):
+        return None
+    return stored
 
 
 # AWS's key order: the envelope, then each event kind's detail. PostgreSQL's jsonb keeps object
@@ -91,8 +116,12 @@ def event_text(event: dict[str, Any]) -> str:
     return json.dumps(ordered_event(event), indent=2, ensure_ascii=False)
 
 
-def error_text(error: BaseException, target: EventTarget) -> str:
+def error_text(error: BaseException, target: EventTarget) -> str | Phrase:
     """How an exception is logged in the attempt log, which read-only users see: never with the
-    webhook's path or query (a library error can quote the request)."""
+    webhook's path or query (a library error can quote the request). One of ours that carries
+    its message as a phrase (`core.netguard`'s) stays one."""
+    phrase = getattr(error, "phrase", None)
+    if isinstance(phrase, Phrase):
+        return Phrase(NAMED_ERROR, {"name": type(error).__name__, "message": phrase})
     text = f"{type(error).__name__}: {error}"
     return scrub_url(text, target.url) if target.kind == TargetKind.WEBHOOK else text

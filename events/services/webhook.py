@@ -26,6 +26,7 @@ import logging
 import time as clock
 
 from core import crypto
+from core.errors import Phrase
 from core.netguard import MSG_DEADLINE, BlockedAddress, Deadline, pinned_connection
 from events.models import EventDelivery, EventTarget
 from events.services.sending import EXCERPT_LIMIT, Outcome, error_text, event_body
@@ -87,11 +88,11 @@ def send_webhook(delivery: EventDelivery, target: EventTarget) -> Outcome:
         excerpt = _excerpt(response.read(EXCERPT_LIMIT))
     except BlockedAddress as error:
         logger.warning("delivery %s refused: %s", delivery.delivery_id, error)
-        return Outcome(ok=False, error=str(error))
+        return Outcome(ok=False, error=error.phrase)
     except (OSError, http.client.HTTPException, ValueError) as error:  # DNS, refused, timeout, TLS
         if isinstance(error, TimeoutError) and deadline.expired():
             # A socket timeout cut short to the deadline is the deadline.
-            return Outcome(ok=False, error=MSG_DEADLINE.format(seconds=deadline.seconds))
+            return Outcome(ok=False, error=Phrase(MSG_DEADLINE, {"seconds": deadline.seconds}))
         return Outcome(ok=False, error=error_text(error, target))
     finally:
         # The response holds the socket open after the connection lets go of it.
