@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -55,24 +55,36 @@ def check_status(state: CheckState | None) -> str:
     return state.latest_result.status
 
 
+# The dashboard's status for a check the account's plan does not include: never a result's.
+LOCKED = "locked"
+
+
 @dataclass
 class CheckRow:
-    """A check as the dashboard lists it."""
+    """A check as the dashboard lists it. A locked one (outside the plan) has no state."""
 
     spec: CheckSpec
     state: CheckState | None
+    locked: bool = False
 
     @property
     def status(self) -> str:
-        return check_status(self.state)
+        return LOCKED if self.locked else check_status(self.state)
 
     @property
     def result(self) -> CheckResult | None:
         return self.state.latest_result if self.state is not None else None
 
 
-def dashboard(account: Account, specs: list[CheckSpec]) -> dict[str, Any]:
-    """Checks grouped by category with red/yellow/green/not-available counts (one query)."""
+def dashboard(
+    account: Account, specs: list[CheckSpec], locked: Sequence[CheckSpec] = ()
+) -> dict[str, Any]:
+    """Checks grouped by category with red/yellow/green/not-available counts (one query).
+
+    `locked` are the checks outside the account's plan: listed in their categories after the
+    others, with their own count per category, but nothing of theirs is read (an account that
+    was on a larger plan keeps its old results, which are not shown) and the totals and
+    savings leave them out."""
     states = check_states(account, [s.id for s in specs])
     categories: dict[str, dict[str, Any]] = {
         c: {"code": c, "checks": [], "counts": defaultdict(int)} for c in CATEGORIES
@@ -87,9 +99,13 @@ def dashboard(account: Account, specs: list[CheckSpec]) -> dict[str, Any]:
         totals[row.status] += 1
         if row.result is not None:
             savings += row.result.estimated_monthly_savings
+    for spec in locked:
+        category = categories[spec.category]
+        category["checks"].append(CheckRow(spec=spec, state=None, locked=True))
+        category["counts"][LOCKED] += 1
     for category in categories.values():
         category["counts"] = dict(category["counts"])
-        rank = {"error": 0, "warning": 1, "ok": 2, "not_available": 3}
+        rank = {"error": 0, "warning": 1, "ok": 2, "not_available": 3, LOCKED: 4}
         category["checks"].sort(key=lambda r: (rank[r.status], str(r.spec.name)))
     return {
         "categories": [c for c in categories.values() if c["checks"]],

@@ -96,3 +96,14 @@ def plans_compared() -> list[SupportPlan]:
     for plan in plans:
         plan.cells = cells[plan.pk]  # type: ignore[attr-defined]
     return plans
+
+
+def plan_names_with_full_trusted_advisor() -> list[str]:
+    """The names (in the active language) of the plans that include every Trusted Advisor
+    check, in their order: one query."""
+    rows = (
+        SupportPlan.objects.filter(full_trusted_advisor=True)
+        .order_by("position", "code")
+        .values_list("name", "name_ja")
+    )
+    return [localized(name, name_ja) for name, name_ja in rows]

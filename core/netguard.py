@@ -4,9 +4,12 @@ hold a worker. Webhooks (`events.services.webhook`) and trails (`cloudtrail.dest
 both go through here; neither has a second implementation.
 
 - Vetting a URL when it is saved (`url_problem`): http or https, no credentials in it, no
-  control characters, https unless plain http is allowed (`plain_http_allowed`), and unless
-  private addresses are allowed, no host that names our own network without DNS
-  (`is_private_host`).
+  control characters, a host name DNS can be asked about, https unless plain http is allowed
+  (`plain_http_allowed`), and unless private addresses are allowed, no host that names our own
+  network without DNS (`is_private_host`). Then, for webhooks, the host is resolved as a
+  connection would resolve it (`lookup_url_host`, no connection made): a name whose addresses
+  every connection would refuse is refused at once; one that does not resolve now is not (a
+  connection meets that as a failure it retries, and names are often published later).
 - Vetting at every connection (`resolve_public`): the host is resolved once, refused if *any*
   of its addresses is not public (`is_public_address`), and the connection is made to a vetted
   address itself (`PinnedHTTPConnection`, `PinnedHTTPSConnection`), so DNS that changes between
@@ -34,6 +37,7 @@ import socket
 import ssl
 import time as clock
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -147,6 +151,12 @@ def url_problem(url: str) -> UrlProblem | None:
     if parts.username or parts.password:
         return UrlProblem.CREDENTIALS
     host = parts.hostname or ""
+    try:
+        # What socket.getaddrinfo does with a name first: a label too long once in punycode
+        # (URLValidator counts characters) fails every lookup, so every connection, for ever.
+        host.encode("idna")
+    except UnicodeError:
+        return UrlProblem.INVALID
     if not private_addresses_allowed() and is_private_host(host):
         return UrlProblem.PRIVATE
     if parts.scheme == "http" and not plain_http_allowed(host):
@@ -155,11 +165,14 @@ def url_problem(url: str) -> UrlProblem | None:
 
 
 class BlockedAddress(Exception):
-    """A host resolved to an address tenants' URLs may not reach (or to none at all)."""
+    """A host resolved to an address tenants' URLs may not reach (`address`), or to none at
+    all (`address` None)."""
 
-    def __init__(self, phrase: Phrase) -> None:
+    def __init__(self, phrase: Phrase, *, host: str, address: IPAddress | None = None) -> None:
         super().__init__(str(phrase))
         self.phrase = phrase
+        self.host = host
+        self.address = address
 
 
 def resolve_public(host: str, port: int) -> list[AddrInfo]:
@@ -169,15 +182,52 @@ def resolve_public(host: str, port: int) -> list[AddrInfo]:
     the rest. Raises `OSError` (socket.gaierror) when the name does not resolve."""
     infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
     if not infos:
-        raise BlockedAddress(Phrase(MSG_NO_ADDRESS, {"host": host}))
+        raise BlockedAddress(Phrase(MSG_NO_ADDRESS, {"host": host}), host=host)
     if not private_addresses_allowed():
         for info in infos:
             address = ipaddress.ip_address(info[4][0])
             if not is_public_address(address):
                 raise BlockedAddress(
-                    Phrase(MSG_BLOCKED_ADDRESS, {"host": host, "address": str(address)})
+                    Phrase(MSG_BLOCKED_ADDRESS, {"host": host, "address": str(address)}),
+                    host=host,
+                    address=address,
                 )
     return infos
+
+
+@dataclass(frozen=True)
+class HostLookup:
+    """What resolving a URL's host says about connecting to it now (`lookup_url_host`)."""
+
+    host: str
+    # The address every connection would be refused for (not public), if any.
+    refused: IPAddress | None = None
+    # False when the name did not resolve: a connection now fails, and is tried again later.
+    resolved: bool = True
+
+
+def lookup_url_host(url: str) -> HostLookup:
+    """Resolve the host of `url` (a URL `url_problem` accepted) exactly as every connection to
+    it does (`resolve_public`), without connecting: for vetting a URL when it is saved.
+
+    A name that resolves to an address that is not public (unless private addresses are
+    allowed) is `refused`: every connection to it would be, until its DNS changes. A name that
+    does not resolve now (no such name, no answer, no address) is not refused, only not
+    `resolved`: a connection meets that as a failure and tries again later, as it may be
+    published after the URL is saved. The lookup takes what the resolver's own timeouts allow;
+    call it outside any transaction."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        resolve_public(host, port)
+    except BlockedAddress as blocked:
+        if blocked.address is None:
+            return HostLookup(host=host, resolved=False)
+        return HostLookup(host=host, refused=blocked.address)
+    except OSError:  # socket.gaierror and the like: DNS did not answer with an address
+        return HostLookup(host=host, resolved=False)
+    return HostLookup(host=host)
 
 
 # --- connecting and reading within the deadline --------------------------------------------------

@@ -303,7 +303,10 @@ def target_create(request: SupportRequest, name: str) -> HttpResponse:
     form = TargetForm(request.POST)
     if form.is_valid():
         try:
-            target, secret = services.target_create(rule=rule, actor=principal, **form.cleaned_data)
+            # Prepared outside any transaction: a webhook's host is resolved (and refused if
+            # it resolves to a private address), which can take a few seconds.
+            prepared = services.target_prepare(rule=rule, actor=principal, **form.cleaned_data)
+            target, secret = services.target_commit(prepared=prepared, actor=principal)
         except SupportApiError as error:
             add_service_error(form, error)
         else:
@@ -324,6 +327,16 @@ def target_create(request: SupportRequest, name: str) -> HttpResponse:
                     request.session, NEW_SECRETS_SESSION_KEY, str(target.pk), secret=secret
                 )
             messages.success(request, _("Target %(id)s added.") % {"id": target.target_id})
+            if prepared.unresolved_host:
+                # Saved all the same: deliveries retry, and the name may be published later.
+                messages.warning(
+                    request,
+                    _(
+                        "%(host)s does not resolve to an address at the moment. Events sent to "
+                        "this webhook fail, and are retried, until it does."
+                    )
+                    % {"host": prepared.unresolved_host},
+                )
             return redirect("events:rule", name=rule.name)
     context = _rule_context(request, rule, target_form=form)
     return render(request, "events/rule_detail.html", context, status=400)

@@ -12,7 +12,10 @@ from advisor.services.availability import (
     MSG_UNKNOWN_CHECK,
     TRUSTED_ADVISOR_SOURCE,
     check_available,
+    check_included,
+    check_known,
     checks_available,
+    checks_locked,
     resource_id_for,
 )
 from advisor.services.exclusions import advisor_resources_set_excluded
@@ -57,7 +60,10 @@ __all__ = [
     "advisor_results_purge",
     "advisor_weekly_reports_send",
     "check_available",
+    "check_included",
+    "check_known",
     "checks_available",
+    "checks_locked",
     "millis_until_refreshable",
     "resource_id_for",
     "result_store",

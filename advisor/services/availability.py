@@ -1,4 +1,9 @@
-"""Which checks an account's plan includes, and the API's opaque resource ids."""
+"""Which checks an account's plan includes, and the API's opaque resource ids.
+
+A plan includes the core checks, or every check when it has `full_trusted_advisor` (set per
+plan in the admin). The checks it does not include are its locked ones: the console lists them
+and explains which plans include them, but nothing is refreshed, read or changed for them, and
+the API answers for them as for unknown ids (AWS's behaviour)."""
 
 from __future__ import annotations
 
@@ -16,7 +21,10 @@ __all__ = [
     "MSG_UNKNOWN_CHECK",
     "TRUSTED_ADVISOR_SOURCE",
     "check_available",
+    "check_included",
+    "check_known",
     "checks_available",
+    "checks_locked",
     "resource_id_for",
 ]
 
@@ -27,24 +35,41 @@ MSG_PREMIUM_REQUIRED = (
 )
 
 
+def check_included(account: Account, spec: CheckSpec) -> bool:
+    """Whether the account's plan includes the check (reads the plan loaded with the account)."""
+    return spec.core or account.plan.full_trusted_advisor
+
+
+def check_known(check_id: str) -> CheckSpec:
+    """The registered check `check_id`, whatever the plan. Raises `CheckNotAvailable` with the
+    real API's wording for unknown ids."""
+    spec = check_registry.REGISTRY.get(check_id)
+    if spec is None:
+        raise CheckNotAvailable(MSG_UNKNOWN_CHECK.format(check_id=check_id))
+    return spec
+
+
 def check_available(account: Account, check_id: str) -> CheckSpec:
     """The check `check_id` if the account's plan includes it.
 
     Raises `CheckNotAvailable` (an InvalidParameterValueException) with the real API's wording
     for unknown ids and for checks outside a Basic or Developer plan's core set.
     """
-    spec = check_registry.REGISTRY.get(check_id)
-    if spec is None:
-        raise CheckNotAvailable(MSG_UNKNOWN_CHECK.format(check_id=check_id))
-    if not spec.core and not account.plan.full_trusted_advisor:
+    spec = check_known(check_id)
+    if not check_included(account, spec):
         raise CheckNotAvailable(MSG_PREMIUM_REQUIRED.format(check_id=check_id))
     return spec
 
 
 def checks_available(account: Account) -> list[CheckSpec]:
     """The checks the account's plan includes, in catalog order."""
-    full = account.plan.full_trusted_advisor
-    return [spec for spec in check_registry.REGISTRY.values() if full or spec.core]
+    return [s for s in check_registry.REGISTRY.values() if check_included(account, s)]
+
+
+def checks_locked(account: Account) -> list[CheckSpec]:
+    """The registered checks the account's plan does not include, in catalog order: listed as
+    locked on the console, never refreshed or read for the account."""
+    return [s for s in check_registry.REGISTRY.values() if not check_included(account, s)]
 
 
 def resource_id_for(check_id: str, identity: str, occurrence: int = 0) -> str:

@@ -43,6 +43,7 @@ from advisor.views.common import (
     REFRESHED_EVENT,
     account_of,
     allowed,
+    locked_context,
     was_queued,
 )
 from connections import selectors as connection_selectors
@@ -135,10 +136,29 @@ def _check_context(
     }
 
 
+def _locked_context(request: SupportRequest, spec: CheckSpec) -> dict[str, Any]:
+    """A check outside the plan: what it is and which plans include it. Nothing of the
+    account's is read for it (no state, result or connection) and no action is offered."""
+    return {
+        "spec": spec,
+        "locked": True,
+        "description": spec.description_html(),
+        "category_label": CATEGORY_LABELS.get(spec.category, spec.category),
+        "plan_name": account_of(request).plan.local_name,
+        **locked_context(request),
+    }
+
+
 @require_GET
 @customer_required(DESCRIBE_ITEMS)
 def check_detail(request: SupportRequest, check_id: str) -> HttpResponse:
-    spec = advisor_access.access_check(request.principal, check_id)
+    spec, locked = advisor_access.access_check_page(request.principal, check_id)
+    if locked:
+        context = _locked_context(request, spec)
+        # htmx reloads the results region of a page shown while the plan included the check:
+        # it becomes the explanation.
+        template = "advisor/check.html#locked" if request.htmx else "advisor/check.html"
+        return render(request, template, context)
     context = _check_context(request, spec, ResourceFilterForm(request.GET or None))
     if request.htmx:
         return render(request, "advisor/check.html#check-result", context)

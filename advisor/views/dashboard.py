@@ -24,6 +24,7 @@ from advisor.views.common import (
     UPDATE_CONNECTION,
     account_of,
     allowed,
+    locked_context,
     was_queued,
 )
 from connections import selectors as connection_selectors
@@ -32,7 +33,10 @@ from connections import selectors as connection_selectors
 def _dashboard_context(request: SupportRequest, **extra: object) -> dict[str, Any]:
     account = account_of(request)
     specs = services.checks_available(account)
-    data = selectors.dashboard(account, specs)
+    # Checks outside the plan are listed, locked, with the plans that include them (as AWS's
+    # console shows them to Basic and Developer customers); nothing of theirs is read.
+    locked = services.checks_locked(account)
+    data = selectors.dashboard(account, specs, locked)
     busy = False
     for category in data["categories"]:
         category["label"] = CATEGORY_LABELS.get(category["code"], category["code"])
@@ -59,9 +63,13 @@ def _dashboard_context(request: SupportRequest, **extra: object) -> dict[str, An
         "busy": busy,
         "full_plan": account.plan.full_trusted_advisor,
         "plan_name": account.plan.local_name,
+        "locked_count": len(locked),
         # Savings come from cost-optimization checks only; without one (Basic, Developer) the
         # dashboard says where they come from instead of showing $0.00.
         "has_cost_checks": any(spec.category == "cost_optimizing" for spec in specs),
+        "has_locked_cost_checks": any(spec.category == "cost_optimizing" for spec in locked),
+        # The plans that include the locked checks: read only when there are some.
+        **(locked_context(request) if locked else {}),
         "can_refresh": connection is not None and allowed(request, REFRESH),
         "can_connect": allowed(request, UPDATE_CONNECTION),
         **extra,

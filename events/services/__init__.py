@@ -1,6 +1,7 @@
-"""Writes for events: rules and their targets here; publishing events in `publish`; delivering
-them (the worker side, retries and the sweep) in `delivery`, through the senders in `webhook`
-(SSRF-safe, deadline-bounded, signed) and `channels` (email, SNS, SQS), which share `sending`.
+"""Writes for events: rules and replays here, their targets in `targets`; publishing events in
+`publish`; delivering them (the worker side, retries and the sweep) in `delivery`, through the
+senders in `webhook` (SSRF-safe, deadline-bounded, signed) and `channels` (email, SNS, SQS),
+which share `sending`.
 
 Every rule and target change is one transaction with its audit record (event source
 events.amazonaws.com, EventBridge's operation names). Patterns are validated by
@@ -13,12 +14,9 @@ chat webhooks keep their secret in the path.
 from __future__ import annotations
 
 import re
-import secrets
 from datetime import timedelta
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -28,7 +26,6 @@ from accounts.principals import Principal
 from audit import services as audit
 from audit.names import EVENTS_SOURCE, AuditEventName
 from audit.refusals import audit_refusals
-from core import crypto, netguard
 from core.errors import (
     LimitExceededException,
     ResourceAlreadyExistsException,
@@ -41,15 +38,11 @@ from events.models import (
     DeliveryStatus,
     EventDelivery,
     EventRule,
-    EventTarget,
-    TargetKind,
 )
 from events.pattern import load_pattern
-from events.redact import webhook_fingerprint, webhook_origin
 from events.services.confirmation import (
     ConfirmationLinkExpired,
     ConfirmationLinkInvalid,
-    confirmation_request,
     target_confirm,
     target_confirmation_resend,
     target_for_confirmation,
@@ -62,6 +55,25 @@ from events.services.publish import (
     event_targets_for,
     events_publish,
     events_publish_many,
+)
+from events.services.records import rule_resources
+from events.services.targets import (
+    MAX_TARGETS_PER_RULE,
+    MSG_EMAIL,
+    MSG_SNS_ARN,
+    MSG_SQS_ARN,
+    MSG_TARGET_KIND,
+    MSG_TARGET_LIMIT,
+    MSG_WEBHOOK_CREDENTIALS,
+    MSG_WEBHOOK_HTTPS,
+    MSG_WEBHOOK_PRIVATE,
+    MSG_WEBHOOK_RESOLVES_PRIVATE,
+    MSG_WEBHOOK_URL,
+    PreparedTarget,
+    target_commit,
+    target_create,
+    target_delete,
+    target_prepare,
 )
 from events.services.webhook import webhook_signature
 
@@ -83,25 +95,36 @@ __all__ = [
     "event_targets_for",
     "events_publish",
     "events_publish_many",
+    "MAX_TARGETS_PER_RULE",
+    "MSG_EMAIL",
+    "MSG_SNS_ARN",
+    "MSG_SQS_ARN",
+    "MSG_TARGET_KIND",
+    "MSG_TARGET_LIMIT",
+    "MSG_WEBHOOK_CREDENTIALS",
+    "MSG_WEBHOOK_HTTPS",
+    "MSG_WEBHOOK_PRIVATE",
+    "MSG_WEBHOOK_RESOLVES_PRIVATE",
+    "MSG_WEBHOOK_URL",
+    "PreparedTarget",
     "rule_create",
     "rule_delete",
     "rule_set_enabled",
     "rule_update",
     "target_confirm",
+    "target_commit",
     "target_confirmation_resend",
     "target_create",
     "target_delete",
     "target_for_confirmation",
+    "target_prepare",
     "webhook_signature",
 ]
 
-# EventBridge's quotas: rules per event bus and targets per rule.
+# EventBridge's quota of rules per event bus (targets per rule: `targets`).
 MAX_RULES_PER_ACCOUNT = 300
-MAX_TARGETS_PER_RULE = 5
 MAX_DESCRIPTION = 512
 RULE_NAME_RE = re.compile(r"^[.\-_A-Za-z0-9]{1,64}$")
-SNS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$")
-SQS_ARN_RE = re.compile(r"^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}(\.fifo)?$")
 
 # Filled in by the error (params) and marked for translation: pages show them in the reader's
 # language, the API as written here.
@@ -111,23 +134,6 @@ MSG_RULE_NAME = gettext_noop(
 MSG_RULE_EXISTS = gettext_noop("Rule {name} already exists.")
 MSG_RULE_LIMIT = gettext_noop("You can have at most {limit} rules.")
 MSG_DESCRIPTION = gettext_noop("The description can be at most 512 characters.")
-MSG_TARGET_KIND = gettext_noop("Unknown target type {kind}.")
-MSG_TARGET_LIMIT = gettext_noop("A rule can have at most {limit} targets.")
-MSG_WEBHOOK_URL = gettext_noop("Enter a valid http or https URL.")
-# Not "except for localhost": production refuses localhost as a private address anyway, and
-# the operator's switches that allow http are no business of the tenant's.
-MSG_WEBHOOK_HTTPS = gettext_noop("Webhook URLs must use https.")
-MSG_WEBHOOK_PRIVATE = gettext_noop(
-    "Webhook URLs must point to a public internet host, not localhost or a private, loopback, "
-    "link-local or reserved address."
-)
-MSG_WEBHOOK_CREDENTIALS = gettext_noop(
-    "Leave user names and passwords out of the URL; verify the signature."
-)
-MSG_EMAIL = gettext_noop("Enter a valid email address.")
-MSG_SNS_ARN = gettext_noop(
-    "Enter an SNS topic ARN, like arn:aws:sns:us-east-1:123456789012:my-topic."
-)
 MSG_REPLAY_PENDING = gettext_noop("Only delivered or failed deliveries can be replayed.")
 MSG_REPLAY_CONFIRMATION = gettext_noop(
     "A confirmation email cannot be replayed; use Resend confirmation on the rule's page."
@@ -141,16 +147,9 @@ MSG_REPLAY_LIMIT = gettext_noop(
 # Replays per account in any hour (each one sends to the tenant's endpoint again).
 MAX_REPLAYS_PER_HOUR = 30
 REPLAY_WINDOW = timedelta(hours=1)
-MSG_SQS_ARN = gettext_noop(
-    "Enter an SQS queue ARN, like arn:aws:sqs:us-east-1:123456789012:my-queue."
-)
 
 
 # --- rules ---------------------------------------------------------------------------------------
-
-
-def _rule_resources(name: str) -> list[dict[str, str]]:
-    return [{"ResourceType": "AWS::Events::Rule", "ResourceName": name}]
 
 
 def _clean_description(description: str) -> str:
@@ -173,7 +172,7 @@ def _record_put_rule(rule: EventRule, actor: Principal) -> None:
             "description": rule.description,
         },
         response_elements={"ruleArn": rule.arn},
-        resources=_rule_resources(rule.name),
+        resources=rule_resources(rule.name),
     )
 
 
@@ -266,7 +265,7 @@ def rule_set_enabled(*, rule: EventRule, actor: Principal, enabled: bool) -> Eve
         event_source=EVENTS_SOURCE,
         account=rule.account,
         request_parameters={"name": rule.name},
-        resources=_rule_resources(rule.name),
+        resources=rule_resources(rule.name),
     )
     return rule
 
@@ -283,143 +282,9 @@ def rule_delete(*, rule: EventRule, actor: Principal) -> None:
         event_source=EVENTS_SOURCE,
         account=rule.account,
         request_parameters={"name": rule.name, "force": True, "removedTargets": target_ids},
-        resources=_rule_resources(rule.name),
+        resources=rule_resources(rule.name),
     )
     rule.delete()
-
-
-# --- targets -------------------------------------------------------------------------------------
-
-
-# Why a webhook URL is refused, in the words of the target form.
-WEBHOOK_URL_MESSAGES = {
-    netguard.UrlProblem.INVALID: MSG_WEBHOOK_URL,
-    netguard.UrlProblem.CREDENTIALS: MSG_WEBHOOK_CREDENTIALS,
-    # Delivery logs show responses to the customer: a webhook into our own network would let
-    # them read internal services (SSRF). Names are checked again, resolved, at every attempt.
-    netguard.UrlProblem.PRIVATE: MSG_WEBHOOK_PRIVATE,
-    netguard.UrlProblem.PLAIN_HTTP: MSG_WEBHOOK_HTTPS,
-}
-
-
-def _clean_webhook_url(url: str) -> str:
-    url = (url or "").strip()
-    problem = netguard.url_problem(url)
-    if problem is not None:
-        raise ValidationException(WEBHOOK_URL_MESSAGES[problem], field="url")
-    return url
-
-
-def _audit_destination(target: EventTarget) -> dict[str, str]:
-    """How a target appears in the audit trail: never the secret, and of a webhook URL only the
-    scheme, host and port with a fingerprint of the whole URL (Slack, Teams and Discord keep
-    their webhook's secret in the path)."""
-    if target.kind == TargetKind.WEBHOOK:
-        return {
-            "id": target.target_id,
-            "webhook": webhook_origin(target.url),
-            "urlSha256": webhook_fingerprint(target.url),
-        }
-    if target.kind == TargetKind.EMAIL:
-        return {"id": target.target_id, "email": target.email}
-    return {"id": target.target_id, "arn": target.arn}
-
-
-@audit_refusals(
-    AuditEventName.PUT_TARGETS,
-    event_source=EVENTS_SOURCE,
-    describe=lambda *, rule, kind, **_: (rule.account, {"rule": rule.name, "kind": kind}),
-)
-@transaction.atomic
-def target_create(
-    *,
-    rule: EventRule,
-    actor: Principal,
-    kind: str,
-    url: str = "",
-    email: str = "",
-    arn: str = "",
-) -> tuple[EventTarget, str]:
-    """Add a target to `rule` (PutTargets). Returns the target and, for webhooks, its signing
-    secret in plain text: the only time it is shown (it is stored encrypted).
-
-    Preconditions: `rule` was loaded with `access_event_rule` for events:PutTargets.
-    Webhook URLs must not name localhost or a non-public IP address unless
-    EVENTS_ALLOW_PRIVATE_WEBHOOKS is set (their resolved addresses are checked at delivery).
-    They must be https unless DEBUG is on, EVENTS_ALLOW_HTTP_WEBHOOKS is set, or the host is
-    localhost/127.0.0.1/::1 and private webhooks are allowed. SNS/SQS targets are reached
-    through the account's connected AWS environment when events are delivered (not checked
-    here). Email targets start pending confirmation and receive nothing but the confirmation
-    email until their recipient confirms.
-    Side effects: an audit record (PutTargets); for email, a confirmation email in the outbox,
-    queued after commit.
-    Raises `ValidationException` (kind, url, email, arn), `LimitExceededException`.
-    """
-    fields: dict[str, Any] = {}
-    secret = ""
-    if kind == TargetKind.WEBHOOK:
-        fields["url"] = _clean_webhook_url(url)
-        secret = "whsec_" + secrets.token_urlsafe(32)
-        fields["secret_encrypted"] = crypto.encrypt(secret)
-    elif kind == TargetKind.EMAIL:
-        email = (email or "").strip()
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise ValidationException(MSG_EMAIL, field="email") from None
-        fields["email"] = email
-        fields["confirmation_status"] = ConfirmationStatus.PENDING
-        fields["confirmation_requested_at"] = timezone.now()
-    elif kind in (TargetKind.SNS, TargetKind.SQS):
-        arn = (arn or "").strip()
-        pattern, message = (
-            (SNS_ARN_RE, MSG_SNS_ARN) if kind == TargetKind.SNS else (SQS_ARN_RE, MSG_SQS_ARN)
-        )
-        if not pattern.match(arn):
-            raise ValidationException(message, field="arn")
-        fields["arn"] = arn
-    else:
-        raise ValidationException(MSG_TARGET_KIND, params={"kind": kind}, field="kind")
-    # Lock the rule so two additions cannot both pass the quota check.
-    EventRule.objects.select_for_update().filter(pk=rule.pk).first()
-    if EventTarget.objects.filter(rule=rule).count() >= MAX_TARGETS_PER_RULE:
-        raise LimitExceededException(MSG_TARGET_LIMIT, params={"limit": MAX_TARGETS_PER_RULE})
-    target = EventTarget.objects.create(
-        rule=rule, kind=kind, target_id=f"{kind}-{secrets.token_hex(4)}", **fields
-    )
-    if kind == TargetKind.EMAIL:
-        confirmation_request(target=target)
-    audit.record(
-        actor=actor,
-        event_name=AuditEventName.PUT_TARGETS,
-        event_source=EVENTS_SOURCE,
-        account=rule.account,
-        request_parameters={"rule": rule.name, "targets": [_audit_destination(target)]},
-        response_elements={"failedEntryCount": 0, "failedEntries": []},
-        resources=_rule_resources(rule.name),
-    )
-    return target, secret
-
-
-@transaction.atomic
-def target_delete(*, target: EventTarget, actor: Principal) -> None:
-    """Remove a target with its delivery log (RemoveTargets); queued deliveries are dropped.
-    Side effects: an audit record (RemoveTargets)."""
-    rule = target.rule
-    audit.record(
-        actor=actor,
-        event_name=AuditEventName.REMOVE_TARGETS,
-        event_source=EVENTS_SOURCE,
-        account=rule.account,
-        request_parameters={
-            "rule": rule.name,
-            "ids": [target.target_id],
-            "targets": [_audit_destination(target)],
-        },
-        response_elements={"failedEntryCount": 0, "failedEntries": []},
-        resources=_rule_resources(rule.name),
-    )
-    target.delete()
 
 
 # --- replay --------------------------------------------------------------------------------------
@@ -490,7 +355,7 @@ def delivery_replay(*, delivery: EventDelivery, actor: Principal) -> EventDelive
             "eventId": delivery.event_id,
         },
         response_elements={"deliveryId": str(replay.delivery_id)},
-        resources=_rule_resources(rule.name),
+        resources=rule_resources(rule.name),
     )
     DELIVERIES.dispatch_on_commit([str(replay.delivery_id)])
     return replay
