@@ -123,6 +123,18 @@ def event_download(request: SupportRequest, fmt: str) -> HttpResponseBase:
     return csv_download("event-history.csv", CSV_COLUMNS, rows())
 
 
+def _warn_unresolved(request: SupportRequest, host: str) -> None:
+    """Saved all the same: deliveries retry, and the name may be published later."""
+    messages.warning(
+        request,
+        _(
+            "%(host)s does not resolve to an address at the moment. Deliveries of this trail "
+            "fail, and are retried, until it does."
+        )
+        % {"host": host},
+    )
+
+
 def _trails_page(
     request: SupportRequest, form: TrailForm, *, status: int = 200, **extra: object
 ) -> HttpResponse:
@@ -148,12 +160,17 @@ def trail_list(request: SupportRequest) -> HttpResponse:
         authorize(principal, "cloudtrail:CreateTrail")
         if form.is_valid():
             try:
-                trails.trail_create(
+                # Prepared outside any transaction: an S3 endpoint's host is resolved (and
+                # refused if it resolves to a private address), which can take a few seconds.
+                prepared = trails.trail_prepare(
                     account=principal.require_account(), actor=principal, **form.cleaned_data
                 )
+                trails.trail_commit(prepared=prepared, actor=principal)
             except SupportApiError as error:
                 add_service_error(form, error)
             else:
+                if prepared.unresolved_host:
+                    _warn_unresolved(request, prepared.unresolved_host)
                 return redirect("cloudtrail:trails")
         # Refused: the form again with its errors, as every other form answers them.
         return _trails_page(request, form, status=400)
@@ -176,12 +193,16 @@ def trail_set_state(request: SupportRequest, name: str) -> HttpResponse:
     action = "cloudtrail:StartLogging" if enabled else "cloudtrail:StopLogging"
     trail = access.access_trail(request.principal, name, action=action)
     try:
-        trails.trail_set_enabled(trail=trail, actor=request.principal, enabled=enabled)
+        _trail, unresolved_host = trails.trail_set_enabled(
+            trail=trail, actor=request.principal, enabled=enabled
+        )
     except SupportApiError as error:
         messages.error(request, error.display_message)
     else:
         done = _("Trail {name} enabled.") if enabled else _("Trail {name} disabled.")
         messages.success(request, done.format(name=trail.name))
+        if unresolved_host:
+            _warn_unresolved(request, unresolved_host)
     return redirect("cloudtrail:trails")
 
 

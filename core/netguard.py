@@ -6,10 +6,11 @@ both go through here; neither has a second implementation.
 - Vetting a URL when it is saved (`url_problem`): http or https, no credentials in it, no
   control characters, a host name DNS can be asked about, https unless plain http is allowed
   (`plain_http_allowed`), and unless private addresses are allowed, no host that names our own
-  network without DNS (`is_private_host`). Then, for webhooks, the host is resolved as a
-  connection would resolve it (`lookup_url_host`, no connection made): a name whose addresses
-  every connection would refuse is refused at once; one that does not resolve now is not (a
-  connection meets that as a failure it retries, and names are often published later).
+  network without DNS (`is_private_host`). Then the host is resolved as a connection would
+  resolve it (`lookup_url_host`, no connection made; webhooks and trails' endpoints alike): a
+  name whose addresses every connection would refuse is refused at once; one that does not
+  resolve now is not (a connection meets that as a failure it retries, and names are often
+  published later).
 - Vetting at every connection (`resolve_public`): the host is resolved once, refused if *any*
   of its addresses is not public (`is_public_address`), and the connection is made to a vetted
   address itself (`PinnedHTTPConnection`, `PinnedHTTPSConnection`), so DNS that changes between
@@ -133,8 +134,9 @@ class UrlProblem(enum.Enum):
 
 
 def url_problem(url: str) -> UrlProblem | None:
-    """What is wrong with `url` as a destination a tenant chose, or None. Names are resolved
-    (and their addresses vetted) only when a connection is made: `resolve_public`."""
+    """What is wrong with `url`'s text as a destination a tenant chose, or None. Its host name
+    is resolved (and its addresses vetted) apart: when the URL is saved (`lookup_url_host`) and
+    at every connection (`resolve_public`)."""
     try:
         URLValidator(schemes=["http", "https"])(url)
     except ValidationError:
