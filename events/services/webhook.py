@@ -5,8 +5,9 @@ reach our own network and one slow receiver cannot hold a worker.
   secret>` (`webhook_signature`), with X-SupportCenter-Timestamp and X-SupportCenter-Delivery.
   Any 2xx is delivered; redirects are not followed.
 - SSRF: the response's first 1,000 characters are shown to the customer in the delivery log, so
-  the URL is vetted when the target is created and every attempt goes to a vetted address only,
-  within an overall deadline: `core.netguard` (shared with trails' S3 endpoints) resolves the
+  the URL is vetted when the target is created, and again by every attempt (plain http by the
+  operator's switches in force then), which goes to a vetted address only, within an overall
+  deadline: `core.netguard` (shared with trails' S3 endpoints) resolves the
   host once, refuses it if any address is not public unless EVENTS_ALLOW_PRIVATE_WEBHOOKS is
   on, and connects to the vetted address itself, so DNS that changes between the check and the
   connection (rebinding) cannot redirect it. TLS still verifies the certificate for the URL's
@@ -25,11 +26,21 @@ import http.client
 import logging
 import time as clock
 
+from django.utils.translation import gettext_noop
+
 from core import crypto
 from core.errors import Phrase
-from core.netguard import MSG_DEADLINE, BlockedAddress, Deadline, pinned_connection
+from core.netguard import (
+    MSG_DEADLINE,
+    BlockedAddress,
+    Deadline,
+    UrlProblem,
+    pinned_connection,
+    url_problem,
+)
 from events.models import EventDelivery, EventTarget
 from events.services.sending import EXCERPT_LIMIT, Outcome, error_text, event_body
+from events.services.targets import WEBHOOK_URL_MESSAGES
 
 logger = logging.getLogger(__name__)
 
@@ -45,6 +56,13 @@ USER_AGENT = "SupportCenter-Events/1.0"
 SIGNATURE_HEADER = "X-SupportCenter-Signature"
 TIMESTAMP_HEADER = "X-SupportCenter-Timestamp"
 DELIVERY_HEADER = "X-SupportCenter-Delivery"
+# The URL passed when it was saved, but not by the rules in force now (the operator's switches
+# are read at every attempt); {reason} is the target form's own words.
+MSG_URL_NOT_ALLOWED = gettext_noop("Not sent: the webhook's URL is not allowed any more. {reason}")
+# What an attempt refuses before connecting: the rules the connection does not enforce itself
+# (a private address, named or resolved, is refused by `pinned_connection`, naming the address;
+# a URL http.client cannot send fails there).
+RECHECKED_PROBLEMS = frozenset({UrlProblem.PLAIN_HTTP, UrlProblem.CREDENTIALS})
 
 
 def webhook_signature(secret: str, body: bytes) -> str:
@@ -63,6 +81,12 @@ def _excerpt(raw: bytes) -> str:
 def send_webhook(delivery: EventDelivery, target: EventTarget) -> Outcome:
     """POST the event to the target's URL (signed, within the deadline, to a vetted address);
     any 2xx is delivered. Never raises for a network error: it becomes a failed `Outcome`."""
+    problem = url_problem(target.url)
+    if problem in RECHECKED_PROBLEMS:
+        # Vetted again, as a trail's endpoint is: the operator may have turned plain http off
+        # since the target was saved.
+        reason = Phrase(WEBHOOK_URL_MESSAGES[problem])
+        return Outcome(ok=False, error=Phrase(MSG_URL_NOT_ALLOWED, {"reason": reason}))
     deadline = Deadline(
         WEBHOOK_DEADLINE_SECONDS,
         step=WEBHOOK_TIMEOUT_SECONDS,

@@ -17,6 +17,7 @@ import ssl
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from accounts.principals import SYSTEM
 from audit.models import AuditEvent
@@ -284,3 +285,35 @@ def test_an_unresolvable_name_is_a_failed_attempt(business_account, root, monkey
     attempt = attempt_all()[url]
     assert attempt.error == f"gaierror: [Errno {socket.EAI_NONAME}] Name or service not known"
     assert EventDelivery.objects.get().status == DeliveryStatus.PENDING
+
+
+def test_delivery_vets_the_url_again_by_the_rules_in_force_now(
+    root_client, webhook, fake_dns, business_account, root, settings
+) -> None:
+    """Saved while the operator allowed plain http; once they no longer do, deliveries are not
+    sent over it (the rules are read at every attempt, as a trail's endpoint's are), and the log
+    says why in the reader's language."""
+    settings.DEBUG = False
+    settings.EVENTS_ALLOW_PRIVATE_WEBHOOKS = True  # the receiver listens on loopback
+    settings.EVENTS_ALLOW_HTTP_WEBHOOKS = True
+    url = f"http://hooks.example.com:{webhook.port}/hooks/support"
+    rule = make_rule(business_account, root, pattern=PATTERN)
+    lookups = fake_dns({"hooks.example.com": ["127.0.0.1"]})
+    target, _secret = add_webhook(rule, url, root)
+    settings.EVENTS_ALLOW_HTTP_WEBHOOKS = False
+    publish(business_account)
+    attempt = attempt_all()[url]
+    english = "Not sent: the webhook's URL is not allowed any more. Webhook URLs must use https."
+    assert not attempt.succeeded and attempt.error == english
+    assert webhook.requests == []
+    assert lookups == ["hooks.example.com"]  # when it was saved only: refused before a lookup
+    assert EventDelivery.objects.get().status == DeliveryStatus.PENDING  # retried as usual
+    log_url = reverse("events:deliveries", args=[rule.name, target.target_id])
+    page = root_client.get(log_url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert escape(english) in page
+    japanese = (
+        "送信していません: このウェブフックの URL は現在の設定では許可されていません。"
+        "Webhook URL には https を使用してください。"
+    )
+    page = root_client.get(log_url, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert escape(japanese) in page and "Not sent" not in page
