@@ -295,12 +295,33 @@ def trail_commit(*, prepared: PreparedTrail, actor: Principal) -> Trail:
     return trail
 
 
-def trail_create(**kwargs: Any) -> Trail:
+def trail_create(
+    *,
+    account: Account,
+    name: str,
+    destination: str,
+    actor: Principal,
+    folder: str = "",
+    s3_bucket: str = "",
+    s3_prefix: str = "",
+    s3_region: str = "us-east-1",
+    s3_endpoint_url: str = "",
+) -> Trail:
     """`trail_prepare` then `trail_commit`: define a trail (CreateTrail), for callers with
     nothing to do in between. Call it outside any transaction (an endpoint's host is resolved).
-    Takes `trail_prepare`'s arguments; preconditions, side effects and errors: the two steps'."""
-    prepared = trail_prepare(**kwargs)
-    return trail_commit(prepared=prepared, actor=kwargs["actor"])
+    Preconditions, side effects and errors: those of the two steps."""
+    prepared = trail_prepare(
+        account=account,
+        name=name,
+        destination=destination,
+        actor=actor,
+        folder=folder,
+        s3_bucket=s3_bucket,
+        s3_prefix=s3_prefix,
+        s3_region=s3_region,
+        s3_endpoint_url=s3_endpoint_url,
+    )
+    return trail_commit(prepared=prepared, actor=actor)
 
 
 @audit_refusals(
