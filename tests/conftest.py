@@ -143,9 +143,10 @@ def aws(moto_server_url, settings):
 @pytest.fixture
 def fake_dns(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, list[str]]], list[str]]:
     """Call with {host name: [IP addresses]} to answer socket.getaddrinfo for those names (other
-    names resolve as usual); returns the list of the faked names looked up, in order."""
+    names resolve as usual); an errno instead of the addresses (socket.EAI_NONAME, EAI_AGAIN)
+    fails the lookup as DNS does. Returns the list of the faked names looked up, in order."""
 
-    def install(answers: dict[str, list[str]]) -> list[str]:
+    def install(answers: dict[str, list[str] | int]) -> list[str]:
         real = socket.getaddrinfo
         lookups: list[str] = []
 
@@ -153,11 +154,14 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch) -> Callable[[dict[str, list[str]]]
             if host not in answers:
                 return real(host, port, *args, **kwargs)
             lookups.append(host)
+            answer = answers[host]
+            if isinstance(answer, int):
+                raise socket.gaierror(answer, "Name or service not known")
             return [
                 (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (ip, port, 0, 0))
                 if ":" in ip
                 else (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (ip, port))
-                for ip in answers[host]
+                for ip in answer
             ]
 
         monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)

@@ -25,6 +25,7 @@ from cloudtrail import services as trails
 from cloudtrail.models import Trail
 from core.errors import InvalidParameterValueException
 from tests import factories
+from tests.dns import PRIVATE_ANSWERS
 from tests.moto_aws import connect_keys
 
 JA = {"HTTP_ACCEPT_LANGUAGE": "ja"}
@@ -50,22 +51,6 @@ def _create(client, **headers: Any):  # type: ignore[no-untyped-def]
     return client.post(reverse("cloudtrail:trails"), _form(), **headers)
 
 
-def _no_such_name(monkeypatch: pytest.MonkeyPatch, error: int = socket.EAI_NONAME) -> list[str]:
-    """Lookups of HOST fail as DNS fails them (other names resolve as usual); returns the
-    names looked up."""
-    real = socket.getaddrinfo
-    lookups: list[str] = []
-
-    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
-        if host != HOST:
-            return real(host, port, *args, **kwargs)
-        lookups.append(host)
-        raise socket.gaierror(error, "Name or service not known")
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return lookups
-
-
 def _refusal(address: str) -> str:
     return (
         f"{HOST} resolves to {address}, which is not a public internet address. The S3 "
@@ -73,19 +58,7 @@ def _refusal(address: str) -> str:
     )
 
 
-@pytest.mark.parametrize(
-    ("answers", "refused"),
-    [
-        (["127.0.0.1"], "127.0.0.1"),
-        (["10.0.0.5"], "10.0.0.5"),
-        (["169.254.169.254"], "169.254.169.254"),  # the cloud metadata service
-        (["100.100.100.200"], "100.100.100.200"),
-        (["fd00::5"], "fd00::5"),
-        (["::ffff:127.0.0.1"], "::ffff:127.0.0.1"),
-        # Any private answer refuses the name, as at delivery, even after a public one.
-        (["93.184.215.14", "192.168.1.10"], "192.168.1.10"),
-    ],
-)
+@PRIVATE_ANSWERS
 def test_the_form_refuses_an_endpoint_that_resolves_to_a_private_address(
     root_client, business_account, fake_dns, answers, refused
 ) -> None:
@@ -138,11 +111,11 @@ def test_an_endpoint_that_resolves_to_public_addresses_is_saved(
 
 @pytest.mark.parametrize("error", [socket.EAI_NONAME, socket.EAI_AGAIN])
 def test_an_endpoint_that_does_not_resolve_now_is_saved_with_a_warning(
-    root_client, business_account, monkeypatch, error
+    root_client, business_account, fake_dns, error
 ) -> None:
     # A delivery meets this as a failed attempt and tries again on the next run.
     connect_keys(business_account)
-    lookups = _no_such_name(monkeypatch, error)
+    lookups = fake_dns({HOST: error})
     response = _create(root_client, follow=True)
     assert response.status_code == 200
     assert Trail.objects.get().s3_endpoint_url == ENDPOINT
@@ -150,9 +123,9 @@ def test_an_endpoint_that_does_not_resolve_now_is_saved_with_a_warning(
     assert lookups == [HOST]
 
 
-def test_the_warning_in_japanese(root_client, business_account, monkeypatch) -> None:
+def test_the_warning_in_japanese(root_client, business_account, fake_dns) -> None:
     connect_keys(business_account)
-    _no_such_name(monkeypatch)
+    fake_dns({HOST: socket.EAI_NONAME})
     page = _create(root_client, follow=True, **JA).content.decode()
     assert Trail.objects.count() == 1
     assert (
@@ -261,10 +234,10 @@ def test_enabling_a_trail_whose_endpoint_now_resolves_privately_is_refused(
 
 
 def test_enabling_a_trail_whose_endpoint_does_not_resolve_now_warns(
-    root_client, business_account, fake_dns, monkeypatch
+    root_client, business_account, fake_dns
 ) -> None:
     trail = _disabled_trail(root_client, business_account, fake_dns)
-    _no_such_name(monkeypatch)
+    fake_dns({HOST: socket.EAI_NONAME})
     response = root_client.post(
         reverse("cloudtrail:trail-state", args=["to-store"]), {"enabled": "1"}, follow=True
     )

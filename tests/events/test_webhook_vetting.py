@@ -23,6 +23,7 @@ from core.errors import ValidationException
 from events import services
 from events.models import EventTarget
 from tests import factories
+from tests.dns import PRIVATE_ANSWERS
 from tests.events.conftest import add_webhook, make_rule
 
 JA = {"HTTP_ACCEPT_LANGUAGE": "ja"}
@@ -38,35 +39,7 @@ def _add(client, rule, url: str = URL, **headers: str):  # type: ignore[no-untyp
     )
 
 
-def _no_such_name(monkeypatch: pytest.MonkeyPatch, error: int = socket.EAI_NONAME) -> list[str]:
-    """Lookups of HOST fail as DNS fails them (other names resolve as usual); returns the
-    names looked up."""
-    real = socket.getaddrinfo
-    lookups: list[str] = []
-
-    def getaddrinfo(host: Any, port: Any, *args: Any, **kwargs: Any) -> list[Any]:
-        if host != HOST:
-            return real(host, port, *args, **kwargs)
-        lookups.append(host)
-        raise socket.gaierror(error, "Name or service not known")
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return lookups
-
-
-@pytest.mark.parametrize(
-    ("answers", "refused"),
-    [
-        (["127.0.0.1"], "127.0.0.1"),
-        (["10.0.0.5"], "10.0.0.5"),
-        (["169.254.169.254"], "169.254.169.254"),  # the cloud metadata service
-        (["100.100.100.200"], "100.100.100.200"),
-        (["fd00::5"], "fd00::5"),
-        (["::ffff:127.0.0.1"], "::ffff:127.0.0.1"),
-        # Any private answer refuses the name, as at delivery, even after a public one.
-        (["93.184.215.14", "192.168.1.10"], "192.168.1.10"),
-    ],
-)
+@PRIVATE_ANSWERS
 def test_the_form_refuses_a_name_that_resolves_to_a_private_address(
     root_client, business_account, fake_dns, answers, refused
 ) -> None:
@@ -125,11 +98,11 @@ def test_a_name_that_resolves_to_public_addresses_is_saved(
 
 @pytest.mark.parametrize("error", [socket.EAI_NONAME, socket.EAI_AGAIN])
 def test_a_name_that_does_not_resolve_now_is_saved_with_a_warning(
-    root_client, business_account, monkeypatch, error
+    root_client, business_account, fake_dns, error
 ) -> None:
     # A delivery meets this as a failed attempt and tries again later: not a refusal.
     rule = make_rule(business_account, name="case-updates")
-    lookups = _no_such_name(monkeypatch, error)
+    lookups = fake_dns({HOST: error})
     response = _add(root_client, rule, follow=True)
     assert response.status_code == 200
     target = EventTarget.objects.get()
@@ -145,9 +118,9 @@ def test_a_name_that_does_not_resolve_now_is_saved_with_a_warning(
     assert "whsec_" in page
 
 
-def test_the_warning_in_japanese(root_client, business_account, monkeypatch) -> None:
+def test_the_warning_in_japanese(root_client, business_account, fake_dns) -> None:
     rule = make_rule(business_account, name="case-updates")
-    _no_such_name(monkeypatch)
+    fake_dns({HOST: socket.EAI_NONAME})
     page = _add(root_client, rule, follow=True, **JA).content.decode()
     assert EventTarget.objects.count() == 1
     assert (
