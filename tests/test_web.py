@@ -195,3 +195,37 @@ def test_navigation_costs_no_query_of_its_own(
     # 1 session; 2 user; 3 policies (the view's own check); 4 whether a run is under way.
     with django_assert_num_queries(4):
         client.get(url, {"part": "progress"}, HTTP_HX_REQUEST="true")
+
+
+def test_only_operators_are_offered_the_admin_site(client, reference_data) -> None:
+    """The admin is the operators' (superusers'): an engineer without it would land on Django's
+    "You don't have permission to view or edit anything". Nor does the landing page offer it to
+    visitors, or "Sign in" to someone signed in; it leads each to their own pages."""
+    admin_link = f'href="{reverse("admin:index")}"'
+    page = client.get("/").content.decode()
+    assert admin_link not in page
+    assert f'href="{reverse("accounts:sign-in")}"' in page
+
+    engineer = factories.make_engineer()
+    client.force_login(engineer)
+    page = client.get("/").content.decode()
+    assert admin_link not in page
+    assert client.get(reverse("console:queue")).content.decode().count(admin_link) == 0
+    hero = page[page.index('class="hero"') :]
+    assert f'href="{reverse("console:queue")}"' in hero
+    assert f'href="{reverse("accounts:sign-in")}"' not in hero
+
+    operator = factories.make_engineer(email="operator@example.com")
+    operator.is_superuser = True
+    operator.save(update_fields=["is_superuser"])
+    client.force_login(operator)
+    assert admin_link in client.get(reverse("console:queue")).content.decode()
+    assert admin_link in client.get("/").content.decode()
+
+    # A customer whose policies do not allow the case list is not sent to it.
+    account = factories.make_account("business")
+    client.force_login(factories.make_iam_user(account, policy="SupportCenterTrustedAdvisorAccess"))
+    hero = client.get("/").content.decode()
+    hero = hero[hero.index('class="hero"') :]
+    assert f'href="{reverse("cases:list")}"' not in hero
+    assert f'href="{reverse("accounts:sign-in")}"' not in hero
