@@ -229,3 +229,14 @@ def test_only_operators_are_offered_the_admin_site(client, reference_data) -> No
     hero = hero[hero.index('class="hero"') :]
     assert f'href="{reverse("cases:list")}"' not in hero
     assert f'href="{reverse("accounts:sign-in")}"' not in hero
+
+
+def test_the_language_switcher_names_each_language_in_itself(client, reference_data) -> None:
+    """Someone who landed on the Japanese pages and reads no Japanese still finds "English"."""
+    for accept in ("ja", "en"):
+        page = client.get("/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+        switcher = page[page.index('id="language-select"') :]
+        switcher = switcher[: switcher.index("</select>")]
+        assert '<option value="en"' in switcher and ">English</option>" in switcher
+        assert ">日本語</option>" in switcher
+        assert "英語" not in switcher
