@@ -55,6 +55,12 @@ def test_anonymous_users_are_sent_to_sign_in(client, reference_data) -> None:
         assert response["Location"].startswith(reverse("accounts:sign-in"))
 
 
+def test_severities_read_naturally_in_japanese(root_client, business_account) -> None:
+    # "4 時間以内", not "4 時間 以内": the unit and 以内 are one phrase.
+    page = root_client.get(reverse("cases:create"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "本番システムの障害 (初回応答 4 時間以内)" in page
+
+
 def test_create_case_end_to_end(root_client, business_account) -> None:
     page = root_client.get(reverse("cases:create"))
     assert page.status_code == 200
