@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.templatetags.static import static
 from django.urls import reverse
 
 from accounts.models import Policy
@@ -24,6 +25,12 @@ def test_home_and_health(client, reference_data) -> None:
     refused = client.post("/")
     assert refused.status_code == 400
     assert json.loads(refused.content)["__type"] == "UnknownOperationException"
+
+
+def test_the_favicon_browsers_ask_for_is_found(client, reference_data) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == static("favicon.svg")
 
 
 def test_home_speaks_japanese(client, reference_data) -> None:
