@@ -121,6 +121,19 @@ def test_iam_users_must_give_a_cc(iam_client) -> None:
     assert not Case.objects.exists()
 
 
+def test_a_bad_cc_is_flagged_with_the_other_mistakes(root_client) -> None:
+    """All the form's mistakes show at once: a CC address that is not one is not left for a
+    second submission once the rest is fixed."""
+    response = root_client.post(
+        reverse("cases:create"), create_payload(description="", cc="ops@example.com, not-an-email")
+    )
+    page = response.content.decode()
+    assert "This field is required" in page
+    assert "Invalid email address in the CC list: not-an-email." in page
+    assert 'value="ops@example.com, not-an-email"' in page
+    assert not Case.objects.exists()
+
+
 def test_basic_plan_cannot_open_technical_cases(client, reference_data) -> None:
     basic = factories.make_account("basic")
     client.force_login(factories.root_of(basic))
