@@ -165,7 +165,7 @@ DEMO_MACROS = (
     (
         "Ask for details",
         CaseStatus.PENDING_CUSTOMER_ACTION,
-        "Hello {customer_name},\n\nThank you for contacting AWS Support about \"{subject}\". "
+        'Hello {customer_name},\n\nThank you for contacting AWS Support about "{subject}". '
         "To look into it, could you send us the IDs of the resources concerned, their Region, "
         "and when (with the time zone) you first saw the problem?\n\nBest regards,\n"
         "{engineer_name}\nAmazon Web Services",

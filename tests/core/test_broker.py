@@ -54,6 +54,6 @@ def test_connecting_warns_of_nothing(caplog) -> None:
     # `make run` printed kombu's "No hostname was supplied. Reverting to default 'localhost'"
     # as a WARNING from every process that connected: noise an operator takes for a fault.
     with caplog.at_level("WARNING"), app.connection_for_write() as connection:
-        connection.default_channel
+        assert connection.default_channel is not None
         assert "localhost" in connection.as_uri()
     assert not [r for r in caplog.records if r.levelname == "WARNING"], caplog.text
