@@ -30,18 +30,22 @@ CACHE_ATTR = "_nav_sections"
 def nav_sections(request: HttpRequest) -> dict[str, bool]:
     """`{section: may open}` for the request's principal, computed once per request. Only
     customers get customer sections; IAM management is for the account's root user only
-    (`accounts.decorators.root_required`)."""
+    (`accounts.decorators.root_required`). The admin site is the operators' (superusers'): the
+    user form grants no model permissions, so any other engineer would find nothing there."""
     cached: dict[str, bool] | None = getattr(request, CACHE_ATTR, None)
     if cached is not None:
         return cached
     principal = getattr(request, "principal", None)
     if principal is None or not principal.is_customer:
         sections = {name: False for name in (*NAV_ACTIONS, "iam")}
+        user = principal.user if principal is not None and principal.is_engineer else None
+        sections["admin"] = bool(user is not None and user.is_superuser)
     else:
         sections = {
             name: access.is_allowed(principal, action) for name, action in NAV_ACTIONS.items()
         }
         sections["iam"] = bool(principal.user.is_root)
+        sections["admin"] = False
     setattr(request, CACHE_ATTR, sections)
     return sections
 

@@ -44,12 +44,23 @@ def no_access(
     *,
     suggest_policies: bool = True,
     root_only: bool = False,
+    for_side: str = "",
+    case_id: str = "",
 ) -> HttpResponse:
     """The "no access" page (403) naming the action needed and, for an account's IAM users,
     the managed policies that grant it (no policy helps someone outside an account). With
-    `root_only` it says the page is the root user's instead: no policy opens it."""
+    `root_only` it says the page is the root user's instead: no policy opens it. With
+    `for_side` ("engineers" or "customers") it says whose side of Support Center the page is
+    on and leads to the visitor's own (for an engineer at a customer's case page, that case in
+    the console): no IAM action or policy concerns them."""
     policies = policies_allowing(action) if suggest_policies else []
-    context = {"action": action, "policies": policies, "root_only": root_only}
+    context = {
+        "action": action,
+        "policies": policies,
+        "root_only": root_only,
+        "for_side": for_side,
+        "case_id": case_id,
+    }
     return render(request, "accounts/no_access.html", context, status=403)
 
 
@@ -76,7 +87,13 @@ def customer_required(action: str | None = None) -> Callable[[View], View]:
             if principal.user is None:
                 return _sign_in_again(request)
             if not principal.is_customer:
-                return no_access(request, action, suggest_policies=False)
+                return no_access(
+                    request,
+                    action,
+                    suggest_policies=False,
+                    for_side="customers",
+                    case_id=str(kwargs.get("case_id", "")),
+                )
             if action is not None and not access.is_allowed(principal, action):
                 return no_access(request, action)
             return view(request, *args, **kwargs)
@@ -110,7 +127,7 @@ def engineer_required(view: View) -> View:
         if principal.user is None:
             return _sign_in_again(request)
         if not principal.is_engineer or not principal.user.is_staff:
-            return no_access(request, "console", suggest_policies=False)
+            return no_access(request, None, suggest_policies=False, for_side="engineers")
         return view(request, *args, **kwargs)
 
     return wrapped

@@ -11,7 +11,9 @@ from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import CallbackWhen, CaseStatus, Language
+from cases.services.validation import clean_cc_addresses
 from catalog.models import CaseType, Category, ContactMethod, PlanSeverity, Service, SupportPlan
+from core.errors import SupportApiError
 from core.forms import drop_reversed_range
 
 if TYPE_CHECKING:
@@ -221,6 +223,15 @@ class CaseCreateForm(forms.Form):
         if not self.offers_phone:
             del self.fields["callback_number"]
             del self.fields["callback_when"]
+
+    def clean_cc(self) -> str:
+        """The service's own check, run with the form's so every mistake shows at once."""
+        value: str = self.cleaned_data.get("cc", "")
+        try:
+            clean_cc_addresses(split_addresses(value))
+        except SupportApiError as error:
+            raise forms.ValidationError(error.display_message) from None
+        return value
 
     def selected_category(self) -> Category | None:
         code = self.data.get("category") or self.initial.get("category")

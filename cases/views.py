@@ -247,6 +247,9 @@ def _detail_context(request: SupportRequest, case: Case, **extra: object) -> dic
     # correspondence) only to readers allowed DescribeCommunications, download links only to
     # those allowed DescribeAttachment.
     can_read = account_access.is_allowed(principal, "support:DescribeCommunications")
+    can_reply = account_access.is_allowed(principal, "support:AddCommunicationToCase")
+    # Past the reopening window a customer opens a related case instead.
+    reopen_expired = case.status == CaseStatus.RESOLVED and not lifecycle.within_reopen_window(case)
     return {
         "case": case,
         "related": selectors.related_case(principal, case),
@@ -260,11 +263,11 @@ def _detail_context(request: SupportRequest, case: Case, **extra: object) -> dic
         "reply_form": extra.pop("reply_form", None) or ReplyForm(),
         "cc_form": extra.pop("cc_form", None) or CcForm(),
         "reopen_form": extra.pop("reopen_form", None) or ReopenForm(),
-        # Past the reopening window a customer opens a related case instead.
-        "reopen_expired": case.status == CaseStatus.RESOLVED
-        and not lifecycle.within_reopen_window(case),
+        "reopen_expired": reopen_expired,
         "reopen_deadline": lifecycle.reopen_deadline(case),
-        "can_reply": account_access.is_allowed(principal, "support:AddCommunicationToCase"),
+        "can_reply": can_reply,
+        # A reply to a resolved case reopens it, so past the window there is none to write.
+        "show_reply": can_reply and not reopen_expired,
         "can_resolve": CaseStatus.RESOLVED in allowed
         and account_access.is_allowed(principal, "support:ResolveCase"),
         "can_reopen": CaseStatus.REOPENED in allowed
@@ -357,6 +360,10 @@ def case_reply(request: SupportRequest, case_id: str) -> HttpResponse:
             return _after_action(request, case)
     ask_for_files_again(form)
     context = _detail_context(request, case, reply_form=form)
+    if context["reopen_expired"]:
+        # No reply form is shown past the reopening window: the refusal goes where the page
+        # says why (the page was opened before the window closed).
+        context["reopen_form"] = form
     return _render_invalid(request, context)
 
 

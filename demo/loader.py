@@ -1,6 +1,6 @@
 """The demo tenant: one account per plan, each with a root user and an IAM user with Support
-access, a support engineer, cases in different statuses with correspondence, and Trusted Advisor
-connected to the moto sample environment.
+access, a support engineer, cases in different statuses with correspondence, Trusted Advisor
+connected to the moto sample environment, and a few canned responses for the console.
 
 Built entirely through the services, like any other interface. Idempotent: an account that
 already exists is left alone, so loading twice changes nothing.
@@ -23,6 +23,8 @@ from catalog.models import SupportPlan
 from connections import sample
 from connections import services as connections
 from events import services as events
+from macros.models import Macro
+from macros.services import macro_save
 
 DEMO_PASSWORD = "support-center-demo"
 ENGINEER_EMAIL = "engineer@example.com"
@@ -157,6 +159,61 @@ def _cases_for(demo: DemoAccount, root: User, iam: User, engineer: User) -> None
     del new_case
 
 
+# The console's canned responses (name, next status, English, Japanese): without any, the
+# reply form has no picker and the feature cannot be tried.
+DEMO_MACROS = (
+    (
+        "Ask for details",
+        CaseStatus.PENDING_CUSTOMER_ACTION,
+        'Hello {customer_name},\n\nThank you for contacting AWS Support about "{subject}". '
+        "To look into it, could you send us the IDs of the resources concerned, their Region, "
+        "and when (with the time zone) you first saw the problem?\n\nBest regards,\n"
+        "{engineer_name}\nAmazon Web Services",
+        "{customer_name} 様\n\n「{subject}」についてお問い合わせいただき、ありがとうございます。"
+        "調査のため、対象のリソース ID とリージョン、問題に最初に気付かれた日時 (タイムゾーンを"
+        "含む) をお知らせいただけますでしょうか。\n\nよろしくお願いいたします。\n"
+        "{engineer_name}\nアマゾン ウェブ サービス",
+    ),
+    (
+        "Investigating",
+        CaseStatus.OPENED,
+        "Hello {customer_name},\n\nThank you for the details. We are investigating case "
+        "{display_id} and will update you as soon as we know more.\n\nBest regards,\n"
+        "{engineer_name}\nAmazon Web Services",
+        "{customer_name} 様\n\n詳細をお知らせいただき、ありがとうございます。ケース "
+        "{display_id} を調査しております。詳しいことがわかり次第、ご連絡いたします。\n\n"
+        "よろしくお願いいたします。\n{engineer_name}\nアマゾン ウェブ サービス",
+    ),
+    (
+        "Resolved",
+        CaseStatus.RESOLVED,
+        "Hello {customer_name},\n\nWe believe case {display_id} is resolved. If anything still "
+        "needs attention, reply on the case to reopen it.\n\nBest regards,\n"
+        "{engineer_name}\nAmazon Web Services",
+        "{customer_name} 様\n\nケース {display_id} は解決したものと判断いたしました。引き続き"
+        "対応が必要な点がございましたら、ケースに返信して再オープンしてください。\n\n"
+        "よろしくお願いいたします。\n{engineer_name}\nアマゾン ウェブ サービス",
+    ),
+)
+
+
+def _macros() -> None:
+    for position, (name, next_status, body, body_ja) in enumerate(DEMO_MACROS):
+        if Macro.objects.filter(name=name).exists():
+            continue
+        macro_save(
+            macro=None,
+            values={
+                "name": name,
+                "body": body,
+                "body_ja": body_ja,
+                "next_status": next_status.value,
+                "position": position,
+            },
+            actor=SYSTEM,
+        )
+
+
 def _advisor_for(account: Account) -> None:
     """Connect the moto sample environment and queue a first run of every check the plan has,
     so Trusted Advisor shows results as soon as the worker is up."""
@@ -215,4 +272,7 @@ def demo_load() -> list[str]:
         _cases_for(demo, root, iam, engineer)
         _advisor_for(account)
         created.append(demo.account_id)
+    # With the accounts, not on every load: a macro an operator deleted stays deleted.
+    if created:
+        _macros()
     return created

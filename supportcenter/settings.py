@@ -454,7 +454,9 @@ CELERY_BROKER_DIR = DATA_DIR / "broker"
 if CELERY_BROKER_URL:
     CELERY_BROKER_TRANSPORT_OPTIONS: dict = {"visibility_timeout": 3600}
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    # A host named, though the folders below are the whole address: without one kombu warns
+    # "No hostname was supplied" from every process that connects.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     # kombu's filesystem transport, writing each message whole (supportcenter/broker.py).
     CELERY_BROKER_TRANSPORT = "supportcenter.broker:Transport"
     CELERY_BROKER_TRANSPORT_OPTIONS = {

@@ -109,3 +109,47 @@ def test_no_customer_or_console_page_scrolls_sideways_at_375px(
     ):
         _check(phone, base + path, wide)
     assert not wide, wide
+
+
+def test_wide_tables_fit_a_desktop_window(browser, live_server, reference_data) -> None:  # noqa: F811
+    """At 1,280 px the event history and the case list fit the page: long identifiers (case
+    ids, sign-in addresses) wrap inside their cells instead of pushing the table past the
+    window (the history was 1,681 px wide with one refused AddCcEmailAddressesToCase)."""
+    from audit.names import AuditEventName
+    from audit.services import record
+
+    account = factories.make_account("business", root_email="root+business-operations@example.com")
+    root = factories.principal(factories.root_of(account))
+    iam = factories.principal(
+        factories.make_iam_user(account, email="support-user+business-operations@example.com")
+    )
+    case = factories.make_case(account, iam)
+    waiting = factories.make_case(account, iam, subject="Raise the limit of Elastic IP addresses")
+    case_services.case_support_reply(
+        case=waiting,
+        actor=factories.principal(factories.make_engineer()),
+        body="Which Region?",
+        next_status="pending-customer-action",
+    )
+    record(
+        actor=root,
+        event_name=AuditEventName.ADD_CC_TO_CASE,
+        account=account,
+        error_code="InvalidParameterValueException",
+        request_parameters={"caseId": case.case_id},
+    )
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
+    violations = watch_csp(context)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    sign_in_root(page, live_server, account)
+    wide = []
+    for path in (reverse("cloudtrail:history"), reverse("cases:list")):
+        page.goto(live_server.url + path)
+        table = page.evaluate("() => document.querySelector('main table').scrollWidth")
+        room = page.evaluate("() => document.querySelector('main table').parentElement.clientWidth")
+        if _overflow(page) > 1280 or table > room:
+            wide.append(f"{path}: page {_overflow(page)}px, table {table}px in {room}px")
+    context.close()
+    assert not violations
+    assert not wide, wide

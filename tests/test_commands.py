@@ -178,3 +178,24 @@ def test_createsuperuser_refuses_a_taken_or_mismatched_login(db, monkeypatch) ->
     with pytest.raises(CommandError):
         run("createsuperuser", "--noinput")
     assert User.objects.filter(kind="engineer").count() == 1
+
+
+def test_the_demo_engineer_has_canned_responses_to_try(client, reference_data, settings) -> None:
+    """The console's macro picker shows only when macros exist: the demo brings a few (English
+    and Japanese), once; one an operator deletes stays deleted on the next load."""
+    from macros.models import Macro
+
+    settings.DEMO = True
+    run("load_demo")
+    names = set(Macro.objects.values_list("name", flat=True))
+    assert len(names) >= 2
+    assert all(Macro.objects.exclude(body_ja="").filter(name=name).exists() for name in names)
+    engineer = User.objects.get(kind="engineer")
+    client.force_login(engineer)
+    case = Case.objects.exclude(status="resolved").first()
+    page = client.get(reverse("console:case", args=[case.case_id])).content.decode()
+    assert 'class="field macro-picker' in page
+    assert all(name in page for name in names)
+    Macro.objects.filter(name=sorted(names)[0]).delete()
+    run("load_demo")
+    assert set(Macro.objects.values_list("name", flat=True)) == names - {sorted(names)[0]}

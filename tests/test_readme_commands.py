@@ -103,3 +103,31 @@ def test_email_links_follow_the_port_make_run_serves_on(tmp_path: Path, extra, e
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == (expected or extra["SUPPORTCENTER_SITE_URL"])
+
+
+def test_the_aws_cli_example_works_as_written(live_server, reference_data, tmp_path) -> None:
+    """The README's `aws support` block, pasted into a fresh shell with the key the README's
+    create_api_user printed: it needs the CLI, the key and a region, and must say so."""
+    from accounts.principals import SYSTEM
+    from accounts.services import access_key_create
+    from tests import factories
+
+    if not (ROOT / ".venv" / "bin" / "aws").exists():
+        pytest.skip("awscli is not installed in the README's .venv (it is in the test extras)")
+    user = factories.make_iam_user(factories.make_account("business"))
+    key, secret = access_key_create(user=user, actor=SYSTEM)
+    [block] = [b for b in re.findall(r"```sh\n(.*?)```", README, re.S) if "aws support" in b]
+    script = (
+        block.replace("ASCK…", key.access_key_id)
+        .replace("AWS_SECRET_ACCESS_KEY=…", f"AWS_SECRET_ACCESS_KEY={secret}")
+        .replace("http://127.0.0.1:8000", live_server.url)
+    )
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "AWS_CONFIG_FILE": str(tmp_path / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "credentials"),
+    }
+    result = _sh(script, env)
+    assert result.returncode == 0, f"{script}\n{result.stderr}"
+    assert json.loads(result.stdout) == {"cases": []}

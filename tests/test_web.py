@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.templatetags.static import static
 from django.urls import reverse
 
 from accounts.models import Policy
@@ -24,6 +25,12 @@ def test_home_and_health(client, reference_data) -> None:
     refused = client.post("/")
     assert refused.status_code == 400
     assert json.loads(refused.content)["__type"] == "UnknownOperationException"
+
+
+def test_the_favicon_browsers_ask_for_is_found(client, reference_data) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == static("favicon.svg")
 
 
 def test_home_speaks_japanese(client, reference_data) -> None:
@@ -195,3 +202,48 @@ def test_navigation_costs_no_query_of_its_own(
     # 1 session; 2 user; 3 policies (the view's own check); 4 whether a run is under way.
     with django_assert_num_queries(4):
         client.get(url, {"part": "progress"}, HTTP_HX_REQUEST="true")
+
+
+def test_only_operators_are_offered_the_admin_site(client, reference_data) -> None:
+    """The admin is the operators' (superusers'): an engineer without it would land on Django's
+    "You don't have permission to view or edit anything". Nor does the landing page offer it to
+    visitors, or "Sign in" to someone signed in; it leads each to their own pages."""
+    admin_link = f'href="{reverse("admin:index")}"'
+    page = client.get("/").content.decode()
+    assert admin_link not in page
+    assert f'href="{reverse("accounts:sign-in")}"' in page
+
+    engineer = factories.make_engineer()
+    client.force_login(engineer)
+    page = client.get("/").content.decode()
+    assert admin_link not in page
+    assert client.get(reverse("console:queue")).content.decode().count(admin_link) == 0
+    hero = page[page.index('class="hero"') :]
+    assert f'href="{reverse("console:queue")}"' in hero
+    assert f'href="{reverse("accounts:sign-in")}"' not in hero
+
+    operator = factories.make_engineer(email="operator@example.com")
+    operator.is_superuser = True
+    operator.save(update_fields=["is_superuser"])
+    client.force_login(operator)
+    assert admin_link in client.get(reverse("console:queue")).content.decode()
+    assert admin_link in client.get("/").content.decode()
+
+    # A customer whose policies do not allow the case list is not sent to it.
+    account = factories.make_account("business")
+    client.force_login(factories.make_iam_user(account, policy="SupportCenterTrustedAdvisorAccess"))
+    hero = client.get("/").content.decode()
+    hero = hero[hero.index('class="hero"') :]
+    assert f'href="{reverse("cases:list")}"' not in hero
+    assert f'href="{reverse("accounts:sign-in")}"' not in hero
+
+
+def test_the_language_switcher_names_each_language_in_itself(client, reference_data) -> None:
+    """Someone who landed on the Japanese pages and reads no Japanese still finds "English"."""
+    for accept in ("ja", "en"):
+        page = client.get("/", HTTP_ACCEPT_LANGUAGE=accept).content.decode()
+        switcher = page[page.index('id="language-select"') :]
+        switcher = switcher[: switcher.index("</select>")]
+        assert '<option value="en"' in switcher and ">English</option>" in switcher
+        assert ">日本語</option>" in switcher
+        assert "英語" not in switcher

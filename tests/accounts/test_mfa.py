@@ -125,3 +125,20 @@ def test_a_recovery_code_can_be_typed_on_a_phone(client, reference_data) -> None
     done = client.post(reverse("accounts:mfa-verify"), {"token": typed})
     assert done.status_code == 302
     assert client.get(reverse("cases:list")).status_code == 200
+
+
+def test_the_weekly_email_link_shows_only_to_users_who_may_open_it(client, reference_data) -> None:
+    """The sign-in settings page links to the Trusted Advisor preferences only for a user whose
+    policies open them; an IAM user with AWSSupportAccess alone would get a 403 there."""
+    account = factories.make_account("business")
+    link = f'href="{reverse("advisor:preferences")}"'
+    client.force_login(factories.make_iam_user(account, policy="AWSSupportAccess"))
+    assert link not in client.get(reverse("accounts:mfa")).content.decode()
+    assert client.get(reverse("advisor:preferences")).status_code == 403
+    client.force_login(
+        factories.make_iam_user(account, user_name="advisor", policy="SupportCenterReadOnlyAccess")
+    )
+    assert link in client.get(reverse("accounts:mfa")).content.decode()
+    assert client.get(reverse("advisor:preferences")).status_code == 200
+    client.force_login(factories.root_of(account))
+    assert link in client.get(reverse("accounts:mfa")).content.decode()

@@ -55,6 +55,12 @@ def test_anonymous_users_are_sent_to_sign_in(client, reference_data) -> None:
         assert response["Location"].startswith(reverse("accounts:sign-in"))
 
 
+def test_severities_read_naturally_in_japanese(root_client, business_account) -> None:
+    # "4 時間以内", not "4 時間 以内": the unit and 以内 are one phrase.
+    page = root_client.get(reverse("cases:create"), HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "本番システムの障害 (初回応答 4 時間以内)" in page
+
+
 def test_create_case_end_to_end(root_client, business_account) -> None:
     page = root_client.get(reverse("cases:create"))
     assert page.status_code == 200
@@ -112,6 +118,19 @@ def test_iam_users_must_give_a_cc(iam_client) -> None:
     response = iam_client.post(reverse("cases:create"), create_payload(cc=""))
     assert response.status_code == 200
     assert b"This field is required" in response.content
+    assert not Case.objects.exists()
+
+
+def test_a_bad_cc_is_flagged_with_the_other_mistakes(root_client) -> None:
+    """All the form's mistakes show at once: a CC address that is not one is not left for a
+    second submission once the rest is fixed."""
+    response = root_client.post(
+        reverse("cases:create"), create_payload(description="", cc="ops@example.com, not-an-email")
+    )
+    page = response.content.decode()
+    assert "This field is required" in page
+    assert "Invalid email address in the CC list: not-an-email." in page
+    assert 'value="ops@example.com, not-an-email"' in page
     assert not Case.objects.exists()
 
 

@@ -31,6 +31,8 @@ def test_after_fourteen_days_a_related_case_is_offered_instead(client, reference
     client.force_login(factories.root_of(account))
     page = client.get(reverse("cases:detail", args=[case.case_id])).content.decode()
     assert "What still needs attention?" not in page
+    # Nor a reply form: a reply would reopen the case, so it could only be refused.
+    assert f'action="{reverse("cases:reply", args=[case.case_id])}"' not in page
     link = f"{reverse('cases:create')}?related={case.case_id}"
     assert link in page
     response = client.post(reverse("cases:reopen", args=[case.case_id]), {"body": "Again."})

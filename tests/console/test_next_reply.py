@@ -199,3 +199,23 @@ def test_the_queue_case_page_and_dashboard_show_the_clock(
     [urgent] = [row for row in data["by_severity"]["rows"] if row["label"] == late.severity.name]
     assert (urgent["next"], urgent["replies"]) == (0.0, 1)
     assert "Next replies on time" in dashboard.content.decode()
+
+
+def test_the_timeline_says_whether_each_next_reply_was_on_time(
+    client, business_account, root, engineer
+) -> None:
+    """Like the first response's entry, each measured next reply says met or late."""
+    with time_machine.travel(START, tick=False):
+        case = _reply(factories.make_case(business_account, root, severity_code="urgent"), engineer)
+    with time_machine.travel(START + 10 * HOUR, tick=False):
+        _reply(case, engineer)  # late
+        client.force_login(engineer.user)
+        page = client.get(reverse("console:case", args=[case.case_id])).content.decode()
+        entry = page[page.index('class="timeline-next-reply"') :]
+        entry = entry[: entry.index("</li>")]
+        assert "after the target" in entry
+        page = client.get(
+            reverse("console:case", args=[case.case_id]), HTTP_ACCEPT_LANGUAGE="ja"
+        ).content.decode()
+        entry = page[page.index('class="timeline-next-reply"') :]
+        assert "目標時間後" in entry[: entry.index("</li>")]

@@ -173,3 +173,28 @@ def test_severities_are_named_in_the_readers_language(
     assert "General guidance" not in dashboard
     english = engineer_client.get(reverse("console:dashboard")).content.decode()
     assert '<th scope="row">General guidance</th>' in english
+
+
+def test_the_wrong_side_is_told_whose_page_it_is(client, business_account, root) -> None:
+    """A customer at the console and an engineer at a customer's page are not told to ask for an
+    IAM policy (none opens it, and an engineer has no account): the page says whose side it is
+    on and leads to their own, an engineer to the same case in the console."""
+    case = factories.make_case(business_account, root)
+    client.force_login(root.user)
+    page = client.get(reverse("console:queue"))
+    assert page.status_code == 403
+    text = page.content.decode()
+    assert "This page is for support engineers." in text
+    assert f'href="{reverse("cases:list")}"' in text
+    assert "attach a policy" not in text and "<code>console</code>" not in text
+
+    client.force_login(factories.make_engineer())
+    page = client.get(reverse("cases:detail", args=[case.case_id]), HTTP_ACCEPT_LANGUAGE="ja")
+    assert page.status_code == 403
+    text = page.content.decode()
+    assert "このページはお客様向けです。" in text
+    assert f'href="{reverse("console:case", args=[case.case_id])}"' in text
+    assert "ポリシー" not in text
+    page = client.get(reverse("cases:list"))
+    assert f'href="{reverse("console:queue")}"' in page.content.decode()
+    assert "attach a policy" not in page.content.decode()

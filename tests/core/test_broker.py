@@ -45,3 +45,15 @@ def test_a_message_is_never_seen_half_written(monkeypatch) -> None:
         channel._put("probe", {"body": "whole"})
         assert not [name for name in listed[0] if name.endswith(".probe.msg")]
         assert channel._get("probe") == {"body": "whole"}
+
+
+@pytest.mark.skipif(
+    not settings.CELERY_BROKER_URL.startswith("filesystem"), reason="the embedded broker only"
+)
+def test_connecting_warns_of_nothing(caplog) -> None:
+    # `make run` printed kombu's "No hostname was supplied. Reverting to default 'localhost'"
+    # as a WARNING from every process that connected: noise an operator takes for a fault.
+    with caplog.at_level("WARNING"), app.connection_for_write() as connection:
+        assert connection.default_channel is not None
+        assert "localhost" in connection.as_uri()
+    assert not [r for r in caplog.records if r.levelname == "WARNING"], caplog.text
