@@ -12,6 +12,12 @@ from django.utils import timezone
 from awsapi.dispatch import CallContext, operation
 from cases import sla
 from cases.models import Language
+from cases.services.catalog import (
+    MSG_CATEGORY,
+    MSG_CATEGORY_MISSING,
+    MSG_SERVICE,
+    MSG_SERVICE_MISSING,
+)
 from catalog import selectors
 from core.errors import InvalidParameterValueException
 
@@ -63,10 +69,14 @@ def _check_service_category(issue_type: str, service_code: str, category_code: s
             f"Invalid issueType {issue_type!r}; use technical or customer-service."
         )
     if selectors.category_for(service_code, category_code) is None:
+        if not service_code:
+            raise InvalidParameterValueException(MSG_SERVICE_MISSING)
         if not selectors.service_list(codes=[service_code]).exists():
-            raise InvalidParameterValueException(f"Invalid service code: {service_code}.")
+            raise InvalidParameterValueException(MSG_SERVICE.format(code=service_code))
+        if not category_code:
+            raise InvalidParameterValueException(MSG_CATEGORY_MISSING.format(service=service_code))
         raise InvalidParameterValueException(
-            f"Invalid category code {category_code} for service {service_code}."
+            MSG_CATEGORY.format(code=category_code, service=service_code)
         )
 
 

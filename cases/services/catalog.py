@@ -9,6 +9,8 @@ from core.errors import InvalidParameterValueException
 
 MSG_SERVICE = "Invalid service code: {code}."
 MSG_CATEGORY = "Invalid category code {code} for service {service}."
+MSG_SERVICE_MISSING = "A service code is required."
+MSG_CATEGORY_MISSING = "A category code is required for service {service}."
 MSG_SEVERITY = "Invalid severity code: {code}."
 MSG_SEVERITY_PLAN = "Severity {code} is not available on the {plan} support plan."
 MSG_CASE_TYPE_PLAN = "The {plan} support plan does not include {case_type} cases."
@@ -54,12 +56,18 @@ def _invalid_service_or_category(
     plan: SupportPlan, service_code: str, category_code: str
 ) -> tuple[Service, Category]:
     """Raise the error for the first invalid one of service, case type and category."""
+    if not service_code:
+        raise InvalidParameterValueException(MSG_SERVICE_MISSING, field="service_code")
     service = Service.objects.filter(code=service_code, is_active=True).first()
     if service is None:
         raise InvalidParameterValueException(
             MSG_SERVICE.format(code=service_code), field="service_code"
         )
     _check_case_type(plan, service)
+    if not category_code:
+        raise InvalidParameterValueException(
+            MSG_CATEGORY_MISSING.format(service=service_code), field="category_code"
+        )
     category = Category.objects.filter(service=service, code=category_code, is_active=True).first()
     if category is None:
         raise InvalidParameterValueException(

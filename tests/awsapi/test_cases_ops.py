@@ -32,6 +32,31 @@ def error_of(excinfo) -> tuple[str, str]:
     return error["Code"], error["Message"]
 
 
+def test_a_missing_service_or_category_is_named_in_the_error(support) -> None:
+    """serviceCode and categoryCode are optional in the model: leaving one out is refused with a
+    message saying which is missing (before, "Invalid category code  for service ...")."""
+    params = {
+        "subject": "Instance unreachable",
+        "severityCode": "high",
+        "communicationBody": "Since 09:00 UTC the instance does not answer.",
+    }
+    service = "amazon-elastic-compute-cloud-linux"
+    for extra, message in (
+        ({"serviceCode": service}, f"A category code is required for service {service}."),
+        ({"categoryCode": "instance-issue"}, "A service code is required."),
+        ({}, "A service code is required."),
+    ):
+        with pytest.raises(ClientError) as excinfo:
+            support.create_case(**params, **extra)
+        assert error_of(excinfo) == ("InvalidParameterValueException", message)
+    with pytest.raises(ClientError) as excinfo:
+        support.describe_supported_languages(
+            issueType="technical", serviceCode=service, categoryCode=""
+        )
+    assert error_of(excinfo)[1] == f"A category code is required for service {service}."
+    assert not Case.objects.exists()
+
+
 def test_full_case_lifecycle(support, api_user) -> None:
     case_id = create(support, ccEmailAddresses=["ops@example.com"], language="en")
     assert CASE_ID.match(case_id)
