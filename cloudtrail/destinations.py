@@ -41,7 +41,7 @@ from accounts.models import Account
 from cloudtrail.models import DeliveryProblem, Trail, TrailDestination
 from connections import sessions
 from core import netguard
-from core.errors import AwsConnectionNotConfigured
+from core.errors import AwsConnectionNotConfigured, InvalidAwsConnection
 
 # One S3 request to a tenant's endpoint (connect, TLS, send, read the answer), and each socket
 # operation within it. Read at call time, so tests can shorten them.
@@ -158,7 +158,8 @@ class S3Destination:
             session, connection_endpoint = sessions.aws_session(trail.account)
         except AwsConnectionNotConfigured as error:
             raise DeliveryFailed(DeliveryProblem.NOT_CONNECTED) from error
-        except (ClientError, BotoCoreError) as error:  # the role could not be assumed
+        # The role could not be assumed, or was not (one in the server's own account).
+        except (ClientError, BotoCoreError, InvalidAwsConnection) as error:
             raise DeliveryFailed(
                 DeliveryProblem.CONNECTION_FAILED, detail=f"{type(error).__name__}: {error}"
             ) from error

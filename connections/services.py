@@ -5,6 +5,7 @@ is set up on the Trusted Advisor pages."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -21,6 +22,7 @@ from accounts.principals import Principal
 from audit import services as audit
 from audit.names import TRUSTED_ADVISOR_SOURCE, AuditEventName
 from audit.refusals import audit_refusals
+from connections import own_account, sessions
 from connections.models import AwsConnection, ConnectionMode
 from connections.sessions import aws_session, caller_account_id
 from core import crypto
@@ -36,6 +38,9 @@ MSG_NO_SECRET = gettext_noop("Enter the secret access key.")
 MSG_NO_SAMPLE = gettext_noop("The sample environment is not available on this installation.")
 ROLE_ARN_RE = re.compile(r"^arn:aws[a-zA-Z-]*:iam::\d{12}:role/[\w+=,.@/-]{1,512}$")
 KEY_ID_RE = re.compile(r"^[A-Z0-9]{16,128}$")
+MSG_OWN_ACCOUNT_ROLE = own_account.MSG_OWN_ACCOUNT_ROLE
+
+logger = logging.getLogger(__name__)
 
 
 def known_regions() -> list[str]:
@@ -45,12 +50,13 @@ def known_regions() -> list[str]:
 @audit_refusals(
     AuditEventName.UPDATE_AWS_CONNECTION,
     event_source=TRUSTED_ADVISOR_SOURCE,
-    describe=lambda *, account, mode, regions, **_: (
+    describe=lambda *, account, mode, regions, role_arn="", **_: (
         account,
-        {"mode": mode, "regions": list(regions)},
+        # The role a refusal named (the customer's own words), never a key or its secret.
+        {"mode": mode, "regions": list(regions)}
+        | ({"roleArn": role_arn.strip()} if mode == ConnectionMode.ROLE else {}),
     ),
 )
-@transaction.atomic
 def aws_connection_set(
     *,
     account: Account,
@@ -61,13 +67,16 @@ def aws_connection_set(
     secret_access_key: str = "",
     role_arn: str = "",
 ) -> AwsConnection:
-    """Connect (or reconnect) the account's AWS environment.
+    """Connect (or reconnect) the account's AWS environment. Call it outside any transaction: a
+    role connection may ask STS who the server is (`connections.own_account`).
 
     An empty secret keeps the stored one when the key id is unchanged. A role is always assumed
     with the account's own external id (`external_id_for`), never one the customer types: with
-    a chosen id, one tenant could name another's role (the confused-deputy problem). The sample
-    environment is offered only when `ADVISOR_SAMPLE_ENABLED`. Side effect: an audit record (the
-    secret never appears in it). Raises InvalidAwsConnection with the form field.
+    a chosen id, one tenant could name another's role (the confused-deputy problem). A role in
+    the account Support Center runs in is refused (when the server's account cannot be learned,
+    the role is accepted and checked again before every AssumeRole). The sample environment is
+    offered only when `ADVISOR_SAMPLE_ENABLED`. Side effect: an audit record (the secret never
+    appears in it). Raises InvalidAwsConnection with the form field.
     """
     regions = list(dict.fromkeys(r.strip() for r in regions if r.strip()))
     if not regions:
@@ -80,6 +89,54 @@ def aws_connection_set(
         raise InvalidAwsConnection(f"Unknown connection mode: {mode}.", field="mode")
     if mode == ConnectionMode.SAMPLE and not settings.ADVISOR_SAMPLE_ENABLED:
         raise InvalidAwsConnection(MSG_NO_SAMPLE, field="mode")
+    if mode == ConnectionMode.ROLE:
+        role_arn = role_arn.strip()
+        if not ROLE_ARN_RE.match(role_arn):
+            raise InvalidAwsConnection(MSG_BAD_ROLE_ARN, field="role_arn")
+        _refuse_own_account_role(role_arn)
+    return _aws_connection_store(
+        account=account,
+        actor=actor,
+        mode=mode,
+        regions=regions,
+        access_key_id=access_key_id,
+        secret_access_key=secret_access_key,
+        role_arn=role_arn,
+    )
+
+
+def _refuse_own_account_role(role_arn: str) -> None:
+    try:
+        own_account.refuse_own_account_role(
+            sessions.server_session(), sessions.endpoint(), role_arn
+        )
+    except InvalidAwsConnection:
+        # The tenant sees the form's error and its audit trail the refusal; the operator should
+        # hear of someone naming a role in the operator's own account too.
+        logger.warning("Refused a role in the server's own AWS account: %s", role_arn)
+        raise
+    except (BotoCoreError, ClientError) as error:
+        # Accepted: without its own identity the server assumes no role at all, and
+        # `sessions.session_for` checks again before every AssumeRole.
+        logger.warning(
+            "Role %s saved unchecked: the server's own AWS account is unknown (%s: %s)",
+            role_arn,
+            type(error).__name__,
+            error,
+        )
+
+
+@transaction.atomic
+def _aws_connection_store(
+    *,
+    account: Account,
+    actor: Principal,
+    mode: str,
+    regions: list[str],
+    access_key_id: str,
+    secret_access_key: str,
+    role_arn: str,
+) -> AwsConnection:
     connection = AwsConnection.objects.filter(account=account).first()
     fields: dict[str, Any] = {
         "mode": mode,
@@ -101,9 +158,6 @@ def aws_connection_set(
         else:
             raise InvalidAwsConnection(MSG_NO_SECRET, field="secret_access_key")
     elif mode == ConnectionMode.ROLE:
-        role_arn = role_arn.strip()
-        if not ROLE_ARN_RE.match(role_arn):
-            raise InvalidAwsConnection(MSG_BAD_ROLE_ARN, field="role_arn")
         fields["role_arn"] = role_arn
         fields["external_id"] = external_id_for(account)
     if connection is None:

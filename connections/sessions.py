@@ -2,7 +2,8 @@
 
 Three ways in: an access key (secret encrypted at rest), a role assumed with an external id
 (using the credentials Support Center itself runs with, the way a SaaS reaches a customer's
-account), or the moto sample environment for the demo and the tests.
+account), or the moto sample environment for the demo and the tests. A role in the account
+Support Center itself runs in is never assumed (`connections.own_account`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.utils.translation import gettext_noop
 
 from accounts.models import Account
-from connections import sample
+from connections import own_account, sample
 from connections.models import AwsConnection, ConnectionMode
 from core import crypto
 from core.errors import AwsConnectionNotConfigured
@@ -26,15 +27,24 @@ HOME_REGION = "us-east-1"
 MSG_SAMPLE_OFF = gettext_noop("The sample environment is not available on this installation.")
 
 
-def _endpoint() -> str | None:
+def endpoint() -> str | None:
+    """The operator's AWS endpoint for key and role connections (None: AWS itself)."""
     return settings.ADVISOR_AWS_ENDPOINT_URL or None
+
+
+def server_session() -> Any:
+    """A session with Support Center's own credentials (environment, config files, instance
+    role): only ever used to assume a tenant's role, never to act in a tenant's name."""
+    return boto3.Session(region_name=HOME_REGION)
 
 
 def session_for(connection: AwsConnection) -> tuple[Any, str | None]:
     """A boto3 session for `connection` and the endpoint URL its clients must use (or None).
 
-    Raises botocore's ClientError / BotoCoreError when a role cannot be assumed, and
-    AwsConnectionNotConfigured for the sample environment when it is off.
+    Raises botocore's ClientError / BotoCoreError when a role cannot be assumed (or the
+    server's own account cannot be learned first), InvalidAwsConnection for a role in the
+    server's own account (AssumeRole is not called), and AwsConnectionNotConfigured for the
+    sample environment when it is off.
     """
     if connection.mode == ConnectionMode.SAMPLE:
         # Connected while the demo was on: without it, no moto server is started for it (one
@@ -49,11 +59,13 @@ def session_for(connection: AwsConnection) -> tuple[Any, str | None]:
             aws_secret_access_key=crypto.decrypt(connection.secret_access_key_encrypted),
             region_name=HOME_REGION,
         )
-        return session, _endpoint()
-    # Role: assume it with our own credentials; the external id guards against confused deputies.
-    sts = boto3.Session(region_name=HOME_REGION).client(
-        "sts", endpoint_url=_endpoint(), config=Config(retries={"max_attempts": 3})
-    )
+        return session, endpoint()
+    # Role: assume it with our own credentials; the external id guards against confused deputies
+    # across tenants, and the server's own account is refused here, before every AssumeRole (the
+    # connection may have been saved when the server had another identity, or none).
+    server = server_session()
+    own_account.refuse_own_account_role(server, endpoint(), connection.role_arn)
+    sts = server.client("sts", endpoint_url=endpoint(), config=Config(retries={"max_attempts": 3}))
     params = {"RoleArn": connection.role_arn, "RoleSessionName": ROLE_SESSION_NAME}
     if connection.external_id:
         params["ExternalId"] = connection.external_id
@@ -64,7 +76,7 @@ def session_for(connection: AwsConnection) -> tuple[Any, str | None]:
         aws_session_token=credentials["SessionToken"],
         region_name=HOME_REGION,
     )
-    return session, _endpoint()
+    return session, endpoint()
 
 
 def aws_session(account: Account) -> tuple[Any, str | None]:

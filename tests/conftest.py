@@ -133,11 +133,31 @@ def aws(moto_server_url, settings):
     """A clean moto account that key connections (tests.moto_aws.connect_keys) reach."""
     import requests
 
+    from connections.own_account import server_identity_forget
     from tests.moto_aws import MotoAccount
 
     requests.post(f"{moto_server_url}/moto-api/reset", timeout=10).raise_for_status()
     settings.ADVISOR_AWS_ENDPOINT_URL = moto_server_url
+    # What the server learned of its own account came from the moto state just wiped.
+    server_identity_forget()
     return MotoAccount(moto_server_url)
+
+
+@pytest.fixture
+def aws_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, dict[str, Any]]]:
+    """Every AWS operation botocore clients in this process call, as (name, parameters), in
+    order (the moto server answering them is not a botocore client)."""
+    import botocore.client
+
+    calls: list[tuple[str, dict[str, Any]]] = []
+    original = botocore.client.BaseClient._make_api_call
+
+    def spy(self: Any, operation: str, params: dict[str, Any]) -> Any:
+        calls.append((operation, params))
+        return original(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
+    return calls
 
 
 @pytest.fixture

@@ -88,6 +88,10 @@ def test_a_new_key_needs_its_secret(business_account):
 def test_role_connection_assumes_the_role_with_the_accounts_external_id(
     business_account, other_account, aws, monkeypatch
 ):
+    # Support Center's own credentials (the environment's): moto's default account, not the
+    # role's (a role in the server's own account is refused: test_connection_own_account.py).
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     connection = connections.aws_connection_set(
         account=business_account,
         actor=SYSTEM,
@@ -100,10 +104,8 @@ def test_role_connection_assumes_the_role_with_the_accounts_external_id(
     assert connection.external_id == connections.external_id_for(business_account)
     assert connection.external_id.startswith("sc-")
     assert connections.external_id_for(other_account) != connection.external_id
-    # Support Center's own credentials (the environment's) assume the customer's role with it;
-    # moto puts the assumed session in the role's account.
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    # Support Center's own credentials assume the customer's role with it; moto puts the
+    # assumed session in the role's account.
     sent = []
     import botocore.client
 

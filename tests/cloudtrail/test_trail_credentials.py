@@ -20,16 +20,16 @@ from cloudtrail.tasks import trails_deliver_task
 from connections import services as connections
 from core.errors import InvalidParameterValueException
 from tests import factories
-from tests.moto_aws import KEY_ID, connect_keys
+from tests.moto_aws import KEY_ID, MOTO_ACCOUNT_ID, connect_keys, server_credentials
 
 SERVER_KEY_ID = "AKIASERVERSOWNIDENTY"
 
 
 @pytest.fixture
 def server_identity(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Credentials the server process runs with (as an instance role or env would give)."""
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", SERVER_KEY_ID)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "the-servers-own-secret")
+    """Credentials the server process runs with (as an instance role or env would give); moto
+    puts them in its default account."""
+    server_credentials(monkeypatch, SERVER_KEY_ID, "the-servers-own-secret")
 
 
 def _objects(aws, bucket: str = "audit-logs") -> list[str]:  # type: ignore[no-untyped-def]
@@ -96,13 +96,14 @@ def test_delivery_assumes_the_accounts_role_with_its_external_id(
     aws, business_account, root, server_identity
 ) -> None:
     """A role connection: Support Center assumes the tenant's role (with its own identity and
-    the account's external id, as Trusted Advisor does) and writes with the role's session."""
+    the account's external id, as Trusted Advisor does) and writes with the role's session. The
+    role is in another account than the server's (moto lets it reach the bucket)."""
     aws.client("s3").create_bucket(Bucket="logs")
     connection = connections.aws_connection_set(
         account=business_account,
         actor=SYSTEM,
         mode="role",
-        role_arn="arn:aws:iam::123456789012:role/SupportCenterTrails",
+        role_arn="arn:aws:iam::210987654321:role/SupportCenterTrails",
         regions=["us-east-1"],
     )
     assert connection.external_id.startswith("sc-")
@@ -130,3 +131,36 @@ def test_enabling_an_s3_trail_needs_the_connection_again(
     assert trails.MSG_NOT_CONNECTED in page.content.decode().replace("&#x27;", "'")
     trail.refresh_from_db()
     assert trail.enabled is False
+
+
+def test_delivery_never_assumes_a_role_in_the_servers_own_account(
+    aws, business_account, root, server_identity, monkeypatch, aws_calls
+) -> None:
+    """The server's identity changed after the role was saved (credentials rotated into the
+    account the role is in): the check before every AssumeRole stops the delivery."""
+    issued = aws.client("sts").assume_role(
+        RoleArn="arn:aws:iam::210987654321:role/SupportCenterServer", RoleSessionName="server"
+    )["Credentials"]
+    server_credentials(
+        monkeypatch, issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"]
+    )
+    own_role = f"arn:aws:iam::{MOTO_ACCOUNT_ID}:role/OperatorAutomation"
+    connections.aws_connection_set(
+        account=business_account,
+        actor=SYSTEM,
+        mode="role",
+        role_arn=own_role,  # not the server's account when saved
+        regions=["us-east-1"],
+    )
+    trails.trail_create(
+        account=business_account, name="s3-trail", destination="s3", actor=root, s3_bucket="logs"
+    )
+    aws.client("s3").create_bucket(Bucket="logs")  # in moto's default account, the role's
+    server_credentials(monkeypatch, SERVER_KEY_ID, "the-servers-own-secret")
+    aws_calls.clear()
+    factories.make_case(business_account, root)
+    assert trails_deliver_task() == 0
+    assert _objects(aws, "logs") == []
+    trail = Trail.objects.get(name="s3-trail")
+    assert (trail.last_error_code, trail.failures) == (DeliveryProblem.CONNECTION_FAILED, 1)
+    assert [name for name, _ in aws_calls if name != "ListObjectsV2"] == ["GetCallerIdentity"]
