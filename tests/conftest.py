@@ -112,6 +112,12 @@ def root(business_account) -> Principal:
     return factories.principal(factories.root_of(business_account))
 
 
+# No test may ask the machine's instance-metadata service for the server's credentials: off a
+# cloud host each such lookup waits out its timeout (a role saved without server credentials
+# asks STS who the server is).
+os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+
+
 @pytest.fixture
 def engineer(reference_data) -> Principal:
     return factories.principal(factories.make_engineer())
