@@ -19,6 +19,8 @@ Who may take an edge (`allowed_transitions`):
 - support engineers (and the system principal): every edge in `TRANSITIONS`;
 - customers: resolve an open case, reopen a resolved one, and move pending-customer-action to
   opened by replying (done by the communications service, not by a button).
+- support engineers changing the status without a reply (`Cause.STATUS_UPDATE`): only the
+  edges of `STATUS_UPDATE_TRANSITIONS` (`status_update_transitions`).
 The release edge (`RELEASE_TRANSITIONS`) is not among them: it undoes what assigning a case did,
 so only releasing a case takes it (`Cause.RELEASE`), and no button or reply offers it.
 
@@ -36,6 +38,9 @@ interface caused it (`_after`). The `Cause` of a change decides which of these i
     CUSTOMER_REPLY   no                        no             ReopenCase
     AUTO_RESOLVE     yes                       yes            ResolveCase
     RELEASE          yes                       no             (never resolves or reopens)
+    STATUS_UPDATE    yes                       to pending     ResolveCase
+                                               customer action
+                                               or resolved
 
 A reply's own audit record, email and AddCommunicationToCase event are written by the
 communications service; they cover a change the reply implies (a customer's reply hands the
@@ -106,6 +111,20 @@ CUSTOMER_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
 }
 
 
+# What an engineer may set without writing to the customer (the console's Change status). A
+# customer who is not told cannot act, so pending customer action needs a case Support has
+# answered (and emails the customer); work in progress needs someone working the case (claiming
+# is the way in from the queue); a resolved case reopens with its own button.
+STATUS_UPDATE_TRANSITIONS: dict[CaseStatus, frozenset[CaseStatus]] = {
+    S.UNASSIGNED: frozenset({S.RESOLVED}),
+    S.WORK_IN_PROGRESS: frozenset({S.PENDING_CUSTOMER_ACTION, S.OPENED, S.RESOLVED}),
+    S.PENDING_CUSTOMER_ACTION: frozenset({S.WORK_IN_PROGRESS, S.OPENED, S.RESOLVED}),
+    S.OPENED: frozenset({S.WORK_IN_PROGRESS, S.PENDING_CUSTOMER_ACTION, S.RESOLVED}),
+    S.RESOLVED: frozenset(),
+    S.REOPENED: frozenset({S.WORK_IN_PROGRESS, S.PENDING_CUSTOMER_ACTION, S.OPENED, S.RESOLVED}),
+}
+
+
 class Cause(enum.Enum):
     """Why a case's status changes; decides what else the change causes (see the table above)."""
 
@@ -115,12 +134,15 @@ class Cause(enum.Enum):
     CUSTOMER_REPLY = "customer reply"
     AUTO_RESOLVE = "auto-resolve"
     RELEASE = "released"
+    STATUS_UPDATE = "status update"
 
 
 @dataclass(frozen=True)
 class _Effects:
     audit: bool
     email: bool
+    # Only these destinations email (None: all of them).
+    email_to: frozenset[CaseStatus] | None = None
 
 
 EFFECTS: dict[Cause, _Effects] = {
@@ -131,6 +153,11 @@ EFFECTS: dict[Cause, _Effects] = {
     Cause.AUTO_RESOLVE: _Effects(audit=True, email=True),
     # Who works the case is Support's business; the customer's next look shows the status.
     Cause.RELEASE: _Effects(audit=True, email=False),
+    # Work in progress and pending Amazon action are both "with Support" to the customer; what
+    # asks something of them or ends the case is told, as AWS's status emails do.
+    Cause.STATUS_UPDATE: _Effects(
+        audit=True, email=True, email_to=frozenset({S.PENDING_CUSTOMER_ACTION, S.RESOLVED})
+    ),
 }
 EVENTS: dict[CaseStatus, CaseEventName] = {
     S.RESOLVED: CaseEventName.RESOLVE_CASE,
@@ -159,6 +186,18 @@ def allowed_transitions(case: Case, actor: Principal) -> frozenset[CaseStatus]:
     edges = _edges_for(actor).get(CaseStatus(case.status), frozenset())
     if actor.is_customer and S.REOPENED in edges and not within_reopen_window(case):
         edges = edges - {S.REOPENED}
+    return edges
+
+
+def status_update_transitions(case: Case, actor: Principal) -> frozenset[CaseStatus]:
+    """The statuses `actor` may set on `case` without a reply (`Cause.STATUS_UPDATE`)."""
+    if not actor.is_engineer:
+        return frozenset()
+    edges = STATUS_UPDATE_TRANSITIONS[CaseStatus(case.status)]
+    if case.first_responded_at is None:
+        edges = edges - {S.PENDING_CUSTOMER_ACTION}
+    if case.assignee_id is None:
+        edges = edges - {S.WORK_IN_PROGRESS}
     return edges
 
 
@@ -225,7 +264,7 @@ def _after(
         )
     if old == new:
         return
-    if effects.email:
+    if effects.email and (effects.email_to is None or new in effects.email_to):
         case_email_enqueue(case=case, kind="status", body=note, origin="support" if note else "")
     if new in EVENTS:
         case_event_publish(case=case, event_name=EVENTS[new])
@@ -386,6 +425,11 @@ def transition(
         return old.value, new.value
     elif new not in TRANSITIONS[old]:
         raise InvalidCaseTransition(MSG_INVALID, params={"old": old.label, "new": new.label})
+    elif cause is Cause.STATUS_UPDATE:
+        if new not in status_update_transitions(case, actor):
+            raise InvalidCaseTransition(
+                MSG_NOT_PERMITTED, params={"old": old.label, "new": new.label}
+            )
     elif new not in allowed_transitions(case, actor):
         if new == S.REOPENED and actor.is_customer and not within_reopen_window(case):
             raise InvalidCaseTransition(

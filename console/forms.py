@@ -100,6 +100,30 @@ class EngineerReplyForm(forms.Form):
         return int(value) if plain else 0
 
 
+class StatusForm(forms.Form):
+    """Change status without a reply. Offered: the lifecycle's edges (`statuses`); a posted
+    status outside them (an old tab, a script) is the lifecycle's to refuse, so any status passes
+    here and the refusal names the edge."""
+
+    status = forms.ChoiceField(label=_("New status"))
+    note = forms.CharField(
+        label=_("Internal note (optional, never shown to the customer)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    # The status the page showed (see cases.services.case_status_update).
+    seen = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, statuses: Collection[str] = (), **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The posted one stays offered (and chosen) when the service refuses it.
+        offered = {*statuses, self.data.get("status")} if self.is_bound else set(statuses)
+        cast(forms.ChoiceField, self.fields["status"]).choices = [
+            (status.value, status.label) for status in CaseStatus if status.value in offered
+        ]
+
+
 class NoteForm(forms.Form):
     body = forms.CharField(
         label=_("Internal note (never shown to the customer)"),

@@ -60,7 +60,7 @@ from cases.services.creation import (
     case_create_commit,
     case_create_prepare,
 )
-from cases.services.support import case_callback_record, case_reclassify
+from cases.services.support import case_callback_record, case_reclassify, case_status_update
 from cases.services.validation import (
     MSG_SUBJECT_EMPTY,
     _describe_case,
@@ -104,6 +104,7 @@ __all__ = [
     "MSG_SEVERITY_PLAN",
     "case_callback_record",
     "case_reclassify",
+    "case_status_update",
     "attachment_open",
     "MSG_SUBJECT_EMPTY",
     "NewAttachment",

@@ -1,5 +1,5 @@
 """What support engineers do to a case besides replying: correct its severity, service and
-category, and record a phone callback."""
+category, record a phone callback, and change its status without writing to the customer."""
 
 from __future__ import annotations
 
@@ -11,20 +11,26 @@ from accounts.principals import Principal
 from audit import services as audit
 from audit.names import AuditEventName
 from audit.refusals import audit_refusals
-from cases import clocks, sla
+from cases import clocks, lifecycle, sla
 from cases.effects import case_email_enqueue
-from cases.models import Case, CaseEvent, CaseEventKind
+from cases.lifecycle import Cause
+from cases.models import Case, CaseEvent, CaseEventKind, CaseStatus, InternalNote
 from cases.services.catalog import resolve_catalog
 from cases.services.severities import severity_fields
 from cases.services.validation import _describe_case
 from catalog.models import Category, ContactMethod, Service, Severity
-from core.errors import InvalidParameterValueException
+from core.errors import ConcurrentCaseUpdate, InvalidParameterValueException
 
 MSG_NOT_SUPPORT = "Only support engineers can do this."
 MSG_REASON = gettext_noop("Say why the case changes (at most 500 characters).")
 MSG_UNCHANGED = gettext_noop("Nothing to change: choose another severity, service or category.")
 MSG_NOT_PHONE = gettext_noop("Only phone cases have callbacks.")
 MSG_OUTCOME = gettext_noop("Note how the call went (at most 2,000 characters).")
+MSG_STATUS_NOTE = gettext_noop("Keep the internal note to at most 2,000 characters.")
+MSG_STATUS_MOVED = gettext_noop(
+    "Someone else changed this case's status to {status} while you had it open. Check the case "
+    "and choose again."
+)
 # The customer's email, in the case's language.
 CHANGE_LINE = gettext_noop("{field}: {old} → {new}")
 REASON_LINE = gettext_noop("Reason: {reason}")
@@ -172,4 +178,46 @@ def case_callback_record(*, case: Case, actor: Principal, reached: bool, outcome
         account=case.account,
         request_parameters={"caseId": case.case_id, "reached": reached},
     )
+    return case
+
+
+@audit_refusals(AuditEventName.UPDATE_CASE_STATUS, describe=_describe_case)
+@transaction.atomic
+def case_status_update(
+    *, case: Case, actor: Principal, status: str, seen_status: str, note: str = ""
+) -> Case:
+    """Set a case's status without a reply (an engineer investigating, or back from a phone
+    call), with an optional internal note saying why.
+
+    Preconditions: `case` was loaded with an access function for `actor`, a support engineer;
+    `seen_status` is the status the engineer's page showed. The edges are the lifecycle's
+    (`lifecycle.status_update_transitions`). A status change is not a reply: it never counts as
+    the first response, and a running next-reply clock is not measured as met. The clock is
+    emptied when the case leaves Support's turn, as on any such change; a reply it had already
+    missed is recorded as missed, so a status change cannot hide a late reply.
+    Side effects: the lifecycle's `CaseEvent`, audit record (UpdateCaseStatus, ResolveCase) and,
+    to pending customer action or resolved, the customer's status email (without the note);
+    the internal note.
+    Raises `InvalidParameterValueException` (not an engineer, note too long),
+    `ConcurrentCaseUpdate` (the status changed since the page was loaded, or concurrently),
+    `InvalidCaseTransition` (an edge not open without a reply).
+    """
+    _require_engineer(actor)
+    note = (note or "").strip()
+    if len(note) > 2000:
+        raise InvalidParameterValueException(MSG_STATUS_NOTE, field="note")
+    if seen_status != case.status:
+        # Another engineer changed it after this page was drawn: applying this choice over
+        # theirs would undo a decision its author has not seen.
+        raise ConcurrentCaseUpdate(
+            MSG_STATUS_MOVED, params={"status": CaseStatus(case.status).label}
+        )
+    now = timezone.now()
+    due = case.next_reply_due_at
+    lifecycle.transition(case, to=status, actor=actor, cause=Cause.STATUS_UPDATE)
+    if due is not None and now > due and CaseStatus(status) not in clocks.SUPPORT_TURN:
+        fields = clocks.measure(case, actor, now, due=due)
+        case.save(update_fields=[name for name in fields if name not in clocks.FIELDS])
+    if note:
+        InternalNote.objects.create(case=case, author=actor.user, body=note)
     return case

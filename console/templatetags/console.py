@@ -18,6 +18,7 @@ CAUSE_LABELS = {
     Cause.CUSTOMER_REPLY.value: _("customer reply"),
     Cause.AUTO_RESOLVE.value: _("resolved automatically"),
     Cause.RELEASE.value: _("released to the queue"),
+    Cause.STATUS_UPDATE.value: _("changed without a reply"),
 }
 
 

@@ -1,6 +1,6 @@
 """A case in the console: everything the customer gave, the timeline, the account, and the
-actions (claim, assign, release to the queue, reply, note, CC, reclassify, callback, reopen,
-resolve by reply, legal hold)."""
+actions (claim, assign, release to the queue, reply, change status without a reply, note, CC,
+reclassify, callback, reopen, resolve by reply, legal hold)."""
 
 from __future__ import annotations
 
@@ -38,6 +38,7 @@ from console.forms import (
     MacroPickForm,
     NoteForm,
     ReclassifyForm,
+    StatusForm,
 )
 from core.errors import SupportApiError
 from core.forms import add_service_error
@@ -87,6 +88,7 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
         "cc_form": forms.get("cc") or CcForm(),
         "callback_form": forms.get("callback") or CallbackForm(),
         "reclassify_form": forms.get("reclassify") or ReclassifyForm(case=case),
+        "status_form": forms.get("status") or _status_form(request, case),
         "assign_form": AssignForm(
             engineers=selectors.engineers(), initial={"engineer": user.login}
         ),
@@ -100,6 +102,19 @@ def _case_context(request: SupportRequest, case: Case, **forms: Form) -> dict[st
         "first_response": selectors.first_response_clock(case, now),
         "next_reply": selectors.next_reply_clock(case, now),
     }
+
+
+def _status_form(request: SupportRequest, case: Case) -> StatusForm | None:
+    """The Change status form, offering what the lifecycle allows without a reply (None: no
+    such change from this status)."""
+    statuses = _status_choices(request, case)
+    if not statuses:
+        return None
+    return StatusForm(statuses=statuses, initial={"seen": case.status})
+
+
+def _status_choices(request: SupportRequest, case: Case) -> set[str]:
+    return {str(s) for s in lifecycle.status_update_transitions(case, request.principal)}
 
 
 def _invalid(request: SupportRequest, case: Case, action: str, form: Form) -> HttpResponse:
@@ -145,6 +160,8 @@ def case_action(request: SupportRequest, case_id: str, action: str) -> HttpRespo
         form: Form = ReclassifyForm(request.POST, case=item)
     elif action == "reply":
         form = reply_form(request, item, request.POST, request.FILES)
+    elif action == "status":
+        form = StatusForm(request.POST, statuses=_status_choices(request, item))
     elif action in FORMS:
         form = FORMS[action](request.POST, request.FILES)
     else:
@@ -202,6 +219,14 @@ def _perform(request: SupportRequest, item: Case, action: str, data: dict[str, A
         )
     elif action == "callback":
         _callback(request, item, reached=data["reached"], outcome=data["outcome"])
+    elif action == "status":
+        case_services.case_status_update(
+            case=item,
+            actor=principal,
+            status=data["status"],
+            seen_status=data["seen"],
+            note=data["note"],
+        )
     else:
         service_code, category_code = data["classification"].split("/", 1)
         case_services.case_reclassify(
