@@ -13,16 +13,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks.base import ERROR, WARNING, Environment, Evaluation, Row, check
 from advisor.checks.helpers import colour, paginate, regional, try_read, yes_no
+from advisor.checks.texts import phrase
 
-LAUNCH_CONFIGURATION = "Launch Configuration"
-LAUNCH_TEMPLATE = "Launch Template"
+LAUNCH_CONFIGURATION = phrase(gettext_noop("Launch Configuration"))
+LAUNCH_TEMPLATE = phrase(gettext_noop("Launch Template"))
 # Metadata values are stored once per run and served in every language: plain strings.
-REASON_LOAD_BALANCER_DELETED = "The load balancer has been deleted."
-REASON_TARGET_GROUP_DELETED = "The target group has been deleted."
-REASON_AMI_DELETED = "The AMI has been deleted."
+REASON_LOAD_BALANCER_DELETED = phrase(gettext_noop("The load balancer has been deleted."))
+REASON_TARGET_GROUP_DELETED = phrase(gettext_noop("The target group has been deleted."))
+REASON_AMI_DELETED = phrase(gettext_noop("The AMI has been deleted."))
+LOAD_BALANCER = phrase(gettext_noop("Load Balancer"))
+TARGET_GROUP = phrase(gettext_noop("Target Group"))
 
 ASG_RESOURCES = (
     (
@@ -219,12 +223,12 @@ def group_resources(env: Environment, region: str) -> Evaluation:
             or (template or {}).get("LaunchTemplateId")
         )
         missing: list[tuple[str, str, str]] = [
-            ("Load Balancer", name, REASON_LOAD_BALANCER_DELETED)
+            (LOAD_BALANCER, name, REASON_LOAD_BALANCER_DELETED)
             for name in group.get("LoadBalancerNames", [])
             if name not in balancers
         ]
         missing += [
-            ("Target Group", arn, REASON_TARGET_GROUP_DELETED)
+            (TARGET_GROUP, arn, REASON_TARGET_GROUP_DELETED)
             for arn in group.get("TargetGroupARNs", [])
             if arn not in target_groups
         ]

@@ -14,19 +14,25 @@ from collections import Counter
 from collections.abc import Iterable
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row, check
 from advisor.checks.ec2 import instances
 from advisor.checks.helpers import arn, colour, paginate, read_resource, regional
+from advisor.checks.texts import phrase
 
 ZONE_LETTERS = "abcdef"
 IMBALANCE_SHARE = 0.2
 
-REASON_SINGLE_ZONE = "All instances are in a single Availability Zone"
-REASON_UNEVEN = "Instances are unevenly distributed across Availability Zones"
-REASON_LB_SINGLE_ZONE = "The load balancer is enabled for a single Availability Zone"
-REASON_LB_EMPTY_ZONE = "An enabled Availability Zone has no active instances"
-REASON_LB_UNEVEN = "Active instances are unevenly distributed across Availability Zones"
+REASON_SINGLE_ZONE = phrase(gettext_noop("All instances are in a single Availability Zone"))
+REASON_UNEVEN = phrase(gettext_noop("Instances are unevenly distributed across Availability Zones"))
+REASON_LB_SINGLE_ZONE = phrase(
+    gettext_noop("The load balancer is enabled for a single Availability Zone")
+)
+REASON_LB_EMPTY_ZONE = phrase(gettext_noop("An enabled Availability Zone has no active instances"))
+REASON_LB_UNEVEN = phrase(
+    gettext_noop("Active instances are unevenly distributed across Availability Zones")
+)
 
 
 def zone_letter(zone: str) -> str:

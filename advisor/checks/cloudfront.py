@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks.base import ERROR, WARNING, Environment, Evaluation, Row, check
 from advisor.checks.helpers import (
@@ -32,9 +33,10 @@ from advisor.checks.helpers import (
     try_read,
 )
 from advisor.checks.metric_periods import hour_start, period_metrics
+from advisor.checks.texts import phrase
 from connections.metrics import DAY
 
-DEFAULT_BEHAVIOR = "Default (*)"
+DEFAULT_BEHAVIOR = phrase(gettext_noop("Default (*)"))
 # Headers whose value differs on nearly every request, so that each value makes its own cache
 # entry: the request time, the browser's identity, the referring page, the client's address.
 # `*` (every header) leaves almost nothing cacheable.

@@ -19,16 +19,20 @@ from typing import Any
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks.base import ERROR, WARNING, Environment, Evaluation, Row, check, worst
 from advisor.checks.helpers import colour, paginate, try_read
+from advisor.checks.texts import phrase
 
 EXPIRY_WARNING = timedelta(days=7)
 # Metadata values are stored once per run and served in every language: plain strings.
-REASON_EXPIRED = "The certificate has expired."
-REASON_EXPIRING = "The certificate expires within seven days."
-REASON_SHA1 = "The certificate is signed with SHA-1."
-REASON_NAME_MISSING = "The certificate does not cover the alternate domain name"
+REASON_EXPIRED = phrase(gettext_noop("The certificate has expired."))
+REASON_EXPIRING = phrase(gettext_noop("The certificate expires within seven days."))
+REASON_SHA1 = phrase(gettext_noop("The certificate is signed with SHA-1."))
+REASON_NAME_MISSING = phrase(
+    gettext_noop("The certificate does not cover the alternate domain name")
+)
 
 CLOUDFRONT_HTTPS = (
     _("Using HTTPS with CloudFront"),

@@ -12,14 +12,20 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row, check
 from advisor.checks.helpers import arn, colour, read_resource, regional
+from advisor.checks.texts import phrase
 
 
 def _home_region(trail: dict[str, Any]) -> str:
     # arn:aws:cloudtrail:<region>:<account>:trail/<name>
     return str(trail.get("HomeRegion") or trail["TrailARN"].split(":")[3])
+
+
+# The "Logging Status" column's values.
+ON, OFF = phrase(gettext_noop("On")), phrase(gettext_noop("Off"))
 
 
 @check(
@@ -64,7 +70,7 @@ def cloudtrail_logging(env: Environment, region: str) -> Evaluation:
                 # No trail to name: an ARN-like id for "the trails of this region".
                 arn=arn("cloudtrail", region, env.account_id, "trail/*"),
                 region=region,
-                metadata=[region, None, "Off", None, None, colour(ERROR)],
+                metadata=[region, None, OFF, None, None, colour(ERROR)],
             )
         )
         return evaluation
@@ -91,7 +97,7 @@ def cloudtrail_logging(env: Environment, region: str) -> Evaluation:
                 metadata=[
                     region,
                     trail["Name"],
-                    "On" if logging else "Off",
+                    ON if logging else OFF,
                     trail.get("S3BucketName"),
                     delivery_error,
                     colour(status),

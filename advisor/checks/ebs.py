@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks import pricing
 from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row, check
@@ -30,6 +31,7 @@ from advisor.checks.helpers import (
     try_read,
     whole_days,
 )
+from advisor.checks.texts import phrase, phrase_template
 from connections.metrics import DAY
 
 SNAPSHOT_YELLOW_AFTER = timedelta(days=7)
@@ -39,8 +41,8 @@ IDLE_DAYS = 7
 IDLE_OPS_PER_DAY = DAY.total_seconds()
 IO_METRICS = ("VolumeReadOps", "VolumeWriteOps")
 
-REASON_NO_SNAPSHOT = "The volume has no snapshot."
-REASON_OLD_SNAPSHOT = "The newest snapshot is {} days old."
+REASON_NO_SNAPSHOT = phrase(gettext_noop("The volume has no snapshot."))
+REASON_OLD_SNAPSHOT = phrase_template(gettext_noop("The newest snapshot is {} days old."))
 
 SNAPSHOT_DOCS = (
     _("Amazon EBS snapshots"),

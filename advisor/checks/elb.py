@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks import pricing
 from advisor.checks.base import WARNING, Environment, Evaluation, Row, check
@@ -26,15 +27,16 @@ from advisor.checks.helpers import (
     regional,
     try_read,
 )
+from advisor.checks.texts import phrase
 
 IDLE_DAYS = 7
 LOW_REQUESTS_PER_DAY = 100
 
-REASON_NO_INSTANCES = "No active back-end instances"
-REASON_NO_HEALTHY = "No healthy back-end instances"
-REASON_LOW_REQUESTS = "Low request count"
-REASON_NO_DRAINING = "Connection draining is disabled"
-REASON_NO_CROSS_ZONE = "Cross-zone load balancing is disabled"
+REASON_NO_INSTANCES = phrase(gettext_noop("No active back-end instances"))
+REASON_NO_HEALTHY = phrase(gettext_noop("No healthy back-end instances"))
+REASON_LOW_REQUESTS = phrase(gettext_noop("Low request count"))
+REASON_NO_DRAINING = phrase(gettext_noop("Connection draining is disabled"))
+REASON_NO_CROSS_ZONE = phrase(gettext_noop("Cross-zone load balancing is disabled"))
 
 
 def _load_balancers(env: Environment, region: str) -> list[dict[str, Any]]:

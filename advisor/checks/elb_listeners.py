@@ -17,9 +17,11 @@ import re
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks.base import ERROR, WARNING, Environment, Evaluation, Row, check, worst
 from advisor.checks.helpers import arn, colour, paginate, regional
+from advisor.checks.texts import phrase
 
 SECURE_PROTOCOLS = frozenset({"HTTPS", "SSL"})
 SSL_POLICY_TYPE = "SSLNegotiationPolicyType"
@@ -60,12 +62,19 @@ INSECURE_CIPHER = re.compile(r"(^|-)(EXP|NULL|ADH|AECDH|RC4|MD5)(-|$)|(^|-)DES-C
 # Attributes that are neither a protocol nor a cipher.
 OPTIONS = frozenset({REFERENCE, "Server-Defined-Cipher-Order"})
 
-# Metadata values are stored once per run and served in every language: plain strings.
-REASON_NO_SECURE_LISTENER = "No listener uses a secure protocol (HTTPS or SSL)."
-REASON_OUTDATED_POLICY = "The listener uses an outdated predefined security policy"
-REASON_INSECURE_PROTOCOL = "The listener enables an insecure protocol"
-REASON_INSECURE_CIPHER = "The listener enables an insecure cipher"
-REASON_NOT_RECOMMENDED = "The listener enables a cipher that is not recommended"
+# Metadata values are stored once per run in English, as the API returns them; the pages
+# translate them (`advisor.checks.texts`).
+REASON_NO_SECURE_LISTENER = phrase(
+    gettext_noop("No listener uses a secure protocol (HTTPS or SSL).")
+)
+REASON_OUTDATED_POLICY = phrase(
+    gettext_noop("The listener uses an outdated predefined security policy")
+)
+REASON_INSECURE_PROTOCOL = phrase(gettext_noop("The listener enables an insecure protocol"))
+REASON_INSECURE_CIPHER = phrase(gettext_noop("The listener enables an insecure cipher"))
+REASON_NOT_RECOMMENDED = phrase(
+    gettext_noop("The listener enables a cipher that is not recommended")
+)
 
 
 def _ssl_findings(attributes: dict[str, str]) -> list[tuple[str, str]]:

@@ -31,6 +31,7 @@ from functools import partial, wraps
 from typing import Any, ParamSpec, TypeVar
 
 from botocore.exceptions import ClientError
+from django.utils.translation import gettext_noop
 
 from advisor.checks.base import (
     ERROR,
@@ -41,6 +42,8 @@ from advisor.checks.base import (
     Evaluate,
     Evaluation,
 )
+from advisor.checks.regions import REGION_NAMES
+from advisor.checks.texts import phrase
 from connections.metrics import DAY, window_end
 
 logger = logging.getLogger(__name__)
@@ -48,30 +51,12 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 P = ParamSpec("P")
 
-# The console names of the regions, for the S3 check's "Region Name" column.
-REGION_NAMES = {
-    "us-east-1": "US East (N. Virginia)",
-    "us-east-2": "US East (Ohio)",
-    "us-west-1": "US West (N. California)",
-    "us-west-2": "US West (Oregon)",
-    "af-south-1": "Africa (Cape Town)",
-    "ap-east-1": "Asia Pacific (Hong Kong)",
-    "ap-south-1": "Asia Pacific (Mumbai)",
-    "ap-northeast-1": "Asia Pacific (Tokyo)",
-    "ap-northeast-2": "Asia Pacific (Seoul)",
-    "ap-northeast-3": "Asia Pacific (Osaka)",
-    "ap-southeast-1": "Asia Pacific (Singapore)",
-    "ap-southeast-2": "Asia Pacific (Sydney)",
-    "ca-central-1": "Canada (Central)",
-    "eu-central-1": "Europe (Frankfurt)",
-    "eu-west-1": "Europe (Ireland)",
-    "eu-west-2": "Europe (London)",
-    "eu-west-3": "Europe (Paris)",
-    "eu-north-1": "Europe (Stockholm)",
-    "eu-south-1": "Europe (Milan)",
-    "me-south-1": "Middle East (Bahrain)",
-    "sa-east-1": "South America (São Paulo)",
-}
+
+# The words the real API writes for a flag and for a row's status (`STATUS_COLOUR`, with the
+# limit checks' "Blue"), registered so the pages can translate them.
+YES, NO = phrase(gettext_noop("Yes")), phrase(gettext_noop("No"))
+for _colour in (gettext_noop("Green"), gettext_noop("Yellow"), gettext_noop("Red")):
+    phrase(_colour)
 
 
 def colour(status: str) -> str:
@@ -84,7 +69,7 @@ def money(amount: float) -> str:
 
 
 def yes_no(flag: bool) -> str:
-    return "Yes" if flag else "No"
+    return YES if flag else NO
 
 
 def timestamp(moment: datetime) -> str:
@@ -401,4 +386,5 @@ def known_series(
 
 
 def region_name(region: str) -> str:
+    """The console's English name of `region` (the code itself for a region we don't name)."""
     return REGION_NAMES.get(region, region)

@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row, check
 from advisor.checks.helpers import (
@@ -25,21 +26,22 @@ from advisor.checks.helpers import (
     timestamp,
     yes_no,
 )
+from advisor.checks.texts import phrase, phrase_template
 
 KEY_YELLOW_AFTER = timedelta(days=90)
 KEY_RED_AFTER = timedelta(days=730)  # two years
 
-REASON_KEY_YELLOW = "Not rotated in more than 90 days."
-REASON_KEY_RED = "Not rotated in more than 2 years."
-REASON_NO_POLICY = "No password policy is set."
-REASON_WEAK_POLICY = "The policy does not require: {}."
+REASON_KEY_YELLOW = phrase(gettext_noop("Not rotated in more than 90 days."))
+REASON_KEY_RED = phrase(gettext_noop("Not rotated in more than 2 years."))
+REASON_NO_POLICY = phrase(gettext_noop("No password policy is set."))
+REASON_WEAK_POLICY = phrase_template(gettext_noop("The policy does not require: {}."))
 
 # The four character classes of a password policy, in the catalog's column order.
 CHARACTER_CLASSES = (
-    ("RequireUppercaseCharacters", "uppercase letters"),
-    ("RequireLowercaseCharacters", "lowercase letters"),
-    ("RequireNumbers", "numbers"),
-    ("RequireSymbols", "non-alphanumeric characters"),
+    ("RequireUppercaseCharacters", phrase(gettext_noop("uppercase letters"))),
+    ("RequireLowercaseCharacters", phrase(gettext_noop("lowercase letters"))),
+    ("RequireNumbers", phrase(gettext_noop("numbers"))),
+    ("RequireSymbols", phrase(gettext_noop("non-alphanumeric characters"))),
 )
 
 IAM_BEST_PRACTICES = (

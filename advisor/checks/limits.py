@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from botocore.exceptions import ClientError
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks.base import OK, Environment, Evaluate, Evaluation, Row, check
 from advisor.checks.helpers import (
@@ -41,10 +42,11 @@ from advisor.checks.helpers import (
     unreadable,
     usage_status,
 )
+from advisor.checks.texts import phrase
 
 GLOBAL_REGION = "-"
 # The Status column of a limit whose usage or amount could not be read.
-UNKNOWN_COLOUR = "Blue"
+UNKNOWN_COLOUR = phrase(gettext_noop("Blue"))
 # What Service Quotas answers for a service or quota it does not track.
 UNKNOWN_QUOTA_CODES = ("NoSuchResourceException",)
 

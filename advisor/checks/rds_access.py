@@ -12,9 +12,11 @@ from collections import defaultdict
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks.base import ERROR, WARNING, Environment, Evaluation, Row, check
 from advisor.checks.helpers import colour, paginate, regional
+from advisor.checks.texts import phrase
 
 # Ports an EC2 security group must not open to the world when a DB security group trusts it.
 RISKY_PORTS = frozenset({20, 21, 22, 1433, 1434, 3306, 3389, 4333, 5432, 5500})
@@ -22,10 +24,12 @@ RISKY_PORTS = frozenset({20, 21, 22, 1433, 1434, 3306, 3389, 4333, 5432, 5500})
 LIVE_RULE_STATES = frozenset({"authorized", "authorizing"})
 
 # Metadata values are stored once per run and served in every language: plain strings.
-REASON_GLOBAL = "The rule grants access to every IP address."
-REASON_RANGE = "The rule grants access to more than one IP address."
-REASON_EC2_GROUP = "The EC2 security group grants global access to a sensitive port."
-REASON_MIXED = "The cluster has both public and private DB instances."
+REASON_GLOBAL = phrase(gettext_noop("The rule grants access to every IP address."))
+REASON_RANGE = phrase(gettext_noop("The rule grants access to more than one IP address."))
+REASON_EC2_GROUP = phrase(
+    gettext_noop("The EC2 security group grants global access to a sensitive port.")
+)
+REASON_MIXED = phrase(gettext_noop("The cluster has both public and private DB instances."))
 
 
 def _opens_risky_port(group: dict[str, Any]) -> bool:

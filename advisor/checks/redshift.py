@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks import pricing
 from advisor.checks.base import WARNING, Environment, Evaluation, Row, check
@@ -28,14 +29,15 @@ from advisor.checks.helpers import (
     try_read,
 )
 from advisor.checks.metric_periods import HOUR, hour_start, period_metrics
+from advisor.checks.texts import phrase
 
 WINDOW = timedelta(days=7)
 LOW_CPU_PERCENT = 5.0
 LOW_CPU_SHARE = 0.99
 METRICS = (("DatabaseConnections", "Maximum"), ("CPUUtilization", "Average"))
 
-REASON_NO_CONNECTIONS = "No connections in the last 7 days"
-REASON_LOW_CPU = "CPU utilization below 5% for 99% of the last 7 days"
+REASON_NO_CONNECTIONS = phrase(gettext_noop("No connections in the last 7 days"))
+REASON_LOW_CPU = phrase(gettext_noop("CPU utilization below 5% for 99% of the last 7 days"))
 
 
 def never_connected(connections: Series) -> bool:

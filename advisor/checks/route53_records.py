@@ -24,9 +24,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks.base import WARNING, Environment, Evaluation, Row, check
 from advisor.checks.helpers import colour, paginate, read_resource, try_read
+from advisor.checks.texts import phrase
 
 # Route 53 assigns every public hosted zone a delegation set of four name servers.
 DELEGATION_SET_SIZE = 4
@@ -34,9 +36,11 @@ DELEGATION_SET_SIZE = 4
 MAX_FAILOVER_TTL = 60
 
 # Metadata values are stored once per run and served in every language: plain strings.
-REASON_NO_SECONDARY = "A primary failover record set has no secondary."
-REASON_NO_PRIMARY = "A secondary failover record set has no primary."
-REASON_SAME_HEALTH_CHECK = "The primary and secondary record sets use the same health check."
+REASON_NO_SECONDARY = phrase(gettext_noop("A primary failover record set has no secondary."))
+REASON_NO_PRIMARY = phrase(gettext_noop("A secondary failover record set has no primary."))
+REASON_SAME_HEALTH_CHECK = phrase(
+    gettext_noop("The primary and secondary record sets use the same health check.")
+)
 
 ROUTE53_RESOURCES = (
     (

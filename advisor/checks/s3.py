@@ -23,6 +23,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from advisor.checks.base import ERROR, OK, WARNING, Environment, Evaluation, Row, check
 from advisor.checks.helpers import (
@@ -35,6 +36,7 @@ from advisor.checks.helpers import (
     unreadable,
     yes_no,
 )
+from advisor.checks.texts import phrase
 
 ALL_USERS = "http://acs.amazonaws.com/groups/global/AllUsers"
 AUTHENTICATED_USERS = "http://acs.amazonaws.com/groups/global/AuthenticatedUsers"
@@ -45,11 +47,17 @@ LEGACY_LOCATIONS = {"EU": "eu-west-1", "": "us-east-1"}
 
 # Metadata values are data, stored once per run and served in every language (the real API's
 # are English too), so reasons are plain strings rather than translatable ones.
-REASON_NOT_LOGGING = "Server access logging is not enabled."
-REASON_NO_TARGET = "The target bucket does not exist."
-REASON_OTHER_OWNER = "The target bucket belongs to another account."
-REASON_NO_WRITE = "Log delivery has no permission to write to the target bucket."
-REASON_CANNOT_CHECK = "The target bucket's permissions could not be read."
+REASON_NOT_LOGGING = phrase(gettext_noop("Server access logging is not enabled."))
+REASON_NO_TARGET = phrase(gettext_noop("The target bucket does not exist."))
+REASON_OTHER_OWNER = phrase(gettext_noop("The target bucket belongs to another account."))
+REASON_NO_WRITE = phrase(
+    gettext_noop("Log delivery has no permission to write to the target bucket.")
+)
+# The "Versioning" column: S3's own status words, or none for a bucket never versioned.
+VERSIONING_ENABLED = phrase(gettext_noop("Enabled"))
+phrase(gettext_noop("Suspended"))
+VERSIONING_NOT_ENABLED = phrase(gettext_noop("Not enabled"))
+REASON_CANNOT_CHECK = phrase(gettext_noop("The target bucket's permissions could not be read."))
 
 
 # ListBuckets reports each bucket's region only when the request has a parameter.
@@ -271,8 +279,8 @@ def bucket_versioning(env: Environment) -> Evaluation:
 
 def _versioning_row(env: Environment, bucket: Bucket) -> Row:
     answer = env.client("s3", bucket.region).get_bucket_versioning(Bucket=bucket.name)
-    versioning = answer.get("Status") or "Not enabled"
-    status = OK if versioning == "Enabled" else WARNING
+    versioning = answer.get("Status") or VERSIONING_NOT_ENABLED
+    status = OK if versioning == VERSIONING_ENABLED else WARNING
     mfa_delete = yes_no(answer.get("MFADelete") == "Enabled")
     return bucket.row(status, versioning, mfa_delete, colour(status))
 
