@@ -37,6 +37,8 @@ LOW_CPU_SHARE = 0.99
 METRICS = (("DatabaseConnections", "Maximum"), ("CPUUtilization", "Average"))
 
 REASON_NO_CONNECTIONS = phrase(gettext_noop("No connections in the last 7 days"))
+# The percent signs are text, not placeholders (xgettext would read "% f" as one).
+# xgettext:no-python-format
 REASON_LOW_CPU = phrase(gettext_noop("CPU utilization below 5% for 99% of the last 7 days"))
 
 
