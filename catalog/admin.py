@@ -95,6 +95,10 @@ class CategoryForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
         decoder=safejson.StrictDecoder,
         label=_("Help links"),
+        help_text=_(
+            'A list of {"title": ..., "url": ...}. Add "title_ja" to a link to show readers of '
+            "the Japanese pages its title in Japanese."
+        ),
     )
 
     class Meta:

@@ -245,7 +245,8 @@ class Category(LocalizedNameMixin, TimestampedModel):
     code = models.CharField(_("code"), max_length=100)
     name = models.CharField(_("name"), max_length=200)
     name_ja = models.CharField(_("name (Japanese)"), max_length=200, blank=True)
-    # [{"title": ..., "url": ...}] shown under the category on the create-case form.
+    # [{"title": ..., "title_ja": ..., "url": ...}] shown under the category on the create-case
+    # form ("title_ja" optional; `catalog.services.check_help_links`).
     help_links = models.JSONField(_("help links"), default=list, blank=True)
     # A field the form asks for with this category, e.g. "Instance ID(s)".
     extra_field_label = models.CharField(_("extra field label"), max_length=100, blank=True)
@@ -269,3 +270,11 @@ class Category(LocalizedNameMixin, TimestampedModel):
     def local_extra_field_label(self) -> str:
         """`extra_field_label` in the reader's language, as `local_name` is."""
         return localized(self.extra_field_label, self.extra_field_label_ja)
+
+    @property
+    def local_help_links(self) -> list[dict[str, str]]:
+        """`help_links` with each title in the reader's language, as `local_name` is."""
+        return [
+            {"title": localized(link["title"], link.get("title_ja", "")), "url": link["url"]}
+            for link in self.help_links
+        ]

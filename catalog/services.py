@@ -103,8 +103,15 @@ MSG_TARGET_MINUTES = gettext_noop(
     "A response-time target is a whole number of minutes from 1 to {limit} (a year)."
 )
 MSG_HELP_LINKS = gettext_noop(
-    'Help links are a list of {"title": ..., "url": ...} with an http or https URL each.'
+    'Help links are a list of {"title": ..., "url": ...} with an http or https URL each, and '
+    'optionally "title_ja", the title in Japanese.'
 )
+MSG_HELP_LINK_TITLE_JA = gettext_noop(
+    'A help link\'s "title_ja" is its title in Japanese: text of at most {limit} characters, '
+    "or left out."
+)
+# As long as a category's Japanese name may be: a title is a line under the category.
+MAX_HELP_LINK_TITLE_JA = 200
 
 PLAN_FIELDS = frozenset(
     {
@@ -141,6 +148,7 @@ CATEGORY_FIELD_ORDER = (
 CATEGORY_FIELDS = frozenset(CATEGORY_FIELD_ORDER)
 
 _http_url = URLValidator(schemes=["http", "https"])
+_HELP_LINK_KEYS = frozenset({"title", "title_ja", "url"})
 
 
 def _apply(instance: Model, values: Mapping[str, Any], allowed: frozenset[str]) -> dict[str, Any]:
@@ -365,12 +373,14 @@ def service_save(*, service: Service | None, values: Mapping[str, Any], actor: A
 
 def check_help_links(links: Any) -> None:
     """Raise `InvalidParameterValueException` unless `links` is a list of
-    {"title": ..., "url": ...} with an http or https URL each (the admin's form asks first)."""
+    {"title": ..., "url": ...} with an http or https URL each, and optionally "title_ja" (shown
+    to Japanese readers instead of "title": text, not only spaces, of at most
+    `MAX_HELP_LINK_TITLE_JA` characters, or empty for none). The admin's form asks first."""
     # The links become hrefs on the create-case page: only web URLs, never javascript: or data:.
     if not isinstance(links, list):
         raise InvalidParameterValueException(MSG_HELP_LINKS, field="help_links")
     for link in links:
-        if not isinstance(link, dict) or set(link) != {"title", "url"}:
+        if not isinstance(link, dict) or not {"title", "url"} <= set(link) <= _HELP_LINK_KEYS:
             raise InvalidParameterValueException(MSG_HELP_LINKS, field="help_links")
         if not isinstance(link["title"], str) or not isinstance(link["url"], str):
             raise InvalidParameterValueException(MSG_HELP_LINKS, field="help_links")
@@ -378,6 +388,18 @@ def check_help_links(links: Any) -> None:
             _http_url(link["url"])
         except ValidationError:
             raise InvalidParameterValueException(MSG_HELP_LINKS, field="help_links") from None
+        title_ja = link.get("title_ja", "")
+        # A title of spaces would be a link no one can see or click.
+        if (
+            not isinstance(title_ja, str)
+            or len(title_ja) > MAX_HELP_LINK_TITLE_JA
+            or (title_ja and not title_ja.strip())
+        ):
+            raise InvalidParameterValueException(
+                MSG_HELP_LINK_TITLE_JA,
+                params={"limit": MAX_HELP_LINK_TITLE_JA},
+                field="help_links",
+            )
 
 
 @transaction.atomic
