@@ -92,8 +92,18 @@ def fill(apps) -> None:  # type: ignore[no-untyped-def]
     account_service = model("catalog", "Service").objects.create(
         code="customer-account", name="Account", case_type="account-and-billing"
     )
+    # The shipped link gets its Japanese title (catalog 0012); the links an operator added or
+    # retitled, keeping the shipped URL, do not.
+    managing = "https://docs.aws.amazon.com/accounts/latest/reference/managing-accounts.html"
     model("catalog", "Category").objects.create(
-        service=account_service, code="other-account-issues", name="Other Account Issues"
+        service=account_service,
+        code="other-account-issues",
+        name="Other Account Issues",
+        help_links=[
+            {"title": "Managing an AWS account", "url": managing},
+            {"title": "Our account runbook", "url": "https://wiki.example.com/accounts"},
+            {"title": "Managing accounts (internal notes)", "url": managing},
+        ],
     )
     case = model("cases", "Case").objects.create(
         account=account,
@@ -178,6 +188,7 @@ def found() -> dict[str, object]:
         "case_severity": case.severity.code,
         # The reference data's extra-field labels gained their Japanese (0007).
         "category_label_ja": Category.objects.get(code="instance-issue").extra_field_label_ja,
+        "help_links": Category.objects.get(code="other-account-issues").help_links,
         "names_ja": sorted(Service.objects.values_list("name", "name_ja"))
         + sorted(Category.objects.values_list("name", "name_ja")),
         # Its level copied beside it (0015), for the list's indexed "highest severity" order.

@@ -76,6 +76,18 @@ def test_a_database_of_the_earlier_schema_migrates_without_losing_rows(
         "account_plan": "business",
         "case_severity": "urgent",
         "category_label_ja": "インスタンス ID",
+        "help_links": [
+            {
+                "title": "Managing an AWS account",
+                "title_ja": "AWS アカウントの管理",
+                "url": "https://docs.aws.amazon.com/accounts/latest/reference/managing-accounts.html",
+            },
+            {"title": "Our account runbook", "url": "https://wiki.example.com/accounts"},
+            {
+                "title": "Managing accounts (internal notes)",
+                "url": "https://docs.aws.amazon.com/accounts/latest/reference/managing-accounts.html",
+            },
+        ],
         "names_ja": [
             ["Account", "アカウント"],
             ["EC2", ""],
