@@ -79,23 +79,30 @@ def test_records_have_cloudtrail_fields_and_no_case_text(root_client, business_a
         assert secret not in dump
 
 
-def test_failed_console_actions_are_recorded(root_client) -> None:
-    root_client.post(
-        reverse("cases:create"),
-        {
-            "case_type": "technical",
-            "service": "amazon-elastic-compute-cloud-linux",
-            "category": "instance-issue",
-            "severity": "high",
-            "subject": "s",
-            "description": "d",
-            "cc": "bad address",
-            "language": "en",
-            "contact_method": "web",
-        },
-    )
-    failure = AuditEvent.objects.get(event_name="CreateCase")
-    assert failure.error_code == "InvalidParameterValueException"
+def test_failed_console_actions_are_recorded(root_client, settings) -> None:
+    """A refusal only the service can make (here the hourly case limit) is a refused call and
+    is recorded; a mistake the form shows beside its field (a bad CC address) is not a call, as
+    AWS's console checks its fields before it calls CreateCase."""
+    form = {
+        "case_type": "technical",
+        "service": "amazon-elastic-compute-cloud-linux",
+        "category": "instance-issue",
+        "severity": "high",
+        "subject": "s",
+        "description": "d",
+        "cc": "bad address",
+        "language": "en",
+        "contact_method": "web",
+    }
+    refused = root_client.post(reverse("cases:create"), form)
+    assert refused.context["form"].errors["cc"]
+    assert not AuditEvent.objects.filter(event_name="CreateCase").exists()
+    settings.SUPPORTCENTER_CASE_CREATION_LIMIT = 1
+    form["cc"] = ""
+    assert root_client.post(reverse("cases:create"), form).status_code == 302
+    root_client.post(reverse("cases:create"), form)
+    failure = AuditEvent.objects.get(event_name="CreateCase", error_code__gt="")
+    assert failure.error_code == "CaseCreationLimitExceeded"
 
 
 def test_lookup_one_attribute_and_time_range(root_client, business_account, root) -> None:

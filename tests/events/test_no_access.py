@@ -91,7 +91,10 @@ def test_without_a_matching_policy_the_page_names_none(client, business_account,
     client.force_login(reader)
     page = _advice(client.post(reverse("cloudtrail:trails"), {"name": "t", "destination": "local"}))
     assert NO_ADVICE in page and "<li><code>" not in page and "AWSSupportAccess" not in page
-    # Support engineers have no account to attach policies in.
+    # Support engineers have no account to attach policies in: the page leads them to the
+    # console instead of advising a policy.
     client.force_login(engineer.user)
     response = client.get(reverse("events:rules"))
-    assert NO_ADVICE in _advice(response) and response.context["policies"] == []
+    page = _advice(response)
+    assert response.context["policies"] == []
+    assert NO_ADVICE not in page and 'href="/console/"' in page
