@@ -363,6 +363,11 @@ class InvalidAwsConnection(SupportApiError):
     code = "InvalidAwsConnection"
 
 
+class OwnAccountRoleRefused(InvalidAwsConnection):
+    """A role in the AWS account Support Center itself runs in (`connections.own_account`):
+    told apart from other connection failures so each page can say what to do about it."""
+
+
 # --- Event targets ---------------------------------------------------------------------------
 
 
