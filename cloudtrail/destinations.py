@@ -41,7 +41,7 @@ from accounts.models import Account
 from cloudtrail.models import DeliveryProblem, Trail, TrailDestination
 from connections import sessions
 from core import netguard
-from core.errors import AwsConnectionNotConfigured, InvalidAwsConnection
+from core.errors import AwsConnectionNotConfigured, OwnAccountRoleRefused
 
 # One S3 request to a tenant's endpoint (connect, TLS, send, read the answer), and each socket
 # operation within it. Read at call time, so tests can shorten them.
@@ -158,8 +158,12 @@ class S3Destination:
             session, connection_endpoint = sessions.aws_session(trail.account)
         except AwsConnectionNotConfigured as error:
             raise DeliveryFailed(DeliveryProblem.NOT_CONNECTED) from error
-        # The role could not be assumed, or was not (one in the server's own account).
-        except (ClientError, BotoCoreError, InvalidAwsConnection) as error:
+        # Not assumed, and never will be: "check the trust policy" would send the tenant after
+        # a fault that is not there.
+        except OwnAccountRoleRefused as error:
+            raise DeliveryFailed(DeliveryProblem.OWN_ACCOUNT_ROLE, detail=str(error)) from error
+        # The role could not be assumed.
+        except (ClientError, BotoCoreError) as error:
             raise DeliveryFailed(
                 DeliveryProblem.CONNECTION_FAILED, detail=f"{type(error).__name__}: {error}"
             ) from error

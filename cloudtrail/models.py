@@ -33,6 +33,13 @@ class DeliveryProblem(models.TextChoices):
             "trust policy and external ID."
         ),
     )
+    OWN_ACCOUNT_ROLE = (
+        "own_account_role",
+        _(
+            "The connected role belongs to the AWS account Support Center runs in, which it never "
+            "uses for an account. Connect a role in your own AWS account."
+        ),
+    )
     BLOCKED_ENDPOINT = (
         "blocked_endpoint",
         _(

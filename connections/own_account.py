@@ -40,7 +40,7 @@ from botocore.config import Config
 from botocore.exceptions import NoCredentialsError
 from django.utils.translation import gettext_noop
 
-from core.errors import InvalidAwsConnection
+from core.errors import OwnAccountRoleRefused
 
 MSG_OWN_ACCOUNT_ROLE = gettext_noop(
     "This role belongs to the account this service runs in, so it cannot be used. Enter the ARN "
@@ -98,10 +98,11 @@ def role_account_id(role_arn: str) -> str:
 
 
 def refuse_own_account_role(session: Any, endpoint_url: str | None, role_arn: str) -> None:
-    """Raise InvalidAwsConnection (field role_arn) if `role_arn` is in the server's own account.
+    """Raise OwnAccountRoleRefused (an InvalidAwsConnection, field role_arn) if `role_arn` is in
+    the server's own account.
 
     Raises botocore's errors when the server's account cannot be learned (`server_account_id`);
     the caller decides what that means.
     """
     if role_account_id(role_arn) == server_account_id(session, endpoint_url):
-        raise InvalidAwsConnection(MSG_OWN_ACCOUNT_ROLE, field="role_arn")
+        raise OwnAccountRoleRefused(MSG_OWN_ACCOUNT_ROLE, field="role_arn")

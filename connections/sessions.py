@@ -42,7 +42,7 @@ def session_for(connection: AwsConnection) -> tuple[Any, str | None]:
     """A boto3 session for `connection` and the endpoint URL its clients must use (or None).
 
     Raises botocore's ClientError / BotoCoreError when a role cannot be assumed (or the
-    server's own account cannot be learned first), InvalidAwsConnection for a role in the
+    server's own account cannot be learned first), OwnAccountRoleRefused for a role in the
     server's own account (AssumeRole is not called), and AwsConnectionNotConfigured for the
     sample environment when it is off.
     """

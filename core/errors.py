@@ -11,7 +11,8 @@ module constants.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any, ClassVar
 
 from django.utils.translation import gettext, gettext_noop
@@ -97,7 +98,16 @@ class SupportApiError(Exception):
         self.message = self.template.format(**self.params) if self.params else self.template
         # The form field the error belongs to, for HTML views.
         self.field = field
+        # Other fields' errors found by the same validation (`Problems`): pages show each beside
+        # its field; the API and the audit trail report this first one, as AWS answers a call
+        # with one error.
+        self.others: tuple[SupportApiError, ...] = ()
         super().__init__(self.message)
+
+    @property
+    def errors(self) -> tuple[SupportApiError, ...]:
+        """This error and the others raised with it."""
+        return (self, *self.others)
 
     def __str__(self) -> str:
         return self.message
@@ -109,6 +119,40 @@ class SupportApiError(Exception):
         if self.params:
             return gettext(self.template).format(**_translated(self.params))
         return gettext(self.message)
+
+
+class Problems:
+    """The errors of a validation that checks every field before it refuses, so a form shows
+    all its mistakes at once rather than one per submission:
+
+        problems = Problems()
+        with problems.check():
+            name = clean_name(name)
+        with problems.check():
+            pattern = load_pattern(pattern)
+        problems.raise_any()  # the first, carrying the others
+    """
+
+    def __init__(self) -> None:
+        self.found: list[SupportApiError] = []
+
+    def add(self, error: SupportApiError) -> None:
+        self.found.append(error)
+
+    @contextmanager
+    def check(self) -> Iterator[None]:
+        """Note a `SupportApiError` the block raises, and go on."""
+        try:
+            yield
+        except SupportApiError as error:
+            self.add(error)
+
+    def raise_any(self) -> None:
+        """Raise the first error noted, carrying the others (`SupportApiError.errors`)."""
+        if self.found:
+            first, *others = self.found
+            first.others = tuple(others)
+            raise first
 
 
 # --- Errors in botocore's support model -----------------------------------------------------
@@ -361,6 +405,11 @@ class AwsConnectionNotConfigured(SupportApiError):
 
 class InvalidAwsConnection(SupportApiError):
     code = "InvalidAwsConnection"
+
+
+class OwnAccountRoleRefused(InvalidAwsConnection):
+    """A role in the AWS account Support Center itself runs in (`connections.own_account`):
+    told apart from other connection failures so each page can say what to do about it."""
 
 
 # --- Event targets ---------------------------------------------------------------------------

@@ -21,14 +21,16 @@ FIELD_ALIASES = {
 
 
 def add_service_error(form: forms.BaseForm, error: SupportApiError) -> None:
-    """Show a service's error next to its field (or at the top of the form)."""
-    field = error.field
-    if field not in form.fields:
-        field = FIELD_ALIASES.get(field or "", field)
-    if field and field in form.fields:
-        form.add_error(field, error.display_message)
-    else:
-        form.add_error(None, error.display_message)
+    """Show a service's error next to its field (or at the top of the form), and the other
+    fields' errors raised with it next to theirs."""
+    for each in error.errors:
+        field = each.field
+        if field not in form.fields:
+            field = FIELD_ALIASES.get(field or "", field)
+        if field and field in form.fields:
+            form.add_error(field, each.display_message)
+        else:
+            form.add_error(None, each.display_message)
 
 
 def applied_filters(form: forms.BaseForm) -> dict[str, Any]:

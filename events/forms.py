@@ -51,17 +51,27 @@ def starter_text(key: str) -> str:
     return json.dumps(STARTERS[key], indent=2) if key in STARTERS else ""
 
 
+class ServiceCheckedField(forms.CharField):
+    """Marked required, but an empty value still goes to the service, whose rule (and message)
+    it is: the service checks every field before it refuses, so a missing name is reported
+    together with the pattern's mistakes rather than hiding them until it is filled in."""
+
+    def validate(self, value: Any) -> None:
+        pass
+
+
 class RuleForm(forms.Form):
-    name = forms.CharField(
+    # The name's and the description's rules (length included) are the service's: lengths are
+    # only hints to the browser here, so a long value is reported with the other mistakes.
+    name = ServiceCheckedField(
         label=_("Name"),
-        max_length=64,
         help_text=_("Up to 64 letters, digits, periods, hyphens and underscores."),
+        widget=forms.TextInput(attrs={"maxlength": "64"}),
     )
     description = forms.CharField(
         label=_("Description"),
-        max_length=512,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": "512"}),
     )
     starter = forms.ChoiceField(label=_("Starter pattern"), choices=STARTER_CHOICES, required=False)
     event_pattern = forms.CharField(

@@ -36,6 +36,7 @@ DESTINATION_PROBLEMS = frozenset(
     {
         DeliveryProblem.NOT_CONNECTED,
         DeliveryProblem.CONNECTION_FAILED,
+        DeliveryProblem.OWN_ACCOUNT_ROLE,
         DeliveryProblem.BLOCKED_ENDPOINT,
         DeliveryProblem.UNRESOLVED,
         DeliveryProblem.UNREACHABLE,

@@ -28,6 +28,7 @@ from audit.names import EVENTS_SOURCE, AuditEventName
 from audit.refusals import audit_refusals
 from core.errors import (
     LimitExceededException,
+    Problems,
     ResourceAlreadyExistsException,
     ValidationException,
 )
@@ -159,6 +160,19 @@ def _clean_description(description: str) -> str:
     return description
 
 
+def _rule_fields(
+    problems: Problems, description: str, event_pattern: str | dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """The description and pattern as stored; their errors go to `problems`, which the caller
+    raises before using either."""
+    clean_description, pattern = "", {}
+    with problems.check():
+        clean_description = _clean_description(description)
+    with problems.check():
+        pattern = load_pattern(event_pattern)
+    return clean_description, pattern
+
+
 def _record_put_rule(rule: EventRule, actor: Principal) -> None:
     audit.record(
         actor=actor,
@@ -197,19 +211,27 @@ def rule_create(
     `event_pattern` is JSON text or the parsed object; it is validated and stored parsed.
     Side effects: an audit record (PutRule) in this transaction.
     Raises `ValidationException` (name, description), `InvalidEventPatternException`,
-    `ResourceAlreadyExistsException` (the name is taken), `LimitExceededException`.
+    `ResourceAlreadyExistsException` (the name is taken), `LimitExceededException`: every field
+    is checked before the first of them is raised, carrying the others (`core.errors.Problems`),
+    so the form shows each beside its field at once.
     """
+    problems = Problems()
     name = (name or "").strip()
-    if not RULE_NAME_RE.match(name):
-        raise ValidationException(MSG_RULE_NAME, field="name")
-    clean_description = _clean_description(description)
-    pattern = load_pattern(event_pattern)
+    well_formed = RULE_NAME_RE.match(name) is not None
+    if not well_formed:
+        problems.add(ValidationException(MSG_RULE_NAME, field="name"))
+    clean_description, pattern = _rule_fields(problems, description, event_pattern)
     # Lock the account row so two creations cannot both pass the quota check.
     Account.objects.select_for_update().filter(pk=account.pk).first()
     if EventRule.objects.filter(account=account).count() >= MAX_RULES_PER_ACCOUNT:
-        raise LimitExceededException(MSG_RULE_LIMIT, params={"limit": MAX_RULES_PER_ACCOUNT})
-    if EventRule.objects.filter(account=account, name=name).exists():
-        raise ResourceAlreadyExistsException(MSG_RULE_EXISTS, params={"name": name}, field="name")
+        problems.add(
+            LimitExceededException(MSG_RULE_LIMIT, params={"limit": MAX_RULES_PER_ACCOUNT})
+        )
+    if well_formed and EventRule.objects.filter(account=account, name=name).exists():
+        problems.add(
+            ResourceAlreadyExistsException(MSG_RULE_EXISTS, params={"name": name}, field="name")
+        )
+    problems.raise_any()
     try:
         with transaction.atomic():
             rule = EventRule.objects.create(
@@ -241,10 +263,11 @@ def rule_update(
 
     Preconditions: `rule` was loaded with `access_event_rule` for events:PutRule.
     Side effects: an audit record (PutRule). Events published from now on use the new pattern.
-    Raises `ValidationException`, `InvalidEventPatternException`.
+    Raises `ValidationException`, `InvalidEventPatternException` (the first, carrying the other).
     """
-    clean_description = _clean_description(description)
-    pattern = load_pattern(event_pattern)
+    problems = Problems()
+    clean_description, pattern = _rule_fields(problems, description, event_pattern)
+    problems.raise_any()
     rule.description, rule.event_pattern = clean_description, pattern
     rule.save(update_fields=["description", "event_pattern", "updated_at"])
     _record_put_rule(rule, actor)

@@ -23,6 +23,15 @@ from tests import factories
 from tests.moto_aws import KEY_ID, MOTO_ACCOUNT_ID, connect_keys, server_credentials
 
 SERVER_KEY_ID = "AKIASERVERSOWNIDENTY"
+OWN_ACCOUNT_PROBLEM = (
+    "The connected role belongs to the AWS account Support Center runs in, which it never uses "
+    "for an account. Connect a role in your own AWS account."
+)
+OWN_ACCOUNT_PROBLEM_JA = (
+    "接続されているロールは、Support Center が実行されている AWS アカウントに属しています。"
+    "Support Center がこのアカウントをお客様のアカウントのために使用することはありません。"
+    "お客様ご自身の AWS アカウントのロールを接続してください。"
+)
 
 
 @pytest.fixture
@@ -134,10 +143,11 @@ def test_enabling_an_s3_trail_needs_the_connection_again(
 
 
 def test_delivery_never_assumes_a_role_in_the_servers_own_account(
-    aws, business_account, root, server_identity, monkeypatch, aws_calls
+    aws, root_client, business_account, root, server_identity, monkeypatch, aws_calls
 ) -> None:
     """The server's identity changed after the role was saved (credentials rotated into the
-    account the role is in): the check before every AssumeRole stops the delivery."""
+    account the role is in): the check before every AssumeRole stops the delivery, and the
+    trails page says why (before, it blamed the role's trust policy and external ID)."""
     issued = aws.client("sts").assume_role(
         RoleArn="arn:aws:iam::210987654321:role/SupportCenterServer", RoleSessionName="server"
     )["Credentials"]
@@ -162,5 +172,10 @@ def test_delivery_never_assumes_a_role_in_the_servers_own_account(
     assert trails_deliver_task() == 0
     assert _objects(aws, "logs") == []
     trail = Trail.objects.get(name="s3-trail")
-    assert (trail.last_error_code, trail.failures) == (DeliveryProblem.CONNECTION_FAILED, 1)
+    assert (trail.last_error_code, trail.failures) == (DeliveryProblem.OWN_ACCOUNT_ROLE, 1)
     assert [name for name, _ in aws_calls if name != "ListObjectsV2"] == ["GetCallerIdentity"]
+    page = root_client.get(reverse("cloudtrail:trails")).content.decode()
+    assert OWN_ACCOUNT_PROBLEM in page
+    assert "trust policy" not in page
+    japanese = root_client.get(reverse("cloudtrail:trails"), HTTP_ACCEPT_LANGUAGE="ja")
+    assert OWN_ACCOUNT_PROBLEM_JA in japanese.content.decode()
