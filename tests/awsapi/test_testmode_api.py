@@ -143,5 +143,8 @@ def test_the_scripts_answers_are_supports_in_the_event_history(
         reverse("cloudtrail:history"),
         {"attribute": "Username", "value": "Amazon Web Services"},
     ).content.decode()
-    assert "<td>Amazon Web Services</td>" in page and "<td>AddCommunicationToCase</td>" in page
-    assert "<td>—</td>\n        <td>AddCommunicationToCase" not in page
+    assert (
+        '<td class="ident">Amazon Web Services</td>' in page
+        and "<td>AddCommunicationToCase</td>" in page
+    )
+    assert '<td class="ident">—</td>\n        <td>AddCommunicationToCase' not in page
